@@ -1,0 +1,1 @@
+//! Pure footprint models (no I/O, no async).

@@ -1,0 +1,18 @@
+//! The shared vocabulary of blockwatt: plain data, no I/O and no behaviour
+//! beyond validation. Every other crate speaks in these types, so the
+//! storage backends, the ingesters, the models and the API cannot drift
+//! apart on what a "block" or a "daily metric" is.
+
+pub mod block;
+pub mod chain;
+pub mod checkpoint;
+pub mod estimate;
+pub mod index;
+pub mod metrics;
+
+pub use block::{Block, BlockBatch, Transaction};
+pub use chain::{validate_chain_slug, InvalidChainSlug};
+pub use checkpoint::Checkpoint;
+pub use estimate::{Bounds, Estimate, PerTransaction};
+pub use index::IndexSnapshot;
+pub use metrics::DailyMetrics;

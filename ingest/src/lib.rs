@@ -1,0 +1,1 @@
+//! Ingestion: everything that brings outside data into the store.

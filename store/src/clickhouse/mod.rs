@@ -1,0 +1,424 @@
+//! The ClickHouse backend.
+//!
+//! Every table is a `ReplacingMergeTree(version)`: a re-write is a new row
+//! with a higher version, a delete is a tombstone row (`is_deleted = 1`),
+//! and reads go through `FINAL` so only the newest version of each key is
+//! seen. There are no transactions, so multi-table writes are ordered such
+//! that a crash between two inserts leaves the store safe to resume (see
+//! `write_batch` and `rollback_above`).
+
+pub mod rows;
+pub mod sql;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use blockwatt_domain::{
+    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
+};
+use chrono::NaiveDate;
+use clickhouse::{sql::Identifier, Client, Row};
+use serde::Serialize;
+
+use self::rows::{
+    date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow, DailyRow,
+    EstimateRow, IndexRow, TransactionRow,
+};
+use crate::{check_batch, index_conflict, DatabaseUrl, IndexListing, Result, Store, StoreError};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct ClickHouseStore {
+    client: Client,
+    database: String,
+    last_version: AtomicU64,
+}
+
+impl ClickHouseStore {
+    /// Connects, proves the server answers, and creates the database if it
+    /// does not exist yet.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
+        let DatabaseUrl::ClickHouse { endpoint, database, user, password } = url else {
+            return Err(StoreError::InvalidUrl {
+                url: url.redacted(),
+                reason: "not a ClickHouse URL".into(),
+            });
+        };
+        let unreachable = |reason: String| StoreError::Unreachable { url: url.redacted(), reason };
+        // 18.16 rejects the settings the crate's schema validation sends.
+        let mut server = Client::default().with_url(endpoint.as_str()).with_validation(false);
+        if let Some(user) = user {
+            server = server.with_user(user.as_str());
+        }
+        if let Some(password) = password {
+            server = server.with_password(password.as_str());
+        }
+        let ping = server.query(&sql::select_one()).fetch_one::<u8>();
+        match tokio::time::timeout(CONNECT_TIMEOUT, ping).await {
+            Err(_) => return Err(unreachable(format!("no answer within {CONNECT_TIMEOUT:?}"))),
+            Ok(Err(e)) => return Err(unreachable(error_chain(&e))),
+            Ok(Ok(_)) => {}
+        }
+        server
+            .query(&sql::create_database())
+            .bind(Identifier(database))
+            .execute()
+            .await
+            .map_err(|e| unreachable(format!("cannot create database {database}: {}", error_chain(&e))))?;
+        Ok(ClickHouseStore {
+            client: server.with_database(database.as_str()),
+            database: database.clone(),
+            last_version: AtomicU64::new(0),
+        })
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// A row version that is newer than every version this process wrote
+    /// before, and (through the clock) than earlier processes' versions.
+    fn next_version(&self) -> u64 {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let mut last = self.last_version.load(Ordering::Relaxed);
+        loop {
+            let next = now.max(last + 1);
+            match self.last_version.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return next,
+                Err(seen) => last = seen,
+            }
+        }
+    }
+
+    async fn insert<T>(&self, table: &str, rows: &[T]) -> Result<()>
+    where
+        T: Row + Serialize + for<'a> Row<Value<'a> = T>,
+    {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut insert = self.client.insert::<T>(table).await?;
+        for row in rows {
+            insert.write(row).await?;
+        }
+        insert.end().await?;
+        Ok(())
+    }
+
+    async fn blocks_where(&self, sql: String, bind: impl FnOnce(clickhouse::query::Query) -> clickhouse::query::Query) -> Result<Vec<Block>> {
+        let rows = bind(self.client.query(&sql)).fetch_all::<BlockRow>().await?;
+        Ok(rows.into_iter().map(BlockRow::into_block).collect())
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn now_u32() -> u32 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(0)
+}
+
+fn decode_estimate(row: EstimateRow) -> Result<Estimate> {
+    serde_json::from_str(&row.body).map_err(|e| StoreError::Corrupt(format!("estimate body: {e}")))
+}
+
+#[async_trait]
+impl Store for ClickHouseStore {
+    fn backend(&self) -> &'static str {
+        "clickhouse"
+    }
+
+    async fn migrate(&self) -> Result<Vec<u32>> {
+        self.client.query(sql::CREATE_MIGRATIONS_TABLE).execute().await?;
+        let applied = self.applied_migrations().await?;
+        let mut newly = Vec::new();
+        for m in sql::MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+            // Every statement is IF NOT EXISTS, so a migration cut short is
+            // simply run again: it is recorded only once all of it is in.
+            for statement in m.statements {
+                self.client.query(statement).execute().await?;
+            }
+            #[derive(Row, Serialize)]
+            struct MigrationRow<'a> {
+                version: u32,
+                name: &'a str,
+                applied_at: u32,
+            }
+            let mut insert = self.client.insert::<MigrationRow<'_>>("schema_migrations").await?;
+            insert.write(&MigrationRow { version: m.version, name: m.name, applied_at: now_u32() }).await?;
+            insert.end().await?;
+            newly.push(m.version);
+        }
+        Ok(newly)
+    }
+
+    async fn applied_migrations(&self) -> Result<Vec<u32>> {
+        self.client.query(sql::CREATE_MIGRATIONS_TABLE).execute().await?;
+        Ok(self.client.query(&sql::select_applied_migrations()).fetch_all::<u32>().await?)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.client.query(&sql::select_one()).fetch_one::<u8>().await?;
+        Ok(())
+    }
+
+    async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
+        check_batch(batch)?;
+        let version = self.next_version();
+        let blocks = batch.blocks.iter().map(|b| BlockRow::new(b, version)).collect::<Result<Vec<_>>>()?;
+        let txs: Vec<_> = batch.transactions.iter().map(|t| TransactionRow::new(t, version)).collect();
+        // Data first, checkpoint last: a crash in between leaves the old
+        // checkpoint, the restart re-writes the same keys, FINAL shows one.
+        self.insert("transactions", &txs).await?;
+        self.insert("blocks", &blocks).await?;
+        let c = &batch.checkpoint;
+        self.insert(
+            "checkpoints",
+            &[CheckpointRow {
+                chain: c.chain.clone(),
+                source: c.source.clone(),
+                height: c.height,
+                hash: c.hash.clone(),
+                updated_at: now_u32(),
+                version: self.next_version(),
+                is_deleted: 0,
+            }],
+        )
+        .await
+    }
+
+    async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>> {
+        let found = self.blocks_where(sql::select_block_at(), |q| q.bind(chain).bind(height)).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn block_by_hash(&self, chain: &str, hash: &str) -> Result<Option<Block>> {
+        let found = self.blocks_where(sql::select_block_by_hash(), |q| q.bind(chain).bind(hash)).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn blocks(&self, chain: &str, from: u64, to: u64) -> Result<Vec<Block>> {
+        self.blocks_where(sql::select_blocks_range(), |q| q.bind(chain).bind(from).bind(to)).await
+    }
+
+    async fn blocks_in_time(&self, chain: &str, from: i64, to: i64) -> Result<Vec<Block>> {
+        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
+        self.blocks_where(sql::select_blocks_in_time(), |q| q.bind(chain).bind(from).bind(to)).await
+    }
+
+    async fn tip(&self, chain: &str) -> Result<Option<Block>> {
+        let found = self.blocks_where(sql::select_tip(), |q| q.bind(chain)).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>> {
+        let rows = self
+            .client
+            .query(&sql::select_transaction())
+            .bind(chain)
+            .bind(txid)
+            .fetch_all::<TransactionRow>()
+            .await?;
+        Ok(rows.into_iter().next().map(TransactionRow::into_transaction))
+    }
+
+    async fn write_transactions(&self, txs: &[Transaction]) -> Result<()> {
+        let version = self.next_version();
+        let rows: Vec<_> = txs.iter().map(|t| TransactionRow::new(t, version)).collect();
+        self.insert("transactions", &rows).await
+    }
+
+    async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {
+        // Checkpoints first: once they point at `height`, a crash anywhere
+        // below is repaired by the next run re-ingesting from `height`.
+        let anchor_hash = self.block(chain, height).await?.map(|b| b.hash).unwrap_or_default();
+        let mut checkpoints = self
+            .client
+            .query(&sql::select_checkpoints_above())
+            .bind(chain)
+            .bind(height)
+            .fetch_all::<CheckpointRow>()
+            .await?;
+        let version = self.next_version();
+        for c in &mut checkpoints {
+            c.height = height;
+            c.hash.clone_from(&anchor_hash);
+            c.updated_at = now_u32();
+            c.version = version;
+        }
+        self.insert("checkpoints", &checkpoints).await?;
+
+        let mut txs = self
+            .client
+            .query(&sql::select_transactions_above())
+            .bind(chain)
+            .bind(height)
+            .fetch_all::<TransactionRow>()
+            .await?;
+        let version = self.next_version();
+        for t in &mut txs {
+            t.version = version;
+            t.is_deleted = 1;
+        }
+        self.insert("transactions", &txs).await?;
+
+        let mut blocks = self
+            .client
+            .query(&sql::select_blocks_above())
+            .bind(chain)
+            .bind(height)
+            .fetch_all::<BlockRow>()
+            .await?;
+        for b in &mut blocks {
+            b.version = version;
+            b.is_deleted = 1;
+        }
+        self.insert("blocks", &blocks).await?;
+        Ok(blocks.len() as u64)
+    }
+
+    async fn checkpoint(&self, chain: &str, source: &str) -> Result<Option<Checkpoint>> {
+        let rows = self
+            .client
+            .query(&sql::select_checkpoint())
+            .bind(chain)
+            .bind(source)
+            .fetch_all::<CheckpointRow>()
+            .await?;
+        Ok(rows.into_iter().next().map(CheckpointRow::into_checkpoint))
+    }
+
+    async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> Result<()> {
+        let version = self.next_version();
+        // Convert everything before sending anything: a bad row fails the
+        // whole call with nothing written. One INSERT is one atomic block
+        // on the server (up to max_insert_block_size rows).
+        let rows = rows.iter().map(|m| DailyRow::new(m, version)).collect::<Result<Vec<_>>>()?;
+        self.insert("daily_metrics", &rows).await
+    }
+
+    async fn daily_metrics(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyMetrics>> {
+        let rows = self
+            .client
+            .query(&sql::select_daily_range())
+            .bind(chain)
+            .bind(date_text(from))
+            .bind(date_text(to))
+            .fetch_all::<DailyRow>()
+            .await?;
+        Ok(rows.into_iter().map(DailyRow::into_metrics).collect())
+    }
+
+    async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let row = self
+            .client
+            .query(&sql::select_daily_coverage())
+            .bind(chain)
+            .fetch_one::<CoverageRow>()
+            .await?;
+        Ok((row.count > 0).then(|| (from_ch_date(row.first), from_ch_date(row.last))))
+    }
+
+    async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()> {
+        let version = self.next_version();
+        let now = now_u32();
+        let rows = estimates
+            .iter()
+            .map(|e| {
+                Ok(EstimateRow {
+                    chain: e.chain.clone(),
+                    day: to_ch_date(e.date)?,
+                    method: e.method.clone(),
+                    methodology_version: e.methodology_version.clone(),
+                    body: serde_json::to_string(e).map_err(|err| StoreError::Invalid(err.to_string()))?,
+                    computed_at: now,
+                    version,
+                    is_deleted: 0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.insert("estimates", &rows).await
+    }
+
+    async fn estimate(&self, chain: &str, day: NaiveDate, method: &str) -> Result<Option<Estimate>> {
+        let rows = self
+            .client
+            .query(&sql::select_estimate())
+            .bind(chain)
+            .bind(date_text(day))
+            .bind(method)
+            .fetch_all::<EstimateRow>()
+            .await?;
+        rows.into_iter().next().map(decode_estimate).transpose()
+    }
+
+    async fn estimates(
+        &self,
+        chain: &str,
+        method: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Estimate>> {
+        let rows = self
+            .client
+            .query(&sql::select_estimates_range())
+            .bind(chain)
+            .bind(method)
+            .bind(date_text(from))
+            .bind(date_text(to))
+            .fetch_all::<EstimateRow>()
+            .await?;
+        rows.into_iter().map(decode_estimate).collect()
+    }
+
+    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()> {
+        if let Some(existing) = self.index(snapshot.date, Some(snapshot.version)).await? {
+            return if existing.sha256 == snapshot.sha256 {
+                Ok(())
+            } else {
+                Err(index_conflict(snapshot.date, snapshot.version))
+            };
+        }
+        let row = IndexRow {
+            date: to_ch_date(snapshot.date)?,
+            version: snapshot.version,
+            created_at: to_ch_time(snapshot.created_at)?,
+            sha256: snapshot.sha256.clone(),
+            body: snapshot.body.clone(),
+            row_version: self.next_version(),
+            is_deleted: 0,
+        };
+        self.insert("indices", &[row]).await
+    }
+
+    async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>> {
+        let query = match version {
+            Some(v) => self.client.query(&sql::select_index_version()).bind(date_text(date)).bind(v),
+            None => self.client.query(&sql::select_index_latest()).bind(date_text(date)),
+        };
+        let rows = query.fetch_all::<IndexRow>().await?;
+        Ok(rows.into_iter().next().map(IndexRow::into_snapshot))
+    }
+
+    async fn indices(&self) -> Result<Vec<IndexListing>> {
+        let rows = self.client.query(&sql::select_indices()).fetch_all::<IndexRow>().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| IndexListing { date: from_ch_date(r.date), version: r.version, sha256: r.sha256 })
+            .collect())
+    }
+}

@@ -1,0 +1,263 @@
+//! RowBinary row types. Without validation the crate maps columns by
+//! position, so each struct's field order is its `*_COLUMNS` order in sql.rs.
+
+use blockwatt_domain::{Block, Checkpoint, DailyMetrics, IndexSnapshot, Transaction};
+use chrono::NaiveDate;
+use clickhouse::Row;
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, StoreError};
+
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("1970-01-01 is a date"),
+};
+
+/// ClickHouse `Date`: days since 1970-01-01 as UInt16 (1970 .. 2149).
+pub(super) fn to_ch_date(d: NaiveDate) -> Result<u16> {
+    u16::try_from((d - EPOCH).num_days())
+        .map_err(|_| StoreError::Invalid(format!("day {d} is outside ClickHouse's Date range 1970..2149")))
+}
+
+pub(super) fn from_ch_date(days: u16) -> NaiveDate {
+    EPOCH + chrono::Days::new(u64::from(days))
+}
+
+/// ClickHouse `DateTime`: Unix seconds as UInt32.
+pub(super) fn to_ch_time(t: i64) -> Result<u32> {
+    u32::try_from(t).map_err(|_| StoreError::Invalid(format!("time {t} is outside ClickHouse's DateTime range")))
+}
+
+pub(super) fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct BlockRow {
+    pub chain: String,
+    pub height: u64,
+    pub hash: String,
+    pub parent_hash: String,
+    pub time: u32,
+    pub tx_count: u32,
+    pub size_bytes: u64,
+    pub weight: u64,
+    pub gas_used: u64,
+    pub gas_limit: u64,
+    pub difficulty: f64,
+    pub fees_native: f64,
+    pub subsidy_native: f64,
+    pub provisional: u8,
+    pub version: u64,
+    pub is_deleted: u8,
+}
+
+impl BlockRow {
+    pub(super) fn new(b: &Block, version: u64) -> Result<Self> {
+        Ok(BlockRow {
+            chain: b.chain.clone(),
+            height: b.height,
+            hash: b.hash.clone(),
+            parent_hash: b.parent_hash.clone(),
+            time: to_ch_time(b.time)?,
+            tx_count: b.tx_count,
+            size_bytes: b.size_bytes,
+            weight: b.weight,
+            gas_used: b.gas_used,
+            gas_limit: b.gas_limit,
+            difficulty: b.difficulty,
+            fees_native: b.fees_native,
+            subsidy_native: b.subsidy_native,
+            provisional: u8::from(b.provisional),
+            version,
+            is_deleted: 0,
+        })
+    }
+
+    pub(super) fn into_block(self) -> Block {
+        Block {
+            chain: self.chain,
+            height: self.height,
+            hash: self.hash,
+            parent_hash: self.parent_hash,
+            time: i64::from(self.time),
+            tx_count: self.tx_count,
+            size_bytes: self.size_bytes,
+            weight: self.weight,
+            gas_used: self.gas_used,
+            gas_limit: self.gas_limit,
+            difficulty: self.difficulty,
+            fees_native: self.fees_native,
+            subsidy_native: self.subsidy_native,
+            provisional: self.provisional != 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct TransactionRow {
+    pub chain: String,
+    pub txid: String,
+    pub block_height: u64,
+    pub block_hash: String,
+    pub position: u32,
+    pub size_bytes: u64,
+    pub vsize: u64,
+    pub gas_used: u64,
+    pub fee_native: f64,
+    pub version: u64,
+    pub is_deleted: u8,
+}
+
+impl TransactionRow {
+    pub(super) fn new(t: &Transaction, version: u64) -> Self {
+        TransactionRow {
+            chain: t.chain.clone(),
+            txid: t.txid.clone(),
+            block_height: t.block_height,
+            block_hash: t.block_hash.clone(),
+            position: t.position,
+            size_bytes: t.size_bytes,
+            vsize: t.vsize,
+            gas_used: t.gas_used,
+            fee_native: t.fee_native,
+            version,
+            is_deleted: 0,
+        }
+    }
+
+    pub(super) fn into_transaction(self) -> Transaction {
+        Transaction {
+            chain: self.chain,
+            txid: self.txid,
+            block_height: self.block_height,
+            block_hash: self.block_hash,
+            position: self.position,
+            size_bytes: self.size_bytes,
+            vsize: self.vsize,
+            gas_used: self.gas_used,
+            fee_native: self.fee_native,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct DailyRow {
+    pub chain: String,
+    pub day: u16,
+    pub source: String,
+    pub hashrate_hs: Option<f64>,
+    pub difficulty_mean: Option<f64>,
+    pub block_count: Option<u64>,
+    pub tx_count: Option<u64>,
+    pub block_size_mean_bytes: Option<f64>,
+    pub fees_native: Option<f64>,
+    pub issuance_native: Option<f64>,
+    pub fees_usd: Option<f64>,
+    pub issuance_usd: Option<f64>,
+    pub price_usd: Option<f64>,
+    pub node_count: Option<u64>,
+    pub version: u64,
+    pub is_deleted: u8,
+}
+
+impl DailyRow {
+    pub(super) fn new(m: &DailyMetrics, version: u64) -> Result<Self> {
+        Ok(DailyRow {
+            chain: m.chain.clone(),
+            day: to_ch_date(m.day)?,
+            source: m.source.clone(),
+            hashrate_hs: m.hashrate_hs,
+            difficulty_mean: m.difficulty_mean,
+            block_count: m.block_count,
+            tx_count: m.tx_count,
+            block_size_mean_bytes: m.block_size_mean_bytes,
+            fees_native: m.fees_native,
+            issuance_native: m.issuance_native,
+            fees_usd: m.fees_usd,
+            issuance_usd: m.issuance_usd,
+            price_usd: m.price_usd,
+            node_count: m.node_count,
+            version,
+            is_deleted: 0,
+        })
+    }
+
+    pub(super) fn into_metrics(self) -> DailyMetrics {
+        DailyMetrics {
+            chain: self.chain,
+            day: from_ch_date(self.day),
+            source: self.source,
+            hashrate_hs: self.hashrate_hs,
+            difficulty_mean: self.difficulty_mean,
+            block_count: self.block_count,
+            tx_count: self.tx_count,
+            block_size_mean_bytes: self.block_size_mean_bytes,
+            fees_native: self.fees_native,
+            issuance_native: self.issuance_native,
+            fees_usd: self.fees_usd,
+            issuance_usd: self.issuance_usd,
+            price_usd: self.price_usd,
+            node_count: self.node_count,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct EstimateRow {
+    pub chain: String,
+    pub day: u16,
+    pub method: String,
+    pub methodology_version: String,
+    pub body: String,
+    pub computed_at: u32,
+    pub version: u64,
+    pub is_deleted: u8,
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct CheckpointRow {
+    pub chain: String,
+    pub source: String,
+    pub height: u64,
+    pub hash: String,
+    pub updated_at: u32,
+    pub version: u64,
+    pub is_deleted: u8,
+}
+
+impl CheckpointRow {
+    pub(super) fn into_checkpoint(self) -> Checkpoint {
+        Checkpoint { chain: self.chain, source: self.source, height: self.height, hash: self.hash }
+    }
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct IndexRow {
+    pub date: u16,
+    pub version: u32,
+    pub created_at: u32,
+    pub sha256: String,
+    pub body: String,
+    pub row_version: u64,
+    pub is_deleted: u8,
+}
+
+impl IndexRow {
+    pub(super) fn into_snapshot(self) -> IndexSnapshot {
+        IndexSnapshot {
+            date: from_ch_date(self.date),
+            version: self.version,
+            created_at: i64::from(self.created_at),
+            sha256: self.sha256,
+            body: self.body,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct CoverageRow {
+    pub first: u16,
+    pub last: u16,
+    pub count: u64,
+}

@@ -1,0 +1,196 @@
+//! Every statement the ClickHouse backend sends, in one place.
+//!
+//! The SQL must run on ClickHouse 18.16 (what Debian ships, and so what our
+//! CI serves) and on current releases (what users run). So: no JSON type,
+//! no DateTime64, no `ALTER … DELETE`, `ReplacingMergeTree(version)` with
+//! `chain` first in `ORDER BY`, and reads through `FINAL` with the
+//! `is_deleted` tombstone filter *outside* the `FINAL` subquery (a filter
+//! inside could drop the tombstone before it replaces the live row).
+//!
+//! [`shapes`] lists every query with sample parameters;
+//! `ci/clickhouse_sql_check.py` runs them all on a current ClickHouse.
+
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub statements: &'static [&'static str],
+}
+
+pub const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+     (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version";
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial schema",
+    statements: &[
+        "CREATE TABLE IF NOT EXISTS blocks (
+            chain String, height UInt64, hash String, parent_hash String, time DateTime,
+            tx_count UInt32, size_bytes UInt64, weight UInt64, gas_used UInt64, gas_limit UInt64,
+            difficulty Float64, fees_native Float64, subsidy_native Float64, provisional UInt8,
+            version UInt64, is_deleted UInt8
+        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, height)",
+        "CREATE TABLE IF NOT EXISTS transactions (
+            chain String, txid String, block_height UInt64, block_hash String, position UInt32,
+            size_bytes UInt64, vsize UInt64, gas_used UInt64, fee_native Float64,
+            version UInt64, is_deleted UInt8
+        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, txid)",
+        "CREATE TABLE IF NOT EXISTS daily_metrics (
+            chain String, day Date, source String,
+            hashrate_hs Nullable(Float64), difficulty_mean Nullable(Float64),
+            block_count Nullable(UInt64), tx_count Nullable(UInt64),
+            block_size_mean_bytes Nullable(Float64), fees_native Nullable(Float64),
+            issuance_native Nullable(Float64), fees_usd Nullable(Float64),
+            issuance_usd Nullable(Float64), price_usd Nullable(Float64),
+            node_count Nullable(UInt64),
+            version UInt64, is_deleted UInt8
+        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, day, source)",
+        "CREATE TABLE IF NOT EXISTS estimates (
+            chain String, day Date, method String, methodology_version String, body String,
+            computed_at DateTime, version UInt64, is_deleted UInt8
+        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, day, method)",
+        "CREATE TABLE IF NOT EXISTS checkpoints (
+            chain String, source String, height UInt64, hash String, updated_at DateTime,
+            version UInt64, is_deleted UInt8
+        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, source)",
+        "CREATE TABLE IF NOT EXISTS indices (
+            date Date, version UInt32, created_at DateTime, sha256 String, body String,
+            row_version UInt64, is_deleted UInt8
+        ) ENGINE = ReplacingMergeTree(row_version) ORDER BY (date, version)",
+    ],
+}];
+
+pub const BLOCK_COLUMNS: &str = "chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
+     gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted";
+pub const TRANSACTION_COLUMNS: &str = "chain, txid, block_height, block_hash, position, size_bytes, \
+     vsize, gas_used, fee_native, version, is_deleted";
+pub const DAILY_COLUMNS: &str = "chain, day, source, hashrate_hs, difficulty_mean, block_count, tx_count, \
+     block_size_mean_bytes, fees_native, issuance_native, fees_usd, issuance_usd, price_usd, node_count, \
+     version, is_deleted";
+pub const ESTIMATE_COLUMNS: &str =
+    "chain, day, method, methodology_version, body, computed_at, version, is_deleted";
+pub const CHECKPOINT_COLUMNS: &str = "chain, source, height, hash, updated_at, version, is_deleted";
+pub const INDEX_COLUMNS: &str = "date, version, created_at, sha256, body, row_version, is_deleted";
+
+/// `SELECT cols FROM (SELECT cols FROM table FINAL WHERE key_filter) WHERE is_deleted = 0 tail`
+fn live(columns: &str, table: &str, key_filter: &str, tail: &str) -> String {
+    format!(
+        "SELECT {columns} FROM (SELECT {columns} FROM {table} FINAL WHERE {key_filter}) WHERE is_deleted = 0{tail}"
+    )
+}
+
+pub fn select_applied_migrations() -> String {
+    "SELECT version FROM schema_migrations FINAL ORDER BY version".to_owned()
+}
+pub fn select_one() -> String {
+    "SELECT toUInt8(1)".to_owned()
+}
+pub fn create_database() -> String {
+    "CREATE DATABASE IF NOT EXISTS ?".to_owned()
+}
+pub fn select_block_at() -> String {
+    live(BLOCK_COLUMNS, "blocks", "chain = ? AND height = ?", "")
+}
+pub fn select_block_by_hash() -> String {
+    live(BLOCK_COLUMNS, "blocks", "chain = ? AND hash = ?", " ORDER BY height DESC LIMIT 1")
+}
+pub fn select_blocks_range() -> String {
+    live(BLOCK_COLUMNS, "blocks", "chain = ? AND height >= ? AND height <= ?", " ORDER BY height")
+}
+pub fn select_blocks_in_time() -> String {
+    live(BLOCK_COLUMNS, "blocks", "chain = ? AND time >= ? AND time < ?", " ORDER BY height")
+}
+pub fn select_blocks_above() -> String {
+    live(BLOCK_COLUMNS, "blocks", "chain = ? AND height > ?", " ORDER BY height")
+}
+pub fn select_tip() -> String {
+    live(BLOCK_COLUMNS, "blocks", "chain = ?", " ORDER BY height DESC LIMIT 1")
+}
+pub fn select_transaction() -> String {
+    live(TRANSACTION_COLUMNS, "transactions", "chain = ? AND txid = ?", "")
+}
+pub fn select_transactions_above() -> String {
+    live(TRANSACTION_COLUMNS, "transactions", "chain = ? AND block_height > ?", "")
+}
+pub fn select_checkpoint() -> String {
+    live(CHECKPOINT_COLUMNS, "checkpoints", "chain = ? AND source = ?", "")
+}
+pub fn select_checkpoints_above() -> String {
+    live(CHECKPOINT_COLUMNS, "checkpoints", "chain = ? AND height > ?", "")
+}
+pub fn select_daily_range() -> String {
+    live(DAILY_COLUMNS, "daily_metrics", "chain = ? AND day >= ? AND day <= ?", " ORDER BY day, source")
+}
+pub fn select_daily_coverage() -> String {
+    "SELECT min(day), max(day), count() FROM \
+     (SELECT day, is_deleted FROM daily_metrics FINAL WHERE chain = ?) WHERE is_deleted = 0"
+        .to_owned()
+}
+pub fn select_estimate() -> String {
+    live(ESTIMATE_COLUMNS, "estimates", "chain = ? AND day = ? AND method = ?", "")
+}
+pub fn select_estimates_range() -> String {
+    live(ESTIMATE_COLUMNS, "estimates", "chain = ? AND method = ? AND day >= ? AND day <= ?", " ORDER BY day")
+}
+pub fn select_index_version() -> String {
+    live(INDEX_COLUMNS, "indices", "date = ? AND version = ?", "")
+}
+pub fn select_index_latest() -> String {
+    live(INDEX_COLUMNS, "indices", "date = ?", " ORDER BY version DESC LIMIT 1")
+}
+pub fn select_indices() -> String {
+    live(INDEX_COLUMNS, "indices", "1 = 1", " ORDER BY date, version")
+}
+
+/// A query with sample parameters bound, as the server receives it.
+pub struct Shape {
+    pub name: &'static str,
+    pub sql: String,
+}
+
+/// Every read query above with sample parameters, for the SQL check on a
+/// current ClickHouse. `shapes_cover_every_query` keeps this list complete.
+pub fn shapes() -> Vec<Shape> {
+    let c = ::clickhouse::Client::default();
+    let bound = |name: &'static str, q: ::clickhouse::query::Query| Shape { name, sql: q.sql_display().to_string() };
+    vec![
+        bound("select_applied_migrations", c.query(&select_applied_migrations())),
+        bound("select_one", c.query(&select_one())),
+        bound("create_database", c.query(&create_database()).bind(::clickhouse::sql::Identifier("blockwatt_check"))),
+        bound("select_block_at", c.query(&select_block_at()).bind("bitcoin").bind(50_000u64)),
+        bound("select_block_by_hash", c.query(&select_block_by_hash()).bind("bitcoin").bind("000000001aeae195809d120b5d66a39c83eb48792e068f8ea1fea19d84a4278a")),
+        bound("select_blocks_range", c.query(&select_blocks_range()).bind("bitcoin").bind(50_000u64).bind(50_002u64)),
+        bound("select_blocks_in_time", c.query(&select_blocks_in_time()).bind("bitcoin").bind(1_269_000_000u32).bind(1_269_086_400u32)),
+        bound("select_blocks_above", c.query(&select_blocks_above()).bind("bitcoin").bind(50_000u64)),
+        bound("select_tip", c.query(&select_tip()).bind("bitcoin")),
+        bound("select_transaction", c.query(&select_transaction()).bind("bitcoin").bind("0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216")),
+        bound("select_transactions_above", c.query(&select_transactions_above()).bind("bitcoin").bind(50_000u64)),
+        bound("select_checkpoint", c.query(&select_checkpoint()).bind("bitcoin").bind("bitcoin-rpc")),
+        bound("select_checkpoints_above", c.query(&select_checkpoints_above()).bind("bitcoin").bind(50_000u64)),
+        bound("select_daily_range", c.query(&select_daily_range()).bind("bitcoin").bind("2019-04-14").bind("2019-07-23")),
+        bound("select_daily_coverage", c.query(&select_daily_coverage()).bind("bitcoin")),
+        bound("select_estimate", c.query(&select_estimate()).bind("bitcoin").bind("2019-04-14").bind("cbeci-v1")),
+        bound("select_estimates_range", c.query(&select_estimates_range()).bind("bitcoin").bind("cbeci-v1").bind("2019-04-14").bind("2019-07-23")),
+        bound("select_index_version", c.query(&select_index_version()).bind("2019-04-14").bind(1u32)),
+        bound("select_index_latest", c.query(&select_index_latest()).bind("2019-04-14")),
+        bound("select_indices", c.query(&select_indices())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shapes_cover_every_query() {
+        let source = include_str!("sql.rs");
+        let names: Vec<String> = super::shapes().iter().map(|s| s.name.to_owned()).collect();
+        let declared: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub fn "))
+            .filter_map(|l| l.split('(').next())
+            .filter(|n| *n != "shapes")
+            .collect();
+        assert!(declared.len() >= 20, "parsed too few queries: {declared:?}");
+        for name in declared {
+            assert!(names.iter().any(|n| n == name), "query {name} is missing from shapes()");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Storage for blockwatt: one async [`Store`] trait, two backends.
+//!
+//! * [`sqlite::SqliteStore`] — the embedded default: one file, WAL mode,
+//!   every call on the blocking pool so async workers never wait on disk.
+//! * [`clickhouse::ClickHouseStore`] — for users who outgrow one machine:
+//!   `ReplacingMergeTree(version)` tables, rollbacks as tombstone rows, and
+//!   SQL that ClickHouse 18.16 and current releases both accept.
+//!
+//! Both pass the same contract suite (`tests/contract.rs`).
+
+pub mod clickhouse;
+mod database_url;
+mod error;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use blockwatt_domain::{
+    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
+};
+use chrono::NaiveDate;
+
+pub use database_url::DatabaseUrl;
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A published index, without its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexListing {
+    pub date: NaiveDate,
+    pub version: u32,
+    pub sha256: String,
+}
+
+/// Everything blockwatt keeps. Reads never show a row twice, however often
+/// it was written, and never show rows rolled back.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `clickhouse`.
+    fn backend(&self) -> &'static str;
+
+    /// Applies the migrations not yet applied; returns their versions.
+    async fn migrate(&self) -> Result<Vec<u32>>;
+
+    /// The applied migration versions, ascending.
+    async fn applied_migrations(&self) -> Result<Vec<u32>>;
+
+    /// Cheap round trip proving the store answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Writes blocks, their transactions and the checkpoint as one unit:
+    /// after a crash either all of it is visible or the checkpoint still
+    /// points below it, so a restart re-writes (idempotently) and never skips.
+    async fn write_batch(&self, batch: &BlockBatch) -> Result<()>;
+
+    async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>>;
+    async fn block_by_hash(&self, chain: &str, hash: &str) -> Result<Option<Block>>;
+    /// Blocks with `from <= height <= to`, ascending.
+    async fn blocks(&self, chain: &str, from: u64, to: u64) -> Result<Vec<Block>>;
+    /// Blocks whose time falls in `[from, to)` (Unix seconds), ascending by height.
+    async fn blocks_in_time(&self, chain: &str, from: i64, to: i64) -> Result<Vec<Block>>;
+    /// The highest stored block.
+    async fn tip(&self, chain: &str) -> Result<Option<Block>>;
+
+    async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>>;
+    /// Caches transactions looked up outside a batch (API lookups).
+    async fn write_transactions(&self, txs: &[Transaction]) -> Result<()>;
+
+    /// Removes every block (and its transactions) above `height` and moves
+    /// any checkpoint of `chain` above it down to `height`. Returns how many
+    /// blocks were removed.
+    async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64>;
+
+    async fn checkpoint(&self, chain: &str, source: &str) -> Result<Option<Checkpoint>>;
+
+    /// Writes daily rows, all or nothing. A row is keyed by (chain, day, source).
+    async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> Result<()>;
+    /// Rows with `from <= day <= to`, ascending by day then source.
+    async fn daily_metrics(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyMetrics>>;
+    /// First and last day with daily metrics.
+    async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>>;
+
+    /// Writes estimates keyed by (chain, date, method); a re-write replaces.
+    async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()>;
+    async fn estimate(&self, chain: &str, day: NaiveDate, method: &str)
+        -> Result<Option<Estimate>>;
+    /// Estimates with `from <= date <= to` for one method, ascending.
+    async fn estimates(
+        &self,
+        chain: &str,
+        method: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Estimate>>;
+
+    /// Publishes a snapshot. Snapshots are immutable: re-writing the same
+    /// (date, version) with the same body is a no-op, with another body it
+    /// is [`StoreError::Conflict`].
+    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()>;
+    /// One snapshot; `version: None` means the latest version of that date.
+    async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>>;
+    async fn indices(&self) -> Result<Vec<IndexListing>>;
+}
+
+/// Opens (and for SQLite creates) the store named by `url`, proving it
+/// answers. Migrations are the caller's choice.
+pub async fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
+    match url {
+        DatabaseUrl::Sqlite { path } => Ok(Arc::new(sqlite::SqliteStore::open(path).await?)),
+        DatabaseUrl::ClickHouse { .. } => {
+            Ok(Arc::new(clickhouse::ClickHouseStore::connect(url).await?))
+        }
+    }
+}
+
+/// Rejects a batch whose parts disagree on the chain: a bug upstream must
+/// not be able to write one chain's blocks under another's checkpoint.
+pub(crate) fn check_batch(batch: &BlockBatch) -> Result<()> {
+    let chain = &batch.checkpoint.chain;
+    if let Some(b) = batch.blocks.iter().find(|b| &b.chain != chain) {
+        return Err(StoreError::Invalid(format!(
+            "batch for chain {chain} holds block {} of chain {}",
+            b.height, b.chain
+        )));
+    }
+    if let Some(t) = batch.transactions.iter().find(|t| &t.chain != chain) {
+        return Err(StoreError::Invalid(format!(
+            "batch for chain {chain} holds transaction {} of chain {}",
+            t.txid, t.chain
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn index_conflict(date: NaiveDate, version: u32) -> StoreError {
+    StoreError::Conflict(format!(
+        "index {date} version {version} is already published with other content; publish a new version"
+    ))
+}

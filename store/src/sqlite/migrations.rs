@@ -1,0 +1,94 @@
+//! SQLite schema, one numbered step at a time. Never edit a step that has
+//! shipped: add the next one.
+
+pub(super) struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub(super) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial schema",
+    sql: r#"
+CREATE TABLE blocks (
+    chain          TEXT    NOT NULL,
+    height         INTEGER NOT NULL,
+    hash           TEXT    NOT NULL,
+    parent_hash    TEXT    NOT NULL,
+    time           INTEGER NOT NULL,
+    tx_count       INTEGER NOT NULL,
+    size_bytes     INTEGER NOT NULL,
+    weight         INTEGER NOT NULL,
+    gas_used       INTEGER NOT NULL,
+    gas_limit      INTEGER NOT NULL,
+    difficulty     REAL    NOT NULL,
+    fees_native    REAL    NOT NULL,
+    subsidy_native REAL    NOT NULL,
+    provisional    INTEGER NOT NULL,
+    PRIMARY KEY (chain, height)
+) WITHOUT ROWID;
+CREATE INDEX blocks_by_hash ON blocks (chain, hash);
+CREATE INDEX blocks_by_time ON blocks (chain, time);
+
+CREATE TABLE transactions (
+    chain        TEXT    NOT NULL,
+    txid         TEXT    NOT NULL,
+    block_height INTEGER NOT NULL,
+    block_hash   TEXT    NOT NULL,
+    position     INTEGER NOT NULL,
+    size_bytes   INTEGER NOT NULL,
+    vsize        INTEGER NOT NULL,
+    gas_used     INTEGER NOT NULL,
+    fee_native   REAL    NOT NULL,
+    PRIMARY KEY (chain, txid)
+) WITHOUT ROWID;
+CREATE INDEX transactions_by_height ON transactions (chain, block_height);
+
+CREATE TABLE daily_metrics (
+    chain                 TEXT NOT NULL,
+    day                   TEXT NOT NULL,
+    source                TEXT NOT NULL,
+    hashrate_hs           REAL,
+    difficulty_mean       REAL,
+    block_count           INTEGER,
+    tx_count              INTEGER,
+    block_size_mean_bytes REAL,
+    fees_native           REAL,
+    issuance_native       REAL,
+    fees_usd              REAL,
+    issuance_usd          REAL,
+    price_usd             REAL,
+    node_count            INTEGER,
+    PRIMARY KEY (chain, day, source)
+) WITHOUT ROWID;
+
+CREATE TABLE estimates (
+    chain               TEXT    NOT NULL,
+    day                 TEXT    NOT NULL,
+    method              TEXT    NOT NULL,
+    methodology_version TEXT    NOT NULL,
+    body                TEXT    NOT NULL,
+    computed_at         INTEGER NOT NULL,
+    PRIMARY KEY (chain, day, method)
+) WITHOUT ROWID;
+
+CREATE TABLE checkpoints (
+    chain      TEXT    NOT NULL,
+    source     TEXT    NOT NULL,
+    height     INTEGER NOT NULL,
+    hash       TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (chain, source)
+) WITHOUT ROWID;
+
+CREATE TABLE indices (
+    date       TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    sha256     TEXT    NOT NULL,
+    body       TEXT    NOT NULL,
+    PRIMARY KEY (date, version)
+) WITHOUT ROWID;
+"#,
+}];

@@ -1,0 +1,508 @@
+//! The embedded default backend.
+//!
+//! One writer connection and a few reader connections on one WAL-mode file:
+//! readers never wait for a writer, and every call runs on tokio's blocking
+//! pool so the async workers that serve HTTP never touch the disk.
+
+mod migrations;
+mod rows;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use blockwatt_domain::{
+    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
+};
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use self::migrations::MIGRATIONS;
+use self::rows::{
+    block_from_row, daily_from_row, estimate_from_row, index_from_row, insert_block,
+    insert_transaction, transaction_from_row, BLOCK_COLUMNS, DAILY_COLUMNS, TRANSACTION_COLUMNS,
+};
+use crate::{check_batch, index_conflict, IndexListing, Result, Store, StoreError};
+
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Opens `path`, creating it and its parent directory when missing.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    fn open_blocking(path: &Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let open_err = |reason: String| StoreError::Open { path: shown.clone(), reason };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| open_err(format!("cannot create directory {}: {e}", parent.display())))?;
+        }
+        let writer = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
+        // WAL lets readers run beside the writer; NORMAL sync is durable
+        // across process crashes (the guarantee the pipeline needs) and much
+        // faster than FULL. busy_timeout covers a second process (e.g. a
+        // CLI import beside `serve`).
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| open_err(e.to_string()))?;
+        // An unwritable file opens fine and fails at the first write: find out now.
+        writer
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+            )
+            .map_err(|e| open_err(e.to_string()))?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| open_err(e.to_string()))?;
+            r.execute_batch("PRAGMA busy_timeout = 5000;")
+                .map_err(|e| open_err(e.to_string()))?;
+            readers.push(Mutex::new(r));
+        }
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| StoreError::Task("writer lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        tokio::task::spawn_blocking(move || {
+            let guard = readers[i]
+                .lock()
+                .map_err(|_| StoreError::Task("reader lock poisoned".into()))?;
+            f(&guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> Result<Vec<u32>> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            let applied: Vec<u32> = {
+                let mut stmt = tx.prepare("SELECT version FROM schema_migrations")?;
+                let rows = stmt.query_map([], |r| r.get::<_, u32>(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            let mut newly = Vec::new();
+            for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+                tx.execute_batch(m.sql)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![m.version, m.name, now_unix()],
+                )?;
+                newly.push(m.version);
+            }
+            tx.commit()?;
+            Ok(newly)
+        })
+        .await
+    }
+
+    async fn applied_migrations(&self) -> Result<Vec<u32>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+            let rows = stmt.query_map([], |r| r.get::<_, u32>(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
+            .await
+    }
+
+    async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
+        check_batch(batch)?;
+        let batch = batch.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut block_stmt = tx.prepare_cached(&insert_block())?;
+                for b in &batch.blocks {
+                    rows::bind_block(&mut block_stmt, b)?;
+                }
+                let mut tx_stmt = tx.prepare_cached(&insert_transaction())?;
+                for t in &batch.transactions {
+                    rows::bind_transaction(&mut tx_stmt, t)?;
+                }
+                let c = &batch.checkpoint;
+                tx.execute(
+                    "INSERT OR REPLACE INTO checkpoints (chain, source, height, hash, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![c.chain, c.source, c.height as i64, c.hash, now_unix()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            let sql = format!("SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND height = ?2");
+            Ok(conn.query_row(&sql, params![chain, height as i64], block_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn block_by_hash(&self, chain: &str, hash: &str) -> Result<Option<Block>> {
+        let (chain, hash) = (chain.to_owned(), hash.to_owned());
+        self.read(move |conn| {
+            let sql = format!("SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND hash = ?2");
+            Ok(conn.query_row(&sql, params![chain, hash], block_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn blocks(&self, chain: &str, from: u64, to: u64) -> Result<Vec<Block>> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND height BETWEEN ?2 AND ?3 ORDER BY height"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![chain, from.min(i64::MAX as u64) as i64, to.min(i64::MAX as u64) as i64],
+                block_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn blocks_in_time(&self, chain: &str, from: i64, to: i64) -> Result<Vec<Block>> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND time >= ?2 AND time < ?3 ORDER BY height"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![chain, from, to], block_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn tip(&self, chain: &str) -> Result<Option<Block>> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 ORDER BY height DESC LIMIT 1"
+            );
+            Ok(conn.query_row(&sql, params![chain], block_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>> {
+        let (chain, txid) = (chain.to_owned(), txid.to_owned());
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE chain = ?1 AND txid = ?2"
+            );
+            Ok(conn.query_row(&sql, params![chain, txid], transaction_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn write_transactions(&self, txs: &[Transaction]) -> Result<()> {
+        let txs = txs.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(&insert_transaction())?;
+                for t in &txs {
+                    rows::bind_transaction(&mut stmt, t)?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {
+        let chain = chain.to_owned();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let h = height.min(i64::MAX as u64) as i64;
+            let removed =
+                tx.execute("DELETE FROM blocks WHERE chain = ?1 AND height > ?2", params![chain, h])?;
+            tx.execute(
+                "DELETE FROM transactions WHERE chain = ?1 AND block_height > ?2",
+                params![chain, h],
+            )?;
+            let hash: String = tx
+                .query_row(
+                    "SELECT hash FROM blocks WHERE chain = ?1 AND height = ?2",
+                    params![chain, h],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_default();
+            tx.execute(
+                "UPDATE checkpoints SET height = ?2, hash = ?3, updated_at = ?4
+                 WHERE chain = ?1 AND height > ?2",
+                params![chain, h, hash, now_unix()],
+            )?;
+            tx.commit()?;
+            Ok(removed as u64)
+        })
+        .await
+    }
+
+    async fn checkpoint(&self, chain: &str, source: &str) -> Result<Option<Checkpoint>> {
+        let (chain, source) = (chain.to_owned(), source.to_owned());
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT chain, source, height, hash FROM checkpoints WHERE chain = ?1 AND source = ?2",
+                    params![chain, source],
+                    |r| {
+                        Ok(Checkpoint {
+                            chain: r.get(0)?,
+                            source: r.get(1)?,
+                            height: r.get::<_, i64>(2)? as u64,
+                            hash: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> Result<()> {
+        let rows = rows.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(&rows::insert_daily())?;
+                for m in &rows {
+                    rows::bind_daily(&mut stmt, m)?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn daily_metrics(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyMetrics>> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {DAILY_COLUMNS} FROM daily_metrics WHERE chain = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, source"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![chain, day_text(from), day_text(to)], daily_from_row)?;
+            rows.map(|r| r?.map_err(StoreError::Corrupt)).collect()
+        })
+        .await
+    }
+
+    async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            let (first, last): (Option<String>, Option<String>) = conn.query_row(
+                "SELECT MIN(day), MAX(day) FROM daily_metrics WHERE chain = ?1",
+                params![chain],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            match (first, last) {
+                (Some(f), Some(l)) => Ok(Some((rows::parse_day(&f)?, rows::parse_day(&l)?))),
+                _ => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()> {
+        let mut encoded = Vec::with_capacity(estimates.len());
+        for e in estimates {
+            let body = serde_json::to_string(e).map_err(|err| StoreError::Invalid(err.to_string()))?;
+            encoded.push((e.chain.clone(), day_text(e.date), e.method.clone(), e.methodology_version.clone(), body));
+        }
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO estimates (chain, day, method, methodology_version, body, computed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                let now = now_unix();
+                for (chain, day, method, version, body) in &encoded {
+                    stmt.execute(params![chain, day, method, version, body, now])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn estimate(&self, chain: &str, day: NaiveDate, method: &str) -> Result<Option<Estimate>> {
+        let (chain, method) = (chain.to_owned(), method.to_owned());
+        self.read(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM estimates WHERE chain = ?1 AND day = ?2 AND method = ?3",
+                    params![chain, day_text(day), method],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            body.map(|b| estimate_from_row(&b)).transpose()
+        })
+        .await
+    }
+
+    async fn estimates(
+        &self,
+        chain: &str,
+        method: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Estimate>> {
+        let (chain, method) = (chain.to_owned(), method.to_owned());
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM estimates WHERE chain = ?1 AND method = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
+            )?;
+            let bodies = stmt.query_map(params![chain, method, day_text(from), day_text(to)], |r| {
+                r.get::<_, String>(0)
+            })?;
+            bodies.map(|b| estimate_from_row(&b?)).collect()
+        })
+        .await
+    }
+
+    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()> {
+        let s = snapshot.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT sha256 FROM indices WHERE date = ?1 AND version = ?2",
+                    params![day_text(s.date), s.version],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match existing {
+                Some(sha) if sha == s.sha256 => return Ok(()),
+                Some(_) => return Err(index_conflict(s.date, s.version)),
+                None => {}
+            }
+            tx.execute(
+                "INSERT INTO indices (date, version, created_at, sha256, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![day_text(s.date), s.version, s.created_at, s.sha256, s.body],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>> {
+        self.read(move |conn| {
+            let row = match version {
+                Some(v) => conn
+                    .query_row(
+                        "SELECT date, version, created_at, sha256, body FROM indices WHERE date = ?1 AND version = ?2",
+                        params![day_text(date), v],
+                        index_from_row,
+                    )
+                    .optional()?,
+                None => conn
+                    .query_row(
+                        "SELECT date, version, created_at, sha256, body FROM indices WHERE date = ?1
+                         ORDER BY version DESC LIMIT 1",
+                        params![day_text(date)],
+                        index_from_row,
+                    )
+                    .optional()?,
+            };
+            row.map(|r| r.map_err(StoreError::Corrupt)).transpose()
+        })
+        .await
+    }
+
+    async fn indices(&self) -> Result<Vec<IndexListing>> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT date, version, sha256 FROM indices ORDER BY date, version")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, String>(2)?))
+            })?;
+            rows.map(|r| {
+                let (date, version, sha256) = r?;
+                Ok(IndexListing { date: rows::parse_day(&date)?, version, sha256 })
+            })
+            .collect()
+        })
+        .await
+    }
+}

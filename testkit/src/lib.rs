@@ -1,0 +1,126 @@
+//! Test support shared by every crate's tests.
+//!
+//! Tests that need a real component (ClickHouse, anvil, the recorded data
+//! in `../shared/data`) ask for it here. When it is missing the test prints
+//! `SKIPPED: <test>: <why>` and returns — unless `BLOCKWATT_REQUIRE_ALL=1`,
+//! when a missing component is a failure (CI sets it, so nothing is skipped
+//! silently there).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// True when `BLOCKWATT_REQUIRE_ALL=1`: missing components fail tests.
+pub fn require_all() -> bool {
+    std::env::var("BLOCKWATT_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing component: a panic under `BLOCKWATT_REQUIRE_ALL=1`,
+/// otherwise a visible `SKIPPED` line. Returns `None` so callers can write
+/// `let Some(x) = skip(..) else { return };`.
+pub fn skip<T>(test: &str, why: &str) -> Option<T> {
+    if require_all() {
+        panic!("{test}: {why} (BLOCKWATT_REQUIRE_ALL=1 forbids skipping)");
+    }
+    eprintln!("SKIPPED: {test}: {why}");
+    None
+}
+
+/// The workspace root (where the top Cargo.toml is).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// `../shared/data` beside the checkout, or `BLOCKWATT_SHARED_DATA`.
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("BLOCKWATT_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/data"));
+    if dir.join("README.md").is_file() {
+        Some(dir)
+    } else {
+        skip(test, &format!("shared data not found at {} (set BLOCKWATT_SHARED_DATA)", dir.display()))
+    }
+}
+
+/// A ClickHouse HTTP endpoint: `BLOCKWATT_TEST_CLICKHOUSE_URL`, or a server
+/// answering on 127.0.0.1:8123.
+pub fn clickhouse_endpoint(test: &str) -> Option<String> {
+    let url = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8123".to_owned());
+    if http_ping(&url, "/ping") {
+        Some(url.trim_end_matches('/').to_owned())
+    } else {
+        skip(test, &format!("no ClickHouse answering at {url} (scripts/clickhouse-start starts one)"))
+    }
+}
+
+/// The anvil binary: `BLOCKWATT_ANVIL`, `anvil` on PATH, or the npm package
+/// installed under `/opt/anvil` or `./node_modules` by `.ci/run`.
+pub fn anvil(test: &str) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("BLOCKWATT_ANVIL") {
+        candidates.push(p.into());
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|d| d.join("anvil")));
+    }
+    let npm_bin = "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
+    candidates.push(Path::new("/opt/anvil").join(npm_bin));
+    candidates.push(workspace_root().join(npm_bin));
+    match candidates.into_iter().find(|p| p.is_file()) {
+        Some(p) => Some(p),
+        None => skip(test, "anvil not found (npm i @foundry-rs/anvil-linux-amd64, or set BLOCKWATT_ANVIL)"),
+    }
+}
+
+/// A name unique within this test run, for databases and temp files.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A free loopback TCP port (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the loopback interface has a free port")
+}
+
+/// Polls `ready` every 20 ms until it is true or `limit` passes. No test
+/// sleeps a fixed time to wait for something.
+pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A bare HTTP/1.0 GET on loopback: true on a 200. Kept dependency-free so
+/// every crate's tests can probe for servers.
+pub fn http_ping(base: &str, path: &str) -> bool {
+    http_get(base, path).is_some_and(|(status, _)| status == 200)
+}
+
+/// GET `path` on an `http://host:port` base; returns status and body.
+pub fn http_get(base: &str, path: &str) -> Option<(u16, String)> {
+    let hostport = base.strip_prefix("http://")?.split('/').next()?;
+    let addr: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(hostport).ok()?.next()?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Some((status, body))
+}
