@@ -1,1 +1,23 @@
 //! Ingestion: everything that brings outside data into the store.
+//!
+//! * [`source::Source`] — one trait per chain client; responses are parsed
+//!   into domain types at the edge ([`evm`], [`bitcoin_rpc`]).
+//! * [`rpc`] — the shared HTTP edge: batching, rate limit, retries.
+//! * [`pipeline`] — resumable, reorg-safe ingestion ([`run_ingest`]).
+//! * [`daily`] — blocks → `DailyMetrics`.
+
+pub mod bitcoin_rpc;
+pub mod config;
+pub mod daily;
+pub mod error;
+pub mod evm;
+pub mod metrics;
+pub mod pipeline;
+pub mod rpc;
+pub mod source;
+
+pub use config::{ChainSourceConfig, SourceKind};
+pub use error::{IngestError, SourceError, SourceErrorKind};
+pub use metrics::{CountersSnapshot, IngestCounters};
+pub use pipeline::{ingest, run_ingest, IngestOptions, IngestRange, IngestReport, Ingester};
+pub use source::{FetchedBlock, Source};

@@ -1,0 +1,2 @@
+//! Bitcoin Core JSON-RPC source (bitcoin, litecoin, dogecoin, bitcoin-cash,
+//! dash, zcash).

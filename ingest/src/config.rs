@@ -1,0 +1,221 @@
+//! Per-chain source configuration, as read from `config/chains.toml`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Which client talks to the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Evm,
+    BitcoinRpc,
+    Esplora,
+}
+
+impl SourceKind {
+    /// The name stored in checkpoints: two sources may follow one chain.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Evm => "evm",
+            SourceKind::BitcoinRpc => "bitcoin-rpc",
+            SourceKind::Esplora => "esplora",
+        }
+    }
+}
+
+/// How one chain is ingested. Unknown keys are an error so a typo in
+/// `chains.toml` does not silently fall back to a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSourceConfig {
+    pub kind: SourceKind,
+    pub url: String,
+    /// A full header line sent with every request, e.g.
+    /// `"Authorization: Bearer …"` or `"x-api-key: …"`.
+    #[serde(default)]
+    pub auth_header: Option<String>,
+    /// Bitcoin Core `.cookie` file (`user:password`), read at start-up.
+    #[serde(default)]
+    pub cookie_file: Option<PathBuf>,
+    /// HTTP basic auth user and password (Bitcoin Core `rpcuser`/`rpcpassword`).
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// HTTP requests per second, at most.
+    #[serde(default = "defaults::rate_limit_per_s")]
+    pub rate_limit_per_s: u32,
+    /// Blocks per JSON-RPC batch (and per stored batch).
+    #[serde(default = "defaults::batch_size")]
+    pub batch_size: usize,
+    /// HTTP requests in flight, at most.
+    #[serde(default = "defaults::max_in_flight")]
+    pub max_in_flight: usize,
+    /// Blocks newer than this depth below the tip are stored as provisional.
+    #[serde(default = "defaults::confirmations")]
+    pub confirmations: u64,
+    /// How far back the fork-point search walks before giving up.
+    #[serde(default = "defaults::reorg_depth")]
+    pub reorg_depth: u64,
+    /// EVM: the chain id the node must report (`eth_chainId`).
+    #[serde(default)]
+    pub chain_id: Option<u64>,
+    /// Proof of work: read difficulty for hashrate (informational; the
+    /// difficulty is stored whenever the node reports it).
+    #[serde(default)]
+    pub proof_of_work: bool,
+    /// EVM: fetch receipts (gas used and fee per transaction). Off only for
+    /// nodes that serve no receipts.
+    #[serde(default = "defaults::yes")]
+    pub receipts: bool,
+    #[serde(default = "defaults::max_retries")]
+    pub max_retries: u32,
+    /// First retry delay; doubles with every attempt, plus jitter.
+    #[serde(default = "defaults::backoff_ms")]
+    pub backoff_ms: u64,
+    /// Longest wait between retries, including a server's Retry-After.
+    #[serde(default = "defaults::max_backoff_ms")]
+    pub max_backoff_ms: u64,
+    #[serde(default = "defaults::request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    /// Follow mode: how often to look for new blocks.
+    #[serde(default = "defaults::poll_interval_ms")]
+    pub poll_interval_ms: u64,
+}
+
+mod defaults {
+    pub fn rate_limit_per_s() -> u32 {
+        50
+    }
+    pub fn batch_size() -> usize {
+        50
+    }
+    pub fn max_in_flight() -> usize {
+        4
+    }
+    pub fn confirmations() -> u64 {
+        12
+    }
+    pub fn reorg_depth() -> u64 {
+        100
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn max_retries() -> u32 {
+        5
+    }
+    pub fn backoff_ms() -> u64 {
+        250
+    }
+    pub fn max_backoff_ms() -> u64 {
+        30_000
+    }
+    pub fn request_timeout_ms() -> u64 {
+        30_000
+    }
+    pub fn poll_interval_ms() -> u64 {
+        5_000
+    }
+}
+
+impl ChainSourceConfig {
+    /// A configuration with every default, for `kind` at `url`.
+    pub fn new(kind: SourceKind, url: &str) -> Self {
+        ChainSourceConfig {
+            kind,
+            url: url.to_owned(),
+            auth_header: None,
+            cookie_file: None,
+            user: None,
+            password: None,
+            rate_limit_per_s: defaults::rate_limit_per_s(),
+            batch_size: defaults::batch_size(),
+            max_in_flight: defaults::max_in_flight(),
+            confirmations: defaults::confirmations(),
+            reorg_depth: defaults::reorg_depth(),
+            chain_id: None,
+            proof_of_work: false,
+            receipts: true,
+            max_retries: defaults::max_retries(),
+            backoff_ms: defaults::backoff_ms(),
+            max_backoff_ms: defaults::max_backoff_ms(),
+            request_timeout_ms: defaults::request_timeout_ms(),
+            poll_interval_ms: defaults::poll_interval_ms(),
+        }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// Rejects values that would make the client hang or spin.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch_size == 0 || self.max_in_flight == 0 || self.rate_limit_per_s == 0 {
+            return Err("batch_size, max_in_flight and rate_limit_per_s must be at least 1".into());
+        }
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return Err(format!(
+                "url must be http:// or https://, got {:?}",
+                redact_url(&self.url)
+            ));
+        }
+        if self.kind == SourceKind::Evm && self.chain_id.is_none() {
+            return Err(
+                "an evm source needs chain_id: the node's eth_chainId is checked against it".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The URL without user info, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if path.is_empty() {
+                format!("{scheme}://{host}")
+            } else {
+                format!("{scheme}://{host}/{path}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_minimal_toml_with_defaults_and_rejects_unknown_keys() {
+        let cfg: ChainSourceConfig = serde_json::from_str(
+            r#"{"kind":"evm","url":"http://127.0.0.1:8545","chain_id":31337}"#,
+        )
+        .expect("valid config");
+        assert_eq!(cfg.kind, SourceKind::Evm);
+        assert_eq!(cfg.batch_size, 50);
+        assert_eq!(cfg.reorg_depth, 100);
+        assert!(cfg.validate().is_ok());
+        let bad = serde_json::from_str::<ChainSourceConfig>(
+            r#"{"kind":"evm","url":"http://x","chain_id":1,"batchsize":3}"#,
+        );
+        assert!(bad.is_err());
+        let no_id: ChainSourceConfig =
+            serde_json::from_str(r#"{"kind":"evm","url":"http://x"}"#).expect("parses");
+        assert!(no_id.validate().is_err());
+    }
+
+    #[test]
+    fn redacts_credentials() {
+        assert_eq!(
+            redact_url("http://u:p@host:8332/wallet"),
+            "http://host:8332/wallet"
+        );
+        assert_eq!(redact_url("https://host"), "https://host");
+    }
+}

@@ -1,0 +1,366 @@
+//! EVM JSON-RPC source: blocks with full transactions parsed by alloy's
+//! `eth` types, receipts for gas used and fees, difficulty for PoW chains.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::B256;
+use alloy_rpc_types_eth::{Block as EthBlock, BlockTransactions, TransactionReceipt};
+use async_trait::async_trait;
+use blockwatt_domain::{Block, Transaction};
+use serde_json::{json, Value};
+use tracing::info;
+
+use crate::config::ChainSourceConfig;
+use crate::error::{SourceError, SourceErrorKind};
+use crate::metrics::IngestCounters;
+use crate::rpc::{HttpClient, RpcCall};
+use crate::source::{FetchedBlock, Source};
+
+const WEI_PER_ETH: f64 = 1e18;
+
+pub struct EvmSource {
+    chain: String,
+    client: HttpClient,
+    expected_chain_id: u64,
+    receipts: bool,
+    /// Cleared the first time the node says it has no eth_getBlockReceipts;
+    /// from then on receipts are fetched one transaction at a time.
+    block_receipts: AtomicBool,
+}
+
+impl EvmSource {
+    pub fn new(
+        chain: &str,
+        cfg: &ChainSourceConfig,
+        counters: Arc<IngestCounters>,
+    ) -> Result<Self, String> {
+        let expected_chain_id = cfg.chain_id.ok_or("an evm source needs chain_id")?;
+        Ok(EvmSource {
+            chain: chain.to_owned(),
+            client: HttpClient::new("evm", cfg, counters)?,
+            expected_chain_id,
+            receipts: cfg.receipts,
+            block_receipts: AtomicBool::new(true),
+        })
+    }
+
+    fn err(&self, method: &str, height: Option<u64>, kind: SourceErrorKind) -> SourceError {
+        self.client.error(method, height, kind)
+    }
+
+    fn parse_quantity(
+        &self,
+        method: &str,
+        height: Option<u64>,
+        v: &Value,
+    ) -> Result<u64, SourceError> {
+        v.as_str()
+            .and_then(|s| s.strip_prefix("0x"))
+            .and_then(|s| u64::from_str_radix(s, 16).ok())
+            .ok_or_else(|| {
+                self.err(
+                    method,
+                    height,
+                    SourceErrorKind::Malformed(format!("expected a hex quantity, got {v}")),
+                )
+            })
+    }
+
+    /// Receipts keyed by transaction hash: (gas used, effective gas price).
+    async fn receipts_per_tx(
+        &self,
+        blocks: &[(u64, EthBlock)],
+    ) -> Result<HashMap<B256, (u64, u128)>, SourceError> {
+        let calls: Vec<RpcCall> = blocks
+            .iter()
+            .flat_map(|(h, b)| {
+                b.transactions.hashes().map(move |hash| {
+                    RpcCall::new("eth_getTransactionReceipt", json!([hash]), Some(*h))
+                })
+            })
+            .collect();
+        let results = self.client.batch(&calls).await?;
+        let mut out = HashMap::with_capacity(calls.len());
+        for (r, c) in results.into_iter().zip(&calls) {
+            let receipt = self.parse_receipt(c.height, r?)?;
+            out.insert(
+                receipt.transaction_hash,
+                (receipt.gas_used, receipt.effective_gas_price),
+            );
+        }
+        Ok(out)
+    }
+
+    fn parse_receipt(
+        &self,
+        height: Option<u64>,
+        v: Value,
+    ) -> Result<TransactionReceipt, SourceError> {
+        if v.is_null() {
+            return Err(self.err(
+                "eth_getTransactionReceipt",
+                height,
+                SourceErrorKind::NotFound,
+            ));
+        }
+        serde_json::from_value(v).map_err(|e| {
+            self.err(
+                "eth_getTransactionReceipt",
+                height,
+                SourceErrorKind::Malformed(e.to_string()),
+            )
+        })
+    }
+
+    fn convert(
+        &self,
+        height: u64,
+        b: &EthBlock,
+        receipts: Option<&HashMap<B256, (u64, u128)>>,
+    ) -> Result<FetchedBlock, SourceError> {
+        let header = &b.header;
+        let hash = format!("{:#x}", header.hash);
+        let BlockTransactions::Full(txs) = &b.transactions else {
+            return Err(self.err(
+                "eth_getBlockByNumber",
+                Some(height),
+                SourceErrorKind::Malformed("transactions are not full objects".into()),
+            ));
+        };
+        let mut transactions = Vec::with_capacity(txs.len());
+        let mut fees_wei: u128 = 0;
+        for (pos, tx) in txs.iter().enumerate() {
+            let txid = *tx.inner.tx_hash();
+            let (gas_used, fee_wei) = match receipts {
+                Some(map) => {
+                    let (gas, price) = map.get(&txid).copied().ok_or_else(|| {
+                        self.err(
+                            "eth_getBlockReceipts",
+                            Some(height),
+                            SourceErrorKind::Inconsistent(format!(
+                                "no receipt for transaction {txid:#x}"
+                            )),
+                        )
+                    })?;
+                    (gas, u128::from(gas).saturating_mul(price))
+                }
+                None => (0, 0),
+            };
+            fees_wei = fees_wei.saturating_add(fee_wei);
+            if let Some(bh) = tx.block_hash {
+                if bh != header.hash {
+                    return Err(self.err(
+                        "eth_getBlockByNumber",
+                        Some(height),
+                        SourceErrorKind::Inconsistent(format!(
+                            "transaction {txid:#x} claims block {bh:#x}"
+                        )),
+                    ));
+                }
+            }
+            let size = tx.inner.inner().encode_2718_len() as u64;
+            transactions.push(Transaction {
+                chain: self.chain.clone(),
+                txid: format!("{txid:#x}"),
+                block_height: height,
+                block_hash: hash.clone(),
+                position: tx.transaction_index.unwrap_or(pos as u64) as u32,
+                size_bytes: size,
+                vsize: size,
+                gas_used,
+                fee_native: fee_wei as f64 / WEI_PER_ETH,
+            });
+        }
+        let block = Block {
+            chain: self.chain.clone(),
+            height: header.number,
+            hash,
+            parent_hash: format!("{:#x}", header.parent_hash),
+            time: i64::try_from(header.timestamp).unwrap_or(i64::MAX),
+            tx_count: txs.len() as u32,
+            size_bytes: header.size.map(|s| f64::from(s) as u64).unwrap_or(0),
+            weight: 0,
+            gas_used: header.gas_used,
+            gas_limit: header.gas_limit,
+            difficulty: f64::from(header.difficulty),
+            fees_native: fees_wei as f64 / WEI_PER_ETH,
+            subsidy_native: 0.0,
+            provisional: false,
+        };
+        Ok(FetchedBlock {
+            block,
+            transactions,
+        })
+    }
+}
+
+fn is_method_missing(e: &SourceError) -> bool {
+    match &e.kind {
+        SourceErrorKind::Rpc { code, message } => {
+            let m = message.to_ascii_lowercase();
+            *code == -32601
+                || m.contains("not found")
+                || m.contains("not supported")
+                || m.contains("does not exist")
+        }
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl Source for EvmSource {
+    fn kind(&self) -> &'static str {
+        "evm"
+    }
+
+    fn name(&self) -> &str {
+        self.client.name()
+    }
+
+    fn chain(&self) -> &str {
+        &self.chain
+    }
+
+    async fn check(&self) -> Result<(), SourceError> {
+        let v = self.client.call("eth_chainId", json!([]), None).await?;
+        let got = self.parse_quantity("eth_chainId", None, &v)?;
+        if got != self.expected_chain_id {
+            return Err(self.err(
+                "eth_chainId",
+                None,
+                SourceErrorKind::WrongChain {
+                    expected: self.expected_chain_id,
+                    got,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    async fn tip(&self) -> Result<u64, SourceError> {
+        let v = self.client.call("eth_blockNumber", json!([]), None).await?;
+        self.parse_quantity("eth_blockNumber", None, &v)
+    }
+
+    async fn block_hash(&self, height: u64) -> Result<String, SourceError> {
+        let v = self
+            .client
+            .call(
+                "eth_getBlockByNumber",
+                json!([format!("{height:#x}"), false]),
+                Some(height),
+            )
+            .await?;
+        let hash = v.get("hash").and_then(Value::as_str).ok_or_else(|| {
+            self.err(
+                "eth_getBlockByNumber",
+                Some(height),
+                if v.is_null() {
+                    SourceErrorKind::NotFound
+                } else {
+                    SourceErrorKind::Malformed("no hash".into())
+                },
+            )
+        })?;
+        Ok(hash.to_ascii_lowercase())
+    }
+
+    async fn fetch(&self, from: u64, to: u64) -> Result<Vec<FetchedBlock>, SourceError> {
+        let with_block_receipts = self.receipts && self.block_receipts.load(Ordering::Relaxed);
+        let mut calls = Vec::new();
+        for h in from..=to {
+            calls.push(RpcCall::new(
+                "eth_getBlockByNumber",
+                json!([format!("{h:#x}"), true]),
+                Some(h),
+            ));
+            if with_block_receipts {
+                calls.push(RpcCall::new(
+                    "eth_getBlockReceipts",
+                    json!([format!("{h:#x}")]),
+                    Some(h),
+                ));
+            }
+        }
+        let mut results = self.client.batch(&calls).await?.into_iter();
+        let mut blocks = Vec::new();
+        let mut receipts: HashMap<B256, (u64, u128)> = HashMap::new();
+        let mut need_tx_receipts = self.receipts && !with_block_receipts;
+        for h in from..=to {
+            let missing = || {
+                self.err(
+                    "eth_getBlockByNumber",
+                    Some(h),
+                    SourceErrorKind::Malformed("batch response too short".into()),
+                )
+            };
+            let v = results.next().ok_or_else(missing)??;
+            if v.is_null() {
+                return Err(self.err("eth_getBlockByNumber", Some(h), SourceErrorKind::NotFound));
+            }
+            let block: EthBlock = serde_json::from_value(v).map_err(|e| {
+                self.err(
+                    "eth_getBlockByNumber",
+                    Some(h),
+                    SourceErrorKind::Malformed(e.to_string()),
+                )
+            })?;
+            if block.header.number != h {
+                return Err(self.err(
+                    "eth_getBlockByNumber",
+                    Some(h),
+                    SourceErrorKind::Inconsistent(format!(
+                        "asked for {h}, got block {}",
+                        block.header.number
+                    )),
+                ));
+            }
+            if with_block_receipts {
+                match results.next().ok_or_else(missing)? {
+                    Ok(Value::Array(items)) => {
+                        for item in items {
+                            let r = self.parse_receipt(Some(h), item)?;
+                            if r.block_hash.is_some_and(|bh| bh != block.header.hash) {
+                                return Err(self.err(
+                                    "eth_getBlockReceipts",
+                                    Some(h),
+                                    SourceErrorKind::Inconsistent(
+                                        "receipt of another block".into(),
+                                    ),
+                                ));
+                            }
+                            receipts
+                                .insert(r.transaction_hash, (r.gas_used, r.effective_gas_price));
+                        }
+                    }
+                    Ok(other) => {
+                        return Err(self.err(
+                            "eth_getBlockReceipts",
+                            Some(h),
+                            SourceErrorKind::Malformed(format!("expected an array, got {other}")),
+                        ));
+                    }
+                    Err(e) if is_method_missing(&e) => {
+                        if self.block_receipts.swap(false, Ordering::Relaxed) {
+                            info!(source = %self.name(), "node has no eth_getBlockReceipts; falling back to eth_getTransactionReceipt");
+                        }
+                        need_tx_receipts = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            blocks.push((h, block));
+        }
+        if need_tx_receipts {
+            receipts = self.receipts_per_tx(&blocks).await?;
+        }
+        let receipts = self.receipts.then_some(&receipts);
+        blocks
+            .iter()
+            .map(|(h, b)| self.convert(*h, b, receipts))
+            .collect()
+    }
+}
