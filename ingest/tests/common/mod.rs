@@ -1,0 +1,94 @@
+//! Shared test helpers: an anvil process that dies with the test, a tiny
+//! JSON-RPC client, and a SQLite store in a temp dir.
+#![allow(dead_code)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use blockwatt_ingest::{ChainSourceConfig, SourceKind};
+use blockwatt_store::sqlite::SqliteStore;
+use blockwatt_store::Store;
+use serde_json::{json, Value};
+
+pub struct Anvil {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        // Never leave a node running behind a failed test.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Anvil {
+    /// Starts anvil on a free loopback port; None (skipped) when absent.
+    pub fn start(test: &str) -> Option<Anvil> {
+        let bin = blockwatt_testkit::anvil(test)?;
+        let port = blockwatt_testkit::free_port();
+        let child = Command::new(bin)
+            .args(["--port", &port.to_string(), "--chain-id", "31337", "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("anvil starts");
+        let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}") };
+        let ready = blockwatt_testkit::wait_until(Duration::from_secs(30), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(ready, "anvil did not listen on port {port} within 30 s");
+        Some(anvil)
+    }
+}
+
+pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("node answers");
+    let bytes = resp.bytes().await.expect("body");
+    let v: Value = serde_json::from_slice(&bytes).expect("JSON");
+    if let Some(e) = v.get("error") {
+        panic!("{method} failed: {e}");
+    }
+    v["result"].clone()
+}
+
+pub fn hex_u64(v: &Value) -> u64 {
+    let s = v.as_str().expect("hex string");
+    u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex quantity")
+}
+
+pub fn hex_u128(v: &Value) -> u128 {
+    let s = v.as_str().expect("hex string");
+    u128::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex quantity")
+}
+
+pub async fn temp_store() -> (tempfile::TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("test.db")).await.expect("sqlite opens");
+    store.migrate().await.expect("migrations");
+    (dir, Arc::new(store))
+}
+
+/// A config tuned for tests: small batches, fast retries.
+pub fn evm_config(url: &str, chain_id: u64) -> ChainSourceConfig {
+    let mut cfg = ChainSourceConfig::new(SourceKind::Evm, url);
+    cfg.chain_id = Some(chain_id);
+    cfg.batch_size = 4;
+    cfg.max_in_flight = 3;
+    cfg.rate_limit_per_s = 1000;
+    cfg.confirmations = 0;
+    cfg.backoff_ms = 10;
+    cfg.max_backoff_ms = 2000;
+    cfg.max_retries = 3;
+    cfg.request_timeout_ms = 5000;
+    cfg
+}
