@@ -20,7 +20,12 @@ async fn mine_block_with_txs(url: &str, n: usize, value: u64) {
     let from = accounts[0].clone();
     let to = accounts[1].clone();
     for i in 0..n {
-        rpc(url, "eth_sendTransaction", json!([{"from": from, "to": to, "value": format!("{:#x}", value + i as u64)}])).await;
+        rpc(
+            url,
+            "eth_sendTransaction",
+            json!([{"from": from, "to": to, "value": format!("{:#x}", value + i as u64)}]),
+        )
+        .await;
     }
     rpc(url, "evm_mine", json!([])).await;
 }
@@ -32,14 +37,27 @@ async fn tip(url: &str) -> u64 {
 /// Every stored block and transaction equals what the node returns.
 async fn assert_store_matches_node(url: &str, store: &Arc<dyn Store>, to: u64) -> usize {
     let stored = store.blocks(CHAIN, 0, u64::MAX / 2).await.expect("blocks");
-    assert_eq!(stored.len() as u64, to + 1, "one row per height 0..={to}, no gap, no duplicate");
+    assert_eq!(
+        stored.len() as u64,
+        to + 1,
+        "one row per height 0..={to}, no gap, no duplicate"
+    );
     let mut txs_checked = 0;
     for (h, s) in stored.iter().enumerate() {
         let h = h as u64;
-        let node = rpc(url, "eth_getBlockByNumber", json!([format!("{h:#x}"), true])).await;
+        let node = rpc(
+            url,
+            "eth_getBlockByNumber",
+            json!([format!("{h:#x}"), true]),
+        )
+        .await;
         assert_eq!(s.height, h);
         assert_eq!(s.hash, node["hash"].as_str().expect("hash"), "hash at {h}");
-        assert_eq!(s.parent_hash, node["parentHash"].as_str().expect("parent"), "parent at {h}");
+        assert_eq!(
+            s.parent_hash,
+            node["parentHash"].as_str().expect("parent"),
+            "parent at {h}"
+        );
         assert_eq!(s.time as u64, hex_u64(&node["timestamp"]));
         assert_eq!(s.gas_used, hex_u64(&node["gasUsed"]));
         assert_eq!(s.gas_limit, hex_u64(&node["gasLimit"]));
@@ -48,7 +66,11 @@ async fn assert_store_matches_node(url: &str, store: &Arc<dyn Store>, to: u64) -
         let mut fees_wei: u128 = 0;
         for (pos, t) in node_txs.iter().enumerate() {
             let txid = t["hash"].as_str().expect("txid");
-            let stored_tx = store.transaction(CHAIN, txid).await.expect("read").expect("tx stored");
+            let stored_tx = store
+                .transaction(CHAIN, txid)
+                .await
+                .expect("read")
+                .expect("tx stored");
             let receipt = rpc(url, "eth_getTransactionReceipt", json!([txid])).await;
             let gas = hex_u64(&receipt["gasUsed"]);
             let fee = u128::from(gas) * hex_u128(&receipt["effectiveGasPrice"]);
@@ -57,21 +79,36 @@ async fn assert_store_matches_node(url: &str, store: &Arc<dyn Store>, to: u64) -
             assert_eq!(stored_tx.block_hash, s.hash);
             assert_eq!(stored_tx.position as usize, pos);
             assert_eq!(stored_tx.gas_used, gas);
-            assert!((stored_tx.fee_native - fee as f64 / 1e18).abs() <= 1e-18 + fee as f64 / 1e18 * 1e-12);
-            assert!(stored_tx.size_bytes > 100, "a signed transfer is over 100 bytes");
+            assert!(
+                (stored_tx.fee_native - fee as f64 / 1e18).abs()
+                    <= 1e-18 + fee as f64 / 1e18 * 1e-12
+            );
+            assert!(
+                stored_tx.size_bytes > 100,
+                "a signed transfer is over 100 bytes"
+            );
             txs_checked += 1;
         }
         assert!((s.fees_native - fees_wei as f64 / 1e18).abs() <= fees_wei as f64 / 1e18 * 1e-12);
     }
     let last = &stored[stored.len() - 1];
-    let cp = store.checkpoint(CHAIN, "evm").await.expect("read").expect("checkpoint");
-    assert_eq!((cp.height, cp.hash.as_str()), (last.height, last.hash.as_str()));
+    let cp = store
+        .checkpoint(CHAIN, "evm")
+        .await
+        .expect("read")
+        .expect("checkpoint");
+    assert_eq!(
+        (cp.height, cp.hash.as_str()),
+        (last.height, last.hash.as_str())
+    );
     txs_checked
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingests_every_block_and_transaction_exactly() {
-    let Some(anvil) = Anvil::start("ingests_every_block_and_transaction_exactly") else { return };
+    let Some(anvil) = Anvil::start("ingests_every_block_and_transaction_exactly") else {
+        return;
+    };
     let url = anvil.url.clone();
     rpc(&url, "evm_setAutomine", json!([false])).await;
     for b in 0..12 {
@@ -84,46 +121,99 @@ async fn ingests_every_block_and_transaction_exactly() {
     let (_dir, store) = temp_store().await;
     let mut cfg = evm_config(&url, 31337);
     cfg.confirmations = 3;
-    let report = run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("ingest");
+    let report = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("ingest");
     assert_eq!(report.blocks_written, 13);
     let txs = assert_store_matches_node(&url, &store, head).await;
     assert_eq!(report.transactions_written as usize, txs);
     assert!(txs > 50, "checked {txs} transactions");
     // The newest `confirmations` blocks are provisional, the rest final.
     for b in store.blocks(CHAIN, 0, head).await.expect("blocks") {
-        assert_eq!(b.provisional, head - b.height < 3, "provisional flag at {}", b.height);
+        assert_eq!(
+            b.provisional,
+            head - b.height < 3,
+            "provisional flag at {}",
+            b.height
+        );
     }
 
     // A second pass re-fetches the provisional blocks and confirms them.
     for _ in 0..3 {
         mine_block_with_txs(&url, 1, 7).await;
     }
-    let report = run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("second pass");
-    assert_eq!(report.first_written, Some(10), "resumes at the first provisional block");
-    assert_eq!(store.block(CHAIN, 12).await.expect("read").map(|b| b.provisional), Some(false));
+    let report = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("second pass");
+    assert_eq!(
+        report.first_written,
+        Some(10),
+        "resumes at the first provisional block"
+    );
+    assert_eq!(
+        store
+            .block(CHAIN, 12)
+            .await
+            .expect("read")
+            .map(|b| b.provisional),
+        Some(false)
+    );
     assert_store_matches_node(&url, &store, 15).await;
 
     // Daily aggregation over what was stored.
-    let day = DateTime::from_timestamp(store.block(CHAIN, 1).await.expect("read").expect("block").time, 0)
-        .expect("time")
-        .date_naive();
-    let rows = aggregate_and_store(&store, CHAIN, HashrateModel::None, day.pred_opt().expect("day"), day.succ_opt().expect("day"))
-        .await
-        .expect("aggregate");
+    let day = DateTime::from_timestamp(
+        store
+            .block(CHAIN, 1)
+            .await
+            .expect("read")
+            .expect("block")
+            .time,
+        0,
+    )
+    .expect("time")
+    .date_naive();
+    let rows = aggregate_and_store(
+        &store,
+        CHAIN,
+        HashrateModel::None,
+        day.pred_opt().expect("day"),
+        day.succ_opt().expect("day"),
+    )
+    .await
+    .expect("aggregate");
     let blocks: u64 = rows.iter().filter_map(|r| r.block_count).sum();
     let tx_count: u64 = rows.iter().filter_map(|r| r.tx_count).sum();
     assert_eq!(blocks, 16);
     assert_eq!(tx_count as usize, txs + 3);
-    assert_eq!(store.daily_metrics(CHAIN, day, day).await.expect("read").len(), 1);
+    assert_eq!(
+        store
+            .daily_metrics(CHAIN, day, day)
+            .await
+            .expect("read")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reorg_is_detected_and_repaired_within_the_bound() {
-    let Some(anvil) = Anvil::start("reorg_is_detected_and_repaired_within_the_bound") else { return };
+    let Some(anvil) = Anvil::start("reorg_is_detected_and_repaired_within_the_bound") else {
+        return;
+    };
     let url = anvil.url.clone();
     rpc(&url, "evm_setAutomine", json!([false])).await;
     for b in 0..3 {
@@ -136,19 +226,34 @@ async fn reorg_is_detected_and_repaired_within_the_bound() {
     assert_eq!(tip(&url).await, 8);
     let (_dir, store) = temp_store().await;
     let cfg = evm_config(&url, 31337);
-    run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("first ingest");
+    run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("first ingest");
     let orphan = store.block(CHAIN, 6).await.expect("read").expect("stored");
     let orphan_tx = store.blocks(CHAIN, 4, 4).await.expect("read");
     assert_eq!(orphan_tx.len(), 1);
     let orphan_txids: Vec<String> = {
         let node = rpc(&url, "eth_getBlockByNumber", json!(["0x5", false])).await;
-        node["transactions"].as_array().expect("txs").iter().map(|t| t.as_str().expect("id").to_owned()).collect()
+        node["transactions"]
+            .as_array()
+            .expect("txs")
+            .iter()
+            .map(|t| t.as_str().expect("id").to_owned())
+            .collect()
     };
 
     // Another branch from height 3, longer than the first.
-    assert_eq!(rpc(&url, "evm_revert", json!([snapshot])).await, json!(true));
+    assert_eq!(
+        rpc(&url, "evm_revert", json!([snapshot])).await,
+        json!(true)
+    );
     assert_eq!(tip(&url).await, 3);
     for b in 0..7 {
         mine_block_with_txs(&url, 1 + b as usize % 3, 900 + b).await;
@@ -158,50 +263,103 @@ async fn reorg_is_detected_and_repaired_within_the_bound() {
     // A bound shallower than the fork is a clear error and changes nothing.
     let mut shallow = cfg.clone();
     shallow.reorg_depth = 2;
-    let err = run_ingest(&shallow, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect_err("fork at 3 is deeper than 2 blocks below 8");
-    assert!(matches!(err, IngestError::ReorgTooDeep { depth: 2, .. }), "{err}");
+    let err = run_ingest(
+        &shallow,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect_err("fork at 3 is deeper than 2 blocks below 8");
+    assert!(
+        matches!(err, IngestError::ReorgTooDeep { depth: 2, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("reorg deeper than 2"), "{err}");
-    assert_eq!(store.block(CHAIN, 6).await.expect("read"), Some(orphan.clone()));
+    assert_eq!(
+        store.block(CHAIN, 6).await.expect("read"),
+        Some(orphan.clone())
+    );
 
-    let report = run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("repairing ingest");
+    let report = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("repairing ingest");
     assert_eq!(report.reorgs, 1);
     assert_eq!(report.rolled_back, 5, "blocks 4..=8 of the old branch");
     assert_eq!(report.first_written, Some(4));
     assert_store_matches_node(&url, &store, 10).await;
-    assert_ne!(store.block(CHAIN, 6).await.expect("read").expect("block").hash, orphan.hash);
+    assert_ne!(
+        store
+            .block(CHAIN, 6)
+            .await
+            .expect("read")
+            .expect("block")
+            .hash,
+        orphan.hash
+    );
     for txid in orphan_txids {
-        assert_eq!(store.transaction(CHAIN, &txid).await.expect("read"), None, "orphaned tx {txid} removed");
+        assert_eq!(
+            store.transaction(CHAIN, &txid).await.expect("read"),
+            None,
+            "orphaned tx {txid} removed"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_chain_id_is_rejected_before_anything_is_stored() {
-    let Some(anvil) = Anvil::start("wrong_chain_id_is_rejected_before_anything_is_stored") else { return };
+    let Some(anvil) = Anvil::start("wrong_chain_id_is_rejected_before_anything_is_stored") else {
+        return;
+    };
     rpc(&anvil.url, "evm_mine", json!([])).await;
     let (_dir, store) = temp_store().await;
     let cfg = evm_config(&anvil.url, 1);
-    let err = run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect_err("chain id 31337 is not 1");
+    let err = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect_err("chain id 31337 is not 1");
     match &err {
         IngestError::Source(e) => {
-            assert_eq!(e.kind, SourceErrorKind::WrongChain { expected: 1, got: 31337 });
+            assert_eq!(
+                e.kind,
+                SourceErrorKind::WrongChain {
+                    expected: 1,
+                    got: 31337
+                }
+            );
             assert_eq!(e.method, "eth_chainId");
         }
         other => panic!("unexpected {other}"),
     }
-    assert!(err.to_string().contains("configured chain id 1, node reports 31337"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("configured chain id 1, node reports 31337"),
+        "{err}"
+    );
     assert_eq!(store.tip(CHAIN).await.expect("read"), None);
     assert_eq!(store.checkpoint(CHAIN, "evm").await.expect("read"), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate() {
-    let Some(anvil) = Anvil::start("rerun_from_checkpoint_leaves_no_gap_and_no_duplicate") else { return };
+    let Some(anvil) = Anvil::start("rerun_from_checkpoint_leaves_no_gap_and_no_duplicate") else {
+        return;
+    };
     let url = anvil.url.clone();
     rpc(&url, "evm_setAutomine", json!([false])).await;
     for b in 0..20 {
@@ -210,22 +368,56 @@ async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate() {
     let (_dir, store) = temp_store().await;
     let cfg = evm_config(&url, 31337);
     // A run stopped part-way (as a crash after a committed batch would).
-    let first = run_ingest(&cfg, CHAIN, store.clone(), IngestRange { from: 0, to: Some(9) }, false, std::future::pending())
-        .await
-        .expect("partial");
+    let first = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange {
+            from: 0,
+            to: Some(9),
+        },
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("partial");
     assert_eq!(first.last_written, Some(9));
-    assert_eq!(store.checkpoint(CHAIN, "evm").await.expect("read").map(|c| c.height), Some(9));
+    assert_eq!(
+        store
+            .checkpoint(CHAIN, "evm")
+            .await
+            .expect("read")
+            .map(|c| c.height),
+        Some(9)
+    );
     // The rerun asks for everything from 0 but resumes after the checkpoint.
-    let second = run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("resume");
+    let second = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("resume");
     assert_eq!(second.first_written, Some(10));
     assert_eq!(second.blocks_written, 11);
     let txs = assert_store_matches_node(&url, &store, 20).await;
-    assert_eq!(first.transactions_written + second.transactions_written, txs as u64);
+    assert_eq!(
+        first.transactions_written + second.transactions_written,
+        txs as u64
+    );
     // A third run has nothing to do.
-    let third = run_ingest(&cfg, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("noop");
+    let third = run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("noop");
     assert_eq!(third.blocks_written, 0);
 }

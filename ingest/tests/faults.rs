@@ -51,7 +51,13 @@ fn hash(h: u64) -> String {
 }
 
 fn block(h: u64, bad_parent: bool) -> Value {
-    let parent = if h == 0 { format!("0x{:064x}", 0) } else if bad_parent { format!("0x{:064x}", 0xdead) } else { hash(h - 1) };
+    let parent = if h == 0 {
+        format!("0x{:064x}", 0)
+    } else if bad_parent {
+        format!("0x{:064x}", 0xdead)
+    } else {
+        hash(h - 1)
+    };
     json!({
         "hash": hash(h), "parentHash": parent, "number": format!("{h:#x}"),
         "sha3Uncles": format!("0x{:064x}", 1), "miner": format!("0x{:040x}", 2),
@@ -71,14 +77,24 @@ fn height_of(call: &Value) -> Option<u64> {
 
 async fn handle(State(fake): State<Arc<Fake>>, body: Bytes) -> Response {
     fake.requests.fetch_add(1, Ordering::SeqCst);
-    let fault = fake.script.lock().expect("lock").pop_front().or(*fake.always.lock().expect("lock"));
+    let fault = fake
+        .script
+        .lock()
+        .expect("lock")
+        .pop_front()
+        .or(*fake.always.lock().expect("lock"));
     match fault {
         Some(Fault::TooMany { retry_after_s }) => {
             let mut h = HeaderMap::new();
-            h.insert("retry-after", retry_after_s.to_string().parse().expect("header"));
+            h.insert(
+                "retry-after",
+                retry_after_s.to_string().parse().expect("header"),
+            );
             return (StatusCode::TOO_MANY_REQUESTS, h, "slow down").into_response();
         }
-        Some(Fault::ServerError) => return (StatusCode::INTERNAL_SERVER_ERROR, "oops").into_response(),
+        Some(Fault::ServerError) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "oops").into_response()
+        }
         // Stands in for a server that is slower than the client's timeout.
         Some(Fault::Hang) => tokio::time::sleep(Duration::from_secs(10)).await,
         _ => {}
@@ -88,12 +104,21 @@ async fn handle(State(fake): State<Arc<Fake>>, body: Bytes) -> Response {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
     };
-    if fake.max_batch.lock().expect("lock").is_some_and(|m| calls.len() > m) {
+    if fake
+        .max_batch
+        .lock()
+        .expect("lock")
+        .is_some_and(|m| calls.len() > m)
+    {
         return (StatusCode::PAYLOAD_TOO_LARGE, "batch too large").into_response();
     }
     let garbage_from = *fake.garbage_from_height.lock().expect("lock");
     if garbage_from.is_some_and(|g| calls.iter().filter_map(height_of).any(|h| h >= g)) {
-        return (StatusCode::OK, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"hash\":").into_response();
+        return (
+            StatusCode::OK,
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"hash\":",
+        )
+            .into_response();
     }
     let bad_parent = *fake.bad_parent_from.lock().expect("lock");
     let out: Vec<Value> = calls
@@ -114,16 +139,25 @@ async fn handle(State(fake): State<Arc<Fake>>, body: Bytes) -> Response {
         .collect();
     let text = serde_json::to_string(&out).expect("serialises");
     match fault {
-        Some(Fault::Truncated) => (StatusCode::OK, text[..text.len() / 2].to_owned()).into_response(),
+        Some(Fault::Truncated) => {
+            (StatusCode::OK, text[..text.len() / 2].to_owned()).into_response()
+        }
         Some(Fault::Garbage) => (StatusCode::OK, "<html>bad gateway</html>").into_response(),
         _ => (StatusCode::OK, [("content-type", "application/json")], text).into_response(),
     }
 }
 
 async fn start_fake() -> (Arc<Fake>, String) {
-    let fake = Arc::new(Fake { chain_id: Mutex::new(31337), ..Fake::default() });
-    let app = Router::new().route("/", post(handle)).with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let fake = Arc::new(Fake {
+        chain_id: Mutex::new(31337),
+        ..Fake::default()
+    });
+    let app = Router::new()
+        .route("/", post(handle))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -138,13 +172,32 @@ fn cfg(url: &str) -> blockwatt_ingest::ChainSourceConfig {
     c
 }
 
-async fn ingest_all(c: &blockwatt_ingest::ChainSourceConfig, store: &Arc<dyn blockwatt_store::Store>) -> Result<blockwatt_ingest::IngestReport, IngestError> {
-    run_ingest(c, CHAIN, store.clone(), IngestRange::default(), false, std::future::pending()).await
+async fn ingest_all(
+    c: &blockwatt_ingest::ChainSourceConfig,
+    store: &Arc<dyn blockwatt_store::Store>,
+) -> Result<blockwatt_ingest::IngestReport, IngestError> {
+    run_ingest(
+        c,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
 }
 
 async fn assert_empty(store: &Arc<dyn blockwatt_store::Store>) {
-    assert_eq!(store.tip(CHAIN).await.expect("read"), None, "nothing stored");
-    assert_eq!(store.checkpoint(CHAIN, "evm").await.expect("read"), None, "no checkpoint");
+    assert_eq!(
+        store.tip(CHAIN).await.expect("read"),
+        None,
+        "nothing stored"
+    );
+    assert_eq!(
+        store.checkpoint(CHAIN, "evm").await.expect("read"),
+        None,
+        "no checkpoint"
+    );
 }
 
 fn source_kind(e: &IngestError) -> SourceErrorKind {
@@ -160,19 +213,41 @@ async fn clean_node_is_ingested() {
     let (_dir, store) = temp_store().await;
     let report = ingest_all(&cfg(&url), &store).await.expect("ingest");
     assert_eq!(report.blocks_written, TIP + 1);
-    assert_eq!(store.checkpoint(CHAIN, "evm").await.expect("read").map(|c| c.hash), Some(hash(TIP)));
+    assert_eq!(
+        store
+            .checkpoint(CHAIN, "evm")
+            .await
+            .expect("read")
+            .map(|c| c.hash),
+        Some(hash(TIP))
+    );
 }
 
 #[tokio::test]
 async fn http_429_waits_for_retry_after_then_succeeds() {
     let (fake, url) = start_fake().await;
-    fake.script.lock().expect("lock").push_back(Fault::TooMany { retry_after_s: 1 });
+    fake.script
+        .lock()
+        .expect("lock")
+        .push_back(Fault::TooMany { retry_after_s: 1 });
     let (_dir, store) = temp_store().await;
     let ingester = Ingester::from_config(&cfg(&url), CHAIN).expect("config");
     let started = Instant::now();
-    let report = ingester.run(store.clone(), IngestRange::default(), false, std::future::pending()).await.expect("retried");
+    let report = ingester
+        .run(
+            store.clone(),
+            IngestRange::default(),
+            false,
+            std::future::pending(),
+        )
+        .await
+        .expect("retried");
     // The backoff alone would be ~10 ms: the wait proves Retry-After was honoured.
-    assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(report.blocks_written, TIP + 1);
     let c = ingester.counters().snapshot();
     assert_eq!(c.retries, 1);
@@ -185,24 +260,37 @@ async fn persistent_429_is_a_clear_rate_limit_error() {
     let (fake, url) = start_fake().await;
     *fake.always.lock().expect("lock") = Some(Fault::TooMany { retry_after_s: 0 });
     let (_dir, store) = temp_store().await;
-    let err = ingest_all(&cfg(&url), &store).await.expect_err("never answers");
+    let err = ingest_all(&cfg(&url), &store)
+        .await
+        .expect_err("never answers");
     assert_eq!(source_kind(&err), SourceErrorKind::RateLimited);
     assert!(err.to_string().contains("eth_chainId"), "{err}");
-    assert_eq!(fake.requests.load(Ordering::SeqCst), 3, "one try and two retries");
+    assert_eq!(
+        fake.requests.load(Ordering::SeqCst),
+        3,
+        "one try and two retries"
+    );
     assert_empty(&store).await;
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported() {
     let (fake, url) = start_fake().await;
-    fake.script.lock().expect("lock").extend([Fault::ServerError, Fault::ServerError]);
+    fake.script
+        .lock()
+        .expect("lock")
+        .extend([Fault::ServerError, Fault::ServerError]);
     let (_dir, store) = temp_store().await;
-    ingest_all(&cfg(&url), &store).await.expect("two 500s then fine");
+    ingest_all(&cfg(&url), &store)
+        .await
+        .expect("two 500s then fine");
 
     let (fake, url) = start_fake().await;
     *fake.always.lock().expect("lock") = Some(Fault::ServerError);
     let (_dir, store) = temp_store().await;
-    let err = ingest_all(&cfg(&url), &store).await.expect_err("always 500");
+    let err = ingest_all(&cfg(&url), &store)
+        .await
+        .expect_err("always 500");
     assert_eq!(source_kind(&err), SourceErrorKind::Http { status: 500 });
     assert_empty(&store).await;
 }
@@ -213,13 +301,20 @@ async fn truncated_and_malformed_json_are_retried_then_reported() {
         let (fake, url) = start_fake().await;
         fake.script.lock().expect("lock").push_back(fault);
         let (_dir, store) = temp_store().await;
-        ingest_all(&cfg(&url), &store).await.expect("one bad body, then fine");
+        ingest_all(&cfg(&url), &store)
+            .await
+            .expect("one bad body, then fine");
 
         let (fake, url) = start_fake().await;
         *fake.always.lock().expect("lock") = Some(fault);
         let (_dir, store) = temp_store().await;
-        let err = ingest_all(&cfg(&url), &store).await.expect_err("always bad");
-        assert!(matches!(source_kind(&err), SourceErrorKind::Malformed(_)), "{fault:?}: {err}");
+        let err = ingest_all(&cfg(&url), &store)
+            .await
+            .expect_err("always bad");
+        assert!(
+            matches!(source_kind(&err), SourceErrorKind::Malformed(_)),
+            "{fault:?}: {err}"
+        );
         assert!(err.to_string().contains("malformed response"), "{err}");
         assert_empty(&store).await;
     }
@@ -232,20 +327,38 @@ async fn bad_block_response_mid_range_stores_nothing_of_that_range() {
     let (_dir, store) = temp_store().await;
     let mut c = cfg(&url);
     c.max_in_flight = 1;
-    let err = ingest_all(&c, &store).await.expect_err("blocks 6.. are garbage");
-    let IngestError::Source(e) = &err else { panic!("{err}") };
+    let err = ingest_all(&c, &store)
+        .await
+        .expect_err("blocks 6.. are garbage");
+    let IngestError::Source(e) = &err else {
+        panic!("{err}")
+    };
     // Batches of 4 shrink to single blocks before giving up at height 6.
     assert_eq!(e.height, Some(6), "{err}");
     assert!(err.to_string().contains("at height 6"), "{err}");
     let stored = store.blocks(CHAIN, 0, 100).await.expect("read");
     // Ranges of 4 are the unit of writing: 0..=3 stored, none of 4..=7.
-    assert_eq!(stored.len(), 4, "0..=3 written, nothing of the range holding 6");
-    assert_eq!(store.checkpoint(CHAIN, "evm").await.expect("read").map(|c| c.height), Some(3));
+    assert_eq!(
+        stored.len(),
+        4,
+        "0..=3 written, nothing of the range holding 6"
+    );
+    assert_eq!(
+        store
+            .checkpoint(CHAIN, "evm")
+            .await
+            .expect("read")
+            .map(|c| c.height),
+        Some(3)
+    );
     // The node recovers; the rerun resumes with no gap.
     *fake.garbage_from_height.lock().expect("lock") = None;
     let report = ingest_all(&c, &store).await.expect("resume");
     assert_eq!(report.first_written, Some(4));
-    assert_eq!(store.blocks(CHAIN, 0, 100).await.expect("read").len() as u64, TIP + 1);
+    assert_eq!(
+        store.blocks(CHAIN, 0, 100).await.expect("read").len() as u64,
+        TIP + 1
+    );
 }
 
 #[tokio::test]
@@ -253,8 +366,13 @@ async fn inconsistent_parent_hash_is_never_stored() {
     let (fake, url) = start_fake().await;
     *fake.bad_parent_from.lock().expect("lock") = Some(1);
     let (_dir, store) = temp_store().await;
-    let err = ingest_all(&cfg(&url), &store).await.expect_err("block 1 is not the child of block 0");
-    assert!(matches!(source_kind(&err), SourceErrorKind::Inconsistent(_)), "{err}");
+    let err = ingest_all(&cfg(&url), &store)
+        .await
+        .expect_err("block 1 is not the child of block 0");
+    assert!(
+        matches!(source_kind(&err), SourceErrorKind::Inconsistent(_)),
+        "{err}"
+    );
     assert!(err.to_string().contains("at height 1"), "{err}");
     assert_empty(&store).await;
 }
@@ -264,8 +382,16 @@ async fn wrong_chain_id_is_a_clear_error() {
     let (fake, url) = start_fake().await;
     *fake.chain_id.lock().expect("lock") = 1;
     let (_dir, store) = temp_store().await;
-    let err = ingest_all(&cfg(&url), &store).await.expect_err("wrong chain");
-    assert_eq!(source_kind(&err), SourceErrorKind::WrongChain { expected: 31337, got: 1 });
+    let err = ingest_all(&cfg(&url), &store)
+        .await
+        .expect_err("wrong chain");
+    assert_eq!(
+        source_kind(&err),
+        SourceErrorKind::WrongChain {
+            expected: 31337,
+            got: 1
+        }
+    );
     assert_empty(&store).await;
 }
 
@@ -274,15 +400,23 @@ async fn timeouts_are_retried_then_reported() {
     let (fake, url) = start_fake().await;
     fake.script.lock().expect("lock").push_back(Fault::Hang);
     let (_dir, store) = temp_store().await;
-    ingest_all(&cfg(&url), &store).await.expect("one slow answer, then fine");
+    ingest_all(&cfg(&url), &store)
+        .await
+        .expect("one slow answer, then fine");
 
     let (fake, url) = start_fake().await;
     *fake.always.lock().expect("lock") = Some(Fault::Hang);
     let (_dir, store) = temp_store().await;
     let started = Instant::now();
-    let err = ingest_all(&cfg(&url), &store).await.expect_err("always slow");
+    let err = ingest_all(&cfg(&url), &store)
+        .await
+        .expect_err("always slow");
     assert_eq!(source_kind(&err), SourceErrorKind::Timeout);
-    assert!(started.elapsed() < Duration::from_secs(5), "bounded: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded: {:?}",
+        started.elapsed()
+    );
     assert_empty(&store).await;
 }
 
@@ -296,5 +430,8 @@ async fn batches_shrink_when_the_node_rejects_their_size() {
     c.batch_size = 8;
     let report = ingest_all(&c, &store).await.expect("shrinks and succeeds");
     assert_eq!(report.blocks_written, TIP + 1);
-    assert_eq!(store.blocks(CHAIN, 0, 100).await.expect("read").len() as u64, TIP + 1);
+    assert_eq!(
+        store.blocks(CHAIN, 0, 100).await.expect("read").len() as u64,
+        TIP + 1
+    );
 }

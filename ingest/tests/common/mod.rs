@@ -30,12 +30,21 @@ impl Anvil {
         let bin = blockwatt_testkit::anvil(test)?;
         let port = blockwatt_testkit::free_port();
         let child = Command::new(bin)
-            .args(["--port", &port.to_string(), "--chain-id", "31337", "--silent"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--chain-id",
+                "31337",
+                "--silent",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("anvil starts");
-        let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}") };
+        let anvil = Anvil {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         let ready = blockwatt_testkit::wait_until(Duration::from_secs(30), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
@@ -73,7 +82,9 @@ pub fn hex_u128(v: &Value) -> u128 {
 
 pub async fn temp_store() -> (tempfile::TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(&dir.path().join("test.db")).await.expect("sqlite opens");
+    let store = SqliteStore::open(&dir.path().join("test.db"))
+        .await
+        .expect("sqlite opens");
     store.migrate().await.expect("migrations");
     (dir, Arc::new(store))
 }
