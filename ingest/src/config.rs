@@ -62,6 +62,10 @@ pub struct ChainSourceConfig {
     /// EVM: the chain id the node must report (`eth_chainId`).
     #[serde(default)]
     pub chain_id: Option<u64>,
+    /// bitcoin-rpc: the `chain` getblockchaininfo must report (`main`,
+    /// `test`, `regtest`).
+    #[serde(default)]
+    pub network: Option<String>,
     /// Proof of work: read difficulty for hashrate (informational; the
     /// difficulty is stored whenever the node reports it).
     #[serde(default)]
@@ -137,6 +141,7 @@ impl ChainSourceConfig {
             confirmations: defaults::confirmations(),
             reorg_depth: defaults::reorg_depth(),
             chain_id: None,
+            network: None,
             proof_of_work: false,
             receipts: true,
             max_retries: defaults::max_retries(),

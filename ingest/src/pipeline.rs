@@ -114,7 +114,10 @@ impl Ingester {
             SourceKind::Evm => {
                 Arc::new(EvmSource::new(chain, cfg, counters.clone()).map_err(IngestError::Config)?)
             }
-            SourceKind::BitcoinRpc | SourceKind::Esplora => {
+            SourceKind::BitcoinRpc => Arc::new(
+                crate::bitcoin_rpc::BitcoinRpcSource::new(chain, cfg, counters.clone()).map_err(IngestError::Config)?,
+            ),
+            SourceKind::Esplora => {
                 return Err(IngestError::Config(format!(
                     "the {} source is not implemented yet",
                     cfg.kind.as_str()
