@@ -139,7 +139,11 @@ fn zcash_subsidy(height: u64) -> f64 {
 }
 
 impl BitcoinRpcSource {
-    pub fn new(chain: &str, cfg: &ChainSourceConfig, counters: Arc<IngestCounters>) -> Result<Self, String> {
+    pub fn new(
+        chain: &str,
+        cfg: &ChainSourceConfig,
+        counters: Arc<IngestCounters>,
+    ) -> Result<Self, String> {
         Ok(BitcoinRpcSource {
             chain: chain.to_owned(),
             client: HttpClient::new("bitcoin-rpc", cfg, counters)?,
@@ -154,19 +158,34 @@ impl BitcoinRpcSource {
 
     /// Turns one `getblock` result into our types. `total_fee_sats` comes
     /// from getblockstats when the node has it.
-    pub fn parse_block(&self, height: u64, v: Value, total_fee_sats: Option<u64>) -> Result<FetchedBlock, SourceError> {
-        parse_block(&self.chain, height, v, total_fee_sats).map_err(|kind| self.err("getblock", Some(height), kind))
+    pub fn parse_block(
+        &self,
+        height: u64,
+        v: Value,
+        total_fee_sats: Option<u64>,
+    ) -> Result<FetchedBlock, SourceError> {
+        parse_block(&self.chain, height, v, total_fee_sats)
+            .map_err(|kind| self.err("getblock", Some(height), kind))
     }
 }
 
 /// The parser on its own, for recorded responses.
-pub fn parse_block(chain: &str, height: u64, v: Value, total_fee_sats: Option<u64>) -> Result<FetchedBlock, SourceErrorKind> {
+pub fn parse_block(
+    chain: &str,
+    height: u64,
+    v: Value,
+    total_fee_sats: Option<u64>,
+) -> Result<FetchedBlock, SourceErrorKind> {
     if v.is_null() {
         return Err(SourceErrorKind::NotFound);
     }
-    let raw: RpcBlock = serde_json::from_value(v).map_err(|e| SourceErrorKind::Malformed(e.to_string()))?;
+    let raw: RpcBlock =
+        serde_json::from_value(v).map_err(|e| SourceErrorKind::Malformed(e.to_string()))?;
     if raw.height != height {
-        return Err(SourceErrorKind::Inconsistent(format!("asked for height {height}, got {}", raw.height)));
+        return Err(SourceErrorKind::Inconsistent(format!(
+            "asked for height {height}, got {}",
+            raw.height
+        )));
     }
     let mut transactions = Vec::with_capacity(raw.tx.len());
     let mut fees_known = true;
@@ -187,7 +206,14 @@ pub fn parse_block(chain: &str, height: u64, v: Value, total_fee_sats: Option<u6
                 } else if let Some(f) = t.fee {
                     Some(f)
                 } else if t.vin.iter().all(|i| i.prevout.is_some()) && !t.vin.is_empty() {
-                    Some(t.vin.iter().filter_map(|i| i.prevout.as_ref()).map(|p| p.value).sum::<f64>() - out)
+                    Some(
+                        t.vin
+                            .iter()
+                            .filter_map(|i| i.prevout.as_ref())
+                            .map(|p| p.value)
+                            .sum::<f64>()
+                            - out,
+                    )
                 } else {
                     None
                 };
@@ -195,7 +221,12 @@ pub fn parse_block(chain: &str, height: u64, v: Value, total_fee_sats: Option<u6
                     fees_known = false;
                 }
                 let size = t.size.unwrap_or(0);
-                (t.txid.clone(), size, t.vsize.unwrap_or(size), fee.unwrap_or(0.0))
+                (
+                    t.txid.clone(),
+                    size,
+                    t.vsize.unwrap_or(size),
+                    fee.unwrap_or(0.0),
+                )
             }
         };
         fee_sum += fee;
@@ -222,7 +253,9 @@ pub fn parse_block(chain: &str, height: u64, v: Value, total_fee_sats: Option<u6
     let block = Block {
         chain: chain.to_owned(),
         height,
-        parent_hash: raw.previousblockhash.unwrap_or_else(|| GENESIS_PARENT.to_owned()),
+        parent_hash: raw
+            .previousblockhash
+            .unwrap_or_else(|| GENESIS_PARENT.to_owned()),
         hash: raw.hash,
         time: raw.time,
         tx_count: raw.tx.len() as u32,
@@ -235,7 +268,10 @@ pub fn parse_block(chain: &str, height: u64, v: Value, total_fee_sats: Option<u6
         subsidy_native: subsidy.unwrap_or(0.0),
         provisional: false,
     };
-    Ok(FetchedBlock { block, transactions })
+    Ok(FetchedBlock {
+        block,
+        transactions,
+    })
 }
 
 fn is_method_missing(e: &SourceError) -> bool {
@@ -257,16 +293,25 @@ impl Source for BitcoinRpcSource {
     }
 
     async fn check(&self) -> Result<(), SourceError> {
-        let info = self.client.call("getblockchaininfo", json!([]), None).await?;
+        let info = self
+            .client
+            .call("getblockchaininfo", json!([]), None)
+            .await?;
         let network = info.get("chain").and_then(Value::as_str).ok_or_else(|| {
-            self.err("getblockchaininfo", None, SourceErrorKind::Malformed("no chain field".into()))
+            self.err(
+                "getblockchaininfo",
+                None,
+                SourceErrorKind::Malformed("no chain field".into()),
+            )
         })?;
         if let Some(expected) = &self.network {
             if expected != network {
                 return Err(self.err(
                     "getblockchaininfo",
                     None,
-                    SourceErrorKind::Inconsistent(format!("configured network {expected}, node reports {network}")),
+                    SourceErrorKind::Inconsistent(format!(
+                        "configured network {expected}, node reports {network}"
+                    )),
                 ));
             }
         }
@@ -275,25 +320,48 @@ impl Source for BitcoinRpcSource {
 
     async fn tip(&self) -> Result<u64, SourceError> {
         let v = self.client.call("getblockcount", json!([]), None).await?;
-        v.as_u64()
-            .ok_or_else(|| self.err("getblockcount", None, SourceErrorKind::Malformed(format!("expected a height, got {v}"))))
+        v.as_u64().ok_or_else(|| {
+            self.err(
+                "getblockcount",
+                None,
+                SourceErrorKind::Malformed(format!("expected a height, got {v}")),
+            )
+        })
     }
 
     async fn block_hash(&self, height: u64) -> Result<String, SourceError> {
-        let v = self.client.call("getblockhash", json!([height]), Some(height)).await?;
-        v.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| self.err("getblockhash", Some(height), SourceErrorKind::Malformed(format!("expected a hash, got {v}"))))
+        let v = self
+            .client
+            .call("getblockhash", json!([height]), Some(height))
+            .await?;
+        v.as_str().map(str::to_owned).ok_or_else(|| {
+            self.err(
+                "getblockhash",
+                Some(height),
+                SourceErrorKind::Malformed(format!("expected a hash, got {v}")),
+            )
+        })
     }
 
     async fn fetch(&self, from: u64, to: u64) -> Result<Vec<FetchedBlock>, SourceError> {
-        let hash_calls: Vec<RpcCall> =
-            (from..=to).map(|h| RpcCall::new("getblockhash", json!([h]), Some(h))).collect();
+        let hash_calls: Vec<RpcCall> = (from..=to)
+            .map(|h| RpcCall::new("getblockhash", json!([h]), Some(h)))
+            .collect();
         let mut hashes = Vec::with_capacity(hash_calls.len());
-        for (r, c) in self.client.batch(&hash_calls).await?.into_iter().zip(&hash_calls) {
+        for (r, c) in self
+            .client
+            .batch(&hash_calls)
+            .await?
+            .into_iter()
+            .zip(&hash_calls)
+        {
             let v = r?;
             let hash = v.as_str().ok_or_else(|| {
-                self.err("getblockhash", c.height, SourceErrorKind::Malformed(format!("expected a hash, got {v}")))
+                self.err(
+                    "getblockhash",
+                    c.height,
+                    SourceErrorKind::Malformed(format!("expected a hash, got {v}")),
+                )
             })?;
             hashes.push(hash.to_owned());
         }
@@ -302,13 +370,23 @@ impl Source for BitcoinRpcSource {
         for (h, hash) in (from..=to).zip(&hashes) {
             calls.push(RpcCall::new("getblock", json!([hash, 2]), Some(h)));
             if stats {
-                calls.push(RpcCall::new("getblockstats", json!([h, ["totalfee"]]), Some(h)));
+                calls.push(RpcCall::new(
+                    "getblockstats",
+                    json!([h, ["totalfee"]]),
+                    Some(h),
+                ));
             }
         }
         let mut results = self.client.batch(&calls).await?.into_iter();
         let mut out = Vec::with_capacity(hashes.len());
         for (h, hash) in (from..=to).zip(&hashes) {
-            let short = || self.err("getblock", Some(h), SourceErrorKind::Malformed("batch response too short".into()));
+            let short = || {
+                self.err(
+                    "getblock",
+                    Some(h),
+                    SourceErrorKind::Malformed("batch response too short".into()),
+                )
+            };
             let block = results.next().ok_or_else(short)??;
             let mut total_fee = None;
             if stats {
@@ -326,7 +404,14 @@ impl Source for BitcoinRpcSource {
             }
             let fb = self.parse_block(h, block, total_fee)?;
             if &fb.block.hash != hash {
-                return Err(self.err("getblock", Some(h), SourceErrorKind::Inconsistent(format!("asked for {hash}, got {}", fb.block.hash))));
+                return Err(self.err(
+                    "getblock",
+                    Some(h),
+                    SourceErrorKind::Inconsistent(format!(
+                        "asked for {hash}, got {}",
+                        fb.block.hash
+                    )),
+                ));
             }
             out.push(fb);
         }

@@ -115,7 +115,8 @@ impl Ingester {
                 Arc::new(EvmSource::new(chain, cfg, counters.clone()).map_err(IngestError::Config)?)
             }
             SourceKind::BitcoinRpc => Arc::new(
-                crate::bitcoin_rpc::BitcoinRpcSource::new(chain, cfg, counters.clone()).map_err(IngestError::Config)?,
+                crate::bitcoin_rpc::BitcoinRpcSource::new(chain, cfg, counters.clone())
+                    .map_err(IngestError::Config)?,
             ),
             SourceKind::Esplora => {
                 return Err(IngestError::Config(format!(

@@ -421,3 +421,103 @@ async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate() {
     .expect("noop");
     assert_eq!(third.blocks_written, 0);
 }
+
+/// The child half of [`sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate`]:
+/// a slow backfill that the parent kills with SIGKILL.
+async fn slow_backfill_child(url: &str, db: &str) {
+    let store: Arc<dyn Store> = Arc::new(
+        blockwatt_store::sqlite::SqliteStore::open(std::path::Path::new(db))
+            .await
+            .expect("open"),
+    );
+    let mut cfg = evm_config(url, 31337);
+    cfg.batch_size = 2;
+    cfg.max_in_flight = 1;
+    cfg.rate_limit_per_s = 5;
+    let _ = run_ingest(
+        &cfg,
+        CHAIN,
+        store,
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate() {
+    const TEST: &str = "sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate";
+    if let (Ok(url), Ok(db)) = (
+        std::env::var("BLOCKWATT_CHILD_URL"),
+        std::env::var("BLOCKWATT_CHILD_DB"),
+    ) {
+        slow_backfill_child(&url, &db).await;
+        return;
+    }
+    let Some(anvil) = Anvil::start(TEST) else {
+        return;
+    };
+    let url = anvil.url.clone();
+    rpc(&url, "evm_setAutomine", json!([false])).await;
+    for b in 0..40 {
+        mine_block_with_txs(&url, 2, 500 + b).await;
+    }
+    let (dir, store) = temp_store().await;
+    let db = dir.path().join("test.db");
+    // This same test binary, running only this test, in child mode.
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([TEST, "--exact", "--nocapture", "--test-threads", "1"])
+        .env("BLOCKWATT_CHILD_URL", &url)
+        .env("BLOCKWATT_CHILD_DB", &db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("child starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let h = store
+            .checkpoint(CHAIN, "evm")
+            .await
+            .expect("read")
+            .map(|c| c.height);
+        if h.is_some_and(|h| h >= 6) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "child made no progress in 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Child::kill is SIGKILL on Unix: no destructor, no flush, no goodbye.
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("reaped");
+    assert!(!status.success());
+    let cp = store
+        .checkpoint(CHAIN, "evm")
+        .await
+        .expect("read")
+        .expect("checkpoint")
+        .height;
+    assert!(cp < 40, "killed mid-run at checkpoint {cp}");
+    let stored = store.blocks(CHAIN, 0, 100).await.expect("read");
+    assert_eq!(
+        stored.len() as u64,
+        cp + 1,
+        "the checkpoint matches what is stored"
+    );
+
+    let report = run_ingest(
+        &evm_config(&url, 31337),
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("resume");
+    assert_eq!(report.first_written, Some(cp + 1));
+    assert_store_matches_node(&url, &store, 40).await;
+}

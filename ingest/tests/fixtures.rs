@@ -36,7 +36,10 @@ impl Replay {
             for e in std::fs::read_dir(d).expect("fixture dir").flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if name.starts_with("rpc_response_") || name.starts_with("web3_response.") {
-                    files.insert(name, std::fs::read_to_string(e.path()).expect("fixture file"));
+                    files.insert(
+                        name,
+                        std::fs::read_to_string(e.path()).expect("fixture file"),
+                    );
                 }
             }
         }
@@ -51,7 +54,10 @@ impl Replay {
                 if let Some(h) = n.strip_prefix("rpc_response_getblockhash_") {
                     h.trim_end_matches(".json").parse().ok()
                 } else {
-                    let h = n.strip_prefix("web3_response.eth_getBlockByNumber_0x")?.split('_').next()?;
+                    let h = n
+                        .strip_prefix("web3_response.eth_getBlockByNumber_0x")?
+                        .split('_')
+                        .next()?;
                     u64::from_str_radix(h, 16).ok()
                 }
             })
@@ -62,7 +68,10 @@ impl Replay {
     fn answer(&self, call: &Value) -> Value {
         let id = call["id"].clone();
         let method = call["method"].as_str().unwrap_or_default();
-        let args: Vec<String> = call["params"].as_array().map(|a| a.iter().map(arg_text).collect()).unwrap_or_default();
+        let args: Vec<String> = call["params"]
+            .as_array()
+            .map(|a| a.iter().map(arg_text).collect())
+            .unwrap_or_default();
         let synthetic = match method {
             "getblockcount" => Some(json!(self.max_height())),
             "getblockchaininfo" => Some(json!({"chain": "main", "blocks": self.max_height()})),
@@ -73,12 +82,22 @@ impl Replay {
         if let Some(result) = synthetic {
             return json!({"jsonrpc": "2.0", "id": id, "result": result});
         }
-        let suffix = if args.is_empty() { String::new() } else { format!("_{}", args.join("_")) };
-        if let Some(text) = self.files.get(&format!("rpc_response_{method}{suffix}.json")) {
+        let suffix = if args.is_empty() {
+            String::new()
+        } else {
+            format!("_{}", args.join("_"))
+        };
+        if let Some(text) = self
+            .files
+            .get(&format!("rpc_response_{method}{suffix}.json"))
+        {
             let result: Value = serde_json::from_str(text).expect("fixture is JSON");
             return json!({"jsonrpc": "2.0", "id": id, "result": result});
         }
-        if let Some(text) = self.files.get(&format!("web3_response.{method}{suffix}.json")) {
+        if let Some(text) = self
+            .files
+            .get(&format!("web3_response.{method}{suffix}.json"))
+        {
             let mut envelope: Value = serde_json::from_str(text).expect("fixture is JSON");
             envelope["id"] = id;
             return envelope;
@@ -97,8 +116,12 @@ async fn handle(State(replay): State<Arc<Replay>>, body: Bytes) -> String {
 }
 
 async fn serve(dirs: &[PathBuf]) -> String {
-    let app = Router::new().route("/", post(handle)).with_state(Arc::new(Replay::load(dirs)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let app = Router::new()
+        .route("/", post(handle))
+        .with_state(Arc::new(Replay::load(dirs)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -112,7 +135,10 @@ fn read_json_records(path: &Path) -> Vec<Value> {
     if let Ok(Value::Array(a)) = serde_json::from_str(&text) {
         return a;
     }
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
 }
 
 fn read_csv_records(path: &Path) -> Vec<BTreeMap<String, String>> {
@@ -131,9 +157,16 @@ fn cfg(kind: SourceKind, url: &str) -> ChainSourceConfig {
 }
 
 async fn ingest(c: &ChainSourceConfig, chain: &str, store: &Arc<dyn Store>, from: u64, to: u64) {
-    let report = run_ingest(c, chain, store.clone(), IngestRange { from, to: Some(to) }, false, std::future::pending())
-        .await
-        .unwrap_or_else(|e| panic!("{chain} {from}..={to}: {e}"));
+    let report = run_ingest(
+        c,
+        chain,
+        store.clone(),
+        IngestRange { from, to: Some(to) },
+        false,
+        std::future::pending(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{chain} {from}..={to}: {e}"));
     assert_eq!(report.blocks_written, to - from + 1);
 }
 
@@ -141,11 +174,27 @@ async fn check_bitcoin_expected(store: &Arc<dyn Store>, chain: &str, dir: &Path)
     let mut checked = 0;
     for exp in read_json_records(&dir.join("expected_blocks.json")) {
         let h = exp["number"].as_u64().expect("number");
-        let b = store.block(chain, h).await.expect("read").unwrap_or_else(|| panic!("{chain} block {h} stored"));
+        let b = store
+            .block(chain, h)
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("{chain} block {h} stored"));
         assert_eq!(b.hash, exp["hash"].as_str().expect("hash"), "{chain} {h}");
-        assert_eq!(u64::from(b.tx_count), exp["transaction_count"].as_u64().expect("count"), "{chain} {h}");
-        assert_eq!(b.time, exp["timestamp"].as_i64().expect("time"), "{chain} {h}");
-        assert_eq!(b.size_bytes, exp["size"].as_u64().expect("size"), "{chain} {h}");
+        assert_eq!(
+            u64::from(b.tx_count),
+            exp["transaction_count"].as_u64().expect("count"),
+            "{chain} {h}"
+        );
+        assert_eq!(
+            b.time,
+            exp["timestamp"].as_i64().expect("time"),
+            "{chain} {h}"
+        );
+        assert_eq!(
+            b.size_bytes,
+            exp["size"].as_u64().expect("size"),
+            "{chain} {h}"
+        );
         if let Some(w) = exp["weight"].as_u64() {
             assert_eq!(b.weight, w, "{chain} {h}");
         }
@@ -154,8 +203,15 @@ async fn check_bitcoin_expected(store: &Arc<dyn Store>, chain: &str, dir: &Path)
     }
     for exp in read_json_records(&dir.join("expected_transactions.json")) {
         let txid = exp["hash"].as_str().expect("txid");
-        let t = store.transaction(chain, txid).await.expect("read").unwrap_or_else(|| panic!("{chain} tx {txid} stored"));
-        assert_eq!(t.block_height, exp["block_number"].as_u64().expect("number"));
+        let t = store
+            .transaction(chain, txid)
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("{chain} tx {txid} stored"));
+        assert_eq!(
+            t.block_height,
+            exp["block_number"].as_u64().expect("number")
+        );
         assert_eq!(u64::from(t.position), exp["index"].as_u64().expect("index"));
         // bitcoin-etl leaves the size out for some forks (zcash).
         if let Some(size) = exp["size"].as_u64() {
@@ -168,11 +224,22 @@ async fn check_bitcoin_expected(store: &Arc<dyn Store>, chain: &str, dir: &Path)
 
 #[tokio::test]
 async fn bitcoin_family_rpc_fixtures_are_read_exactly() {
-    let Some(data) = blockwatt_testkit::shared_data("bitcoin_family_rpc_fixtures_are_read_exactly") else { return };
+    let Some(data) = blockwatt_testkit::shared_data("bitcoin_family_rpc_fixtures_are_read_exactly")
+    else {
+        return;
+    };
     let root = data.join("bitcoin-etl-fixtures/test_export_blocks_job");
     let cases: [(&str, &[&str], u64, u64); 4] = [
         ("bitcoin", &["bitcoin/block_0", "bitcoin/block_1"], 0, 1),
-        ("bitcoin", &["bitcoin/block_without_transactions", "bitcoin/block_with_transactions"], 50_000, 50_002),
+        (
+            "bitcoin",
+            &[
+                "bitcoin/block_without_transactions",
+                "bitcoin/block_with_transactions",
+            ],
+            50_000,
+            50_002,
+        ),
         ("zcash", &["zcash/block_0"], 0, 0),
         ("zcash", &["zcash/block_with_shielded_addresses"], 508, 508),
     ];
@@ -189,46 +256,119 @@ async fn bitcoin_family_rpc_fixtures_are_read_exactly() {
     // A zcash block above the others, as its own run.
     let dir = root.join("zcash/block_with_value_balance");
     let url = serve(std::slice::from_ref(&dir)).await;
-    ingest(&cfg(SourceKind::BitcoinRpc, &url), "zcash", &store, 462_085, 462_085).await;
+    ingest(
+        &cfg(SourceKind::BitcoinRpc, &url),
+        "zcash",
+        &store,
+        462_085,
+        462_085,
+    )
+    .await;
     checked += check_bitcoin_expected(&store, "zcash", &dir).await;
     assert!(checked >= 20, "checked {checked} records");
 
     // Block 1 of bitcoin: subsidy 50, and 50001's coinbase is all subsidy + fees.
-    let b1 = store.block("bitcoin", 1).await.expect("read").expect("block 1");
+    let b1 = store
+        .block("bitcoin", 1)
+        .await
+        .expect("read")
+        .expect("block 1");
     assert_eq!(b1.subsidy_native, 50.0);
     assert_eq!(b1.fees_native, 0.0);
-    assert_eq!(b1.parent_hash, store.block("bitcoin", 0).await.expect("read").expect("genesis").hash);
+    // Old nodes give no per-transaction fee at verbosity 2: fees are what
+    // the coinbase claims beyond the subsidy (50001: exactly 50 BTC).
+    assert_eq!(
+        store
+            .block("bitcoin", 50_001)
+            .await
+            .expect("read")
+            .expect("block")
+            .fees_native,
+        0.0
+    );
+    // Zcash 462085: coinbase 12.50068515 ZEC (founders' reward included) − 12.5.
+    let z = store
+        .block("zcash", 462_085)
+        .await
+        .expect("read")
+        .expect("block");
+    assert_eq!(z.subsidy_native, 12.5);
+    assert!(
+        (z.fees_native - 0.000_685_15).abs() < 1e-9,
+        "{}",
+        z.fees_native
+    );
+    assert_eq!(
+        b1.parent_hash,
+        store
+            .block("bitcoin", 0)
+            .await
+            .expect("read")
+            .expect("genesis")
+            .hash
+    );
 }
 
 #[test]
 fn verbosity_one_blocks_of_forks_parse() {
-    let Some(data) = blockwatt_testkit::shared_data("verbosity_one_blocks_of_forks_parse") else { return };
+    let Some(data) = blockwatt_testkit::shared_data("verbosity_one_blocks_of_forks_parse") else {
+        return;
+    };
     let root = data.join("bitcoin-etl-fixtures/test_export_blocks_job");
-    for (chain, dir) in [("bitcoin-cash", "bitcoin_cash/block_with_duplicate_txid"), ("dogecoin", "dogecoin/block_without_transactions")] {
+    for (chain, dir) in [
+        ("bitcoin-cash", "bitcoin_cash/block_with_duplicate_txid"),
+        ("dogecoin", "dogecoin/block_without_transactions"),
+    ] {
         let dir = root.join(dir);
         let exp = &read_json_records(&dir.join("expected_blocks.json"))[0];
         let h = exp["number"].as_u64().expect("number");
         let hash = exp["hash"].as_str().expect("hash");
-        let text = std::fs::read_to_string(dir.join(format!("rpc_response_getblock_{hash}_True.json"))).expect("fixture");
-        let fb = parse_block(chain, h, serde_json::from_str(&text).expect("JSON"), None).expect("parses");
+        let text =
+            std::fs::read_to_string(dir.join(format!("rpc_response_getblock_{hash}_True.json")))
+                .expect("fixture");
+        let fb = parse_block(chain, h, serde_json::from_str(&text).expect("JSON"), None)
+            .expect("parses");
         assert_eq!(fb.block.hash, hash);
-        assert_eq!(u64::from(fb.block.tx_count), exp["transaction_count"].as_u64().expect("count"));
+        assert_eq!(
+            u64::from(fb.block.tx_count),
+            exp["transaction_count"].as_u64().expect("count")
+        );
         assert_eq!(fb.block.size_bytes, exp["size"].as_u64().expect("size"));
-        assert_eq!(fb.transactions.len() as u64, exp["transaction_count"].as_u64().expect("count"));
+        assert_eq!(
+            fb.transactions.len() as u64,
+            exp["transaction_count"].as_u64().expect("count")
+        );
         // A block asked for at another height is refused.
-        assert!(parse_block(chain, h + 1, serde_json::from_str(&text).expect("JSON"), None).is_err());
+        assert!(parse_block(
+            chain,
+            h + 1,
+            serde_json::from_str(&text).expect("JSON"),
+            None
+        )
+        .is_err());
     }
 }
 
 #[tokio::test]
 async fn ethereum_mainnet_blocks_are_read_exactly() {
-    let Some(data) = blockwatt_testkit::shared_data("ethereum_mainnet_blocks_are_read_exactly") else { return };
+    let Some(data) = blockwatt_testkit::shared_data("ethereum_mainnet_blocks_are_read_exactly")
+    else {
+        return;
+    };
     let root = data.join("ethereum-etl-fixtures");
     let (_dir, store) = temp_store().await;
     let mut checked = 0;
     let csv_cases = [
-        ("test_export_blocks_job/block_without_transactions", 0u64, 0u64),
-        ("test_export_blocks_job/blocks_with_transactions", 47_218, 47_219),
+        (
+            "test_export_blocks_job/block_without_transactions",
+            0u64,
+            0u64,
+        ),
+        (
+            "test_export_blocks_job/blocks_with_transactions",
+            47_218,
+            47_219,
+        ),
         ("test_export_blocks_job/block_with_logs", 483_920, 483_920),
     ];
     for (dir, from, to) in csv_cases {
@@ -240,7 +380,11 @@ async fn ethereum_mainnet_blocks_are_read_exactly() {
         ingest(&c, "ethereum", &store, from, to).await;
         for exp in read_csv_records(&dir.join("expected_blocks.csv")) {
             let h: u64 = exp["number"].parse().expect("number");
-            let b = store.block("ethereum", h).await.expect("read").expect("stored");
+            let b = store
+                .block("ethereum", h)
+                .await
+                .expect("read")
+                .expect("stored");
             assert_eq!(b.hash, exp["hash"]);
             assert_eq!(b.parent_hash, exp["parent_hash"]);
             assert_eq!(b.time.to_string(), exp["timestamp"]);
@@ -249,11 +393,18 @@ async fn ethereum_mainnet_blocks_are_read_exactly() {
             assert_eq!(b.size_bytes.to_string(), exp["size"]);
             assert_eq!(b.tx_count.to_string(), exp["transaction_count"]);
             let difficulty: f64 = exp["difficulty"].parse().expect("difficulty");
-            assert!((b.difficulty - difficulty).abs() <= difficulty * 1e-15, "{h}");
+            assert!(
+                (b.difficulty - difficulty).abs() <= difficulty * 1e-15,
+                "{h}"
+            );
             checked += 1;
         }
         for exp in read_csv_records(&dir.join("expected_transactions.csv")) {
-            let t = store.transaction("ethereum", &exp["hash"]).await.expect("read").expect("tx stored");
+            let t = store
+                .transaction("ethereum", &exp["hash"])
+                .await
+                .expect("read")
+                .expect("tx stored");
             assert_eq!(t.block_hash, exp["block_hash"]);
             assert_eq!(t.position.to_string(), exp["transaction_index"]);
             checked += 1;
@@ -263,29 +414,61 @@ async fn ethereum_mainnet_blocks_are_read_exactly() {
     // falls back to eth_getTransactionReceipt.
     let dir = root.join("test_stream/blocks_1755634_1755635");
     let url = serve(std::slice::from_ref(&dir)).await;
-    ingest(&cfg(SourceKind::Evm, &url), "ethereum", &store, 1_755_634, 1_755_635).await;
+    ingest(
+        &cfg(SourceKind::Evm, &url),
+        "ethereum",
+        &store,
+        1_755_634,
+        1_755_635,
+    )
+    .await;
     for exp in read_json_records(&dir.join("expected_blocks.json")) {
         let h = exp["number"].as_u64().expect("number");
-        let b = store.block("ethereum", h).await.expect("read").expect("stored");
+        let b = store
+            .block("ethereum", h)
+            .await
+            .expect("read")
+            .expect("stored");
         assert_eq!(b.hash, exp["hash"].as_str().expect("hash"));
-        assert_eq!(u64::from(b.tx_count), exp["transaction_count"].as_u64().expect("count"));
+        assert_eq!(
+            u64::from(b.tx_count),
+            exp["transaction_count"].as_u64().expect("count")
+        );
         assert_eq!(b.gas_used, exp["gas_used"].as_u64().expect("gas"));
         checked += 1;
     }
     let mut gas_total = 0;
     for exp in read_json_records(&dir.join("expected_transactions.json")) {
         let txid = exp["hash"].as_str().expect("hash");
-        let t = store.transaction("ethereum", txid).await.expect("read").expect("tx stored");
+        let t = store
+            .transaction("ethereum", txid)
+            .await
+            .expect("read")
+            .expect("tx stored");
         let receipt: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join(format!("web3_response.eth_getTransactionReceipt_{txid}.json"))).expect("receipt"),
+            &std::fs::read_to_string(dir.join(format!(
+                "web3_response.eth_getTransactionReceipt_{txid}.json"
+            )))
+            .expect("receipt"),
         )
         .expect("JSON");
-        let gas = u64::from_str_radix(receipt["result"]["gasUsed"].as_str().expect("gas").trim_start_matches("0x"), 16).expect("hex");
+        let gas = u64::from_str_radix(
+            receipt["result"]["gasUsed"]
+                .as_str()
+                .expect("gas")
+                .trim_start_matches("0x"),
+            16,
+        )
+        .expect("hex");
         let price = exp["gas_price"].as_u64().expect("price");
         assert_eq!(t.gas_used, gas);
         // Pre-London: the effective price is the gas price.
         let fee = (u128::from(gas) * u128::from(price)) as f64 / 1e18;
-        assert!((t.fee_native - fee).abs() <= fee * 1e-12, "{txid}: {} vs {fee}", t.fee_native);
+        assert!(
+            (t.fee_native - fee).abs() <= fee * 1e-12,
+            "{txid}: {} vs {fee}",
+            t.fee_native
+        );
         gas_total += gas;
         checked += 1;
     }
