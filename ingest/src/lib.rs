@@ -1,7 +1,7 @@
 //! Ingestion: everything that brings outside data into the store.
 //!
 //! * [`source::Source`] — one trait per chain client; responses are parsed
-//!   into domain types at the edge ([`evm`], [`bitcoin_rpc`]).
+//!   into domain types at the edge ([`evm`], [`bitcoin_rpc`], [`esplora`]).
 //! * [`rpc`] — the shared HTTP edge: batching, rate limit, retries.
 //! * [`pipeline`] — resumable, reorg-safe ingestion ([`run_ingest`]).
 //! * [`daily`] — blocks → `DailyMetrics`.
@@ -10,6 +10,7 @@ pub mod bitcoin_rpc;
 pub mod config;
 pub mod daily;
 pub mod error;
+pub mod esplora;
 pub mod evm;
 pub mod metrics;
 pub mod pipeline;

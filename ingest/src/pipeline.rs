@@ -118,12 +118,10 @@ impl Ingester {
                 crate::bitcoin_rpc::BitcoinRpcSource::new(chain, cfg, counters.clone())
                     .map_err(IngestError::Config)?,
             ),
-            SourceKind::Esplora => {
-                return Err(IngestError::Config(format!(
-                    "the {} source is not implemented yet",
-                    cfg.kind.as_str()
-                )));
-            }
+            SourceKind::Esplora => Arc::new(
+                crate::esplora::EsploraSource::new(chain, cfg, counters.clone())
+                    .map_err(IngestError::Config)?,
+            ),
         };
         Ok(Ingester {
             source,

@@ -475,3 +475,153 @@ async fn ethereum_mainnet_blocks_are_read_exactly() {
     assert!(gas_total > 0);
     assert!(checked >= 10, "checked {checked}");
 }
+
+/// mempool.space blocks (with `extras`) served as an Esplora API; with
+/// `strip_extras` the server acts as plain Esplora and answers the
+/// coinbase from the recorded reward instead.
+struct EsploraReplay {
+    blocks: Vec<Value>,
+    strip_extras: bool,
+}
+
+async fn esplora_handle(
+    State(r): State<Arc<EsploraReplay>>,
+    uri: axum::http::Uri,
+) -> (axum::http::StatusCode, String) {
+    use axum::http::StatusCode;
+    let path = uri.path();
+    let by_hash = |id: &str| r.blocks.iter().find(|b| b["id"] == id);
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["blocks", "tip", "height"] => {
+            let tip = r
+                .blocks
+                .iter()
+                .filter_map(|b| b["height"].as_u64())
+                .max()
+                .unwrap_or(0);
+            (StatusCode::OK, tip.to_string())
+        }
+        ["block-height", h] => match r
+            .blocks
+            .iter()
+            .find(|b| b["height"].as_u64().map(|x| x.to_string()).as_deref() == Some(*h))
+        {
+            Some(b) => (
+                StatusCode::OK,
+                b["id"].as_str().unwrap_or_default().to_owned(),
+            ),
+            None => (StatusCode::NOT_FOUND, "Block not found".into()),
+        },
+        ["block", id] => match by_hash(id) {
+            Some(b) => {
+                let mut b = b.clone();
+                if r.strip_extras {
+                    if let Some(o) = b.as_object_mut() {
+                        o.remove("extras");
+                    }
+                }
+                (StatusCode::OK, b.to_string())
+            }
+            None => (StatusCode::NOT_FOUND, "Block not found".into()),
+        },
+        ["block", id, "txids"] => match by_hash(id) {
+            // The recordings hold no txid lists: synthetic ids, one per transaction.
+            Some(b) => {
+                let n = b["tx_count"].as_u64().unwrap_or(0);
+                let h = b["height"].as_u64().unwrap_or(0);
+                let ids: Vec<String> = (0..n).map(|i| format!("{h:08x}{i:056x}")).collect();
+                (StatusCode::OK, json!(ids).to_string())
+            }
+            None => (StatusCode::NOT_FOUND, "Block not found".into()),
+        },
+        ["block", id, "txs", "0"] => match by_hash(id) {
+            Some(b) => {
+                let reward = b["extras"]["reward"].as_u64().unwrap_or(0);
+                (
+                    StatusCode::OK,
+                    json!([{"vout": [{"value": reward - 1000}, {"value": 1000}]}]).to_string(),
+                )
+            }
+            None => (StatusCode::NOT_FOUND, "Block not found".into()),
+        },
+        _ => (StatusCode::NOT_FOUND, "unknown".into()),
+    }
+}
+
+#[tokio::test]
+async fn esplora_mempool_space_blocks_are_read_exactly() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("esplora_mempool_space_blocks_are_read_exactly")
+    else {
+        return;
+    };
+    let dir = data.join("mempool-space-fixtures");
+    let ws: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("tx01_ws_blocks_01.json")).expect("fixture"),
+    )
+    .expect("JSON");
+    let one: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("tx02_ws_block.json")).expect("fixture"),
+    )
+    .expect("JSON");
+    let mut blocks: Vec<Value> = ws["blocks"].as_array().expect("blocks").clone();
+    blocks.push(one["block"].clone());
+    assert_eq!(blocks.len(), 9);
+    for strip_extras in [false, true] {
+        let app = Router::new()
+            .fallback(esplora_handle)
+            .with_state(Arc::new(EsploraReplay {
+                blocks: blocks.clone(),
+                strip_extras,
+            }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let (_dir, store) = temp_store().await;
+        ingest(
+            &cfg(SourceKind::Esplora, &url),
+            "bitcoin",
+            &store,
+            890_440,
+            890_448,
+        )
+        .await;
+        for exp in &blocks {
+            let h = exp["height"].as_u64().expect("height");
+            let b = store
+                .block("bitcoin", h)
+                .await
+                .expect("read")
+                .expect("stored");
+            assert_eq!(b.hash, exp["id"].as_str().expect("id"));
+            assert_eq!(
+                b.parent_hash,
+                exp["previousblockhash"].as_str().expect("parent")
+            );
+            assert_eq!(b.time, exp["timestamp"].as_i64().expect("time"));
+            assert_eq!(
+                u64::from(b.tx_count),
+                exp["tx_count"].as_u64().expect("count")
+            );
+            assert_eq!(b.size_bytes, exp["size"].as_u64().expect("size"));
+            assert_eq!(b.weight, exp["weight"].as_u64().expect("weight"));
+            assert_eq!(
+                b.difficulty,
+                exp["difficulty"].as_f64().expect("difficulty")
+            );
+            // The recorded reward is exactly the 3.125 BTC subsidy plus the fees.
+            let fees = exp["extras"]["totalFees"].as_u64().expect("fees");
+            assert_eq!(exp["extras"]["reward"].as_u64(), Some(312_500_000 + fees));
+            assert_eq!(b.subsidy_native, 3.125);
+            assert!(
+                (b.fees_native - fees as f64 / 1e8).abs() < 1e-12,
+                "{h} strip={strip_extras}"
+            );
+        }
+    }
+}
