@@ -521,3 +521,48 @@ async fn sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate() {
     assert_eq!(report.first_written, Some(cp + 1));
     assert_store_matches_node(&url, &store, 40).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_mode_picks_up_new_blocks_and_stops_on_shutdown() {
+    let Some(anvil) = Anvil::start("follow_mode_picks_up_new_blocks_and_stops_on_shutdown") else {
+        return;
+    };
+    let url = anvil.url.clone();
+    rpc(&url, "evm_setAutomine", json!([false])).await;
+    mine_block_with_txs(&url, 2, 1).await;
+    let (_dir, store) = temp_store().await;
+    let mut cfg = evm_config(&url, 31337);
+    cfg.poll_interval_ms = 20;
+    let ingester = blockwatt_ingest::Ingester::from_config(&cfg, CHAIN).expect("config");
+    let counters = ingester.counters();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            ingester
+                .run(store, IngestRange::default(), true, async {
+                    let _ = stopped.await;
+                })
+                .await
+        })
+    };
+    for b in 0..5 {
+        mine_block_with_txs(&url, 1, 10 + b).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while store.tip(CHAIN).await.expect("read").map(|b| b.height) != Some(6) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "follow mode did not reach height 6"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    let report = task.await.expect("joined").expect("follow run");
+    assert!(report.interrupted);
+    assert_eq!(report.last_written, Some(6));
+    let c = counters.snapshot();
+    assert_eq!((c.height, c.lag), (6, 0));
+    assert!(c.requests > 0 && c.blocks_written == 7);
+    assert_store_matches_node(&url, &store, 6).await;
+}

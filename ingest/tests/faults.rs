@@ -435,3 +435,70 @@ async fn batches_shrink_when_the_node_rejects_their_size() {
         TIP + 1
     );
 }
+
+/// A node that wants `name: value` on every request.
+async fn start_guarded(name: &'static str, value: &'static str) -> String {
+    let fake = Arc::new(Fake {
+        chain_id: Mutex::new(31337),
+        ..Fake::default()
+    });
+    let app = Router::new()
+        .route(
+            "/",
+            post(
+                move |headers: HeaderMap, state: State<Arc<Fake>>, body: Bytes| async move {
+                    if headers.get(name).and_then(|v| v.to_str().ok()) != Some(value) {
+                        return (StatusCode::UNAUTHORIZED, "who are you").into_response();
+                    }
+                    handle(state, body).await
+                },
+            ),
+        )
+        .with_state(fake);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+#[tokio::test]
+async fn credentials_are_sent_and_missing_ones_are_a_clear_error() {
+    // An API-key header.
+    let url = start_guarded("x-api-key", "secret").await;
+    let (_dir, store) = temp_store().await;
+    let err = ingest_all(&cfg(&url), &store).await.expect_err("no key");
+    assert_eq!(source_kind(&err), SourceErrorKind::Http { status: 401 });
+    assert_empty(&store).await;
+    let mut c = cfg(&url);
+    c.auth_header = Some("x-api-key: secret".into());
+    ingest_all(&c, &store).await.expect("with key");
+
+    // rpcuser / rpcpassword.
+    let url = start_guarded("authorization", "Basic YWxpY2U6czNjcmV0").await;
+    let (_dir, store) = temp_store().await;
+    let mut c = cfg(&url);
+    c.user = Some("alice".into());
+    c.password = Some("s3cret".into());
+    ingest_all(&c, &store).await.expect("basic auth");
+
+    // Bitcoin Core's cookie file.
+    let url = start_guarded("authorization", "Basic X19jb29raWVfXzphYmMxMjM=").await;
+    let (dir, store) = temp_store().await;
+    let cookie = dir.path().join(".cookie");
+    std::fs::write(&cookie, "__cookie__:abc123\n").expect("cookie written");
+    let mut c = cfg(&url);
+    c.cookie_file = Some(cookie);
+    ingest_all(&c, &store).await.expect("cookie auth");
+    // The URL in errors never carries credentials.
+    let mut c = cfg(&url.replace("http://", "http://alice:s3cret@"));
+    c.max_retries = 0;
+    let err = ingest_all(&c, &store)
+        .await
+        .expect_err("no cookie")
+        .to_string();
+    assert!(!err.contains("s3cret"), "{err}");
+}
