@@ -5,6 +5,7 @@
 //! * [`rpc`] — the shared HTTP edge: batching, rate limit, retries.
 //! * [`pipeline`] — resumable, reorg-safe ingestion ([`run_ingest`]).
 //! * [`daily`] — blocks → `DailyMetrics`.
+//! * [`nodes`] — validator and node counts (HTTP JSON count, Solana, beacon).
 
 pub mod bitcoin_rpc;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod esplora;
 pub mod evm;
 pub mod metrics;
+pub mod nodes;
 pub mod pipeline;
 pub mod rpc;
 pub mod source;

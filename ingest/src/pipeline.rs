@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::config::{ChainSourceConfig, SourceKind};
-use crate::error::{IngestError, SourceError};
+use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::evm::EvmSource;
 use crate::metrics::IngestCounters;
 use crate::source::{validate_range, FetchedBlock, Source};
@@ -351,7 +351,20 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
                         .is_some_and(|f| f.block.hash != s.hash)
                 });
                 if replaced {
-                    let removed = store.rollback_above(&chain, from - 1).await?;
+                    let Some(below) = from.checked_sub(1) else {
+                        // A different genesis is another chain, not a reorg.
+                        abort_all(&pending);
+                        return Err(SourceError::new(
+                            source.name(),
+                            "validate",
+                            Some(0),
+                            SourceErrorKind::Inconsistent(
+                                "genesis differs from the stored one: is the endpoint on another chain?".into(),
+                            ),
+                        )
+                        .into());
+                    };
+                    let removed = store.rollback_above(&chain, below).await?;
                     warn!(%chain, at = from, removed, "stored blocks were replaced by the source; rolled back");
                     report.reorgs += 1;
                     report.rolled_back += removed;

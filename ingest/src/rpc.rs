@@ -243,6 +243,72 @@ impl HttpClient {
         }
     }
 
+    /// POST a JSON body to `path`, returning the response body.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &[u8],
+        method: &str,
+    ) -> Result<Vec<u8>, SourceError> {
+        self.request(method, None, path, Some(body), |b| Ok(b.to_vec()))
+            .await
+    }
+
+    /// GET `path` and hand the body to `on_chunk` piece by piece, for
+    /// responses too large to hold (the beacon validator list). Failures
+    /// before the body starts are retried like any request; a failure
+    /// mid-body is an error (the consumer has seen part of it).
+    pub async fn get_streamed(
+        &self,
+        path: &str,
+        mut on_chunk: impl FnMut(&[u8]),
+    ) -> Result<(), SourceError> {
+        let mut attempt = 0u32;
+        loop {
+            self.limiter.until_ready().await;
+            let permit = self.in_flight.acquire().await;
+            IngestCounters::add(&self.counters.requests, 1);
+            let mut req = self.http.get(format!("{}{path}", self.url));
+            req = match &self.auth {
+                Auth::None => req,
+                Auth::Header(n, v) => req.header(n.as_str(), v.as_str()),
+                Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+            };
+            let failure = match req.send().await {
+                Ok(resp) if resp.status().is_success() => {
+                    let mut resp = resp;
+                    loop {
+                        match resp.chunk().await {
+                            Ok(Some(c)) => on_chunk(&c),
+                            Ok(None) => return Ok(()),
+                            Err(e) => {
+                                IngestCounters::add(&self.counters.errors, 1);
+                                return Err(self.error(path, None, transport_kind(&e)));
+                            }
+                        }
+                    }
+                }
+                Ok(resp) => SourceErrorKind::Http {
+                    status: resp.status().as_u16(),
+                },
+                Err(e) => transport_kind(&e),
+            };
+            drop(permit);
+            IngestCounters::add(&self.counters.errors, 1);
+            if !failure.is_transient() || attempt >= self.max_retries {
+                return Err(self.error(path, None, failure));
+            }
+            let wait = self
+                .backoff
+                .saturating_mul(1u32 << attempt.min(16))
+                .mul_f64(0.5 + random_unit())
+                .min(self.max_backoff);
+            IngestCounters::add(&self.counters.retries, 1);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
     /// GET `path` (REST sources), returning the body.
     pub async fn get(&self, path: &str, height: Option<u64>) -> Result<Vec<u8>, SourceError> {
         self.request(path, height, path, None, |b| Ok(b.to_vec()))
@@ -362,7 +428,7 @@ fn parse_batch(
         }
     };
     let mut out: Vec<Option<Result<Value, SourceErrorKind>>> = (0..n).map(|_| None).collect();
-    for item in items {
+    for mut item in items {
         let id = item.get("id").and_then(Value::as_u64);
         let slot = id
             .and_then(|id| id.checked_sub(first_id))
@@ -381,8 +447,9 @@ fn parse_batch(
         };
         let result = match item.get("error") {
             Some(e) if !e.is_null() => Err(rpc_error(Some(e))),
-            _ => match item.get("result") {
-                Some(r) => Ok(r.clone()),
+            // Taken, not cloned: results are whole blocks.
+            _ => match item.as_object_mut().and_then(|o| o.remove("result")) {
+                Some(r) => Ok(r),
                 None => Err(SourceErrorKind::Malformed(
                     "response has neither result nor error".into(),
                 )),

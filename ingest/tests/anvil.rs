@@ -566,3 +566,71 @@ async fn follow_mode_picks_up_new_blocks_and_stops_on_shutdown() {
     assert!(c.requests > 0 && c.blocks_written == 7);
     assert_store_matches_node(&url, &store, 6).await;
 }
+
+/// User + system CPU seconds of this process (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the ")" that closes the command name; utime and stime
+    // are fields 14 and 15 of the whole line, in clock ticks (100 Hz).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.get(11)
+        .zip(f.get(12))
+        .map_or(0.0, |(u, s)| (u + s) as f64 / 100.0)
+}
+
+/// Not a CI test: a quick figure for the bench (`--ignored --nocapture`,
+/// in release). 300 blocks × 150 transfers, like the bench in issue 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput_300_blocks_of_150_transactions() {
+    let Some(anvil) = Anvil::start("throughput_300_blocks_of_150_transactions") else {
+        return;
+    };
+    let url = anvil.url.clone();
+    rpc(&url, "evm_setAutomine", json!([false])).await;
+    let accounts = rpc(&url, "eth_accounts", json!([])).await;
+    let client = reqwest::Client::new();
+    for b in 0..300u64 {
+        let batch: Vec<Value> = (0..150u64)
+            .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction",
+                "params": [{"from": accounts[(i % 5) as usize], "to": accounts[9], "value": format!("{:#x}", b * 1000 + i + 1)}]}))
+            .collect();
+        client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(Value::Array(batch).to_string())
+            .send()
+            .await
+            .expect("send")
+            .bytes()
+            .await
+            .expect("body");
+        rpc(&url, "evm_mine", json!([])).await;
+    }
+    assert_eq!(tip(&url).await, 300);
+    for batch_size in [10usize, 25, 50] {
+        let (_dir, store) = temp_store().await;
+        let mut cfg = evm_config(&url, 31337);
+        cfg.batch_size = batch_size;
+        cfg.max_in_flight = 4;
+        cfg.rate_limit_per_s = 100_000;
+        let (t0, c0) = (std::time::Instant::now(), cpu_seconds());
+        let report = run_ingest(
+            &cfg,
+            CHAIN,
+            store.clone(),
+            IngestRange::default(),
+            false,
+            std::future::pending(),
+        )
+        .await
+        .expect("ingest");
+        let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+        assert_eq!(report.transactions_written, 45_000);
+        println!("THROUGHPUT batch_size={batch_size}: 301 blocks, 45000 txs into SQLite: wall {wall:.2} s, cpu {cpu:.2} s");
+    }
+}
