@@ -10,6 +10,7 @@ use alloy_primitives::B256;
 use alloy_rpc_types_eth::{Block as EthBlock, BlockTransactions, TransactionReceipt};
 use async_trait::async_trait;
 use blockwatt_domain::{Block, Transaction};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tracing::info;
 
@@ -82,10 +83,10 @@ impl EvmSource {
                 })
             })
             .collect();
-        let results = self.client.batch(&calls).await?;
+        let results = self.client.batch_raw(&calls).await?;
         let mut out = HashMap::with_capacity(calls.len());
         for (r, c) in results.into_iter().zip(&calls) {
-            let receipt = self.parse_receipt(c.height, r?)?;
+            let receipt = self.parse_receipt(c.height, &r?)?;
             out.insert(
                 receipt.transaction_hash,
                 (receipt.gas_used, receipt.effective_gas_price),
@@ -97,16 +98,16 @@ impl EvmSource {
     fn parse_receipt(
         &self,
         height: Option<u64>,
-        v: Value,
+        v: &RawValue,
     ) -> Result<TransactionReceipt, SourceError> {
-        if v.is_null() {
+        if v.get() == "null" {
             return Err(self.err(
                 "eth_getTransactionReceipt",
                 height,
                 SourceErrorKind::NotFound,
             ));
         }
-        serde_json::from_value(v).map_err(|e| {
+        serde_json::from_str(v.get()).map_err(|e| {
             self.err(
                 "eth_getTransactionReceipt",
                 height,
@@ -285,7 +286,7 @@ impl Source for EvmSource {
                 ));
             }
         }
-        let mut results = self.client.batch(&calls).await?.into_iter();
+        let mut results = self.client.batch_raw(&calls).await?.into_iter();
         let mut blocks = Vec::new();
         let mut receipts: HashMap<B256, (u64, u128)> = HashMap::new();
         let mut need_tx_receipts = self.receipts && !with_block_receipts;
@@ -298,10 +299,10 @@ impl Source for EvmSource {
                 )
             };
             let v = results.next().ok_or_else(missing)??;
-            if v.is_null() {
+            if v.get() == "null" {
                 return Err(self.err("eth_getBlockByNumber", Some(h), SourceErrorKind::NotFound));
             }
-            let block: EthBlock = serde_json::from_value(v).map_err(|e| {
+            let block: EthBlock = serde_json::from_str(v.get()).map_err(|e| {
                 self.err(
                     "eth_getBlockByNumber",
                     Some(h),
@@ -320,9 +321,16 @@ impl Source for EvmSource {
             }
             if with_block_receipts {
                 match results.next().ok_or_else(missing)? {
-                    Ok(Value::Array(items)) => {
-                        for item in items {
-                            let r = self.parse_receipt(Some(h), item)?;
+                    Ok(raw) => {
+                        let items: Vec<TransactionReceipt> = serde_json::from_str(raw.get())
+                            .map_err(|e| {
+                                self.err(
+                                    "eth_getBlockReceipts",
+                                    Some(h),
+                                    SourceErrorKind::Malformed(e.to_string()),
+                                )
+                            })?;
+                        for r in items {
                             if r.block_hash.is_some_and(|bh| bh != block.header.hash) {
                                 return Err(self.err(
                                     "eth_getBlockReceipts",
@@ -335,13 +343,6 @@ impl Source for EvmSource {
                             receipts
                                 .insert(r.transaction_hash, (r.gas_used, r.effective_gas_price));
                         }
-                    }
-                    Ok(other) => {
-                        return Err(self.err(
-                            "eth_getBlockReceipts",
-                            Some(h),
-                            SourceErrorKind::Malformed(format!("expected an array, got {other}")),
-                        ));
                     }
                     Err(e) if is_method_missing(&e) => {
                         if self.block_receipts.swap(false, Ordering::Relaxed) {
