@@ -278,6 +278,8 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
     let batch = options.batch_size.max(1) as u64;
     let started = Instant::now();
     let mut last_log = Instant::now();
+    let bar_first = next;
+    let bar = progress_bar(&chain, next, to);
 
     'pass: while next <= to {
         let mut pending: VecDeque<(u64, u64, Fetch)> = VecDeque::new();
@@ -403,6 +405,7 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
             report.blocks_written += n_blocks;
             report.transactions_written += n_txs;
             IngestCounters::add(&counters.blocks_written, n_blocks);
+            bar.set_position((end + 1).saturating_sub(bar_first));
             counters.height.store(end, Ordering::Relaxed);
             stored_tip = Some(stored_tip.map_or(end, |t| t.max(end)));
             next = end + 1;
@@ -413,9 +416,28 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
             }
         }
     }
+    bar.finish_and_clear();
     info!(%chain, blocks = report.blocks_written, txs = report.transactions_written, reorgs = report.reorgs,
           secs = format!("{:.2}", started.elapsed().as_secs_f64()), "ingest pass done");
     Ok(report)
+}
+
+/// A bar on a terminal for backfills of more than a few blocks; hidden
+/// otherwise (services and CI get the periodic log lines instead).
+fn progress_bar(chain: &str, from: u64, to: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let len = (to + 1).saturating_sub(from);
+    if len < 100 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} blocks ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_prefix(chain.to_owned());
+    bar
 }
 
 fn abort_all(pending: &VecDeque<(u64, u64, Fetch)>) {
