@@ -20,6 +20,19 @@ pub enum HashrateModel {
 }
 
 impl HashrateModel {
+    /// The model for a chain slug: Bitcoin-family chains use the 2^32
+    /// convention; Ethereum (before the merge) and Ethereum Classic count
+    /// difficulty in hashes; everything else has no hashrate.
+    pub fn for_chain(chain: &str) -> Self {
+        match chain {
+            "bitcoin" | "litecoin" | "dogecoin" | "bitcoin-cash" | "bitcoin-sv" | "dash" => {
+                HashrateModel::BitcoinFamily
+            }
+            "ethereum" | "ethereum-classic" => HashrateModel::EvmPow,
+            _ => HashrateModel::None,
+        }
+    }
+
     fn hashes_per_difficulty(self) -> Option<f64> {
         match self {
             HashrateModel::None => None,
@@ -79,8 +92,10 @@ pub fn aggregate_daily(
                 None => (group[0].time, &group[1..]),
             };
             let seconds = (last - start) as f64;
-            if seconds > 0.0 && !counted.is_empty() {
-                let work: f64 = counted.iter().map(|b| b.difficulty * per_diff).sum();
+            let work: f64 = counted.iter().map(|b| b.difficulty * per_diff).sum();
+            // Zero work means a proof-of-stake day (Ethereum after the
+            // merge): no hashrate, rather than a hashrate of 0.
+            if seconds > 0.0 && work > 0.0 {
                 m.hashrate_hs = Some(work / seconds);
             }
         }
@@ -185,6 +200,20 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].hashrate_hs, Some(10.0)); // 100 H over 10 s
         assert_eq!(rows[1].hashrate_hs, Some(15.0)); // 300 H over 20 s
+        let post_merge: Vec<Block> = blocks
+            .iter()
+            .map(|b| Block {
+                difficulty: 0.0,
+                ..b.clone()
+            })
+            .collect();
+        let rows = aggregate_daily("ethereum", HashrateModel::EvmPow, &post_merge, None);
+        assert_eq!(rows[0].hashrate_hs, None);
+        assert_eq!(
+            HashrateModel::for_chain("dogecoin"),
+            HashrateModel::BitcoinFamily
+        );
+        assert_eq!(HashrateModel::for_chain("solana"), HashrateModel::None);
         let rows = aggregate_daily("ethereum", HashrateModel::None, &blocks, None);
         assert_eq!(rows[0].hashrate_hs, None);
         assert_eq!(rows[0].difficulty_mean, None);

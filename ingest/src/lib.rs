@@ -1,11 +1,18 @@
 //! Ingestion: everything that brings outside data into the store.
 //!
 //! * [`source::Source`] — one trait per chain client; responses are parsed
-//!   into domain types at the edge ([`evm`], [`bitcoin_rpc`], [`esplora`]).
-//! * [`rpc`] — the shared HTTP edge: batching, rate limit, retries.
-//! * [`pipeline`] — resumable, reorg-safe ingestion ([`run_ingest`]).
-//! * [`daily`] — blocks → `DailyMetrics`.
+//!   into domain types at the edge ([`evm`] via alloy's `eth` types,
+//!   [`bitcoin_rpc`], [`esplora`]). Nothing downstream sees raw JSON.
+//! * [`rpc`] — the shared HTTP edge: JSON-RPC batches that halve on failure
+//!   and grow back, a governor rate limit, a bound on requests in flight,
+//!   retries with exponential backoff + jitter honouring Retry-After.
+//! * [`pipeline`] — resumable, reorg-safe ingestion. Entry points:
+//!   [`run_ingest`] (one call, for the CLI and benches) and [`Ingester`]
+//!   (keeps [`IngestCounters`] for `/metrics`).
+//! * [`daily`] — stored blocks → `DailyMetrics` (hashrate from difficulty).
 //! * [`nodes`] — validator and node counts (HTTP JSON count, Solana, beacon).
+//!
+//! `coinmetrics` (the Coin Metrics CSV importer) lives beside these.
 
 pub mod bitcoin_rpc;
 pub mod config;

@@ -647,24 +647,47 @@ async fn throughput_300_blocks_of_150_transactions() {
     // in batches of 25 blocks, with no fetching or parsing.
     let (_dir, source_store) = temp_store().await;
     let cfg = evm_config(&url, 31337);
-    run_ingest(&cfg, CHAIN, source_store.clone(), IngestRange::default(), false, std::future::pending())
-        .await
-        .expect("ingest");
+    run_ingest(
+        &cfg,
+        CHAIN,
+        source_store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("ingest");
     let blocks = source_store.blocks(CHAIN, 0, 300).await.expect("read");
     let mut batches = Vec::new();
     for chunk in blocks.chunks(25) {
         let mut txs = Vec::new();
         for b in chunk {
-            let node = rpc(&url, "eth_getBlockByNumber", json!([format!("{:#x}", b.height), false])).await;
+            let node = rpc(
+                &url,
+                "eth_getBlockByNumber",
+                json!([format!("{:#x}", b.height), false]),
+            )
+            .await;
             for id in node["transactions"].as_array().expect("txs") {
-                txs.push(source_store.transaction(CHAIN, id.as_str().expect("id")).await.expect("read").expect("tx"));
+                txs.push(
+                    source_store
+                        .transaction(CHAIN, id.as_str().expect("id"))
+                        .await
+                        .expect("read")
+                        .expect("tx"),
+                );
             }
         }
         let last = chunk.last().expect("non-empty");
         batches.push(blockwatt_domain::BlockBatch {
             blocks: chunk.to_vec(),
             transactions: txs,
-            checkpoint: blockwatt_domain::Checkpoint { chain: CHAIN.into(), source: "evm".into(), height: last.height, hash: last.hash.clone() },
+            checkpoint: blockwatt_domain::Checkpoint {
+                chain: CHAIN.into(),
+                source: "evm".into(),
+                height: last.height,
+                hash: last.hash.clone(),
+            },
         });
     }
     let (_dir, store) = temp_store().await;
