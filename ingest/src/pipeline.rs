@@ -162,22 +162,35 @@ impl Ingester {
         shutdown: impl Future<Output = ()>,
     ) -> Result<IngestReport, IngestError> {
         let mut shutdown = std::pin::pin!(shutdown);
-        self.source.check().await?;
+        // A service may start before its node: in follow mode a transient
+        // failure of the check is retried like any pass.
+        let mut checked = false;
         let mut total = IngestReport {
             chain: self.source.chain().to_owned(),
             source: self.source.kind().to_owned(),
             ..IngestReport::default()
         };
         loop {
-            let pass = ingest_until(
-                &self.source,
-                &store,
-                range,
-                &self.options,
-                &self.counters,
-                &mut shutdown,
-            )
-            .await;
+            let pass = if checked {
+                Ok(())
+            } else {
+                self.source.check().await.map_err(IngestError::from)
+            };
+            checked |= pass.is_ok();
+            let pass = match pass {
+                Ok(()) => {
+                    ingest_until(
+                        &self.source,
+                        &store,
+                        range,
+                        &self.options,
+                        &self.counters,
+                        &mut shutdown,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
             match pass {
                 Ok(report) => {
                     let interrupted = report.interrupted;

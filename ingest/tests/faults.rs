@@ -502,3 +502,44 @@ async fn credentials_are_sent_and_missing_ones_are_a_clear_error() {
         .to_string();
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+#[tokio::test]
+async fn follow_mode_outlives_a_node_that_is_down_then_recovers() {
+    let (fake, url) = start_fake().await;
+    *fake.always.lock().expect("lock") = Some(Fault::ServerError);
+    let (_dir, store) = temp_store().await;
+    let mut c = cfg(&url);
+    c.max_retries = 0;
+    c.poll_interval_ms = 20;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            run_ingest(&c, CHAIN, store, IngestRange::default(), true, async {
+                let _ = stopped.await;
+            })
+            .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.requests.load(Ordering::SeqCst) < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "follow mode gave up on a failing node"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_empty(&store).await;
+    *fake.always.lock().expect("lock") = None;
+    while store.tip(CHAIN).await.expect("read").map(|b| b.height) != Some(TIP) {
+        assert!(Instant::now() < deadline, "follow mode did not recover");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = stop.send(());
+    let report = task
+        .await
+        .expect("joined")
+        .expect("follow run ends cleanly");
+    assert!(report.interrupted);
+    assert_eq!(report.blocks_written, TIP + 1);
+}
