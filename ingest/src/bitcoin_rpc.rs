@@ -161,26 +161,28 @@ impl BitcoinRpcSource {
     pub fn parse_block(
         &self,
         height: u64,
-        v: Value,
+        json: &str,
         total_fee_sats: Option<u64>,
     ) -> Result<FetchedBlock, SourceError> {
-        parse_block(&self.chain, height, v, total_fee_sats)
+        parse_block(&self.chain, height, json, total_fee_sats)
             .map_err(|kind| self.err("getblock", Some(height), kind))
     }
 }
 
-/// The parser on its own, for recorded responses.
+/// The parser on its own, for recorded responses: `json` is the text of a
+/// `getblock` result (parsed straight into typed fields; a verbosity-2
+/// block can be megabytes).
 pub fn parse_block(
     chain: &str,
     height: u64,
-    v: Value,
+    json: &str,
     total_fee_sats: Option<u64>,
 ) -> Result<FetchedBlock, SourceErrorKind> {
-    if v.is_null() {
+    if json.trim() == "null" {
         return Err(SourceErrorKind::NotFound);
     }
     let raw: RpcBlock =
-        serde_json::from_value(v).map_err(|e| SourceErrorKind::Malformed(e.to_string()))?;
+        serde_json::from_str(json).map_err(|e| SourceErrorKind::Malformed(e.to_string()))?;
     if raw.height != height {
         return Err(SourceErrorKind::Inconsistent(format!(
             "asked for height {height}, got {}",
@@ -377,7 +379,7 @@ impl Source for BitcoinRpcSource {
                 ));
             }
         }
-        let mut results = self.client.batch(&calls).await?.into_iter();
+        let mut results = self.client.batch_raw(&calls).await?.into_iter();
         let mut out = Vec::with_capacity(hashes.len());
         for (h, hash) in (from..=to).zip(&hashes) {
             let short = || {
@@ -391,7 +393,11 @@ impl Source for BitcoinRpcSource {
             let mut total_fee = None;
             if stats {
                 match results.next().ok_or_else(short)? {
-                    Ok(v) => total_fee = v.get("totalfee").and_then(Value::as_u64),
+                    Ok(v) => {
+                        total_fee = serde_json::from_str::<Value>(v.get())
+                            .ok()
+                            .and_then(|v| v.get("totalfee").and_then(Value::as_u64))
+                    }
                     Err(e) if is_method_missing(&e) => {
                         if self.blockstats.swap(false, Ordering::Relaxed) {
                             info!(source = %self.name(), "node has no getblockstats; fees from transactions");
@@ -402,7 +408,7 @@ impl Source for BitcoinRpcSource {
                     Err(_) => {}
                 }
             }
-            let fb = self.parse_block(h, block, total_fee)?;
+            let fb = self.parse_block(h, block.get(), total_fee)?;
             if &fb.block.hash != hash {
                 return Err(self.err(
                     "getblock",

@@ -326,8 +326,7 @@ fn verbosity_one_blocks_of_forks_parse() {
         let text =
             std::fs::read_to_string(dir.join(format!("rpc_response_getblock_{hash}_True.json")))
                 .expect("fixture");
-        let fb = parse_block(chain, h, serde_json::from_str(&text).expect("JSON"), None)
-            .expect("parses");
+        let fb = parse_block(chain, h, &text, None).expect("parses");
         assert_eq!(fb.block.hash, hash);
         assert_eq!(
             u64::from(fb.block.tx_count),
@@ -339,13 +338,12 @@ fn verbosity_one_blocks_of_forks_parse() {
             exp["transaction_count"].as_u64().expect("count")
         );
         // A block asked for at another height is refused.
-        assert!(parse_block(
-            chain,
-            h + 1,
-            serde_json::from_str(&text).expect("JSON"),
-            None
-        )
-        .is_err());
+        assert!(parse_block(chain, h + 1, &text, None).is_err());
+        assert!(parse_block(chain, h, &text[..text.len() / 2], None).is_err());
+        assert_eq!(
+            parse_block(chain, h, "null", None),
+            Err(blockwatt_ingest::SourceErrorKind::NotFound)
+        );
     }
 }
 
