@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use blockwatt_domain::{Block, Transaction};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::config::ChainSourceConfig;
 use crate::error::{SourceError, SourceErrorKind};
@@ -27,6 +27,9 @@ pub struct BitcoinRpcSource {
     network: Option<String>,
     /// Cleared when the node lacks getblockstats (Dogecoin, old nodes).
     blockstats: AtomicBool,
+    /// Set when the node's getblock takes only a boolean (Dogecoin Core
+    /// 1.14): blocks then list txids and the fees come from the coinbase.
+    bool_verbose: AtomicBool,
 }
 
 /// `getblock <hash> 2` as Bitcoin Core and its forks return it. Fields that
@@ -115,6 +118,18 @@ pub fn subsidy(chain: &str, height: u64) -> Option<f64> {
     }
 }
 
+/// Splits what a coinbase claims into (subsidy, fees). The coinbase claims
+/// subsidy + fees (a miner may claim less, hence the floor at 0). Early
+/// Dogecoin rewards were random, so there the whole claim is taken as
+/// subsidy: fees were negligible, and any split would be invented.
+pub fn split_coinbase(chain: &str, height: u64, coinbase_out: f64, scheduled: f64) -> (f64, f64) {
+    if chain == "dogecoin" && height < 145_000 {
+        (coinbase_out, 0.0)
+    } else {
+        (scheduled, (coinbase_out - scheduled).max(0.0))
+    }
+}
+
 /// Zcash: slow start over the first 20 000 blocks, 12.5 ZEC, halved per
 /// block at Blossom (653 600, 75 s blocks), then halvings every 1 680 000
 /// post-Blossom blocks from 1 046 400.
@@ -149,6 +164,7 @@ impl BitcoinRpcSource {
             client: HttpClient::new("bitcoin-rpc", cfg, counters)?,
             network: cfg.network.clone(),
             blockstats: AtomicBool::new(true),
+            bool_verbose: AtomicBool::new(false),
         })
     }
 
@@ -166,6 +182,60 @@ impl BitcoinRpcSource {
     ) -> Result<FetchedBlock, SourceError> {
         parse_block(&self.chain, height, json, total_fee_sats)
             .map_err(|kind| self.err("getblock", Some(height), kind))
+    }
+}
+
+impl BitcoinRpcSource {
+    /// Fees of txid-only blocks: what the coinbase (looked up with
+    /// getrawtransaction, which needs -txindex) claims beyond the subsidy.
+    /// Without it the fees stay 0 and a warning says so.
+    async fn coinbase_fees(&self, blocks: &mut [(FetchedBlock, bool)]) {
+        let Some(_) = subsidy(&self.chain, 0) else {
+            return;
+        };
+        let calls: Vec<RpcCall> = blocks
+            .iter()
+            .filter(|(fb, unknown)| *unknown && !fb.transactions.is_empty())
+            .map(|(fb, _)| {
+                RpcCall::new(
+                    "getrawtransaction",
+                    json!([fb.transactions[0].txid, 1]),
+                    Some(fb.block.height),
+                )
+            })
+            .collect();
+        if calls.is_empty() {
+            return;
+        }
+        let results = match self.client.batch_raw(&calls).await {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(source = %self.name(), error = %e, "no coinbase lookups; fees stored as 0");
+                return;
+            }
+        };
+        for (r, c) in results.into_iter().zip(&calls) {
+            let Some((fb, _)) = blocks
+                .iter_mut()
+                .find(|(fb, _)| Some(fb.block.height) == c.height)
+            else {
+                continue;
+            };
+            let out = r
+                .ok()
+                .and_then(|raw| serde_json::from_str::<FullTx>(raw.get()).ok())
+                .map(|t| t.vout.iter().map(|o| o.value).sum::<f64>());
+            match (out, subsidy(&self.chain, fb.block.height)) {
+                (Some(out), Some(s)) => {
+                    let (sub, fees) = split_coinbase(&self.chain, fb.block.height, out, s);
+                    fb.block.subsidy_native = sub;
+                    fb.block.fees_native = fees;
+                }
+                _ => {
+                    warn!(source = %self.name(), height = fb.block.height, "coinbase not readable (is -txindex on?); fees stored as 0")
+                }
+            }
+        }
     }
 }
 
@@ -244,12 +314,15 @@ pub fn parse_block(
             fee_native: fee,
         });
     }
-    let subsidy = subsidy(chain, height);
+    let mut subsidy = subsidy(chain, height);
     let fees = match (total_fee_sats, fees_known, coinbase_out, subsidy) {
         (Some(sats), _, _, _) => sats as f64 / SATS_PER_COIN,
         (None, true, _, _) => fee_sum,
-        // The coinbase claims subsidy + fees (a miner may claim less).
-        (None, false, Some(out), Some(s)) => (out - s).max(0.0),
+        (None, false, Some(out), Some(s)) => {
+            let (sub, fees) = split_coinbase(chain, height, out, s);
+            subsidy = Some(sub);
+            fees
+        }
         _ => 0.0,
     };
     let block = Block {
@@ -274,6 +347,10 @@ pub fn parse_block(
         block,
         transactions,
     })
+}
+
+fn takes_only_bool(e: &SourceError) -> bool {
+    matches!(&e.kind, SourceErrorKind::Rpc { message, .. } if message.to_ascii_lowercase().contains("bool"))
 }
 
 fn is_method_missing(e: &SourceError) -> bool {
@@ -367,61 +444,76 @@ impl Source for BitcoinRpcSource {
             })?;
             hashes.push(hash.to_owned());
         }
-        let stats = self.blockstats.load(Ordering::Relaxed);
-        let mut calls = Vec::new();
-        for (h, hash) in (from..=to).zip(&hashes) {
-            calls.push(RpcCall::new("getblock", json!([hash, 2]), Some(h)));
-            if stats {
-                calls.push(RpcCall::new(
-                    "getblockstats",
-                    json!([h, ["totalfee"]]),
-                    Some(h),
-                ));
-            }
-        }
-        let mut results = self.client.batch_raw(&calls).await?.into_iter();
-        let mut out = Vec::with_capacity(hashes.len());
-        for (h, hash) in (from..=to).zip(&hashes) {
-            let short = || {
-                self.err(
-                    "getblock",
-                    Some(h),
-                    SourceErrorKind::Malformed("batch response too short".into()),
-                )
-            };
-            let block = results.next().ok_or_else(short)??;
-            let mut total_fee = None;
-            if stats {
-                match results.next().ok_or_else(short)? {
-                    Ok(v) => {
-                        total_fee = serde_json::from_str::<Value>(v.get())
-                            .ok()
-                            .and_then(|v| v.get("totalfee").and_then(Value::as_u64))
-                    }
-                    Err(e) if is_method_missing(&e) => {
-                        if self.blockstats.swap(false, Ordering::Relaxed) {
-                            info!(source = %self.name(), "node has no getblockstats; fees from transactions");
-                        }
-                    }
-                    // Pruned nodes cannot compute stats of old blocks; the
-                    // transactions still give the fees where they carry them.
-                    Err(_) => {}
+        'verbosity: loop {
+            let stats = self.blockstats.load(Ordering::Relaxed);
+            let bool_verbose = self.bool_verbose.load(Ordering::Relaxed);
+            let verbosity = if bool_verbose { json!(true) } else { json!(2) };
+            let mut calls = Vec::new();
+            for (h, hash) in (from..=to).zip(&hashes) {
+                calls.push(RpcCall::new("getblock", json!([hash, verbosity]), Some(h)));
+                if stats {
+                    calls.push(RpcCall::new(
+                        "getblockstats",
+                        json!([h, ["totalfee"]]),
+                        Some(h),
+                    ));
                 }
             }
-            let fb = self.parse_block(h, block.get(), total_fee)?;
-            if &fb.block.hash != hash {
-                return Err(self.err(
-                    "getblock",
-                    Some(h),
-                    SourceErrorKind::Inconsistent(format!(
-                        "asked for {hash}, got {}",
-                        fb.block.hash
-                    )),
-                ));
+            let mut results = self.client.batch_raw(&calls).await?.into_iter();
+            let mut out = Vec::with_capacity(hashes.len());
+            for (h, hash) in (from..=to).zip(&hashes) {
+                let short = || {
+                    self.err(
+                        "getblock",
+                        Some(h),
+                        SourceErrorKind::Malformed("batch response too short".into()),
+                    )
+                };
+                let block = match results.next().ok_or_else(short)? {
+                    Ok(b) => b,
+                    Err(e) if !bool_verbose && takes_only_bool(&e) => {
+                        info!(source = %self.name(), "getblock takes no verbosity 2 here; using verbose=true and coinbase fees");
+                        self.bool_verbose.store(true, Ordering::Relaxed);
+                        continue 'verbosity;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let mut total_fee = None;
+                if stats {
+                    match results.next().ok_or_else(short)? {
+                        Ok(v) => {
+                            total_fee = serde_json::from_str::<Value>(v.get())
+                                .ok()
+                                .and_then(|v| v.get("totalfee").and_then(Value::as_u64))
+                        }
+                        Err(e) if is_method_missing(&e) => {
+                            if self.blockstats.swap(false, Ordering::Relaxed) {
+                                info!(source = %self.name(), "node has no getblockstats; fees from transactions");
+                            }
+                        }
+                        // Pruned nodes cannot compute stats of old blocks; the
+                        // transactions still give the fees where they carry them.
+                        Err(_) => {}
+                    }
+                }
+                let fb = self.parse_block(h, block.get(), total_fee)?;
+                if &fb.block.hash != hash {
+                    return Err(self.err(
+                        "getblock",
+                        Some(h),
+                        SourceErrorKind::Inconsistent(format!(
+                            "asked for {hash}, got {}",
+                            fb.block.hash
+                        )),
+                    ));
+                }
+                out.push((fb, total_fee.is_none()));
             }
-            out.push(fb);
+            if bool_verbose {
+                self.coinbase_fees(&mut out).await;
+            }
+            return Ok(out.into_iter().map(|(fb, _)| fb).collect());
         }
-        Ok(out)
     }
 }
 

@@ -82,6 +82,22 @@ impl Replay {
         if let Some(result) = synthetic {
             return json!({"jsonrpc": "2.0", "id": id, "result": result});
         }
+        // bitcoin-etl recorded Python's `True`, and getrawtransaction by txid alone.
+        let args: Vec<String> = match method {
+            "getrawtransaction" => args.into_iter().take(1).collect(),
+            m if m.starts_with("eth_") => args,
+            _ => args
+                .into_iter()
+                .map(|a| if a == "true" { "True".to_owned() } else { a })
+                .collect(),
+        };
+        // A node whose getblock takes only a boolean (Dogecoin Core 1.14).
+        if method == "getblock" && args.get(1).map(String::as_str) == Some("2") {
+            let bool_only = format!("rpc_response_getblock_{}_True.json", args[0]);
+            if self.files.contains_key(&bool_only) {
+                return json!({"jsonrpc": "2.0", "id": id, "error": {"code": -1, "message": "JSON value is not a boolean as expected"}});
+            }
+        }
         let suffix = if args.is_empty() {
             String::new()
         } else {
@@ -622,4 +638,33 @@ async fn esplora_mempool_space_blocks_are_read_exactly() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn dogecoin_node_with_boolean_getblock_is_read_exactly() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("dogecoin_node_with_boolean_getblock_is_read_exactly")
+    else {
+        return;
+    };
+    let dir = data
+        .join("bitcoin-etl-fixtures/test_export_blocks_job/dogecoin/block_without_transactions");
+    let url = serve(std::slice::from_ref(&dir)).await;
+    let (_dir, store) = temp_store().await;
+    ingest(&cfg(SourceKind::BitcoinRpc, &url), "dogecoin", &store, 2, 2).await;
+    let exp = &read_json_records(&dir.join("expected_blocks.json"))[0];
+    let b = store
+        .block("dogecoin", 2)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(b.hash, exp["hash"].as_str().expect("hash"));
+    assert_eq!(
+        u64::from(b.tx_count),
+        exp["transaction_count"].as_u64().expect("count")
+    );
+    assert_eq!(b.size_bytes, exp["size"].as_u64().expect("size"));
+    assert_eq!(b.time, exp["timestamp"].as_i64().expect("time"));
+    // Random-reward era: the recorded coinbase (729 752 DOGE) is all subsidy.
+    assert_eq!((b.subsidy_native, b.fees_native), (729_752.0, 0.0));
 }
