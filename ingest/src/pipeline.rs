@@ -241,6 +241,8 @@ pub async fn ingest(
     ingest_until(source, store, range, options, counters, &mut never).await
 }
 
+const MAX_REPAIRS_WITHOUT_PROGRESS: u32 = 5;
+
 type Fetch = JoinHandle<Result<Vec<FetchedBlock>, SourceError>>;
 
 /// One pass: resume from the checkpoint, fetch ahead up to
@@ -292,6 +294,10 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
     let started = Instant::now();
     let mut last_log = Instant::now();
     let bar_first = next;
+    // Repairs in a row with no batch written in between: a node whose
+    // answers keep flipping between branches (load-balanced endpoints at
+    // different heads) must end in an error, not a loop.
+    let mut repairs_without_progress = 0u32;
     let bar = progress_bar(&chain, next, to);
 
     'pass: while next <= to {
@@ -308,9 +314,11 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
             let Some((from, end, handle)) = pending.pop_front() else {
                 break 'pass;
             };
+            let mut handle = handle;
             let joined = tokio::select! {
-                j = handle => j,
+                j = &mut handle => j,
                 _ = &mut *shutdown => {
+                    handle.abort();
                     abort_all(&pending);
                     info!(%chain, height = next.saturating_sub(1), "shutdown requested; stopping after the last full batch");
                     report.interrupted = true;
@@ -340,6 +348,19 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
                 if let Some(prev) = store.block(&chain, from - 1).await? {
                     if prev.hash != first.parent_hash {
                         abort_all(&pending);
+                        repairs_without_progress += 1;
+                        if repairs_without_progress > MAX_REPAIRS_WITHOUT_PROGRESS {
+                            return Err(SourceError::new(
+                                source.name(),
+                                "validate",
+                                Some(from),
+                                SourceErrorKind::Inconsistent(format!(
+                                    "parent hash keeps disagreeing with the stored block {} after {MAX_REPAIRS_WITHOUT_PROGRESS} repairs",
+                                    from - 1
+                                )),
+                            )
+                            .into());
+                        }
                         let fork =
                             find_fork_point(source, store, &chain, from - 1, options.reorg_depth)
                                 .await?;
@@ -413,6 +434,7 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
                 },
             };
             store.write_batch(&batch).await?;
+            repairs_without_progress = 0;
             report.first_written = report.first_written.or(Some(from));
             report.last_written = Some(end);
             report.blocks_written += n_blocks;

@@ -543,3 +543,38 @@ async fn follow_mode_outlives_a_node_that_is_down_then_recovers() {
     assert!(report.interrupted);
     assert_eq!(report.blocks_written, TIP + 1);
 }
+
+#[tokio::test]
+async fn a_node_flipping_between_branches_ends_in_an_error_not_a_loop() {
+    let (fake, url) = start_fake().await;
+    let (_dir, store) = temp_store().await;
+    let mut c = cfg(&url);
+    c.batch_size = 1;
+    run_ingest(
+        &c,
+        CHAIN,
+        store.clone(),
+        IngestRange {
+            from: 0,
+            to: Some(3),
+        },
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("clean prefix");
+    // Block 4 names a parent that is not block 3, yet the node still says
+    // block 3 is canonical: there is no fork point to repair to.
+    *fake.bad_parent_from.lock().expect("lock") = Some(4);
+    let err = ingest_all(&c, &store).await.expect_err("inconsistent node");
+    assert!(
+        matches!(source_kind(&err), SourceErrorKind::Inconsistent(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("at height 4"), "{err}");
+    assert_eq!(
+        store.tip(CHAIN).await.expect("read").map(|b| b.height),
+        Some(3),
+        "nothing of it stored"
+    );
+}
