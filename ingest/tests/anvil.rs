@@ -618,6 +618,40 @@ async fn throughput_300_blocks_of_150_transactions() {
         rpc(&url, "evm_mine", json!([])).await;
     }
     assert_eq!(tip(&url).await, 300);
+    // The node's limit: the same blocks (with transactions, and with
+    // receipts) fetched in batches of 25, four requests at a time, bodies
+    // read and dropped.
+    for with_receipts in [false, true] {
+        let (t0, c0) = (std::time::Instant::now(), cpu_seconds());
+        let mut tasks = tokio::task::JoinSet::new();
+        let sem = Arc::new(tokio::sync::Semaphore::new(4));
+        for start in (0..=300u64).step_by(25) {
+            let (client, url, sem) = (client.clone(), url.clone(), sem.clone());
+            tasks.spawn(async move {
+                let _permit = sem.acquire().await.expect("semaphore");
+                let mut calls = Vec::new();
+                for h in start..(start + 25).min(301) {
+                    calls.push(json!({"jsonrpc": "2.0", "id": h, "method": "eth_getBlockByNumber", "params": [format!("{h:#x}"), true]}));
+                    if with_receipts {
+                        calls.push(json!({"jsonrpc": "2.0", "id": 1000 + h, "method": "eth_getBlockReceipts", "params": [format!("{h:#x}")]}));
+                    }
+                }
+                let body = client.post(&url).header("content-type", "application/json").body(Value::Array(calls).to_string())
+                    .send().await.expect("send").bytes().await.expect("body");
+                body.len()
+            });
+        }
+        let mut bytes = 0;
+        while let Some(n) = tasks.join_next().await {
+            bytes += n.expect("task");
+        }
+        println!(
+            "THROUGHPUT node limit (receipts={with_receipts}): {:.1} MB in {:.2} s wall, {:.2} s cpu",
+            bytes as f64 / 1e6,
+            t0.elapsed().as_secs_f64(),
+            cpu_seconds() - c0
+        );
+    }
     for (batch_size, receipts) in [(10usize, true), (25, true), (50, true), (25, false)] {
         let (_dir, store) = temp_store().await;
         let mut cfg = evm_config(&url, 31337);
