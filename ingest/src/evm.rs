@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::B256;
-use alloy_rpc_types_eth::{Block as EthBlock, BlockTransactions, TransactionReceipt};
+use alloy_rpc_types_eth::{Block as EthBlock, BlockTransactions, TransactionTrait};
 use async_trait::async_trait;
 use blockwatt_domain::{Block, Transaction};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tracing::info;
@@ -21,6 +22,23 @@ use crate::rpc::{HttpClient, RpcCall};
 use crate::source::{FetchedBlock, Source};
 
 const WEI_PER_ETH: f64 = 1e18;
+
+/// The four receipt fields we keep, decoded with alloy's quantity rules.
+/// Receipts are more than half the bytes of a backfill; decoding alloy's
+/// full `TransactionReceipt` (logs, 256-byte blooms) for them cost more CPU
+/// than the blocks themselves, only to be thrown away.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReceiptFees {
+    transaction_hash: B256,
+    #[serde(default)]
+    block_hash: Option<B256>,
+    #[serde(with = "alloy_serde::quantity")]
+    gas_used: u64,
+    /// Absent from receipts of nodes older than London (2021).
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    effective_gas_price: Option<u128>,
+}
 
 pub struct EvmSource {
     chain: String,
@@ -74,7 +92,7 @@ impl EvmSource {
     async fn receipts_per_tx(
         &self,
         blocks: &[(u64, EthBlock)],
-    ) -> Result<HashMap<B256, (u64, u128)>, SourceError> {
+    ) -> Result<HashMap<B256, (u64, Option<u128>)>, SourceError> {
         let calls: Vec<RpcCall> = blocks
             .iter()
             .flat_map(|(h, b)| {
@@ -95,11 +113,7 @@ impl EvmSource {
         Ok(out)
     }
 
-    fn parse_receipt(
-        &self,
-        height: Option<u64>,
-        v: &RawValue,
-    ) -> Result<TransactionReceipt, SourceError> {
+    fn parse_receipt(&self, height: Option<u64>, v: &RawValue) -> Result<ReceiptFees, SourceError> {
         if v.get() == "null" {
             return Err(self.err(
                 "eth_getTransactionReceipt",
@@ -120,7 +134,7 @@ impl EvmSource {
         &self,
         height: u64,
         b: &EthBlock,
-        receipts: Option<&HashMap<B256, (u64, u128)>>,
+        receipts: Option<&HashMap<B256, (u64, Option<u128>)>>,
     ) -> Result<FetchedBlock, SourceError> {
         let header = &b.header;
         let hash = format!("{:#x}", header.hash);
@@ -146,6 +160,12 @@ impl EvmSource {
                             )),
                         )
                     })?;
+                    // Pre-London receipts carry no effective price: a legacy
+                    // transaction pays its gas price.
+                    let price = price
+                        .or(tx.effective_gas_price)
+                        .or_else(|| TransactionTrait::gas_price(tx))
+                        .unwrap_or(0);
                     (gas, u128::from(gas).saturating_mul(price))
                 }
                 None => (0, 0),
@@ -288,7 +308,7 @@ impl Source for EvmSource {
         }
         let mut results = self.client.batch_raw(&calls).await?.into_iter();
         let mut blocks = Vec::new();
-        let mut receipts: HashMap<B256, (u64, u128)> = HashMap::new();
+        let mut receipts: HashMap<B256, (u64, Option<u128>)> = HashMap::new();
         let mut need_tx_receipts = self.receipts && !with_block_receipts;
         for h in from..=to {
             let missing = || {
@@ -322,8 +342,8 @@ impl Source for EvmSource {
             if with_block_receipts {
                 match results.next().ok_or_else(missing)? {
                     Ok(raw) => {
-                        let items: Vec<TransactionReceipt> = serde_json::from_str(raw.get())
-                            .map_err(|e| {
+                        let items: Vec<ReceiptFees> =
+                            serde_json::from_str(raw.get()).map_err(|e| {
                                 self.err(
                                     "eth_getBlockReceipts",
                                     Some(h),
