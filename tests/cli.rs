@@ -1,0 +1,199 @@
+//! End-to-end tests of the `blockwatt` binary: configuration errors, the
+//! migrate command, and `serve` answering then shutting down on SIGTERM.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use blockwatt_testkit::{free_port, http_get, wait_until};
+
+fn blockwatt(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_blockwatt"));
+    cmd.current_dir(dir)
+        .env_remove("BLOCKWATT_DATABASE_URL")
+        .env_remove("BLOCKWATT_ADDR");
+    cmd.env_remove("BLOCKWATT_CONFIG").env_remove("RUST_LOG");
+    cmd
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `blockwatt args` with `env` and expects exit code 2 and one
+/// `error:` line that contains every needle.
+fn expect_setup_error(env: &[(&str, &str)], args: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("unknown-key.toml"),
+        "adress = \"127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bad-enum.toml"), "log_format = \"xml\"\n").unwrap();
+    let out = blockwatt(dir.path())
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {err}");
+    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(error_lines.len(), 1, "want exactly one error line: {err}");
+    for needle in needles {
+        assert!(
+            error_lines[0].contains(needle),
+            "{needle:?} missing from {err}"
+        );
+    }
+    assert!(!err.contains("s3cret"), "password leaked: {err}");
+}
+
+#[test]
+fn malformed_database_url_is_one_line_and_exit_2() {
+    expect_setup_error(
+        &[("BLOCKWATT_DATABASE_URL", "postgres://u:s3cret@h/db")],
+        &["db", "migrate"],
+        &[
+            "invalid database URL",
+            "unknown scheme",
+            "postgres://u:***@h/db",
+        ],
+    );
+    expect_setup_error(
+        &[(
+            "BLOCKWATT_DATABASE_URL",
+            "http://u:s3cret@h:8123/?database=a-b",
+        )],
+        &["db", "migrate"],
+        &["database name"],
+    );
+}
+
+#[test]
+fn unreachable_clickhouse_is_one_line_and_exit_2() {
+    // Port 9 on loopback: nothing listens, the connection is refused at once.
+    expect_setup_error(
+        &[(
+            "BLOCKWATT_DATABASE_URL",
+            "http://bw:s3cret@127.0.0.1:9/?database=x",
+        )],
+        &["serve"],
+        &["cannot reach ClickHouse at http://bw:***@127.0.0.1:9/?database=x"],
+    );
+}
+
+#[test]
+fn unwritable_sqlite_path_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let url = format!("sqlite://{}/sub/bw.db", blocker.display());
+    expect_setup_error(
+        &[("BLOCKWATT_DATABASE_URL", &url)],
+        &["db", "migrate"],
+        &["cannot open SQLite database", "a-file/sub"],
+    );
+}
+
+#[test]
+fn unknown_and_out_of_range_keys_name_the_key() {
+    expect_setup_error(
+        &[("BLOCKWATT_DATBASE_URL", "sqlite://x.db")],
+        &["db", "migrate"],
+        &["unknown field", "datbase_url"],
+    );
+    expect_setup_error(
+        &[],
+        &["--config", "unknown-key.toml", "db", "migrate"],
+        &["adress", "unknown-key.toml"],
+    );
+    expect_setup_error(
+        &[],
+        &["--config", "bad-enum.toml", "db", "migrate"],
+        &["log_format", "xml"],
+    );
+    expect_setup_error(
+        &[("BLOCKWATT_ADDR", "localhost")],
+        &["serve"],
+        &["`addr`", "localhost"],
+    );
+    expect_setup_error(
+        &[],
+        &["--config", "missing.toml", "db", "migrate"],
+        &["missing.toml", "does not exist"],
+    );
+}
+
+#[test]
+fn migrate_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied migrations [1]"));
+    assert!(
+        dir.path().join("data/blockwatt.db").is_file(),
+        "default database not created under ./data"
+    );
+    let second = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+}
+
+#[test]
+fn serve_answers_health_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = blockwatt(dir.path())
+        .args(["--log-format", "json", "serve"])
+        .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let up = wait_until(Duration::from_secs(20), || {
+        http_get(&base, "/healthz").is_some()
+    });
+    if !up {
+        let _ = child.kill();
+        panic!("serve did not answer on {base} within 20 s");
+    }
+    let (status, body) = http_get(&base, "/healthz").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let (status, body) = http_get(&base, "/readyz").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"store\":\"sqlite\""), "{body}");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let exited = wait_until(Duration::from_secs(10), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
+    if !exited {
+        let _ = child.kill();
+        panic!("serve did not stop within 10 s of SIGTERM");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    let log = stderr(&out);
+    // JSON logs: every line parses.
+    for line in log.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+    assert!(log.contains("SIGTERM received"), "{log}");
+    assert!(log.contains("shut down cleanly"), "{log}");
+}
