@@ -33,6 +33,11 @@ pub enum Command {
         #[arg(long)]
         addr: Option<String>,
     },
+    /// Load daily metrics from a file into the store.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -44,4 +49,22 @@ pub enum Command {
 pub enum DbCommand {
     /// Apply pending schema migrations (safe to run again).
     Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// A Coin Metrics community CSV (csv/<asset>.csv of coinmetrics/data).
+    /// The whole file is checked before anything is written.
+    Coinmetrics {
+        /// Chain slug the file describes (bitcoin, ethereum, ...).
+        #[arg(long)]
+        chain: String,
+        /// Path of the CSV file.
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+        /// Unit of the HashRate column (H, KH, MH, GH, TH, PH, EH); the
+        /// default is the documented unit for the chain.
+        #[arg(long, value_name = "UNIT")]
+        hashrate_unit: Option<String>,
+    },
 }

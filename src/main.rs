@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod import;
 mod serve;
 
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ use blockwatt_store::{DatabaseUrl, Store, StoreError};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, DbCommand};
+use crate::cli::{Cli, Command, DbCommand, ImportSource};
 use crate::config::{CliOverrides, LogFormat, Settings};
 
 /// Exit code for "cannot start": bad configuration or unreachable storage.
@@ -90,6 +91,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
             serve::serve(settings.socket_addr(), store).await
+        }
+        Command::Import {
+            source:
+                ImportSource::Coinmetrics {
+                    chain,
+                    file,
+                    hashrate_unit,
+                },
+        } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            import::coinmetrics(store.as_ref(), &chain, &file, hashrate_unit.as_deref()).await
         }
         Command::Db {
             command: DbCommand::Migrate,

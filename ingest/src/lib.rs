@@ -1,1 +1,2 @@
 //! Ingestion: everything that brings outside data into the store.
+pub mod coinmetrics;

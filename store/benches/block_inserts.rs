@@ -14,7 +14,10 @@ use blockwatt_store::clickhouse::rows::BlockRow;
 use blockwatt_store::{DatabaseUrl, Store};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn blocks(n: usize) -> Vec<Block> {
@@ -54,13 +57,25 @@ async fn through_store(store: &dyn Store, label: &str, all: &[Block], batch: usi
             .write_batch(&BlockBatch {
                 blocks: chunk.to_vec(),
                 transactions: Vec::new(),
-                checkpoint: Checkpoint { chain: "bitcoin".into(), source: "bench".into(), height: last.height, hash: last.hash.clone() },
+                checkpoint: Checkpoint {
+                    chain: "bitcoin".into(),
+                    source: "bench".into(),
+                    height: last.height,
+                    hash: last.hash.clone(),
+                },
             })
             .await
             .expect("write_batch");
     }
     report(label, all.len(), started);
-    assert_eq!(store.blocks("bitcoin", 0, u64::MAX >> 1).await.expect("read back").len(), all.len());
+    assert_eq!(
+        store
+            .blocks("bitcoin", 0, u64::MAX >> 1)
+            .await
+            .expect("read back")
+            .len(),
+        all.len()
+    );
 }
 
 fn raw_sqlite(path: &std::path::Path, all: &[Block], batch: usize) {
@@ -70,7 +85,9 @@ fn raw_sqlite(path: &std::path::Path, all: &[Block], batch: usize) {
          CREATE TABLE blocks (chain TEXT NOT NULL, height INTEGER NOT NULL, hash TEXT NOT NULL, parent_hash TEXT NOT NULL,
            time INTEGER NOT NULL, tx_count INTEGER NOT NULL, size_bytes INTEGER NOT NULL, weight INTEGER NOT NULL,
            gas_used INTEGER NOT NULL, gas_limit INTEGER NOT NULL, difficulty REAL NOT NULL, fees_native REAL NOT NULL,
-           subsidy_native REAL NOT NULL, provisional INTEGER NOT NULL, PRIMARY KEY (chain, height)) WITHOUT ROWID;",
+           subsidy_native REAL NOT NULL, provisional INTEGER NOT NULL, PRIMARY KEY (chain, height)) WITHOUT ROWID;
+         CREATE INDEX blocks_by_hash ON blocks (chain, hash);
+         CREATE INDEX blocks_by_time ON blocks (chain, time);",
     )
     .expect("schema");
     let started = Instant::now();
@@ -82,20 +99,38 @@ fn raw_sqlite(path: &std::path::Path, all: &[Block], batch: usize) {
                 .expect("prepare");
             for b in chunk {
                 stmt.execute(rusqlite::params![
-                    b.chain, b.height as i64, b.hash, b.parent_hash, b.time, b.tx_count, b.size_bytes as i64,
-                    b.weight as i64, b.gas_used as i64, b.gas_limit as i64, b.difficulty, b.fees_native,
-                    b.subsidy_native, b.provisional
+                    b.chain,
+                    b.height as i64,
+                    b.hash,
+                    b.parent_hash,
+                    b.time,
+                    b.tx_count,
+                    b.size_bytes as i64,
+                    b.weight as i64,
+                    b.gas_used as i64,
+                    b.gas_limit as i64,
+                    b.difficulty,
+                    b.fees_native,
+                    b.subsidy_native,
+                    b.provisional
                 ])
                 .expect("insert");
             }
         }
         tx.commit().expect("commit");
     }
-    report("reference: raw rusqlite, same schema", all.len(), started);
+    report(
+        "reference: raw rusqlite, same schema+indexes",
+        all.len(),
+        started,
+    );
 }
 
 async fn raw_clickhouse(endpoint: &str, db: &str, all: &[Block], batch: usize) {
-    let client = clickhouse::Client::default().with_url(endpoint).with_validation(false).with_database(db);
+    let client = clickhouse::Client::default()
+        .with_url(endpoint)
+        .with_validation(false)
+        .with_database(db);
     client
         .query(blockwatt_store::clickhouse::sql::MIGRATIONS[0].statements[0])
         .execute()
@@ -104,10 +139,22 @@ async fn raw_clickhouse(endpoint: &str, db: &str, all: &[Block], batch: usize) {
     let rows: Vec<BlockRow> = all
         .iter()
         .map(|b| BlockRow {
-            chain: b.chain.clone(), height: b.height, hash: b.hash.clone(), parent_hash: b.parent_hash.clone(),
-            time: b.time as u32, tx_count: b.tx_count, size_bytes: b.size_bytes, weight: b.weight, gas_used: 0,
-            gas_limit: 0, difficulty: b.difficulty, fees_native: b.fees_native, subsidy_native: b.subsidy_native,
-            provisional: 0, version: 1, is_deleted: 0,
+            chain: b.chain.clone(),
+            height: b.height,
+            hash: b.hash.clone(),
+            parent_hash: b.parent_hash.clone(),
+            time: b.time as u32,
+            tx_count: b.tx_count,
+            size_bytes: b.size_bytes,
+            weight: b.weight,
+            gas_used: 0,
+            gas_limit: 0,
+            difficulty: b.difficulty,
+            fees_native: b.fees_native,
+            subsidy_native: b.subsidy_native,
+            provisional: 0,
+            version: 1,
+            is_deleted: 0,
         })
         .collect();
     let started = Instant::now();
@@ -122,7 +169,9 @@ async fn raw_clickhouse(endpoint: &str, db: &str, all: &[Block], batch: usize) {
 }
 
 fn ch_exec(endpoint: &str, sql: &str) {
-    let _ = std::process::Command::new("curl").args(["-fsS", "--data-binary", sql, endpoint]).output();
+    let _ = std::process::Command::new("curl")
+        .args(["-fsS", "--data-binary", sql, endpoint])
+        .output();
 }
 
 #[tokio::main]
@@ -134,16 +183,26 @@ async fn main() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     raw_sqlite(&dir.path().join("raw.db"), &all, batch);
-    let url = DatabaseUrl::parse(&format!("sqlite://{}/store.db", dir.path().display())).expect("url");
+    let url =
+        DatabaseUrl::parse(&format!("sqlite://{}/store.db", dir.path().display())).expect("url");
     let sqlite = blockwatt_store::open(&url).await.expect("open sqlite");
-    through_store(sqlite.as_ref(), "blockwatt Store::write_batch on SQLite", &all, batch).await;
+    through_store(
+        sqlite.as_ref(),
+        "blockwatt Store::write_batch on SQLite",
+        &all,
+        batch,
+    )
+    .await;
 
-    let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL").unwrap_or_else(|_| "http://127.0.0.1:8123".into());
+    let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8123".into());
     if !blockwatt_testkit::http_ping(&endpoint, "/ping") {
         println!("ClickHouse not answering at {endpoint}: ClickHouse rows not measured");
         return;
     }
-    let version = blockwatt_testkit::http_get(&endpoint, "/?query=SELECT%20version()").map(|(_, b)| b).unwrap_or_default();
+    let version = blockwatt_testkit::http_get(&endpoint, "/?query=SELECT%20version()")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
     println!("ClickHouse {} at {endpoint}", version.trim());
     let (raw_db, store_db) = ("bw_bench_raw", "bw_bench_store");
     for db in [raw_db, store_db] {
@@ -153,7 +212,13 @@ async fn main() {
     raw_clickhouse(&endpoint, raw_db, &all, batch).await;
     let url = DatabaseUrl::parse(&format!("{endpoint}/?database={store_db}")).expect("url");
     let ch = blockwatt_store::open(&url).await.expect("open clickhouse");
-    through_store(ch.as_ref(), "blockwatt Store::write_batch on ClickHouse", &all, batch).await;
+    through_store(
+        ch.as_ref(),
+        "blockwatt Store::write_batch on ClickHouse",
+        &all,
+        batch,
+    )
+    .await;
     for db in [raw_db, store_db] {
         ch_exec(&endpoint, &format!("DROP DATABASE IF EXISTS {db}"));
     }
