@@ -65,9 +65,11 @@ impl Settings {
             figment = figment.merge(Toml::file(file));
         }
         figment = figment
-            .merge(Env::prefixed("BLOCKWATT_").split("__").filter(|key| {
-                !NOT_CONFIG_KEYS.contains(&key.as_str()) && !key.as_str().starts_with("test_")
-            }))
+            .merge(
+                Env::prefixed("BLOCKWATT_")
+                    .split("__")
+                    .filter(|key| is_config_key(key.as_str())),
+            )
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
             .extract()
@@ -107,6 +109,12 @@ impl Settings {
     }
 }
 
+/// figment hands keys over in the variable's own case (`ANVIL`).
+fn is_config_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    !NOT_CONFIG_KEYS.contains(&key.as_str()) && !key.starts_with("test_")
+}
+
 /// figment's errors can hold several; users get them on one line.
 fn one_line(e: &figment::Error) -> String {
     e.clone()
@@ -114,4 +122,26 @@ fn one_line(e: &figment::Error) -> String {
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_switches_are_not_config_keys() {
+        for key in [
+            "ANVIL",
+            "REQUIRE_ALL",
+            "SHARED_DATA",
+            "CONFIG",
+            "TEST_CLICKHOUSE_URL",
+            "test_x",
+        ] {
+            assert!(!is_config_key(key), "{key}");
+        }
+        for key in ["DATABASE_URL", "addr", "ADMIN_TOKEN", "ANVILX"] {
+            assert!(is_config_key(key), "{key}");
+        }
+    }
 }
