@@ -26,7 +26,11 @@ fn histories(c: &mut Criterion) {
     let inputs: Vec<CbeciInput> = btc
         .iter()
         .map(|d| CbeciInput {
-            day_unix: d.day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0),
+            day_unix: d
+                .day
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp())
+                .unwrap_or(0),
             hashrate_th_s: d.hashrate_hs.map(|h| h / 1e12),
             revenue_usd: d.miner_revenue_usd(),
         })
@@ -42,16 +46,28 @@ fn histories(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("estimate_series, full history with footprint");
-    group.bench_function(BenchmarkId::new("cbeci-v1", format!("bitcoin/{}d", btc.len())), |b| {
-        b.iter(|| estimate_series(catalogues, "bitcoin", black_box(&btc), &params, Some(Method::CbeciV1)))
-    });
+    group.bench_function(
+        BenchmarkId::new("cbeci-v1", format!("bitcoin/{}d", btc.len())),
+        |b| {
+            b.iter(|| {
+                estimate_series(
+                    catalogues,
+                    "bitcoin",
+                    black_box(&btc),
+                    &params,
+                    Some(Method::CbeciV1),
+                )
+            })
+        },
+    );
     for (chain, _, _) in common::COINMETRICS_CHAINS {
         let Some(days) = common::history("bench", chain) else {
             return;
         };
-        group.bench_function(BenchmarkId::new("default", format!("{chain}/{}d", days.len())), |b| {
-            b.iter(|| estimate_series(catalogues, chain, black_box(&days), &params, None))
-        });
+        group.bench_function(
+            BenchmarkId::new("default", format!("{chain}/{}d", days.len())),
+            |b| b.iter(|| estimate_series(catalogues, chain, black_box(&days), &params, None)),
+        );
     }
     group.finish();
 }

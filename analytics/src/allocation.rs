@@ -101,7 +101,12 @@ pub struct HybridAllocation {
 }
 
 /// Splits `day_energy_kwh`: `holdings_share` to the `supply` coins, the rest to the `tx_count` transactions.
-pub fn hybrid(day_energy_kwh: f64, holdings_share: f64, tx_count: u64, supply: f64) -> Result<HybridAllocation> {
+pub fn hybrid(
+    day_energy_kwh: f64,
+    holdings_share: f64,
+    tx_count: u64,
+    supply: f64,
+) -> Result<HybridAllocation> {
     check_non_negative("day_energy_kwh", day_energy_kwh)?;
     check_range("hybrid_holdings_share", holdings_share, 0.0, 1.0)?;
     if !(supply.is_finite() && supply > 0.0) {
@@ -183,7 +188,10 @@ mod tests {
         assert_eq!(h.kwh_per_tx, 5.0);
         assert_eq!(h.kwh_per_coin_day, 5e-4);
         // All to transactions: hybrid equals per-tx.
-        assert_eq!(hybrid(1000.0, 0.0, 4, 1.0).unwrap().kwh_per_tx, per_tx(1000.0, 4).unwrap());
+        assert_eq!(
+            hybrid(1000.0, 0.0, 4, 1.0).unwrap().kwh_per_tx,
+            per_tx(1000.0, 4).unwrap()
+        );
     }
 
     #[test]
@@ -196,7 +204,10 @@ mod tests {
             holdings_share: Some(0.5),
             ..AllocationInput::default()
         };
-        assert_eq!(allocate(AllocationMethod::Hybrid, &input).unwrap(), 5.0 + 5e-3);
+        assert_eq!(
+            allocate(AllocationMethod::Hybrid, &input).unwrap(),
+            5.0 + 5e-3
+        );
         assert_eq!(allocate(AllocationMethod::PerTx, &input).unwrap(), 10.0);
         assert!(allocate(AllocationMethod::Gas, &input).is_err());
         assert!(per_tx(1.0, 0).is_err());

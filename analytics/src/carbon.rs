@@ -21,7 +21,10 @@ mod tests {
 
     #[test]
     fn carbon_with_plain_numbers() {
-        let c = co2e_t_per_year(Bounds::new(50.0, 100.0, 200.0), Bounds::new(300.0, 500.0, 700.0));
+        let c = co2e_t_per_year(
+            Bounds::new(50.0, 100.0, 200.0),
+            Bounds::new(300.0, 500.0, 700.0),
+        );
         // 100 TWh × 500 g/kWh = 50 Mt.
         assert_eq!(c.best, 5e7);
         assert_eq!(c.lower, 1.5e7);

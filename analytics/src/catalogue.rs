@@ -250,7 +250,7 @@ impl Catalogues {
                 .then(a.efficiency_j_per_gh.total_cmp(&b.efficiency_j_per_gh))
         });
         let mut hardware = parse_hardware(src.hardware)?;
-        hardware.sort_by(|a, b| (a.algorithm, a.released).cmp(&(b.algorithm, b.released)));
+        hardware.sort_by_key(|m| (m.algorithm, m.released));
         let chains = parse_chains(src.chains)?;
         let grid_intensity = parse_grid(src.grid_intensity)?;
         let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix)?;
@@ -293,7 +293,10 @@ impl Catalogues {
     }
 
     pub fn location(&self, profile: &str) -> &[LocationShare] {
-        self.locations.get(profile).map(Vec::as_slice).unwrap_or(&[])
+        self.locations
+            .get(profile)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -306,7 +309,10 @@ fn reader(text: &str) -> csv::Reader<&[u8]> {
 
 /// Deserialises every row, turning a csv error into a catalogue error with
 /// its line number.
-fn rows<T: for<'de> Deserialize<'de>>(catalogue: &'static str, text: &str) -> Result<Vec<(u64, T)>> {
+fn rows<T: for<'de> Deserialize<'de>>(
+    catalogue: &'static str,
+    text: &str,
+) -> Result<Vec<(u64, T)>> {
     let mut rdr = reader(text);
     let headers = rdr
         .headers()
@@ -342,7 +348,11 @@ fn positive(catalogue: &'static str, line: u64, name: &str, v: f64) -> Result<f6
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(bad(catalogue, line, format!("{name} must be positive, got {v}")))
+        Err(bad(
+            catalogue,
+            line,
+            format!("{name} must be positive, got {v}"),
+        ))
     }
 }
 
@@ -390,7 +400,12 @@ fn parse_cbeci_v1(text: &str) -> Result<Vec<CbeciModel>> {
                 return Err(bad(C, line, "released_utc disagrees with released_unix"));
             }
             Ok(CbeciModel {
-                efficiency_j_per_gh: positive(C, line, "efficiency_j_per_gh", r.efficiency_j_per_gh)?,
+                efficiency_j_per_gh: positive(
+                    C,
+                    line,
+                    "efficiency_j_per_gh",
+                    r.efficiency_j_per_gh,
+                )?,
                 model: r.model,
                 released_unix: r.released_unix,
                 source: r.source,
@@ -476,32 +491,46 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
         .into_iter()
         .map(|(line, r)| {
             need_source(C, line, &r.source)?;
-            blockwatt_domain::validate_chain_slug(&r.slug).map_err(|e| bad(C, line, e.to_string()))?;
+            blockwatt_domain::validate_chain_slug(&r.slug)
+                .map_err(|e| bad(C, line, e.to_string()))?;
             let consensus = match r.consensus.as_str() {
                 "pow" => Consensus::Pow,
                 "pos" => Consensus::Pos,
                 other => return Err(bad(C, line, format!("unknown consensus {other:?}"))),
             };
-            let algorithm = if r.algorithm.is_empty() {
-                None
-            } else {
-                Some(
-                    Algorithm::parse(&r.algorithm)
-                        .ok_or_else(|| bad(C, line, format!("unknown algorithm {:?}", r.algorithm)))?,
-                )
-            };
-            crate::Method::parse(&r.default_method)
-                .map_err(|e| bad(C, line, e.to_string()))?;
-            let node_power_w = match (r.node_power_low_w, r.node_power_medium_w, r.node_power_high_w) {
+            let algorithm =
+                if r.algorithm.is_empty() {
+                    None
+                } else {
+                    Some(Algorithm::parse(&r.algorithm).ok_or_else(|| {
+                        bad(C, line, format!("unknown algorithm {:?}", r.algorithm))
+                    })?)
+                };
+            crate::Method::parse(&r.default_method).map_err(|e| bad(C, line, e.to_string()))?;
+            let node_power_w = match (
+                r.node_power_low_w,
+                r.node_power_medium_w,
+                r.node_power_high_w,
+            ) {
                 (Some(l), Some(m), Some(h)) if 0.0 < l && l <= m && m <= h => Some([l, m, h]),
                 (None, None, None) => None,
-                _ => return Err(bad(C, line, "node power classes need 0 < low <= medium <= high")),
+                _ => {
+                    return Err(bad(
+                        C,
+                        line,
+                        "node power classes need 0 < low <= medium <= high",
+                    ))
+                }
             };
             if consensus == Consensus::Pow && algorithm.is_none() {
                 return Err(bad(C, line, "a proof-of-work chain needs an algorithm"));
             }
             if consensus == Consensus::Pos && node_power_w.is_none() {
-                return Err(bad(C, line, "a proof-of-stake chain needs node power classes"));
+                return Err(bad(
+                    C,
+                    line,
+                    "a proof-of-stake chain needs node power classes",
+                ));
             }
             Ok(ChainProfile {
                 slug: r.slug,
@@ -557,8 +586,15 @@ fn parse_energy_mix(text: &str) -> Result<(CountrySeries, CountrySeries)> {
     let mut water = CountrySeries::default();
     for (line, r) in rows::<MixRow>(C, text)? {
         need_source(C, line, &r.source)?;
-        if !(0.0..=1.0).contains(&r.renewable_share) || !(r.water_l_per_kwh >= 0.0) {
-            return Err(bad(C, line, "renewable_share must be in [0,1] and water_l_per_kwh >= 0"));
+        if !(0.0..=1.0).contains(&r.renewable_share)
+            || !r.water_l_per_kwh.is_finite()
+            || r.water_l_per_kwh < 0.0
+        {
+            return Err(bad(
+                C,
+                line,
+                "renewable_share must be in [0,1] and water_l_per_kwh >= 0",
+            ));
         }
         renewable.push(&r.iso3, r.year, r.renewable_share);
         water.push(&r.iso3, r.year, r.water_l_per_kwh);
@@ -590,7 +626,11 @@ fn parse_mining_map(text: &str) -> Result<BTreeMap<String, Vec<LocationShare>>> 
     for (profile, shares) in &out {
         let total: f64 = shares.iter().map(|s| s.share).sum();
         if (total - 1.0).abs() > 0.01 {
-            return Err(bad(C, 0, format!("profile {profile}: shares sum to {total}, not 1")));
+            return Err(bad(
+                C,
+                0,
+                format!("profile {profile}: shares sum to {total}, not 1"),
+            ));
         }
     }
     Ok(out)
@@ -613,7 +653,10 @@ mod tests {
         for a in Algorithm::ALL {
             let rows = c.hardware_for(a);
             assert!(rows.len() >= 5, "{a:?} has {} rows", rows.len());
-            assert!(rows.iter().any(|m| m.released.year() >= 2023), "{a:?} stops early");
+            assert!(
+                rows.iter().any(|m| m.released.year() >= 2023),
+                "{a:?} stops early"
+            );
             assert!(rows.iter().all(|m| m.algorithm == a));
         }
         assert!(c.grid_intensity.get("CHN", 2020).is_some());
@@ -653,7 +696,10 @@ mod tests {
         );
         let text = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source\n\
                     sha256,A,2020-01-01,1,TW,100,5,vendor\n";
-        assert!(parse_hardware(text).unwrap_err().to_string().contains("unit"));
+        assert!(parse_hardware(text)
+            .unwrap_err()
+            .to_string()
+            .contains("unit"));
     }
 
     #[test]

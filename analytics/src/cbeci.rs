@@ -96,7 +96,10 @@ impl ReleasedBasket {
             return None;
         }
         let mean = self.prefix_sums[k - 1] / k as f64;
-        Some((k, Bounds::new(self.efficiencies[0], mean, self.efficiencies[k - 1])))
+        Some((
+            k,
+            Bounds::new(self.efficiencies[0], mean, self.efficiencies[k - 1]),
+        ))
     }
 }
 
@@ -132,7 +135,9 @@ pub fn cbeci_v1_core(
     let mut days: Vec<Option<CbeciDay>> = Vec::with_capacity(inputs.len());
     let mut previous: Option<CbeciDay> = None;
     for (input, threshold) in inputs.iter().zip(&smoothed) {
-        while next_release < by_release.len() && by_release[next_release].released_unix < input.day_unix {
+        while next_release < by_release.len()
+            && by_release[next_release].released_unix < input.day_unix
+        {
             basket.insert(by_release[next_release].efficiency_j_per_gh);
             next_release += 1;
         }
@@ -224,7 +229,12 @@ mod tests {
     #[test]
     fn profitable_basket_bounds_and_release_rule() {
         let day = 86_400 * 1000;
-        let models = vec![model(day - 1, 0.1), model(day - 1, 0.3), model(day, 0.05), model(0, 0.9)];
+        let models = vec![
+            model(day - 1, 0.1),
+            model(day - 1, 0.3),
+            model(day, 0.05),
+            model(0, 0.9),
+        ];
         // Threshold 0.5 J/GH: revenue chosen so that thr = 0.5 with H = 1 TH/s.
         let revenue = 0.5 * 1000.0 * 86_400.0 * 0.05 / 3.6e6;
         let inputs = [CbeciInput {

@@ -17,7 +17,10 @@ pub enum AnalyticsError {
     },
     /// Parameters that are each in range but inconsistent together.
     #[error("parameters {name}: {why}")]
-    InconsistentParameters { name: &'static str, why: &'static str },
+    InconsistentParameters {
+        name: &'static str,
+        why: &'static str,
+    },
     /// A catalogue row that does not parse.
     #[error("catalogue {catalogue}, line {line}: {message}")]
     Catalogue {

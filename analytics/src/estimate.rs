@@ -1,7 +1,7 @@
 //! From daily metrics to `Estimate`s: picks the method per day, runs it,
 //! smooths, then adds carbon, water, e-waste and per-transaction figures.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use blockwatt_domain::{Bounds, DailyMetrics, Estimate, PerTransaction};
 use chrono::NaiveDate;
@@ -16,7 +16,9 @@ use crate::methods::Method;
 use crate::params::Params;
 use crate::pos::{node_fleet_mass_kg, pos_power_w, NODE_LIFETIME_YEARS};
 use crate::smoothing::trailing_mean_dense;
-use crate::units::{twh_per_year_to_kwh_per_day, twh_per_year_to_watts, watts_to_twh_per_year, DAYS_PER_YEAR};
+use crate::units::{
+    twh_per_year_to_kwh_per_day, twh_per_year_to_watts, watts_to_twh_per_year, DAYS_PER_YEAR,
+};
 use crate::{carbon, economic, ewaste, water, Inputs};
 
 /// One day's power from a method, before footprint and smoothing.
@@ -54,7 +56,9 @@ pub fn estimate_series(
     let mut start = 0;
     while start < days.len() {
         let m = methods[start];
-        let end = (start..days.len()).find(|i| methods[*i] != m).unwrap_or(days.len());
+        let end = (start..days.len())
+            .find(|i| methods[*i] != m)
+            .unwrap_or(days.len());
         let mut segment = match m {
             Method::CbeciV1 => cbeci_segment(catalogues, profile, days, start, params)?,
             Method::Hardware => hardware_segment(catalogues, profile, days, start..end, params)?,
@@ -68,12 +72,20 @@ pub fn estimate_series(
         powers.extend(segment);
         start = end;
     }
-    let plausible = plausible_locations(catalogues);
+    let mut locations = LocationCache::new(catalogues, profile, params.location_uncertainty_share);
     powers
         .into_iter()
         .map(|p| {
             let index = p.index;
-            finish(p, &days[index], profile, catalogues, &plausible, params)
+            let day = &days[index];
+            let (grid, water_l) = locations.for_year(year_of(day.day)).ok_or_else(|| {
+                AnalyticsError::MissingInput {
+                    chain: profile.slug.clone(),
+                    day: day.day,
+                    input: "grid or water intensity",
+                }
+            })?;
+            finish(p, day, profile, grid, water_l, params)
         })
         .collect()
 }
@@ -112,14 +124,30 @@ pub fn estimate_day(
 }
 
 /// `cbeci-v1` over a Bitcoin history.
-pub fn cbeci_v1_series(days: &[DailyMetrics], catalogues: &Catalogues, params: &Params) -> Result<Vec<Estimate>> {
+pub fn cbeci_v1_series(
+    days: &[DailyMetrics],
+    catalogues: &Catalogues,
+    params: &Params,
+) -> Result<Vec<Estimate>> {
     let chain = days.first().map(|d| d.chain.as_str()).unwrap_or("bitcoin");
     estimate_series(catalogues, chain, days, params, Some(Method::CbeciV1))
 }
 
 /// `cbeci-v1` for one day of a Bitcoin history.
-pub fn cbeci_v1_day(history: &[DailyMetrics], date: NaiveDate, catalogues: &Catalogues, params: &Params) -> Result<Estimate> {
-    estimate_day(catalogues, "bitcoin", date, history, params, Some(Method::CbeciV1))
+pub fn cbeci_v1_day(
+    history: &[DailyMetrics],
+    date: NaiveDate,
+    catalogues: &Catalogues,
+    params: &Params,
+) -> Result<Estimate> {
+    estimate_day(
+        catalogues,
+        "bitcoin",
+        date,
+        history,
+        params,
+        Some(Method::CbeciV1),
+    )
 }
 
 fn check_days(chain: &str, days: &[DailyMetrics]) -> Result<()> {
@@ -137,7 +165,11 @@ fn check_days(chain: &str, days: &[DailyMetrics]) -> Result<()> {
 }
 
 /// The method for one day, checking that a requested one applies.
-pub fn resolve_method(profile: &ChainProfile, day: NaiveDate, requested: Option<Method>) -> Result<Method> {
+pub fn resolve_method(
+    profile: &ChainProfile,
+    day: NaiveDate,
+    requested: Option<Method>,
+) -> Result<Method> {
     let pow = profile.is_pow_on(day);
     let not_applicable = |method: Method, why| AnalyticsError::MethodNotApplicable {
         method: method.name(),
@@ -151,11 +183,18 @@ pub fn resolve_method(profile: &ChainProfile, day: NaiveDate, requested: Option<
             .filter(|m| m.is_pow())
             .unwrap_or(Method::Hardware)),
         None => Ok(Method::PosNodes),
-        Some(m) if m.is_pow() && !pow => Err(not_applicable(m, "the chain was not proof of work on that day")),
-        Some(Method::PosNodes) if pow => Err(not_applicable(Method::PosNodes, "the chain was proof of work on that day")),
-        Some(Method::CbeciV1) if profile.slug != "bitcoin" => {
-            Err(not_applicable(Method::CbeciV1, "cbeci-v1 models Bitcoin's hardware list only"))
-        }
+        Some(m) if m.is_pow() && !pow => Err(not_applicable(
+            m,
+            "the chain was not proof of work on that day",
+        )),
+        Some(Method::PosNodes) if pow => Err(not_applicable(
+            Method::PosNodes,
+            "the chain was proof of work on that day",
+        )),
+        Some(Method::CbeciV1) if profile.slug != "bitcoin" => Err(not_applicable(
+            Method::CbeciV1,
+            "cbeci-v1 models Bitcoin's hardware list only",
+        )),
         Some(m) => Ok(m),
     }
 }
@@ -183,7 +222,10 @@ fn revenue_usd(d: &DailyMetrics) -> Option<f64> {
         .or_else(|| Some((d.issuance_native? + d.fees_native.unwrap_or(0.0)) * d.price_usd?))
 }
 
-fn pow_models<'a>(catalogues: &'a Catalogues, profile: &ChainProfile) -> (&'a [HardwareModel], Algorithm) {
+fn pow_models<'a>(
+    catalogues: &'a Catalogues,
+    profile: &ChainProfile,
+) -> (&'a [HardwareModel], Algorithm) {
     let algorithm = profile.algorithm.unwrap_or(Algorithm::Sha256);
     (catalogues.hardware_for(algorithm), algorithm)
 }
@@ -196,8 +238,14 @@ fn pow_lifetime(params: &Params, algorithm: Algorithm) -> f64 {
 
 /// Fleet mass from the recent models of the algorithm (no profitability
 /// filter: retired weight depends on what was bought, not on what pays today).
-fn pow_fleet_mass(models: &[HardwareModel], day: NaiveDate, hashrate_hs: f64, params: &Params) -> Option<Bounds> {
-    basket_on(models, day, None, params.shipping_delay_months).map(|b| ewaste::fleet_mass_kg(hashrate_hs, b.mass_kg_per_hs))
+fn pow_fleet_mass(
+    models: &[HardwareModel],
+    day: NaiveDate,
+    hashrate_hs: f64,
+    params: &Params,
+) -> Option<Bounds> {
+    basket_on(models, day, None, params.shipping_delay_months)
+        .map(|b| ewaste::fleet_mass_kg(hashrate_hs, b.mass_kg_per_hs))
 }
 
 fn bounds_json(b: Bounds) -> serde_json::Value {
@@ -214,12 +262,17 @@ fn cbeci_segment(
     params: &Params,
 ) -> Result<Vec<DayPower>> {
     let (models, algorithm) = pow_models(catalogues, profile);
-    let sources: Vec<Option<(f64, serde_json::Value)>> = days.iter().map(|d| hashrate(profile, d)).collect();
+    let sources: Vec<Option<(f64, serde_json::Value)>> =
+        days.iter().map(|d| hashrate(profile, d)).collect();
     let inputs: Vec<CbeciInput> = days
         .iter()
         .zip(&sources)
         .map(|(d, h)| CbeciInput {
-            day_unix: d.day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0),
+            day_unix: d
+                .day
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp())
+                .unwrap_or(0),
             hashrate_th_s: h.as_ref().map(|h| h.0 / 1e12),
             revenue_usd: revenue_usd(d),
         })
@@ -238,8 +291,14 @@ fn cbeci_segment(
         inputs.insert("threshold_j_per_gh".into(), json!(day.threshold_j_per_gh));
         inputs.insert("profitable_models".into(), json!(day.profitable_models));
         inputs.insert("carried_forward".into(), json!(day.profitable_models == 0));
-        inputs.insert("efficiency_j_per_gh".into(), bounds_json(day.efficiency_j_per_gh));
-        inputs.insert("hardware_list".into(), json!("cbeci_v1_hardware.csv (CCAF CBECI v1, 2020)"));
+        inputs.insert(
+            "efficiency_j_per_gh".into(),
+            bounds_json(day.efficiency_j_per_gh),
+        );
+        inputs.insert(
+            "hardware_list".into(),
+            json!("cbeci_v1_hardware.csv (CCAF CBECI v1, 2020)"),
+        );
         let hashrate_hs = sources[index].as_ref().map(|h| h.0).unwrap_or(0.0);
         powers.push(DayPower {
             index,
@@ -262,7 +321,10 @@ fn hardware_segment(
     params: &Params,
 ) -> Result<Vec<DayPower>> {
     let (models, algorithm) = pow_models(catalogues, profile);
-    let sources: Vec<Option<(f64, serde_json::Value)>> = days[range.clone()].iter().map(|d| hashrate(profile, d)).collect();
+    let sources: Vec<Option<(f64, serde_json::Value)>> = days[range.clone()]
+        .iter()
+        .map(|d| hashrate(profile, d))
+        .collect();
     let inputs: Vec<PowInput> = days[range.clone()]
         .iter()
         .zip(&sources)
@@ -285,17 +347,29 @@ fn hardware_segment(
         inputs.insert("algorithm".into(), json!(algorithm.as_str()));
         inputs.insert("revenue_usd".into(), json!(revenue_usd(&days[index])));
         inputs.insert("threshold_j_per_h".into(), json!(day.threshold_j_per_h));
-        inputs.insert("profitability_filter".into(), json!(day.basket.profitability_filter));
+        inputs.insert(
+            "profitability_filter".into(),
+            json!(day.basket.profitability_filter),
+        );
         inputs.insert("basket_models".into(), json!(day.basket.models));
         inputs.insert("carried_forward".into(), json!(day.carried_forward));
-        inputs.insert("efficiency_j_per_h".into(), bounds_json(day.basket.efficiency_j_per_h));
-        inputs.insert("shipping_delay_months".into(), json!(params.shipping_delay_months));
+        inputs.insert(
+            "efficiency_j_per_h".into(),
+            bounds_json(day.basket.efficiency_j_per_h),
+        );
+        inputs.insert(
+            "shipping_delay_months".into(),
+            json!(params.shipping_delay_months),
+        );
         powers.push(DayPower {
             index,
             method: Method::Hardware,
             power_w: day.power_w,
             energy_twh_per_year: None,
-            fleet_mass_kg: Some(ewaste::fleet_mass_kg(day.hashrate_hs, day.basket.mass_kg_per_hs)),
+            fleet_mass_kg: Some(ewaste::fleet_mass_kg(
+                day.hashrate_hs,
+                day.basket.mass_kg_per_hs,
+            )),
             lifetime_years: pow_lifetime(params, algorithm),
             inputs,
         });
@@ -319,9 +393,14 @@ fn economic_segment(
         };
         let mut inputs = Inputs::new();
         inputs.insert("revenue_usd".into(), json!(revenue));
-        inputs.insert("revenue_share".into(), bounds_json(economic::share_bounds(params.revenue_share)));
+        inputs.insert(
+            "revenue_share".into(),
+            bounds_json(economic::share_bounds(params.revenue_share)),
+        );
         let source = hashrate(profile, d);
-        let fleet = source.as_ref().and_then(|(h, _)| pow_fleet_mass(models, d.day, *h, params));
+        let fleet = source
+            .as_ref()
+            .and_then(|(h, _)| pow_fleet_mass(models, d.day, *h, params));
         if let Some((h, from)) = source {
             inputs.insert("hashrate_hs".into(), json!(h));
             inputs.insert("hashrate_from".into(), from);
@@ -329,7 +408,11 @@ fn economic_segment(
         powers.push(DayPower {
             index,
             method: Method::Economic,
-            power_w: economic::economic_power_w(revenue, params.revenue_share, params.electricity_price_usd_per_kwh),
+            power_w: economic::economic_power_w(
+                revenue,
+                params.revenue_share,
+                params.electricity_price_usd_per_kwh,
+            ),
             energy_twh_per_year: None,
             fleet_mass_kg: fleet,
             lifetime_years: pow_lifetime(params, algorithm),
@@ -339,7 +422,12 @@ fn economic_segment(
     powers
 }
 
-fn pos_segment(profile: &ChainProfile, days: &[DailyMetrics], range: std::ops::Range<usize>, params: &Params) -> Vec<DayPower> {
+fn pos_segment(
+    profile: &ChainProfile,
+    days: &[DailyMetrics],
+    range: std::ops::Range<usize>,
+    params: &Params,
+) -> Vec<DayPower> {
     let Some(classes) = profile.node_power_w else {
         return Vec::new();
     };
@@ -359,7 +447,10 @@ fn pos_segment(profile: &ChainProfile, days: &[DailyMetrics], range: std::ops::R
         let mut inputs = Inputs::new();
         inputs.insert("node_count".into(), json!(nodes));
         inputs.insert("node_count_from".into(), from);
-        inputs.insert("node_power_w".into(), json!({"low": classes[0], "medium": classes[1], "high": classes[2]}));
+        inputs.insert(
+            "node_power_w".into(),
+            json!({"low": classes[0], "medium": classes[1], "high": classes[2]}),
+        );
         inputs.insert("class_weights".into(), json!(crate::pos::CLASS_WEIGHTS));
         let n = nodes as f64;
         powers.push(DayPower {
@@ -368,7 +459,9 @@ fn pos_segment(profile: &ChainProfile, days: &[DailyMetrics], range: std::ops::R
             power_w: pos_power_w(n, classes, params.pue),
             energy_twh_per_year: None,
             fleet_mass_kg: Some(node_fleet_mass_kg(n)),
-            lifetime_years: params.hardware_lifetime_years.unwrap_or(NODE_LIFETIME_YEARS),
+            lifetime_years: params
+                .hardware_lifetime_years
+                .unwrap_or(NODE_LIFETIME_YEARS),
             inputs,
         });
     }
@@ -382,7 +475,10 @@ fn smooth(segment: &mut [DayPower], window: usize) {
     }
     let series = |pick: fn(&Bounds) -> f64| -> Vec<f64> {
         trailing_mean_dense(
-            &segment.iter().map(|p| watts_to_twh_per_year(pick(&p.power_w))).collect::<Vec<_>>(),
+            &segment
+                .iter()
+                .map(|p| watts_to_twh_per_year(pick(&p.power_w)))
+                .collect::<Vec<_>>(),
             window,
         )
     };
@@ -392,29 +488,50 @@ fn smooth(segment: &mut [DayPower], window: usize) {
     }
 }
 
+/// Location-weighted grid and water intensities per calendar year: a
+/// history has a few distinct years and thousands of days.
+struct LocationCache<'a> {
+    catalogues: &'a Catalogues,
+    shares: &'a [crate::catalogue::LocationShare],
+    plausible: BTreeSet<&'a str>,
+    uncertainty: f64,
+    by_year: BTreeMap<i32, Option<(Bounds, Bounds)>>,
+}
+
+impl<'a> LocationCache<'a> {
+    fn new(catalogues: &'a Catalogues, profile: &ChainProfile, uncertainty: f64) -> Self {
+        LocationCache {
+            catalogues,
+            shares: catalogues.location(&profile.location_profile),
+            plausible: plausible_locations(catalogues),
+            uncertainty,
+            by_year: BTreeMap::new(),
+        }
+    }
+
+    fn for_year(&mut self, year: i32) -> Option<(Bounds, Bounds)> {
+        let c = self.catalogues;
+        let (shares, plausible, u) = (self.shares, &self.plausible, self.uncertainty);
+        *self.by_year.entry(year).or_insert_with(|| {
+            Some((
+                location_weighted(shares, plausible, &c.grid_intensity, year, u)?,
+                location_weighted(shares, plausible, &c.water_l_per_kwh, year, u)?,
+            ))
+        })
+    }
+}
+
 fn finish(
     p: DayPower,
     d: &DailyMetrics,
     profile: &ChainProfile,
-    catalogues: &Catalogues,
-    plausible: &BTreeSet<&str>,
+    grid: Bounds,
+    water_l: Bounds,
     params: &Params,
 ) -> Result<Estimate> {
     let energy = p
         .energy_twh_per_year
         .unwrap_or_else(|| p.power_w.scale(watts_to_twh_per_year(1.0)));
-    let year = year_of(d.day);
-    let shares = catalogues.location(&profile.location_profile);
-    let u = params.location_uncertainty_share;
-    let missing = |input| AnalyticsError::MissingInput {
-        chain: profile.slug.clone(),
-        day: d.day,
-        input,
-    };
-    let grid = location_weighted(shares, plausible, &catalogues.grid_intensity, year, u)
-        .ok_or_else(|| missing("grid intensity"))?;
-    let water_l = location_weighted(shares, plausible, &catalogues.water_l_per_kwh, year, u)
-        .ok_or_else(|| missing("water intensity"))?;
     let co2e = carbon::co2e_t_per_year(energy, grid);
     let fleet = p.fleet_mass_kg.unwrap_or(Bounds::new(0.0, 0.0, 0.0));
     let per_tx = d.tx_count.filter(|n| *n > 0).map(|n| {
@@ -434,7 +551,10 @@ fn finish(
     inputs.insert("location_profile".into(), json!(profile.location_profile));
     inputs.insert("grid_gco2e_per_kwh".into(), bounds_json(grid));
     inputs.insert("water_l_per_kwh".into(), bounds_json(water_l));
-    inputs.insert("fleet_mass_kg".into(), p.fleet_mass_kg.map(bounds_json).into());
+    inputs.insert(
+        "fleet_mass_kg".into(),
+        p.fleet_mass_kg.map(bounds_json).into(),
+    );
     inputs.insert("lifetime_years".into(), json!(p.lifetime_years));
     inputs.insert("tx_count".into(), json!(d.tx_count));
     inputs.insert("metrics_source".into(), json!(d.source));

@@ -60,7 +60,12 @@ pub struct Basket {
 
 /// The basket on `day`: shipped models under `threshold` (J/H), or every
 /// recent shipped model when there is no threshold.
-pub fn basket_on(models: &[HardwareModel], day: NaiveDate, threshold: Option<f64>, delay_months: u32) -> Option<Basket> {
+pub fn basket_on(
+    models: &[HardwareModel],
+    day: NaiveDate,
+    threshold: Option<f64>,
+    delay_months: u32,
+) -> Option<Basket> {
     let shipped = models.iter().filter(|m| m.shipped(delay_months) < day);
     let candidates: Vec<(&HardwareModel, f64)> = match threshold {
         Some(t) => shipped
@@ -71,7 +76,8 @@ pub fn basket_on(models: &[HardwareModel], day: NaiveDate, threshold: Option<f64
             let all: Vec<(&HardwareModel, f64)> = shipped
                 .map(|m| (m, age_weight((day - m.shipped(delay_months)).num_days())))
                 .collect();
-            let recent: Vec<(&HardwareModel, f64)> = all.iter().copied().filter(|(_, w)| *w > 0.0).collect();
+            let recent: Vec<(&HardwareModel, f64)> =
+                all.iter().copied().filter(|(_, w)| *w > 0.0).collect();
             if recent.is_empty() {
                 all
             } else {
@@ -91,7 +97,10 @@ pub fn basket_on(models: &[HardwareModel], day: NaiveDate, threshold: Option<f64
 }
 
 /// min, weighted mean (plain mean if every weight is 0), max.
-fn weighted_bounds(candidates: &[(&HardwareModel, f64)], value: fn(&HardwareModel) -> f64) -> Bounds {
+fn weighted_bounds(
+    candidates: &[(&HardwareModel, f64)],
+    value: fn(&HardwareModel) -> f64,
+) -> Bounds {
     let mut min = f64::INFINITY;
     let mut max = f64::NEG_INFINITY;
     let (mut weighted, mut weights, mut plain) = (0.0, 0.0, 0.0);
@@ -128,7 +137,11 @@ pub struct HardwareDay {
 
 /// The hardware method over consecutive days of one algorithm's models.
 /// Days without hashrate, or before any model shipped, are `None`.
-pub fn hardware_core(inputs: &[PowInput], models: &[HardwareModel], params: &Params) -> Result<Vec<Option<HardwareDay>>> {
+pub fn hardware_core(
+    inputs: &[PowInput],
+    models: &[HardwareModel],
+    params: &Params,
+) -> Result<Vec<Option<HardwareDay>>> {
     params.validate()?;
     let price = params.electricity_price_usd_per_kwh;
     let mut raw = Vec::with_capacity(inputs.len());

@@ -19,7 +19,12 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 4] = [Method::CbeciV1, Method::Hardware, Method::Economic, Method::PosNodes];
+    pub const ALL: [Method; 4] = [
+        Method::CbeciV1,
+        Method::Hardware,
+        Method::Economic,
+        Method::PosNodes,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -216,7 +221,10 @@ mod tests {
     fn every_design_chain_has_a_profile_with_a_method_and_a_fallback() {
         let profiles = chain_profiles(Catalogues::embedded());
         for slug in DESIGN_SLUGS {
-            let p = profiles.iter().find(|p| p.chain == slug).unwrap_or_else(|| panic!("{slug}"));
+            let p = profiles
+                .iter()
+                .find(|p| p.chain == slug)
+                .unwrap_or_else(|| panic!("{slug}"));
             assert!(p.methods.contains(&p.default_method.as_str()), "{slug}");
             assert!(p.fallback.is_some(), "{slug} has no fallback input");
             assert!(!p.source.is_empty());
@@ -230,7 +238,10 @@ mod tests {
             assert_eq!(Method::parse(m.name()), Ok(m));
             assert!(!methodology(m).is_empty());
         }
-        assert!(matches!(Method::parse("magic"), Err(AnalyticsError::UnknownMethod(_))));
+        assert!(matches!(
+            Method::parse("magic"),
+            Err(AnalyticsError::UnknownMethod(_))
+        ));
         assert_eq!(methods().len(), 4);
     }
 }

@@ -40,7 +40,11 @@ pub struct MicaIndicators {
 
 /// Indicators over the estimates (one chain, any order) and the daily
 /// metrics that carry transaction counts for the same days.
-pub fn mica(catalogues: &Catalogues, estimates: &[Estimate], days: &[DailyMetrics]) -> Result<MicaIndicators> {
+pub fn mica(
+    catalogues: &Catalogues,
+    estimates: &[Estimate],
+    days: &[DailyMetrics],
+) -> Result<MicaIndicators> {
     let first = estimates.first().ok_or(AnalyticsError::InvalidInput {
         name: "estimates",
         value: 0.0,
@@ -49,7 +53,8 @@ pub fn mica(catalogues: &Catalogues, estimates: &[Estimate], days: &[DailyMetric
     let chain = first.chain.clone();
     let profile = catalogues.chain(&chain)?;
     let (mut start, mut end) = (first.date, first.date);
-    let (mut twh_sum, mut energy_kwh, mut co2e_t, mut weee_t, mut water_m3) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut twh_sum, mut energy_kwh, mut co2e_t, mut weee_t, mut water_m3) =
+        (0.0, 0.0, 0.0, 0.0, 0.0);
     let mut txs: u64 = 0;
     let mut all_days_have_txs = true;
     let mut methods: Vec<String> = Vec::new();
@@ -65,7 +70,11 @@ pub fn mica(catalogues: &Catalogues, estimates: &[Estimate], days: &[DailyMetric
         co2e_t += e.co2e_t_per_year.best / DAYS_PER_YEAR;
         weee_t += e.ewaste_t_per_year.best / DAYS_PER_YEAR;
         water_m3 += e.water_m3_per_year.best / DAYS_PER_YEAR;
-        match days.iter().find(|d| d.day == e.date && d.chain == chain).and_then(|d| d.tx_count) {
+        match days
+            .iter()
+            .find(|d| d.day == e.date && d.chain == chain)
+            .and_then(|d| d.tx_count)
+        {
             Some(n) => txs += n,
             None => all_days_have_txs = false,
         }

@@ -87,7 +87,12 @@ impl Params {
             check_range("hardware_lifetime_years", years, 0.25, 20.0)?;
         }
         check_range("revenue_share", self.revenue_share, 0.01, 1.0)?;
-        check_range("hybrid_holdings_share", self.hybrid_holdings_share, 0.0, 1.0)?;
+        check_range(
+            "hybrid_holdings_share",
+            self.hybrid_holdings_share,
+            0.0,
+            1.0,
+        )?;
         check_range(
             "threshold_window_days",
             self.threshold_window_days as f64,
@@ -163,17 +168,29 @@ mod tests {
             hardware_lifetime_years: Some(0.0),
             ..Params::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("hardware_lifetime_years"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("hardware_lifetime_years"));
         let p = Params {
             revenue_share: f64::NAN,
             ..Params::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("revenue_share"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("revenue_share"));
         let p = Params {
             hybrid_holdings_share: 1.5,
             ..Params::default()
         };
-        assert!(p.validate().unwrap_err().to_string().contains("hybrid_holdings_share"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("hybrid_holdings_share"));
     }
 
     #[test]

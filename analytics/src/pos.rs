@@ -21,13 +21,25 @@ pub const NODE_LIFETIME_YEARS: f64 = 4.0;
 /// Power in W of `nodes` nodes with per-class wall power `class_w`.
 pub fn pos_power_w(nodes: f64, class_w: [f64; 3], pue: Pue) -> Bounds {
     let mix: f64 = class_w.iter().zip(CLASS_WEIGHTS).map(|(w, s)| w * s).sum();
-    Bounds::new(nodes * class_w[0] * pue.lower, nodes * mix * pue.best, nodes * class_w[2] * pue.upper)
+    Bounds::new(
+        nodes * class_w[0] * pue.lower,
+        nodes * mix * pue.best,
+        nodes * class_w[2] * pue.upper,
+    )
 }
 
 /// Fleet mass in kg of `nodes` nodes.
 pub fn node_fleet_mass_kg(nodes: f64) -> Bounds {
-    let mix: f64 = NODE_MASS_KG.iter().zip(CLASS_WEIGHTS).map(|(m, s)| m * s).sum();
-    Bounds::new(nodes * NODE_MASS_KG[0], nodes * mix, nodes * NODE_MASS_KG[2])
+    let mix: f64 = NODE_MASS_KG
+        .iter()
+        .zip(CLASS_WEIGHTS)
+        .map(|(m, s)| m * s)
+        .sum();
+    Bounds::new(
+        nodes * NODE_MASS_KG[0],
+        nodes * mix,
+        nodes * NODE_MASS_KG[2],
+    )
 }
 
 #[cfg(test)]

@@ -11,14 +11,21 @@ use crate::params::Params;
 use crate::units::watts_to_twh_per_year;
 
 /// `cbeci_v1_core`, the obvious way: O(days × (window + models)).
-pub fn cbeci_v1_reference(inputs: &[CbeciInput], models: &[CbeciModel], params: &Params) -> Vec<Option<CbeciDay>> {
+pub fn cbeci_v1_reference(
+    inputs: &[CbeciInput],
+    models: &[CbeciModel],
+    params: &Params,
+) -> Vec<Option<CbeciDay>> {
     let price = params.electricity_price_usd_per_kwh;
     let pue = params.pue;
     let mut days: Vec<Option<CbeciDay>> = Vec::new();
     let mut previous: Option<CbeciDay> = None;
     for (i, input) in inputs.iter().enumerate() {
         let start = (i + 1).saturating_sub(params.threshold_window_days);
-        let window: Vec<f64> = inputs[start..=i].iter().filter_map(|d| raw_threshold(d, price)).collect();
+        let window: Vec<f64> = inputs[start..=i]
+            .iter()
+            .filter_map(|d| raw_threshold(d, price))
+            .collect();
         let threshold = if window.is_empty() {
             None
         } else {
@@ -64,12 +71,21 @@ pub fn cbeci_v1_reference(inputs: &[CbeciInput], models: &[CbeciModel], params: 
     }
     // 7-day mean over the days that have a value, recomputed per day.
     let present: Vec<usize> = (0..days.len()).filter(|i| days[*i].is_some()).collect();
-    let powers: Vec<Bounds> = present.iter().filter_map(|i| days[*i].map(|d| d.power_w)).collect();
+    let powers: Vec<Bounds> = present
+        .iter()
+        .filter_map(|i| days[*i].map(|d| d.power_w))
+        .collect();
     for (k, i) in present.iter().enumerate() {
         let start = (k + 1).saturating_sub(params.smoothing_window_days);
         let n = (k + 1 - start) as f64;
         let slice = &powers[start..=k];
-        let mean = |pick: fn(&Bounds) -> f64| slice.iter().map(|b| watts_to_twh_per_year(pick(b))).sum::<f64>() / n;
+        let mean = |pick: fn(&Bounds) -> f64| {
+            slice
+                .iter()
+                .map(|b| watts_to_twh_per_year(pick(b)))
+                .sum::<f64>()
+                / n
+        };
         let energy = Bounds::new(mean(|b| b.lower), mean(|b| b.best), mean(|b| b.upper));
         if let Some(d) = days[*i].as_mut() {
             d.energy_twh_per_year = energy;

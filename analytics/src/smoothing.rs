@@ -19,7 +19,11 @@ pub fn trailing_mean(values: &[Option<f64>], window: usize) -> Vec<Option<f64>> 
                 count -= 1;
             }
         }
-        out.push(if count > 0 { Some(sum / count as f64) } else { None });
+        out.push(if count > 0 {
+            Some(sum / count as f64)
+        } else {
+            None
+        });
     }
     out
 }

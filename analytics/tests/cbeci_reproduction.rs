@@ -28,7 +28,9 @@ fn same(a: &Option<CbeciDay>, b: &Option<CbeciDay>) -> bool {
     match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => {
-            let eq = |x: Bounds, y: Bounds| close(x.lower, y.lower) && close(x.best, y.best) && close(x.upper, y.upper);
+            let eq = |x: Bounds, y: Bounds| {
+                close(x.lower, y.lower) && close(x.best, y.best) && close(x.upper, y.upper)
+            };
             a.profitable_models == b.profitable_models
                 && eq(a.efficiency_j_per_gh, b.efficiency_j_per_gh)
                 && eq(a.power_w, b.power_w)
@@ -40,7 +42,10 @@ fn same(a: &Option<CbeciDay>, b: &Option<CbeciDay>) -> bool {
 
 #[test]
 fn fast_path_equals_reference_over_the_whole_history() {
-    let Some(days) = common::history("fast_path_equals_reference_over_the_whole_history", "bitcoin") else {
+    let Some(days) = common::history(
+        "fast_path_equals_reference_over_the_whole_history",
+        "bitcoin",
+    ) else {
         return;
     };
     let inputs = inputs(&days);
@@ -58,7 +63,12 @@ fn fast_path_equals_reference_over_the_whole_history() {
         let slow = cbeci_v1_reference(&inputs, models, &params);
         assert_eq!(fast.len(), slow.len());
         for (i, (f, s)) in fast.iter().zip(&slow).enumerate() {
-            assert!(same(f, s), "day {} differs at price {}: {f:?} vs {s:?}", days[i].day, params.electricity_price_usd_per_kwh);
+            assert!(
+                same(f, s),
+                "day {} differs at price {}: {f:?} vs {s:?}",
+                days[i].day,
+                params.electricity_price_usd_per_kwh
+            );
         }
     }
 }
@@ -76,12 +86,25 @@ fn series_shape_holds_on_every_day() {
     assert_eq!(est.len(), expected);
     let mut carried = 0;
     for e in &est {
-        for b in [e.power_w, e.energy_twh_per_year, e.co2e_t_per_year, e.water_m3_per_year, e.ewaste_t_per_year] {
+        for b in [
+            e.power_w,
+            e.energy_twh_per_year,
+            e.co2e_t_per_year,
+            e.water_m3_per_year,
+            e.ewaste_t_per_year,
+        ] {
             assert!(b.is_ordered(), "{}: {b:?}", e.date);
-            assert!(b.lower.is_finite() && b.upper.is_finite() && b.lower >= 0.0, "{}: {b:?}", e.date);
+            assert!(
+                b.lower.is_finite() && b.upper.is_finite() && b.lower >= 0.0,
+                "{}: {b:?}",
+                e.date
+            );
         }
         assert!(e.energy_twh_per_year.lower > 0.0, "{}", e.date);
-        assert!(close(watts_to_twh_per_year(e.power_w.best), e.energy_twh_per_year.best));
+        assert!(close(
+            watts_to_twh_per_year(e.power_w.best),
+            e.energy_twh_per_year.best
+        ));
         assert_eq!(e.method, "cbeci-v1");
         assert!(e.inputs.contains_key("threshold_j_per_gh"));
         if e.inputs["carried_forward"] == serde_json::json!(true) {
@@ -94,30 +117,59 @@ fn series_shape_holds_on_every_day() {
     // The 2020 halving and the 2011-2012 bear market leave some days unprofitable, never most.
     assert!(carried < est.len() / 10, "{carried} carried-forward days");
     // Order of magnitude checks: tens of TWh in 2019-2020, below 1 TWh before 2013.
-    let at = |d: &str| est.iter().find(|e| e.date.to_string() == d).unwrap().energy_twh_per_year.best;
+    let at = |d: &str| {
+        est.iter()
+            .find(|e| e.date.to_string() == d)
+            .unwrap()
+            .energy_twh_per_year
+            .best
+    };
     assert!(at("2012-06-01") < 1.0);
     assert!((30.0..150.0).contains(&at("2020-07-27")));
 }
 
 #[test]
 fn matches_published_index_values_within_five_percent() {
-    let Some(days) = common::history("matches_published_index_values_within_five_percent", "bitcoin") else {
+    let Some(days) = common::history(
+        "matches_published_index_values_within_five_percent",
+        "bitcoin",
+    ) else {
         return;
     };
     let est = cbeci_v1_series(&days, Catalogues::embedded(), &Params::default()).unwrap();
     let published = include_str!("fixtures/cbeci_published.csv");
     let mut worst: f64 = 0.0;
     let mut checked = 0;
-    for line in published.lines().filter(|l| !l.starts_with('#') && !l.starts_with("date")) {
+    for line in published
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("date"))
+    {
         let (date, value) = line.split_once(',').unwrap();
         let value: f64 = value.parse().unwrap();
-        let ours = est.iter().find(|e| e.date.to_string() == date).unwrap().energy_twh_per_year.best;
+        let ours = est
+            .iter()
+            .find(|e| e.date.to_string() == date)
+            .unwrap()
+            .energy_twh_per_year
+            .best;
         let deviation = ours / value - 1.0;
-        println!("{date}: published {value:.2} TWh, ours {ours:.2} TWh ({:+.2}%)", deviation * 100.0);
+        println!(
+            "{date}: published {value:.2} TWh, ours {ours:.2} TWh ({:+.2}%)",
+            deviation * 100.0
+        );
         worst = worst.max(deviation.abs());
         checked += 1;
         // Single-day API gives the same number as the series.
-        let one = cbeci_v1_day(&days, est.iter().find(|e| e.date.to_string() == date).unwrap().date, Catalogues::embedded(), &Params::default()).unwrap();
+        let one = cbeci_v1_day(
+            &days,
+            est.iter()
+                .find(|e| e.date.to_string() == date)
+                .unwrap()
+                .date,
+            Catalogues::embedded(),
+            &Params::default(),
+        )
+        .unwrap();
         assert!(close(one.energy_twh_per_year.best, ours));
     }
     assert_eq!(checked, 8);

@@ -3,7 +3,9 @@
 
 mod common;
 
-use blockwatt_analytics::{chain_profiles, estimate_day, estimate_series, AnalyticsError, Catalogues, Method, Params};
+use blockwatt_analytics::{
+    chain_profiles, estimate_day, estimate_series, AnalyticsError, Catalogues, Method, Params,
+};
 use blockwatt_domain::{DailyMetrics, Estimate};
 use chrono::NaiveDate;
 
@@ -12,9 +14,20 @@ fn day(s: &str) -> NaiveDate {
 }
 
 fn assert_shape(e: &Estimate) {
-    for b in [e.power_w, e.energy_twh_per_year, e.co2e_t_per_year, e.water_m3_per_year, e.ewaste_t_per_year] {
+    for b in [
+        e.power_w,
+        e.energy_twh_per_year,
+        e.co2e_t_per_year,
+        e.water_m3_per_year,
+        e.ewaste_t_per_year,
+    ] {
         assert!(b.is_ordered(), "{} {}: {b:?}", e.chain, e.date);
-        assert!(b.lower >= 0.0 && b.upper.is_finite(), "{} {}: {b:?}", e.chain, e.date);
+        assert!(
+            b.lower >= 0.0 && b.upper.is_finite(),
+            "{} {}: {b:?}",
+            e.chain,
+            e.date
+        );
     }
     assert!(e.energy_twh_per_year.best > 0.0, "{} {}", e.chain, e.date);
     assert!(!e.methodology_version.is_empty());
@@ -34,7 +47,12 @@ fn every_chain_estimates_today_from_its_fallback_and_says_so() {
             .get("hashrate_from")
             .or_else(|| e.inputs.get("node_count_from"))
             .unwrap_or_else(|| panic!("{} records no input origin", profile.chain));
-        assert_eq!(from["fallback"], serde_json::json!(true), "{}", profile.chain);
+        assert_eq!(
+            from["fallback"],
+            serde_json::json!(true),
+            "{}",
+            profile.chain
+        );
         assert!(from["source"].as_str().is_some_and(|s| !s.is_empty()));
     }
 }
@@ -42,9 +60,21 @@ fn every_chain_estimates_today_from_its_fallback_and_says_so() {
 #[test]
 fn bitcoin_today_is_in_a_plausible_range() {
     let c = Catalogues::embedded();
-    let e = estimate_day(c, "bitcoin", day("2026-11-24"), &[], &Params::default(), None).unwrap();
+    let e = estimate_day(
+        c,
+        "bitcoin",
+        day("2026-11-24"),
+        &[],
+        &Params::default(),
+        None,
+    )
+    .unwrap();
     // ~1 ZH/s on 2023-2025 hardware (~13-40 J/TH): roughly 100-400 TWh/yr.
-    assert!((50.0..500.0).contains(&e.energy_twh_per_year.best), "{:?}", e.energy_twh_per_year);
+    assert!(
+        (50.0..500.0).contains(&e.energy_twh_per_year.best),
+        "{:?}",
+        e.energy_twh_per_year
+    );
     // Two-year-old fallback without revenue: no profitability filter, and the inputs say so.
     assert_eq!(e.inputs["profitability_filter"], serde_json::json!(false));
 }
@@ -52,13 +82,24 @@ fn bitcoin_today_is_in_a_plausible_range() {
 #[test]
 fn old_days_do_not_borrow_todays_hashrate() {
     let c = Catalogues::embedded();
-    let err = estimate_day(c, "bitcoin", day("2016-01-01"), &[], &Params::default(), None).unwrap_err();
+    let err = estimate_day(
+        c,
+        "bitcoin",
+        day("2016-01-01"),
+        &[],
+        &Params::default(),
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(err, AnalyticsError::MissingInput { .. }), "{err}");
 }
 
 #[test]
 fn ethereum_switches_from_hardware_to_pos_nodes_at_the_merge() {
-    let Some(mut days) = common::history("ethereum_switches_from_hardware_to_pos_nodes_at_the_merge", "ethereum") else {
+    let Some(mut days) = common::history(
+        "ethereum_switches_from_hardware_to_pos_nodes_at_the_merge",
+        "ethereum",
+    ) else {
         return;
     };
     // Coin Metrics' copy ends 2020-07-27; add the days around the Merge.
@@ -76,9 +117,22 @@ fn ethereum_switches_from_hardware_to_pos_nodes_at_the_merge() {
         days.push(m);
         d = d.succ_opt().unwrap();
     }
-    let est = estimate_series(Catalogues::embedded(), "ethereum", &days, &Params::default(), None).unwrap();
+    let est = estimate_series(
+        Catalogues::embedded(),
+        "ethereum",
+        &days,
+        &Params::default(),
+        None,
+    )
+    .unwrap();
     est.iter().for_each(assert_shape);
-    let method_on = |s: &str| est.iter().find(|e| e.date == day(s)).unwrap().method.clone();
+    let method_on = |s: &str| {
+        est.iter()
+            .find(|e| e.date == day(s))
+            .unwrap()
+            .method
+            .clone()
+    };
     assert_eq!(method_on("2017-06-01"), "hardware");
     assert_eq!(method_on("2022-09-15"), "hardware");
     assert_eq!(method_on("2022-09-16"), "pos-nodes");
@@ -86,13 +140,33 @@ fn ethereum_switches_from_hardware_to_pos_nodes_at_the_merge() {
     let pos = est.iter().find(|e| e.date == day("2022-09-16")).unwrap();
     // The Merge cut Ethereum's energy by more than 99.9% (CCRI 2022).
     assert!(pos.energy_twh_per_year.best < pow.energy_twh_per_year.best / 1000.0);
-    assert_eq!(pos.inputs["node_count_from"], serde_json::json!("daily_metrics"));
+    assert_eq!(
+        pos.inputs["node_count_from"],
+        serde_json::json!("daily_metrics")
+    );
     // PoW-era Ethereum in 2018-2020 was of order 5-30 TWh/yr.
     let e2019 = est.iter().find(|e| e.date == day("2019-06-01")).unwrap();
-    assert!((1.0..60.0).contains(&e2019.energy_twh_per_year.best), "{:?}", e2019.energy_twh_per_year);
+    assert!(
+        (1.0..60.0).contains(&e2019.energy_twh_per_year.best),
+        "{:?}",
+        e2019.energy_twh_per_year
+    );
     // A PoW method after the Merge is refused, naming the day.
-    let err = estimate_series(Catalogues::embedded(), "ethereum", &days, &Params::default(), Some(Method::Hardware)).unwrap_err();
-    assert!(matches!(err, AnalyticsError::MethodNotApplicable { method: "hardware", .. }));
+    let err = estimate_series(
+        Catalogues::embedded(),
+        "ethereum",
+        &days,
+        &Params::default(),
+        Some(Method::Hardware),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        AnalyticsError::MethodNotApplicable {
+            method: "hardware",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -107,8 +181,14 @@ fn every_coinmetrics_pow_history_has_a_sound_series_by_every_pow_method() {
             methods.push(Method::CbeciV1);
         }
         for m in methods {
-            let est = estimate_series(c, chain, &days, &Params::default(), Some(m)).unwrap_or_else(|e| panic!("{chain} {m:?}: {e}"));
-            assert!(est.len() > days.len() / 2, "{chain} {m:?}: {} of {} days", est.len(), days.len());
+            let est = estimate_series(c, chain, &days, &Params::default(), Some(m))
+                .unwrap_or_else(|e| panic!("{chain} {m:?}: {e}"));
+            assert!(
+                est.len() > days.len() / 2,
+                "{chain} {m:?}: {} of {} days",
+                est.len(),
+                days.len()
+            );
             est.iter().for_each(assert_shape);
         }
     }
@@ -120,11 +200,35 @@ fn hardware_and_economic_cross_check_within_an_order_of_magnitude_for_bitcoin() 
         return;
     };
     let c = Catalogues::embedded();
-    let hw = estimate_series(c, "bitcoin", &days, &Params::default(), Some(Method::Hardware)).unwrap();
-    let ec = estimate_series(c, "bitcoin", &days, &Params::default(), Some(Method::Economic)).unwrap();
+    let hw = estimate_series(
+        c,
+        "bitcoin",
+        &days,
+        &Params::default(),
+        Some(Method::Hardware),
+    )
+    .unwrap();
+    let ec = estimate_series(
+        c,
+        "bitcoin",
+        &days,
+        &Params::default(),
+        Some(Method::Economic),
+    )
+    .unwrap();
     for date in ["2017-01-01", "2018-06-01", "2019-06-01", "2020-07-01"] {
-        let h = hw.iter().find(|e| e.date == day(date)).unwrap().energy_twh_per_year.best;
-        let e = ec.iter().find(|e| e.date == day(date)).unwrap().energy_twh_per_year.best;
+        let h = hw
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .energy_twh_per_year
+            .best;
+        let e = ec
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .energy_twh_per_year
+            .best;
         println!("{date}: hardware {h:.1} TWh, economic {e:.1} TWh");
         assert!(h / e > 0.1 && h / e < 10.0, "{date}: {h} vs {e}");
     }
@@ -139,8 +243,18 @@ fn days_must_be_ordered_and_of_one_chain() {
     assert!(matches!(err, AnalyticsError::UnorderedDays { .. }));
     let other = DailyMetrics::empty("litecoin", day("2020-01-03"), "t");
     assert!(estimate_series(c, "bitcoin", &[a, other], &Params::default(), None).is_err());
-    assert!(matches!(estimate_series(c, "nope", &[], &Params::default(), None), Err(AnalyticsError::UnknownChain(_))));
-    let err = estimate_series(c, "litecoin", &[], &Params::default().with_price(-1.0), None).unwrap_err();
+    assert!(matches!(
+        estimate_series(c, "nope", &[], &Params::default(), None),
+        Err(AnalyticsError::UnknownChain(_))
+    ));
+    let err = estimate_series(
+        c,
+        "litecoin",
+        &[],
+        &Params::default().with_price(-1.0),
+        None,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("electricity_price_usd_per_kwh"));
 }
 
@@ -149,15 +263,36 @@ fn cbeci_is_bitcoin_only_and_pos_nodes_is_pos_only() {
     let c = Catalogues::embedded();
     let d = day("2026-01-01");
     assert!(matches!(
-        estimate_day(c, "litecoin", d, &[], &Params::default(), Some(Method::CbeciV1)),
+        estimate_day(
+            c,
+            "litecoin",
+            d,
+            &[],
+            &Params::default(),
+            Some(Method::CbeciV1)
+        ),
         Err(AnalyticsError::MethodNotApplicable { .. })
     ));
     assert!(matches!(
-        estimate_day(c, "bitcoin", d, &[], &Params::default(), Some(Method::PosNodes)),
+        estimate_day(
+            c,
+            "bitcoin",
+            d,
+            &[],
+            &Params::default(),
+            Some(Method::PosNodes)
+        ),
         Err(AnalyticsError::MethodNotApplicable { .. })
     ));
     assert!(matches!(
-        estimate_day(c, "solana", d, &[], &Params::default(), Some(Method::Economic)),
+        estimate_day(
+            c,
+            "solana",
+            d,
+            &[],
+            &Params::default(),
+            Some(Method::Economic)
+        ),
         Err(AnalyticsError::MethodNotApplicable { .. })
     ));
 }

@@ -72,5 +72,9 @@ pub fn coinmetrics(path: &Path, chain: &str, hashrate_factor: f64) -> Vec<DailyM
 pub fn history(test: &str, chain: &str) -> Option<Vec<DailyMetrics>> {
     let dir = blockwatt_testkit::shared_data(test)?;
     let (_, file, factor) = COINMETRICS_CHAINS.iter().find(|c| c.0 == chain)?;
-    Some(coinmetrics(&dir.join("coinmetrics").join(file), chain, *factor))
+    Some(coinmetrics(
+        &dir.join("coinmetrics").join(file),
+        chain,
+        *factor,
+    ))
 }
