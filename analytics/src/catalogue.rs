@@ -256,7 +256,7 @@ impl Catalogues {
         let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix)?;
         let locations = parse_mining_map(src.mining_map)?;
         for chain in &chains {
-            if !locations.contains_key(&chain.location_profile) {
+            if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
                     catalogue: "chains",
                     line: 0,
@@ -297,6 +297,13 @@ impl Catalogues {
             .get(profile)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The location mix of `profile` for `year`: the profile itself, or its
+    /// latest vintage `profile-YYYY` with YYYY <= year (the earliest before
+    /// the first vintage). Returns the vintage's key with the shares.
+    pub fn location_for(&self, profile: &str, year: i32) -> Option<(&str, &[LocationShare])> {
+        resolve_location(&self.locations, profile, year)
     }
 }
 
@@ -636,6 +643,27 @@ fn parse_mining_map(text: &str) -> Result<BTreeMap<String, Vec<LocationShare>>> 
     Ok(out)
 }
 
+fn resolve_location<'a>(
+    locations: &'a BTreeMap<String, Vec<LocationShare>>,
+    profile: &str,
+    year: i32,
+) -> Option<(&'a str, &'a [LocationShare])> {
+    if let Some((key, shares)) = locations.get_key_value(profile) {
+        return Some((key.as_str(), shares.as_slice()));
+    }
+    let prefix = format!("{profile}-");
+    let vintages: Vec<(i32, &String, &Vec<LocationShare>)> = locations
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.parse::<i32>().ok()?, k, v)))
+        .collect();
+    let chosen = vintages
+        .iter()
+        .filter(|v| v.0 <= year)
+        .max_by_key(|v| v.0)
+        .or_else(|| vintages.iter().min_by_key(|v| v.0))?;
+    Some((chosen.1.as_str(), chosen.2.as_slice()))
+}
+
 /// The calendar year of a day, for yearly country series.
 pub(crate) fn year_of(day: NaiveDate) -> i32 {
     day.year()
@@ -661,6 +689,12 @@ mod tests {
         }
         assert!(c.grid_intensity.get("CHN", 2020).is_some());
         assert!(c.water_l_per_kwh.get("WLD", 2023).is_some());
+        // Bitcoin's mining map by vintage: the 2020 map before 2022, the 2022 one after.
+        assert_eq!(c.location_for("bitcoin", 2019).unwrap().0, "bitcoin-2020");
+        assert_eq!(c.location_for("bitcoin", 2021).unwrap().0, "bitcoin-2020");
+        assert_eq!(c.location_for("bitcoin", 2026).unwrap().0, "bitcoin-2022");
+        assert_eq!(c.location_for("world", 2026).unwrap().0, "world");
+        assert!(c.location_for("mars", 2026).is_none());
     }
 
     #[test]

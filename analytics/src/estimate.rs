@@ -78,14 +78,14 @@ pub fn estimate_series(
         .map(|p| {
             let index = p.index;
             let day = &days[index];
-            let (grid, water_l) = locations.for_year(year_of(day.day)).ok_or_else(|| {
+            let place = locations.for_year(year_of(day.day)).ok_or_else(|| {
                 AnalyticsError::MissingInput {
                     chain: profile.slug.clone(),
                     day: day.day,
                     input: "grid or water intensity",
                 }
             })?;
-            finish(p, day, profile, grid, water_l, params)
+            finish(p, day, profile, place, params)
         })
         .collect()
 }
@@ -492,31 +492,42 @@ fn smooth(segment: &mut [DayPower], window: usize) {
 /// history has a few distinct years and thousands of days.
 struct LocationCache<'a> {
     catalogues: &'a Catalogues,
-    shares: &'a [crate::catalogue::LocationShare],
+    profile: &'a str,
     plausible: BTreeSet<&'a str>,
     uncertainty: f64,
-    by_year: BTreeMap<i32, Option<(Bounds, Bounds)>>,
+    by_year: BTreeMap<i32, Option<YearIntensities<'a>>>,
+}
+
+/// The location vintage used and its grid (gCO2e/kWh) and water (L/kWh) intensities.
+#[derive(Clone, Copy)]
+struct YearIntensities<'a> {
+    vintage: &'a str,
+    grid: Bounds,
+    water_l: Bounds,
 }
 
 impl<'a> LocationCache<'a> {
-    fn new(catalogues: &'a Catalogues, profile: &ChainProfile, uncertainty: f64) -> Self {
+    fn new(catalogues: &'a Catalogues, profile: &'a ChainProfile, uncertainty: f64) -> Self {
         LocationCache {
             catalogues,
-            shares: catalogues.location(&profile.location_profile),
+            profile: &profile.location_profile,
             plausible: plausible_locations(catalogues),
             uncertainty,
             by_year: BTreeMap::new(),
         }
     }
 
-    fn for_year(&mut self, year: i32) -> Option<(Bounds, Bounds)> {
+    fn for_year(&mut self, year: i32) -> Option<YearIntensities<'a>> {
         let c = self.catalogues;
-        let (shares, plausible, u) = (self.shares, &self.plausible, self.uncertainty);
+        let (profile, u) = (self.profile, self.uncertainty);
+        let plausible = &self.plausible;
         *self.by_year.entry(year).or_insert_with(|| {
-            Some((
-                location_weighted(shares, plausible, &c.grid_intensity, year, u)?,
-                location_weighted(shares, plausible, &c.water_l_per_kwh, year, u)?,
-            ))
+            let (vintage, shares) = c.location_for(profile, year)?;
+            Some(YearIntensities {
+                vintage,
+                grid: location_weighted(shares, plausible, &c.grid_intensity, year, u)?,
+                water_l: location_weighted(shares, plausible, &c.water_l_per_kwh, year, u)?,
+            })
         })
     }
 }
@@ -525,10 +536,10 @@ fn finish(
     p: DayPower,
     d: &DailyMetrics,
     profile: &ChainProfile,
-    grid: Bounds,
-    water_l: Bounds,
+    place: YearIntensities<'_>,
     params: &Params,
 ) -> Result<Estimate> {
+    let (grid, water_l) = (place.grid, place.water_l);
     let energy = p
         .energy_twh_per_year
         .unwrap_or_else(|| p.power_w.scale(watts_to_twh_per_year(1.0)));
@@ -548,7 +559,7 @@ fn finish(
     let mut inputs = p.inputs;
     params.record(&mut inputs);
     inputs.insert("power_w_day".into(), bounds_json(p.power_w));
-    inputs.insert("location_profile".into(), json!(profile.location_profile));
+    inputs.insert("location_profile".into(), json!(place.vintage));
     inputs.insert("grid_gco2e_per_kwh".into(), bounds_json(grid));
     inputs.insert("water_l_per_kwh".into(), bounds_json(water_l));
     inputs.insert(

@@ -83,8 +83,12 @@ pub fn mica(
         }
     }
     let n = estimates.len();
+    let shares = catalogues
+        .location_for(&profile.location_profile, year_of(end))
+        .map(|(_, shares)| shares)
+        .unwrap_or(&[]);
     let renewable = location_weighted(
-        catalogues.location(&profile.location_profile),
+        shares,
         &plausible_locations(catalogues),
         &catalogues.renewable_share,
         year_of(end),

@@ -296,3 +296,43 @@ fn cbeci_is_bitcoin_only_and_pos_nodes_is_pos_only() {
         Err(AnalyticsError::MethodNotApplicable { .. })
     ));
 }
+
+#[test]
+fn bitcoin_carbon_uses_the_mining_map_of_its_time_and_reports_the_intensity() {
+    let c = Catalogues::embedded();
+    let mut d2020 = DailyMetrics::empty("bitcoin", day("2020-06-01"), "test");
+    d2020.hashrate_hs = Some(100e18);
+    d2020.issuance_usd = Some(9e6);
+    d2020.fees_usd = Some(5e5);
+    let e2020 = &estimate_series(c, "bitcoin", &[d2020], &Params::default(), None).unwrap()[0];
+    let e2026 = estimate_day(
+        c,
+        "bitcoin",
+        day("2026-11-24"),
+        &[],
+        &Params::default(),
+        None,
+    )
+    .unwrap();
+    let grid = |e: &Estimate| e.inputs["grid_gco2e_per_kwh"]["best"].as_f64().unwrap();
+    println!(
+        "bitcoin grid intensity: 2020 {:.0} g/kWh, 2026 {:.0} g/kWh",
+        grid(e2020),
+        grid(&e2026)
+    );
+    assert_eq!(
+        e2020.inputs["location_profile"],
+        serde_json::json!("bitcoin-2020")
+    );
+    assert_eq!(
+        e2026.inputs["location_profile"],
+        serde_json::json!("bitcoin-2022")
+    );
+    // China-heavy 2020 mix (coal) is dirtier than the US-heavy 2022 one; both in 300-700 g/kWh.
+    assert!(grid(e2020) > grid(&e2026));
+    assert!((300.0..700.0).contains(&grid(e2020)) && (300.0..700.0).contains(&grid(&e2026)));
+    let lower = e2020.inputs["grid_gco2e_per_kwh"]["lower"]
+        .as_f64()
+        .unwrap();
+    assert!(lower < grid(e2020));
+}
