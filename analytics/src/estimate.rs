@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::catalogue::{year_of, Algorithm, Catalogues, ChainProfile, HardwareModel};
 use crate::cbeci::{cbeci_v1_core, CbeciInput};
 use crate::error::{AnalyticsError, Result};
-use crate::hardware::{basket_on, hardware_core, PowInput};
+use crate::hardware::{basket_on, hardware_core, threshold_j_per_h, PowInput};
 use crate::location::{location_weighted, plausible_locations};
 use crate::methods::Method;
 use crate::params::Params;
@@ -236,15 +236,23 @@ fn pow_lifetime(params: &Params, algorithm: Algorithm) -> f64 {
         .unwrap_or_else(|| algorithm.default_lifetime_years())
 }
 
-/// Fleet mass from the recent models of the algorithm (no profitability
-/// filter: retired weight depends on what was bought, not on what pays today).
+/// Fleet mass for methods that do not pick machines themselves (cbeci-v1's
+/// list has no masses; economic has no list): the hardware method's basket
+/// for the day's own threshold, so e-waste agrees across methods; every
+/// recent model when the day has no revenue or nothing is profitable.
 fn pow_fleet_mass(
     models: &[HardwareModel],
-    day: NaiveDate,
+    d: &DailyMetrics,
     hashrate_hs: f64,
     params: &Params,
 ) -> Option<Bounds> {
-    basket_on(models, day, None, params.shipping_delay_months)
+    let delay = params.shipping_delay_months;
+    let threshold = revenue_usd(d)
+        .filter(|_| hashrate_hs > 0.0)
+        .map(|r| threshold_j_per_h(r, hashrate_hs, params.electricity_price_usd_per_kwh));
+    threshold
+        .and_then(|t| basket_on(models, d.day, Some(t), delay))
+        .or_else(|| basket_on(models, d.day, None, delay))
         .map(|b| ewaste::fleet_mass_kg(hashrate_hs, b.mass_kg_per_hs))
 }
 
@@ -305,7 +313,7 @@ fn cbeci_segment(
             method: Method::CbeciV1,
             power_w: day.power_w,
             energy_twh_per_year: Some(day.energy_twh_per_year),
-            fleet_mass_kg: pow_fleet_mass(models, d.day, hashrate_hs, params),
+            fleet_mass_kg: pow_fleet_mass(models, d, hashrate_hs, params),
             lifetime_years: pow_lifetime(params, algorithm),
             inputs,
         });
@@ -400,7 +408,7 @@ fn economic_segment(
         let source = hashrate(profile, d);
         let fleet = source
             .as_ref()
-            .and_then(|(h, _)| pow_fleet_mass(models, d.day, *h, params));
+            .and_then(|(h, _)| pow_fleet_mass(models, d, *h, params));
         if let Some((h, from)) = source {
             inputs.insert("hashrate_hs".into(), json!(h));
             inputs.insert("hashrate_from".into(), from);

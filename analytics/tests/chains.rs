@@ -231,6 +231,23 @@ fn hardware_and_economic_cross_check_within_an_order_of_magnitude_for_bitcoin() 
             .best;
         println!("{date}: hardware {h:.1} TWh, economic {e:.1} TWh");
         assert!(h / e > 0.1 && h / e < 10.0, "{date}: {h} vs {e}");
+        // Both methods take the fleet (and so the e-waste) from the same hardware basket.
+        let wh = hw
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .ewaste_t_per_year
+            .best;
+        let we = ec
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .ewaste_t_per_year
+            .best;
+        assert!(
+            wh / we > 0.5 && wh / we < 2.0,
+            "{date}: e-waste {wh} vs {we}"
+        );
     }
 }
 
