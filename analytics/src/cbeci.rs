@@ -8,6 +8,14 @@
 //! with the most efficient model (lower), the plain mean (best) and the
 //! least efficient one (upper); then a 7-day mean of the annualised series.
 //!
+//! The formula, the strict comparisons (released before the day's midnight,
+//! efficiency strictly below the threshold), the PUEs, the carry-forward and
+//! both rolling means (pandas `rolling(window, min_periods=1)`, which skips
+//! missing values) follow the index's backend `data_fetch_calc.py`. The index
+//! read blockchain.com's `hash-rate` and `miners-revenue` charts; fed Coin
+//! Metrics instead, we land within 2–4% of its published 2019–2020 values
+//! (see `tests/cbeci_reproduction.rs`): the gap is the input data.
+//!
 //! This implementation is incremental: the threshold window is a running
 //! sum, and released models are kept sorted by efficiency with prefix sums,
 //! so a day costs one binary search. `crate::reference` has the
