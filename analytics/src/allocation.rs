@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{check_non_negative, check_range, AnalyticsError, Result};
+use crate::params::Params;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AllocationMethod {
@@ -135,12 +136,14 @@ pub struct AllocationInput {
     /// Hybrid: coins the transacting party holds, and the supply.
     pub holding: Option<f64>,
     pub supply: Option<f64>,
+    /// Hybrid split for this call; `None` uses `Params::hybrid_holdings_share`.
     pub holdings_share: Option<f64>,
 }
 
 /// kWh attributed by `method` to one transaction (hybrid: one transaction
 /// plus one day of holding `holding` coins).
-pub fn allocate(method: AllocationMethod, input: &AllocationInput) -> Result<f64> {
+pub fn allocate(method: AllocationMethod, input: &AllocationInput, params: &Params) -> Result<f64> {
+    params.validate()?;
     let need = |v: Option<u64>, name: &'static str| {
         v.ok_or(AnalyticsError::InvalidInput {
             name,
@@ -161,7 +164,7 @@ pub fn allocate(method: AllocationMethod, input: &AllocationInput) -> Result<f64
             need(input.block_gas_used, "block_gas_used")?,
         ),
         AllocationMethod::Hybrid => {
-            let share = input.holdings_share.unwrap_or(0.5);
+            let share = input.holdings_share.unwrap_or(params.hybrid_holdings_share);
             let holding = input.holding.unwrap_or(0.0);
             check_non_negative("holding", holding)?;
             let split = hybrid(
@@ -196,6 +199,7 @@ mod tests {
 
     #[test]
     fn allocate_dispatches_and_checks() {
+        let p = Params::default();
         let input = AllocationInput {
             energy_kwh: 1000.0,
             tx_count: Some(100),
@@ -205,22 +209,40 @@ mod tests {
             ..AllocationInput::default()
         };
         assert_eq!(
-            allocate(AllocationMethod::Hybrid, &input).unwrap(),
+            allocate(AllocationMethod::Hybrid, &input, &p).unwrap(),
             5.0 + 5e-3
         );
-        assert_eq!(allocate(AllocationMethod::PerTx, &input).unwrap(), 10.0);
-        assert!(allocate(AllocationMethod::Gas, &input).is_err());
+        assert_eq!(allocate(AllocationMethod::PerTx, &input, &p).unwrap(), 10.0);
+        assert!(allocate(AllocationMethod::Gas, &input, &p).is_err());
         assert!(per_tx(1.0, 0).is_err());
         assert!(by_size(1.0, 2, 1).is_err());
         let bad_share = AllocationInput {
             holdings_share: Some(1.5),
             ..input
         };
-        assert!(allocate(AllocationMethod::Hybrid, &bad_share)
+        assert!(allocate(AllocationMethod::Hybrid, &bad_share, &p)
             .unwrap_err()
             .to_string()
             .contains("hybrid_holdings_share"));
         assert_eq!(AllocationMethod::parse("gas"), Ok(AllocationMethod::Gas));
+        // Without a per-call split the parameter applies, range-checked.
+        let default_split = AllocationInput {
+            holdings_share: None,
+            ..input.clone()
+        };
+        let all_to_tx = Params {
+            hybrid_holdings_share: 0.0,
+            ..Params::default()
+        };
+        assert_eq!(
+            allocate(AllocationMethod::Hybrid, &default_split, &all_to_tx).unwrap(),
+            10.0
+        );
+        let bad = Params {
+            hybrid_holdings_share: -0.1,
+            ..Params::default()
+        };
+        assert!(allocate(AllocationMethod::Hybrid, &default_split, &bad).is_err());
         assert!(AllocationMethod::parse("vibes").is_err());
     }
 }
