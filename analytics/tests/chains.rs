@@ -353,3 +353,36 @@ fn bitcoin_carbon_uses_the_mining_map_of_its_time_and_reports_the_intensity() {
         .unwrap();
     assert!(lower < grid(e2020));
 }
+
+#[test]
+fn mica_indicators_for_bitcoin_2019() {
+    let Some(days) = common::history("mica_indicators_for_bitcoin_2019", "bitcoin") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let est = estimate_series(c, "bitcoin", &days, &Params::default(), None).unwrap();
+    let year: Vec<Estimate> = est
+        .into_iter()
+        .filter(|e| e.date.format("%Y").to_string() == "2019")
+        .collect();
+    assert_eq!(year.len(), 365);
+    let m = blockwatt_analytics::mica(c, &year, &days).unwrap();
+    println!(
+        "bitcoin 2019: {:.1} TWh/yr, renewable {:.0}%, {:.0} kWh/tx, {:.1} Mt CO2e, {:.0} kg/tx, {:.0} t WEEE, {:.0} g/tx, water {:.0} Mm3",
+        m.energy_kwh_per_year / 1e9,
+        m.renewable_share * 100.0,
+        m.energy_kwh_per_tx.unwrap(),
+        m.scope2_t_co2e / 1e6,
+        m.co2e_kg_per_tx.unwrap(),
+        m.weee_t,
+        m.waste_g_per_tx.unwrap(),
+        m.water_m3 / 1e6
+    );
+    // Published 2019 figures: ~50-80 TWh, ~20-40 Mt CO2e, a few hundred kWh per transaction.
+    assert!((20.0..120.0).contains(&(m.energy_kwh_per_year / 1e9)));
+    assert!((100.0..1500.0).contains(&m.energy_kwh_per_tx.unwrap()));
+    assert!((5e6..8e7).contains(&m.scope2_t_co2e));
+    assert!(m.weee_t > 1000.0 && m.water_m3 > 0.0);
+    assert!((0.0..1.0).contains(&m.renewable_share));
+    assert_eq!(m.methods, vec!["hardware".to_owned()]);
+}
