@@ -33,6 +33,13 @@ pub enum Command {
         #[arg(long)]
         addr: Option<String>,
     },
+    /// Footprint estimates from stored daily metrics: one day or a series.
+    Estimate(EstimateArgs),
+    /// The chains blockwatt knows, with the method and inputs each uses.
+    Chains {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
     /// Load daily metrics from a file into the store.
     Import {
         #[command(subcommand)]
@@ -67,4 +74,39 @@ pub enum ImportSource {
         #[arg(long, value_name = "UNIT")]
         hashrate_unit: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EstimateArgs {
+    /// Chain slug (see `blockwatt chains`).
+    #[arg(long)]
+    pub chain: String,
+    /// One day (default: the latest stored day).
+    #[arg(long, value_parser = crate::estimate::parse_date)]
+    pub date: Option<chrono::NaiveDate>,
+    /// First day of a daily series.
+    #[arg(long, value_parser = crate::estimate::parse_date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day of the series (default: the latest stored day).
+    #[arg(long, value_parser = crate::estimate::parse_date)]
+    pub to: Option<chrono::NaiveDate>,
+    /// cbeci-v1, hardware, economic or pos-nodes (default: the chain's own).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Electricity price, USD/kWh (default 0.05).
+    #[arg(long)]
+    pub price: Option<f64>,
+    /// Best-guess PUE (default 1.10; the bounds widen to include it).
+    #[arg(long)]
+    pub pue: Option<f64>,
+    /// json: one object (a series: one per line); csv: one row per day; table: for people.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
 }

@@ -3,6 +3,8 @@
 
 mod cli;
 mod config;
+mod estimate;
+mod footprint;
 mod import;
 mod serve;
 
@@ -91,6 +93,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
             serve::serve(settings.socket_addr(), store).await
+        }
+        Command::Estimate(args) => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            estimate::estimate(&footprint::Footprints::new(store), args).await
+        }
+        Command::Chains { format } => {
+            estimate::chains(blockwatt_analytics::Catalogues::embedded(), format)
         }
         Command::Import {
             source:
