@@ -137,10 +137,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
             for p in &profiles {
                 w.write_record([
                     p.chain.as_str(),
-                    &serde_json::to_value(p.consensus)?
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    &consensus_name(p),
                     p.algorithm.unwrap_or(""),
                     &p.default_method,
                     &p.methods.join(" "),
@@ -159,10 +156,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                 "chain", "cons.", "algorithm", "default", "methods"
             )?;
             for p in &profiles {
-                let consensus = serde_json::to_value(p.consensus)?
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
+                let consensus = consensus_name(p);
                 writeln!(
                     out,
                     "{:<17} {:<5} {:<10} {:<10} {:<32} {}{}",
@@ -181,6 +175,14 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// `pow` / `pos`, as the catalogue spells it.
+fn consensus_name(p: &blockwatt_analytics::ChainMethods) -> String {
+    serde_json::to_value(p.consensus)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Parses a `YYYY-MM-DD` argument.
