@@ -23,7 +23,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
             tracing::warn!(error = %e, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "store": state.store.backend(), "reason": e.to_string() })),
+                Json(
+                    json!({ "status": "unavailable", "store": state.store.backend(), "reason": e.to_string() }),
+                ),
             )
         }
     }

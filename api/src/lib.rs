@@ -1,22 +1,201 @@
 //! blockwatt's HTTP surface: one axum [`Router`] built by [`router`].
+//!
+//! The binary builds an [`AppState`] from a [`Store`], an [`Estimator`]
+//! (the analytics models) and an [`ApiConfig`], optionally adds
+//! [`AdminActions`], and serves `router(state)` with
+//! `into_make_service_with_connect_info::<SocketAddr>()` so the rate limit
+//! can key on the client address.
 
+pub mod admin;
+pub mod cache;
+pub mod config;
+mod docs;
+pub mod dto;
+pub mod error;
+pub mod estimator;
+pub mod extract;
 mod health;
+pub mod metrics;
+mod middleware;
+pub mod respond;
+mod v1;
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::routing::get;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_store::Store;
+use bytes::Bytes;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// What every handler can reach.
+pub use admin::{
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
+};
+pub use cache::EstimateCache;
+pub use config::ApiConfig;
+pub use error::{ApiError, Problem};
+pub use estimator::{
+    Allocated, Allocation, CatalogueInfo, ChainInfo, EstimateError, EstimateParams, Estimator,
+    MethodInfo, MicaIndicator, MicaReport, ParameterInfo,
+};
+pub use metrics::Metrics;
+
+/// What every handler can reach. Build it with [`AppState::new`].
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub estimator: Arc<dyn Estimator>,
+    pub admin: Option<Arc<dyn AdminActions>>,
+    pub config: Arc<ApiConfig>,
+    /// Register ingest collectors on `metrics.registry()`.
+    pub metrics: Arc<Metrics>,
+    /// Clear after an import or a catalogue change.
+    pub cache: Arc<EstimateCache>,
+    chains: Arc<HashMap<String, ChainInfo>>,
+    chain_order: Arc<Vec<String>>,
+    limiter: Option<Arc<middleware::ClientLimiter>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+impl AppState {
+    /// Reads the estimator's chain list once: chains are configuration,
+    /// and the hot path should not rebuild the list per request.
+    pub fn new(
+        store: Arc<dyn Store>,
+        estimator: Arc<dyn Estimator>,
+        config: ApiConfig,
+    ) -> Result<Self, SetupError> {
+        let list = estimator.chains();
+        let chain_order = list.iter().map(|c| c.slug.clone()).collect();
+        let chains = list.into_iter().map(|c| (c.slug.clone(), c)).collect();
+        Ok(AppState {
+            store,
+            estimator,
+            admin: None,
+            cache: Arc::new(EstimateCache::new(
+                Duration::from_secs(config.latest_cache_ttl_s),
+                config.cache_max_entries,
+            )),
+            limiter: middleware::limiter(config.rate_limit_per_minute).map(Arc::new),
+            metrics: Arc::new(Metrics::new()?),
+            config: Arc::new(config),
+            chains: Arc::new(chains),
+            chain_order: Arc::new(chain_order),
+        })
+    }
+
+    /// Wires the admin routes' actions (the routes also need `admin_token`).
+    pub fn with_admin(mut self, admin: Arc<dyn AdminActions>) -> Self {
+        self.admin = Some(admin);
+        self
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "blockwatt",
+        description = "Energy, carbon, water and e-waste footprint of public blockchains, always with lower / best / upper bounds. Errors are RFC 9457 problem documents.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "chains", description = "Supported chains and their data coverage"),
+        (name = "footprint", description = "Chain-level estimates"),
+        (name = "allocation", description = "Per-block and per-transaction shares"),
+        (name = "mica", description = "MiCA sustainability indicators"),
+        (name = "methodology", description = "Methods, formulas, parameters and sources"),
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(v1::chains))
+        .routes(routes!(v1::footprint))
+        .routes(routes!(v1::history))
+        .routes(routes!(v1::block_footprint))
+        .routes(routes!(v1::transaction_footprint))
+        .routes(routes!(v1::compare))
+        .routes(routes!(v1::mica))
+        .routes(routes!(v1::methodology))
+        .routes(routes!(v1::method))
+}
+
+/// The OpenAPI document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_router().split_for_parts();
+    // The crate version would churn the snapshot on every release bump.
+    doc.info.version = "1".to_owned();
+    doc
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let (api, _) = api_router().split_for_parts();
+    let doc = Bytes::from(openapi().to_pretty_json().unwrap_or_default());
+    let serve_doc = move |headers: HeaderMap| {
+        let doc = doc.clone();
+        async move {
+            respond::cached(
+                &headers,
+                doc,
+                respond::JSON,
+                None,
+                respond::Freshness::Static,
+            )
+        }
+    };
+    let mut app = api
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::serve))
+        .route("/openapi.json", get(serve_doc))
+        .route("/docs", get(docs::page));
+    if state.config.admin_token.is_some() {
+        let admin = Router::new()
+            .route("/v1/admin/import", post(admin::import))
+            .route("/v1/admin/backfill", post(admin::backfill))
+            .route("/v1/admin/publish", post(admin::publish))
+            .route_layer(from_fn_with_state(state.clone(), admin::require_token));
+        app = app.merge(admin);
+    }
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .expose_headers([header::ETAG, header::RETRY_AFTER]);
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
+    });
+    // Last added runs first: trace and metrics see every response, the
+    // problem `instance` is filled in after the guards and handlers.
+    app.fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), middleware::deadline))
+        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
+        .layer(from_fn_with_state(state.clone(), middleware::limits))
+        .layer(from_fn(error::add_instance))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(from_fn_with_state(state.clone(), metrics::record))
+        .layer(trace)
         .with_state(state)
 }
