@@ -24,9 +24,11 @@ pub struct CachedEstimate {
 
 /// (chain, requested date or `None` for latest, resolved method).
 type Key = (String, Option<NaiveDate>, String);
+/// Expiry (`None`: until cleared) and the entry.
+type Slot = (Option<Instant>, Arc<CachedEstimate>);
 
 pub struct EstimateCache {
-    map: RwLock<HashMap<Key, (Option<Instant>, Arc<CachedEstimate>)>>,
+    map: RwLock<HashMap<Key, Slot>>,
     live_ttl: Duration,
     max_entries: usize,
 }

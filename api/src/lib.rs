@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
@@ -189,6 +189,8 @@ pub fn router(state: AppState) -> Router {
     // problem `instance` is filled in after the guards and handlers.
     app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        // Enforced while reading the body too: Content-Length may be absent.
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), middleware::deadline))
         .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
         .layer(from_fn_with_state(state.clone(), middleware::limits))
