@@ -19,6 +19,7 @@ pub mod metrics;
 mod middleware;
 pub mod respond;
 mod v1;
+mod widgets;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -120,6 +121,7 @@ impl AppState {
         (name = "allocation", description = "Per-block and per-transaction shares"),
         (name = "mica", description = "MiCA sustainability indicators"),
         (name = "methodology", description = "Methods, formulas, parameters and sources"),
+        (name = "widgets", description = "Badges and cards for websites"),
     )
 )]
 struct ApiDoc;
@@ -135,6 +137,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(v1::mica))
         .routes(routes!(v1::methodology))
         .routes(routes!(v1::method))
+        .routes(routes!(widgets::badge_json))
+        .routes(routes!(widgets::badge_svg))
+        .routes(routes!(widgets::card))
+        .routes(routes!(widgets::embed_js))
 }
 
 /// The OpenAPI document, generated from the handlers' annotations.

@@ -24,7 +24,8 @@ use crate::extract::{
 use crate::respond::{cached, etag_of, json_bytes, negotiate, table, Freshness, JSON};
 use crate::AppState;
 
-const PRICE_RANGE: (f64, f64) = (0.0, 10.0);
+// Not zero: a free-electricity model divides by the price.
+const PRICE_RANGE: (f64, f64) = (0.001, 10.0);
 const PUE_RANGE: (f64, f64) = (1.0, 3.0);
 
 fn today() -> NaiveDate {
@@ -151,8 +152,10 @@ pub(crate) struct FormatQuery {
     params(("format" = Option<String>, Query, description = "`json` (default) or `csv`; `Accept: text/csv` also selects CSV")),
     responses(
         (status = 200, description = "The supported chains", content((ChainsBody = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Store unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn chains(
     State(state): State<AppState>,
@@ -209,7 +212,7 @@ pub(crate) struct FootprintQuery {
         ("chain" = String, Path, description = "Chain slug, e.g. `bitcoin`"),
         ("date" = Option<String>, Query, format = Date, description = "UTC day (YYYY-MM-DD); the latest day with data when absent"),
         ("method" = Option<String>, Query, description = "Method id (see /v1/methodology); the chain's default when absent"),
-        ("price" = Option<f64>, Query, minimum = 0.0, maximum = 10.0, description = "Electricity price, USD per kWh"),
+        ("price" = Option<f64>, Query, minimum = 0.001, maximum = 10.0, description = "Electricity price, USD per kWh"),
         ("pue" = Option<f64>, Query, minimum = 1.0, maximum = 3.0, description = "Power usage effectiveness"),
     ),
     responses(
@@ -218,6 +221,8 @@ pub(crate) struct FootprintQuery {
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data for the day", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Parameter out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn footprint(
     State(state): State<AppState>,
@@ -268,7 +273,7 @@ pub(crate) struct HistoryQuery {
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 365 days before `to` when absent"),
         ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); today when absent"),
         ("method" = Option<String>, Query, description = "Method id; the chain's default when absent"),
-        ("price" = Option<f64>, Query, minimum = 0.0, maximum = 10.0, description = "Electricity price, USD per kWh"),
+        ("price" = Option<f64>, Query, minimum = 0.001, maximum = 10.0, description = "Electricity price, USD per kWh"),
         ("pue" = Option<f64>, Query, minimum = 1.0, maximum = 3.0, description = "Power usage effectiveness"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
     ),
@@ -277,6 +282,8 @@ pub(crate) struct HistoryQuery {
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Parameter out of range, or range too large", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn history(
     State(state): State<AppState>,
@@ -374,6 +381,8 @@ fn allocated_body(
         (status = 400, description = "Malformed height or hash", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain, or block not ingested", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn block_footprint(
     State(state): State<AppState>,
@@ -423,6 +432,8 @@ pub(crate) async fn block_footprint(
         (status = 400, description = "Malformed txid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain, or transaction not ingested", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn transaction_footprint(
     State(state): State<AppState>,
@@ -482,6 +493,8 @@ pub(crate) struct CompareQuery {
         (status = 400, description = "Missing or malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A chain is unknown, or has no data for the day", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Too many chains, or parameter out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn compare(
     State(state): State<AppState>,
@@ -550,6 +563,8 @@ pub(crate) struct PeriodQuery {
         (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Range invalid or too large", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn mica(
     State(state): State<AppState>,
@@ -581,7 +596,11 @@ pub(crate) async fn mica(
 
 /// Every method: formulas, parameters with bounds and sources, catalogues.
 #[utoipa::path(get, path = "/v1/methodology", tag = "methodology",
-    responses((status = 200, description = "All methods", body = MethodologyBody)))]
+    responses(
+        (status = 200, description = "All methods", body = MethodologyBody),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub(crate) async fn methodology(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -604,6 +623,8 @@ pub(crate) async fn methodology(
     responses(
         (status = 200, description = "The method", body = MethodInfo),
         (status = 404, description = "Unknown method", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn method(
     State(state): State<AppState>,
