@@ -26,6 +26,9 @@ pub struct ApiConfig {
     /// Key the rate limit on the last `X-Forwarded-For` hop (set only
     /// behind a proxy that appends it; otherwise clients could spoof it).
     pub trust_forwarded_for: bool,
+    /// `/readyz` fails when a chain's newest stored block is older than
+    /// this, seconds. `None` skips the check (fresh installs, archives).
+    pub max_ingest_lag_s: Option<u64>,
     /// `BLOCKWATT_ADMIN_TOKEN`: admin routes exist only when set.
     pub admin_token: Option<String>,
 }
@@ -42,6 +45,7 @@ impl Default for ApiConfig {
             max_uri_bytes: 4096,
             max_body_bytes: 64 * 1024,
             trust_forwarded_for: false,
+            max_ingest_lag_s: None,
             admin_token: None,
         }
     }

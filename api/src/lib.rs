@@ -22,6 +22,7 @@ mod v1;
 mod widgets;
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,6 +66,7 @@ pub struct AppState {
     chains: Arc<HashMap<String, ChainInfo>>,
     chain_order: Arc<Vec<String>>,
     limiter: Option<Arc<middleware::ClientLimiter>>,
+    limiter_calls: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,7 @@ impl AppState {
                 config.cache_max_entries,
             )),
             limiter: middleware::limiter(config.rate_limit_per_minute).map(Arc::new),
+            limiter_calls: Arc::new(AtomicU64::new(0)),
             metrics: Arc::new(Metrics::new()?),
             config: Arc::new(config),
             chains: Arc::new(chains),

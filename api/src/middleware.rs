@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -81,6 +82,11 @@ pub(crate) async fn rate_limit(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let ip = client_ip(req.headers(), peer, state.config.trust_forwarded_for);
+    // Forget idle clients now and then so the key map stays bounded; done
+    // inline to avoid a background task the binary would have to own.
+    if state.limiter_calls.fetch_add(1, Ordering::Relaxed) % 10_000 == 9_999 {
+        limiter.retain_recent();
+    }
     match limiter.check_key(&ip) {
         Ok(()) => next.run(req).await,
         Err(not_until) => {

@@ -51,12 +51,14 @@ impl Metric {
             "water" => Metric::Water,
             "ewaste" => Metric::Ewaste,
             "energy-per-tx" => Metric::EnergyPerTx,
-            other => return Err(ApiError::invalid(
-                "metric",
-                format!(
+            other => {
+                return Err(ApiError::invalid(
+                    "metric",
+                    format!(
                     "metric: {other:?} is not one of energy, co2e, water, ewaste, energy-per-tx"
                 ),
-            )),
+                ))
+            }
         })
     }
 

@@ -374,3 +374,47 @@ async fn gzip_and_cors() {
     assert_eq!(r.header(header::CONTENT_ENCODING), Some("gzip"));
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
 }
+
+#[tokio::test]
+async fn readiness_reports_ingest_lag_when_bounded() {
+    // The seeded tip is from 2024, far beyond a one-hour bound.
+    let t = app_with(blockwatt_api::ApiConfig {
+        max_ingest_lag_s: Some(3600),
+        ..test_config()
+    })
+    .await;
+    let r = get(&t.router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let v = r.json();
+    assert_eq!(v["lagging"][0], "bitcoin");
+    // A chain with no block yet does not block readiness.
+    assert!(v["chains"]["ethereum"]["lag_s"].is_null());
+}
+
+#[tokio::test]
+async fn head_and_cors_preflight() {
+    let t = app().await;
+    let r = send(
+        &t.router,
+        Request::head("/v1/chains/bitcoin/footprint")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.is_empty());
+    let r = send(
+        &t.router,
+        Request::options("/v1/chains/bitcoin/footprint")
+            .header(header::ORIGIN, "https://example.org")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert!(r
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS)
+        .is_some_and(|m| m.contains("GET")));
+}
