@@ -22,13 +22,14 @@ pub struct CachedEstimate {
     pub etag: HeaderValue,
 }
 
-/// (chain, requested date or `None` for latest, resolved method).
-type Key = (String, Option<NaiveDate>, String);
 /// Expiry (`None`: until cleared) and the entry.
 type Slot = (Option<Instant>, Arc<CachedEstimate>);
+/// chain → method → requested date (`None`: latest). Nested so a lookup
+/// borrows `&str` keys instead of allocating a tuple key per request.
+type Map = HashMap<String, HashMap<String, HashMap<Option<NaiveDate>, Slot>>>;
 
 pub struct EstimateCache {
-    map: RwLock<HashMap<Key, Slot>>,
+    map: RwLock<(Map, usize)>,
     live_ttl: Duration,
     max_entries: usize,
 }
@@ -36,7 +37,7 @@ pub struct EstimateCache {
 impl EstimateCache {
     pub fn new(live_ttl: Duration, max_entries: usize) -> Self {
         EstimateCache {
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new((Map::new(), 0)),
             live_ttl,
             max_entries,
         }
@@ -50,8 +51,8 @@ impl EstimateCache {
     ) -> Option<Arc<CachedEstimate>> {
         // A poisoned lock only means a panic elsewhere mid-insert; the map is
         // still a valid cache, so keep serving from it.
-        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
-        let (expires, entry) = map.get(&(chain.to_owned(), date, method.to_owned()))?;
+        let guard = self.map.read().unwrap_or_else(|p| p.into_inner());
+        let (expires, entry) = guard.0.get(chain)?.get(method)?.get(&date)?;
         match expires {
             Some(t) if Instant::now() >= *t => None,
             _ => Some(Arc::clone(entry)),
@@ -68,25 +69,34 @@ impl EstimateCache {
         entry: Arc<CachedEstimate>,
         live: bool,
     ) {
-        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= self.max_entries {
+        let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let (map, len) = &mut *guard;
+        if *len >= self.max_entries {
             // Crude but bounded: the working set refills within seconds.
             map.clear();
+            *len = 0;
         }
         let expires = live.then(|| Instant::now() + self.live_ttl);
-        map.insert(
-            (chain.to_owned(), date, method.to_owned()),
-            (expires, entry),
-        );
+        let previous = map
+            .entry(chain.to_owned())
+            .or_default()
+            .entry(method.to_owned())
+            .or_default()
+            .insert(date, (expires, entry));
+        if previous.is_none() {
+            *len += 1;
+        }
     }
 
     /// Call after an import, backfill or catalogue change.
     pub fn clear(&self) {
-        self.map.write().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
+        guard.0.clear();
+        guard.1 = 0;
     }
 
     pub fn len(&self) -> usize {
-        self.map.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.map.read().unwrap_or_else(|p| p.into_inner()).1
     }
 
     pub fn is_empty(&self) -> bool {

@@ -241,10 +241,11 @@ impl IntoResponse for ApiError {
 
 /// Fills `instance` with the request path on every problem response.
 pub(crate) async fn add_instance(req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
+    // A refcounted clone: the path is only needed when there is a problem.
+    let uri = req.uri().clone();
     let mut resp = next.run(req).await;
     if let Some(mut problem) = resp.extensions_mut().remove::<Problem>() {
-        problem.instance = Some(path);
+        problem.instance = Some(uri.path().to_owned());
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         if !body.is_empty() {
             let (mut parts, _) = resp.into_parts();

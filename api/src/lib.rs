@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
@@ -52,21 +52,36 @@ pub use estimator::{
 };
 pub use metrics::Metrics;
 
-/// What every handler can reach. Build it with [`AppState::new`].
+/// What every handler can reach. Build it with [`AppState::new`]; fields
+/// of [`Shared`] are reachable directly (`state.store`) through `Deref`.
+/// One `Arc` inside, because every middleware layer clones the state per
+/// request.
 #[derive(Clone)]
 pub struct AppState {
+    shared: Arc<Shared>,
+    pub admin: Option<Arc<dyn AdminActions>>,
+}
+
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub estimator: Arc<dyn Estimator>,
-    pub admin: Option<Arc<dyn AdminActions>>,
-    pub config: Arc<ApiConfig>,
+    pub config: ApiConfig,
     /// Register ingest collectors on `metrics.registry()`.
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// Clear after an import or a catalogue change.
-    pub cache: Arc<EstimateCache>,
-    chains: Arc<HashMap<String, ChainInfo>>,
-    chain_order: Arc<Vec<String>>,
-    limiter: Option<Arc<middleware::ClientLimiter>>,
-    limiter_calls: Arc<AtomicU64>,
+    pub cache: EstimateCache,
+    chains: HashMap<String, ChainInfo>,
+    chain_order: Vec<String>,
+    limiter: Option<middleware::ClientLimiter>,
+    limiter_calls: AtomicU64,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,19 +102,21 @@ impl AppState {
         let chain_order = list.iter().map(|c| c.slug.clone()).collect();
         let chains = list.into_iter().map(|c| (c.slug.clone(), c)).collect();
         Ok(AppState {
-            store,
-            estimator,
+            shared: Arc::new(Shared {
+                store,
+                estimator,
+                cache: EstimateCache::new(
+                    Duration::from_secs(config.latest_cache_ttl_s),
+                    config.cache_max_entries,
+                ),
+                limiter: middleware::limiter(config.rate_limit_per_minute),
+                limiter_calls: AtomicU64::new(0),
+                metrics: Metrics::new()?,
+                config,
+                chains,
+                chain_order,
+            }),
             admin: None,
-            cache: Arc::new(EstimateCache::new(
-                Duration::from_secs(config.latest_cache_ttl_s),
-                config.cache_max_entries,
-            )),
-            limiter: middleware::limiter(config.rate_limit_per_minute).map(Arc::new),
-            limiter_calls: Arc::new(AtomicU64::new(0)),
-            metrics: Arc::new(Metrics::new()?),
-            config: Arc::new(config),
-            chains: Arc::new(chains),
-            chain_order: Arc::new(chain_order),
         })
     }
 
@@ -157,7 +174,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (api, _) = api_router().split_for_parts();
     let doc = Bytes::from(openapi().to_pretty_json().unwrap_or_default());
-    let serve_doc = move |headers: HeaderMap| {
+    let serve_doc = move |respond::CondHeaders(headers): respond::CondHeaders| {
         let doc = doc.clone();
         async move {
             respond::cached(

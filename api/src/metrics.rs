@@ -66,20 +66,18 @@ impl Metrics {
 /// Labels by the route template, never the raw path: raw paths would make
 /// one time series per block hash.
 pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
+    // MatchedPath and Method clone as refcounts, not string copies.
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let method = req.method().clone();
     let start = Instant::now();
     let resp = next.run(req).await;
     let m = &state.metrics;
     m.duration
-        .with_label_values(&[method.as_str(), route.as_str()])
+        .with_label_values(&[method.as_str(), route])
         .observe(start.elapsed().as_secs_f64());
     m.requests
-        .with_label_values(&[method.as_str(), route.as_str(), resp.status().as_str()])
+        .with_label_values(&[method.as_str(), route, resp.status().as_str()])
         .inc();
     resp
 }

@@ -70,7 +70,7 @@ pub(crate) async fn rate_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    let Some(limiter) = state.limiter.as_deref() else {
+    let Some(limiter) = state.limiter.as_ref() else {
         return next.run(req).await;
     };
     // Probes and scrapers must not be starved by (or count against) clients.

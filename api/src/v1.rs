@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use blockwatt_store::Store;
 use chrono::{Days, NaiveDate, Utc};
@@ -21,7 +20,7 @@ use crate::estimator::{Allocated, Allocation, ChainInfo, EstimateParams, MethodI
 use crate::extract::{
     parse_block_ref, parse_f64_in, parse_hash, parse_opt_date, BlockRef, Path, Query,
 };
-use crate::respond::{cached, etag_of, json_bytes, negotiate, table, Freshness, JSON};
+use crate::respond::{cached, etag_of, json_bytes, negotiate, table, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
 // Not zero: a free-electricity model divides by the price.
@@ -160,7 +159,7 @@ pub(crate) struct FormatQuery {
 pub(crate) async fn chains(
     State(state): State<AppState>,
     Query(q): Query<FormatQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let format = negotiate(q.format.as_deref(), &headers)?;
     let now = Utc::now().timestamp();
@@ -228,7 +227,7 @@ pub(crate) async fn footprint(
     State(state): State<AppState>,
     Path(chain): Path<String>,
     Query(q): Query<FootprintQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.chain(&chain)?;
     let date = not_future("date", parse_opt_date("date", q.date.as_deref())?)?;
@@ -289,7 +288,7 @@ pub(crate) async fn history(
     State(state): State<AppState>,
     Path(chain): Path<String>,
     Query(q): Query<HistoryQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.chain(&chain)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
@@ -388,7 +387,7 @@ pub(crate) async fn block_footprint(
     State(state): State<AppState>,
     Path((chain, block_ref)): Path<(String, String)>,
     Query(q): Query<AllocationQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.chain(&chain)?;
     let block_ref = parse_block_ref(&block_ref)?;
@@ -439,7 +438,7 @@ pub(crate) async fn transaction_footprint(
     State(state): State<AppState>,
     Path((chain, txid)): Path<(String, String)>,
     Query(q): Query<AllocationQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.chain(&chain)?;
     let txid = parse_hash("txid", &txid)?;
@@ -499,7 +498,7 @@ pub(crate) struct CompareQuery {
 pub(crate) async fn compare(
     State(state): State<AppState>,
     Query(q): Query<CompareQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let format = negotiate(q.format.as_deref(), &headers)?;
     let raw = q.chains.as_deref().ok_or_else(|| {
@@ -570,7 +569,7 @@ pub(crate) async fn mica(
     State(state): State<AppState>,
     Path(chain): Path<String>,
     Query(q): Query<PeriodQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     state.chain(&chain)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
@@ -603,7 +602,7 @@ pub(crate) async fn mica(
     ))]
 pub(crate) async fn methodology(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let body = MethodologyBody {
         methods: state.estimator.methodology(),
@@ -629,7 +628,7 @@ pub(crate) async fn methodology(
 pub(crate) async fn method(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.estimator.method(&name).ok_or_else(|| {
         ApiError::NotFound(format!("unknown method {name:?}; see /v1/methodology"))

@@ -5,7 +5,7 @@
 //! nothing from other origins.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use blockwatt_domain::{Bounds, Estimate};
 use bytes::Bytes;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
-use crate::respond::{cached, json_bytes, Freshness, JSON};
+use crate::respond::{cached, json_bytes, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
 /// The shields.io endpoint-badge schema.
@@ -147,7 +147,7 @@ pub(crate) async fn badge_json(
     State(state): State<AppState>,
     Path(chain): Path<String>,
     Query(q): Query<MetricQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let f = figure(&state, &chain, q.metric.as_deref()).await?;
     let badge = ShieldsBadge {
@@ -183,7 +183,7 @@ pub(crate) async fn badge_svg(
     State(state): State<AppState>,
     Path(chain): Path<String>,
     Query(q): Query<MetricQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let f = figure(&state, &chain, q.metric.as_deref()).await?;
     // Verdana 11px averages about 6.5 px per character; good enough for a badge.
@@ -223,7 +223,7 @@ pub(crate) async fn card(
     State(state): State<AppState>,
     Path(chain): Path<String>,
     Query(q): Query<MetricQuery>,
-    headers: HeaderMap,
+    CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let f = figure(&state, &chain, q.metric.as_deref()).await?;
     let html = format!(
@@ -261,7 +261,7 @@ const EMBED_JS: &str = include_str!("embed.js");
         (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
-pub(crate) async fn embed_js(headers: HeaderMap) -> Response {
+pub(crate) async fn embed_js(CondHeaders(headers): CondHeaders) -> Response {
     cached(
         &headers,
         Bytes::from_static(EMBED_JS.as_bytes()),
