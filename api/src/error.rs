@@ -7,7 +7,6 @@
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -239,15 +238,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Fills `instance` with the request path on every problem response.
-pub(crate) async fn add_instance(req: Request, next: Next) -> Response {
-    // A refcounted clone: the path is only needed when there is a problem.
-    let uri = req.uri().clone();
-    let mut resp = next.run(req).await;
+/// Fills `instance` with the request path on a problem response.
+pub(crate) fn with_instance(mut resp: Response, path: &str) -> Response {
     if let Some(mut problem) = resp.extensions_mut().remove::<Problem>() {
-        problem.instance = Some(uri.path().to_owned());
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        if !body.is_empty() {
+        problem.instance = Some(path.to_owned());
+        if let Ok(body) = serde_json::to_vec(&problem) {
             let (mut parts, _) = resp.into_parts();
             parts.headers.remove(header::CONTENT_LENGTH);
             return Response::from_parts(parts, axum::body::Body::from(body));

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, Method};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_store::Store;
@@ -211,19 +211,15 @@ pub fn router(state: AppState) -> Router {
             .map(MatchedPath::as_str);
         tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
     });
-    // Last added runs first: trace and metrics see every response, the
-    // problem `instance` is filled in after the guards and handlers.
+    // Last added runs first: trace sees every response; `guard` holds the
+    // limits, the deadline, metrics and the problem `instance`.
     app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Enforced while reading the body too: Content-Length may be absent.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(from_fn_with_state(state.clone(), middleware::deadline))
-        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
-        .layer(from_fn_with_state(state.clone(), middleware::limits))
-        .layer(from_fn(error::add_instance))
+        .layer(from_fn_with_state(state.clone(), middleware::guard))
         .layer(CompressionLayer::new())
         .layer(cors)
-        .layer(from_fn_with_state(state.clone(), metrics::record))
         .layer(trace)
         .with_state(state)
 }

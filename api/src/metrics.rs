@@ -1,11 +1,10 @@
 //! Prometheus metrics. The registry is public so the binary can register
 //! ingest counters next to the HTTP ones and serve them all at `/metrics`.
 
-use std::time::Instant;
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
@@ -54,6 +53,24 @@ impl Metrics {
         &self.registry
     }
 
+    /// Labels by the route template, never the raw path: raw paths would
+    /// make one time series per block hash.
+    pub(crate) fn observe(
+        &self,
+        method: &Method,
+        route: Option<&MatchedPath>,
+        status: StatusCode,
+        elapsed: Duration,
+    ) {
+        let route = route.map_or("unmatched", MatchedPath::as_str);
+        self.duration
+            .with_label_values(&[method.as_str(), route])
+            .observe(elapsed.as_secs_f64());
+        self.requests
+            .with_label_values(&[method.as_str(), route, status.as_str()])
+            .inc();
+    }
+
     fn render(&self) -> Result<Vec<u8>, ApiError> {
         let mut buf = Vec::new();
         TextEncoder::new()
@@ -61,25 +78,6 @@ impl Metrics {
             .map_err(|e| ApiError::Internal(format!("metrics: {e}")))?;
         Ok(buf)
     }
-}
-
-/// Labels by the route template, never the raw path: raw paths would make
-/// one time series per block hash.
-pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // MatchedPath and Method clone as refcounts, not string copies.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let method = req.method().clone();
-    let start = Instant::now();
-    let resp = next.run(req).await;
-    let m = &state.metrics;
-    m.duration
-        .with_label_values(&[method.as_str(), route])
-        .observe(start.elapsed().as_secs_f64());
-    m.requests
-        .with_label_values(&[method.as_str(), route, resp.status().as_str()])
-        .inc();
-    resp
 }
 
 pub(crate) async fn serve(State(state): State<AppState>) -> Result<Response, ApiError> {
