@@ -243,3 +243,20 @@ pub trait Estimator: Send + Sync {
         self.methodology().into_iter().find(|m| m.name == name)
     }
 }
+
+/// Where a transaction missing from the store can be fetched (the chain's
+/// configured node or explorer). Implemented by the binary over ingest.
+#[async_trait]
+pub trait TransactionSource: Send + Sync {
+    /// `Ok(None)` when the source does not know the transaction.
+    async fn transaction(
+        &self,
+        chain: &str,
+        txid: &str,
+    ) -> Result<Option<Transaction>, SourceError>;
+}
+
+/// A source failed; the client may retry (503).
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("transaction source: {0}")]
+pub struct SourceError(pub String);

@@ -48,7 +48,7 @@ pub use config::ApiConfig;
 pub use error::{ApiError, Problem};
 pub use estimator::{
     Allocated, Allocation, CatalogueInfo, ChainInfo, EstimateError, EstimateParams, Estimator,
-    MethodInfo, MicaIndicator, MicaReport, ParameterInfo,
+    MethodInfo, MicaIndicator, MicaReport, ParameterInfo, SourceError, TransactionSource,
 };
 pub use metrics::Metrics;
 
@@ -60,6 +60,8 @@ pub use metrics::Metrics;
 pub struct AppState {
     shared: Arc<Shared>,
     pub admin: Option<Arc<dyn AdminActions>>,
+    /// Consulted when a transaction is not in the store.
+    pub tx_source: Option<Arc<dyn TransactionSource>>,
 }
 
 pub struct Shared {
@@ -117,7 +119,15 @@ impl AppState {
                 chain_order,
             }),
             admin: None,
+            tx_source: None,
         })
+    }
+
+    /// Looks transactions missing from the store up at the chain's source
+    /// (and writes them to the store).
+    pub fn with_transaction_source(mut self, source: Arc<dyn TransactionSource>) -> Self {
+        self.tx_source = Some(source);
+        self
     }
 
     /// Wires the admin routes' actions (the routes also need `admin_token`).

@@ -418,7 +418,8 @@ pub(crate) async fn block_footprint(
     Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
 }
 
-/// The footprint share of one ingested transaction.
+/// The footprint share of one transaction, from the store or, when a source
+/// is configured, looked up there and then kept in the store.
 #[utoipa::path(get, path = "/v1/chains/{chain}/transactions/{txid}/footprint", tag = "allocation",
     params(
         ("chain" = String, Path, description = "Chain slug"),
@@ -429,7 +430,7 @@ pub(crate) async fn block_footprint(
     responses(
         (status = 200, description = "The transaction's share", body = AllocatedBody),
         (status = 400, description = "Malformed txid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain, or transaction not ingested", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, or transaction neither ingested nor known to the source", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -444,12 +445,10 @@ pub(crate) async fn transaction_footprint(
     let txid = parse_hash("txid", &txid)?;
     let allocation = parse_allocation(q.allocation.as_deref())?;
     let method = resolve_method(info, q.method.as_deref())?;
-    // Live lookup at the chain's source is not wired yet: say so plainly.
-    let tx = state.store.transaction(&chain, &txid).await?.ok_or_else(|| {
-        ApiError::NotIngested(format!(
-            "transaction {txid} of {chain} is not ingested; lookups at the chain's source are not available yet"
-        ))
-    })?;
+    let tx = match state.store.transaction(&chain, &txid).await? {
+        Some(tx) => tx,
+        None => fetch_transaction(&state, &chain, &txid).await?,
+    };
     let block = state.store.block_by_hash(&chain, &tx.block_hash).await?;
     let a = state
         .estimator
@@ -469,6 +468,44 @@ pub(crate) async fn transaction_footprint(
         a,
     );
     Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
+}
+
+/// Asks the chain's source for a transaction the store lacks, and keeps it
+/// so the next request is served from the store.
+async fn fetch_transaction(
+    state: &AppState,
+    chain: &str,
+    txid: &str,
+) -> Result<blockwatt_domain::Transaction, ApiError> {
+    let Some(source) = state.tx_source.as_deref() else {
+        return Err(ApiError::NotIngested(format!(
+            "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
+        )));
+    };
+    let tx = source
+        .transaction(chain, txid)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::NotIngested(format!(
+                "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
+            ))
+        })?;
+    if tx.chain != chain {
+        return Err(ApiError::Internal(format!(
+            "source returned a transaction of {} for {chain}",
+            tx.chain
+        )));
+    }
+    // The answer stands even if caching it fails; the next request retries.
+    if let Err(e) = state
+        .store
+        .write_transactions(std::slice::from_ref(&tx))
+        .await
+    {
+        tracing::warn!(error = %e, %txid, "could not cache a looked-up transaction");
+    }
+    Ok(tx)
 }
 
 // ---- compare, MiCA ---------------------------------------------------------

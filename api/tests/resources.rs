@@ -418,3 +418,85 @@ async fn head_and_cors_preflight() {
         .header(header::ACCESS_CONTROL_ALLOW_METHODS)
         .is_some_and(|m| m.contains("GET")));
 }
+
+struct OneTxSource;
+
+#[async_trait::async_trait]
+impl blockwatt_api::TransactionSource for OneTxSource {
+    async fn transaction(
+        &self,
+        chain: &str,
+        txid: &str,
+    ) -> Result<Option<blockwatt_domain::Transaction>, blockwatt_api::SourceError> {
+        if txid == "ee".repeat(32) {
+            Ok(Some(blockwatt_domain::Transaction {
+                chain: chain.to_owned(),
+                txid: txid.to_owned(),
+                block_height: BLOCK_HEIGHT,
+                block_hash: BLOCK_HASH.to_owned(),
+                position: 7,
+                size_bytes: 300,
+                vsize: 200,
+                gas_used: 0,
+                fee_native: 0.0002,
+            }))
+        } else if txid == "dd".repeat(32) {
+            Err(blockwatt_api::SourceError("node unreachable".into()))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[tokio::test]
+async fn missing_transactions_are_looked_up_at_the_source_and_kept() {
+    let t = app().await;
+    let state = t
+        .state
+        .clone()
+        .with_transaction_source(std::sync::Arc::new(OneTxSource));
+    let router = blockwatt_api::router(state.clone());
+    let known = "ee".repeat(32);
+    assert!(state
+        .store
+        .transaction("bitcoin", &known)
+        .await
+        .expect("store")
+        .is_none());
+    let r = get(
+        &router,
+        &format!("/v1/chains/bitcoin/transactions/{known}/footprint"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["txid"], known);
+    assert!(
+        state
+            .store
+            .transaction("bitcoin", &known)
+            .await
+            .expect("store")
+            .is_some(),
+        "not kept"
+    );
+
+    let p = get(
+        &router,
+        &format!(
+            "/v1/chains/bitcoin/transactions/{}/footprint",
+            "cc".repeat(32)
+        ),
+    )
+    .await
+    .problem(404, "not-ingested");
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("source")));
+    get(
+        &router,
+        &format!(
+            "/v1/chains/bitcoin/transactions/{}/footprint",
+            "dd".repeat(32)
+        ),
+    )
+    .await
+    .problem(503, "unavailable");
+}
