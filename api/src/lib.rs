@@ -183,7 +183,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = api_router().split_for_parts();
-    let doc = Bytes::from(openapi().to_pretty_json().unwrap_or_default());
+    // Serialising a utoipa document cannot fail in practice (plain maps and
+    // strings); if it ever does, say so rather than panic at start-up.
+    let doc = Bytes::from(openapi().to_pretty_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "could not serialise the OpenAPI document");
+        String::from("{}")
+    }));
     let serve_doc = move |respond::CondHeaders(headers): respond::CondHeaders| {
         let doc = doc.clone();
         async move {
