@@ -44,7 +44,12 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
             }
         }
     };
-    let resp = crate::error::with_instance(resp, uri.path());
+    let mut resp = crate::error::with_instance(resp, uri.path());
+    // Browsers must not reinterpret CSV or JSON as HTML.
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
     state
         .metrics
         .observe(&method, route.as_ref(), resp.status(), started.elapsed());
