@@ -76,6 +76,8 @@ pub struct Shared {
     chain_order: Vec<String>,
     limiter: Option<middleware::ClientLimiter>,
     limiter_calls: AtomicU64,
+    /// `/v1/chains` costs two store queries per chain; kept for the live TTL.
+    chains_body: std::sync::RwLock<Option<(std::time::Instant, Arc<dto::ChainsBody>)>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -113,6 +115,7 @@ impl AppState {
                 ),
                 limiter: middleware::limiter(config.rate_limit_per_minute),
                 limiter_calls: AtomicU64::new(0),
+                chains_body: std::sync::RwLock::new(None),
                 metrics: Metrics::new()?,
                 config,
                 chains,

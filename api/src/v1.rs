@@ -162,6 +162,28 @@ pub(crate) async fn chains(
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let format = negotiate(q.format.as_deref(), &headers)?;
+    let body = chains_body(&state).await?;
+    table(
+        &headers,
+        format,
+        body.as_ref(),
+        || chains_csv(&body.chains),
+        Freshness::Live,
+    )
+}
+
+/// The chain list with coverage and freshness, rebuilt at most once per
+/// live TTL (a `lag_s` stale by up to that long is acceptable).
+async fn chains_body(state: &AppState) -> Result<Arc<ChainsBody>, ApiError> {
+    let ttl = std::time::Duration::from_secs(state.config.latest_cache_ttl_s);
+    {
+        let cached = state.chains_body.read().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, body)) = cached.as_ref() {
+            if at.elapsed() < ttl {
+                return Ok(Arc::clone(body));
+            }
+        }
+    }
     let now = Utc::now().timestamp();
     let mut entries = Vec::with_capacity(state.chain_order.len());
     for slug in state.chain_order.iter() {
@@ -185,14 +207,10 @@ pub(crate) async fn chains(
             freshness,
         });
     }
-    let body = ChainsBody { chains: entries };
-    table(
-        &headers,
-        format,
-        &body,
-        || chains_csv(&body.chains),
-        Freshness::Live,
-    )
+    let body = Arc::new(ChainsBody { chains: entries });
+    *state.chains_body.write().unwrap_or_else(|p| p.into_inner()) =
+        Some((std::time::Instant::now(), Arc::clone(&body)));
+    Ok(body)
 }
 
 // ---- footprint -------------------------------------------------------------
