@@ -197,6 +197,14 @@ async fn uri_and_body_limits() {
     let t = app().await;
     let long = format!("/v1/chains/bitcoin/footprint?method={}", "x".repeat(5000));
     get(&t.router, &long).await.problem(414, "uri-too-long");
+    // A declared oversized body is refused before it is read.
+    let declared = Request::get("/v1/chains")
+        .header(header::CONTENT_LENGTH, "10000000")
+        .body(Body::empty())
+        .expect("req");
+    send(&t.router, declared)
+        .await
+        .problem(413, "payload-too-large");
 }
 
 #[tokio::test]
