@@ -145,10 +145,8 @@ pub fn cached(
     let h = resp.headers_mut();
     h.insert(header::ETAG, etag);
     h.insert(header::CACHE_CONTROL, freshness.cache_control());
-    h.insert(
-        header::VARY,
-        HeaderValue::from_static("Accept, Accept-Encoding"),
-    );
+    // Accept-Encoding is added by the compression layer itself.
+    h.insert(header::VARY, HeaderValue::from_static("accept"));
     resp
 }
 
