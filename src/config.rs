@@ -33,6 +33,9 @@ pub struct Settings {
     /// do not exist.
     #[serde(default)]
     pub admin_token: Option<String>,
+    /// The HTTP API's limits and caches (`[api]`, BLOCKWATT_API__KEY).
+    #[serde(default)]
+    pub api: blockwatt_api::config::ApiConfig,
 }
 
 /// Values given on the command line, which win over every other layer.

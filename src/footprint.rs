@@ -93,6 +93,45 @@ impl Footprints {
         )?)
     }
 
+    /// The merged daily metrics of one day, if any source stored some.
+    pub async fn day_metrics(
+        &self,
+        chain: &str,
+        day: NaiveDate,
+    ) -> Result<Option<DailyMetrics>, FootprintError> {
+        let rows = self.store.daily_metrics(chain, day, day).await?;
+        Ok(merge_sources(rows, SOURCE_PREFERENCE).into_iter().next())
+    }
+
+    /// The daily metrics of `from ..= to`, one merged row per day.
+    pub async fn metrics_range(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyMetrics>, FootprintError> {
+        Ok(merge_sources(
+            self.store.daily_metrics(chain, from, to).await?,
+            SOURCE_PREFERENCE,
+        ))
+    }
+
+    /// Stored blocks whose time falls on `day` (UTC).
+    pub async fn blocks_of_day(
+        &self,
+        chain: &str,
+        day: NaiveDate,
+    ) -> Result<Vec<blockwatt_domain::Block>, FootprintError> {
+        let start = day
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or(0);
+        Ok(self
+            .store
+            .blocks_in_time(chain, start, start + 86_400)
+            .await?)
+    }
+
     /// Daily estimates for `from ..= to`; days lacking the method's inputs
     /// are left out (the models say which inputs each needs).
     pub async fn series(

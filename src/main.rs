@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod estimate;
+mod estimator;
 mod footprint;
 mod import;
 mod serve;
@@ -92,7 +93,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { .. } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            serve::serve(settings.socket_addr(), store).await
+            serve::serve(&settings, store).await
         }
         Command::Estimate(args) => {
             let store = open_store(&settings).await?;

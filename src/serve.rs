@@ -6,10 +6,21 @@ use std::sync::Arc;
 use blockwatt_api::AppState;
 use blockwatt_store::Store;
 
+use crate::config::Settings;
+use crate::estimator::AnalyticsEstimator;
+use crate::footprint::Footprints;
 use crate::SetupError;
 
-pub async fn serve(addr: SocketAddr, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let app = blockwatt_api::router(AppState { store });
+pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    let addr = settings.socket_addr();
+    let mut api_config = settings.api.clone();
+    // BLOCKWATT_ADMIN_TOKEN is the documented switch; [api].admin_token works too.
+    if settings.admin_token.is_some() {
+        api_config.admin_token.clone_from(&settings.admin_token);
+    }
+    let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
+    let state = AppState::new(store, estimator, api_config)?;
+    let app = blockwatt_api::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| SetupError::Listen {
