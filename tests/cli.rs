@@ -435,3 +435,117 @@ fn estimate_after_import_in_every_format() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// `serve` in a child process, killed on drop.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = blockwatt(dir)
+            .args(["serve"])
+            .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = Server { child, base };
+        let up = wait_until(Duration::from_secs(20), || {
+            http_get(&server.base, "/healthz").is_some()
+        });
+        if !up {
+            let _ = server.child.kill();
+            panic!("serve did not answer on {} within 20 s", server.base);
+        }
+        server
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        http_get(&self.base, path).unwrap_or_else(|| panic!("no answer to GET {path}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real models behind the HTTP API, on real Coin Metrics data.
+#[test]
+fn serve_real_estimates_over_http() {
+    let Some(data) = blockwatt_testkit::shared_data("cli::serve_real_estimates_over_http") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let imported = blockwatt(dir.path())
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(&btc)
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let server = Server::start(dir.path());
+
+    let (status, body) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15&method=cbeci-v1");
+    assert_eq!(status, 200, "{body}");
+    let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let best = e["energy_twh_per_year"]["best"].as_f64().unwrap();
+    assert!((45.0..65.0).contains(&best), "{best}");
+
+    let (status, body) =
+        server.get("/v1/chains/bitcoin/footprint/history?from=2020-07-01&to=2020-07-07&format=csv");
+    assert_eq!(status, 200, "{body}");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert!(reader
+        .headers()
+        .unwrap()
+        .iter()
+        .any(|h| h == "energy_twh_per_year_best"));
+    assert_eq!(reader.records().count(), 7);
+
+    let (status, body) = server.get("/v1/mica/bitcoin?from=2020-01-01&to=2020-06-30");
+    assert_eq!(status, 200, "{body}");
+    let mica: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let energy = mica["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "energy_kwh_per_year")
+        .unwrap();
+    assert!(energy["value"]["best"].as_f64().unwrap() > 1e10, "{energy}");
+
+    // Proof of stake with no stored data: the dated fallback, said so in inputs.
+    let (status, body) = server.get("/v1/chains/solana/footprint");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"fallback\":true"), "{body}");
+
+    for (path, status, kind) in [
+        ("/v1/chains/bitcon/footprint", 404, "unknown-chain"),
+        (
+            "/v1/chains/bitcoin/footprint?price=9",
+            422,
+            "invalid-parameter",
+        ),
+        (
+            "/v1/chains/bitcoin/footprint?method=cbeci-v1&date=2031-01-01",
+            422,
+            "in the future",
+        ),
+        (
+            "/v1/chains/bitcoin/footprint?method=cbeci-v1&date=2021-01-01",
+            404,
+            "no hashrate",
+        ),
+        ("/v1/chains/bitcoin/blocks/1/footprint", 404, ""),
+    ] {
+        let (got, body) = server.get(path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(kind), "{path}: {body}");
+    }
+}
