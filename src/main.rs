@@ -1,1 +1,163 @@
-fn main(){}
+//! The `blockwatt` binary: parses the command line, loads configuration and
+//! wires the crates together. Logic lives in the library crates.
+
+mod cli;
+mod config;
+mod estimate;
+mod estimator;
+mod footprint;
+mod import;
+mod serve;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use blockwatt_store::{DatabaseUrl, Store, StoreError};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, DbCommand, ImportSource};
+use crate::config::{CliOverrides, LogFormat, Settings};
+
+/// Exit code for "cannot start": bad configuration or unreachable storage.
+const EXIT_SETUP: u8 = 2;
+
+/// Errors that mean the setup is wrong rather than the work failed.
+#[derive(Debug, thiserror::Error)]
+enum SetupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: String, reason: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = CliOverrides {
+        log_format: cli.log_format,
+        addr: match &cli.command {
+            Command::Serve { addr } => addr.clone(),
+            _ => None,
+        },
+    };
+    let settings = match Settings::load(cli.config.as_deref(), &overrides) {
+        Ok(s) => s,
+        Err(e) => return fail(&anyhow::Error::new(SetupError::Config(e))),
+    };
+    init_logging(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// One clear line on stderr, and exit code 2 for setup errors, 1 otherwise.
+fn fail(e: &anyhow::Error) -> ExitCode {
+    eprintln!(
+        "error: {}",
+        e.chain()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ")
+    );
+    if e.downcast_ref::<SetupError>().is_some() {
+        ExitCode::from(EXIT_SETUP)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            serve::serve(&settings, store).await
+        }
+        Command::Estimate(args) => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            estimate::estimate(&footprint::Footprints::new(store), args).await
+        }
+        Command::Chains { format } => {
+            estimate::chains(blockwatt_analytics::Catalogues::embedded(), format)
+        }
+        Command::Import {
+            source:
+                ImportSource::Coinmetrics {
+                    chain,
+                    file,
+                    hashrate_unit,
+                },
+        } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            import::coinmetrics(store.as_ref(), &chain, &file, hashrate_unit.as_deref()).await
+        }
+        Command::Db {
+            command: DbCommand::Migrate,
+        } => {
+            let store = open_store(&settings).await?;
+            let applied = migrate(store.as_ref()).await?;
+            let all = store.applied_migrations().await?;
+            if applied.is_empty() {
+                println!(
+                    "schema is up to date ({} migrations applied before)",
+                    all.len()
+                );
+            } else {
+                println!(
+                    "applied migrations {applied:?}; schema now at version {}",
+                    all.last().copied().unwrap_or(0)
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens the configured store; any failure here is a setup error.
+async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let url = DatabaseUrl::parse(&settings.database_url).map_err(SetupError::Store)?;
+    let store = blockwatt_store::open(&url)
+        .await
+        .map_err(SetupError::Store)?;
+    tracing::info!(database = %url, backend = store.backend(), "store opened");
+    Ok(store)
+}
+
+async fn migrate(store: &dyn Store) -> anyhow::Result<Vec<u32>> {
+    let applied = store.migrate().await.map_err(|e| {
+        if e.is_unavailable() {
+            anyhow::Error::new(SetupError::Store(e))
+        } else {
+            anyhow::Error::new(e)
+        }
+    });
+    let applied = applied.context("cannot apply schema migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied schema migrations");
+    }
+    Ok(applied)
+}

@@ -1,1 +1,41 @@
-//! Pure footprint models (no I/O, no async).
+//! Pure footprint models (no I/O, no async): consensus and hardware to
+//! power and energy, then carbon, water, e-waste and per-transaction
+//! figures, always lower / best / upper and always naming the method.
+//!
+//! Entry points for the binary and the API:
+//! - [`Catalogues::embedded`] — the compiled-in catalogues of `config/catalogues/`;
+//! - [`estimate_series`], [`estimate_day`] — estimates from daily metrics;
+//! - [`cbeci_v1_series`], [`cbeci_v1_day`] — the Cambridge index reproduction;
+//! - [`chain_profiles`], [`methods`], [`methodology`] — what each chain uses;
+//! - [`allocate`] — per-transaction allocation; [`mica`] — MiCA indicators;
+//! - [`Params`] — every caller-adjustable parameter, range-checked.
+
+pub mod allocation;
+pub mod carbon;
+pub mod catalogue;
+pub mod cbeci;
+pub mod economic;
+pub mod error;
+pub mod estimate;
+pub mod ewaste;
+pub mod hardware;
+pub mod location;
+pub mod methods;
+pub mod mica;
+pub mod params;
+pub mod pos;
+pub mod reference;
+pub mod smoothing;
+pub mod units;
+pub mod water;
+
+/// Named inputs recorded in an estimate.
+pub type Inputs = std::collections::BTreeMap<String, serde_json::Value>;
+
+pub use allocation::{allocate, AllocationInput, AllocationMethod};
+pub use catalogue::{Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus};
+pub use error::AnalyticsError;
+pub use estimate::{cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_series};
+pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
+pub use mica::{mica, MicaIndicators};
+pub use params::{Params, Pue};

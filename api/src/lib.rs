@@ -1,22 +1,243 @@
 //! blockwatt's HTTP surface: one axum [`Router`] built by [`router`].
+//!
+//! The binary builds an [`AppState`] from a [`Store`], an [`Estimator`]
+//! (the analytics models) and an [`ApiConfig`], optionally adds
+//! [`AdminActions`], and serves `router(state)` with
+//! `into_make_service_with_connect_info::<SocketAddr>()` so the rate limit
+//! can key on the client address.
 
+pub mod admin;
+pub mod cache;
+pub mod config;
+mod docs;
+pub mod dto;
+pub mod error;
+pub mod estimator;
+pub mod extract;
 mod health;
+pub mod metrics;
+mod middleware;
+pub mod respond;
+mod v1;
+mod widgets;
 
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, Method};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_store::Store;
+use bytes::Bytes;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// What every handler can reach.
+pub use admin::{
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
+};
+pub use cache::EstimateCache;
+pub use config::ApiConfig;
+pub use error::{ApiError, Problem};
+pub use estimator::{
+    Allocated, Allocation, CatalogueInfo, ChainInfo, EstimateError, EstimateParams, Estimator,
+    MethodInfo, MicaIndicator, MicaReport, ParameterInfo, SourceError, TransactionSource,
+};
+pub use metrics::Metrics;
+
+/// What every handler can reach. Build it with [`AppState::new`]; fields
+/// of [`Shared`] are reachable directly (`state.store`) through `Deref`.
+/// One `Arc` inside, because every middleware layer clones the state per
+/// request.
 #[derive(Clone)]
 pub struct AppState {
+    shared: Arc<Shared>,
+    pub admin: Option<Arc<dyn AdminActions>>,
+    /// Consulted when a transaction is not in the store.
+    pub tx_source: Option<Arc<dyn TransactionSource>>,
+}
+
+pub struct Shared {
     pub store: Arc<dyn Store>,
+    pub estimator: Arc<dyn Estimator>,
+    pub config: ApiConfig,
+    /// Register ingest collectors on `metrics.registry()`.
+    pub metrics: Metrics,
+    /// Clear after an import or a catalogue change.
+    pub cache: EstimateCache,
+    chains: HashMap<String, ChainInfo>,
+    chain_order: Vec<String>,
+    limiter: Option<middleware::ClientLimiter>,
+    limiter_calls: AtomicU64,
+    /// `/v1/chains` costs two store queries per chain; kept for the live TTL.
+    chains_body: std::sync::RwLock<Option<(std::time::Instant, Arc<dto::ChainsBody>)>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+impl AppState {
+    /// Reads the estimator's chain list once: chains are configuration,
+    /// and the hot path should not rebuild the list per request.
+    pub fn new(
+        store: Arc<dyn Store>,
+        estimator: Arc<dyn Estimator>,
+        config: ApiConfig,
+    ) -> Result<Self, SetupError> {
+        let list = estimator.chains();
+        let chain_order = list.iter().map(|c| c.slug.clone()).collect();
+        let chains = list.into_iter().map(|c| (c.slug.clone(), c)).collect();
+        Ok(AppState {
+            shared: Arc::new(Shared {
+                store,
+                estimator,
+                cache: EstimateCache::new(
+                    Duration::from_secs(config.latest_cache_ttl_s),
+                    config.cache_max_entries,
+                ),
+                limiter: middleware::limiter(config.rate_limit_per_minute),
+                limiter_calls: AtomicU64::new(0),
+                chains_body: std::sync::RwLock::new(None),
+                metrics: Metrics::new()?,
+                config,
+                chains,
+                chain_order,
+            }),
+            admin: None,
+            tx_source: None,
+        })
+    }
+
+    /// Looks transactions missing from the store up at the chain's source
+    /// (and writes them to the store).
+    pub fn with_transaction_source(mut self, source: Arc<dyn TransactionSource>) -> Self {
+        self.tx_source = Some(source);
+        self
+    }
+
+    /// Wires the admin routes' actions (the routes also need `admin_token`).
+    pub fn with_admin(mut self, admin: Arc<dyn AdminActions>) -> Self {
+        self.admin = Some(admin);
+        self
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "blockwatt",
+        description = "Energy, carbon, water and e-waste footprint of public blockchains, always with lower / best / upper bounds. Errors are RFC 9457 problem documents.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "chains", description = "Supported chains and their data coverage"),
+        (name = "footprint", description = "Chain-level estimates"),
+        (name = "allocation", description = "Per-block and per-transaction shares"),
+        (name = "mica", description = "MiCA sustainability indicators"),
+        (name = "methodology", description = "Methods, formulas, parameters and sources"),
+        (name = "widgets", description = "Badges and cards for websites"),
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(v1::chains))
+        .routes(routes!(v1::footprint))
+        .routes(routes!(v1::history))
+        .routes(routes!(v1::block_footprint))
+        .routes(routes!(v1::transaction_footprint))
+        .routes(routes!(v1::compare))
+        .routes(routes!(v1::mica))
+        .routes(routes!(v1::methodology))
+        .routes(routes!(v1::method))
+        .routes(routes!(widgets::badge_json))
+        .routes(routes!(widgets::badge_svg))
+        .routes(routes!(widgets::card))
+        .routes(routes!(widgets::embed_js))
+}
+
+/// The OpenAPI document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_router().split_for_parts();
+    // The crate version would churn the snapshot on every release bump.
+    doc.info.version = "1".to_owned();
+    doc
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let (api, _) = api_router().split_for_parts();
+    // Serialising a utoipa document cannot fail in practice (plain maps and
+    // strings); if it ever does, say so rather than panic at start-up.
+    let doc = Bytes::from(openapi().to_pretty_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "could not serialise the OpenAPI document");
+        String::from("{}")
+    }));
+    let serve_doc = move |respond::CondHeaders(headers): respond::CondHeaders| {
+        let doc = doc.clone();
+        async move {
+            respond::cached(
+                &headers,
+                doc,
+                respond::JSON,
+                None,
+                respond::Freshness::Static,
+            )
+        }
+    };
+    let mut app = api
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::serve))
+        .route("/openapi.json", get(serve_doc))
+        .route("/docs", get(docs::page));
+    if state.config.admin_token.is_some() {
+        let admin = Router::new()
+            .route("/v1/admin/import", post(admin::import))
+            .route("/v1/admin/backfill", post(admin::backfill))
+            .route("/v1/admin/publish", post(admin::publish))
+            .route_layer(from_fn_with_state(state.clone(), admin::require_token));
+        app = app.merge(admin);
+    }
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .expose_headers([header::ETAG, header::RETRY_AFTER]);
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
+    });
+    // Last added runs first: trace sees every response; `guard` holds the
+    // limits, the deadline, metrics and the problem `instance`.
+    app.fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        // Enforced while reading the body too: Content-Length may be absent.
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), middleware::guard))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(trace)
         .with_state(state)
 }

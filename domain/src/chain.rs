@@ -32,7 +32,15 @@ mod tests {
         for good in ["bitcoin", "ethereum-classic", "bnb", "devnet"] {
             assert_eq!(validate_chain_slug(good), Ok(()));
         }
-        for bad in ["", "Bitcoin", "bit coin", "-btc", "btc-", "eth_classic", "x/../y"] {
+        for bad in [
+            "",
+            "Bitcoin",
+            "bit coin",
+            "-btc",
+            "btc-",
+            "eth_classic",
+            "x/../y",
+        ] {
             assert!(validate_chain_slug(bad).is_err(), "{bad} accepted");
         }
     }

@@ -15,4 +15,4 @@ pub use chain::{validate_chain_slug, InvalidChainSlug};
 pub use checkpoint::Checkpoint;
 pub use estimate::{Bounds, Estimate, PerTransaction};
 pub use index::IndexSnapshot;
-pub use metrics::DailyMetrics;
+pub use metrics::{merge_sources, DailyMetrics};

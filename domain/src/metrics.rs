@@ -52,3 +52,85 @@ impl DailyMetrics {
         Some(self.issuance_usd? + self.fees_usd.unwrap_or(0.0))
     }
 }
+
+/// Folds rows of several sources into one row per day: each field is taken
+/// from the first source in `preference` that has it, then from any other
+/// source (alphabetically), so our own block-derived figures win where they
+/// exist and an import fills the gaps (prices, older days). `rows` may be
+/// in any order; the result is ascending by day.
+pub fn merge_sources(mut rows: Vec<DailyMetrics>, preference: &[&str]) -> Vec<DailyMetrics> {
+    let rank = |source: &str| {
+        preference
+            .iter()
+            .position(|p| *p == source)
+            .unwrap_or(preference.len())
+    };
+    rows.sort_by(|a, b| {
+        (a.day, rank(&a.source), &a.source).cmp(&(b.day, rank(&b.source), &b.source))
+    });
+    let mut merged: Vec<DailyMetrics> = Vec::new();
+    for row in rows {
+        match merged.last_mut() {
+            Some(m) if m.day == row.day => {
+                macro_rules! fill {
+                    ($($field:ident),*) => { $( if m.$field.is_none() { m.$field = row.$field; } )* };
+                }
+                fill!(
+                    hashrate_hs,
+                    difficulty_mean,
+                    block_count,
+                    tx_count,
+                    block_size_mean_bytes,
+                    fees_native,
+                    issuance_native,
+                    fees_usd,
+                    issuance_usd,
+                    price_usd,
+                    node_count
+                );
+                if !m.source.split('+').any(|s| s == row.source) {
+                    m.source = format!("{}+{}", m.source, row.source);
+                }
+            }
+            _ => merged.push(row),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, 7, d).expect("valid test day")
+    }
+
+    #[test]
+    fn preferred_source_wins_and_others_fill_gaps() {
+        let blocks = DailyMetrics {
+            hashrate_hs: Some(2.0),
+            block_count: Some(150),
+            ..DailyMetrics::empty("bitcoin", day(2), "blocks")
+        };
+        let cm = DailyMetrics {
+            hashrate_hs: Some(1.0),
+            price_usd: Some(9_000.0),
+            ..DailyMetrics::empty("bitcoin", day(2), "coinmetrics")
+        };
+        let earlier = DailyMetrics {
+            hashrate_hs: Some(0.5),
+            ..DailyMetrics::empty("bitcoin", day(1), "coinmetrics")
+        };
+        let merged = merge_sources(
+            vec![cm, blocks, earlier.clone()],
+            &["blocks", "coinmetrics"],
+        );
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0], earlier);
+        assert_eq!(merged[1].hashrate_hs, Some(2.0));
+        assert_eq!(merged[1].price_usd, Some(9_000.0));
+        assert_eq!(merged[1].block_count, Some(150));
+        assert_eq!(merged[1].source, "blocks+coinmetrics");
+    }
+}

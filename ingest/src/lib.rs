@@ -15,6 +15,7 @@
 //! `coinmetrics` (the Coin Metrics CSV importer) lives beside these.
 
 pub mod bitcoin_rpc;
+pub mod coinmetrics;
 pub mod config;
 pub mod daily;
 pub mod error;

@@ -30,9 +30,13 @@ impl DatabaseUrl {
         };
         if let Some(path) = raw.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(invalid("sqlite:// needs a file path, e.g. sqlite://data/blockwatt.db"));
+                return Err(invalid(
+                    "sqlite:// needs a file path, e.g. sqlite://data/blockwatt.db",
+                ));
             }
-            return Ok(DatabaseUrl::Sqlite { path: PathBuf::from(path) });
+            return Ok(DatabaseUrl::Sqlite {
+                path: PathBuf::from(path),
+            });
         }
         let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
         let (scheme, path_database) = match url.scheme() {
@@ -44,32 +48,52 @@ impl DatabaseUrl {
                 )))
             }
         };
-        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| invalid("no host"))?;
-        let port = url.port().unwrap_or(if scheme == "https" { 8443 } else { 8123 });
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| invalid("no host"))?;
+        let port = url
+            .port()
+            .unwrap_or(if scheme == "https" { 8443 } else { 8123 });
         let query_database = url
             .query_pairs()
             .find(|(k, _)| k == "database")
             .map(|(_, v)| v.into_owned());
         if let Some((key, _)) = url.query_pairs().find(|(k, _)| k != "database") {
-            return Err(invalid(&format!("unknown query parameter {key:?}; only database= is read")));
+            return Err(invalid(&format!(
+                "unknown query parameter {key:?}; only database= is read"
+            )));
         }
         let database = query_database
             .or(path_database)
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| DEFAULT_CLICKHOUSE_DATABASE.to_owned());
-        if !database.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !database
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             return Err(invalid(&format!(
                 "database name {database:?} must be letters, digits and '_'"
             )));
         }
         let decode = |s: &str| {
             url::form_urlencoded::parse(s.as_bytes())
-                .map(|(k, v)| if v.is_empty() { k.into_owned() } else { format!("{k}={v}") })
+                .map(|(k, v)| {
+                    if v.is_empty() {
+                        k.into_owned()
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
                 .collect::<String>()
         };
         let user = (!url.username().is_empty()).then(|| decode(url.username()));
         let password = url.password().map(decode);
-        let host = if host.contains(':') { format!("[{host}]") } else { host.to_owned() };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
         Ok(DatabaseUrl::ClickHouse {
             endpoint: format!("{scheme}://{host}:{port}"),
             database,
@@ -82,7 +106,12 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite { path } => format!("sqlite://{}", path.display()),
-            DatabaseUrl::ClickHouse { endpoint, database, user, password } => {
+            DatabaseUrl::ClickHouse {
+                endpoint,
+                database,
+                user,
+                password,
+            } => {
                 let (scheme, rest) = endpoint.split_once("://").unwrap_or(("http", endpoint));
                 let auth = match (user, password) {
                     (Some(u), Some(_)) => format!("{u}:***@"),
@@ -132,11 +161,15 @@ mod tests {
     fn parses_sqlite_relative_and_absolute() {
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/blockwatt.db").unwrap(),
-            DatabaseUrl::Sqlite { path: "data/blockwatt.db".into() }
+            DatabaseUrl::Sqlite {
+                path: "data/blockwatt.db".into()
+            }
         );
         assert_eq!(
             DatabaseUrl::parse("sqlite:///var/lib/bw.db").unwrap(),
-            DatabaseUrl::Sqlite { path: "/var/lib/bw.db".into() }
+            DatabaseUrl::Sqlite {
+                path: "/var/lib/bw.db".into()
+            }
         );
     }
 
@@ -152,7 +185,10 @@ mod tests {
                 password: Some("s3cret".into()),
             }
         );
-        assert_eq!(u.redacted(), "http://bw:***@127.0.0.1:8123/?database=energy");
+        assert_eq!(
+            u.redacted(),
+            "http://bw:***@127.0.0.1:8123/?database=energy"
+        );
         let c = DatabaseUrl::parse("clickhouse://ch.example/metrics").unwrap();
         assert_eq!(c.redacted(), "http://ch.example:8123/?database=metrics");
         let d = DatabaseUrl::parse("http://localhost:8123").unwrap();

@@ -29,7 +29,9 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            StoreError::InvalidUrl { .. } | StoreError::Open { .. } | StoreError::Unreachable { .. }
+            StoreError::InvalidUrl { .. }
+                | StoreError::Open { .. }
+                | StoreError::Unreachable { .. }
         )
     }
 }

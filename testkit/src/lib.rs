@@ -30,7 +30,10 @@ pub fn skip<T>(test: &str, why: &str) -> Option<T> {
 
 /// The workspace root (where the top Cargo.toml is).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// `../shared/data` beside the checkout, or `BLOCKWATT_SHARED_DATA`.
@@ -41,7 +44,13 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
     if dir.join("README.md").is_file() {
         Some(dir)
     } else {
-        skip(test, &format!("shared data not found at {} (set BLOCKWATT_SHARED_DATA)", dir.display()))
+        skip(
+            test,
+            &format!(
+                "shared data not found at {} (set BLOCKWATT_SHARED_DATA)",
+                dir.display()
+            ),
+        )
     }
 }
 
@@ -53,7 +62,10 @@ pub fn clickhouse_endpoint(test: &str) -> Option<String> {
     if http_ping(&url, "/ping") {
         Some(url.trim_end_matches('/').to_owned())
     } else {
-        skip(test, &format!("no ClickHouse answering at {url} (scripts/clickhouse-start starts one)"))
+        skip(
+            test,
+            &format!("no ClickHouse answering at {url} (scripts/clickhouse-start starts one)"),
+        )
     }
 }
 
@@ -72,14 +84,21 @@ pub fn anvil(test: &str) -> Option<PathBuf> {
     candidates.push(workspace_root().join(npm_bin));
     match candidates.into_iter().find(|p| p.is_file()) {
         Some(p) => Some(p),
-        None => skip(test, "anvil not found (npm i @foundry-rs/anvil-linux-amd64, or set BLOCKWATT_ANVIL)"),
+        None => skip(
+            test,
+            "anvil not found (npm i @foundry-rs/anvil-linux-amd64, or set BLOCKWATT_ANVIL)",
+        ),
     }
 }
 
 /// A name unique within this test run, for databases and temp files.
 pub fn unique_name(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A free loopback TCP port (bound then released).
@@ -114,13 +133,18 @@ pub fn http_ping(base: &str, path: &str) -> bool {
 /// GET `path` on an `http://host:port` base; returns status and body.
 pub fn http_get(base: &str, path: &str) -> Option<(u16, String)> {
     let hostport = base.strip_prefix("http://")?.split('/').next()?;
-    let addr: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(hostport).ok()?.next()?;
+    let addr: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(hostport)
+        .ok()?
+        .next()?;
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Some((status, body))
 }

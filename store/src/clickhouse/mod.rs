@@ -22,8 +22,8 @@ use clickhouse::{sql::Identifier, Client, Row};
 use serde::Serialize;
 
 use self::rows::{
-    date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow, DailyRow,
-    EstimateRow, IndexRow, TransactionRow,
+    date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
+    DailyRow, EstimateRow, IndexRow, TransactionRow,
 };
 use crate::{check_batch, index_conflict, DatabaseUrl, IndexListing, Result, Store, StoreError};
 
@@ -39,15 +39,26 @@ impl ClickHouseStore {
     /// Connects, proves the server answers, and creates the database if it
     /// does not exist yet.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self> {
-        let DatabaseUrl::ClickHouse { endpoint, database, user, password } = url else {
+        let DatabaseUrl::ClickHouse {
+            endpoint,
+            database,
+            user,
+            password,
+        } = url
+        else {
             return Err(StoreError::InvalidUrl {
                 url: url.redacted(),
                 reason: "not a ClickHouse URL".into(),
             });
         };
-        let unreachable = |reason: String| StoreError::Unreachable { url: url.redacted(), reason };
+        let unreachable = |reason: String| StoreError::Unreachable {
+            url: url.redacted(),
+            reason,
+        };
         // 18.16 rejects the settings the crate's schema validation sends.
-        let mut server = Client::default().with_url(endpoint.as_str()).with_validation(false);
+        let mut server = Client::default()
+            .with_url(endpoint.as_str())
+            .with_validation(false);
         if let Some(user) = user {
             server = server.with_user(user.as_str());
         }
@@ -65,7 +76,12 @@ impl ClickHouseStore {
             .bind(Identifier(database))
             .execute()
             .await
-            .map_err(|e| unreachable(format!("cannot create database {database}: {}", error_chain(&e))))?;
+            .map_err(|e| {
+                unreachable(format!(
+                    "cannot create database {database}: {}",
+                    error_chain(&e)
+                ))
+            })?;
         Ok(ClickHouseStore {
             client: server.with_database(database.as_str()),
             database: database.clone(),
@@ -80,11 +96,19 @@ impl ClickHouseStore {
     /// A row version that is newer than every version this process wrote
     /// before, and (through the clock) than earlier processes' versions.
     fn next_version(&self) -> u64 {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         let mut last = self.last_version.load(Ordering::Relaxed);
         loop {
             let next = now.max(last + 1);
-            match self.last_version.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.last_version.compare_exchange_weak(
+                last,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return next,
                 Err(seen) => last = seen,
             }
@@ -106,8 +130,14 @@ impl ClickHouseStore {
         Ok(())
     }
 
-    async fn blocks_where(&self, sql: String, bind: impl FnOnce(clickhouse::query::Query) -> clickhouse::query::Query) -> Result<Vec<Block>> {
-        let rows = bind(self.client.query(&sql)).fetch_all::<BlockRow>().await?;
+    async fn blocks_where(
+        &self,
+        sql: String,
+        bind: impl FnOnce(clickhouse::query::Query) -> clickhouse::query::Query,
+    ) -> Result<Vec<Block>> {
+        let rows = bind(self.client.query(&sql))
+            .fetch_all::<BlockRow>()
+            .await?;
         Ok(rows.into_iter().map(BlockRow::into_block).collect())
     }
 }
@@ -124,7 +154,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 fn now_u32() -> u32 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as u32)
+        .unwrap_or(0)
 }
 
 fn decode_estimate(row: EstimateRow) -> Result<Estimate> {
@@ -138,10 +171,16 @@ impl Store for ClickHouseStore {
     }
 
     async fn migrate(&self) -> Result<Vec<u32>> {
-        self.client.query(sql::CREATE_MIGRATIONS_TABLE).execute().await?;
+        self.client
+            .query(sql::CREATE_MIGRATIONS_TABLE)
+            .execute()
+            .await?;
         let applied = self.applied_migrations().await?;
         let mut newly = Vec::new();
-        for m in sql::MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        for m in sql::MIGRATIONS
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+        {
             // Every statement is IF NOT EXISTS, so a migration cut short is
             // simply run again: it is recorded only once all of it is in.
             for statement in m.statements {
@@ -153,8 +192,17 @@ impl Store for ClickHouseStore {
                 name: &'a str,
                 applied_at: u32,
             }
-            let mut insert = self.client.insert::<MigrationRow<'_>>("schema_migrations").await?;
-            insert.write(&MigrationRow { version: m.version, name: m.name, applied_at: now_u32() }).await?;
+            let mut insert = self
+                .client
+                .insert::<MigrationRow<'_>>("schema_migrations")
+                .await?;
+            insert
+                .write(&MigrationRow {
+                    version: m.version,
+                    name: m.name,
+                    applied_at: now_u32(),
+                })
+                .await?;
             insert.end().await?;
             newly.push(m.version);
         }
@@ -162,20 +210,38 @@ impl Store for ClickHouseStore {
     }
 
     async fn applied_migrations(&self) -> Result<Vec<u32>> {
-        self.client.query(sql::CREATE_MIGRATIONS_TABLE).execute().await?;
-        Ok(self.client.query(&sql::select_applied_migrations()).fetch_all::<u32>().await?)
+        self.client
+            .query(sql::CREATE_MIGRATIONS_TABLE)
+            .execute()
+            .await?;
+        Ok(self
+            .client
+            .query(&sql::select_applied_migrations())
+            .fetch_all::<u32>()
+            .await?)
     }
 
     async fn ping(&self) -> Result<()> {
-        self.client.query(&sql::select_one()).fetch_one::<u8>().await?;
+        self.client
+            .query(&sql::select_one())
+            .fetch_one::<u8>()
+            .await?;
         Ok(())
     }
 
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
         check_batch(batch)?;
         let version = self.next_version();
-        let blocks = batch.blocks.iter().map(|b| BlockRow::new(b, version)).collect::<Result<Vec<_>>>()?;
-        let txs: Vec<_> = batch.transactions.iter().map(|t| TransactionRow::new(t, version)).collect();
+        let blocks = batch
+            .blocks
+            .iter()
+            .map(|b| BlockRow::new(b, version))
+            .collect::<Result<Vec<_>>>()?;
+        let txs: Vec<_> = batch
+            .transactions
+            .iter()
+            .map(|t| TransactionRow::new(t, version))
+            .collect();
         // Data first, checkpoint last: a crash in between leaves the old
         // checkpoint, the restart re-writes the same keys, FINAL shows one.
         self.insert("transactions", &txs).await?;
@@ -197,26 +263,38 @@ impl Store for ClickHouseStore {
     }
 
     async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>> {
-        let found = self.blocks_where(sql::select_block_at(), |q| q.bind(chain).bind(height)).await?;
+        let found = self
+            .blocks_where(sql::select_block_at(), |q| q.bind(chain).bind(height))
+            .await?;
         Ok(found.into_iter().next())
     }
 
     async fn block_by_hash(&self, chain: &str, hash: &str) -> Result<Option<Block>> {
-        let found = self.blocks_where(sql::select_block_by_hash(), |q| q.bind(chain).bind(hash)).await?;
+        let found = self
+            .blocks_where(sql::select_block_by_hash(), |q| q.bind(chain).bind(hash))
+            .await?;
         Ok(found.into_iter().next())
     }
 
     async fn blocks(&self, chain: &str, from: u64, to: u64) -> Result<Vec<Block>> {
-        self.blocks_where(sql::select_blocks_range(), |q| q.bind(chain).bind(from).bind(to)).await
+        self.blocks_where(sql::select_blocks_range(), |q| {
+            q.bind(chain).bind(from).bind(to)
+        })
+        .await
     }
 
     async fn blocks_in_time(&self, chain: &str, from: i64, to: i64) -> Result<Vec<Block>> {
         let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
-        self.blocks_where(sql::select_blocks_in_time(), |q| q.bind(chain).bind(from).bind(to)).await
+        self.blocks_where(sql::select_blocks_in_time(), |q| {
+            q.bind(chain).bind(from).bind(to)
+        })
+        .await
     }
 
     async fn tip(&self, chain: &str) -> Result<Option<Block>> {
-        let found = self.blocks_where(sql::select_tip(), |q| q.bind(chain)).await?;
+        let found = self
+            .blocks_where(sql::select_tip(), |q| q.bind(chain))
+            .await?;
         Ok(found.into_iter().next())
     }
 
@@ -228,19 +306,29 @@ impl Store for ClickHouseStore {
             .bind(txid)
             .fetch_all::<TransactionRow>()
             .await?;
-        Ok(rows.into_iter().next().map(TransactionRow::into_transaction))
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(TransactionRow::into_transaction))
     }
 
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()> {
         let version = self.next_version();
-        let rows: Vec<_> = txs.iter().map(|t| TransactionRow::new(t, version)).collect();
+        let rows: Vec<_> = txs
+            .iter()
+            .map(|t| TransactionRow::new(t, version))
+            .collect();
         self.insert("transactions", &rows).await
     }
 
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {
         // Checkpoints first: once they point at `height`, a crash anywhere
         // below is repaired by the next run re-ingesting from `height`.
-        let anchor_hash = self.block(chain, height).await?.map(|b| b.hash).unwrap_or_default();
+        let anchor_hash = self
+            .block(chain, height)
+            .await?
+            .map(|b| b.hash)
+            .unwrap_or_default();
         let mut checkpoints = self
             .client
             .query(&sql::select_checkpoints_above())
@@ -302,7 +390,10 @@ impl Store for ClickHouseStore {
         // Convert everything before sending anything: a bad row fails the
         // whole call with nothing written. One INSERT is one atomic block
         // on the server (up to max_insert_block_size rows).
-        let rows = rows.iter().map(|m| DailyRow::new(m, version)).collect::<Result<Vec<_>>>()?;
+        let rows = rows
+            .iter()
+            .map(|m| DailyRow::new(m, version))
+            .collect::<Result<Vec<_>>>()?;
         self.insert("daily_metrics", &rows).await
     }
 
@@ -344,7 +435,8 @@ impl Store for ClickHouseStore {
                     day: to_ch_date(e.date)?,
                     method: e.method.clone(),
                     methodology_version: e.methodology_version.clone(),
-                    body: serde_json::to_string(e).map_err(|err| StoreError::Invalid(err.to_string()))?,
+                    body: serde_json::to_string(e)
+                        .map_err(|err| StoreError::Invalid(err.to_string()))?,
                     computed_at: now,
                     version,
                     is_deleted: 0,
@@ -354,7 +446,12 @@ impl Store for ClickHouseStore {
         self.insert("estimates", &rows).await
     }
 
-    async fn estimate(&self, chain: &str, day: NaiveDate, method: &str) -> Result<Option<Estimate>> {
+    async fn estimate(
+        &self,
+        chain: &str,
+        day: NaiveDate,
+        method: &str,
+    ) -> Result<Option<Estimate>> {
         let rows = self
             .client
             .query(&sql::select_estimate())
@@ -407,18 +504,33 @@ impl Store for ClickHouseStore {
 
     async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>> {
         let query = match version {
-            Some(v) => self.client.query(&sql::select_index_version()).bind(date_text(date)).bind(v),
-            None => self.client.query(&sql::select_index_latest()).bind(date_text(date)),
+            Some(v) => self
+                .client
+                .query(&sql::select_index_version())
+                .bind(date_text(date))
+                .bind(v),
+            None => self
+                .client
+                .query(&sql::select_index_latest())
+                .bind(date_text(date)),
         };
         let rows = query.fetch_all::<IndexRow>().await?;
         Ok(rows.into_iter().next().map(IndexRow::into_snapshot))
     }
 
     async fn indices(&self) -> Result<Vec<IndexListing>> {
-        let rows = self.client.query(&sql::select_indices()).fetch_all::<IndexRow>().await?;
+        let rows = self
+            .client
+            .query(&sql::select_indices())
+            .fetch_all::<IndexRow>()
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|r| IndexListing { date: from_ch_date(r.date), version: r.version, sha256: r.sha256 })
+            .map(|r| IndexListing {
+                date: from_ch_date(r.date),
+                version: r.version,
+                sha256: r.sha256,
+            })
             .collect())
     }
 }

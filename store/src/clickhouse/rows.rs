@@ -15,8 +15,11 @@ const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
 
 /// ClickHouse `Date`: days since 1970-01-01 as UInt16 (1970 .. 2149).
 pub(super) fn to_ch_date(d: NaiveDate) -> Result<u16> {
-    u16::try_from((d - EPOCH).num_days())
-        .map_err(|_| StoreError::Invalid(format!("day {d} is outside ClickHouse's Date range 1970..2149")))
+    u16::try_from((d - EPOCH).num_days()).map_err(|_| {
+        StoreError::Invalid(format!(
+            "day {d} is outside ClickHouse's Date range 1970..2149"
+        ))
+    })
 }
 
 pub(super) fn from_ch_date(days: u16) -> NaiveDate {
@@ -25,7 +28,9 @@ pub(super) fn from_ch_date(days: u16) -> NaiveDate {
 
 /// ClickHouse `DateTime`: Unix seconds as UInt32.
 pub(super) fn to_ch_time(t: i64) -> Result<u32> {
-    u32::try_from(t).map_err(|_| StoreError::Invalid(format!("time {t} is outside ClickHouse's DateTime range")))
+    u32::try_from(t).map_err(|_| {
+        StoreError::Invalid(format!("time {t} is outside ClickHouse's DateTime range"))
+    })
 }
 
 pub(super) fn date_text(d: NaiveDate) -> String {
@@ -228,7 +233,12 @@ pub struct CheckpointRow {
 
 impl CheckpointRow {
     pub(super) fn into_checkpoint(self) -> Checkpoint {
-        Checkpoint { chain: self.chain, source: self.source, height: self.height, hash: self.hash }
+        Checkpoint {
+            chain: self.chain,
+            source: self.source,
+            height: self.height,
+            hash: self.hash,
+        }
     }
 }
 

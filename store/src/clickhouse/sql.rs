@@ -61,7 +61,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 
 pub const BLOCK_COLUMNS: &str = "chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
      gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted";
-pub const TRANSACTION_COLUMNS: &str = "chain, txid, block_height, block_hash, position, size_bytes, \
+pub const TRANSACTION_COLUMNS: &str =
+    "chain, txid, block_height, block_hash, position, size_bytes, \
      vsize, gas_used, fee_native, version, is_deleted";
 pub const DAILY_COLUMNS: &str = "chain, day, source, hashrate_hs, difficulty_mean, block_count, tx_count, \
      block_size_mean_bytes, fees_native, issuance_native, fees_usd, issuance_usd, price_usd, node_count, \
@@ -91,34 +92,84 @@ pub fn select_block_at() -> String {
     live(BLOCK_COLUMNS, "blocks", "chain = ? AND height = ?", "")
 }
 pub fn select_block_by_hash() -> String {
-    live(BLOCK_COLUMNS, "blocks", "chain = ? AND hash = ?", " ORDER BY height DESC LIMIT 1")
+    live(
+        BLOCK_COLUMNS,
+        "blocks",
+        "chain = ? AND hash = ?",
+        " ORDER BY height DESC LIMIT 1",
+    )
 }
 pub fn select_blocks_range() -> String {
-    live(BLOCK_COLUMNS, "blocks", "chain = ? AND height >= ? AND height <= ?", " ORDER BY height")
+    live(
+        BLOCK_COLUMNS,
+        "blocks",
+        "chain = ? AND height >= ? AND height <= ?",
+        " ORDER BY height",
+    )
 }
 pub fn select_blocks_in_time() -> String {
-    live(BLOCK_COLUMNS, "blocks", "chain = ? AND time >= ? AND time < ?", " ORDER BY height")
+    live(
+        BLOCK_COLUMNS,
+        "blocks",
+        "chain = ? AND time >= ? AND time < ?",
+        " ORDER BY height",
+    )
 }
 pub fn select_blocks_above() -> String {
-    live(BLOCK_COLUMNS, "blocks", "chain = ? AND height > ?", " ORDER BY height")
+    live(
+        BLOCK_COLUMNS,
+        "blocks",
+        "chain = ? AND height > ?",
+        " ORDER BY height",
+    )
 }
 pub fn select_tip() -> String {
-    live(BLOCK_COLUMNS, "blocks", "chain = ?", " ORDER BY height DESC LIMIT 1")
+    live(
+        BLOCK_COLUMNS,
+        "blocks",
+        "chain = ?",
+        " ORDER BY height DESC LIMIT 1",
+    )
 }
 pub fn select_transaction() -> String {
-    live(TRANSACTION_COLUMNS, "transactions", "chain = ? AND txid = ?", "")
+    live(
+        TRANSACTION_COLUMNS,
+        "transactions",
+        "chain = ? AND txid = ?",
+        "",
+    )
 }
 pub fn select_transactions_above() -> String {
-    live(TRANSACTION_COLUMNS, "transactions", "chain = ? AND block_height > ?", "")
+    live(
+        TRANSACTION_COLUMNS,
+        "transactions",
+        "chain = ? AND block_height > ?",
+        "",
+    )
 }
 pub fn select_checkpoint() -> String {
-    live(CHECKPOINT_COLUMNS, "checkpoints", "chain = ? AND source = ?", "")
+    live(
+        CHECKPOINT_COLUMNS,
+        "checkpoints",
+        "chain = ? AND source = ?",
+        "",
+    )
 }
 pub fn select_checkpoints_above() -> String {
-    live(CHECKPOINT_COLUMNS, "checkpoints", "chain = ? AND height > ?", "")
+    live(
+        CHECKPOINT_COLUMNS,
+        "checkpoints",
+        "chain = ? AND height > ?",
+        "",
+    )
 }
 pub fn select_daily_range() -> String {
-    live(DAILY_COLUMNS, "daily_metrics", "chain = ? AND day >= ? AND day <= ?", " ORDER BY day, source")
+    live(
+        DAILY_COLUMNS,
+        "daily_metrics",
+        "chain = ? AND day >= ? AND day <= ?",
+        " ORDER BY day, source",
+    )
 }
 pub fn select_daily_coverage() -> String {
     "SELECT min(day), max(day), count() FROM \
@@ -126,16 +177,31 @@ pub fn select_daily_coverage() -> String {
         .to_owned()
 }
 pub fn select_estimate() -> String {
-    live(ESTIMATE_COLUMNS, "estimates", "chain = ? AND day = ? AND method = ?", "")
+    live(
+        ESTIMATE_COLUMNS,
+        "estimates",
+        "chain = ? AND day = ? AND method = ?",
+        "",
+    )
 }
 pub fn select_estimates_range() -> String {
-    live(ESTIMATE_COLUMNS, "estimates", "chain = ? AND method = ? AND day >= ? AND day <= ?", " ORDER BY day")
+    live(
+        ESTIMATE_COLUMNS,
+        "estimates",
+        "chain = ? AND method = ? AND day >= ? AND day <= ?",
+        " ORDER BY day",
+    )
 }
 pub fn select_index_version() -> String {
     live(INDEX_COLUMNS, "indices", "date = ? AND version = ?", "")
 }
 pub fn select_index_latest() -> String {
-    live(INDEX_COLUMNS, "indices", "date = ?", " ORDER BY version DESC LIMIT 1")
+    live(
+        INDEX_COLUMNS,
+        "indices",
+        "date = ?",
+        " ORDER BY version DESC LIMIT 1",
+    )
 }
 pub fn select_indices() -> String {
     live(INDEX_COLUMNS, "indices", "1 = 1", " ORDER BY date, version")
@@ -151,27 +217,112 @@ pub struct Shape {
 /// current ClickHouse. `shapes_cover_every_query` keeps this list complete.
 pub fn shapes() -> Vec<Shape> {
     let c = ::clickhouse::Client::default();
-    let bound = |name: &'static str, q: ::clickhouse::query::Query| Shape { name, sql: q.sql_display().to_string() };
+    let bound = |name: &'static str, q: ::clickhouse::query::Query| Shape {
+        name,
+        sql: q.sql_display().to_string(),
+    };
     vec![
-        bound("select_applied_migrations", c.query(&select_applied_migrations())),
+        bound(
+            "select_applied_migrations",
+            c.query(&select_applied_migrations()),
+        ),
         bound("select_one", c.query(&select_one())),
-        bound("create_database", c.query(&create_database()).bind(::clickhouse::sql::Identifier("blockwatt_check"))),
-        bound("select_block_at", c.query(&select_block_at()).bind("bitcoin").bind(50_000u64)),
-        bound("select_block_by_hash", c.query(&select_block_by_hash()).bind("bitcoin").bind("000000001aeae195809d120b5d66a39c83eb48792e068f8ea1fea19d84a4278a")),
-        bound("select_blocks_range", c.query(&select_blocks_range()).bind("bitcoin").bind(50_000u64).bind(50_002u64)),
-        bound("select_blocks_in_time", c.query(&select_blocks_in_time()).bind("bitcoin").bind(1_269_000_000u32).bind(1_269_086_400u32)),
-        bound("select_blocks_above", c.query(&select_blocks_above()).bind("bitcoin").bind(50_000u64)),
+        bound(
+            "create_database",
+            c.query(&create_database())
+                .bind(::clickhouse::sql::Identifier("blockwatt_check")),
+        ),
+        bound(
+            "select_block_at",
+            c.query(&select_block_at()).bind("bitcoin").bind(50_000u64),
+        ),
+        bound(
+            "select_block_by_hash",
+            c.query(&select_block_by_hash())
+                .bind("bitcoin")
+                .bind("000000001aeae195809d120b5d66a39c83eb48792e068f8ea1fea19d84a4278a"),
+        ),
+        bound(
+            "select_blocks_range",
+            c.query(&select_blocks_range())
+                .bind("bitcoin")
+                .bind(50_000u64)
+                .bind(50_002u64),
+        ),
+        bound(
+            "select_blocks_in_time",
+            c.query(&select_blocks_in_time())
+                .bind("bitcoin")
+                .bind(1_269_000_000u32)
+                .bind(1_269_086_400u32),
+        ),
+        bound(
+            "select_blocks_above",
+            c.query(&select_blocks_above())
+                .bind("bitcoin")
+                .bind(50_000u64),
+        ),
         bound("select_tip", c.query(&select_tip()).bind("bitcoin")),
-        bound("select_transaction", c.query(&select_transaction()).bind("bitcoin").bind("0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216")),
-        bound("select_transactions_above", c.query(&select_transactions_above()).bind("bitcoin").bind(50_000u64)),
-        bound("select_checkpoint", c.query(&select_checkpoint()).bind("bitcoin").bind("bitcoin-rpc")),
-        bound("select_checkpoints_above", c.query(&select_checkpoints_above()).bind("bitcoin").bind(50_000u64)),
-        bound("select_daily_range", c.query(&select_daily_range()).bind("bitcoin").bind("2019-04-14").bind("2019-07-23")),
-        bound("select_daily_coverage", c.query(&select_daily_coverage()).bind("bitcoin")),
-        bound("select_estimate", c.query(&select_estimate()).bind("bitcoin").bind("2019-04-14").bind("cbeci-v1")),
-        bound("select_estimates_range", c.query(&select_estimates_range()).bind("bitcoin").bind("cbeci-v1").bind("2019-04-14").bind("2019-07-23")),
-        bound("select_index_version", c.query(&select_index_version()).bind("2019-04-14").bind(1u32)),
-        bound("select_index_latest", c.query(&select_index_latest()).bind("2019-04-14")),
+        bound(
+            "select_transaction",
+            c.query(&select_transaction())
+                .bind("bitcoin")
+                .bind("0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216"),
+        ),
+        bound(
+            "select_transactions_above",
+            c.query(&select_transactions_above())
+                .bind("bitcoin")
+                .bind(50_000u64),
+        ),
+        bound(
+            "select_checkpoint",
+            c.query(&select_checkpoint())
+                .bind("bitcoin")
+                .bind("bitcoin-rpc"),
+        ),
+        bound(
+            "select_checkpoints_above",
+            c.query(&select_checkpoints_above())
+                .bind("bitcoin")
+                .bind(50_000u64),
+        ),
+        bound(
+            "select_daily_range",
+            c.query(&select_daily_range())
+                .bind("bitcoin")
+                .bind("2019-04-14")
+                .bind("2019-07-23"),
+        ),
+        bound(
+            "select_daily_coverage",
+            c.query(&select_daily_coverage()).bind("bitcoin"),
+        ),
+        bound(
+            "select_estimate",
+            c.query(&select_estimate())
+                .bind("bitcoin")
+                .bind("2019-04-14")
+                .bind("cbeci-v1"),
+        ),
+        bound(
+            "select_estimates_range",
+            c.query(&select_estimates_range())
+                .bind("bitcoin")
+                .bind("cbeci-v1")
+                .bind("2019-04-14")
+                .bind("2019-07-23"),
+        ),
+        bound(
+            "select_index_version",
+            c.query(&select_index_version())
+                .bind("2019-04-14")
+                .bind(1u32),
+        ),
+        bound(
+            "select_index_latest",
+            c.query(&select_index_latest()).bind("2019-04-14"),
+        ),
         bound("select_indices", c.query(&select_indices())),
     ]
 }
@@ -190,7 +341,10 @@ mod tests {
             .collect();
         assert!(declared.len() >= 20, "parsed too few queries: {declared:?}");
         for name in declared {
-            assert!(names.iter().any(|n| n == name), "query {name} is missing from shapes()");
+            assert!(
+                names.iter().any(|n| n == name),
+                "query {name} is missing from shapes()"
+            );
         }
     }
 }

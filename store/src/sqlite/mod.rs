@@ -44,10 +44,14 @@ impl SqliteStore {
 
     fn open_blocking(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
-        let open_err = |reason: String| StoreError::Open { path: shown.clone(), reason };
+        let open_err = |reason: String| StoreError::Open {
+            path: shown.clone(),
+            reason,
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| open_err(format!("cannot create directory {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                open_err(format!("cannot create directory {}: {e}", parent.display()))
+            })?;
         }
         let writer = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
         // WAL lets readers run beside the writer; NORMAL sync is durable
@@ -92,7 +96,9 @@ impl SqliteStore {
     {
         let conn = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StoreError::Task("writer lock poisoned".into()))?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Task("writer lock poisoned".into()))?;
             f(&mut guard)
         })
         .await
@@ -156,7 +162,8 @@ impl Store for SqliteStore {
 
     async fn applied_migrations(&self) -> Result<Vec<u32>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+            let mut stmt =
+                conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
             let rows = stmt.query_map([], |r| r.get::<_, u32>(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -164,8 +171,12 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
-            .await
+        self.read(|conn| {
+            Ok(conn
+                .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())?)
+        })
+        .await
     }
 
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
@@ -198,8 +209,11 @@ impl Store for SqliteStore {
     async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>> {
         let chain = chain.to_owned();
         self.read(move |conn| {
-            let sql = format!("SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND height = ?2");
-            Ok(conn.query_row(&sql, params![chain, height as i64], block_from_row).optional()?)
+            let sql =
+                format!("SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND height = ?2");
+            Ok(conn
+                .query_row(&sql, params![chain, height as i64], block_from_row)
+                .optional()?)
         })
         .await
     }
@@ -208,7 +222,9 @@ impl Store for SqliteStore {
         let (chain, hash) = (chain.to_owned(), hash.to_owned());
         self.read(move |conn| {
             let sql = format!("SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 AND hash = ?2");
-            Ok(conn.query_row(&sql, params![chain, hash], block_from_row).optional()?)
+            Ok(conn
+                .query_row(&sql, params![chain, hash], block_from_row)
+                .optional()?)
         })
         .await
     }
@@ -248,7 +264,9 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT {BLOCK_COLUMNS} FROM blocks WHERE chain = ?1 ORDER BY height DESC LIMIT 1"
             );
-            Ok(conn.query_row(&sql, params![chain], block_from_row).optional()?)
+            Ok(conn
+                .query_row(&sql, params![chain], block_from_row)
+                .optional()?)
         })
         .await
     }
@@ -259,7 +277,9 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE chain = ?1 AND txid = ?2"
             );
-            Ok(conn.query_row(&sql, params![chain, txid], transaction_from_row).optional()?)
+            Ok(conn
+                .query_row(&sql, params![chain, txid], transaction_from_row)
+                .optional()?)
         })
         .await
     }
@@ -285,8 +305,10 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let tx = conn.transaction()?;
             let h = height.min(i64::MAX as u64) as i64;
-            let removed =
-                tx.execute("DELETE FROM blocks WHERE chain = ?1 AND height > ?2", params![chain, h])?;
+            let removed = tx.execute(
+                "DELETE FROM blocks WHERE chain = ?1 AND height > ?2",
+                params![chain, h],
+            )?;
             tx.execute(
                 "DELETE FROM transactions WHERE chain = ?1 AND block_height > ?2",
                 params![chain, h],
@@ -384,8 +406,15 @@ impl Store for SqliteStore {
     async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()> {
         let mut encoded = Vec::with_capacity(estimates.len());
         for e in estimates {
-            let body = serde_json::to_string(e).map_err(|err| StoreError::Invalid(err.to_string()))?;
-            encoded.push((e.chain.clone(), day_text(e.date), e.method.clone(), e.methodology_version.clone(), body));
+            let body =
+                serde_json::to_string(e).map_err(|err| StoreError::Invalid(err.to_string()))?;
+            encoded.push((
+                e.chain.clone(),
+                day_text(e.date),
+                e.method.clone(),
+                e.methodology_version.clone(),
+                body,
+            ));
         }
         self.write(move |conn| {
             let tx = conn.transaction()?;
@@ -405,7 +434,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn estimate(&self, chain: &str, day: NaiveDate, method: &str) -> Result<Option<Estimate>> {
+    async fn estimate(
+        &self,
+        chain: &str,
+        day: NaiveDate,
+        method: &str,
+    ) -> Result<Option<Estimate>> {
         let (chain, method) = (chain.to_owned(), method.to_owned());
         self.read(move |conn| {
             let body: Option<String> = conn
@@ -495,11 +529,19 @@ impl Store for SqliteStore {
             let mut stmt =
                 conn.prepare("SELECT date, version, sha256 FROM indices ORDER BY date, version")?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })?;
             rows.map(|r| {
                 let (date, version, sha256) = r?;
-                Ok(IndexListing { date: rows::parse_day(&date)?, version, sha256 })
+                Ok(IndexListing {
+                    date: rows::parse_day(&date)?,
+                    version,
+                    sha256,
+                })
             })
             .collect()
         })

@@ -6,7 +6,8 @@ use rusqlite::{params, CachedStatement, Row};
 
 use crate::{Result, StoreError};
 
-pub(super) const BLOCK_COLUMNS: &str = "chain, height, hash, parent_hash, time, tx_count, size_bytes, \
+pub(super) const BLOCK_COLUMNS: &str =
+    "chain, height, hash, parent_hash, time, tx_count, size_bytes, \
      weight, gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional";
 
 pub(super) const TRANSACTION_COLUMNS: &str =
@@ -16,11 +17,17 @@ pub(super) const DAILY_COLUMNS: &str = "chain, day, source, hashrate_hs, difficu
      tx_count, block_size_mean_bytes, fees_native, issuance_native, fees_usd, issuance_usd, price_usd, node_count";
 
 fn placeholders(columns: &str) -> String {
-    (1..=columns.split(',').count()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+    (1..=columns.split(',').count())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) fn insert_block() -> String {
-    format!("INSERT OR REPLACE INTO blocks ({BLOCK_COLUMNS}) VALUES ({})", placeholders(BLOCK_COLUMNS))
+    format!(
+        "INSERT OR REPLACE INTO blocks ({BLOCK_COLUMNS}) VALUES ({})",
+        placeholders(BLOCK_COLUMNS)
+    )
 }
 
 pub(super) fn insert_transaction() -> String {
@@ -40,7 +47,8 @@ pub(super) fn insert_daily() -> String {
 /// SQLite integers are signed: heights and sizes beyond i64 are refused,
 /// not wrapped.
 fn int(value: u64, what: &str) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Invalid(format!("{what} {value} exceeds SQLite's integer range")))
+    i64::try_from(value)
+        .map_err(|_| StoreError::Invalid(format!("{what} {value} exceeds SQLite's integer range")))
 }
 
 fn opt_int(value: Option<u64>, what: &str) -> Result<Option<i64>> {
@@ -141,13 +149,17 @@ pub(super) fn parse_day(text: &str) -> Result<NaiveDate> {
 }
 
 /// The outer `Result` is SQLite's; the inner one is a stored day that does not parse.
-pub(super) fn daily_from_row(r: &Row<'_>) -> rusqlite::Result<std::result::Result<DailyMetrics, String>> {
+pub(super) fn daily_from_row(
+    r: &Row<'_>,
+) -> rusqlite::Result<std::result::Result<DailyMetrics, String>> {
     let day: String = r.get(1)?;
     let day = match NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
         Ok(d) => d,
         Err(e) => return Ok(Err(format!("daily_metrics day {day:?}: {e}"))),
     };
-    let opt_u64 = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64)) };
+    let opt_u64 = |i: usize| -> rusqlite::Result<Option<u64>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64))
+    };
     Ok(Ok(DailyMetrics {
         chain: r.get(0)?,
         day,
@@ -170,7 +182,9 @@ pub(super) fn estimate_from_row(body: &str) -> Result<Estimate> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("estimate body: {e}")))
 }
 
-pub(super) fn index_from_row(r: &Row<'_>) -> rusqlite::Result<std::result::Result<IndexSnapshot, String>> {
+pub(super) fn index_from_row(
+    r: &Row<'_>,
+) -> rusqlite::Result<std::result::Result<IndexSnapshot, String>> {
     let date: String = r.get(0)?;
     let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else {
         return Ok(Err(format!("index date {date:?} does not parse")));

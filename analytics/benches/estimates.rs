@@ -1,0 +1,84 @@
+//! Recomputing whole daily histories: cbeci-v1 over ~4,200 Bitcoin days,
+//! fast path against the straightforward reference, and every Coin Metrics
+//! chain's full estimate series (footprint included), in one run:
+//!
+//!     cargo bench -p blockwatt-analytics --bench estimates
+//!
+//! Needs ../shared/data (see blockwatt_testkit::shared_data); prints
+//! SKIPPED and benches nothing without it.
+
+use std::time::Duration;
+
+use blockwatt_analytics::cbeci::{cbeci_v1_core, CbeciInput};
+use blockwatt_analytics::reference::cbeci_v1_reference;
+use blockwatt_analytics::{estimate_series, Catalogues, Method, Params};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+fn histories(c: &mut Criterion) {
+    let Some(btc) = common::history("bench", "bitcoin") else {
+        return;
+    };
+    let catalogues = Catalogues::embedded();
+    let params = Params::default();
+    let inputs: Vec<CbeciInput> = btc
+        .iter()
+        .map(|d| CbeciInput {
+            day_unix: d
+                .day
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp())
+                .unwrap_or(0),
+            hashrate_th_s: d.hashrate_hs.map(|h| h / 1e12),
+            revenue_usd: d.miner_revenue_usd(),
+        })
+        .collect();
+
+    let mut group = c.benchmark_group(format!("cbeci-v1 core, bitcoin {} days", btc.len()));
+    group.bench_function("fast (incremental)", |b| {
+        b.iter(|| cbeci_v1_core(black_box(&inputs), &catalogues.cbeci_v1, &params))
+    });
+    group.bench_function("reference (straightforward)", |b| {
+        b.iter(|| cbeci_v1_reference(black_box(&inputs), &catalogues.cbeci_v1, &params))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("estimate_series, full history with footprint");
+    group.bench_function(
+        BenchmarkId::new("cbeci-v1", format!("bitcoin/{}d", btc.len())),
+        |b| {
+            b.iter(|| {
+                estimate_series(
+                    catalogues,
+                    "bitcoin",
+                    black_box(&btc),
+                    &params,
+                    Some(Method::CbeciV1),
+                )
+            })
+        },
+    );
+    for (chain, _, _) in common::COINMETRICS_CHAINS {
+        let Some(days) = common::history("bench", chain) else {
+            return;
+        };
+        group.bench_function(
+            BenchmarkId::new("default", format!("{chain}/{}d", days.len())),
+            |b| b.iter(|| estimate_series(catalogues, chain, black_box(&days), &params, None)),
+        );
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // Short runs: the machine is shared with other builds.
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = histories
+}
+criterion_main!(benches);

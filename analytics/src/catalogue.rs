@@ -1,0 +1,749 @@
+//! Catalogues: the facts the models read (hardware, chains, grid intensity,
+//! energy mix, mining map), each parsed from CSV text with a source per row.
+//! The defaults are compiled in from `config/catalogues/`, so the crate
+//! never reads a file at run time.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AnalyticsError, Result};
+
+/// Proof-of-work algorithm families of the hardware catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    Sha256,
+    Scrypt,
+    /// Ethash and Etchash (ETC's variant): same hardware, same efficiency.
+    Ethash,
+    Equihash,
+    X11,
+    /// RandomX on CPUs; the catalogue's pre-2019-11-30 rows are CryptoNight.
+    Randomx,
+    Kheavyhash,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 7] = [
+        Algorithm::Sha256,
+        Algorithm::Scrypt,
+        Algorithm::Ethash,
+        Algorithm::Equihash,
+        Algorithm::X11,
+        Algorithm::Randomx,
+        Algorithm::Kheavyhash,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Scrypt => "scrypt",
+            Algorithm::Ethash => "ethash",
+            Algorithm::Equihash => "equihash",
+            Algorithm::X11 => "x11",
+            Algorithm::Randomx => "randomx",
+            Algorithm::Kheavyhash => "kheavyhash",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Default hardware lifetime for e-waste, years. SHA-256: de Vries &
+    /// Stoll (2021) "Bitcoin's growing e-waste problem", 1.29 y. Other ASIC
+    /// families are assumed to age like SHA-256 ones (same vendors, same
+    /// difficulty race); GPUs and CPUs resell into general use, so 4 y.
+    pub fn default_lifetime_years(self) -> f64 {
+        match self {
+            Algorithm::Sha256
+            | Algorithm::Scrypt
+            | Algorithm::Equihash
+            | Algorithm::X11
+            | Algorithm::Kheavyhash => 1.29,
+            Algorithm::Ethash | Algorithm::Randomx => 4.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consensus {
+    Pow,
+    Pos,
+}
+
+/// One row of the CBECI v1 hardware list: only what the index used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CbeciModel {
+    pub model: String,
+    /// Release instant, Unix seconds: CBECI compares the day's timestamp to it.
+    pub released_unix: i64,
+    pub efficiency_j_per_gh: f64,
+    pub source: String,
+}
+
+/// One mining machine of the per-algorithm catalogue, in SI units.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HardwareModel {
+    pub algorithm: Algorithm,
+    pub model: String,
+    pub released: NaiveDate,
+    /// Hashes (or Equihash solutions) per second.
+    pub hashrate_hs: f64,
+    pub power_w: f64,
+    pub mass_kg: f64,
+    pub source: String,
+}
+
+impl HardwareModel {
+    /// Joules per hash.
+    pub fn efficiency_j_per_h(&self) -> f64 {
+        self.power_w / self.hashrate_hs
+    }
+
+    pub fn mass_kg_per_hs(&self) -> f64 {
+        self.mass_kg / self.hashrate_hs
+    }
+
+    /// The first day the model counts as deployed.
+    pub fn shipped(&self, delay_months: u32) -> NaiveDate {
+        self.released
+            .checked_add_months(Months::new(delay_months))
+            .unwrap_or(self.released)
+    }
+}
+
+/// What we know about one chain and how we estimate it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChainProfile {
+    pub slug: String,
+    pub name: String,
+    pub consensus: Consensus,
+    /// The PoW algorithm (also set for a chain that was PoW, like Ethereum).
+    pub algorithm: Option<Algorithm>,
+    pub default_method: String,
+    /// Last day of proof of work for a chain that moved to proof of stake.
+    pub pow_until: Option<NaiveDate>,
+    pub fallback_hashrate_hs: Option<f64>,
+    pub fallback_node_count: Option<u64>,
+    pub fallback_date: Option<NaiveDate>,
+    /// W per node for the low / medium / high hardware classes.
+    pub node_power_w: Option<[f64; 3]>,
+    /// Key into the mining map (`bitcoin-2020`, `world`).
+    pub location_profile: String,
+    pub source: String,
+}
+
+impl ChainProfile {
+    /// Whether the chain ran proof of work on `day`.
+    pub fn is_pow_on(&self, day: NaiveDate) -> bool {
+        match self.consensus {
+            Consensus::Pow => true,
+            Consensus::Pos => self.pow_until.is_some_and(|last| day <= last),
+        }
+    }
+}
+
+/// Per-country figures by year, looked up with the nearest earlier year.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CountrySeries {
+    /// iso3 → (year, value) sorted by year.
+    by_country: BTreeMap<String, Vec<(i32, f64)>>,
+}
+
+impl CountrySeries {
+    fn push(&mut self, iso3: &str, year: i32, value: f64) {
+        let rows = self.by_country.entry(iso3.to_owned()).or_default();
+        rows.push((year, value));
+        rows.sort_by_key(|r| r.0);
+    }
+
+    /// The value for `year`, or the latest earlier year, or the earliest
+    /// year we have (a 2012 day in a country whose series starts in 2015).
+    pub fn get(&self, iso3: &str, year: i32) -> Option<(i32, f64)> {
+        let rows = self.by_country.get(iso3)?;
+        rows.iter()
+            .rev()
+            .find(|r| r.0 <= year)
+            .or_else(|| rows.first())
+            .copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_country.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_country.is_empty()
+    }
+}
+
+/// One country's share in a location profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocationShare {
+    pub iso3: String,
+    pub share: f64,
+}
+
+/// The CSV texts a `Catalogues` is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogueSources<'a> {
+    pub cbeci_v1_hardware: &'a str,
+    pub hardware: &'a str,
+    pub chains: &'a str,
+    pub grid_intensity: &'a str,
+    pub energy_mix: &'a str,
+    pub mining_map: &'a str,
+}
+
+impl CatalogueSources<'static> {
+    /// The catalogues shipped in `config/catalogues/`.
+    pub fn embedded() -> Self {
+        CatalogueSources {
+            cbeci_v1_hardware: include_str!("../../config/catalogues/cbeci_v1_hardware.csv"),
+            hardware: include_str!("../../config/catalogues/hardware.csv"),
+            chains: include_str!("../../config/catalogues/chains.csv"),
+            grid_intensity: include_str!("../../config/catalogues/grid_intensity.csv"),
+            energy_mix: include_str!("../../config/catalogues/energy_mix.csv"),
+            mining_map: include_str!("../../config/catalogues/mining_map.csv"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Catalogues {
+    /// Sorted by release, then efficiency.
+    pub cbeci_v1: Vec<CbeciModel>,
+    /// Sorted by algorithm, then release.
+    pub hardware: Vec<HardwareModel>,
+    pub chains: Vec<ChainProfile>,
+    /// gCO2e/kWh of electricity generation.
+    pub grid_intensity: CountrySeries,
+    /// Share of generation from renewables (0..1).
+    pub renewable_share: CountrySeries,
+    /// Consumptive water use of generation, L/kWh.
+    pub water_l_per_kwh: CountrySeries,
+    /// profile → shares summing to about 1.
+    pub locations: BTreeMap<String, Vec<LocationShare>>,
+}
+
+impl Catalogues {
+    /// The compiled-in catalogues, parsed once. They are checked by this
+    /// crate's tests, so a parse failure here is a build defect, not input.
+    pub fn embedded() -> &'static Catalogues {
+        static EMBEDDED: OnceLock<Catalogues> = OnceLock::new();
+        EMBEDDED.get_or_init(|| {
+            Catalogues::parse(CatalogueSources::embedded())
+                .expect("the embedded catalogues parse (checked by tests)")
+        })
+    }
+
+    pub fn parse(src: CatalogueSources<'_>) -> Result<Catalogues> {
+        let mut cbeci_v1 = parse_cbeci_v1(src.cbeci_v1_hardware)?;
+        cbeci_v1.sort_by(|a, b| {
+            a.released_unix
+                .cmp(&b.released_unix)
+                .then(a.efficiency_j_per_gh.total_cmp(&b.efficiency_j_per_gh))
+        });
+        let mut hardware = parse_hardware(src.hardware)?;
+        hardware.sort_by_key(|m| (m.algorithm, m.released));
+        let chains = parse_chains(src.chains)?;
+        let grid_intensity = parse_grid(src.grid_intensity)?;
+        let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix)?;
+        let locations = parse_mining_map(src.mining_map)?;
+        for chain in &chains {
+            if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
+                return Err(AnalyticsError::Catalogue {
+                    catalogue: "chains",
+                    line: 0,
+                    message: format!(
+                        "{}: location profile {:?} is not in the mining map",
+                        chain.slug, chain.location_profile
+                    ),
+                });
+            }
+        }
+        Ok(Catalogues {
+            cbeci_v1,
+            hardware,
+            chains,
+            grid_intensity,
+            renewable_share,
+            water_l_per_kwh,
+            locations,
+        })
+    }
+
+    pub fn chain(&self, slug: &str) -> Result<&ChainProfile> {
+        self.chains
+            .iter()
+            .find(|c| c.slug == slug)
+            .ok_or_else(|| AnalyticsError::UnknownChain(slug.to_owned()))
+    }
+
+    /// The hardware rows of one algorithm, in release order.
+    pub fn hardware_for(&self, algorithm: Algorithm) -> &[HardwareModel] {
+        let start = self.hardware.partition_point(|m| m.algorithm < algorithm);
+        let end = self.hardware.partition_point(|m| m.algorithm <= algorithm);
+        &self.hardware[start..end]
+    }
+
+    pub fn location(&self, profile: &str) -> &[LocationShare] {
+        self.locations
+            .get(profile)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The location mix of `profile` for `year`: the profile itself, or its
+    /// latest vintage `profile-YYYY` with YYYY <= year (the earliest before
+    /// the first vintage). Returns the vintage's key with the shares.
+    pub fn location_for(&self, profile: &str, year: i32) -> Option<(&str, &[LocationShare])> {
+        resolve_location(&self.locations, profile, year)
+    }
+}
+
+fn reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+}
+
+/// Deserialises every row, turning a csv error into a catalogue error with
+/// its line number.
+fn rows<T: for<'de> Deserialize<'de>>(
+    catalogue: &'static str,
+    text: &str,
+) -> Result<Vec<(u64, T)>> {
+    let mut rdr = reader(text);
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad(catalogue, 1, e.to_string()))?
+        .clone();
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            bad(
+                catalogue,
+                e.position().map(|p| p.line()).unwrap_or(0),
+                e.to_string(),
+            )
+        })?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let row = rec
+            .deserialize(Some(&headers))
+            .map_err(|e| bad(catalogue, line, e.to_string()))?;
+        out.push((line, row));
+    }
+    Ok(out)
+}
+
+fn bad(catalogue: &'static str, line: u64, message: impl Into<String>) -> AnalyticsError {
+    AnalyticsError::Catalogue {
+        catalogue,
+        line,
+        message: message.into(),
+    }
+}
+
+fn positive(catalogue: &'static str, line: u64, name: &str, v: f64) -> Result<f64> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(bad(
+            catalogue,
+            line,
+            format!("{name} must be positive, got {v}"),
+        ))
+    }
+}
+
+fn need_source(catalogue: &'static str, line: u64, source: &str) -> Result<()> {
+    if source.trim().is_empty() {
+        Err(bad(catalogue, line, "every row needs a source"))
+    } else {
+        Ok(())
+    }
+}
+
+fn date(catalogue: &'static str, line: u64, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| bad(catalogue, line, format!("bad date {s:?}: {e}")))
+}
+
+fn opt_date(catalogue: &'static str, line: u64, s: &str) -> Result<Option<NaiveDate>> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        date(catalogue, line, s).map(Some)
+    }
+}
+
+#[derive(Deserialize)]
+struct CbeciRow {
+    model: String,
+    released_unix: i64,
+    released_utc: String,
+    efficiency_j_per_gh: f64,
+    source: String,
+}
+
+fn parse_cbeci_v1(text: &str) -> Result<Vec<CbeciModel>> {
+    const C: &str = "cbeci_v1_hardware";
+    rows::<CbeciRow>(C, text)?
+        .into_iter()
+        .map(|(line, r)| {
+            need_source(C, line, &r.source)?;
+            let d = date(C, line, &r.released_utc)?;
+            let from_unix = chrono::DateTime::from_timestamp(r.released_unix, 0)
+                .map(|t| t.date_naive())
+                .ok_or_else(|| bad(C, line, "released_unix out of range"))?;
+            if d != from_unix {
+                return Err(bad(C, line, "released_utc disagrees with released_unix"));
+            }
+            Ok(CbeciModel {
+                efficiency_j_per_gh: positive(
+                    C,
+                    line,
+                    "efficiency_j_per_gh",
+                    r.efficiency_j_per_gh,
+                )?,
+                model: r.model,
+                released_unix: r.released_unix,
+                source: r.source,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct HardwareRow {
+    algorithm: String,
+    model: String,
+    released: String,
+    hashrate: f64,
+    unit: String,
+    power_w: f64,
+    mass_kg: f64,
+    source: String,
+}
+
+/// Hashrate unit → factor to H/s. An Equihash solution counts as one hash:
+/// Coin Metrics and the pools report Zcash in Sol/s.
+pub fn hashrate_unit_factor(unit: &str) -> Option<f64> {
+    let prefix = unit
+        .strip_suffix("H/s")
+        .or_else(|| unit.strip_suffix("Sol/s"))?;
+    Some(match prefix {
+        "" => 1.0,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        _ => return None,
+    })
+}
+
+fn parse_hardware(text: &str) -> Result<Vec<HardwareModel>> {
+    const C: &str = "hardware";
+    rows::<HardwareRow>(C, text)?
+        .into_iter()
+        .map(|(line, r)| {
+            need_source(C, line, &r.source)?;
+            let algorithm = Algorithm::parse(&r.algorithm)
+                .ok_or_else(|| bad(C, line, format!("unknown algorithm {:?}", r.algorithm)))?;
+            let factor = hashrate_unit_factor(&r.unit)
+                .ok_or_else(|| bad(C, line, format!("unknown hashrate unit {:?}", r.unit)))?;
+            Ok(HardwareModel {
+                algorithm,
+                released: date(C, line, &r.released)?,
+                hashrate_hs: positive(C, line, "hashrate", r.hashrate)? * factor,
+                power_w: positive(C, line, "power_w", r.power_w)?,
+                mass_kg: positive(C, line, "mass_kg", r.mass_kg)?,
+                model: r.model,
+                source: r.source,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct ChainRow {
+    slug: String,
+    name: String,
+    consensus: String,
+    algorithm: String,
+    default_method: String,
+    pow_until: String,
+    fallback_hashrate_hs: Option<f64>,
+    fallback_node_count: Option<u64>,
+    fallback_date: String,
+    node_power_low_w: Option<f64>,
+    node_power_medium_w: Option<f64>,
+    node_power_high_w: Option<f64>,
+    location_profile: String,
+    source: String,
+}
+
+fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
+    const C: &str = "chains";
+    rows::<ChainRow>(C, text)?
+        .into_iter()
+        .map(|(line, r)| {
+            need_source(C, line, &r.source)?;
+            blockwatt_domain::validate_chain_slug(&r.slug)
+                .map_err(|e| bad(C, line, e.to_string()))?;
+            let consensus = match r.consensus.as_str() {
+                "pow" => Consensus::Pow,
+                "pos" => Consensus::Pos,
+                other => return Err(bad(C, line, format!("unknown consensus {other:?}"))),
+            };
+            let algorithm =
+                if r.algorithm.is_empty() {
+                    None
+                } else {
+                    Some(Algorithm::parse(&r.algorithm).ok_or_else(|| {
+                        bad(C, line, format!("unknown algorithm {:?}", r.algorithm))
+                    })?)
+                };
+            crate::Method::parse(&r.default_method).map_err(|e| bad(C, line, e.to_string()))?;
+            let node_power_w = match (
+                r.node_power_low_w,
+                r.node_power_medium_w,
+                r.node_power_high_w,
+            ) {
+                (Some(l), Some(m), Some(h)) if 0.0 < l && l <= m && m <= h => Some([l, m, h]),
+                (None, None, None) => None,
+                _ => {
+                    return Err(bad(
+                        C,
+                        line,
+                        "node power classes need 0 < low <= medium <= high",
+                    ))
+                }
+            };
+            if consensus == Consensus::Pow && algorithm.is_none() {
+                return Err(bad(C, line, "a proof-of-work chain needs an algorithm"));
+            }
+            if consensus == Consensus::Pos && node_power_w.is_none() {
+                return Err(bad(
+                    C,
+                    line,
+                    "a proof-of-stake chain needs node power classes",
+                ));
+            }
+            Ok(ChainProfile {
+                slug: r.slug,
+                name: r.name,
+                consensus,
+                algorithm,
+                default_method: r.default_method,
+                pow_until: opt_date(C, line, &r.pow_until)?,
+                fallback_hashrate_hs: r.fallback_hashrate_hs,
+                fallback_node_count: r.fallback_node_count,
+                fallback_date: opt_date(C, line, &r.fallback_date)?,
+                node_power_w,
+                location_profile: r.location_profile,
+                source: r.source,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct GridRow {
+    iso3: String,
+    year: i32,
+    gco2e_per_kwh: f64,
+    source: String,
+}
+
+fn parse_grid(text: &str) -> Result<CountrySeries> {
+    const C: &str = "grid_intensity";
+    let mut out = CountrySeries::default();
+    for (line, r) in rows::<GridRow>(C, text)? {
+        need_source(C, line, &r.source)?;
+        if !(r.gco2e_per_kwh.is_finite() && r.gco2e_per_kwh >= 0.0) {
+            return Err(bad(C, line, "gco2e_per_kwh must be >= 0"));
+        }
+        out.push(&r.iso3, r.year, r.gco2e_per_kwh);
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct MixRow {
+    iso3: String,
+    year: i32,
+    renewable_share: f64,
+    water_l_per_kwh: f64,
+    source: String,
+}
+
+fn parse_energy_mix(text: &str) -> Result<(CountrySeries, CountrySeries)> {
+    const C: &str = "energy_mix";
+    let mut renewable = CountrySeries::default();
+    let mut water = CountrySeries::default();
+    for (line, r) in rows::<MixRow>(C, text)? {
+        need_source(C, line, &r.source)?;
+        if !(0.0..=1.0).contains(&r.renewable_share)
+            || !r.water_l_per_kwh.is_finite()
+            || r.water_l_per_kwh < 0.0
+        {
+            return Err(bad(
+                C,
+                line,
+                "renewable_share must be in [0,1] and water_l_per_kwh >= 0",
+            ));
+        }
+        renewable.push(&r.iso3, r.year, r.renewable_share);
+        water.push(&r.iso3, r.year, r.water_l_per_kwh);
+    }
+    Ok((renewable, water))
+}
+
+#[derive(Deserialize)]
+struct MapRow {
+    profile: String,
+    iso3: String,
+    share: f64,
+    source: String,
+}
+
+fn parse_mining_map(text: &str) -> Result<BTreeMap<String, Vec<LocationShare>>> {
+    const C: &str = "mining_map";
+    let mut out: BTreeMap<String, Vec<LocationShare>> = BTreeMap::new();
+    for (line, r) in rows::<MapRow>(C, text)? {
+        need_source(C, line, &r.source)?;
+        if !(0.0..=1.0).contains(&r.share) {
+            return Err(bad(C, line, "share must be in [0,1]"));
+        }
+        out.entry(r.profile).or_default().push(LocationShare {
+            iso3: r.iso3,
+            share: r.share,
+        });
+    }
+    for (profile, shares) in &out {
+        let total: f64 = shares.iter().map(|s| s.share).sum();
+        if (total - 1.0).abs() > 0.01 {
+            return Err(bad(
+                C,
+                0,
+                format!("profile {profile}: shares sum to {total}, not 1"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_location<'a>(
+    locations: &'a BTreeMap<String, Vec<LocationShare>>,
+    profile: &str,
+    year: i32,
+) -> Option<(&'a str, &'a [LocationShare])> {
+    if let Some((key, shares)) = locations.get_key_value(profile) {
+        return Some((key.as_str(), shares.as_slice()));
+    }
+    let prefix = format!("{profile}-");
+    let vintages: Vec<(i32, &String, &Vec<LocationShare>)> = locations
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.parse::<i32>().ok()?, k, v)))
+        .collect();
+    let chosen = vintages
+        .iter()
+        .filter(|v| v.0 <= year)
+        .max_by_key(|v| v.0)
+        .or_else(|| vintages.iter().min_by_key(|v| v.0))?;
+    Some((chosen.1.as_str(), chosen.2.as_slice()))
+}
+
+/// The calendar year of a day, for yearly country series.
+pub(crate) fn year_of(day: NaiveDate) -> i32 {
+    day.year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_catalogues_parse_and_cover_every_algorithm() {
+        let c = Catalogues::parse(CatalogueSources::embedded()).unwrap();
+        // The index's list (miners.csv @bd0f9e2) has 90 models; the issue's "89" miscounts.
+        assert_eq!(c.cbeci_v1.len(), 90);
+        for a in Algorithm::ALL {
+            let rows = c.hardware_for(a);
+            assert!(rows.len() >= 5, "{a:?} has {} rows", rows.len());
+            assert!(
+                rows.iter().any(|m| m.released.year() >= 2023),
+                "{a:?} stops early"
+            );
+            assert!(rows.iter().all(|m| m.algorithm == a));
+        }
+        assert!(c.grid_intensity.get("CHN", 2020).is_some());
+        assert!(c.water_l_per_kwh.get("WLD", 2023).is_some());
+        // Bitcoin's mining map by vintage: the 2020 map before 2022, the 2022 one after.
+        assert_eq!(c.location_for("bitcoin", 2019).unwrap().0, "bitcoin-2020");
+        assert_eq!(c.location_for("bitcoin", 2021).unwrap().0, "bitcoin-2020");
+        assert_eq!(c.location_for("bitcoin", 2026).unwrap().0, "bitcoin-2022");
+        assert_eq!(c.location_for("world", 2026).unwrap().0, "world");
+        assert!(c.location_for("mars", 2026).is_none());
+    }
+
+    #[test]
+    fn units_normalise_to_hashes_per_second() {
+        assert_eq!(hashrate_unit_factor("TH/s"), Some(1e12));
+        assert_eq!(hashrate_unit_factor("kSol/s"), Some(1e3));
+        assert_eq!(hashrate_unit_factor("H/s"), Some(1.0));
+        assert_eq!(hashrate_unit_factor("TW"), None);
+        let c = Catalogues::embedded();
+        let s19 = c
+            .hardware
+            .iter()
+            .find(|m| m.model == "Bitmain Antminer S19 Pro")
+            .unwrap();
+        assert_eq!(s19.hashrate_hs, 110e12);
+        // 3250 W / 110 TH/s = 0.02955 J/GH, the CBECI list's figure.
+        assert!((s19.efficiency_j_per_h() * 1e9 - 0.029545).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_row_without_source_is_rejected_with_its_line() {
+        let text = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source\n\
+                    sha256,A,2020-01-01,1,TH/s,100,5,vendor\n\
+                    sha256,B,2020-01-01,1,TH/s,100,5,\n";
+        let err = parse_hardware(text).unwrap_err();
+        assert_eq!(
+            err,
+            AnalyticsError::Catalogue {
+                catalogue: "hardware",
+                line: 3,
+                message: "every row needs a source".into()
+            }
+        );
+        let text = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source\n\
+                    sha256,A,2020-01-01,1,TW,100,5,vendor\n";
+        assert!(parse_hardware(text)
+            .unwrap_err()
+            .to_string()
+            .contains("unit"));
+    }
+
+    #[test]
+    fn country_series_uses_nearest_earlier_year() {
+        let mut s = CountrySeries::default();
+        s.push("X", 2015, 1.0);
+        s.push("X", 2020, 2.0);
+        assert_eq!(s.get("X", 2019), Some((2015, 1.0)));
+        assert_eq!(s.get("X", 2024), Some((2020, 2.0)));
+        assert_eq!(s.get("X", 2010), Some((2015, 1.0)));
+        assert_eq!(s.get("Y", 2010), None);
+    }
+}

@@ -1,0 +1,597 @@
+//! From daily metrics to `Estimate`s: picks the method per day, runs it,
+//! smooths, then adds carbon, water, e-waste and per-transaction figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use blockwatt_domain::{Bounds, DailyMetrics, Estimate, PerTransaction};
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::catalogue::{year_of, Algorithm, Catalogues, ChainProfile, HardwareModel};
+use crate::cbeci::{cbeci_v1_core, CbeciInput};
+use crate::error::{AnalyticsError, Result};
+use crate::hardware::{basket_on, hardware_core, threshold_j_per_h, PowInput};
+use crate::location::{location_weighted, plausible_locations};
+use crate::methods::Method;
+use crate::params::Params;
+use crate::pos::{node_fleet_mass_kg, pos_power_w, NODE_LIFETIME_YEARS};
+use crate::smoothing::trailing_mean_dense;
+use crate::units::{
+    twh_per_year_to_kwh_per_day, twh_per_year_to_watts, watts_to_twh_per_year, DAYS_PER_YEAR,
+};
+use crate::{carbon, economic, ewaste, water, Inputs};
+
+/// One day's power from a method, before footprint and smoothing.
+struct DayPower {
+    index: usize,
+    method: Method,
+    /// The day's own power, W.
+    power_w: Bounds,
+    /// Set when the method smooths itself (cbeci-v1); otherwise filled by `smooth`.
+    energy_twh_per_year: Option<Bounds>,
+    fleet_mass_kg: Option<Bounds>,
+    lifetime_years: f64,
+    inputs: Inputs,
+}
+
+/// Estimates for every day of `days` (one chain, ascending dates) that has
+/// the inputs its method needs. `method = None` uses the chain's default,
+/// switching per day for a chain that changed consensus (Ethereum: hardware
+/// until 2022-09-15, pos-nodes after).
+pub fn estimate_series(
+    catalogues: &Catalogues,
+    chain: &str,
+    days: &[DailyMetrics],
+    params: &Params,
+    method: Option<Method>,
+) -> Result<Vec<Estimate>> {
+    params.validate()?;
+    let profile = catalogues.chain(chain)?;
+    check_days(chain, days)?;
+    let mut methods = Vec::with_capacity(days.len());
+    for d in days {
+        methods.push(resolve_method(profile, d.day, method)?);
+    }
+    let mut powers: Vec<DayPower> = Vec::with_capacity(days.len());
+    let mut start = 0;
+    while start < days.len() {
+        let m = methods[start];
+        let end = (start..days.len())
+            .find(|i| methods[*i] != m)
+            .unwrap_or(days.len());
+        let mut segment = match m {
+            Method::CbeciV1 => cbeci_segment(catalogues, profile, days, start, params)?,
+            Method::Hardware => hardware_segment(catalogues, profile, days, start..end, params)?,
+            Method::Economic => economic_segment(catalogues, profile, days, start..end, params),
+            Method::PosNodes => pos_segment(profile, days, start..end, params),
+        };
+        if m == Method::CbeciV1 {
+            segment.retain(|p| p.index < end);
+        }
+        smooth(&mut segment, params.smoothing_window_days);
+        powers.extend(segment);
+        start = end;
+    }
+    let mut locations = LocationCache::new(catalogues, profile, params.location_uncertainty_share);
+    powers
+        .into_iter()
+        .map(|p| {
+            let index = p.index;
+            let day = &days[index];
+            let place = locations.for_year(year_of(day.day)).ok_or_else(|| {
+                AnalyticsError::MissingInput {
+                    chain: profile.slug.clone(),
+                    day: day.day,
+                    input: "grid or water intensity",
+                }
+            })?;
+            finish(p, day, profile, place, params)
+        })
+        .collect()
+}
+
+/// One day's estimate from the history up to it. A day missing from
+/// `history` is estimated from fallback inputs where the chain has them.
+pub fn estimate_day(
+    catalogues: &Catalogues,
+    chain: &str,
+    date: NaiveDate,
+    history: &[DailyMetrics],
+    params: &Params,
+    method: Option<Method>,
+) -> Result<Estimate> {
+    let mut rows: Vec<DailyMetrics> = history.iter().filter(|d| d.day < date).cloned().collect();
+    let today = history
+        .iter()
+        .find(|d| d.day == date)
+        .cloned()
+        .unwrap_or_else(|| DailyMetrics::empty(chain, date, "fallback"));
+    rows.push(today);
+    let profile = catalogues.chain(chain)?;
+    let resolved = resolve_method(profile, date, method)?;
+    estimate_series(catalogues, chain, &rows, params, method)?
+        .into_iter()
+        .find(|e| e.date == date)
+        .ok_or_else(|| AnalyticsError::MissingInput {
+            chain: chain.to_owned(),
+            day: date,
+            input: match resolved {
+                Method::PosNodes => "node_count",
+                Method::Economic => "miner revenue (issuance_usd)",
+                _ => "hashrate_hs and miner revenue",
+            },
+        })
+}
+
+/// `cbeci-v1` over a Bitcoin history.
+pub fn cbeci_v1_series(
+    days: &[DailyMetrics],
+    catalogues: &Catalogues,
+    params: &Params,
+) -> Result<Vec<Estimate>> {
+    let chain = days.first().map(|d| d.chain.as_str()).unwrap_or("bitcoin");
+    estimate_series(catalogues, chain, days, params, Some(Method::CbeciV1))
+}
+
+/// `cbeci-v1` for one day of a Bitcoin history.
+pub fn cbeci_v1_day(
+    history: &[DailyMetrics],
+    date: NaiveDate,
+    catalogues: &Catalogues,
+    params: &Params,
+) -> Result<Estimate> {
+    estimate_day(
+        catalogues,
+        "bitcoin",
+        date,
+        history,
+        params,
+        Some(Method::CbeciV1),
+    )
+}
+
+fn check_days(chain: &str, days: &[DailyMetrics]) -> Result<()> {
+    let mut previous: Option<NaiveDate> = None;
+    for d in days {
+        if d.chain != chain || previous.is_some_and(|p| d.day <= p) {
+            return Err(AnalyticsError::UnorderedDays {
+                chain: chain.to_owned(),
+                day: d.day,
+            });
+        }
+        previous = Some(d.day);
+    }
+    Ok(())
+}
+
+/// The method for one day, checking that a requested one applies.
+pub fn resolve_method(
+    profile: &ChainProfile,
+    day: NaiveDate,
+    requested: Option<Method>,
+) -> Result<Method> {
+    let pow = profile.is_pow_on(day);
+    let not_applicable = |method: Method, why| AnalyticsError::MethodNotApplicable {
+        method: method.name(),
+        chain: profile.slug.clone(),
+        day,
+        why,
+    };
+    match requested {
+        None if pow => Ok(Method::parse(&profile.default_method)
+            .ok()
+            .filter(|m| m.is_pow())
+            .unwrap_or(Method::Hardware)),
+        None => Ok(Method::PosNodes),
+        Some(m) if m.is_pow() && !pow => Err(not_applicable(
+            m,
+            "the chain was not proof of work on that day",
+        )),
+        Some(Method::PosNodes) if pow => Err(not_applicable(
+            Method::PosNodes,
+            "the chain was proof of work on that day",
+        )),
+        Some(Method::CbeciV1) if profile.slug != "bitcoin" => Err(not_applicable(
+            Method::CbeciV1,
+            "cbeci-v1 models Bitcoin's hardware list only",
+        )),
+        Some(m) => Ok(m),
+    }
+}
+
+/// Hashrate from the daily metrics, else the chain's dated fallback on or
+/// after its date (an old day must not borrow today's hashrate, which grows
+/// by orders of magnitude), with where it came from.
+fn hashrate(profile: &ChainProfile, d: &DailyMetrics) -> Option<(f64, serde_json::Value)> {
+    if let Some(h) = d.hashrate_hs.filter(|h| *h > 0.0) {
+        return Some((h, json!("daily_metrics")));
+    }
+    let h = profile.fallback_hashrate_hs?;
+    let since = profile.fallback_date?;
+    (d.day >= since).then(|| {
+        (
+            h,
+            json!({"fallback": true, "as_of": since.to_string(), "source": profile.source}),
+        )
+    })
+}
+
+/// Miner revenue in USD: issuance + fees in USD, else in coins × price.
+fn revenue_usd(d: &DailyMetrics) -> Option<f64> {
+    d.miner_revenue_usd()
+        .or_else(|| Some((d.issuance_native? + d.fees_native.unwrap_or(0.0)) * d.price_usd?))
+}
+
+fn pow_models<'a>(
+    catalogues: &'a Catalogues,
+    profile: &ChainProfile,
+) -> (&'a [HardwareModel], Algorithm) {
+    let algorithm = profile.algorithm.unwrap_or(Algorithm::Sha256);
+    (catalogues.hardware_for(algorithm), algorithm)
+}
+
+fn pow_lifetime(params: &Params, algorithm: Algorithm) -> f64 {
+    params
+        .hardware_lifetime_years
+        .unwrap_or_else(|| algorithm.default_lifetime_years())
+}
+
+/// Fleet mass for methods that do not pick machines themselves (cbeci-v1's
+/// list has no masses; economic has no list): the hardware method's basket
+/// for the day's own threshold, so e-waste agrees across methods; every
+/// recent model when the day has no revenue or nothing is profitable.
+fn pow_fleet_mass(
+    models: &[HardwareModel],
+    d: &DailyMetrics,
+    hashrate_hs: f64,
+    params: &Params,
+) -> Option<Bounds> {
+    let delay = params.shipping_delay_months;
+    let threshold = revenue_usd(d)
+        .filter(|_| hashrate_hs > 0.0)
+        .map(|r| threshold_j_per_h(r, hashrate_hs, params.electricity_price_usd_per_kwh));
+    threshold
+        .and_then(|t| basket_on(models, d.day, Some(t), delay))
+        .or_else(|| basket_on(models, d.day, None, delay))
+        .map(|b| ewaste::fleet_mass_kg(hashrate_hs, b.mass_kg_per_hs))
+}
+
+fn bounds_json(b: Bounds) -> serde_json::Value {
+    json!({"lower": b.lower, "best": b.best, "upper": b.upper})
+}
+
+/// cbeci-v1 from the start of the history (its windows need the earlier
+/// days) up to the end; the caller keeps the rows of its segment.
+fn cbeci_segment(
+    catalogues: &Catalogues,
+    profile: &ChainProfile,
+    days: &[DailyMetrics],
+    from: usize,
+    params: &Params,
+) -> Result<Vec<DayPower>> {
+    let (models, algorithm) = pow_models(catalogues, profile);
+    let sources: Vec<Option<(f64, serde_json::Value)>> =
+        days.iter().map(|d| hashrate(profile, d)).collect();
+    let inputs: Vec<CbeciInput> = days
+        .iter()
+        .zip(&sources)
+        .map(|(d, h)| CbeciInput {
+            day_unix: d
+                .day
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp())
+                .unwrap_or(0),
+            hashrate_th_s: h.as_ref().map(|h| h.0 / 1e12),
+            revenue_usd: revenue_usd(d),
+        })
+        .collect();
+    let out = cbeci_v1_core(&inputs, &catalogues.cbeci_v1, params)?;
+    let mut powers = Vec::new();
+    for (index, day) in out.into_iter().enumerate().skip(from) {
+        let Some(day) = day else { continue };
+        let d = &days[index];
+        let mut inputs = Inputs::new();
+        if let Some((h, from)) = &sources[index] {
+            inputs.insert("hashrate_hs".into(), json!(h));
+            inputs.insert("hashrate_from".into(), from.clone());
+        }
+        inputs.insert("revenue_usd".into(), json!(revenue_usd(d)));
+        inputs.insert("threshold_j_per_gh".into(), json!(day.threshold_j_per_gh));
+        inputs.insert("profitable_models".into(), json!(day.profitable_models));
+        inputs.insert("carried_forward".into(), json!(day.profitable_models == 0));
+        inputs.insert(
+            "efficiency_j_per_gh".into(),
+            bounds_json(day.efficiency_j_per_gh),
+        );
+        inputs.insert(
+            "hardware_list".into(),
+            json!("cbeci_v1_hardware.csv (CCAF CBECI v1, 2020)"),
+        );
+        let hashrate_hs = sources[index].as_ref().map(|h| h.0).unwrap_or(0.0);
+        powers.push(DayPower {
+            index,
+            method: Method::CbeciV1,
+            power_w: day.power_w,
+            energy_twh_per_year: Some(day.energy_twh_per_year),
+            fleet_mass_kg: pow_fleet_mass(models, d, hashrate_hs, params),
+            lifetime_years: pow_lifetime(params, algorithm),
+            inputs,
+        });
+    }
+    Ok(powers)
+}
+
+fn hardware_segment(
+    catalogues: &Catalogues,
+    profile: &ChainProfile,
+    days: &[DailyMetrics],
+    range: std::ops::Range<usize>,
+    params: &Params,
+) -> Result<Vec<DayPower>> {
+    let (models, algorithm) = pow_models(catalogues, profile);
+    let sources: Vec<Option<(f64, serde_json::Value)>> = days[range.clone()]
+        .iter()
+        .map(|d| hashrate(profile, d))
+        .collect();
+    let inputs: Vec<PowInput> = days[range.clone()]
+        .iter()
+        .zip(&sources)
+        .map(|(d, h)| PowInput {
+            day: d.day,
+            hashrate_hs: h.as_ref().map(|h| h.0),
+            revenue_usd: revenue_usd(d),
+        })
+        .collect();
+    let out = hardware_core(&inputs, models, params)?;
+    let mut powers = Vec::new();
+    for (k, day) in out.into_iter().enumerate() {
+        let Some(day) = day else { continue };
+        let index = range.start + k;
+        let mut inputs = Inputs::new();
+        inputs.insert("hashrate_hs".into(), json!(day.hashrate_hs));
+        if let Some((_, from)) = &sources[k] {
+            inputs.insert("hashrate_from".into(), from.clone());
+        }
+        inputs.insert("algorithm".into(), json!(algorithm.as_str()));
+        inputs.insert("revenue_usd".into(), json!(revenue_usd(&days[index])));
+        inputs.insert("threshold_j_per_h".into(), json!(day.threshold_j_per_h));
+        inputs.insert(
+            "profitability_filter".into(),
+            json!(day.basket.profitability_filter),
+        );
+        inputs.insert("basket_models".into(), json!(day.basket.models));
+        inputs.insert("carried_forward".into(), json!(day.carried_forward));
+        inputs.insert(
+            "efficiency_j_per_h".into(),
+            bounds_json(day.basket.efficiency_j_per_h),
+        );
+        inputs.insert(
+            "shipping_delay_months".into(),
+            json!(params.shipping_delay_months),
+        );
+        powers.push(DayPower {
+            index,
+            method: Method::Hardware,
+            power_w: day.power_w,
+            energy_twh_per_year: None,
+            fleet_mass_kg: Some(ewaste::fleet_mass_kg(
+                day.hashrate_hs,
+                day.basket.mass_kg_per_hs,
+            )),
+            lifetime_years: pow_lifetime(params, algorithm),
+            inputs,
+        });
+    }
+    Ok(powers)
+}
+
+fn economic_segment(
+    catalogues: &Catalogues,
+    profile: &ChainProfile,
+    days: &[DailyMetrics],
+    range: std::ops::Range<usize>,
+    params: &Params,
+) -> Vec<DayPower> {
+    let (models, algorithm) = pow_models(catalogues, profile);
+    let mut powers = Vec::new();
+    for index in range {
+        let d = &days[index];
+        let Some(revenue) = revenue_usd(d).filter(|r| r.is_finite() && *r >= 0.0) else {
+            continue;
+        };
+        let mut inputs = Inputs::new();
+        inputs.insert("revenue_usd".into(), json!(revenue));
+        inputs.insert(
+            "revenue_share".into(),
+            bounds_json(economic::share_bounds(params.revenue_share)),
+        );
+        let source = hashrate(profile, d);
+        let fleet = source
+            .as_ref()
+            .and_then(|(h, _)| pow_fleet_mass(models, d, *h, params));
+        if let Some((h, from)) = source {
+            inputs.insert("hashrate_hs".into(), json!(h));
+            inputs.insert("hashrate_from".into(), from);
+        }
+        powers.push(DayPower {
+            index,
+            method: Method::Economic,
+            power_w: economic::economic_power_w(
+                revenue,
+                params.revenue_share,
+                params.electricity_price_usd_per_kwh,
+            ),
+            energy_twh_per_year: None,
+            fleet_mass_kg: fleet,
+            lifetime_years: pow_lifetime(params, algorithm),
+            inputs,
+        });
+    }
+    powers
+}
+
+fn pos_segment(
+    profile: &ChainProfile,
+    days: &[DailyMetrics],
+    range: std::ops::Range<usize>,
+    params: &Params,
+) -> Vec<DayPower> {
+    let Some(classes) = profile.node_power_w else {
+        return Vec::new();
+    };
+    let mut powers = Vec::new();
+    for index in range {
+        let d = &days[index];
+        // Node counts move slowly, so unlike hashrate the dated fallback
+        // serves any day; the inputs say it was used.
+        let (nodes, from) = match (d.node_count, profile.fallback_node_count) {
+            (Some(n), _) => (n, json!("daily_metrics")),
+            (None, Some(n)) => (
+                n,
+                json!({"fallback": true, "as_of": profile.fallback_date.map(|d| d.to_string()), "source": profile.source}),
+            ),
+            (None, None) => continue,
+        };
+        let mut inputs = Inputs::new();
+        inputs.insert("node_count".into(), json!(nodes));
+        inputs.insert("node_count_from".into(), from);
+        inputs.insert(
+            "node_power_w".into(),
+            json!({"low": classes[0], "medium": classes[1], "high": classes[2]}),
+        );
+        inputs.insert("class_weights".into(), json!(crate::pos::CLASS_WEIGHTS));
+        let n = nodes as f64;
+        powers.push(DayPower {
+            index,
+            method: Method::PosNodes,
+            power_w: pos_power_w(n, classes, params.pue),
+            energy_twh_per_year: None,
+            fleet_mass_kg: Some(node_fleet_mass_kg(n)),
+            lifetime_years: params
+                .hardware_lifetime_years
+                .unwrap_or(NODE_LIFETIME_YEARS),
+            inputs,
+        });
+    }
+    powers
+}
+
+/// Trailing mean of the annualised power over the segment's days.
+fn smooth(segment: &mut [DayPower], window: usize) {
+    if segment.iter().all(|p| p.energy_twh_per_year.is_some()) {
+        return;
+    }
+    let series = |pick: fn(&Bounds) -> f64| -> Vec<f64> {
+        trailing_mean_dense(
+            &segment
+                .iter()
+                .map(|p| watts_to_twh_per_year(pick(&p.power_w)))
+                .collect::<Vec<_>>(),
+            window,
+        )
+    };
+    let (lower, best, upper) = (series(|b| b.lower), series(|b| b.best), series(|b| b.upper));
+    for (k, p) in segment.iter_mut().enumerate() {
+        p.energy_twh_per_year = Some(Bounds::new(lower[k], best[k], upper[k]));
+    }
+}
+
+/// Location-weighted grid and water intensities per calendar year: a
+/// history has a few distinct years and thousands of days.
+struct LocationCache<'a> {
+    catalogues: &'a Catalogues,
+    profile: &'a str,
+    plausible: BTreeSet<&'a str>,
+    uncertainty: f64,
+    by_year: BTreeMap<i32, Option<YearIntensities<'a>>>,
+}
+
+/// The location vintage used and its grid (gCO2e/kWh) and water (L/kWh) intensities.
+#[derive(Clone, Copy)]
+struct YearIntensities<'a> {
+    vintage: &'a str,
+    grid: Bounds,
+    water_l: Bounds,
+}
+
+impl<'a> LocationCache<'a> {
+    fn new(catalogues: &'a Catalogues, profile: &'a ChainProfile, uncertainty: f64) -> Self {
+        LocationCache {
+            catalogues,
+            profile: &profile.location_profile,
+            plausible: plausible_locations(catalogues),
+            uncertainty,
+            by_year: BTreeMap::new(),
+        }
+    }
+
+    fn for_year(&mut self, year: i32) -> Option<YearIntensities<'a>> {
+        let c = self.catalogues;
+        let (profile, u) = (self.profile, self.uncertainty);
+        let plausible = &self.plausible;
+        *self.by_year.entry(year).or_insert_with(|| {
+            let (vintage, shares) = c.location_for(profile, year)?;
+            Some(YearIntensities {
+                vintage,
+                grid: location_weighted(shares, plausible, &c.grid_intensity, year, u)?,
+                water_l: location_weighted(shares, plausible, &c.water_l_per_kwh, year, u)?,
+            })
+        })
+    }
+}
+
+fn finish(
+    p: DayPower,
+    d: &DailyMetrics,
+    profile: &ChainProfile,
+    place: YearIntensities<'_>,
+    params: &Params,
+) -> Result<Estimate> {
+    let (grid, water_l) = (place.grid, place.water_l);
+    let energy = p
+        .energy_twh_per_year
+        .unwrap_or_else(|| p.power_w.scale(watts_to_twh_per_year(1.0)));
+    let co2e = carbon::co2e_t_per_year(energy, grid);
+    let fleet = p.fleet_mass_kg.unwrap_or(Bounds::new(0.0, 0.0, 0.0));
+    let per_tx = d.tx_count.filter(|n| *n > 0).map(|n| {
+        let n = n as f64;
+        PerTransaction {
+            energy_kwh: Bounds::new(
+                twh_per_year_to_kwh_per_day(energy.lower) / n,
+                twh_per_year_to_kwh_per_day(energy.best) / n,
+                twh_per_year_to_kwh_per_day(energy.upper) / n,
+            ),
+            co2e_kg: co2e.scale(1000.0 / DAYS_PER_YEAR / n),
+        }
+    });
+    let mut inputs = p.inputs;
+    params.record(&mut inputs);
+    inputs.insert("power_w_day".into(), bounds_json(p.power_w));
+    inputs.insert("location_profile".into(), json!(place.vintage));
+    inputs.insert("grid_gco2e_per_kwh".into(), bounds_json(grid));
+    inputs.insert("water_l_per_kwh".into(), bounds_json(water_l));
+    inputs.insert(
+        "fleet_mass_kg".into(),
+        p.fleet_mass_kg.map(bounds_json).into(),
+    );
+    inputs.insert("lifetime_years".into(), json!(p.lifetime_years));
+    inputs.insert("tx_count".into(), json!(d.tx_count));
+    inputs.insert("metrics_source".into(), json!(d.source));
+    Ok(Estimate {
+        chain: profile.slug.clone(),
+        date: d.day,
+        method: p.method.name().to_owned(),
+        methodology_version: p.method.methodology_version().to_owned(),
+        power_w: Bounds::new(
+            twh_per_year_to_watts(energy.lower),
+            twh_per_year_to_watts(energy.best),
+            twh_per_year_to_watts(energy.upper),
+        ),
+        energy_twh_per_year: energy,
+        co2e_t_per_year: co2e,
+        water_m3_per_year: water::water_m3_per_year(energy, water_l),
+        ewaste_t_per_year: ewaste::ewaste_t_per_year(fleet, p.lifetime_years),
+        per_tx,
+        inputs,
+    })
+}

@@ -1,0 +1,82 @@
+//! Location weighting shared by carbon and water: a per-country figure
+//! averaged with where the hashrate (or the nodes) are, and bounds from
+//! moving part of that mix to the cleanest or dirtiest plausible place.
+
+use std::collections::BTreeSet;
+
+use blockwatt_domain::Bounds;
+
+use crate::catalogue::{Catalogues, CountrySeries, LocationShare};
+
+/// Countries that appear in any location profile: where mining and nodes
+/// plausibly are. The bounds move mass only among these.
+pub fn plausible_locations(catalogues: &Catalogues) -> BTreeSet<&str> {
+    catalogues
+        .locations
+        .values()
+        .flatten()
+        .map(|s| s.iso3.as_str())
+        .collect()
+}
+
+/// Location-weighted value of `series` for `year`:
+/// best = Σ share × value (a country missing from the series counts at the
+/// world value `WLD`); lower/upper = best with `uncertainty` of the mix moved
+/// to the cleanest/dirtiest plausible country.
+pub fn location_weighted(
+    shares: &[LocationShare],
+    plausible: &BTreeSet<&str>,
+    series: &CountrySeries,
+    year: i32,
+    uncertainty: f64,
+) -> Option<Bounds> {
+    let world = series.get("WLD", year).map(|r| r.1);
+    let value = |iso3: &str| series.get(iso3, year).map(|r| r.1).or(world);
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for s in shares {
+        let v = value(&s.iso3)?;
+        sum += s.share * v;
+        weight += s.share;
+    }
+    if weight <= 0.0 {
+        return None;
+    }
+    let best = sum / weight;
+    let values: Vec<f64> = plausible.iter().filter_map(|c| value(c)).collect();
+    let min = values.iter().copied().fold(best, f64::min);
+    let max = values.iter().copied().fold(best, f64::max);
+    Some(Bounds::new(
+        (1.0 - uncertainty) * best + uncertainty * min,
+        best,
+        (1.0 - uncertainty) * best + uncertainty * max,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_mean_and_bounds() {
+        let c = Catalogues::embedded();
+        let shares = [
+            LocationShare {
+                iso3: "NOR".into(),
+                share: 0.5,
+            },
+            LocationShare {
+                iso3: "CHN".into(),
+                share: 0.5,
+            },
+        ];
+        let plausible = plausible_locations(c);
+        let b = location_weighted(&shares, &plausible, &c.grid_intensity, 2020, 0.2).unwrap();
+        let nor = c.grid_intensity.get("NOR", 2020).unwrap().1;
+        let chn = c.grid_intensity.get("CHN", 2020).unwrap().1;
+        assert!((b.best - (nor + chn) / 2.0).abs() < 1e-9);
+        assert!(b.is_ordered());
+        // No uncertainty: zero-width bounds.
+        let b = location_weighted(&shares, &plausible, &c.grid_intensity, 2020, 0.0).unwrap();
+        assert_eq!((b.lower, b.upper), (b.best, b.best));
+    }
+}

@@ -1,0 +1,247 @@
+//! The named estimation methods, their methodology versions and texts, and
+//! what each chain uses (`blockwatt chains` prints `chain_profiles()`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{Catalogues, Consensus};
+use crate::error::{AnalyticsError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Method {
+    #[serde(rename = "cbeci-v1")]
+    CbeciV1,
+    #[serde(rename = "hardware")]
+    Hardware,
+    #[serde(rename = "economic")]
+    Economic,
+    #[serde(rename = "pos-nodes")]
+    PosNodes,
+}
+
+impl Method {
+    pub const ALL: [Method; 4] = [
+        Method::CbeciV1,
+        Method::Hardware,
+        Method::Economic,
+        Method::PosNodes,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::CbeciV1 => "cbeci-v1",
+            Method::Hardware => "hardware",
+            Method::Economic => "economic",
+            Method::PosNodes => "pos-nodes",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| AnalyticsError::UnknownMethod(name.to_owned()))
+    }
+
+    /// Bumped whenever the method's results change (formula, default
+    /// parameter or catalogue), so a stored estimate says what made it.
+    pub fn methodology_version(self) -> &'static str {
+        match self {
+            Method::CbeciV1 => "cbeci-v1.1",
+            Method::Hardware => "hardware.1",
+            Method::Economic => "economic.1",
+            Method::PosNodes => "pos-nodes.1",
+        }
+    }
+
+    /// Whether the method estimates proof-of-work mining.
+    pub fn is_pow(self) -> bool {
+        !matches!(self, Method::PosNodes)
+    }
+
+    /// The daily-metrics fields the method reads.
+    pub fn live_inputs(self) -> &'static [&'static str] {
+        match self {
+            Method::CbeciV1 => &["hashrate_hs", "issuance_usd", "fees_usd"],
+            Method::Hardware => &["hashrate_hs", "issuance_usd", "fees_usd"],
+            Method::Economic => &["issuance_usd", "fees_usd"],
+            Method::PosNodes => &["node_count"],
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            Method::CbeciV1 => "Cambridge Bitcoin Electricity Consumption Index v1: profitable models of the index's 2020 hardware list × hashrate × PUE (1.01/1.10/1.20), 14-day threshold and 7-day smoothing",
+            Method::Hardware => "profitable, age-weighted models of a per-algorithm hardware catalogue through 2025 × hashrate × PUE",
+            Method::Economic => "share of miner revenue spent on electricity ÷ electricity price",
+            Method::PosNodes => "node count × power per node by hardware class (low/medium/high, best 0.25/0.5/0.25) × PUE",
+        }
+    }
+}
+
+/// Full methodology text for a method (for the API, the CLI and MiCA reports).
+pub fn methodology(method: Method) -> &'static str {
+    match method {
+        Method::CbeciV1 => CBECI_TEXT,
+        Method::Hardware => HARDWARE_TEXT,
+        Method::Economic => ECONOMIC_TEXT,
+        Method::PosNodes => POS_TEXT,
+    }
+}
+
+const COMMON: &str = "Carbon: energy × location-weighted grid intensity (gCO2e/kWh; Ember and Energy Institute via Our World in Data, CC BY 4.0) using the chain's location profile (the CCAF Bitcoin Mining Map for Bitcoin, world average otherwise); bounds move 20% of the mix to the cleanest / dirtiest plausible country. Water: energy × consumptive water use of the same mix (codecarbon generation mix × Meldrum et al. 2013 per-source factors). E-waste: fleet mass ÷ hardware lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021).";
+
+const CBECI_TEXT: &str = "cbeci-v1 reproduces the Cambridge Bitcoin Electricity Consumption Index as computed in 2019-2021. For each UTC day: profitability threshold (J/GH) = (miner revenue USD/day ÷ (hashrate TH/s × 86400)) ÷ (electricity price USD/kWh ÷ 3.6e6) ÷ 1000, averaged over a trailing 14-day window; a model of the index's 2020 hardware list is profitable when released before the day and more efficient than the threshold; power (W) = efficiency (J/GH) × hashrate (TH/s) × 1000 × PUE with the most efficient profitable model and PUE 1.01 (lower), the mean efficiency and PUE 1.10 (best), the least efficient and PUE 1.20 (upper); a day without a profitable model carries the previous values forward; annualised energy (TWh/yr) = W × 24 × 365.25 ÷ 1e12, averaged over a trailing 7-day window.";
+
+const HARDWARE_TEXT: &str = "hardware applies the cbeci-v1 threshold idea to every proof-of-work chain with a per-algorithm catalogue (SHA-256, Scrypt, Ethash/Etchash, Equihash, X11, RandomX, kHeavyHash) through 2025: threshold (J/H) from revenue, hashrate and electricity price over 14 days; models count two months after release; lower = most efficient profitable model × PUE 1.01, upper = least efficient × PUE 1.20, best = mean efficiency weighted by age since shipping (1.0, 0.8, 0.6, 0.4, 0.2, then 0 from five years) × PUE 1.10; without revenue data every model younger than five years counts; 7-day smoothing.";
+
+const ECONOMIC_TEXT: &str = "economic: energy (kWh/day) = miner revenue (USD/day) × share spent on electricity (default 0.6; bounds 2/3 of it and halfway to 1) ÷ electricity price (default 0.05 USD/kWh); 7-day smoothing. An independent cross-check of the hardware methods.";
+
+const POS_TEXT: &str = "pos-nodes: power (W) = node or validator count × wall power per node × PUE, with low / medium / high hardware classes per chain (lower = all low class with PUE 1.01, upper = all high class with PUE 1.20, best = 0.25/0.5/0.25 mix with PUE 1.10); node counts from ingestion, or a dated figure from the chain catalogue until ingestion supplies one (the estimate's inputs say which).";
+
+/// The common tail of every methodology text.
+pub fn footprint_methodology() -> &'static str {
+    COMMON
+}
+
+/// One method as `methods()` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodInfo {
+    pub name: &'static str,
+    pub methodology_version: &'static str,
+    pub summary: &'static str,
+    pub live_inputs: &'static [&'static str],
+}
+
+pub fn methods() -> Vec<MethodInfo> {
+    Method::ALL
+        .into_iter()
+        .map(|m| MethodInfo {
+            name: m.name(),
+            methodology_version: m.methodology_version(),
+            summary: m.summary(),
+            live_inputs: m.live_inputs(),
+        })
+        .collect()
+}
+
+/// What `blockwatt chains` prints for one chain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChainMethods {
+    pub chain: String,
+    pub name: String,
+    pub consensus: Consensus,
+    pub algorithm: Option<&'static str>,
+    pub default_method: String,
+    /// Methods that apply on some day of the chain's history.
+    pub methods: Vec<&'static str>,
+    /// For a chain that changed consensus: the last proof-of-work day.
+    pub pow_until: Option<chrono::NaiveDate>,
+    /// Daily-metrics fields the default method reads.
+    pub live_inputs: Vec<&'static str>,
+    /// The dated figure used when ingestion has none, with its source.
+    pub fallback: Option<String>,
+    pub location_profile: String,
+    pub source: String,
+}
+
+/// Every chain of the catalogue with its method and inputs.
+pub fn chain_profiles(catalogues: &Catalogues) -> Vec<ChainMethods> {
+    catalogues
+        .chains
+        .iter()
+        .map(|c| {
+            let mut methods = Vec::new();
+            let was_pow = c.consensus == Consensus::Pow || c.pow_until.is_some();
+            if c.slug == "bitcoin" {
+                methods.push(Method::CbeciV1.name());
+            }
+            if was_pow {
+                methods.extend([Method::Hardware.name(), Method::Economic.name()]);
+            }
+            if c.consensus == Consensus::Pos {
+                methods.push(Method::PosNodes.name());
+            }
+            let default = Method::parse(&c.default_method).unwrap_or(Method::Hardware);
+            let mut live_inputs: Vec<&'static str> = default.live_inputs().to_vec();
+            if c.pow_until.is_some() {
+                live_inputs.extend(Method::Hardware.live_inputs());
+            }
+            live_inputs.push("tx_count");
+            let date = c.fallback_date.map(|d| d.to_string()).unwrap_or_default();
+            let fallback = match (c.fallback_hashrate_hs, c.fallback_node_count) {
+                (Some(h), _) => Some(format!("hashrate {h:e} H/s as of {date}")),
+                (None, Some(n)) => Some(format!("{n} nodes as of {date}")),
+                (None, None) => None,
+            };
+            ChainMethods {
+                chain: c.slug.clone(),
+                name: c.name.clone(),
+                consensus: c.consensus,
+                algorithm: c.algorithm.map(|a| a.as_str()),
+                default_method: c.default_method.clone(),
+                methods,
+                pow_until: c.pow_until,
+                live_inputs,
+                fallback,
+                location_profile: c.location_profile.clone(),
+                source: c.source.clone(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DESIGN_SLUGS: [&str; 20] = [
+        "bitcoin",
+        "litecoin",
+        "dogecoin",
+        "bitcoin-cash",
+        "dash",
+        "zcash",
+        "monero",
+        "ethereum",
+        "ethereum-classic",
+        "cardano",
+        "solana",
+        "polkadot",
+        "tezos",
+        "algorand",
+        "avalanche",
+        "cosmos",
+        "tron",
+        "polygon",
+        "bnb",
+        "devnet",
+    ];
+
+    #[test]
+    fn every_design_chain_has_a_profile_with_a_method_and_a_fallback() {
+        let profiles = chain_profiles(Catalogues::embedded());
+        for slug in DESIGN_SLUGS {
+            let p = profiles
+                .iter()
+                .find(|p| p.chain == slug)
+                .unwrap_or_else(|| panic!("{slug}"));
+            assert!(p.methods.contains(&p.default_method.as_str()), "{slug}");
+            assert!(p.fallback.is_some(), "{slug} has no fallback input");
+            assert!(!p.source.is_empty());
+        }
+        assert_eq!(profiles.len(), DESIGN_SLUGS.len());
+    }
+
+    #[test]
+    fn method_names_round_trip() {
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.name()), Ok(m));
+            assert!(!methodology(m).is_empty());
+        }
+        assert!(matches!(
+            Method::parse("magic"),
+            Err(AnalyticsError::UnknownMethod(_))
+        ));
+        assert_eq!(methods().len(), 4);
+    }
+}

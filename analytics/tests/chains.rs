@@ -1,0 +1,388 @@
+//! Every chain has an estimate path; Ethereum switches method at the Merge;
+//! fallback inputs are used only where allowed and always recorded.
+
+mod common;
+
+use blockwatt_analytics::{
+    chain_profiles, estimate_day, estimate_series, AnalyticsError, Catalogues, Method, Params,
+};
+use blockwatt_domain::{DailyMetrics, Estimate};
+use chrono::NaiveDate;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn assert_shape(e: &Estimate) {
+    for b in [
+        e.power_w,
+        e.energy_twh_per_year,
+        e.co2e_t_per_year,
+        e.water_m3_per_year,
+        e.ewaste_t_per_year,
+    ] {
+        assert!(b.is_ordered(), "{} {}: {b:?}", e.chain, e.date);
+        assert!(
+            b.lower >= 0.0 && b.upper.is_finite(),
+            "{} {}: {b:?}",
+            e.chain,
+            e.date
+        );
+    }
+    assert!(e.energy_twh_per_year.best > 0.0, "{} {}", e.chain, e.date);
+    assert!(!e.methodology_version.is_empty());
+}
+
+#[test]
+fn every_chain_estimates_today_from_its_fallback_and_says_so() {
+    let c = Catalogues::embedded();
+    let today = day("2026-11-24");
+    for profile in chain_profiles(c) {
+        let e = estimate_day(c, &profile.chain, today, &[], &Params::default(), None)
+            .unwrap_or_else(|err| panic!("{}: {err}", profile.chain));
+        assert_shape(&e);
+        assert_eq!(e.method, profile.default_method, "{}", profile.chain);
+        let from = e
+            .inputs
+            .get("hashrate_from")
+            .or_else(|| e.inputs.get("node_count_from"))
+            .unwrap_or_else(|| panic!("{} records no input origin", profile.chain));
+        assert_eq!(
+            from["fallback"],
+            serde_json::json!(true),
+            "{}",
+            profile.chain
+        );
+        assert!(from["source"].as_str().is_some_and(|s| !s.is_empty()));
+    }
+}
+
+#[test]
+fn bitcoin_today_is_in_a_plausible_range() {
+    let c = Catalogues::embedded();
+    let e = estimate_day(
+        c,
+        "bitcoin",
+        day("2026-11-24"),
+        &[],
+        &Params::default(),
+        None,
+    )
+    .unwrap();
+    // ~1 ZH/s on 2023-2025 hardware (~13-40 J/TH): roughly 100-400 TWh/yr.
+    assert!(
+        (50.0..500.0).contains(&e.energy_twh_per_year.best),
+        "{:?}",
+        e.energy_twh_per_year
+    );
+    // Two-year-old fallback without revenue: no profitability filter, and the inputs say so.
+    assert_eq!(e.inputs["profitability_filter"], serde_json::json!(false));
+}
+
+#[test]
+fn old_days_do_not_borrow_todays_hashrate() {
+    let c = Catalogues::embedded();
+    let err = estimate_day(
+        c,
+        "bitcoin",
+        day("2016-01-01"),
+        &[],
+        &Params::default(),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, AnalyticsError::MissingInput { .. }), "{err}");
+}
+
+#[test]
+fn ethereum_switches_from_hardware_to_pos_nodes_at_the_merge() {
+    let Some(mut days) = common::history(
+        "ethereum_switches_from_hardware_to_pos_nodes_at_the_merge",
+        "ethereum",
+    ) else {
+        return;
+    };
+    // Coin Metrics' copy ends 2020-07-27; add the days around the Merge.
+    let mut d = day("2022-09-10");
+    while d <= day("2022-09-20") {
+        let mut m = DailyMetrics::empty("ethereum", d, "test");
+        if d <= day("2022-09-15") {
+            m.hashrate_hs = Some(900e12);
+            m.issuance_usd = Some(20e6);
+            m.fees_usd = Some(1e6);
+        } else {
+            m.node_count = Some(7000);
+        }
+        m.tx_count = Some(1_000_000);
+        days.push(m);
+        d = d.succ_opt().unwrap();
+    }
+    let est = estimate_series(
+        Catalogues::embedded(),
+        "ethereum",
+        &days,
+        &Params::default(),
+        None,
+    )
+    .unwrap();
+    est.iter().for_each(assert_shape);
+    let method_on = |s: &str| {
+        est.iter()
+            .find(|e| e.date == day(s))
+            .unwrap()
+            .method
+            .clone()
+    };
+    assert_eq!(method_on("2017-06-01"), "hardware");
+    assert_eq!(method_on("2022-09-15"), "hardware");
+    assert_eq!(method_on("2022-09-16"), "pos-nodes");
+    let pow = est.iter().find(|e| e.date == day("2022-09-15")).unwrap();
+    let pos = est.iter().find(|e| e.date == day("2022-09-16")).unwrap();
+    // The Merge cut Ethereum's energy by more than 99.9% (CCRI 2022).
+    assert!(pos.energy_twh_per_year.best < pow.energy_twh_per_year.best / 1000.0);
+    assert_eq!(
+        pos.inputs["node_count_from"],
+        serde_json::json!("daily_metrics")
+    );
+    // PoW-era Ethereum in 2018-2020 was of order 5-30 TWh/yr.
+    let e2019 = est.iter().find(|e| e.date == day("2019-06-01")).unwrap();
+    assert!(
+        (1.0..60.0).contains(&e2019.energy_twh_per_year.best),
+        "{:?}",
+        e2019.energy_twh_per_year
+    );
+    // A PoW method after the Merge is refused, naming the day.
+    let err = estimate_series(
+        Catalogues::embedded(),
+        "ethereum",
+        &days,
+        &Params::default(),
+        Some(Method::Hardware),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        AnalyticsError::MethodNotApplicable {
+            method: "hardware",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn every_coinmetrics_pow_history_has_a_sound_series_by_every_pow_method() {
+    let c = Catalogues::embedded();
+    for (chain, _, _) in common::COINMETRICS_CHAINS {
+        let Some(days) = common::history("every_coinmetrics_pow_history", chain) else {
+            return;
+        };
+        let mut methods = vec![Method::Hardware, Method::Economic];
+        if chain == "bitcoin" {
+            methods.push(Method::CbeciV1);
+        }
+        for m in methods {
+            let est = estimate_series(c, chain, &days, &Params::default(), Some(m))
+                .unwrap_or_else(|e| panic!("{chain} {m:?}: {e}"));
+            assert!(
+                est.len() > days.len() / 2,
+                "{chain} {m:?}: {} of {} days",
+                est.len(),
+                days.len()
+            );
+            est.iter().for_each(assert_shape);
+        }
+    }
+}
+
+#[test]
+fn hardware_and_economic_cross_check_within_an_order_of_magnitude_for_bitcoin() {
+    let Some(days) = common::history("hardware_and_economic_cross_check", "bitcoin") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let hw = estimate_series(
+        c,
+        "bitcoin",
+        &days,
+        &Params::default(),
+        Some(Method::Hardware),
+    )
+    .unwrap();
+    let ec = estimate_series(
+        c,
+        "bitcoin",
+        &days,
+        &Params::default(),
+        Some(Method::Economic),
+    )
+    .unwrap();
+    for date in ["2017-01-01", "2018-06-01", "2019-06-01", "2020-07-01"] {
+        let h = hw
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .energy_twh_per_year
+            .best;
+        let e = ec
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .energy_twh_per_year
+            .best;
+        println!("{date}: hardware {h:.1} TWh, economic {e:.1} TWh");
+        assert!(h / e > 0.1 && h / e < 10.0, "{date}: {h} vs {e}");
+        // Both methods take the fleet (and so the e-waste) from the same hardware basket.
+        let wh = hw
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .ewaste_t_per_year
+            .best;
+        let we = ec
+            .iter()
+            .find(|e| e.date == day(date))
+            .unwrap()
+            .ewaste_t_per_year
+            .best;
+        assert!(
+            wh / we > 0.5 && wh / we < 2.0,
+            "{date}: e-waste {wh} vs {we}"
+        );
+    }
+}
+
+#[test]
+fn days_must_be_ordered_and_of_one_chain() {
+    let c = Catalogues::embedded();
+    let a = DailyMetrics::empty("bitcoin", day("2020-01-02"), "t");
+    let b = DailyMetrics::empty("bitcoin", day("2020-01-01"), "t");
+    let err = estimate_series(c, "bitcoin", &[a.clone(), b], &Params::default(), None).unwrap_err();
+    assert!(matches!(err, AnalyticsError::UnorderedDays { .. }));
+    let other = DailyMetrics::empty("litecoin", day("2020-01-03"), "t");
+    assert!(estimate_series(c, "bitcoin", &[a, other], &Params::default(), None).is_err());
+    assert!(matches!(
+        estimate_series(c, "nope", &[], &Params::default(), None),
+        Err(AnalyticsError::UnknownChain(_))
+    ));
+    let err = estimate_series(
+        c,
+        "litecoin",
+        &[],
+        &Params::default().with_price(-1.0),
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("electricity_price_usd_per_kwh"));
+}
+
+#[test]
+fn cbeci_is_bitcoin_only_and_pos_nodes_is_pos_only() {
+    let c = Catalogues::embedded();
+    let d = day("2026-01-01");
+    assert!(matches!(
+        estimate_day(
+            c,
+            "litecoin",
+            d,
+            &[],
+            &Params::default(),
+            Some(Method::CbeciV1)
+        ),
+        Err(AnalyticsError::MethodNotApplicable { .. })
+    ));
+    assert!(matches!(
+        estimate_day(
+            c,
+            "bitcoin",
+            d,
+            &[],
+            &Params::default(),
+            Some(Method::PosNodes)
+        ),
+        Err(AnalyticsError::MethodNotApplicable { .. })
+    ));
+    assert!(matches!(
+        estimate_day(
+            c,
+            "solana",
+            d,
+            &[],
+            &Params::default(),
+            Some(Method::Economic)
+        ),
+        Err(AnalyticsError::MethodNotApplicable { .. })
+    ));
+}
+
+#[test]
+fn bitcoin_carbon_uses_the_mining_map_of_its_time_and_reports_the_intensity() {
+    let c = Catalogues::embedded();
+    let mut d2020 = DailyMetrics::empty("bitcoin", day("2020-06-01"), "test");
+    d2020.hashrate_hs = Some(100e18);
+    d2020.issuance_usd = Some(9e6);
+    d2020.fees_usd = Some(5e5);
+    let e2020 = &estimate_series(c, "bitcoin", &[d2020], &Params::default(), None).unwrap()[0];
+    let e2026 = estimate_day(
+        c,
+        "bitcoin",
+        day("2026-11-24"),
+        &[],
+        &Params::default(),
+        None,
+    )
+    .unwrap();
+    let grid = |e: &Estimate| e.inputs["grid_gco2e_per_kwh"]["best"].as_f64().unwrap();
+    println!(
+        "bitcoin grid intensity: 2020 {:.0} g/kWh, 2026 {:.0} g/kWh",
+        grid(e2020),
+        grid(&e2026)
+    );
+    assert_eq!(
+        e2020.inputs["location_profile"],
+        serde_json::json!("bitcoin-2020")
+    );
+    assert_eq!(
+        e2026.inputs["location_profile"],
+        serde_json::json!("bitcoin-2022")
+    );
+    // China-heavy 2020 mix (coal) is dirtier than the US-heavy 2022 one; both in 300-700 g/kWh.
+    assert!(grid(e2020) > grid(&e2026));
+    assert!((300.0..700.0).contains(&grid(e2020)) && (300.0..700.0).contains(&grid(&e2026)));
+    let lower = e2020.inputs["grid_gco2e_per_kwh"]["lower"]
+        .as_f64()
+        .unwrap();
+    assert!(lower < grid(e2020));
+}
+
+#[test]
+fn mica_indicators_for_bitcoin_2019() {
+    let Some(days) = common::history("mica_indicators_for_bitcoin_2019", "bitcoin") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let est = estimate_series(c, "bitcoin", &days, &Params::default(), None).unwrap();
+    let year: Vec<Estimate> = est
+        .into_iter()
+        .filter(|e| e.date.format("%Y").to_string() == "2019")
+        .collect();
+    assert_eq!(year.len(), 365);
+    let m = blockwatt_analytics::mica(c, &year, &days).unwrap();
+    println!(
+        "bitcoin 2019: {:.1} TWh/yr, renewable {:.0}%, {:.0} kWh/tx, {:.1} Mt CO2e, {:.0} kg/tx, {:.0} t WEEE, {:.0} g/tx, water {:.0} Mm3",
+        m.energy_kwh_per_year / 1e9,
+        m.renewable_share * 100.0,
+        m.energy_kwh_per_tx.unwrap(),
+        m.scope2_t_co2e / 1e6,
+        m.co2e_kg_per_tx.unwrap(),
+        m.weee_t,
+        m.waste_g_per_tx.unwrap(),
+        m.water_m3 / 1e6
+    );
+    // Published 2019 figures: ~50-80 TWh, ~20-40 Mt CO2e, a few hundred kWh per transaction.
+    assert!((20.0..120.0).contains(&(m.energy_kwh_per_year / 1e9)));
+    assert!((100.0..1500.0).contains(&m.energy_kwh_per_tx.unwrap()));
+    assert!((5e6..8e7).contains(&m.scope2_t_co2e));
+    assert!(m.weee_t > 1000.0 && m.water_m3 > 0.0);
+    assert!((0.0..1.0).contains(&m.renewable_share));
+    assert_eq!(m.methods, vec!["hardware".to_owned()]);
+}

@@ -1,0 +1,138 @@
+//! Operator routes: trigger an import, a backfill or a publication. They
+//! exist only when an admin token is configured, and require it as a
+//! bearer token.
+
+use async_trait::async_trait;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::AppState;
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    pub chain: String,
+    /// Ingest source to use (`bitcoin-rpc`, `esplora`...); the chain's default when absent.
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackfillRequest {
+    pub chain: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// Day to publish; yesterday when absent.
+    pub date: Option<NaiveDate>,
+}
+
+/// What the server did with the request (work runs in the background).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Accepted {
+    pub job: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum AdminError {
+    #[error("unknown chain {0:?}")]
+    UnknownChain(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Busy(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::UnknownChain(c) => ApiError::UnknownChain(c),
+            AdminError::Invalid(d) => ApiError::invalid("body", d),
+            AdminError::Busy(d) => ApiError::Unavailable(d),
+            AdminError::Internal(d) => ApiError::Internal(d),
+        }
+    }
+}
+
+/// Implemented by the binary over ingest and publish.
+#[async_trait]
+pub trait AdminActions: Send + Sync {
+    async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError>;
+    async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError>;
+    async fn publish(&self, req: PublishRequest) -> Result<Accepted, AdminError>;
+}
+
+/// Compares in time independent of where the strings differ, so response
+/// timing does not leak the token prefix by prefix.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(crate) async fn require_token(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(expected) = state.config.admin_token.as_deref() else {
+        return ApiError::RouteNotFound(req.uri().path().to_owned()).into_response();
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(t) if same(t.as_bytes(), expected.as_bytes()) => next.run(req).await,
+        Some(_) => ApiError::Unauthorized("the bearer token is not valid".into()).into_response(),
+        None => ApiError::Unauthorized("an admin bearer token is required".into()).into_response(),
+    }
+}
+
+fn actions(state: &AppState) -> Result<&dyn AdminActions, ApiError> {
+    state
+        .admin
+        .as_deref()
+        .ok_or_else(|| ApiError::Unavailable("no admin actions are wired into this server".into()))
+}
+
+fn accepted(a: Accepted) -> Response {
+    (StatusCode::ACCEPTED, axum::Json(a)).into_response()
+}
+
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    Json(req): Json<ImportRequest>,
+) -> Result<Response, ApiError> {
+    Ok(accepted(actions(&state)?.import(req).await?))
+}
+
+pub(crate) async fn backfill(
+    State(state): State<AppState>,
+    Json(req): Json<BackfillRequest>,
+) -> Result<Response, ApiError> {
+    if req.from > req.to {
+        return Err(ApiError::invalid("from", "from is after to"));
+    }
+    Ok(accepted(actions(&state)?.backfill(req).await?))
+}
+
+pub(crate) async fn publish(
+    State(state): State<AppState>,
+    Json(req): Json<PublishRequest>,
+) -> Result<Response, ApiError> {
+    Ok(accepted(actions(&state)?.publish(req).await?))
+}

@@ -1,0 +1,52 @@
+//! The API's part of the application config (nested by the binary).
+
+use serde::{Deserialize, Serialize};
+
+/// Tunables of the HTTP layer. Unknown keys are an error so a typo in the
+/// config file fails at start rather than silently using a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Largest `to - from + 1` accepted by history, in days (about ten years).
+    pub max_history_days: u32,
+    /// Largest number of chains in one `/v1/compare`.
+    pub max_compare_chains: u32,
+    /// Requests per minute per client IP; 0 disables the limit (benchmarks).
+    pub rate_limit_per_minute: u32,
+    /// Whole-request deadline, seconds.
+    pub request_timeout_s: u64,
+    /// How long a "latest"/today estimate is served from memory, seconds.
+    pub latest_cache_ttl_s: u64,
+    /// Most entries the estimate cache keeps before it starts over.
+    pub cache_max_entries: usize,
+    /// Longest accepted request target (path + query), bytes.
+    pub max_uri_bytes: usize,
+    /// Largest accepted request body (admin routes only), bytes.
+    pub max_body_bytes: usize,
+    /// Key the rate limit on the last `X-Forwarded-For` hop (set only
+    /// behind a proxy that appends it; otherwise clients could spoof it).
+    pub trust_forwarded_for: bool,
+    /// `/readyz` fails when a chain's newest stored block is older than
+    /// this, seconds. `None` skips the check (fresh installs, archives).
+    pub max_ingest_lag_s: Option<u64>,
+    /// `BLOCKWATT_ADMIN_TOKEN`: admin routes exist only when set.
+    pub admin_token: Option<String>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_history_days: 3660,
+            max_compare_chains: 20,
+            rate_limit_per_minute: 600,
+            request_timeout_s: 30,
+            latest_cache_ttl_s: 60,
+            cache_max_entries: 10_000,
+            max_uri_bytes: 4096,
+            max_body_bytes: 64 * 1024,
+            trust_forwarded_for: false,
+            max_ingest_lag_s: None,
+            admin_token: None,
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Content negotiation and HTTP caching (ETag, Cache-Control, 304).
+
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use chrono::{NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// The two request headers responses depend on (`If-None-Match`, `Accept`),
+/// copied instead of the whole `HeaderMap`: on the cached hot path the
+/// full copy was a measurable share of the work.
+pub struct CondHeaders(pub HeaderMap);
+
+impl<S: Send + Sync> FromRequestParts<S> for CondHeaders {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut h = HeaderMap::new();
+        for name in [header::IF_NONE_MATCH, header::ACCEPT] {
+            if let Some(v) = parts.headers.get(&name) {
+                h.insert(name, v.clone());
+            }
+        }
+        Ok(CondHeaders(h))
+    }
+}
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const JSON: &str = "application/json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// `?format=` wins; otherwise `Accept: text/csv` (without JSON also
+/// accepted) selects CSV; JSON is the default.
+pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
+    match format {
+        Some("json") => return Ok(Format::Json),
+        Some("csv") => return Ok(Format::Csv),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "format",
+                format!("format: {other:?} is not one of json, csv"),
+            ))
+        }
+        None => {}
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("text/csv") && !accept.contains("application/json") {
+        Ok(Format::Csv)
+    } else {
+        Ok(Format::Json)
+    }
+}
+
+/// How long a response may be reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// A closed past day: its figures change only on a data or method revision.
+    Past,
+    /// Today, "latest", or anything spanning them: changes as blocks arrive.
+    Live,
+    /// Reference material (methodology, OpenAPI): changes with a release.
+    Static,
+}
+
+impl Freshness {
+    /// Yesterday is still `Live`: late metrics for it may still arrive.
+    pub fn of_day(day: NaiveDate) -> Freshness {
+        let today = Utc::now().date_naive();
+        if day < today - chrono::Days::new(1) {
+            Freshness::Past
+        } else {
+            Freshness::Live
+        }
+    }
+
+    fn cache_control(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Freshness::Past => "public, max-age=86400",
+            Freshness::Live => "public, max-age=60",
+            Freshness::Static => "public, max-age=3600",
+        })
+    }
+}
+
+/// Weak because the compression layer may re-encode the body: the
+/// representation differs byte for byte while the content is the same.
+pub fn etag_of(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    let mut s = String::with_capacity(40);
+    s.push_str("W/\"");
+    for b in &digest[..16] {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push('"');
+    // Hex and quotes are always valid header characters.
+    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
+}
+
+fn matches(if_none_match: &str, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    let bare = etag.trim_start_matches("W/");
+    if_none_match
+        .split(',')
+        .map(str::trim)
+        .any(|c| c == "*" || c.trim_start_matches("W/") == bare)
+}
+
+/// A 200 with ETag and Cache-Control, or a 304 when the client has it.
+pub fn cached(
+    req_headers: &HeaderMap,
+    body: Bytes,
+    content_type: &'static str,
+    etag: Option<HeaderValue>,
+    freshness: Freshness,
+) -> Response {
+    let etag = etag.unwrap_or_else(|| etag_of(&body));
+    let not_modified = req_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|inm| matches(inm, &etag));
+    let mut resp = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = body.into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r
+    };
+    let h = resp.headers_mut();
+    h.insert(header::ETAG, etag);
+    h.insert(header::CACHE_CONTROL, freshness.cache_control());
+    // Accept-Encoding is added by the compression layer itself.
+    h.insert(header::VARY, HeaderValue::from_static("accept"));
+    resp
+}
+
+/// Serialises `value` as JSON, or `csv` as CSV, per `format`.
+pub fn table<T: serde::Serialize>(
+    req_headers: &HeaderMap,
+    format: Format,
+    value: &T,
+    csv: impl FnOnce() -> Result<Vec<u8>, ApiError>,
+    freshness: Freshness,
+) -> Result<Response, ApiError> {
+    Ok(match format {
+        Format::Json => cached(req_headers, json_bytes(value)?, JSON, None, freshness),
+        Format::Csv => cached(req_headers, Bytes::from(csv()?), CSV, None, freshness),
+    })
+}
+
+pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| ApiError::Internal(format!("json: {e}")))
+}

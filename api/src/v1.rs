@@ -1,0 +1,698 @@
+//! The `/v1` resources. Each handler validates its inputs into typed
+//! values (400/422 naming the parameter), resolves the chain (404), then
+//! asks the estimator or the store.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use blockwatt_store::Store;
+use chrono::{Days, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::cache::CachedEstimate;
+use crate::dto::{
+    chains_csv, estimates_csv, mica_csv, AllocatedBody, ChainEntry, ChainsBody, CompareBody,
+    Coverage, EstimateBody, Freshness as Fresh, HistoryBody, MethodologyBody, MicaBody,
+};
+use crate::error::{ApiError, Problem};
+use crate::estimator::{Allocated, Allocation, ChainInfo, EstimateParams, MethodInfo};
+use crate::extract::{
+    parse_block_ref, parse_f64_in, parse_hash, parse_opt_date, BlockRef, Path, Query,
+};
+use crate::respond::{cached, etag_of, json_bytes, negotiate, table, CondHeaders, Freshness, JSON};
+use crate::AppState;
+
+// Not zero: a free-electricity model divides by the price.
+const PRICE_RANGE: (f64, f64) = (0.001, 10.0);
+const PUE_RANGE: (f64, f64) = (1.0, 3.0);
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+impl AppState {
+    /// 404 unless the estimator knows the chain.
+    pub(crate) fn chain(&self, slug: &str) -> Result<&ChainInfo, ApiError> {
+        self.chains
+            .get(slug)
+            .ok_or_else(|| ApiError::UnknownChain(slug.to_owned()))
+    }
+}
+
+/// The requested method if the chain supports it (422 otherwise), else the default.
+fn resolve_method<'a>(
+    info: &'a ChainInfo,
+    requested: Option<&'a str>,
+) -> Result<&'a str, ApiError> {
+    match requested {
+        None => Ok(&info.default_method),
+        Some(m) if info.methods.iter().any(|x| x == m) => Ok(m),
+        Some(m) => Err(ApiError::invalid(
+            "method",
+            format!(
+                "method: {m:?} is not available for {}; use one of {}",
+                info.slug,
+                info.methods.join(", ")
+            ),
+        )),
+    }
+}
+
+fn not_future(name: &str, date: Option<NaiveDate>) -> Result<Option<NaiveDate>, ApiError> {
+    match date {
+        Some(d) if d > today() => Err(ApiError::invalid(
+            name,
+            format!("{name}: {d} is in the future"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn parse_allocation(raw: Option<&str>) -> Result<Option<Allocation>, ApiError> {
+    raw.map(|r| {
+        Allocation::parse(r).ok_or_else(|| {
+            ApiError::invalid(
+                "allocation",
+                format!("allocation: {r:?} is not one of per-tx, size, gas, hybrid"),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// `from..=to` with defaults (`days_back` days ending at `default_to`),
+/// order and size checked.
+fn date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    default_to: NaiveDate,
+    days_back: u64,
+    max_days: u32,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = not_future("to", parse_opt_date("to", to)?)?.unwrap_or(default_to);
+    let from = not_future("from", parse_opt_date("from", from)?)?
+        .unwrap_or_else(|| to.checked_sub_days(Days::new(days_back)).unwrap_or(to));
+    if from > to {
+        return Err(ApiError::invalid(
+            "from",
+            format!("from: {from} is after to ({to})"),
+        ));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > i64::from(max_days) {
+        return Err(ApiError::RangeTooLarge {
+            parameter: "from".into(),
+            detail: format!(
+                "the range {from}..{to} spans {days} days; the limit is {max_days} days"
+            ),
+            limit: u64::from(max_days),
+        });
+    }
+    Ok((from, to))
+}
+
+/// The default-parameter estimate, from the cache or computed and cached.
+pub(crate) async fn default_estimate(
+    state: &AppState,
+    chain: &str,
+    date: Option<NaiveDate>,
+    method: &str,
+) -> Result<Arc<CachedEstimate>, ApiError> {
+    if let Some(hit) = state.cache.get(chain, date, method) {
+        return Ok(hit);
+    }
+    let estimate = state
+        .estimator
+        .footprint(chain, date, Some(method), &EstimateParams::default())
+        .await?;
+    let json = json_bytes(&EstimateBody::from(estimate.clone()))?;
+    let entry = Arc::new(CachedEstimate {
+        etag: etag_of(&json),
+        json,
+        estimate,
+    });
+    let live = date.is_none_or(|d| Freshness::of_day(d) == Freshness::Live);
+    state
+        .cache
+        .insert(chain, date, method, Arc::clone(&entry), live);
+    Ok(entry)
+}
+
+// ---- chains ----------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct FormatQuery {
+    format: Option<String>,
+}
+
+/// Supported chains with data coverage and freshness.
+#[utoipa::path(get, path = "/v1/chains", tag = "chains",
+    params(("format" = Option<String>, Query, description = "`json` (default) or `csv`; `Accept: text/csv` also selects CSV")),
+    responses(
+        (status = 200, description = "The supported chains", content((ChainsBody = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn chains(
+    State(state): State<AppState>,
+    Query(q): Query<FormatQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let format = negotiate(q.format.as_deref(), &headers)?;
+    let body = chains_body(&state).await?;
+    table(
+        &headers,
+        format,
+        body.as_ref(),
+        || chains_csv(&body.chains),
+        Freshness::Live,
+    )
+}
+
+/// The chain list with coverage and freshness, rebuilt at most once per
+/// live TTL (a `lag_s` stale by up to that long is acceptable).
+async fn chains_body(state: &AppState) -> Result<Arc<ChainsBody>, ApiError> {
+    let ttl = std::time::Duration::from_secs(state.config.latest_cache_ttl_s);
+    {
+        let cached = state.chains_body.read().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, body)) = cached.as_ref() {
+            if at.elapsed() < ttl {
+                return Ok(Arc::clone(body));
+            }
+        }
+    }
+    let now = Utc::now().timestamp();
+    let mut entries = Vec::with_capacity(state.chain_order.len());
+    for slug in state.chain_order.iter() {
+        let info = state.chain(slug)?.clone();
+        let coverage = state
+            .store
+            .daily_coverage(slug)
+            .await?
+            .map(|(first_day, last_day)| Coverage {
+                first_day,
+                last_day,
+            });
+        let freshness = state.store.tip(slug).await?.map(|b| Fresh {
+            tip_height: b.height,
+            tip_time: b.time,
+            lag_s: now - b.time,
+        });
+        entries.push(ChainEntry {
+            info,
+            coverage,
+            freshness,
+        });
+    }
+    let body = Arc::new(ChainsBody { chains: entries });
+    *state.chains_body.write().unwrap_or_else(|p| p.into_inner()) =
+        Some((std::time::Instant::now(), Arc::clone(&body)));
+    Ok(body)
+}
+
+// ---- footprint -------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct FootprintQuery {
+    date: Option<String>,
+    method: Option<String>,
+    price: Option<String>,
+    pue: Option<String>,
+}
+
+/// One day's footprint of a chain, with lower / best / upper bounds.
+#[utoipa::path(get, path = "/v1/chains/{chain}/footprint", tag = "footprint",
+    params(
+        ("chain" = String, Path, description = "Chain slug, e.g. `bitcoin`"),
+        ("date" = Option<String>, Query, format = Date, description = "UTC day (YYYY-MM-DD); the latest day with data when absent"),
+        ("method" = Option<String>, Query, description = "Method id (see /v1/methodology); the chain's default when absent"),
+        ("price" = Option<f64>, Query, minimum = 0.001, maximum = 10.0, description = "Electricity price, USD per kWh"),
+        ("pue" = Option<f64>, Query, minimum = 1.0, maximum = 3.0, description = "Power usage effectiveness"),
+    ),
+    responses(
+        (status = 200, description = "The estimate", body = EstimateBody),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data for the day", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Parameter out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn footprint(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<FootprintQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let info = state.chain(&chain)?;
+    let date = not_future("date", parse_opt_date("date", q.date.as_deref())?)?;
+    let method = resolve_method(info, q.method.as_deref())?;
+    let params = EstimateParams {
+        price_usd_per_kwh: parse_f64_in("price", q.price.as_deref(), PRICE_RANGE.0, PRICE_RANGE.1)?,
+        pue: parse_f64_in("pue", q.pue.as_deref(), PUE_RANGE.0, PUE_RANGE.1)?,
+    };
+    let freshness = date.map_or(Freshness::Live, Freshness::of_day);
+    if params.is_default() {
+        let hit = default_estimate(&state, &chain, date, method).await?;
+        return Ok(cached(
+            &headers,
+            hit.json.clone(),
+            JSON,
+            Some(hit.etag.clone()),
+            freshness,
+        ));
+    }
+    let estimate = state
+        .estimator
+        .footprint(&chain, date, Some(method), &params)
+        .await?;
+    let json = json_bytes(&EstimateBody::from(estimate))?;
+    Ok(cached(&headers, json, JSON, None, freshness))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HistoryQuery {
+    from: Option<String>,
+    to: Option<String>,
+    method: Option<String>,
+    price: Option<String>,
+    pue: Option<String>,
+    format: Option<String>,
+}
+
+/// The daily series of a chain's footprint (days without data are left out).
+#[utoipa::path(get, path = "/v1/chains/{chain}/footprint/history", tag = "footprint",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 365 days before `to` when absent"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); today when absent"),
+        ("method" = Option<String>, Query, description = "Method id; the chain's default when absent"),
+        ("price" = Option<f64>, Query, minimum = 0.001, maximum = 10.0, description = "Electricity price, USD per kWh"),
+        ("pue" = Option<f64>, Query, minimum = 1.0, maximum = 3.0, description = "Power usage effectiveness"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
+    ),
+    responses(
+        (status = 200, description = "The series; the range is limited to `max_history_days` (default 3660)", content((HistoryBody = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Parameter out of range, or range too large", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<HistoryQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let info = state.chain(&chain)?;
+    let format = negotiate(q.format.as_deref(), &headers)?;
+    let max_days = state.config.max_history_days;
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), today(), 364, max_days)?;
+    let method = resolve_method(info, q.method.as_deref())?;
+    let params = EstimateParams {
+        price_usd_per_kwh: parse_f64_in("price", q.price.as_deref(), PRICE_RANGE.0, PRICE_RANGE.1)?,
+        pue: parse_f64_in("pue", q.pue.as_deref(), PUE_RANGE.0, PUE_RANGE.1)?,
+    };
+    let estimates = state
+        .estimator
+        .history(&chain, from, to, Some(method), &params)
+        .await?;
+    let body = HistoryBody {
+        chain: chain.clone(),
+        method: method.to_owned(),
+        from,
+        to,
+        max_days,
+        estimates: estimates.into_iter().map(EstimateBody::from).collect(),
+    };
+    table(
+        &headers,
+        format,
+        &body,
+        || estimates_csv(&body.estimates),
+        Freshness::of_day(to),
+    )
+}
+
+// ---- blocks and transactions ------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AllocationQuery {
+    allocation: Option<String>,
+    method: Option<String>,
+}
+
+fn allocated_body(
+    block_height: u64,
+    block_hash: String,
+    chain: &str,
+    txid: Option<String>,
+    a: Allocated,
+) -> AllocatedBody {
+    let Allocated {
+        method,
+        methodology_version,
+        allocation,
+        date,
+        energy_kwh,
+        co2e_kg,
+        water_l,
+        inputs,
+    } = a;
+    AllocatedBody {
+        chain: chain.to_owned(),
+        subject: if txid.is_some() {
+            "transaction"
+        } else {
+            "block"
+        }
+        .to_owned(),
+        block_height,
+        block_hash,
+        txid,
+        date,
+        method,
+        methodology_version,
+        allocation,
+        energy_kwh,
+        co2e_kg,
+        water_l,
+        inputs,
+    }
+}
+
+/// The footprint share of one ingested block.
+#[utoipa::path(get, path = "/v1/chains/{chain}/blocks/{height_or_hash}/footprint", tag = "allocation",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("height_or_hash" = String, Path, description = "Block height (decimal) or block hash (64 hex digits, optionally 0x-prefixed, or base58)"),
+        ("allocation" = Option<String>, Query, description = "`per-tx`, `size`, `gas` or `hybrid`; the chain's default when absent"),
+        ("method" = Option<String>, Query, description = "Method id; the chain's default when absent"),
+    ),
+    responses(
+        (status = 200, description = "The block's share", body = AllocatedBody),
+        (status = 400, description = "Malformed height or hash", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, or block not ingested", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn block_footprint(
+    State(state): State<AppState>,
+    Path((chain, block_ref)): Path<(String, String)>,
+    Query(q): Query<AllocationQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let info = state.chain(&chain)?;
+    let block_ref = parse_block_ref(&block_ref)?;
+    let allocation = parse_allocation(q.allocation.as_deref())?;
+    let method = resolve_method(info, q.method.as_deref())?;
+    let store: &dyn Store = state.store.as_ref();
+    let block = match &block_ref {
+        BlockRef::Height(h) => store.block(&chain, *h).await?,
+        BlockRef::Hash(h) => store.block_by_hash(&chain, h).await?,
+    };
+    let block = block.ok_or_else(|| {
+        let what = match &block_ref {
+            BlockRef::Height(h) => format!("height {h}"),
+            BlockRef::Hash(h) => format!("hash {h}"),
+        };
+        ApiError::NotIngested(format!("block {what} of {chain} is not ingested"))
+    })?;
+    let a = state
+        .estimator
+        .block_footprint(&block, Some(method), allocation)
+        .await?;
+    let freshness = if block.provisional {
+        Freshness::Live
+    } else {
+        Freshness::of_day(a.date)
+    };
+    let body = allocated_body(block.height, block.hash.clone(), &chain, None, a);
+    Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
+}
+
+/// The footprint share of one transaction, from the store or, when a source
+/// is configured, looked up there and then kept in the store.
+#[utoipa::path(get, path = "/v1/chains/{chain}/transactions/{txid}/footprint", tag = "allocation",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("txid" = String, Path, description = "Transaction id (64 hex digits, optionally 0x-prefixed, or base58)"),
+        ("allocation" = Option<String>, Query, description = "`per-tx`, `size`, `gas` or `hybrid`; the chain's default when absent"),
+        ("method" = Option<String>, Query, description = "Method id; the chain's default when absent"),
+    ),
+    responses(
+        (status = 200, description = "The transaction's share", body = AllocatedBody),
+        (status = 400, description = "Malformed txid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, or transaction neither ingested nor known to the source", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn transaction_footprint(
+    State(state): State<AppState>,
+    Path((chain, txid)): Path<(String, String)>,
+    Query(q): Query<AllocationQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let info = state.chain(&chain)?;
+    let txid = parse_hash("txid", &txid)?;
+    let allocation = parse_allocation(q.allocation.as_deref())?;
+    let method = resolve_method(info, q.method.as_deref())?;
+    let tx = match state.store.transaction(&chain, &txid).await? {
+        Some(tx) => tx,
+        None => fetch_transaction(&state, &chain, &txid).await?,
+    };
+    let block = state.store.block_by_hash(&chain, &tx.block_hash).await?;
+    let a = state
+        .estimator
+        .transaction_footprint(&tx, block.as_ref(), Some(method), allocation)
+        .await?;
+    let provisional = block.as_ref().is_none_or(|b| b.provisional);
+    let freshness = if provisional {
+        Freshness::Live
+    } else {
+        Freshness::of_day(a.date)
+    };
+    let body = allocated_body(
+        tx.block_height,
+        tx.block_hash.clone(),
+        &chain,
+        Some(tx.txid.clone()),
+        a,
+    );
+    Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
+}
+
+/// Asks the chain's source for a transaction the store lacks, and keeps it
+/// so the next request is served from the store.
+async fn fetch_transaction(
+    state: &AppState,
+    chain: &str,
+    txid: &str,
+) -> Result<blockwatt_domain::Transaction, ApiError> {
+    let Some(source) = state.tx_source.as_deref() else {
+        return Err(ApiError::NotIngested(format!(
+            "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
+        )));
+    };
+    let tx = source
+        .transaction(chain, txid)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::NotIngested(format!(
+                "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
+            ))
+        })?;
+    if tx.chain != chain {
+        return Err(ApiError::Internal(format!(
+            "source returned a transaction of {} for {chain}",
+            tx.chain
+        )));
+    }
+    // The answer stands even if caching it fails; the next request retries.
+    if let Err(e) = state
+        .store
+        .write_transactions(std::slice::from_ref(&tx))
+        .await
+    {
+        tracing::warn!(error = %e, %txid, "could not cache a looked-up transaction");
+    }
+    Ok(tx)
+}
+
+// ---- compare, MiCA ---------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CompareQuery {
+    chains: Option<String>,
+    date: Option<String>,
+    format: Option<String>,
+}
+
+/// Several chains side by side (default methods), per year and per transaction.
+#[utoipa::path(get, path = "/v1/compare", tag = "footprint",
+    params(
+        ("chains" = String, Query, description = "Comma-separated chain slugs, e.g. `bitcoin,ethereum`"),
+        ("date" = Option<String>, Query, format = Date, description = "UTC day; each chain's latest day when absent"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
+    ),
+    responses(
+        (status = 200, description = "One estimate per chain, in the order asked", content((CompareBody = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Missing or malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A chain is unknown, or has no data for the day", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Too many chains, or parameter out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn compare(
+    State(state): State<AppState>,
+    Query(q): Query<CompareQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let format = negotiate(q.format.as_deref(), &headers)?;
+    let raw = q.chains.as_deref().ok_or_else(|| {
+        ApiError::malformed("chains", "chains: required, e.g. chains=bitcoin,ethereum")
+    })?;
+    let mut slugs: Vec<&str> = Vec::new();
+    for s in raw.split(',').map(str::trim) {
+        if s.is_empty() {
+            return Err(ApiError::malformed(
+                "chains",
+                "chains: empty entry in the list",
+            ));
+        }
+        if !slugs.contains(&s) {
+            slugs.push(s);
+        }
+    }
+    let max = state.config.max_compare_chains;
+    if slugs.len() > max as usize {
+        return Err(ApiError::RangeTooLarge {
+            parameter: "chains".into(),
+            detail: format!("{} chains asked; the limit is {max}", slugs.len()),
+            limit: u64::from(max),
+        });
+    }
+    let date = not_future("date", parse_opt_date("date", q.date.as_deref())?)?;
+    let mut rows = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        let method = state.chain(slug)?.default_method.clone();
+        let hit = default_estimate(&state, slug, date, &method).await?;
+        rows.push(EstimateBody::from(hit.estimate.clone()));
+    }
+    let body = CompareBody { date, chains: rows };
+    let freshness = date.map_or(Freshness::Live, Freshness::of_day);
+    table(
+        &headers,
+        format,
+        &body,
+        || estimates_csv(&body.chains),
+        freshness,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// MiCA sustainability indicators of a chain for a period.
+#[utoipa::path(get, path = "/v1/mica/{chain}", tag = "mica",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 365 days before `to` when absent"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); yesterday when absent"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
+    ),
+    responses(
+        (status = 200, description = "The indicators", content((MicaBody = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Range invalid or too large", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn mica(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<PeriodQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    state.chain(&chain)?;
+    let format = negotiate(q.format.as_deref(), &headers)?;
+    let yesterday = today().checked_sub_days(Days::new(1)).unwrap_or_else(today);
+    let (from, to) = date_range(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        yesterday,
+        364,
+        state.config.max_history_days,
+    )?;
+    let body = MicaBody::from(state.estimator.mica(&chain, from, to).await?);
+    table(
+        &headers,
+        format,
+        &body,
+        || mica_csv(&body),
+        Freshness::of_day(to),
+    )
+}
+
+// ---- methodology -------------------------------------------------------------
+
+/// Every method: formulas, parameters with bounds and sources, catalogues.
+#[utoipa::path(get, path = "/v1/methodology", tag = "methodology",
+    responses(
+        (status = 200, description = "All methods", body = MethodologyBody),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn methodology(
+    State(state): State<AppState>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let body = MethodologyBody {
+        methods: state.estimator.methodology(),
+    };
+    Ok(cached(
+        &headers,
+        json_bytes(&body)?,
+        JSON,
+        None,
+        Freshness::Static,
+    ))
+}
+
+/// One method.
+#[utoipa::path(get, path = "/v1/methodology/{method}", tag = "methodology",
+    params(("method" = String, Path, description = "Method id, e.g. `cbeci-v1`")),
+    responses(
+        (status = 200, description = "The method", body = MethodInfo),
+        (status = 404, description = "Unknown method", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn method(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let info = state.estimator.method(&name).ok_or_else(|| {
+        ApiError::NotFound(format!("unknown method {name:?}; see /v1/methodology"))
+    })?;
+    Ok(cached(
+        &headers,
+        json_bytes(&info)?,
+        JSON,
+        None,
+        Freshness::Static,
+    ))
+}

@@ -1,0 +1,272 @@
+//! Embeddable widgets for websites: a shields.io-compatible badge (JSON
+//! endpoint and a ready SVG), an HTML card for iframes, and `embed.js`
+//! which turns `<div data-blockwatt-chain="bitcoin">` into that iframe.
+//! All are drawn from the cached latest default-method estimate and load
+//! nothing from other origins.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use blockwatt_domain::{Bounds, Estimate};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, Problem};
+use crate::extract::{Path, Query};
+use crate::respond::{cached, json_bytes, CondHeaders, Freshness, JSON};
+use crate::AppState;
+
+/// The shields.io endpoint-badge schema.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShieldsBadge {
+    /// Always 1.
+    pub schema_version: u8,
+    pub label: String,
+    pub message: String,
+    pub color: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MetricQuery {
+    metric: Option<String>,
+}
+
+/// Which figure a widget shows, with its display unit.
+#[derive(Debug, Clone, Copy)]
+enum Metric {
+    Energy,
+    Co2e,
+    Water,
+    Ewaste,
+    EnergyPerTx,
+}
+
+impl Metric {
+    fn parse(raw: Option<&str>) -> Result<Metric, ApiError> {
+        Ok(match raw.unwrap_or("energy") {
+            "energy" => Metric::Energy,
+            "co2e" => Metric::Co2e,
+            "water" => Metric::Water,
+            "ewaste" => Metric::Ewaste,
+            "energy-per-tx" => Metric::EnergyPerTx,
+            other => {
+                return Err(ApiError::invalid(
+                    "metric",
+                    format!(
+                    "metric: {other:?} is not one of energy, co2e, water, ewaste, energy-per-tx"
+                ),
+                ))
+            }
+        })
+    }
+
+    /// (label, bounds in display unit, unit); `None` when the estimate lacks it.
+    fn pick(self, e: &Estimate) -> Option<(&'static str, Bounds, &'static str)> {
+        Some(match self {
+            Metric::Energy => ("energy", e.energy_twh_per_year, "TWh/yr"),
+            Metric::Co2e => ("CO2e", e.co2e_t_per_year.scale(1e-6), "Mt/yr"),
+            Metric::Water => ("water", e.water_m3_per_year.scale(1e-6), "million m³/yr"),
+            Metric::Ewaste => ("e-waste", e.ewaste_t_per_year.scale(1e-3), "kt/yr"),
+            Metric::EnergyPerTx => ("energy per tx", e.per_tx.as_ref()?.energy_kwh, "kWh"),
+        })
+    }
+}
+
+/// Three significant digits: enough for an estimate whose bounds span tens of percent.
+fn sig3(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = 2 - v.abs().log10().floor() as i32;
+    if digits > 0 {
+        format!("{:.*}", digits as usize, v)
+    } else {
+        format!("{:.0}", v)
+    }
+}
+
+struct Figure {
+    label: String,
+    message: String,
+    best: String,
+    range: String,
+    unit: &'static str,
+    date: String,
+    method: String,
+}
+
+async fn figure(state: &AppState, chain: &str, metric: Option<&str>) -> Result<Figure, ApiError> {
+    let info = state.chain(chain)?;
+    let metric = Metric::parse(metric)?;
+    let method = info.default_method.clone();
+    let hit = crate::v1::default_estimate(state, chain, None, &method).await?;
+    let e = &hit.estimate;
+    let (what, b, unit) = metric.pick(e).ok_or_else(|| {
+        ApiError::NoData(format!(
+            "{chain} has no per-transaction figure for {}",
+            e.date
+        ))
+    })?;
+    let (best, range) = (sig3(b.best), format!("{}–{}", sig3(b.lower), sig3(b.upper)));
+    Ok(Figure {
+        label: format!("{} {what}", info.name),
+        message: format!("{best} {unit} ({range})"),
+        best,
+        range,
+        unit,
+        date: e.date.to_string(),
+        method,
+    })
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// shields.io endpoint badge: `https://img.shields.io/endpoint?url=<this URL>`.
+#[utoipa::path(get, path = "/widgets/{chain}/badge.json", tag = "widgets",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `energy-per-tx`"),
+    ),
+    responses(
+        (status = 200, description = "shields.io endpoint JSON", body = ShieldsBadge),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn badge_json(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<MetricQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let f = figure(&state, &chain, q.metric.as_deref()).await?;
+    let badge = ShieldsBadge {
+        schema_version: 1,
+        label: f.label,
+        message: f.message,
+        color: "2e7d32".to_owned(),
+    };
+    Ok(cached(
+        &headers,
+        json_bytes(&badge)?,
+        JSON,
+        None,
+        Freshness::Live,
+    ))
+}
+
+/// A flat SVG badge.
+#[utoipa::path(get, path = "/widgets/{chain}/badge.svg", tag = "widgets",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `energy-per-tx`"),
+    ),
+    responses(
+        (status = 200, description = "SVG image", content_type = "image/svg+xml", body = String),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn badge_svg(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<MetricQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let f = figure(&state, &chain, q.metric.as_deref()).await?;
+    // Verdana 11px averages about 6.5 px per character; good enough for a badge.
+    let w = |s: &str| 10 + (s.chars().count() as u32 * 13).div_ceil(2);
+    let (lw, mw) = (w(&f.label), w(&f.message));
+    let (label, message) = (escape(&f.label), escape(&f.message));
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="20" role="img" aria-label="{label}: {message}"><title>{label}: {message}</title><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="#2e7d32"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle"><text x="{lx}" y="14">{label}</text><text x="{mx}" y="14">{message}</text></g></svg>"##,
+        tw = lw + mw,
+        lx = lw / 2,
+        mx = lw + mw / 2,
+    );
+    Ok(cached(
+        &headers,
+        Bytes::from(svg),
+        "image/svg+xml",
+        None,
+        Freshness::Live,
+    ))
+}
+
+/// An HTML card for an iframe: best value, bounds, day and method.
+#[utoipa::path(get, path = "/widgets/{chain}/card.html", tag = "widgets",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `energy-per-tx`"),
+    ),
+    responses(
+        (status = 200, description = "HTML card", content_type = "text/html", body = String),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn card(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<MetricQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let f = figure(&state, &chain, q.metric.as_deref()).await?;
+    let html = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{label}</title><style>body{{margin:0;font:14px system-ui,sans-serif}}.c{{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem}}.v{{font-size:1.6rem;font-weight:600}}small{{color:#555}}</style></head><body><div class="c"><div>{label}</div><div class="v">{best} {unit}</div><div>range {range} {unit}</div><small>{date} · method {method} · blockwatt</small></div></body></html>"#,
+        label = escape(&f.label),
+        best = escape(&f.best),
+        unit = escape(f.unit),
+        range = escape(&f.range),
+        date = escape(&f.date),
+        method = escape(&f.method),
+    );
+    let mut resp = cached(
+        &headers,
+        Bytes::from(html),
+        "text/html; charset=utf-8",
+        None,
+        Freshness::Live,
+    );
+    // Meant to be framed anywhere, and to run no script at all.
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *",
+        ),
+    );
+    Ok(resp)
+}
+
+const EMBED_JS: &str = include_str!("embed.js");
+
+/// Replaces each `<div data-blockwatt-chain="...">` with the card in an iframe.
+#[utoipa::path(get, path = "/widgets/embed.js", tag = "widgets",
+    responses(
+        (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn embed_js(CondHeaders(headers): CondHeaders) -> Response {
+    cached(
+        &headers,
+        Bytes::from_static(EMBED_JS.as_bytes()),
+        "text/javascript; charset=utf-8",
+        None,
+        Freshness::Static,
+    )
+}

@@ -1,0 +1,502 @@
+//! Every resource answers, in JSON and (for tables) CSV with unit headers.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+
+fn csv_rows(body: &[u8]) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut r = csv::Reader::from_reader(body);
+    let header = r
+        .headers()
+        .expect("csv header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .expect("csv rows");
+    (header, rows)
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let t = app().await;
+    assert_eq!(get(&t.router, "/healthz").await.status, StatusCode::OK);
+    let r = get(&t.router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["store"], "sqlite");
+}
+
+#[tokio::test]
+async fn chains_lists_coverage_and_freshness() {
+    let t = app().await;
+    let r = get(&t.router, "/v1/chains").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let btc = &v["chains"][0];
+    assert_eq!(btc["slug"], "bitcoin");
+    assert_eq!(btc["default_method"], "hardware");
+    assert_eq!(btc["coverage"]["first_day"], "2020-01-01");
+    assert_eq!(btc["coverage"]["last_day"], "2024-06-30");
+    assert_eq!(btc["freshness"]["tip_height"], BLOCK_HEIGHT);
+    assert!(v["chains"][1]["coverage"].is_null());
+
+    let r = get(&t.router, "/v1/chains?format=csv").await;
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/csv; charset=utf-8")
+    );
+    let (h, rows) = csv_rows(&r.body);
+    assert!(h.contains(&"tip_time_unix_s".to_owned()));
+    assert_eq!(rows.len(), 2);
+}
+
+#[tokio::test]
+async fn footprint_latest_and_dated() {
+    let t = app().await;
+    let r = get(&t.router, "/v1/chains/bitcoin/footprint").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
+    let v = r.json();
+    assert_eq!(v["date"], "2024-06-30");
+    assert_eq!(v["method"], "hardware");
+    for q in [
+        "power_w",
+        "energy_twh_per_year",
+        "co2e_t_per_year",
+        "water_m3_per_year",
+        "ewaste_t_per_year",
+    ] {
+        let (l, b, u) = (
+            v[q]["lower"].as_f64(),
+            v[q]["best"].as_f64(),
+            v[q]["upper"].as_f64(),
+        );
+        assert!(l <= b && b <= u, "{q}: {v}");
+    }
+    assert!(v["per_tx"]["energy_kwh"]["best"].is_number());
+    assert_eq!(r.header(header::CACHE_CONTROL), Some("public, max-age=60"));
+
+    let r = get(
+        &t.router,
+        "/v1/chains/bitcoin/footprint?date=2023-03-01&method=cbeci-v1",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["date"], "2023-03-01");
+    assert_eq!(r.json()["method"], "cbeci-v1");
+    assert_eq!(
+        r.header(header::CACHE_CONTROL),
+        Some("public, max-age=86400")
+    );
+}
+
+#[tokio::test]
+async fn parameters_change_the_estimate_and_bypass_the_cache() {
+    let t = app().await;
+    let base = get(&t.router, "/v1/chains/bitcoin/footprint?date=2023-03-01")
+        .await
+        .json();
+    let cheap = get(
+        &t.router,
+        "/v1/chains/bitcoin/footprint?date=2023-03-01&price=0.025&pue=1.1",
+    )
+    .await
+    .json();
+    let ratio = cheap["power_w"]["best"].as_f64().unwrap_or(0.0)
+        / base["power_w"]["best"].as_f64().unwrap_or(1.0);
+    assert!((ratio - 2.0).abs() < 1e-9, "ratio {ratio}");
+    assert_eq!(
+        t.state.cache.len(),
+        1,
+        "custom parameters must not be cached"
+    );
+}
+
+#[tokio::test]
+async fn default_estimates_are_served_from_cache() {
+    let t = app().await;
+    for _ in 0..3 {
+        assert_eq!(
+            get(&t.router, "/v1/chains/bitcoin/footprint").await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(t.estimator.footprint_calls.load(Ordering::SeqCst), 1);
+    // An explicit default method shares the entry with the implicit one.
+    get(&t.router, "/v1/chains/bitcoin/footprint?method=hardware").await;
+    assert_eq!(t.estimator.footprint_calls.load(Ordering::SeqCst), 1);
+    t.state.cache.clear();
+    get(&t.router, "/v1/chains/bitcoin/footprint").await;
+    assert_eq!(t.estimator.footprint_calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn etag_gives_304() {
+    let t = app().await;
+    let uri = "/v1/chains/bitcoin/footprint?date=2023-03-01";
+    let r = get(&t.router, uri).await;
+    let etag = r.header(header::ETAG).expect("etag").to_owned();
+    let again = send(
+        &t.router,
+        Request::get(uri)
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header(header::ETAG), Some(etag.as_str()));
+    let other = send(
+        &t.router,
+        Request::get(uri)
+            .header(header::IF_NONE_MATCH, "W/\"nope\"")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn history_json_and_csv_with_units() {
+    let t = app().await;
+    let r = get(
+        &t.router,
+        "/v1/chains/bitcoin/footprint/history?from=2024-01-01&to=2024-01-10",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["estimates"].as_array().map(Vec::len), Some(10));
+    assert_eq!(v["max_days"], 3660);
+
+    for req in [
+        Request::get(
+            "/v1/chains/bitcoin/footprint/history?from=2024-01-01&to=2024-01-10&format=csv",
+        )
+        .body(Body::empty()),
+        Request::get("/v1/chains/bitcoin/footprint/history?from=2024-01-01&to=2024-01-10")
+            .header(header::ACCEPT, "text/csv")
+            .body(Body::empty()),
+    ] {
+        let r = send(&t.router, req.expect("req")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            Some("text/csv; charset=utf-8")
+        );
+        let (h, rows) = csv_rows(&r.body);
+        for col in [
+            "date",
+            "energy_twh_per_year_best",
+            "power_w_lower",
+            "co2e_t_per_year_upper",
+            "per_tx_energy_kwh_best",
+        ] {
+            assert!(h.iter().any(|c| c == col), "missing {col} in {h:?}");
+        }
+        assert_eq!(rows.len(), 10);
+        let best = h
+            .iter()
+            .position(|c| c == "energy_twh_per_year_best")
+            .unwrap_or(0);
+        assert!(rows[0][best].parse::<f64>().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn block_by_height_and_hash() {
+    let t = app().await;
+    let by_height = get(
+        &t.router,
+        &format!("/v1/chains/bitcoin/blocks/{BLOCK_HEIGHT}/footprint"),
+    )
+    .await;
+    assert_eq!(by_height.status, StatusCode::OK, "{}", by_height.text());
+    let v = by_height.json();
+    assert_eq!(v["subject"], "block");
+    assert_eq!(v["block_hash"], BLOCK_HASH);
+    assert_eq!(v["allocation"], "per-tx");
+    assert_eq!(v["date"], "2024-06-01");
+    let upper_hash = BLOCK_HASH.to_ascii_uppercase();
+    let by_hash = get(
+        &t.router,
+        &format!("/v1/chains/bitcoin/blocks/{upper_hash}/footprint?allocation=size"),
+    )
+    .await;
+    assert_eq!(by_hash.status, StatusCode::OK, "{}", by_hash.text());
+    assert_eq!(by_hash.json()["block_height"], BLOCK_HEIGHT);
+    assert_eq!(by_hash.json()["allocation"], "size");
+}
+
+#[tokio::test]
+async fn transaction_footprint() {
+    let t = app().await;
+    let r = get(
+        &t.router,
+        &format!("/v1/chains/bitcoin/transactions/{TXID}/footprint?allocation=per-tx"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["subject"], "transaction");
+    assert_eq!(v["txid"], TXID);
+    assert_eq!(v["block_height"], BLOCK_HEIGHT);
+    let block = get(
+        &t.router,
+        &format!("/v1/chains/bitcoin/blocks/{BLOCK_HEIGHT}/footprint"),
+    )
+    .await
+    .json();
+    let share = v["energy_kwh"]["best"].as_f64().unwrap_or(0.0)
+        / block["energy_kwh"]["best"].as_f64().unwrap_or(1.0);
+    assert!((share - 1.0 / 2000.0).abs() < 1e-12);
+}
+
+#[tokio::test]
+async fn compare_side_by_side() {
+    let t = app().await;
+    let r = get(
+        &t.router,
+        "/v1/compare?chains=bitcoin,ethereum&date=2024-01-01",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["chains"][0]["chain"], "bitcoin");
+    assert_eq!(v["chains"][1]["chain"], "ethereum");
+    assert_eq!(v["chains"][1]["method"], "pos-nodes");
+    let r = get(&t.router, "/v1/compare?chains=bitcoin,ethereum&format=csv").await;
+    let (h, rows) = csv_rows(&r.body);
+    assert!(h.iter().any(|c| c == "per_tx_co2e_kg_best"));
+    assert_eq!(rows.len(), 2);
+}
+
+#[tokio::test]
+async fn mica_indicators() {
+    let t = app().await;
+    let r = get(&t.router, "/v1/mica/bitcoin?from=2024-01-01&to=2024-01-31").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["indicators"][0]["key"], "energy_consumption_kwh");
+    assert!(v["indicators"][1]["value"].is_null());
+    let r = get(
+        &t.router,
+        "/v1/mica/bitcoin?from=2024-01-01&to=2024-01-31&format=csv",
+    )
+    .await;
+    let (h, rows) = csv_rows(&r.body);
+    assert!(h.iter().any(|c| c == "unit"));
+    assert_eq!(&rows[0][5], "kWh");
+}
+
+#[tokio::test]
+async fn methodology_list_and_one() {
+    let t = app().await;
+    let r = get(&t.router, "/v1/methodology").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["methods"].as_array().map(Vec::len), Some(4));
+    let r = get(&t.router, "/v1/methodology/cbeci-v1").await;
+    assert_eq!(r.json()["name"], "cbeci-v1");
+    assert_eq!(r.json()["parameters"][0]["name"], "pue");
+}
+
+#[tokio::test]
+async fn openapi_and_docs_are_served_without_a_cdn() {
+    let t = app().await;
+    let r = get(&t.router, "/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["paths"]["/v1/chains/{chain}/footprint"].is_object());
+    let r = get(&t.router, "/docs").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains("/openapi.json"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "docs page must load nothing remote"
+    );
+    assert!(r
+        .header(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|c| c.contains("default-src 'none'")));
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_matched_route() {
+    let t = app().await;
+    get(&t.router, "/v1/chains/bitcoin/footprint").await;
+    get(&t.router, "/v1/chains/nope/footprint").await;
+    let r = get(&t.router, "/metrics").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = r.text();
+    assert!(
+        text.contains(r#"route="/v1/chains/{chain}/footprint",status="200""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/v1/chains/{chain}/footprint",status="404""#),
+        "{text}"
+    );
+    assert!(text.contains("blockwatt_http_request_duration_seconds_bucket"));
+    // The hook for other crates' counters.
+    let c = prometheus::IntCounter::new("blockwatt_ingest_blocks_total", "test").expect("counter");
+    t.state
+        .metrics
+        .registry()
+        .register(Box::new(c.clone()))
+        .expect("register");
+    c.inc();
+    assert!(get(&t.router, "/metrics")
+        .await
+        .text()
+        .contains("blockwatt_ingest_blocks_total 1"));
+}
+
+#[tokio::test]
+async fn gzip_and_cors() {
+    let t = app().await;
+    let r = send(
+        &t.router,
+        Request::get("/v1/chains/bitcoin/footprint/history?from=2024-01-01&to=2024-03-01")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::ORIGIN, "https://example.org")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::CONTENT_ENCODING), Some("gzip"));
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+}
+
+#[tokio::test]
+async fn readiness_reports_ingest_lag_when_bounded() {
+    // The seeded tip is from 2024, far beyond a one-hour bound.
+    let t = app_with(blockwatt_api::ApiConfig {
+        max_ingest_lag_s: Some(3600),
+        ..test_config()
+    })
+    .await;
+    let r = get(&t.router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let v = r.json();
+    assert_eq!(v["lagging"][0], "bitcoin");
+    // A chain with no block yet does not block readiness.
+    assert!(v["chains"]["ethereum"]["lag_s"].is_null());
+}
+
+#[tokio::test]
+async fn head_and_cors_preflight() {
+    let t = app().await;
+    let r = send(
+        &t.router,
+        Request::head("/v1/chains/bitcoin/footprint")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.is_empty());
+    let r = send(
+        &t.router,
+        Request::options("/v1/chains/bitcoin/footprint")
+            .header(header::ORIGIN, "https://example.org")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
+    assert!(r
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS)
+        .is_some_and(|m| m.contains("GET")));
+}
+
+struct OneTxSource;
+
+#[async_trait::async_trait]
+impl blockwatt_api::TransactionSource for OneTxSource {
+    async fn transaction(
+        &self,
+        chain: &str,
+        txid: &str,
+    ) -> Result<Option<blockwatt_domain::Transaction>, blockwatt_api::SourceError> {
+        if txid == "ee".repeat(32) {
+            Ok(Some(blockwatt_domain::Transaction {
+                chain: chain.to_owned(),
+                txid: txid.to_owned(),
+                block_height: BLOCK_HEIGHT,
+                block_hash: BLOCK_HASH.to_owned(),
+                position: 7,
+                size_bytes: 300,
+                vsize: 200,
+                gas_used: 0,
+                fee_native: 0.0002,
+            }))
+        } else if txid == "dd".repeat(32) {
+            Err(blockwatt_api::SourceError("node unreachable".into()))
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+#[tokio::test]
+async fn missing_transactions_are_looked_up_at_the_source_and_kept() {
+    let t = app().await;
+    let state = t
+        .state
+        .clone()
+        .with_transaction_source(std::sync::Arc::new(OneTxSource));
+    let router = blockwatt_api::router(state.clone());
+    let known = "ee".repeat(32);
+    assert!(state
+        .store
+        .transaction("bitcoin", &known)
+        .await
+        .expect("store")
+        .is_none());
+    let r = get(
+        &router,
+        &format!("/v1/chains/bitcoin/transactions/{known}/footprint"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["txid"], known);
+    assert!(
+        state
+            .store
+            .transaction("bitcoin", &known)
+            .await
+            .expect("store")
+            .is_some(),
+        "not kept"
+    );
+
+    let p = get(
+        &router,
+        &format!(
+            "/v1/chains/bitcoin/transactions/{}/footprint",
+            "cc".repeat(32)
+        ),
+    )
+    .await
+    .problem(404, "not-ingested");
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("source")));
+    get(
+        &router,
+        &format!(
+            "/v1/chains/bitcoin/transactions/{}/footprint",
+            "dd".repeat(32)
+        ),
+    )
+    .await
+    .problem(503, "unavailable");
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Runs every statement blockwatt's ClickHouse backend sends on a *current*
+ClickHouse (chdb-core, in-process), because CI's server is Debian's 18.16.
+
+Input: the JSON printed by `cargo run -p blockwatt-store --example clickhouse_sql`
+(on stdin or as the first argument). Each DDL statement, one sample insert per
+table (with the column list the Rust client sends) and every read query shape
+must run without error; each read must also return the sample row it targets
+where one exists. Exit 0 when all pass, 1 otherwise, 3 when chdb is missing.
+"""
+import json
+import sys
+
+try:
+    from chdb import session
+except ImportError:
+    print("clickhouse_sql_check: chdb is not installed (pip install chdb-core)", file=sys.stderr)
+    sys.exit(3)
+
+
+def main() -> int:
+    raw = open(sys.argv[1]).read() if len(sys.argv) > 1 else sys.stdin.read()
+    doc = json.loads(raw)
+    s = session.Session()
+    version = s.query("SELECT version()", "CSV").data().strip().strip('"')
+    s.query("CREATE DATABASE IF NOT EXISTS blockwatt_check")
+    s.query("USE blockwatt_check")
+    failures = []
+    ran = 0
+
+    def run(label, sql, fmt="CSV"):
+        nonlocal ran
+        ran += 1
+        try:
+            return s.query(sql, fmt).data()
+        except Exception as e:  # chdb raises its own error types
+            failures.append(f"{label}: {e}\n    SQL: {sql[:300]}")
+            return None
+
+    for i, stmt in enumerate(doc["ddl"]):
+        run(f"ddl[{i}]", stmt)
+    for ins in doc["inserts"]:
+        cols = ", ".join(ins["row"].keys())
+        run(f"insert {ins['table']}",
+            f"INSERT INTO {ins['table']} ({cols}) FORMAT JSONEachRow {json.dumps(ins['row'])}")
+    for q in doc["queries"]:
+        if q["name"] == "create_database":
+            run(q["name"], q["sql"])
+            continue
+        out = run(q["name"], q["sql"])
+        if out is not None and q["name"] in ("select_block_at", "select_tip", "select_transaction",
+                                              "select_checkpoint", "select_applied_migrations"):
+            if not out.strip():
+                failures.append(f"{q['name']}: returned no row for the sample data\n    SQL: {q['sql'][:300]}")
+
+    print(f"ClickHouse {version} (chdb): {ran - len(failures)} passed, {len(failures)} failed")
+    for f in failures:
+        print("FAILED " + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+//! The command line: one subcommand per job.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "blockwatt",
+    version,
+    about = "Open measurement of the energy, carbon, water and e-waste footprint of public blockchains"
+)]
+pub struct Cli {
+    /// Configuration file layered over the built-in defaults.
+    #[arg(long, global = true, env = "BLOCKWATT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log format on stderr (overrides `log_format`). RUST_LOG sets the level.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (applies pending migrations first).
+    Serve {
+        /// Listen address (overrides `addr` / BLOCKWATT_ADDR).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Footprint estimates from stored daily metrics: one day or a series.
+    Estimate(EstimateArgs),
+    /// The chains blockwatt knows, with the method and inputs each uses.
+    Chains {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Load daily metrics from a file into the store.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply pending schema migrations (safe to run again).
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// A Coin Metrics community CSV (csv/<asset>.csv of coinmetrics/data).
+    /// The whole file is checked before anything is written.
+    Coinmetrics {
+        /// Chain slug the file describes (bitcoin, ethereum, ...).
+        #[arg(long)]
+        chain: String,
+        /// Path of the CSV file.
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+        /// Unit of the HashRate column (H, KH, MH, GH, TH, PH, EH); the
+        /// default is the documented unit for the chain.
+        #[arg(long, value_name = "UNIT")]
+        hashrate_unit: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EstimateArgs {
+    /// Chain slug (see `blockwatt chains`).
+    #[arg(long)]
+    pub chain: String,
+    /// One day (default: the latest stored day).
+    #[arg(long, value_parser = crate::estimate::parse_date)]
+    pub date: Option<chrono::NaiveDate>,
+    /// First day of a daily series.
+    #[arg(long, value_parser = crate::estimate::parse_date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day of the series (default: the latest stored day).
+    #[arg(long, value_parser = crate::estimate::parse_date)]
+    pub to: Option<chrono::NaiveDate>,
+    /// cbeci-v1, hardware, economic or pos-nodes (default: the chain's own).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Electricity price, USD/kWh (default 0.05).
+    #[arg(long)]
+    pub price: Option<f64>,
+    /// Best-guess PUE (default 1.10; the bounds widen to include it).
+    #[arg(long)]
+    pub pue: Option<f64>,
+    /// json: one object (a series: one per line); csv: one row per day; table: for people.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+}

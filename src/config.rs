@@ -1,0 +1,150 @@
+//! Configuration in layers: the built-in `config/default.toml` < the file
+//! named by `--config` / `BLOCKWATT_CONFIG` < `BLOCKWATT_*` variables.
+//! Unknown keys and out-of-range values are errors that name the key.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Compiled in, so the binary runs from any directory.
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// `BLOCKWATT_*` variables that are not configuration keys: the config file
+/// path itself, and switches read by the test suite.
+const NOT_CONFIG_KEYS: &[&str] = &["config", "require_all", "shared_data", "anvil"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub addr: String,
+    pub database_url: String,
+    pub log_format: LogFormat,
+    /// Bearer token for the admin routes; with none (or an empty one) they
+    /// do not exist.
+    #[serde(default)]
+    pub admin_token: Option<String>,
+    /// The HTTP API's limits and caches (`[api]`, BLOCKWATT_API__KEY).
+    #[serde(default)]
+    pub api: blockwatt_api::config::ApiConfig,
+}
+
+/// Values given on the command line, which win over every other layer.
+#[derive(Debug, Default, Serialize)]
+pub struct CliOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("configuration file {0} does not exist")]
+    MissingFile(String),
+    #[error("configuration key `{key}`: {reason}")]
+    OutOfRange { key: &'static str, reason: String },
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>, overrides: &CliOverrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(file) = file {
+            // figment ignores a missing file; a path the user named must exist.
+            if !file.is_file() {
+                return Err(ConfigError::MissingFile(file.display().to_string()));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment
+            .merge(
+                Env::prefixed("BLOCKWATT_")
+                    .split("__")
+                    .filter(|key| is_config_key(key.as_str())),
+            )
+            .merge(Serialized::defaults(overrides));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(one_line(&e)))?;
+        let mut settings = settings;
+        settings.admin_token = settings.admin_token.filter(|t| !t.is_empty());
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(token) = &self.admin_token {
+            if token.len() < 16 {
+                return Err(ConfigError::OutOfRange {
+                    key: "admin_token",
+                    reason: "must be at least 16 characters (it guards the admin routes)".into(),
+                });
+            }
+        }
+        self.addr
+            .parse::<SocketAddr>()
+            .map_err(|e| ConfigError::OutOfRange {
+                key: "addr",
+                reason: format!(
+                    "{:?} is not a socket address like 127.0.0.1:8080 ({e})",
+                    self.addr
+                ),
+            })?;
+        Ok(())
+    }
+
+    pub fn socket_addr(&self) -> SocketAddr {
+        // Checked in validate().
+        self.addr
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+}
+
+/// figment hands keys over in the variable's own case (`ANVIL`).
+fn is_config_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    !NOT_CONFIG_KEYS.contains(&key.as_str()) && !key.starts_with("test_")
+}
+
+/// figment's errors can hold several; users get them on one line.
+fn one_line(e: &figment::Error) -> String {
+    e.clone()
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_switches_are_not_config_keys() {
+        for key in [
+            "ANVIL",
+            "REQUIRE_ALL",
+            "SHARED_DATA",
+            "CONFIG",
+            "TEST_CLICKHOUSE_URL",
+            "test_x",
+        ] {
+            assert!(!is_config_key(key), "{key}");
+        }
+        for key in ["DATABASE_URL", "addr", "ADMIN_TOKEN", "ANVILX"] {
+            assert!(is_config_key(key), "{key}");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `blockwatt serve`: the HTTP API until SIGINT or SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use blockwatt_api::AppState;
+use blockwatt_store::Store;
+
+use crate::config::Settings;
+use crate::estimator::AnalyticsEstimator;
+use crate::footprint::Footprints;
+use crate::SetupError;
+
+pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    let addr = settings.socket_addr();
+    let mut api_config = settings.api.clone();
+    // BLOCKWATT_ADMIN_TOKEN is the documented switch; [api].admin_token works too.
+    if settings.admin_token.is_some() {
+        api_config.admin_token.clone_from(&settings.admin_token);
+    }
+    let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
+    let state = AppState::new(store, estimator, api_config)?;
+    let app = blockwatt_api::router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| SetupError::Listen {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+    let local = listener.local_addr()?;
+    tracing::info!(addr = %local, "serving; GET /healthz to check");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and
+/// systemd send): in-flight requests are finished, new ones refused.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,114 @@
+//! Prints, as JSON, every statement the ClickHouse backend sends: the DDL,
+//! each read query with sample parameters bound, and a sample row per
+//! table. `ci/clickhouse_sql_check.py` runs them all on a current
+//! ClickHouse (chdb), since CI's own server is 18.16.
+
+use blockwatt_store::clickhouse::rows::{
+    BlockRow, CheckpointRow, DailyRow, EstimateRow, IndexRow, TransactionRow,
+};
+use blockwatt_store::clickhouse::sql;
+use serde_json::{json, Value};
+
+fn main() {
+    let mut ddl = vec![sql::CREATE_MIGRATIONS_TABLE.to_owned()];
+    ddl.extend(
+        sql::MIGRATIONS
+            .iter()
+            .flat_map(|m| m.statements.iter().map(|s| (*s).to_owned())),
+    );
+    let queries: Vec<Value> = sql::shapes()
+        .into_iter()
+        .map(|s| json!({ "name": s.name, "sql": s.sql }))
+        .collect();
+    let block = BlockRow {
+        chain: "bitcoin".into(),
+        height: 50_000,
+        hash: "000000001aeae195809d120b5d66a39c83eb48792e068f8ea1fea19d84a4278a".into(),
+        parent_hash: "00000000024ea6b4d5e3b1a4c1f0e25b4a1c8b1a8b2f8a7d5f3e8e0c7b6a5d4c".into(),
+        time: 1_270_000_000,
+        tx_count: 1,
+        size_bytes: 215,
+        weight: 860,
+        gas_used: 0,
+        gas_limit: 0,
+        difficulty: 2_621.4,
+        fees_native: 0.0,
+        subsidy_native: 50.0,
+        provisional: 0,
+        version: 1,
+        is_deleted: 0,
+    };
+    let tx = TransactionRow {
+        chain: "bitcoin".into(),
+        txid: "0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216".into(),
+        block_height: 50_000,
+        block_hash: block.hash.clone(),
+        position: 0,
+        size_bytes: 134,
+        vsize: 134,
+        gas_used: 0,
+        fee_native: 0.0,
+        version: 1,
+        is_deleted: 0,
+    };
+    let daily = DailyRow {
+        chain: "bitcoin".into(),
+        day: 18_470,
+        source: "coinmetrics".into(),
+        hashrate_hs: Some(1.28e20),
+        difficulty_mean: None,
+        block_count: Some(144),
+        tx_count: Some(300_000),
+        block_size_mean_bytes: None,
+        fees_native: Some(30.0),
+        issuance_native: Some(900.0),
+        fees_usd: None,
+        issuance_usd: Some(8.0e6),
+        price_usd: Some(9_000.0),
+        node_count: None,
+        version: 1,
+        is_deleted: 0,
+    };
+    let estimate = EstimateRow {
+        chain: "bitcoin".into(),
+        day: 18_470,
+        method: "cbeci-v1".into(),
+        methodology_version: "1.0.0".into(),
+        body: "{\"chain\":\"bitcoin\"}".into(),
+        computed_at: 1_790_000_000,
+        version: 1,
+        is_deleted: 0,
+    };
+    let checkpoint = CheckpointRow {
+        chain: "bitcoin".into(),
+        source: "bitcoin-rpc".into(),
+        height: 50_000,
+        hash: block.hash.clone(),
+        updated_at: 1_790_000_000,
+        version: 1,
+        is_deleted: 0,
+    };
+    let index = IndexRow {
+        date: 20_415,
+        version: 1,
+        created_at: 1_790_000_000,
+        sha256: "ab".repeat(32),
+        body: "{}".into(),
+        row_version: 1,
+        is_deleted: 0,
+    };
+    let inserts = json!([
+        { "table": "blocks", "row": block },
+        { "table": "transactions", "row": tx },
+        { "table": "daily_metrics", "row": daily },
+        { "table": "estimates", "row": estimate },
+        { "table": "checkpoints", "row": checkpoint },
+        { "table": "indices", "row": index },
+        { "table": "schema_migrations", "row": { "version": 1, "name": "initial schema", "applied_at": 1_790_000_000u32 } },
+    ]);
+    let doc = json!({ "ddl": ddl, "queries": queries, "inserts": inserts });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).expect("JSON of plain values")
+    );
+}

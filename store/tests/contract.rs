@@ -1,0 +1,444 @@
+//! One contract, two backends: every test here runs against SQLite (always)
+//! and against a real ClickHouse server (when one answers; CI starts one
+//! and sets BLOCKWATT_REQUIRE_ALL=1 so it is never skipped there).
+
+use std::sync::Arc;
+
+use blockwatt_domain::{
+    Block, BlockBatch, Bounds, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
+};
+use blockwatt_store::{DatabaseUrl, Store, StoreError};
+use chrono::NaiveDate;
+
+/// A store plus whatever must live as long as it (a temp dir, a database to drop).
+struct Fixture {
+    store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+    drop_db: Option<(String, String)>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some((endpoint, db)) = self.drop_db.take() {
+            // Best effort: a leftover test database is harmless.
+            let _ = std::process::Command::new("curl")
+                .args([
+                    "-fsS",
+                    "--data-binary",
+                    &format!("DROP DATABASE IF EXISTS {db}"),
+                    &endpoint,
+                ])
+                .output();
+        }
+    }
+}
+
+async fn sqlite() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = DatabaseUrl::parse(&format!("sqlite://{}/nested/bw.db", dir.path().display()))
+        .expect("sqlite url");
+    let store = blockwatt_store::open(&url).await.expect("open sqlite");
+    Fixture {
+        store,
+        _dir: Some(dir),
+        drop_db: None,
+    }
+}
+
+async fn clickhouse(test: &str) -> Option<Fixture> {
+    let endpoint = blockwatt_testkit::clickhouse_endpoint(test)?;
+    let db = blockwatt_testkit::unique_name("bw_contract");
+    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("clickhouse url");
+    let store = blockwatt_store::open(&url)
+        .await
+        .expect("connect clickhouse");
+    Some(Fixture {
+        store,
+        _dir: None,
+        drop_db: Some((endpoint, db)),
+    })
+}
+
+/// Generates `mod sqlite_backend` and `mod clickhouse_backend`, each with
+/// one `#[tokio::test]` per contract function.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(#[tokio::test] async fn $name() {
+                let f = super::sqlite().await;
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1]);
+                super::$name(f.store.as_ref()).await;
+            })*
+        }
+        mod clickhouse_backend {
+            $(#[tokio::test] async fn $name() {
+                let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1]);
+                super::$name(f.store.as_ref()).await;
+            })*
+        }
+    };
+}
+
+contract!(
+    migrations_apply_once,
+    batch_is_readable_every_way,
+    rewriting_blocks_never_duplicates,
+    rollback_removes_blocks_transactions_and_lowers_checkpoint,
+    batch_mixing_chains_is_refused_and_writes_nothing,
+    daily_metrics_round_trip_and_replace,
+    estimates_round_trip_and_replace,
+    indices_are_immutable,
+    chains_are_isolated,
+);
+
+const CHAIN: &str = "bitcoin";
+
+fn block(chain: &str, height: u64, branch: &str) -> Block {
+    Block {
+        chain: chain.into(),
+        height,
+        hash: format!("{branch}{height:060}"),
+        parent_hash: if height == 0 {
+            String::new()
+        } else {
+            format!("{branch}{:060}", height - 1)
+        },
+        time: 1_600_000_000 + height as i64 * 600,
+        tx_count: 2,
+        size_bytes: 1_000 + height,
+        weight: 4_000 + height,
+        gas_used: 0,
+        gas_limit: 0,
+        difficulty: 1.5e13,
+        fees_native: 0.125,
+        subsidy_native: 6.25,
+        provisional: height.is_multiple_of(2),
+    }
+}
+
+fn tx(chain: &str, height: u64, position: u32, branch: &str) -> Transaction {
+    Transaction {
+        chain: chain.into(),
+        txid: format!("{branch}tx{height}-{position}"),
+        block_height: height,
+        block_hash: format!("{branch}{height:060}"),
+        position,
+        size_bytes: 250,
+        vsize: 141,
+        gas_used: 0,
+        fee_native: 0.0001,
+    }
+}
+
+fn batch(chain: &str, heights: std::ops::RangeInclusive<u64>, branch: &str) -> BlockBatch {
+    let blocks: Vec<Block> = heights.clone().map(|h| block(chain, h, branch)).collect();
+    let transactions = heights
+        .flat_map(|h| (0..2).map(move |p| tx(chain, h, p, branch)))
+        .collect();
+    let last = blocks.last().expect("non-empty range");
+    BlockBatch {
+        checkpoint: Checkpoint {
+            chain: chain.into(),
+            source: "test".into(),
+            height: last.height,
+            hash: last.hash.clone(),
+        },
+        blocks,
+        transactions,
+    }
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+async fn migrations_apply_once(store: &dyn Store) {
+    // The fixture already migrated once.
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        Vec::<u32>::new(),
+        "second migrate applied something"
+    );
+    assert_eq!(store.applied_migrations().await.unwrap(), vec![1]);
+    store.ping().await.unwrap();
+}
+
+async fn batch_is_readable_every_way(store: &dyn Store) {
+    let b = batch(CHAIN, 0..=9, "a");
+    store.write_batch(&b).await.unwrap();
+    assert_eq!(store.blocks(CHAIN, 0, 100).await.unwrap(), b.blocks);
+    assert_eq!(
+        store.blocks(CHAIN, 3, 5).await.unwrap(),
+        b.blocks[3..=5].to_vec()
+    );
+    assert_eq!(
+        store.block(CHAIN, 7).await.unwrap().as_ref(),
+        Some(&b.blocks[7])
+    );
+    assert_eq!(store.block(CHAIN, 70).await.unwrap(), None);
+    assert_eq!(
+        store
+            .block_by_hash(CHAIN, &b.blocks[4].hash)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&b.blocks[4])
+    );
+    assert_eq!(store.tip(CHAIN).await.unwrap().as_ref(), Some(&b.blocks[9]));
+    let (t2, t5) = (b.blocks[2].time, b.blocks[5].time);
+    let in_time = store.blocks_in_time(CHAIN, t2, t5).await.unwrap();
+    assert_eq!(
+        in_time.iter().map(|b| b.height).collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
+    assert_eq!(
+        store.transaction(CHAIN, "atx4-1").await.unwrap().as_ref(),
+        Some(&b.transactions[9])
+    );
+    assert_eq!(store.transaction(CHAIN, "missing").await.unwrap(), None);
+    assert_eq!(
+        store.checkpoint(CHAIN, "test").await.unwrap().as_ref(),
+        Some(&b.checkpoint)
+    );
+    assert_eq!(store.checkpoint(CHAIN, "other").await.unwrap(), None);
+
+    let looked_up = tx(CHAIN, 9, 7, "a");
+    store
+        .write_transactions(std::slice::from_ref(&looked_up))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.transaction(CHAIN, &looked_up.txid).await.unwrap(),
+        Some(looked_up)
+    );
+}
+
+async fn rewriting_blocks_never_duplicates(store: &dyn Store) {
+    let b = batch(CHAIN, 0..=4, "a");
+    store.write_batch(&b).await.unwrap();
+    store.write_batch(&b).await.unwrap();
+    store.write_batch(&batch(CHAIN, 3..=6, "a")).await.unwrap();
+    let heights: Vec<u64> = store
+        .blocks(CHAIN, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.height)
+        .collect();
+    assert_eq!(heights, vec![0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        store
+            .checkpoint(CHAIN, "test")
+            .await
+            .unwrap()
+            .unwrap()
+            .height,
+        6
+    );
+}
+
+async fn rollback_removes_blocks_transactions_and_lowers_checkpoint(store: &dyn Store) {
+    store.write_batch(&batch(CHAIN, 0..=9, "a")).await.unwrap();
+    assert_eq!(store.rollback_above(CHAIN, 5).await.unwrap(), 4);
+    let heights: Vec<u64> = store
+        .blocks(CHAIN, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.height)
+        .collect();
+    assert_eq!(heights, (0..=5).collect::<Vec<_>>());
+    assert_eq!(store.tip(CHAIN).await.unwrap().unwrap().height, 5);
+    assert_eq!(store.transaction(CHAIN, "atx7-0").await.unwrap(), None);
+    assert!(store.transaction(CHAIN, "atx5-0").await.unwrap().is_some());
+    let cp = store.checkpoint(CHAIN, "test").await.unwrap().unwrap();
+    assert_eq!(
+        (cp.height, cp.hash.as_str()),
+        (5, block(CHAIN, 5, "a").hash.as_str())
+    );
+
+    // The other branch takes the freed heights.
+    let branch_b = batch(CHAIN, 6..=8, "b");
+    store.write_batch(&branch_b).await.unwrap();
+    let all = store.blocks(CHAIN, 0, 100).await.unwrap();
+    assert_eq!(all.len(), 9);
+    assert_eq!(all[6..].to_vec(), branch_b.blocks);
+    assert!(store
+        .block_by_hash(CHAIN, &block(CHAIN, 7, "a").hash)
+        .await
+        .unwrap()
+        .is_none());
+    // Rolling back above the tip removes nothing.
+    assert_eq!(store.rollback_above(CHAIN, 100).await.unwrap(), 0);
+}
+
+async fn batch_mixing_chains_is_refused_and_writes_nothing(store: &dyn Store) {
+    let mut b = batch(CHAIN, 0..=2, "a");
+    b.blocks.push(block("litecoin", 3, "a"));
+    let err = store.write_batch(&b).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("litecoin"), "{err}");
+    assert!(store.blocks(CHAIN, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.checkpoint(CHAIN, "test").await.unwrap(), None);
+}
+
+fn metrics(d: &str, source: &str, hashrate: Option<f64>) -> DailyMetrics {
+    DailyMetrics {
+        hashrate_hs: hashrate,
+        block_count: Some(144),
+        tx_count: Some(300_000),
+        fees_usd: Some(1.5e6),
+        issuance_usd: Some(1.0e7),
+        ..DailyMetrics::empty(CHAIN, day(d), source)
+    }
+}
+
+async fn daily_metrics_round_trip_and_replace(store: &dyn Store) {
+    let rows = vec![
+        metrics("2020-07-25", "coinmetrics", Some(1.2e20)),
+        metrics("2020-07-26", "coinmetrics", Some(1.3e20)),
+        metrics("2020-07-26", "blocks", None),
+        metrics("2020-07-27", "coinmetrics", Some(1.4e20)),
+    ];
+    store.write_daily_metrics(&rows).await.unwrap();
+    let mut sorted = rows.clone();
+    sorted.sort_by(|a, b| (a.day, &a.source).cmp(&(b.day, &b.source)));
+    assert_eq!(
+        store
+            .daily_metrics(CHAIN, day("2020-07-01"), day("2020-08-01"))
+            .await
+            .unwrap(),
+        sorted
+    );
+
+    let replaced = metrics("2020-07-26", "coinmetrics", Some(9.9e19));
+    store
+        .write_daily_metrics(std::slice::from_ref(&replaced))
+        .await
+        .unwrap();
+    let one_day = store
+        .daily_metrics(CHAIN, day("2020-07-26"), day("2020-07-26"))
+        .await
+        .unwrap();
+    assert_eq!(one_day.len(), 2);
+    assert_eq!(
+        one_day.iter().find(|m| m.source == "coinmetrics"),
+        Some(&replaced)
+    );
+    assert_eq!(
+        store.daily_coverage(CHAIN).await.unwrap(),
+        Some((day("2020-07-25"), day("2020-07-27")))
+    );
+    assert_eq!(store.daily_coverage("litecoin").await.unwrap(), None);
+}
+
+fn estimate(d: &str, method: &str, best: f64) -> Estimate {
+    let b = Bounds::new(best * 0.5, best, best * 2.0);
+    Estimate {
+        chain: CHAIN.into(),
+        date: day(d),
+        method: method.into(),
+        methodology_version: "1.0.0".into(),
+        power_w: b,
+        energy_twh_per_year: b.scale(8.766e-9),
+        co2e_t_per_year: b,
+        water_m3_per_year: b,
+        ewaste_t_per_year: b,
+        per_tx: None,
+        inputs: [("price_usd_per_kwh".to_owned(), serde_json::json!(0.05))]
+            .into_iter()
+            .collect(),
+    }
+}
+
+async fn estimates_round_trip_and_replace(store: &dyn Store) {
+    let es = vec![
+        estimate("2020-07-26", "cbeci-v1", 7.0e9),
+        estimate("2020-07-27", "cbeci-v1", 7.1e9),
+        estimate("2020-07-27", "economic", 9.0e9),
+    ];
+    store.write_estimates(&es).await.unwrap();
+    assert_eq!(
+        store
+            .estimate(CHAIN, day("2020-07-27"), "economic")
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&es[2])
+    );
+    assert_eq!(
+        store
+            .estimate(CHAIN, day("2020-07-28"), "economic")
+            .await
+            .unwrap(),
+        None
+    );
+    let newer = estimate("2020-07-27", "cbeci-v1", 7.2e9);
+    store
+        .write_estimates(std::slice::from_ref(&newer))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .estimates(CHAIN, "cbeci-v1", day("2020-01-01"), day("2020-12-31"))
+            .await
+            .unwrap(),
+        vec![es[0].clone(), newer]
+    );
+}
+
+async fn indices_are_immutable(store: &dyn Store) {
+    let snap = |version: u32, body: &str| IndexSnapshot {
+        date: day("2026-11-23"),
+        version,
+        created_at: 1_790_000_000,
+        sha256: format!("sha-of-{body}"),
+        body: body.into(),
+    };
+    store.write_index(&snap(1, "{\"a\":1}")).await.unwrap();
+    store.write_index(&snap(1, "{\"a\":1}")).await.unwrap();
+    let err = store.write_index(&snap(1, "{\"a\":2}")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(
+        store.index(day("2026-11-23"), Some(1)).await.unwrap(),
+        Some(snap(1, "{\"a\":1}"))
+    );
+    store.write_index(&snap(2, "{\"a\":2}")).await.unwrap();
+    assert_eq!(
+        store.index(day("2026-11-23"), None).await.unwrap(),
+        Some(snap(2, "{\"a\":2}"))
+    );
+    assert_eq!(store.index(day("2026-11-22"), None).await.unwrap(), None);
+    let listed: Vec<u32> = store
+        .indices()
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.version)
+        .collect();
+    assert_eq!(listed, vec![1, 2]);
+}
+
+async fn chains_are_isolated(store: &dyn Store) {
+    store
+        .write_batch(&batch("bitcoin", 0..=3, "a"))
+        .await
+        .unwrap();
+    store
+        .write_batch(&batch("litecoin", 0..=5, "a"))
+        .await
+        .unwrap();
+    store.rollback_above("litecoin", 1).await.unwrap();
+    assert_eq!(store.blocks("bitcoin", 0, 10).await.unwrap().len(), 4);
+    assert_eq!(store.blocks("litecoin", 0, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .checkpoint("bitcoin", "test")
+            .await
+            .unwrap()
+            .unwrap()
+            .height,
+        3
+    );
+}

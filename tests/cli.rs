@@ -1,0 +1,551 @@
+//! End-to-end tests of the `blockwatt` binary: configuration errors, the
+//! migrate command, and `serve` answering then shutting down on SIGTERM.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use blockwatt_testkit::{free_port, http_get, wait_until};
+
+fn blockwatt(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_blockwatt"));
+    cmd.current_dir(dir)
+        .env_remove("BLOCKWATT_DATABASE_URL")
+        .env_remove("BLOCKWATT_ADDR");
+    cmd.env_remove("BLOCKWATT_CONFIG").env_remove("RUST_LOG");
+    cmd
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `blockwatt args` with `env` and expects exit code 2 and one
+/// `error:` line that contains every needle.
+fn expect_setup_error(env: &[(&str, &str)], args: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("unknown-key.toml"),
+        "adress = \"127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bad-enum.toml"), "log_format = \"xml\"\n").unwrap();
+    let out = blockwatt(dir.path())
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {err}");
+    let error_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(error_lines.len(), 1, "want exactly one error line: {err}");
+    for needle in needles {
+        assert!(
+            error_lines[0].contains(needle),
+            "{needle:?} missing from {err}"
+        );
+    }
+    assert!(!err.contains("s3cret"), "password leaked: {err}");
+}
+
+#[test]
+fn malformed_database_url_is_one_line_and_exit_2() {
+    expect_setup_error(
+        &[("BLOCKWATT_DATABASE_URL", "postgres://u:s3cret@h/db")],
+        &["db", "migrate"],
+        &[
+            "invalid database URL",
+            "unknown scheme",
+            "postgres://u:***@h/db",
+        ],
+    );
+    expect_setup_error(
+        &[(
+            "BLOCKWATT_DATABASE_URL",
+            "http://u:s3cret@h:8123/?database=a-b",
+        )],
+        &["db", "migrate"],
+        &["database name"],
+    );
+}
+
+#[test]
+fn unreachable_clickhouse_is_one_line_and_exit_2() {
+    // Port 9 on loopback: nothing listens, the connection is refused at once.
+    expect_setup_error(
+        &[(
+            "BLOCKWATT_DATABASE_URL",
+            "http://bw:s3cret@127.0.0.1:9/?database=x",
+        )],
+        &["serve"],
+        &["cannot reach ClickHouse at http://bw:***@127.0.0.1:9/?database=x"],
+    );
+}
+
+#[test]
+fn unwritable_sqlite_path_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let url = format!("sqlite://{}/sub/bw.db", blocker.display());
+    expect_setup_error(
+        &[("BLOCKWATT_DATABASE_URL", &url)],
+        &["db", "migrate"],
+        &["cannot open SQLite database", "a-file/sub"],
+    );
+}
+
+#[test]
+fn unknown_and_out_of_range_keys_name_the_key() {
+    expect_setup_error(
+        &[("BLOCKWATT_DATBASE_URL", "sqlite://x.db")],
+        &["db", "migrate"],
+        &["unknown field", "datbase_url"],
+    );
+    expect_setup_error(
+        &[],
+        &["--config", "unknown-key.toml", "db", "migrate"],
+        &["adress", "unknown-key.toml"],
+    );
+    expect_setup_error(
+        &[],
+        &["--config", "bad-enum.toml", "db", "migrate"],
+        &["log_format", "xml"],
+    );
+    expect_setup_error(
+        &[("BLOCKWATT_ADDR", "localhost")],
+        &["serve"],
+        &["`addr`", "localhost"],
+    );
+    expect_setup_error(
+        &[],
+        &["--config", "missing.toml", "db", "migrate"],
+        &["missing.toml", "does not exist"],
+    );
+}
+
+#[test]
+fn migrate_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied migrations [1]"));
+    assert!(
+        dir.path().join("data/blockwatt.db").is_file(),
+        "default database not created under ./data"
+    );
+    let second = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+}
+
+#[test]
+fn serve_answers_health_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = blockwatt(dir.path())
+        .args(["--log-format", "json", "serve"])
+        .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let up = wait_until(Duration::from_secs(20), || {
+        http_get(&base, "/healthz").is_some()
+    });
+    if !up {
+        let _ = child.kill();
+        panic!("serve did not answer on {base} within 20 s");
+    }
+    let (status, body) = http_get(&base, "/healthz").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let (status, body) = http_get(&base, "/readyz").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"store\":\"sqlite\""), "{body}");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let exited = wait_until(Duration::from_secs(10), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
+    if !exited {
+        let _ = child.kill();
+        panic!("serve did not stop within 10 s of SIGTERM");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    let log = stderr(&out);
+    // JSON logs: every line parses.
+    for line in log.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+    assert!(log.contains("SIGTERM received"), "{log}");
+    assert!(log.contains("shut down cleanly"), "{log}");
+}
+
+/// A good import is stored; a later malformed file for the same chain is
+/// refused with its line number, and what was stored is untouched.
+#[test]
+fn coinmetrics_import_is_all_or_nothing() {
+    let Some(data) = blockwatt_testkit::shared_data("cli::coinmetrics_import_is_all_or_nothing")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let ok = blockwatt(dir.path())
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(&btc)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout)
+        .contains("imported 4224 days of bitcoin (2009-01-03 .. 2020-07-27)"));
+
+    // Good first rows that would overwrite stored days, then a bad one.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "time,HashRate,IssTotUSD\n2020-07-26,1.0,5.0\n2020-07-27,oops,5.0\n",
+    )
+    .unwrap();
+    let refused = blockwatt(dir.path())
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("line 3: column HashRate: \"oops\" is not a number")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows = rt.block_on(async {
+        let url = blockwatt_store::DatabaseUrl::parse(&format!(
+            "sqlite://{}/data/blockwatt.db",
+            dir.path().display()
+        ))
+        .unwrap();
+        let store = blockwatt_store::open(&url).await.unwrap();
+        let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        store
+            .daily_metrics("bitcoin", day("2009-01-01"), day("2021-01-01"))
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows.len(), 4224);
+    let last = rows.last().unwrap();
+    assert!(
+        last.hashrate_hs.unwrap() > 1e20,
+        "stored day was overwritten: {last:?}"
+    );
+}
+
+/// Every chain slug of DESIGN.md has a method, and `chains` says which.
+#[test]
+fn chains_lists_every_design_slug_with_a_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = blockwatt(dir.path())
+        .args(["chains", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let chains: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let slugs = [
+        "bitcoin",
+        "litecoin",
+        "dogecoin",
+        "bitcoin-cash",
+        "dash",
+        "zcash",
+        "monero",
+        "ethereum",
+        "ethereum-classic",
+        "cardano",
+        "solana",
+        "polkadot",
+        "tezos",
+        "algorand",
+        "avalanche",
+        "cosmos",
+        "tron",
+        "polygon",
+        "bnb",
+    ];
+    for slug in slugs {
+        let c = chains
+            .iter()
+            .find(|c| c["chain"] == slug)
+            .unwrap_or_else(|| panic!("{slug} missing"));
+        assert!(
+            c["default_method"].as_str().is_some_and(|m| !m.is_empty()),
+            "{slug}: {c}"
+        );
+        assert!(
+            !c["live_inputs"].as_array().unwrap().is_empty(),
+            "{slug}: {c}"
+        );
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "chains must not create a database"
+    );
+}
+
+/// Import, then estimates by day and by series, in every format, and the
+/// errors a user can make.
+#[test]
+fn estimate_after_import_in_every_format() {
+    let Some(data) = blockwatt_testkit::shared_data("cli::estimate_after_import_in_every_format")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| blockwatt(dir.path()).args(args).output().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let imported = run(&[
+        "import",
+        "coinmetrics",
+        "--chain",
+        "bitcoin",
+        "--file",
+        btc.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let one = run(&[
+        "estimate",
+        "--chain",
+        "bitcoin",
+        "--date",
+        "2020-06-15",
+        "--method",
+        "cbeci-v1",
+    ]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let e: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(
+        (
+            e["chain"].as_str(),
+            e["date"].as_str(),
+            e["method"].as_str()
+        ),
+        (Some("bitcoin"), Some("2020-06-15"), Some("cbeci-v1"))
+    );
+    let twh = &e["energy_twh_per_year"];
+    let (lo, best, hi) = (
+        twh["lower"].as_f64().unwrap(),
+        twh["best"].as_f64().unwrap(),
+        twh["upper"].as_f64().unwrap(),
+    );
+    assert!(lo <= best && best <= hi, "{twh}");
+    // CCAF published 53.4 TWh/yr for 2020-06-15; the model tests hold it to a few percent.
+    assert!((45.0..65.0).contains(&best), "{best}");
+    assert!(e["inputs"].as_object().is_some_and(|i| !i.is_empty()));
+
+    let csv = run(&[
+        "estimate",
+        "--chain",
+        "bitcoin",
+        "--from",
+        "2020-07-01",
+        "--to",
+        "2020-07-27",
+        "--format",
+        "csv",
+    ]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    assert!(
+        header.iter().any(|h| h == "energy_twh_per_year_best"),
+        "{header:?}"
+    );
+    assert_eq!(reader.records().count(), 27);
+
+    let lines = run(&[
+        "estimate",
+        "--chain",
+        "bitcoin",
+        "--from",
+        "2020-07-25",
+        "--format",
+        "json",
+    ]);
+    assert!(lines.status.success(), "{}", stderr(&lines));
+    let days: Vec<serde_json::Value> = String::from_utf8_lossy(&lines.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(days.len(), 3, "2020-07-25 .. latest stored day 2020-07-27");
+
+    for (args, needle) in [
+        (
+            vec!["estimate", "--chain", "bitcoin", "--price", "7"],
+            "electricity_price_usd_per_kwh = 7 is out of range",
+        ),
+        (
+            vec!["estimate", "--chain", "bitcon"],
+            "unknown chain \"bitcon\"",
+        ),
+        (
+            vec!["estimate", "--chain", "bitcoin", "--method", "magic"],
+            "unknown method \"magic\"",
+        ),
+        (
+            vec![
+                "estimate",
+                "--chain",
+                "bitcoin",
+                "--from",
+                "2020-07-27",
+                "--to",
+                "2020-07-01",
+            ],
+            "from must not be after to",
+        ),
+        (
+            vec!["estimate", "--chain", "bitcoin", "--date", "2020-02-30"],
+            "is not a date",
+        ),
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// `serve` in a child process, killed on drop.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = blockwatt(dir)
+            .args(["serve"])
+            .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut server = Server { child, base };
+        let up = wait_until(Duration::from_secs(20), || {
+            http_get(&server.base, "/healthz").is_some()
+        });
+        if !up {
+            let _ = server.child.kill();
+            panic!("serve did not answer on {} within 20 s", server.base);
+        }
+        server
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        http_get(&self.base, path).unwrap_or_else(|| panic!("no answer to GET {path}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real models behind the HTTP API, on real Coin Metrics data.
+#[test]
+fn serve_real_estimates_over_http() {
+    let Some(data) = blockwatt_testkit::shared_data("cli::serve_real_estimates_over_http") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let imported = blockwatt(dir.path())
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(&btc)
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let server = Server::start(dir.path());
+
+    let (status, body) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15&method=cbeci-v1");
+    assert_eq!(status, 200, "{body}");
+    let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let best = e["energy_twh_per_year"]["best"].as_f64().unwrap();
+    assert!((45.0..65.0).contains(&best), "{best}");
+
+    let (status, body) =
+        server.get("/v1/chains/bitcoin/footprint/history?from=2020-07-01&to=2020-07-07&format=csv");
+    assert_eq!(status, 200, "{body}");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert!(reader
+        .headers()
+        .unwrap()
+        .iter()
+        .any(|h| h == "energy_twh_per_year_best"));
+    assert_eq!(reader.records().count(), 7);
+
+    let (status, body) = server.get("/v1/mica/bitcoin?from=2020-01-01&to=2020-06-30");
+    assert_eq!(status, 200, "{body}");
+    let mica: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let energy = mica["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "energy_kwh_per_year")
+        .unwrap();
+    assert!(energy["value"]["best"].as_f64().unwrap() > 1e10, "{energy}");
+
+    // Proof of stake with no stored data: the dated fallback, said so in inputs.
+    let (status, body) = server.get("/v1/chains/solana/footprint");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"fallback\":true"), "{body}");
+
+    for (path, status, kind) in [
+        ("/v1/chains/bitcon/footprint", 404, "unknown-chain"),
+        (
+            "/v1/chains/bitcoin/footprint?price=9",
+            422,
+            "invalid-parameter",
+        ),
+        (
+            "/v1/chains/bitcoin/footprint?method=cbeci-v1&date=2031-01-01",
+            422,
+            "in the future",
+        ),
+        (
+            "/v1/chains/bitcoin/footprint?method=cbeci-v1&date=2021-01-01",
+            404,
+            "no hashrate",
+        ),
+        ("/v1/chains/bitcoin/blocks/1/footprint", 404, ""),
+    ] {
+        let (got, body) = server.get(path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(kind), "{path}: {body}");
+    }
+}
