@@ -33,6 +33,25 @@ pub enum Command {
         #[arg(long)]
         addr: Option<String>,
     },
+    /// Pull blocks from a chain's configured source into the store, then
+    /// aggregate the days they cover. Resumes from the last checkpoint.
+    Ingest {
+        /// Chain slug with a [chains.SLUG] source in the configuration.
+        #[arg(long)]
+        chain: String,
+        /// Node URL, over the configured one.
+        #[arg(long, value_name = "URL")]
+        rpc: Option<String>,
+        /// First height (a stored checkpoint above it wins).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Last height, or `latest`.
+        #[arg(long, value_parser = crate::ingest::parse_to, default_value = "latest")]
+        to: crate::ingest::UpTo,
+        /// Keep following new blocks until Ctrl-C / SIGTERM.
+        #[arg(long)]
+        follow: bool,
+    },
     /// Footprint estimates from stored daily metrics: one day or a series.
     Estimate(EstimateArgs),
     /// The chains blockwatt knows, with the method and inputs each uses.
@@ -109,4 +128,14 @@ pub struct EstimateArgs {
     /// json: one object (a series: one per line); csv: one row per day; table: for people.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

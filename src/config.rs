@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Compiled in, so the binary runs from any directory.
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const CHAINS_TOML: &str = include_str!("../config/chains.toml");
 
 /// `BLOCKWATT_*` variables that are not configuration keys: the config file
 /// path itself, and switches read by the test suite.
@@ -36,6 +37,9 @@ pub struct Settings {
     /// The HTTP API's limits and caches (`[api]`, BLOCKWATT_API__KEY).
     #[serde(default)]
     pub api: blockwatt_api::config::ApiConfig,
+    /// Sources per chain (`config/chains.toml`, `[chains.SLUG]`).
+    #[serde(default)]
+    pub chains: std::collections::BTreeMap<String, blockwatt_ingest::ChainSourceConfig>,
 }
 
 /// Values given on the command line, which win over every other layer.
@@ -55,11 +59,22 @@ pub enum ConfigError {
     MissingFile(String),
     #[error("configuration key `{key}`: {reason}")]
     OutOfRange { key: &'static str, reason: String },
+    #[error("configuration key `chains.{chain}.{key}`: {reason}")]
+    ChainOutOfRange {
+        chain: String,
+        key: &'static str,
+        reason: String,
+    },
+    #[error(
+        "configuration table `chains.{0}`: not a chain id (lower-case letters, digits and '-')"
+    )]
+    BadChainName(String),
 }
 
 impl Settings {
     pub fn load(file: Option<&Path>, overrides: &CliOverrides) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        let mut figment =
+            Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(CHAINS_TOML));
         if let Some(file) = file {
             // figment ignores a missing file; a path the user named must exist.
             if !file.is_file() {
@@ -84,6 +99,17 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        for (chain, source) in &self.chains {
+            blockwatt_domain::validate_chain_slug(chain)
+                .map_err(|_| ConfigError::BadChainName(chain.clone()))?;
+            source
+                .validate()
+                .map_err(|e| ConfigError::ChainOutOfRange {
+                    chain: chain.clone(),
+                    key: e.key,
+                    reason: e.reason,
+                })?;
+        }
         if let Some(token) = &self.admin_token {
             if token.len() < 16 {
                 return Err(ConfigError::OutOfRange {

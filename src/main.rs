@@ -7,6 +7,7 @@ mod estimate;
 mod estimator;
 mod footprint;
 mod import;
+mod ingest;
 mod serve;
 
 use std::process::ExitCode;
@@ -94,6 +95,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
             serve::serve(&settings, store).await
+        }
+        Command::Ingest {
+            chain,
+            rpc,
+            from,
+            to,
+            follow,
+        } => {
+            let cfg = ingest::source_for(&settings, &chain, rpc.as_deref())?;
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            let range = blockwatt_ingest::IngestRange {
+                from,
+                to: to.height(),
+            };
+            ingest::ingest(store, &cfg, &chain, range, follow, serve::shutdown_signal()).await
         }
         Command::Estimate(args) => {
             let store = open_store(&settings).await?;

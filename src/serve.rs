@@ -18,6 +18,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     if settings.admin_token.is_some() {
         api_config.admin_token.clone_from(&settings.admin_token);
     }
+    let follower_store = Arc::clone(&store);
     let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
     let state = AppState::new(store, estimator, api_config)?;
     let app = blockwatt_api::router(state);
@@ -29,19 +30,35 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         })?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let followers = crate::ingest::spawn_followers(settings, follower_store, stopped);
+    if !followers.is_empty() {
+        tracing::info!(tasks = followers.len(), "following enabled chains");
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // Followers finish their current batch (written with its checkpoint)
+    // and stop; a bound keeps a hung node from holding the exit.
+    let _ = stop.send(true);
+    for task in followers {
+        if tokio::time::timeout(std::time::Duration::from_secs(15), task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a follower did not stop within 15 s");
+        }
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and
 /// systemd send): in-flight requests are finished, new ones refused.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

@@ -549,3 +549,132 @@ fn serve_real_estimates_over_http() {
         assert!(body.contains(kind), "{path}: {body}");
     }
 }
+
+/// A local anvil node, killed on drop.
+struct Anvil {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Anvil {
+    fn start(test: &str) -> Option<Anvil> {
+        let bin = blockwatt_testkit::anvil(test)?;
+        let port = free_port();
+        let child = Command::new(bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--chain-id",
+                "31337",
+                "--silent",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut anvil = Anvil {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        if !wait_until(Duration::from_secs(20), || {
+            anvil.rpc("eth_blockNumber", "[]").is_some()
+        }) {
+            let _ = anvil.child.kill();
+            panic!("anvil did not answer within 20 s");
+        }
+        Some(anvil)
+    }
+
+    /// One JSON-RPC call through curl; the `result`.
+    fn rpc(&self, method: &str, params: &str) -> Option<serde_json::Value> {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
+        let out = Command::new("curl")
+            .args([
+                "-fsS",
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+                &body,
+                &self.url,
+            ])
+            .output()
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        v.get("result").cloned()
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `blockwatt ingest` from a real node, resumed, then the block and
+/// transaction footprints served from what it stored.
+#[test]
+fn ingest_from_anvil_then_footprints_over_http() {
+    let Some(anvil) = Anvil::start("cli::ingest_from_anvil_then_footprints_over_http") else {
+        return;
+    };
+    let accounts = anvil.rpc("eth_accounts", "[]").unwrap();
+    let (from, to) = (accounts[0].as_str().unwrap(), accounts[1].as_str().unwrap());
+    let mut txids = Vec::new();
+    for value in 1..=3 {
+        let params = format!(r#"[{{"from":"{from}","to":"{to}","value":"0x{value:x}"}}]"#);
+        txids.push(
+            anvil
+                .rpc("eth_sendTransaction", &params)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ingest = || {
+        blockwatt(dir.path())
+            .args(["ingest", "--chain", "devnet", "--rpc", &anvil.url])
+            .output()
+            .unwrap()
+    };
+    let first = ingest();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(
+        said.contains("wrote 4 blocks (0..3) and 3 transactions")
+            && said.contains("1 days aggregated"),
+        "{said}"
+    );
+    let again = ingest();
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("wrote 0 blocks"),
+        "resume re-wrote blocks"
+    );
+
+    let server = Server::start(dir.path());
+    let (status, body) = server.get("/v1/chains/devnet/blocks/2/footprint");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get(&format!(
+        "/v1/chains/devnet/transactions/{}/footprint?allocation=gas",
+        txids[1]
+    ));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["allocation"], "gas", "{body}");
+    assert!(v["energy_kwh"]["best"].as_f64().unwrap() > 0.0, "{body}");
+    let (status, body) = server.get("/v1/chains/devnet/blocks/99/footprint");
+    assert_eq!(status, 404, "{body}");
+
+    let bad = blockwatt(dir.path())
+        .args(["ingest", "--chain", "devnet", "--rpc", "ftp://x"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("--rpc: url: must start with http://"),
+        "{}",
+        stderr(&bad)
+    );
+}

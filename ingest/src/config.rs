@@ -30,6 +30,10 @@ impl SourceKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChainSourceConfig {
+    /// `serve` follows enabled chains in the background; `blockwatt ingest`
+    /// runs any configured chain on demand.
+    #[serde(default)]
+    pub enabled: bool,
     pub kind: SourceKind,
     pub url: String,
     /// A full header line sent with every request, e.g.
@@ -91,6 +95,68 @@ pub struct ChainSourceConfig {
     pub poll_interval_ms: u64,
 }
 
+/// A configuration key out of range: the key (relative to the chain's
+/// table) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRangeError {
+    pub key: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ConfigRangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.reason)
+    }
+}
+
+impl ChainSourceConfig {
+    /// Checks every bounded key, so a bad value stops start-up with its
+    /// name instead of surfacing as a stalled or hammering ingester.
+    pub fn validate(&self) -> Result<(), ConfigRangeError> {
+        let range = |key: &'static str, v: u64, lo: u64, hi: u64| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(ConfigRangeError {
+                    key,
+                    reason: format!("{v} is outside {lo}..={hi}"),
+                })
+            }
+        };
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return Err(ConfigRangeError {
+                key: "url",
+                reason: "must start with http:// or https://".into(),
+            });
+        }
+        range(
+            "rate_limit_per_s",
+            u64::from(self.rate_limit_per_s),
+            1,
+            100_000,
+        )?;
+        range("batch_size", self.batch_size as u64, 1, 10_000)?;
+        range("max_in_flight", self.max_in_flight as u64, 1, 256)?;
+        range("reorg_depth", self.reorg_depth, 1, 100_000)?;
+        range("max_retries", u64::from(self.max_retries), 0, 100)?;
+        range("request_timeout_ms", self.request_timeout_ms, 100, 600_000)?;
+        range("poll_interval_ms", self.poll_interval_ms, 100, 3_600_000)?;
+        if self.backoff_ms > self.max_backoff_ms {
+            return Err(ConfigRangeError {
+                key: "backoff_ms",
+                reason: "must not exceed max_backoff_ms".into(),
+            });
+        }
+        if self.kind == SourceKind::Evm && self.chain_id.is_none() {
+            return Err(ConfigRangeError {
+                key: "chain_id",
+                reason: "an evm source needs the chain id the node must report".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 mod defaults {
     pub fn rate_limit_per_s() -> u32 {
         50
@@ -131,6 +197,7 @@ impl ChainSourceConfig {
     /// A configuration with every default, for `kind` at `url`.
     pub fn new(kind: SourceKind, url: &str) -> Self {
         ChainSourceConfig {
+            enabled: false,
             kind,
             url: url.to_owned(),
             auth_header: None,
@@ -156,25 +223,6 @@ impl ChainSourceConfig {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
-    }
-
-    /// Rejects values that would make the client hang or spin.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.batch_size == 0 || self.max_in_flight == 0 || self.rate_limit_per_s == 0 {
-            return Err("batch_size, max_in_flight and rate_limit_per_s must be at least 1".into());
-        }
-        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(format!(
-                "url must be http:// or https://, got {:?}",
-                redact_url(&self.url)
-            ));
-        }
-        if self.kind == SourceKind::Evm && self.chain_id.is_none() {
-            return Err(
-                "an evm source needs chain_id: the node's eth_chainId is checked against it".into(),
-            );
-        }
-        Ok(())
     }
 }
 

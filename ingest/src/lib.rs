@@ -27,7 +27,7 @@ pub mod pipeline;
 pub mod rpc;
 pub mod source;
 
-pub use config::{ChainSourceConfig, SourceKind};
+pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};
 pub use error::{IngestError, SourceError, SourceErrorKind};
 pub use metrics::{CountersSnapshot, IngestCounters};
 pub use pipeline::{ingest, run_ingest, IngestOptions, IngestRange, IngestReport, Ingester};

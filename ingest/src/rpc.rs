@@ -81,7 +81,7 @@ impl HttpClient {
         cfg: &ChainSourceConfig,
         counters: Arc<IngestCounters>,
     ) -> Result<Self, String> {
-        cfg.validate()?;
+        cfg.validate().map_err(|e| e.to_string())?;
         let auth = if let Some(line) = &cfg.auth_header {
             let (name, value) = line
                 .split_once(':')

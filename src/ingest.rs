@@ -1,0 +1,160 @@
+//! `blockwatt ingest` and the followers `serve` runs: blocks from a chain's
+//! source into the store, then the days they cover aggregated into
+//! `daily_metrics` for the models.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use blockwatt_ingest::daily::{aggregate_and_store, HashrateModel};
+use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestRange, IngestReport};
+use blockwatt_store::Store;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use tokio::sync::watch;
+
+use crate::config::Settings;
+
+/// `--to` on the command line: a height or `latest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpTo {
+    Latest,
+    Height(u64),
+}
+
+impl UpTo {
+    pub fn height(self) -> Option<u64> {
+        match self {
+            UpTo::Latest => None,
+            UpTo::Height(h) => Some(h),
+        }
+    }
+}
+
+pub fn parse_to(s: &str) -> Result<UpTo, String> {
+    if s == "latest" {
+        return Ok(UpTo::Latest);
+    }
+    s.parse()
+        .map(UpTo::Height)
+        .map_err(|_| format!("{s:?} is neither a block height nor `latest`"))
+}
+
+/// The configured source for `chain`, with `--rpc` over its url.
+pub fn source_for(
+    settings: &Settings,
+    chain: &str,
+    rpc: Option<&str>,
+) -> anyhow::Result<ChainSourceConfig> {
+    blockwatt_domain::validate_chain_slug(chain)?;
+    let mut cfg = settings.chains.get(chain).cloned().with_context(|| {
+        let known: Vec<&str> = settings.chains.keys().map(String::as_str).collect();
+        format!("chain {chain:?} has no source in the configuration (configured: {}); add [chains.{chain}] to your config file", known.join(", "))
+    })?;
+    if let Some(url) = rpc {
+        cfg.url = url.to_owned();
+        cfg.validate().map_err(|e| anyhow::anyhow!("--rpc: {e}"))?;
+    }
+    Ok(cfg)
+}
+
+/// Aggregates the UTC days the report's blocks fall on.
+async fn aggregate(
+    store: &Arc<dyn Store>,
+    chain: &str,
+    report: &IngestReport,
+) -> anyhow::Result<usize> {
+    let (Some(first), Some(last)) = (report.first_written, report.last_written) else {
+        return Ok(0);
+    };
+    let day_of = |b: Option<blockwatt_domain::Block>| {
+        b.and_then(|b| DateTime::from_timestamp(b.time, 0))
+            .map(|t| t.date_naive())
+    };
+    let from = day_of(store.block(chain, first).await?);
+    let to = day_of(store.block(chain, last).await?);
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(0);
+    };
+    let rows = aggregate_and_store(store, chain, HashrateModel::for_chain(chain), from, to).await?;
+    Ok(rows.len())
+}
+
+pub async fn ingest(
+    store: Arc<dyn Store>,
+    cfg: &ChainSourceConfig,
+    chain: &str,
+    range: IngestRange,
+    follow: bool,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let report = run_ingest(cfg, chain, Arc::clone(&store), range, follow, shutdown)
+        .await
+        .with_context(|| format!("ingesting {chain}"))?;
+    let days = aggregate(&store, chain, &report)
+        .await
+        .context("aggregating daily metrics")?;
+    println!(
+        "{chain}: wrote {} blocks ({}..{}) and {} transactions; tip {}; {} reorgs ({} blocks rolled back); {days} days aggregated{}",
+        report.blocks_written,
+        report.first_written.map_or("-".into(), |h| h.to_string()),
+        report.last_written.map_or("-".into(), |h| h.to_string()),
+        report.transactions_written,
+        report.tip,
+        report.reorgs,
+        report.rolled_back,
+        if report.interrupted { "; interrupted, resume with the same command" } else { "" }
+    );
+    Ok(())
+}
+
+/// Follows every enabled chain until `stop` turns true; re-aggregates the
+/// last two days of each chain every `AGGREGATE_EVERY` so the models see
+/// today's blocks.
+pub fn spawn_followers(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    stop: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+    let mut tasks = Vec::new();
+    for (chain, cfg) in settings.chains.iter().filter(|(_, c)| c.enabled) {
+        let (chain, cfg, store) = (chain.clone(), cfg.clone(), Arc::clone(&store));
+        let mut stop_follow = stop.clone();
+        let follower_store = Arc::clone(&store);
+        let follower_chain = chain.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop_follow.wait_for(|s| *s).await;
+            };
+            let range = IngestRange { from: 0, to: None };
+            match run_ingest(&cfg, &follower_chain, follower_store, range, true, shutdown).await {
+                Ok(r) => tracing::info!(chain = %follower_chain, blocks = r.blocks_written, "follower stopped"),
+                Err(e) => tracing::error!(chain = %follower_chain, error = %e, "follower failed"),
+            }
+        }));
+        let mut stop_aggregate = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(AGGREGATE_EVERY);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stop_aggregate.wait_for(|s| *s) => return,
+                }
+                let today: NaiveDate = Utc::now().date_naive();
+                let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+                if let Err(e) = aggregate_and_store(
+                    &store,
+                    &chain,
+                    HashrateModel::for_chain(&chain),
+                    yesterday,
+                    today,
+                )
+                .await
+                {
+                    tracing::warn!(chain = %chain, error = %e, "daily aggregation failed");
+                }
+            }
+        }));
+    }
+    tasks
+}
