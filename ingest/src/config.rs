@@ -139,8 +139,8 @@ impl ChainSourceConfig {
         range("max_in_flight", self.max_in_flight as u64, 1, 256)?;
         range("reorg_depth", self.reorg_depth, 1, 100_000)?;
         range("max_retries", u64::from(self.max_retries), 0, 100)?;
-        range("request_timeout_ms", self.request_timeout_ms, 100, 600_000)?;
-        range("poll_interval_ms", self.poll_interval_ms, 100, 3_600_000)?;
+        range("request_timeout_ms", self.request_timeout_ms, 10, 600_000)?;
+        range("poll_interval_ms", self.poll_interval_ms, 10, 3_600_000)?;
         if self.backoff_ms > self.max_backoff_ms {
             return Err(ConfigRangeError {
                 key: "backoff_ms",
