@@ -143,6 +143,81 @@ impl DayContext {
             inputs,
         })
     }
+
+    /// per-tx or hybrid: the day's energy per transaction (hybrid: its
+    /// transaction part) times `transactions`.
+    fn by_transactions(
+        &self,
+        allocation: Allocation,
+        transactions: f64,
+        mut inputs: BTreeMap<String, serde_json::Value>,
+        hybrid_note: &str,
+    ) -> Result<Allocated, EstimateError> {
+        let day_tx = self
+            .tx_count()
+            .ok_or_else(|| self.no_data("transaction count"))?;
+        let params = Params::default();
+        inputs.insert("day_tx_count".into(), json!(day_tx));
+        let method = if allocation == Allocation::Hybrid {
+            inputs.insert(
+                "hybrid_holdings_share".into(),
+                json!(params.hybrid_holdings_share),
+            );
+            inputs.insert("note".into(), json!(hybrid_note));
+            AllocationMethod::Hybrid
+        } else {
+            AllocationMethod::PerTx
+        };
+        self.allocated(
+            allocation,
+            |kwh| {
+                // No holding: the hybrid's holdings part is zero, whatever the supply.
+                let input = AllocationInput {
+                    energy_kwh: kwh,
+                    tx_count: Some(day_tx),
+                    holding: Some(0.0),
+                    supply: Some(1.0),
+                    ..Default::default()
+                };
+                Ok(allocate(method, &input, &params)? * transactions)
+            },
+            inputs,
+        )
+    }
+
+    /// size or gas: `mine` out of `total`, of the day's energy times `day_fraction`.
+    fn by_share(
+        &self,
+        allocation: Allocation,
+        mine: u64,
+        total: u64,
+        day_fraction: f64,
+        mut inputs: BTreeMap<String, serde_json::Value>,
+    ) -> Result<Allocated, EstimateError> {
+        let method = if allocation == Allocation::Size {
+            AllocationMethod::Size
+        } else {
+            AllocationMethod::Gas
+        };
+        inputs.insert("share_numerator".into(), json!(mine));
+        inputs.insert("share_denominator".into(), json!(total));
+        let params = Params::default();
+        self.allocated(
+            allocation,
+            |kwh| {
+                let input = AllocationInput {
+                    energy_kwh: kwh * day_fraction,
+                    tx_vbytes: Some(mine),
+                    block_vbytes: Some(total),
+                    tx_gas: Some(mine),
+                    block_gas_used: Some(total),
+                    ..Default::default()
+                };
+                allocate(method, &input, &params)
+            },
+            inputs,
+        )
+    }
 }
 
 fn model_err(e: AnalyticsError) -> EstimateError {
@@ -273,88 +348,37 @@ impl Estimator for AnalyticsEstimator {
         let mut inputs = BTreeMap::new();
         inputs.insert("block_height".into(), json!(block.height));
         inputs.insert("block_tx_count".into(), json!(block.tx_count));
-        let params = Params::default();
         match allocation {
-            Allocation::PerTx | Allocation::Hybrid => {
-                let day_tx = ctx
-                    .tx_count()
-                    .ok_or_else(|| ctx.no_data("transaction count"))?;
-                inputs.insert("day_tx_count".into(), json!(day_tx));
-                let method = if allocation == Allocation::PerTx {
-                    AllocationMethod::PerTx
-                } else {
-                    AllocationMethod::Hybrid
-                };
-                if allocation == Allocation::Hybrid {
-                    inputs.insert(
-                        "hybrid_holdings_share".into(),
-                        json!(params.hybrid_holdings_share),
-                    );
-                    inputs.insert(
-                        "note".into(),
-                        json!("transaction part only: a block holds no coins"),
-                    );
-                }
-                let n = f64::from(block.tx_count);
-                ctx.allocated(
-                    allocation,
-                    |kwh| {
-                        let input = AllocationInput {
-                            energy_kwh: kwh,
-                            tx_count: Some(day_tx),
-                            holding: Some(0.0),
-                            supply: Some(1.0),
-                            ..Default::default()
-                        };
-                        Ok(allocate(method, &input, &params)? * n)
-                    },
-                    inputs,
-                )
-            }
+            Allocation::PerTx | Allocation::Hybrid => ctx.by_transactions(
+                allocation,
+                f64::from(block.tx_count),
+                inputs,
+                "transaction part only: a block holds no coins",
+            ),
             Allocation::Size | Allocation::Gas => {
+                // The block's share of everything stored for its day.
                 let blocks = self
                     .footprints
                     .blocks_of_day(&block.chain, ctx.estimate.date)
                     .await
                     .map_err(to_api)?;
-                let (mine, total, what) = if allocation == Allocation::Size {
-                    (
-                        block.size_bytes,
-                        blocks.iter().map(|b| b.size_bytes).sum::<u64>(),
-                        "block sizes",
-                    )
-                } else {
-                    (
-                        block.gas_used,
-                        blocks.iter().map(|b| b.gas_used).sum::<u64>(),
-                        "block gas",
-                    )
+                let measure = |b: &Block| {
+                    if allocation == Allocation::Size {
+                        b.size_bytes
+                    } else {
+                        b.gas_used
+                    }
                 };
-                if total == 0 || blocks.is_empty() {
-                    return Err(ctx.no_data(what));
+                let total: u64 = blocks.iter().map(measure).sum();
+                if total == 0 {
+                    return Err(ctx.no_data(if allocation == Allocation::Size {
+                        "block sizes"
+                    } else {
+                        "block gas"
+                    }));
                 }
                 inputs.insert("day_blocks_stored".into(), json!(blocks.len()));
-                inputs.insert("day_total".into(), json!(total));
-                let method = if allocation == Allocation::Size {
-                    AllocationMethod::Size
-                } else {
-                    AllocationMethod::Gas
-                };
-                ctx.allocated(
-                    allocation,
-                    |kwh| {
-                        let input = AllocationInput {
-                            energy_kwh: kwh,
-                            tx_vbytes: Some(mine),
-                            block_vbytes: Some(total),
-                            tx_gas: Some(mine),
-                            block_gas_used: Some(total),
-                            ..Default::default()
-                        };
-                        allocate(method, &input, &params)
-                    },
-                    inputs,
-                )
+                ctx.by_share(allocation, measure(block), total, 1.0, inputs)
             }
         }
     }
@@ -374,75 +398,32 @@ impl Estimator for AnalyticsEstimator {
         })?;
         let ctx = self.day_context(&tx.chain, block.time, method).await?;
         let allocation = allocation.unwrap_or(Allocation::PerTx);
-        let params = Params::default();
         let mut inputs = BTreeMap::new();
         inputs.insert("block_height".into(), json!(block.height));
         match allocation {
-            Allocation::PerTx | Allocation::Hybrid => {
-                let day_tx = ctx
-                    .tx_count()
-                    .ok_or_else(|| ctx.no_data("transaction count"))?;
-                inputs.insert("day_tx_count".into(), json!(day_tx));
-                let method = if allocation == Allocation::PerTx {
-                    AllocationMethod::PerTx
-                } else {
-                    AllocationMethod::Hybrid
-                };
-                if allocation == Allocation::Hybrid {
-                    inputs.insert(
-                        "hybrid_holdings_share".into(),
-                        json!(params.hybrid_holdings_share),
-                    );
-                    inputs.insert("note".into(), json!("transaction part; the holdings part depends on the coins held and is not included"));
-                }
-                ctx.allocated(
-                    allocation,
-                    |kwh| {
-                        let input = AllocationInput {
-                            energy_kwh: kwh,
-                            tx_count: Some(day_tx),
-                            holding: Some(0.0),
-                            supply: Some(1.0),
-                            ..Default::default()
-                        };
-                        allocate(method, &input, &params)
-                    },
-                    inputs,
-                )
-            }
+            Allocation::PerTx | Allocation::Hybrid => ctx.by_transactions(
+                allocation,
+                1.0,
+                inputs,
+                "transaction part; the holdings part depends on the coins held and is not included",
+            ),
             Allocation::Size | Allocation::Gas => {
                 // The block's time share of the day, then the transaction's share of the block.
                 let blocks = ctx
                     .block_count()
                     .ok_or_else(|| ctx.no_data("block count"))?;
                 inputs.insert("day_block_count".into(), json!(blocks));
-                let (method, mine, total) = if allocation == Allocation::Size {
+                let (mine, total) = if allocation == Allocation::Size {
                     let block_vbytes = if block.weight > 0 {
                         block.weight / 4
                     } else {
                         block.size_bytes
                     };
-                    (AllocationMethod::Size, tx.vsize, block_vbytes)
+                    (tx.vsize, block_vbytes)
                 } else {
-                    (AllocationMethod::Gas, tx.gas_used, block.gas_used)
+                    (tx.gas_used, block.gas_used)
                 };
-                inputs.insert("tx_share_numerator".into(), json!(mine));
-                inputs.insert("tx_share_denominator".into(), json!(total));
-                ctx.allocated(
-                    allocation,
-                    |kwh| {
-                        let input = AllocationInput {
-                            energy_kwh: kwh / blocks as f64,
-                            tx_vbytes: Some(mine),
-                            block_vbytes: Some(total),
-                            tx_gas: Some(mine),
-                            block_gas_used: Some(total),
-                            ..Default::default()
-                        };
-                        allocate(method, &input, &params)
-                    },
-                    inputs,
-                )
+                ctx.by_share(allocation, mine, total, 1.0 / blocks as f64, inputs)
             }
         }
     }

@@ -26,12 +26,18 @@ def main():
     txs = int(sys.argv[3]) if len(sys.argv) > 3 else 150
     (accounts,) = rpc(url, [("eth_accounts", [])])
     rpc(url, [("evm_setAutomine", [False])])
+    # With automine off anvil does not count pending transactions when it
+    # picks a nonce, so each sender's nonce is kept here.
+    counts = rpc(url, [("eth_getTransactionCount", [a, "latest"]) for a in accounts])
+    nonces = {a: int(c, 16) for a, c in zip(accounts, counts)}
     for b in range(blocks):
         sends = []
         for t in range(txs):
             src = accounts[t % len(accounts)]
             dst = accounts[(t + 1) % len(accounts)]
-            sends.append(("eth_sendTransaction", [{"from": src, "to": dst, "value": hex(1000 + t), "gas": "0x5208"}]))
+            tx = {"from": src, "to": dst, "value": hex(1000 + t), "gas": "0x5208", "nonce": hex(nonces[src])}
+            nonces[src] += 1
+            sends.append(("eth_sendTransaction", [tx]))
         rpc(url, sends)
         rpc(url, [("evm_mine", [])])
     (tip,) = rpc(url, [("eth_blockNumber", [])])

@@ -16,7 +16,9 @@ runs=${1:-5}; blocks=${2:-300}; txs=${3:-150}
 anvil=${BLOCKWATT_ANVIL:-/opt/anvil/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
 ethetl=${ETHEREUMETL:-/opt/ethetl/bin/ethereumetl}
 ch=${BLOCKWATT_TEST_CLICKHOUSE_URL:-http://127.0.0.1:8123}
-batch=${BATCH:-50}
+batch=${BATCH:-25}
+# Requests in flight, the same for every client.
+inflight=${INFLIGHT:-8}
 tmp=$(mktemp -d /tmp/blockwatt-ingest-bench.XXXXXX)
 
 cargo build --release --quiet --bin blockwatt
@@ -40,30 +42,30 @@ measure() {
   read -r wall user sys rss <"$tmp/t"
   echo "$label $wall $(python3 -c "print(round($user+$sys,3))") $rss" >>"$tmp/results"
 }
-curl_all() { ls "$1"/*.json | xargs -P 4 -I{} curl -fsS -o /dev/null -H 'Content-Type: application/json' --data-binary @{} "$url"; }
+curl_all() { ls "$1"/*.json | xargs -P "$inflight" -I{} curl -fsS -o /dev/null -H 'Content-Type: application/json' --data-binary @{} "$url"; }
 
 for run in $(seq 1 "$runs"); do
-  measure "a_node_limit_blocks+txs" bash -c "$(declare -f curl_all); url=$url; curl_all $tmp/req"
-  measure "a_node_limit_blocks+txs+receipts" bash -c "$(declare -f curl_all); url=$url; curl_all $tmp/req-receipts"
+  measure "a_node_limit_blocks+txs" bash -c "$(declare -f curl_all); url=$url; inflight=$inflight; curl_all $tmp/req"
+  measure "a_node_limit_blocks+txs+receipts" bash -c "$(declare -f curl_all); url=$url; inflight=$inflight; curl_all $tmp/req-receipts"
   rm -f "$tmp"/*.csv
   measure "b_ethereum-etl_blocks+txs" "$ethetl" export_blocks_and_transactions --start-block 1 --end-block "$blocks" \
-    --provider-uri "$url" --batch-size "$batch" --max-workers 4 --blocks-output "$tmp/b.csv" --transactions-output "$tmp/t.csv"
+    --provider-uri "$url" --batch-size "$batch" --max-workers "$inflight" --blocks-output "$tmp/b.csv" --transactions-output "$tmp/t.csv"
   for receipts in false true; do
     label=$([ $receipts = true ] && echo "blocks+txs+receipts" || echo "blocks+txs")
     rm -rf "$tmp/sqlite"; mkdir -p "$tmp/sqlite"
     measure "c_blockwatt_sqlite_$label" env BLOCKWATT_DATABASE_URL="sqlite://$tmp/sqlite/bw.db" \
-      BLOCKWATT_CHAINS__DEVNET__RECEIPTS=$receipts BLOCKWATT_CHAINS__DEVNET__BATCH_SIZE=$batch \
+      BLOCKWATT_CHAINS__DEVNET__RECEIPTS=$receipts BLOCKWATT_CHAINS__DEVNET__BATCH_SIZE=$batch BLOCKWATT_CHAINS__DEVNET__MAX_IN_FLIGHT=$inflight \
       "$bw" ingest --chain devnet --rpc "$url" --from 1 --to "$blocks"
     db="bw_ingest_bench_$run"
     curl -fsS --data-binary "DROP DATABASE IF EXISTS $db" "$ch" >/dev/null
     measure "d_blockwatt_clickhouse_$label" env BLOCKWATT_DATABASE_URL="$ch/?database=$db" \
-      BLOCKWATT_CHAINS__DEVNET__RECEIPTS=$receipts BLOCKWATT_CHAINS__DEVNET__BATCH_SIZE=$batch \
+      BLOCKWATT_CHAINS__DEVNET__RECEIPTS=$receipts BLOCKWATT_CHAINS__DEVNET__BATCH_SIZE=$batch BLOCKWATT_CHAINS__DEVNET__MAX_IN_FLIGHT=$inflight \
       "$bw" ingest --chain devnet --rpc "$url" --from 1 --to "$blocks"
     curl -fsS --data-binary "DROP DATABASE IF EXISTS $db" "$ch" >/dev/null
   done
 done
 
-echo "$blocks blocks x $txs transactions, batches of $batch, $runs paired runs (medians):"
+echo "$blocks blocks x $txs transactions, batches of $batch blocks, $inflight requests in flight, $runs paired runs (medians):"
 python3 - "$tmp/results" <<'PY'
 import statistics, sys, collections
 rows = collections.defaultdict(list)
