@@ -25,6 +25,17 @@ pub fn skip<T>(test: &str, why: &str) -> Option<T> {
         panic!("{test}: {why} (BLOCKWATT_REQUIRE_ALL=1 forbids skipping)");
     }
     eprintln!("SKIPPED: {test}: {why}");
+    // cargo test hides a passing test's output, so skips are also appended
+    // to a log that scripts/test prints at the end of the run.
+    if let Some(log) = std::env::var_os("BLOCKWATT_TEST_SKIP_LOG") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            let _ = writeln!(f, "SKIPPED: {test}: {why}");
+        }
+    }
     None
 }
 
