@@ -548,3 +548,52 @@ impl Store for SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made by an older binary keeps its rows through the
+    /// migrations that rebuild tables.
+    #[tokio::test]
+    async fn upgrading_from_version_1_keeps_transactions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+            )
+            .expect("migrations table");
+            conn.execute_batch(MIGRATIONS[0].sql).expect("version 1");
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)",
+                [],
+            )
+            .expect("record v1");
+            conn.execute(
+                "INSERT INTO transactions VALUES ('bitcoin', 'ab', 7, 'h7', 0, 250, 141, 0, 0.5)",
+                [],
+            )
+            .expect("old row");
+        }
+        let store = SqliteStore::open(&path).await.expect("reopen");
+        assert_eq!(store.migrate().await.expect("migrate"), vec![2]);
+        let tx = store
+            .transaction("bitcoin", "ab")
+            .await
+            .expect("read")
+            .expect("kept");
+        assert_eq!((tx.block_height, tx.vsize, tx.fee_native), (7, 141, 0.5));
+        // The key is still unique: a re-write replaces, never duplicates.
+        store
+            .write_transactions(&[tx.clone()])
+            .await
+            .expect("rewrite");
+        let n: i64 = store
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM transactions", [], |r| r.get(0))?))
+            .await
+            .expect("count");
+        assert_eq!(n, 1);
+    }
+}
