@@ -587,7 +587,7 @@ mod tests {
         assert_eq!((tx.block_height, tx.vsize, tx.fee_native), (7, 141, 0.5));
         // The key is still unique: a re-write replaces, never duplicates.
         store
-            .write_transactions(&[tx.clone()])
+            .write_transactions(std::slice::from_ref(&tx))
             .await
             .expect("rewrite");
         let n: i64 = store
