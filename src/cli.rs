@@ -93,6 +93,16 @@ pub enum ImportSource {
         #[arg(long, value_name = "UNIT")]
         hashrate_unit: Option<String>,
     },
+    /// Today's USD price from a CoinGecko-compatible `/simple/price`
+    /// endpoint (`price_url`), so block-derived coin amounts get USD values.
+    Price {
+        /// Chain slug.
+        #[arg(long)]
+        chain: String,
+        /// The coin's id at the price source (default: derived from the chain).
+        #[arg(long, value_name = "ID")]
+        coin_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

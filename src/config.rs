@@ -34,6 +34,9 @@ pub struct Settings {
     /// do not exist.
     #[serde(default)]
     pub admin_token: Option<String>,
+    /// CoinGecko-compatible price API (`…/simple/price`), for USD revenue
+    /// of ingested chains.
+    pub price_url: String,
     /// The HTTP API's limits and caches (`[api]`, BLOCKWATT_API__KEY).
     #[serde(default)]
     pub api: blockwatt_api::config::ApiConfig,
@@ -99,6 +102,12 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.price_url.starts_with("http://") || self.price_url.starts_with("https://")) {
+            return Err(ConfigError::OutOfRange {
+                key: "price_url",
+                reason: format!("{:?} is not an http(s) URL", self.price_url),
+            });
+        }
         for (chain, source) in &self.chains {
             blockwatt_domain::validate_chain_slug(chain)
                 .map_err(|_| ConfigError::BadChainName(chain.clone()))?;

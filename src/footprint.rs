@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 
 /// Which source's figure wins when several describe the same day: our own
 /// block-derived aggregates first, then imports.
-pub const SOURCE_PREFERENCE: &[&str] = &["blocks", "coinmetrics"];
+pub const SOURCE_PREFERENCE: &[&str] = &["blocks", "price", "coinmetrics"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum FootprintError {
@@ -55,7 +55,10 @@ impl Footprints {
             .checked_sub_days(Days::new(Self::lookback(params)))
             .unwrap_or(NaiveDate::MIN);
         let rows = self.store.daily_metrics(chain, start, to).await?;
-        Ok(merge_sources(rows, SOURCE_PREFERENCE))
+        Ok(merge_sources(rows, SOURCE_PREFERENCE)
+            .into_iter()
+            .map(DailyMetrics::derive_usd)
+            .collect())
     }
 
     /// The last day with stored metrics; with none, today (UTC), which the

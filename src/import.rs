@@ -1,6 +1,8 @@
 //! `blockwatt import …`: files into the store, all or nothing.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use blockwatt_ingest::coinmetrics::{self, HashrateUnit};
@@ -33,5 +35,21 @@ pub async fn coinmetrics(
         rows.len(),
         file.display()
     );
+    Ok(())
+}
+
+/// `blockwatt import price`: today's (UTC) USD price for `chain`.
+pub async fn price(
+    store: Arc<dyn Store>,
+    url: &str,
+    chain: &str,
+    coin_id: Option<&str>,
+) -> anyhow::Result<()> {
+    blockwatt_domain::validate_chain_slug(chain)?;
+    let coin = coin_id.unwrap_or_else(|| blockwatt_ingest::prices::coin_id(chain));
+    let usd = blockwatt_ingest::prices::fetch_usd_price(url, coin, Duration::from_secs(30)).await?;
+    let today = chrono::Utc::now().date_naive();
+    blockwatt_ingest::prices::record_price(&store, chain, today, usd).await?;
+    println!("{chain} ({coin}) on {today}: {usd} USD");
     Ok(())
 }

@@ -116,6 +116,7 @@ pub fn spawn_followers(
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+    const PRICE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
     let mut tasks = Vec::new();
     for (chain, cfg) in settings.chains.iter().filter(|(_, c)| c.enabled) {
         let (chain, cfg, store) = (chain.clone(), cfg.clone(), Arc::clone(&store));
@@ -133,14 +134,30 @@ pub fn spawn_followers(
             }
         }));
         let mut stop_aggregate = stop.clone();
+        let price_url = settings.price_url.clone();
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(AGGREGATE_EVERY);
+            let mut last_price: Option<std::time::Instant> = None;
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = stop_aggregate.wait_for(|s| *s) => return,
                 }
                 let today: NaiveDate = Utc::now().date_naive();
+                // Public price APIs are rate-limited: once an hour is plenty
+                // for a daily figure.
+                if last_price.is_none_or(|t| t.elapsed() >= PRICE_EVERY) {
+                    last_price = Some(std::time::Instant::now());
+                    let coin = blockwatt_ingest::prices::coin_id(&chain);
+                    match blockwatt_ingest::prices::fetch_usd_price(&price_url, coin, std::time::Duration::from_secs(30)).await {
+                        Ok(usd) => {
+                            if let Err(e) = blockwatt_ingest::prices::record_price(&store, &chain, today, usd).await {
+                                tracing::warn!(chain = %chain, error = %e, "cannot store the price");
+                            }
+                        }
+                        Err(e) => tracing::warn!(chain = %chain, error = %e, "no price today yet; USD revenue stays missing"),
+                    }
+                }
                 let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
                 if let Err(e) = aggregate_and_store(
                     &store,

@@ -132,6 +132,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             migrate(store.as_ref()).await?;
             import::coinmetrics(store.as_ref(), &chain, &file, hashrate_unit.as_deref()).await
         }
+        Command::Import {
+            source: ImportSource::Price { chain, coin_id },
+        } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            import::price(store, &settings.price_url, &chain, coin_id.as_deref()).await
+        }
         Command::Db {
             command: DbCommand::Migrate,
         } => {

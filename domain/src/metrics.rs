@@ -47,6 +47,21 @@ impl DailyMetrics {
         }
     }
 
+    /// Fills USD amounts a source did not give from native amounts × the
+    /// day's price (block-derived rows carry coins; a price source carries
+    /// the price). Figures a source gave are never overwritten.
+    pub fn derive_usd(mut self) -> Self {
+        if let Some(price) = self.price_usd {
+            if self.issuance_usd.is_none() {
+                self.issuance_usd = self.issuance_native.map(|n| n * price);
+            }
+            if self.fees_usd.is_none() {
+                self.fees_usd = self.fees_native.map(|n| n * price);
+            }
+        }
+        self
+    }
+
     /// Miner revenue in USD (subsidy + fees), when both are known.
     pub fn miner_revenue_usd(&self) -> Option<f64> {
         Some(self.issuance_usd? + self.fees_usd.unwrap_or(0.0))
@@ -132,5 +147,29 @@ mod tests {
         assert_eq!(merged[1].price_usd, Some(9_000.0));
         assert_eq!(merged[1].block_count, Some(150));
         assert_eq!(merged[1].source, "blocks+coinmetrics");
+    }
+
+    #[test]
+    fn usd_is_derived_from_coins_and_price_but_never_overwritten() {
+        let row = DailyMetrics {
+            issuance_native: Some(900.0),
+            fees_native: Some(30.0),
+            price_usd: Some(10.0),
+            ..DailyMetrics::empty("bitcoin", day(3), "blocks")
+        };
+        let d = row.clone().derive_usd();
+        assert_eq!((d.issuance_usd, d.fees_usd), (Some(9_000.0), Some(300.0)));
+        let given = DailyMetrics {
+            issuance_usd: Some(1.0),
+            ..row.clone()
+        }
+        .derive_usd();
+        assert_eq!(given.issuance_usd, Some(1.0));
+        let no_price = DailyMetrics {
+            price_usd: None,
+            ..row
+        }
+        .derive_usd();
+        assert_eq!(no_price.issuance_usd, None);
     }
 }

@@ -24,6 +24,7 @@ pub mod evm;
 pub mod metrics;
 pub mod nodes;
 pub mod pipeline;
+pub mod prices;
 pub mod rpc;
 pub mod source;
 

@@ -1,0 +1,84 @@
+//! `blockwatt import price` against a local CoinGecko-compatible server.
+
+use std::process::Command;
+
+use axum::routing::get;
+use axum::Router;
+
+fn blockwatt(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_blockwatt"));
+    cmd.current_dir(dir)
+        .env_remove("BLOCKWATT_DATABASE_URL")
+        .env_remove("BLOCKWATT_PRICE_URL");
+    cmd
+}
+
+#[test]
+fn import_price_stores_todays_price_and_refuses_bad_answers() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = rt.block_on(async {
+        let app = Router::new().route(
+            "/simple/price",
+            get(|q: axum::extract::RawQuery| async move {
+                match q.0.as_deref() {
+                    Some("ids=ethereum&vs_currencies=usd") => r#"{"ethereum":{"usd":3012.5}}"#,
+                    _ => r#"{"unexpected":{}}"#,
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ok = blockwatt(dir.path())
+        .env("BLOCKWATT_PRICE_URL", &base)
+        .args(["import", "price", "--chain", "ethereum"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("3012.5 USD"));
+
+    let missing = blockwatt(dir.path())
+        .env("BLOCKWATT_PRICE_URL", &base)
+        .args(["import", "price", "--chain", "bitcoin"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no USD price for bitcoin"));
+
+    let bad = blockwatt(dir.path())
+        .env("BLOCKWATT_PRICE_URL", "ftp://x")
+        .args(["import", "price", "--chain", "bitcoin"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`price_url`"));
+
+    let rows = rt.block_on(async {
+        let url = blockwatt_store::DatabaseUrl::parse(&format!(
+            "sqlite://{}/data/blockwatt.db",
+            dir.path().display()
+        ))
+        .unwrap();
+        let store = blockwatt_store::open(&url).await.unwrap();
+        let today = chrono::Utc::now().date_naive();
+        store.daily_metrics("ethereum", today, today).await.unwrap()
+    });
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].source.as_str(), rows[0].price_usd),
+        ("price", Some(3012.5))
+    );
+}
