@@ -137,3 +137,67 @@ impl AdminActions for Admin {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CliOverrides;
+
+    async fn admin() -> (Admin, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("t.db"))
+            .await
+            .unwrap();
+        let settings = Settings::load(None, &CliOverrides::default()).unwrap();
+        let (_stop, stopped) = watch::channel(false);
+        (Admin::new(&settings, Arc::new(store), stopped), dir)
+    }
+
+    fn devnet(from: u64, to: u64) -> BackfillRequest {
+        BackfillRequest {
+            chain: "devnet".into(),
+            from,
+            to,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_backfill_per_chain_at_a_time() {
+        let (admin, _dir) = admin().await;
+        // Stands for a backfill of devnet in flight (the end-to-end test
+        // cannot hold one open without racing it).
+        admin.running.lock().unwrap().insert("devnet".into());
+        let busy = admin.backfill(devnet(0, 9)).await.unwrap_err();
+        assert!(
+            matches!(&busy, AdminError::Busy(d) if d.contains("already running")),
+            "{busy:?}"
+        );
+        drop(Slot {
+            running: Arc::clone(&admin.running),
+            chain: "devnet".into(),
+        });
+        assert!(admin.running.lock().unwrap().is_empty());
+        let unknown = admin
+            .backfill(BackfillRequest {
+                chain: "nochain".into(),
+                from: 0,
+                to: 1,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(unknown, AdminError::UnknownChain("nochain".into()));
+    }
+
+    #[tokio::test]
+    async fn a_followed_chain_is_not_backfilled_beside_its_follower() {
+        let (mut admin, _dir) = admin().await;
+        if let Some(cfg) = admin.chains.get_mut("devnet") {
+            cfg.enabled = true;
+        }
+        let busy = admin.backfill(devnet(0, 9)).await.unwrap_err();
+        assert!(
+            matches!(&busy, AdminError::Busy(d) if d.contains("followed")),
+            "{busy:?}"
+        );
+    }
+}
