@@ -58,7 +58,7 @@ pub fn source_for(
 }
 
 /// Aggregates the UTC days the report's blocks fall on.
-async fn aggregate(
+pub(crate) async fn aggregate(
     store: &Arc<dyn Store>,
     chain: &str,
     report: &IngestReport,

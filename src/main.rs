@@ -1,6 +1,7 @@
 //! The `blockwatt` binary: parses the command line, loads configuration and
 //! wires the crates together. Logic lives in the library crates.
 
+mod admin;
 mod cli;
 mod config;
 mod estimate;
@@ -8,6 +9,7 @@ mod estimator;
 mod footprint;
 mod import;
 mod ingest;
+mod lookup;
 mod serve;
 
 use std::process::ExitCode;

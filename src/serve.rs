@@ -20,7 +20,19 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     }
     let follower_store = Arc::clone(&store);
     let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
-    let state = AppState::new(store, estimator, api_config)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let lookup = Arc::new(crate::lookup::ChainLookup::from_settings(settings));
+    let admin_store = Arc::clone(&store);
+    let admin_wanted = api_config.admin_token.is_some();
+    let mut state = AppState::new(store, estimator, api_config)?.with_transaction_source(lookup);
+    // Without a token the admin routes do not exist, so nothing to wire.
+    if admin_wanted {
+        state = state.with_admin(Arc::new(crate::admin::Admin::new(
+            settings,
+            admin_store,
+            stopped.clone(),
+        )));
+    }
     let app = blockwatt_api::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -30,7 +42,6 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         })?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let followers = crate::ingest::spawn_followers(settings, follower_store, stopped);
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");

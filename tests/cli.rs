@@ -444,11 +444,17 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    /// `serve` with extra environment (a chain's node, the admin token).
+    fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let child = blockwatt(dir)
             .args(["serve"])
             .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -466,6 +472,25 @@ impl Server {
 
     fn get(&self, path: &str) -> (u16, String) {
         http_get(&self.base, path).unwrap_or_else(|| panic!("no answer to GET {path}"))
+    }
+
+    /// A JSON POST through curl (testkit only GETs): status and body.
+    fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-sS", "-X", "POST", "-H", "Content-Type: application/json"]);
+        if let Some(t) = token {
+            cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+        }
+        let out = cmd
+            .args(["--data", body, "-w", "\n%{http_code}"])
+            .arg(format!("{}{path}", self.base))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text
+            .rsplit_once('\n')
+            .unwrap_or_else(|| panic!("no status from curl for POST {path}: {text}"));
+        (code.trim().parse().unwrap(), body.to_owned())
     }
 }
 
@@ -677,4 +702,147 @@ fn ingest_from_anvil_then_footprints_over_http() {
         "{}",
         stderr(&bad)
     );
+}
+
+/// Sends a transfer between anvil's first two accounts (anvil mines one
+/// block per transaction); its hash.
+fn send_transfer(anvil: &Anvil, value: u64) -> String {
+    let accounts = anvil.rpc("eth_accounts", "[]").unwrap();
+    let (from, to) = (accounts[0].as_str().unwrap(), accounts[1].as_str().unwrap());
+    let params = format!(r#"[{{"from":"{from}","to":"{to}","value":"0x{value:x}"}}]"#);
+    anvil
+        .rpc("eth_sendTransaction", &params)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn ingest_devnet_to(dir: &Path, anvil: &Anvil, to: u64) {
+    let out = blockwatt(dir)
+        .args(["ingest", "--chain", "devnet", "--rpc", &anvil.url, "--to"])
+        .arg(to.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Transactions the store lacks are looked up at the chain's node, kept in
+/// the store, and shared out once their block is ingested.
+#[test]
+fn transactions_not_ingested_are_looked_up_at_the_node() {
+    let Some(mut anvil) = Anvil::start("cli::transactions_not_ingested_are_looked_up_at_the_node")
+    else {
+        return;
+    };
+    let ingested = send_transfer(&anvil, 1); // block 1
+    let dir = tempfile::tempdir().unwrap();
+    ingest_devnet_to(dir.path(), &anvil, 1);
+    let later = send_transfer(&anvil, 2); // block 2, ingested below
+    let never = send_transfer(&anvil, 3); // block 3, never ingested
+    let node = [("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str())];
+    let tx = |id: &str| format!("/v1/chains/devnet/transactions/{id}/footprint");
+
+    let server = Server::start_with(dir.path(), &node);
+    let (status, body) = server.get(&tx(&ingested));
+    assert_eq!(status, 200, "{body}");
+    // Known to the node, but its block is not stored: nothing to share
+    // out yet, said as a 404 naming the block, never a 500.
+    for (id, height) in [(&later, 2), (&never, 3)] {
+        let (status, body) = server.get(&tx(id));
+        assert_eq!(status, 404, "{body}");
+        assert!(
+            body.contains("problems/no-data") && body.contains(&format!("block {height} of")),
+            "{body}"
+        );
+    }
+    let unknown = format!("0x{}", "0".repeat(63) + "1");
+    let (status, body) = server.get(&tx(&unknown));
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("problems/not-ingested") && body.contains("source"),
+        "{body}"
+    );
+    let (status, body) = server.get(&tx("0x12zz"));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains(r#""parameter":"txid""#), "{body}");
+    // No token configured: the admin routes do not exist.
+    let (status, body) = server.post(
+        "/v1/admin/backfill",
+        Some("0123456789abcdef"),
+        r#"{"chain":"devnet","from":0,"to":3}"#,
+    );
+    assert_eq!(status, 404, "{body}");
+    drop(server);
+
+    ingest_devnet_to(dir.path(), &anvil, 2);
+    let _ = anvil.child.kill();
+    let _ = anvil.child.wait();
+    // The node is gone: everything below is served from the store.
+    let server = Server::start_with(dir.path(), &node);
+    let (status, body) = server.get(&format!("{}?allocation=gas", tx(&later)));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["block_height"], 2, "{body}");
+    assert!(v["energy_kwh"]["best"].as_f64().unwrap() > 0.0, "{body}");
+    // Looked up once while the node was there: kept, so still a 404 about
+    // the block rather than a 503 about the unreachable node.
+    let (status, body) = server.get(&tx(&never));
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("block 3 of"), "{body}");
+}
+
+/// `POST /v1/admin/backfill` ingests a range in the background, behind
+/// the bearer token.
+#[test]
+fn admin_backfill_ingests_in_the_background() {
+    let Some(anvil) = Anvil::start("cli::admin_backfill_ingests_in_the_background") else {
+        return;
+    };
+    for value in 1..=3 {
+        send_transfer(&anvil, value);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let token = "a-long-enough-admin-token";
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
+            ("BLOCKWATT_ADMIN_TOKEN", token),
+        ],
+    );
+    let body = r#"{"chain":"devnet","from":0,"to":3}"#;
+    for wrong in [None, Some("not-the-admin-token-at-all")] {
+        let (status, text) = server.post("/v1/admin/backfill", wrong, body);
+        assert_eq!(status, 401, "{text}");
+    }
+    let (status, text) = server.get("/v1/chains/devnet/blocks/3/footprint");
+    assert_eq!(status, 404, "{text}");
+
+    let (status, text) = server.post("/v1/admin/backfill", Some(token), body);
+    assert_eq!(status, 202, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["job"], "devnet-0-3", "{text}");
+    let done = wait_until(Duration::from_secs(30), || {
+        server.get("/v1/chains/devnet/blocks/3/footprint").0 == 200
+    });
+    assert!(done, "block 3 not served within 30 s of the backfill");
+    // The slot is free again once the job is done: a second run is accepted.
+    let again = wait_until(Duration::from_secs(10), || {
+        server.post("/v1/admin/backfill", Some(token), body).0 == 202
+    });
+    assert!(again, "a second backfill was refused after the first ended");
+
+    let (status, text) = server.post(
+        "/v1/admin/backfill",
+        Some(token),
+        r#"{"chain":"nochain","from":0,"to":3}"#,
+    );
+    assert_eq!(status, 404, "{text}");
+    let (status, text) = server.post("/v1/admin/import", Some(token), r#"{"chain":"devnet"}"#);
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("blockwatt import coinmetrics"), "{text}");
+    let (status, text) = server.post("/v1/admin/publish", Some(token), "{}");
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("not built yet"), "{text}");
 }

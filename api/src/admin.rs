@@ -27,8 +27,11 @@ pub struct ImportRequest {
 #[serde(deny_unknown_fields)]
 pub struct BackfillRequest {
     pub chain: String,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    /// First block height (inclusive). Heights, not days: the ingester
+    /// works by height, and a day's heights are only known once ingested.
+    pub from: u64,
+    /// Last block height (inclusive).
+    pub to: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -51,8 +54,12 @@ pub enum AdminError {
     UnknownChain(String),
     #[error("{0}")]
     Invalid(String),
+    /// 409: the same work is already running.
     #[error("{0}")]
     Busy(String),
+    /// 503: this server cannot do it (the detail says what can).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -62,7 +69,8 @@ impl From<AdminError> for ApiError {
         match e {
             AdminError::UnknownChain(c) => ApiError::UnknownChain(c),
             AdminError::Invalid(d) => ApiError::invalid("body", d),
-            AdminError::Busy(d) => ApiError::Unavailable(d),
+            AdminError::Busy(d) => ApiError::Conflict(d),
+            AdminError::Unavailable(d) => ApiError::Unavailable(d),
             AdminError::Internal(d) => ApiError::Internal(d),
         }
     }

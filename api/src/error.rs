@@ -63,6 +63,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Unauthorized(String),
+    /// 409: the request clashes with work already running (a backfill of
+    /// the same chain); retrying once it is done will succeed.
+    #[error("{0}")]
+    Conflict(String),
     #[error("rate limit exceeded; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("{0}")]
@@ -107,6 +111,7 @@ impl ApiError {
             }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
@@ -129,6 +134,7 @@ impl ApiError {
             ApiError::RouteNotFound(_) => ("unknown-route", "Unknown route"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UriTooLong(_) => ("uri-too-long", "URI too long"),

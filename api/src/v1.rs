@@ -448,7 +448,7 @@ pub(crate) async fn block_footprint(
     responses(
         (status = 200, description = "The transaction's share", body = AllocatedBody),
         (status = 400, description = "Malformed txid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain, or transaction neither ingested nor known to the source", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain; transaction neither ingested nor known to the source; or its block not ingested yet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),

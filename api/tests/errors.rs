@@ -291,6 +291,10 @@ impl AdminActions for RecordingAdmin {
         })
     }
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
+        // Stands for a chain whose backfill is already running.
+        if req.chain == "ethereum" {
+            return Err(AdminError::Busy("a backfill of ethereum is running".into()));
+        }
         Ok(Accepted {
             job: "backfill-1".into(),
             message: format!("{}..{}", req.from, req.to),
@@ -356,7 +360,7 @@ async fn admin_routes_need_the_bearer_token() {
         post(
             "/v1/admin/backfill",
             Some("s3cret"),
-            r#"{"chain":"bitcoin","from":"2024-01-01","to":"2024-01-31"}"#,
+            r#"{"chain":"bitcoin","from":100,"to":131}"#,
         ),
     )
     .await;
@@ -385,11 +389,22 @@ async fn admin_routes_need_the_bearer_token() {
         post(
             "/v1/admin/backfill",
             Some("s3cret"),
-            r#"{"chain":"bitcoin","from":"2024-02-01","to":"2024-01-01"}"#,
+            r#"{"chain":"bitcoin","from":200,"to":100}"#,
         ),
     )
     .await
     .problem(422, "invalid-parameter");
+    let r = send(
+        &t.router,
+        post(
+            "/v1/admin/backfill",
+            Some("s3cret"),
+            r#"{"chain":"ethereum","from":1,"to":2}"#,
+        ),
+    )
+    .await;
+    r.problem(409, "conflict");
+    assert!(r.text().contains("is running"), "{}", r.text());
     let no_type = Request::post("/v1/admin/publish")
         .header(header::AUTHORIZATION, "Bearer s3cret")
         .body(Body::from("{}"))

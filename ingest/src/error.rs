@@ -27,6 +27,9 @@ pub enum SourceErrorKind {
     Inconsistent(String),
     #[error("not found")]
     NotFound,
+    /// The request was refused before reaching the source (a malformed id).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
 }
 
 impl SourceErrorKind {

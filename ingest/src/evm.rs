@@ -218,6 +218,89 @@ impl EvmSource {
     }
 }
 
+/// `0x` and 64 hex digits, the only form an EVM transaction hash takes;
+/// checked before any request so junk never reaches the node.
+pub fn parse_txid(txid: &str) -> Option<B256> {
+    let hex = txid.strip_prefix("0x")?;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    hex.parse().ok()
+}
+
+impl EvmSource {
+    /// One transaction by hash, for the API's lookups of transactions not
+    /// ingested. `None` when the node does not know it or it is still
+    /// pending (no block yet, so nothing to allocate it to). Gas used and
+    /// fee come from the receipt, as in [`Source::fetch`].
+    pub async fn transaction(&self, txid: &str) -> Result<Option<Transaction>, SourceError> {
+        const METHOD: &str = "eth_getTransactionByHash";
+        let hash = parse_txid(txid).ok_or_else(|| {
+            self.err(
+                METHOD,
+                None,
+                SourceErrorKind::InvalidRequest(format!(
+                    "txid must be 0x and 64 hex digits, got {:?}",
+                    txid.chars().take(80).collect::<String>()
+                )),
+            )
+        })?;
+        // Both in one batch: one round trip; the receipt is null while pending.
+        let calls = [
+            RpcCall::new(METHOD, json!([hash]), None),
+            RpcCall::new("eth_getTransactionReceipt", json!([hash]), None),
+        ];
+        let mut results = self.client.batch_raw(&calls).await?.into_iter();
+        let short = || {
+            self.err(
+                METHOD,
+                None,
+                SourceErrorKind::Malformed("batch response too short".into()),
+            )
+        };
+        let raw_tx = results.next().ok_or_else(short)??;
+        let raw_receipt = results.next().ok_or_else(short)??;
+        if raw_tx.get() == "null" || raw_receipt.get() == "null" {
+            return Ok(None);
+        }
+        let tx: alloy_rpc_types_eth::Transaction = serde_json::from_str(raw_tx.get())
+            .map_err(|e| self.err(METHOD, None, SourceErrorKind::Malformed(e.to_string())))?;
+        let (Some(block_hash), Some(height)) = (tx.block_hash, tx.block_number) else {
+            return Ok(None);
+        };
+        let receipt = self.parse_receipt(Some(height), &raw_receipt)?;
+        if receipt.transaction_hash != hash || receipt.block_hash.is_some_and(|b| b != block_hash) {
+            // The transaction moved between the two answers (a reorg):
+            // better no answer than a mixed one.
+            return Err(self.err(
+                "eth_getTransactionReceipt",
+                Some(height),
+                SourceErrorKind::Inconsistent(format!(
+                    "receipt does not match transaction {hash:#x} in block {block_hash:#x}"
+                )),
+            ));
+        }
+        let price = receipt
+            .effective_gas_price
+            .or(tx.effective_gas_price)
+            .or_else(|| TransactionTrait::gas_price(&tx))
+            .unwrap_or(0);
+        let fee_wei = u128::from(receipt.gas_used).saturating_mul(price);
+        let size = tx.inner.inner().encode_2718_len() as u64;
+        Ok(Some(Transaction {
+            chain: self.chain.clone(),
+            txid: format!("{hash:#x}"),
+            block_height: height,
+            block_hash: format!("{block_hash:#x}"),
+            position: tx.transaction_index.unwrap_or(0) as u32,
+            size_bytes: size,
+            vsize: size,
+            gas_used: receipt.gas_used,
+            fee_native: fee_wei as f64 / WEI_PER_ETH,
+        }))
+    }
+}
+
 fn is_method_missing(e: &SourceError) -> bool {
     match &e.kind {
         SourceErrorKind::Rpc { code, message } => {

@@ -566,3 +566,56 @@ async fn follow_mode_picks_up_new_blocks_and_stops_on_shutdown() {
     assert!(c.requests > 0 && c.blocks_written == 7);
     assert_store_matches_node(&url, &store, 6).await;
 }
+
+/// A transaction looked up by hash is the very row ingestion stores for
+/// it; pending and unknown ones are `None`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_lookup_equals_what_ingestion_stores() {
+    let Some(anvil) = Anvil::start("transaction_lookup_equals_what_ingestion_stores") else {
+        return;
+    };
+    let url = anvil.url.clone();
+    rpc(&url, "evm_setAutomine", json!([false])).await;
+    mine_block_with_txs(&url, 3, 7).await;
+    let cfg = evm_config(&url, 31337);
+    let source = blockwatt_ingest::evm::EvmSource::new(
+        CHAIN,
+        &cfg,
+        Arc::new(blockwatt_ingest::IngestCounters::default()),
+    )
+    .expect("source");
+    let (_dir, store) = temp_store().await;
+    run_ingest(
+        &cfg,
+        CHAIN,
+        store.clone(),
+        IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("ingest");
+    let block = rpc(&url, "eth_getBlockByNumber", json!(["0x1", false])).await;
+    let txids = block["transactions"].as_array().expect("txs");
+    assert_eq!(txids.len(), 3);
+    for txid in txids {
+        let txid = txid.as_str().expect("txid");
+        let looked_up = source.transaction(txid).await.expect("lookup");
+        let stored = store.transaction(CHAIN, txid).await.expect("read");
+        assert!(looked_up.is_some());
+        assert_eq!(looked_up, stored, "{txid}");
+    }
+
+    // Sent but not mined (automine is off): pending, so nothing to allocate.
+    let accounts = rpc(&url, "eth_accounts", json!([])).await;
+    let pending = rpc(
+        &url,
+        "eth_sendTransaction",
+        json!([{"from": accounts[0], "to": accounts[1], "value": "0x1"}]),
+    )
+    .await;
+    let pending = pending.as_str().expect("hash");
+    assert_eq!(source.transaction(pending).await.expect("lookup"), None);
+    let unknown = format!("0x{:064x}", 1);
+    assert_eq!(source.transaction(&unknown).await.expect("lookup"), None);
+}

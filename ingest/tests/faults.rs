@@ -578,3 +578,33 @@ async fn a_node_flipping_between_branches_ends_in_an_error_not_a_loop() {
         "nothing of it stored"
     );
 }
+
+#[tokio::test]
+async fn malformed_txid_never_reaches_the_node() {
+    let (fake, url) = start_fake().await;
+    let source = blockwatt_ingest::evm::EvmSource::new(
+        CHAIN,
+        &cfg(&url),
+        std::sync::Arc::new(blockwatt_ingest::IngestCounters::default()),
+    )
+    .expect("source");
+    let hex = "ab".repeat(32);
+    for bad in [
+        hex.as_str(),                  // no 0x
+        "0x12",                        // too short
+        &format!("0x{hex}00"),         // too long
+        &format!("0x{}zz", &hex[2..]), // not hex
+        "0x",
+    ] {
+        let err = source.transaction(bad).await.expect_err(bad);
+        assert!(
+            matches!(err.kind, SourceErrorKind::InvalidRequest(_)),
+            "{bad}: {err}"
+        );
+    }
+    assert_eq!(
+        fake.requests.load(Ordering::SeqCst),
+        0,
+        "a request was sent"
+    );
+}
