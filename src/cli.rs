@@ -85,9 +85,9 @@ pub enum ImportSource {
         /// Chain slug the file describes (bitcoin, ethereum, ...).
         #[arg(long)]
         chain: String,
-        /// Path of the CSV file.
-        #[arg(long, value_name = "PATH")]
-        file: PathBuf,
+        /// Path or http(s) URL of the CSV file.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        file: String,
         /// Unit of the HashRate column (H, KH, MH, GH, TH, PH, EH); the
         /// default is the documented unit for the chain.
         #[arg(long, value_name = "UNIT")]

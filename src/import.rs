@@ -11,29 +11,26 @@ use blockwatt_store::Store;
 pub async fn coinmetrics(
     store: &dyn Store,
     chain: &str,
-    file: &Path,
+    file: &str,
     hashrate_unit: Option<&str>,
 ) -> anyhow::Result<()> {
     blockwatt_domain::validate_chain_slug(chain)?;
     let unit = hashrate_unit.map(HashrateUnit::parse).transpose()?;
-    let reader =
-        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let rows =
-        coinmetrics::parse(chain, std::io::BufReader::new(reader), unit).with_context(|| {
-            format!(
-                "{} is not a valid Coin Metrics CSV; nothing was imported",
-                file.display()
-            )
-        })?;
+    let bytes = if file.starts_with("http://") || file.starts_with("https://") {
+        coinmetrics::download(file, Duration::from_secs(120)).await?
+    } else {
+        std::fs::read(Path::new(file)).with_context(|| format!("cannot open {file}"))?
+    };
+    let rows = coinmetrics::parse(chain, bytes.as_slice(), unit)
+        .with_context(|| format!("{file} is not a valid Coin Metrics CSV; nothing was imported"))?;
     store
         .write_daily_metrics(&rows)
         .await
         .context("cannot write daily metrics")?;
     let (first, last) = (rows[0].day, rows[rows.len() - 1].day);
     println!(
-        "imported {} days of {chain} ({first} .. {last}) from {}",
-        rows.len(),
-        file.display()
+        "imported {} days of {chain} ({first} .. {last}) from {file}",
+        rows.len()
     );
     Ok(())
 }

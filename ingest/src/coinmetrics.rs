@@ -36,6 +36,39 @@ pub enum CoinMetricsError {
     UnknownHashrateUnit(String),
     #[error("unknown hashrate unit {0:?}: use H, KH, MH, GH, TH, PH or EH")]
     BadUnitName(String),
+    #[error("cannot download {url}: {reason}")]
+    Download { url: String, reason: String },
+}
+
+/// Downloads a whole CSV (e.g. the raw `csv/btc.csv` of coinmetrics/data)
+/// before anything is parsed or written, so a cut transfer imports nothing.
+pub async fn download(
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<Vec<u8>, CoinMetricsError> {
+    let shown = crate::config::redact_url(url);
+    let fail = |reason: String| CoinMetricsError::Download {
+        url: shown.clone(),
+        reason,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(fail(format!("HTTP {}", status.as_u16())));
+    }
+    Ok(response
+        .bytes()
+        .await
+        .map_err(|e| fail(e.to_string()))?
+        .to_vec())
 }
 
 /// Hashes per second in one unit of the source's `HashRate` column.

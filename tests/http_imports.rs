@@ -1,4 +1,5 @@
-//! `blockwatt import price` against a local CoinGecko-compatible server.
+//! Imports over HTTP: `import price` against a CoinGecko-compatible server and
+//! `import coinmetrics --file URL`, both served locally.
 
 use std::process::Command;
 
@@ -80,5 +81,61 @@ fn import_price_stores_todays_price_and_refuses_bad_answers() {
     assert_eq!(
         (rows[0].source.as_str(), rows[0].price_usd),
         ("price", Some(3012.5))
+    );
+}
+
+/// `import coinmetrics --file URL`: downloaded whole, then all or nothing.
+#[test]
+fn import_coinmetrics_from_a_url() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = rt.block_on(async {
+        let app = Router::new()
+            .route("/csv/btc.csv", get(|| async { "time,HashRate,IssTotUSD,FeeTotUSD\n2020-07-26,1.0,5.0,1.0\n2020-07-27,2.0,6.0,1.0\n" }))
+            .route("/csv/bad.csv", get(|| async { "time,HashRate\n2020-07-26,x\n" }))
+            .route("/csv/gone.csv", get(|| async { (axum::http::StatusCode::NOT_FOUND, "no") }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &str| {
+        blockwatt(dir.path())
+            .args([
+                "import",
+                "coinmetrics",
+                "--chain",
+                "bitcoin",
+                "--file",
+                file,
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = run(&format!("{base}/csv/btc.csv"));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout)
+        .contains("imported 2 days of bitcoin (2020-07-26 .. 2020-07-27)"));
+    let bad = run(&format!("{base}/csv/bad.csv"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line 2: column HashRate"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let gone = run(&format!("{base}/csv/gone.csv"));
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains("HTTP 404"),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
     );
 }
