@@ -14,23 +14,14 @@ fn blockwatt(dir: &std::path::Path) -> Command {
     cmd
 }
 
-#[test]
-fn import_price_stores_todays_price_and_refuses_bad_answers() {
+/// Serves `app` on a free loopback port from a runtime the test keeps.
+fn serve_locally(app: Router) -> (tokio::runtime::Runtime, String) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let base = rt.block_on(async {
-        let app = Router::new().route(
-            "/simple/price",
-            get(|q: axum::extract::RawQuery| async move {
-                match q.0.as_deref() {
-                    Some("ids=ethereum&vs_currencies=usd") => r#"{"ethereum":{"usd":3012.5}}"#,
-                    _ => r#"{"unexpected":{}}"#,
-                }
-            }),
-        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -38,6 +29,21 @@ fn import_price_stores_todays_price_and_refuses_bad_answers() {
         });
         format!("http://{addr}")
     });
+    (rt, base)
+}
+
+#[test]
+fn import_price_stores_todays_price_and_refuses_bad_answers() {
+    let app = Router::new().route(
+        "/simple/price",
+        get(|q: axum::extract::RawQuery| async move {
+            match q.0.as_deref() {
+                Some("ids=ethereum&vs_currencies=usd") => r#"{"ethereum":{"usd":3012.5}}"#,
+                _ => r#"{"unexpected":{}}"#,
+            }
+        }),
+    );
+    let (rt, base) = serve_locally(app);
     let dir = tempfile::tempdir().unwrap();
     let ok = blockwatt(dir.path())
         .env("BLOCKWATT_PRICE_URL", &base)
@@ -87,23 +93,11 @@ fn import_price_stores_todays_price_and_refuses_bad_answers() {
 /// `import coinmetrics --file URL`: downloaded whole, then all or nothing.
 #[test]
 fn import_coinmetrics_from_a_url() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let base = rt.block_on(async {
-        let app = Router::new()
-            .route("/csv/btc.csv", get(|| async { "time,HashRate,IssTotUSD,FeeTotUSD\n2020-07-26,1.0,5.0,1.0\n2020-07-27,2.0,6.0,1.0\n" }))
-            .route("/csv/bad.csv", get(|| async { "time,HashRate\n2020-07-26,x\n" }))
-            .route("/csv/gone.csv", get(|| async { (axum::http::StatusCode::NOT_FOUND, "no") }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        format!("http://{addr}")
-    });
+    let app = Router::new()
+        .route("/csv/btc.csv", get(|| async { "time,HashRate,IssTotUSD,FeeTotUSD\n2020-07-26,1.0,5.0,1.0\n2020-07-27,2.0,6.0,1.0\n" }))
+        .route("/csv/bad.csv", get(|| async { "time,HashRate\n2020-07-26,x\n" }))
+        .route("/csv/gone.csv", get(|| async { (axum::http::StatusCode::NOT_FOUND, "no") }));
+    let (_server, base) = serve_locally(app);
     let dir = tempfile::tempdir().unwrap();
     let run = |file: &str| {
         blockwatt(dir.path())
