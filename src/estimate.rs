@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use blockwatt_analytics::{chain_profiles, Catalogues, Method, Params, Pue};
+use blockwatt_api::dto::{estimates_csv, EstimateBody};
 use blockwatt_domain::Estimate;
 use chrono::NaiveDate;
 
@@ -58,11 +59,6 @@ pub async fn estimate(footprints: &Footprints, args: EstimateArgs) -> anyhow::Re
     Ok(())
 }
 
-const CSV_HEADER: &str = "date,chain,method,methodology_version,\
-power_w_lower,power_w_best,power_w_upper,\
-energy_twh_per_year_lower,energy_twh_per_year_best,energy_twh_per_year_upper,\
-co2e_t_per_year_lower,co2e_t_per_year_best,co2e_t_per_year_upper";
-
 fn write_series(
     out: &mut impl Write,
     series: &[Estimate],
@@ -75,27 +71,12 @@ fn write_series(
             }
         }
         OutputFormat::Csv => {
-            writeln!(out, "{CSV_HEADER}")?;
-            for e in series {
-                let (p, t, c) = (e.power_w, e.energy_twh_per_year, e.co2e_t_per_year);
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                    e.date,
-                    e.chain,
-                    e.method,
-                    e.methodology_version,
-                    p.lower,
-                    p.best,
-                    p.upper,
-                    t.lower,
-                    t.best,
-                    t.upper,
-                    c.lower,
-                    c.best,
-                    c.upper
-                )?;
-            }
+            // The API's CSV, so a file from the CLI and one from
+            // /footprint/history?format=csv are the same format.
+            let rows: Vec<EstimateBody> = series.iter().cloned().map(EstimateBody::from).collect();
+            let bytes =
+                estimates_csv(&rows).map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))?;
+            out.write_all(&bytes)?;
         }
         OutputFormat::Table => {
             writeln!(
