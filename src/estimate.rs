@@ -159,7 +159,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
 }
 
 /// `pow` / `pos`, as the catalogue spells it.
-fn consensus_name(p: &blockwatt_analytics::ChainMethods) -> String {
+pub fn consensus_name(p: &blockwatt_analytics::ChainMethods) -> String {
     serde_json::to_value(p.consensus)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -295,12 +295,9 @@ impl Estimator for AnalyticsEstimator {
         chain_profiles(blockwatt_analytics::Catalogues::embedded())
             .into_iter()
             .map(|p| ChainInfo {
+                consensus: crate::estimate::consensus_name(&p),
                 slug: p.chain,
                 name: p.name,
-                consensus: serde_json::to_value(p.consensus)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
                 algorithm: p.algorithm.map(str::to_owned),
                 default_method: p.default_method,
                 methods: p.methods.into_iter().map(str::to_owned).collect(),
