@@ -691,6 +691,29 @@ fn ingest_from_anvil_then_footprints_over_http() {
     assert!(v["energy_kwh"]["best"].as_f64().unwrap() > 0.0, "{body}");
     let (status, body) = server.get("/v1/chains/devnet/blocks/99/footprint");
     assert_eq!(status, 404, "{body}");
+    // Size and gas shares: the day's totals the store sums must equal the
+    // per-block sum of what anvil reports (blocks 0..=3, one day).
+    let mut sizes = Vec::new();
+    for h in 0..=3 {
+        let b = anvil
+            .rpc("eth_getBlockByNumber", &format!(r#"["0x{h:x}", false]"#))
+            .unwrap();
+        let size = b["size"].as_str().unwrap().trim_start_matches("0x");
+        sizes.push(u64::from_str_radix(size, 16).unwrap());
+    }
+    let day_size: u64 = sizes.iter().sum();
+    for (allocation, numerator, denominator) in
+        [("gas", 21_000, 63_000), ("size", sizes[2], day_size)]
+    {
+        let (status, body) = server.get(&format!(
+            "/v1/chains/devnet/blocks/2/footprint?allocation={allocation}"
+        ));
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["inputs"]["day_blocks_stored"], 4, "{body}");
+        assert_eq!(v["inputs"]["share_denominator"], denominator, "{body}");
+        assert_eq!(v["inputs"]["share_numerator"], numerator, "{body}");
+    }
 
     let bad = blockwatt(dir.path())
         .args(["ingest", "--chain", "devnet", "--rpc", "ftp://x"])
