@@ -26,7 +26,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -35,7 +35,6 @@ use blockwatt_store::Store;
 use bytes::Bytes;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -222,22 +221,14 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD])
         .expose_headers([header::ETAG, header::RETRY_AFTER]);
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(MatchedPath::as_str);
-        tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
-    });
-    // Last added runs first: trace sees every response; `guard` holds the
-    // limits, the deadline, metrics and the problem `instance`.
+    // Last added runs first; `GuardLayer` holds the limits, the deadline,
+    // metrics, the tracing span and the problem `instance`.
     app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Enforced while reading the body too: Content-Length may be absent.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(from_fn_with_state(state.clone(), middleware::guard))
+        .layer(middleware::GuardLayer::new(state.clone()))
         .layer(CompressionLayer::new())
         .layer(cors)
-        .layer(trace)
         .with_state(state)
 }
