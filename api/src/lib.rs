@@ -18,6 +18,7 @@ mod health;
 pub mod metrics;
 mod middleware;
 pub mod respond;
+pub mod unknown;
 mod v1;
 mod widgets;
 
@@ -71,6 +72,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Clear after an import or a catalogue change.
     pub cache: EstimateCache,
+    /// Transactions the source did not know, for `unknown_tx_ttl_s`.
+    pub unknown_txs: unknown::UnknownTxCache,
     chains: HashMap<String, ChainInfo>,
     chain_order: Vec<String>,
     limiter: Option<middleware::ClientLimiter>,
@@ -111,6 +114,10 @@ impl AppState {
                 cache: EstimateCache::new(
                     Duration::from_secs(config.latest_cache_ttl_s),
                     config.cache_max_entries,
+                ),
+                unknown_txs: unknown::UnknownTxCache::new(
+                    Duration::from_secs(config.unknown_tx_ttl_s),
+                    config.unknown_tx_max_entries,
                 ),
                 limiter: middleware::limiter(config.rate_limit_per_minute),
                 limiter_calls: AtomicU64::new(0),

@@ -500,15 +500,23 @@ async fn fetch_transaction(
             "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
         )));
     };
-    let tx = source
+    let unknown = || ApiError::UnknownTransaction {
+        detail: format!(
+            "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
+        ),
+        max_age_s: state.unknown_txs.ttl().as_secs(),
+    };
+    if state.unknown_txs.contains(chain, txid) {
+        return Err(unknown());
+    }
+    let Some(tx) = source
         .transaction(chain, txid)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::NotIngested(format!(
-                "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
-            ))
-        })?;
+    else {
+        state.unknown_txs.insert(chain, txid);
+        return Err(unknown());
+    };
     if tx.chain != chain {
         return Err(ApiError::Internal(format!(
             "source returned a transaction of {} for {chain}",
