@@ -21,7 +21,10 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let follower_store = Arc::clone(&store);
     let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let lookup = Arc::new(crate::lookup::ChainLookup::from_settings(settings));
+    // One client (rate limit, connection pool) per chain, for the
+    // followers and the lookup alike.
+    let clients = crate::clients::ChainClients::new(&settings.chains);
+    let lookup = Arc::new(crate::lookup::ChainLookup::new(&clients));
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();
     let mut state = AppState::new(store, estimator, api_config)?.with_transaction_source(lookup);
@@ -42,7 +45,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         })?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
-    let followers = crate::ingest::spawn_followers(settings, follower_store, stopped);
+    let followers = crate::ingest::spawn_followers(settings, &clients, follower_store, stopped);
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");
     }
