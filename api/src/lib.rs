@@ -28,14 +28,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, Method};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_store::Store;
 use bytes::Bytes;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -224,18 +222,13 @@ pub fn router(state: AppState) -> Router {
             .route_layer(from_fn_with_state(state.clone(), admin::require_token));
         app = app.merge(admin);
     }
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD])
-        .expose_headers([header::ETAG, header::RETRY_AFTER]);
-    // Last added runs first; `GuardLayer` holds the limits, the deadline,
-    // metrics, the tracing span and the problem `instance`.
+    // Last added runs first; `GuardLayer` holds CORS, the limits, the
+    // deadline, metrics, the tracing span and the problem `instance`.
     app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Enforced while reading the body too: Content-Length may be absent.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::GuardLayer::new(state.clone()))
         .layer(CompressionLayer::new())
-        .layer(cors)
         .with_state(state)
 }

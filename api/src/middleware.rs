@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request};
-use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -29,7 +29,7 @@ pub fn limiter(per_minute: u32) -> Option<ClientLimiter> {
 }
 
 /// Everything each request passes through, in one hand-written layer:
-/// size limits, rate limit, deadline, problem `instance`, `nosniff`,
+/// CORS, size limits, rate limit, deadline, problem `instance`, `nosniff`,
 /// metrics and the request's tracing span. One layer with a named future
 /// (no per-request box): `axum::middleware::from_fn` and tower-http's
 /// `TraceLayer` each cost a clone, a box or a body wrapper per request,
@@ -95,23 +95,31 @@ where
             started,
             span,
         };
-        let kind =
-            match check_limits(&self.state, &req).and_then(|()| check_rate(&self.state, &req)) {
-                Err(e) => Kind::Rejected {
-                    resp: Some(e.into_response()),
-                },
-                Ok(()) => {
-                    let secs = self.state.config.request_timeout_s;
-                    let fut = {
-                        let _enter = post.span.enter();
-                        self.inner.call(req)
-                    };
-                    Kind::Running {
-                        fut: tokio::time::timeout(Duration::from_secs(secs), fut),
-                        secs,
-                    }
+        let preflight = req.method() == Method::OPTIONS
+            && req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        let checked = if preflight {
+            Err(cors_preflight())
+        } else {
+            check_limits(&self.state, &req)
+                .and_then(|()| check_rate(&self.state, &req))
+                .map_err(IntoResponse::into_response)
+        };
+        let kind = match checked {
+            Err(resp) => Kind::Rejected { resp: Some(resp) },
+            Ok(()) => {
+                let secs = self.state.config.request_timeout_s;
+                let fut = {
+                    let _enter = post.span.enter();
+                    self.inner.call(req)
+                };
+                Kind::Running {
+                    fut: tokio::time::timeout(Duration::from_secs(secs), fut),
+                    secs,
                 }
-            };
+            }
+        };
         GuardFuture { kind, post }
     }
 }
@@ -129,9 +137,13 @@ pub(crate) struct Post {
 impl Post {
     fn finish(&self, resp: Response) -> Response {
         let mut resp = crate::error::with_instance(resp, self.uri.path());
+        let h = resp.headers_mut();
         // Browsers must not reinterpret CSV or JSON as HTML.
-        resp.headers_mut()
-            .insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        h.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        // CORS open for reading: any origin, on every answer (errors too,
+        // so a page can read a 429's Retry-After).
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
         let elapsed = self.started.elapsed();
         let status = resp.status();
         self.state
@@ -154,6 +166,23 @@ impl Post {
 }
 
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
+const EXPOSED: HeaderValue = HeaderValue::from_static("etag, retry-after");
+const ALLOWED_METHODS: HeaderValue = HeaderValue::from_static("GET, HEAD");
+
+/// The answer to a CORS preflight, on any path. CORS is folded in here
+/// rather than tower-http's `CorsLayer` because that layer's service is
+/// cloned (with its header lists) for every request. The answer is the
+/// same for every origin and requested method (`*`, no credentials), so no
+/// `Vary` is needed. Browsers only preflight non-simple requests; reads
+/// with custom headers get no `Access-Control-Allow-Headers` and are
+/// refused, as before.
+fn cors_preflight() -> Response {
+    let mut resp = StatusCode::OK.into_response();
+    resp.headers_mut()
+        .insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOWED_METHODS);
+    resp
+}
 
 pin_project! {
     pub(crate) struct GuardFuture<F> {
