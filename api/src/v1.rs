@@ -129,6 +129,7 @@ pub(crate) async fn default_estimate(
     let json = json_bytes(&EstimateBody::from(estimate.clone()))?;
     let entry = Arc::new(CachedEstimate {
         etag: etag_of(&json),
+        gzip: crate::respond::gzip(&json),
         json,
         estimate,
     });
@@ -257,11 +258,12 @@ pub(crate) async fn footprint(
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
     if params.is_default() {
         let hit = default_estimate(&state, &chain, date, method).await?;
-        return Ok(cached(
+        return Ok(crate::respond::cached_precompressed(
             &headers,
-            hit.json.clone(),
+            &hit.json,
+            hit.gzip.as_ref(),
             JSON,
-            Some(hit.etag.clone()),
+            hit.etag.clone(),
             freshness,
         ));
     }
