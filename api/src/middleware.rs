@@ -112,6 +112,7 @@ where
                 let secs = self.state.config.request_timeout_s;
                 let fut = {
                     let _enter = post.span.enter();
+                    tracing::debug!("started processing request");
                     self.inner.call(req)
                 };
                 Kind::Running {
