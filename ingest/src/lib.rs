@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod nodes;
 pub mod pipeline;
 pub mod prices;
+pub mod retry_after;
 pub mod rpc;
 pub mod source;
 
