@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use blockwatt_api::{
     Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
 };
-use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestRange};
+use blockwatt_ingest::{run_ingest_counted, ChainSourceConfig, IngestBoard, IngestRange};
 use blockwatt_store::Store;
 use tokio::sync::watch;
 
@@ -26,6 +26,8 @@ pub struct Admin {
     /// Turns true when `serve` stops: a backfill stops after its current
     /// batch, written with its checkpoint, so a later one resumes.
     stop: watch::Receiver<bool>,
+    /// Backfills count into it, for `/metrics`.
+    board: Arc<IngestBoard>,
 }
 
 impl Admin {
@@ -35,7 +37,14 @@ impl Admin {
             store,
             running: Arc::default(),
             stop,
+            board: Arc::default(),
         }
+    }
+
+    /// Counts backfills on `board` (the one `serve` exports).
+    pub fn with_ingest_board(mut self, board: Arc<IngestBoard>) -> Self {
+        self.board = board;
+        self
     }
 }
 
@@ -91,6 +100,7 @@ impl AdminActions for Admin {
         };
         let job = format!("{}-{}-{}", req.chain, req.from, req.to);
         let (cfg, store, mut stop) = (cfg.clone(), Arc::clone(&self.store), self.stop.clone());
+        let counters = self.board.counters(&req.chain, cfg.kind.as_str(), false);
         let (chain, task_job) = (req.chain.clone(), job.clone());
         tokio::spawn(async move {
             let _slot = slot;
@@ -101,13 +111,22 @@ impl AdminActions for Admin {
                 from: req.from,
                 to: Some(req.to),
             };
-            let result =
-                match run_ingest(&cfg, &chain, Arc::clone(&store), range, false, shutdown).await {
-                    Ok(report) => crate::ingest::aggregate(&store, &chain, &report)
-                        .await
-                        .map(|days| (report, days)),
-                    Err(e) => Err(e.into()),
-                };
+            let result = match run_ingest_counted(
+                &cfg,
+                &chain,
+                counters,
+                Arc::clone(&store),
+                range,
+                false,
+                shutdown,
+            )
+            .await
+            {
+                Ok(report) => crate::ingest::aggregate(&store, &chain, &report)
+                    .await
+                    .map(|days| (report, days)),
+                Err(e) => Err(e.into()),
+            };
             match result {
                 Ok((r, days)) => tracing::info!(
                     job = %task_job,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use blockwatt_ingest::daily::{aggregate_and_store, HashrateModel};
-use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestRange, IngestReport};
+use blockwatt_ingest::{
+    run_ingest, run_ingest_counted, ChainSourceConfig, IngestBoard, IngestRange, IngestReport,
+};
 use blockwatt_store::Store;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::watch;
@@ -113,6 +115,7 @@ pub async fn ingest(
 pub fn spawn_followers(
     settings: &Settings,
     store: Arc<dyn Store>,
+    board: &IngestBoard,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
@@ -120,6 +123,7 @@ pub fn spawn_followers(
     let mut tasks = Vec::new();
     for (chain, cfg) in settings.chains.iter().filter(|(_, c)| c.enabled) {
         let (chain, cfg, store) = (chain.clone(), cfg.clone(), Arc::clone(&store));
+        let counters = board.counters(&chain, cfg.kind.as_str(), true);
         let mut stop_follow = stop.clone();
         let follower_store = Arc::clone(&store);
         let follower_chain = chain.clone();
@@ -128,7 +132,7 @@ pub fn spawn_followers(
                 let _ = stop_follow.wait_for(|s| *s).await;
             };
             let range = IngestRange { from: 0, to: None };
-            match run_ingest(&cfg, &follower_chain, follower_store, range, true, shutdown).await {
+            match run_ingest_counted(&cfg, &follower_chain, counters, follower_store, range, true, shutdown).await {
                 Ok(r) => tracing::info!(chain = %follower_chain, blocks = r.blocks_written, "follower stopped"),
                 Err(e) => tracing::error!(chain = %follower_chain, error = %e, "follower failed"),
             }
@@ -174,4 +178,28 @@ pub fn spawn_followers(
         }));
     }
     tasks
+}
+
+/// What `/metrics` and `/readyz` read: the board's counters, now.
+pub fn ingest_probe(board: Arc<IngestBoard>) -> blockwatt_api::IngestProbe {
+    Arc::new(move || {
+        board
+            .snapshot()
+            .into_iter()
+            .map(|r| blockwatt_api::IngestSample {
+                chain: r.chain,
+                source: r.source,
+                followed: r.followed,
+                height: r.counters.height,
+                tip: r.counters.tip,
+                lag_blocks: r.counters.lag,
+                requests: r.counters.requests,
+                errors: r.counters.errors,
+                retries: r.counters.retries,
+                blocks_written: r.counters.blocks_written,
+                reorgs: r.counters.reorgs,
+                last_write_unix: r.counters.last_write_unix,
+            })
+            .collect()
+    })
 }

@@ -24,14 +24,17 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let lookup = Arc::new(crate::lookup::ChainLookup::from_settings(settings));
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();
-    let mut state = AppState::new(store, estimator, api_config)?.with_transaction_source(lookup);
+    // Followers and backfills count into it; /metrics and /readyz read it.
+    let board = Arc::new(blockwatt_ingest::IngestBoard::default());
+    let mut state = AppState::new(store, estimator, api_config)?
+        .with_transaction_source(lookup)
+        .with_ingest(crate::ingest::ingest_probe(Arc::clone(&board)))?;
     // Without a token the admin routes do not exist, so nothing to wire.
     if admin_wanted {
-        state = state.with_admin(Arc::new(crate::admin::Admin::new(
-            settings,
-            admin_store,
-            stopped.clone(),
-        )));
+        state = state.with_admin(Arc::new(
+            crate::admin::Admin::new(settings, admin_store, stopped.clone())
+                .with_ingest_board(Arc::clone(&board)),
+        ));
     }
     let app = blockwatt_api::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -42,7 +45,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         })?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
-    let followers = crate::ingest::spawn_followers(settings, follower_store, stopped);
+    let followers = crate::ingest::spawn_followers(settings, follower_store, &board, stopped);
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");
     }

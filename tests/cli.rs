@@ -846,3 +846,64 @@ fn admin_backfill_ingests_in_the_background() {
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("not built yet"), "{text}");
 }
+
+/// `serve` follows devnet on a real node and `/metrics` shows its
+/// progress: the written height reaches anvil's tip, and follows it.
+#[test]
+fn serve_follows_devnet_and_exports_ingest_metrics() {
+    let Some(anvil) = Anvil::start("cli::serve_follows_devnet_and_exports_ingest_metrics") else {
+        return;
+    };
+    for value in 1..=3 {
+        send_transfer(&anvil, value);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
+            ("BLOCKWATT_CHAINS__DEVNET__ENABLED", "true"),
+            ("BLOCKWATT_CHAINS__DEVNET__POLL_INTERVAL_MS", "100"),
+            ("BLOCKWATT_API__MAX_INGEST_LAG_BLOCKS", "0"),
+        ],
+    );
+    let metric = |name: &str| -> Option<u64> {
+        let (_, text) = server.get("/metrics");
+        let prefix = format!(r#"{name}{{chain="devnet",source="evm"}} "#);
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let tip = |anvil: &Anvil| {
+        let hex = anvil.rpc("eth_blockNumber", "[]").unwrap();
+        u64::from_str_radix(hex.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    let first_tip = tip(&anvil);
+    assert_eq!(first_tip, 3);
+    let reached = wait_until(Duration::from_secs(30), || {
+        metric("blockwatt_ingest_height") == Some(first_tip)
+    });
+    assert!(reached, "{}", server.get("/metrics").1);
+    assert_eq!(metric("blockwatt_ingest_tip"), Some(first_tip));
+    assert_eq!(metric("blockwatt_ingest_lag_blocks"), Some(0));
+    // Blocks 0..=3, each written once.
+    assert_eq!(metric("blockwatt_ingest_blocks_written_total"), Some(4));
+    assert!(metric("blockwatt_ingest_requests_total").is_some_and(|n| n > 0));
+    assert_eq!(metric("blockwatt_ingest_reorgs_total"), Some(0));
+    let wrote = metric("blockwatt_ingest_last_write_timestamp_seconds").unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(wrote <= now && now - wrote < 120, "{wrote} vs {now}");
+    let (status, body) = server.get("/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""lag_blocks":0"#), "{body}");
+
+    // A new block on the node: the follower picks it up.
+    send_transfer(&anvil, 4);
+    let followed = wait_until(Duration::from_secs(30), || {
+        metric("blockwatt_ingest_height") == Some(first_tip + 1)
+    });
+    assert!(followed, "{}", server.get("/metrics").1);
+}

@@ -15,6 +15,7 @@ pub mod error;
 pub mod estimator;
 pub mod extract;
 mod health;
+pub mod ingest_status;
 pub mod metrics;
 mod middleware;
 pub mod respond;
@@ -50,6 +51,7 @@ pub use estimator::{
     Allocated, Allocation, CatalogueInfo, ChainInfo, EstimateError, EstimateParams, Estimator,
     MethodInfo, MicaIndicator, MicaReport, ParameterInfo, SourceError, TransactionSource,
 };
+pub use ingest_status::{IngestCollector, IngestProbe, IngestSample};
 pub use metrics::Metrics;
 
 /// What every handler can reach. Build it with [`AppState::new`]; fields
@@ -62,6 +64,8 @@ pub struct AppState {
     pub admin: Option<Arc<dyn AdminActions>>,
     /// Consulted when a transaction is not in the store.
     pub tx_source: Option<Arc<dyn TransactionSource>>,
+    /// The ingest counters (`/metrics`, and block lag in `/readyz`).
+    pub ingest: Option<IngestProbe>,
 }
 
 pub struct Shared {
@@ -123,6 +127,7 @@ impl AppState {
             }),
             admin: None,
             tx_source: None,
+            ingest: None,
         })
     }
 
@@ -131,6 +136,15 @@ impl AppState {
     pub fn with_transaction_source(mut self, source: Arc<dyn TransactionSource>) -> Self {
         self.tx_source = Some(source);
         self
+    }
+
+    /// Exports the ingest counters on `/metrics` and lets `/readyz` check
+    /// followed chains' block lag (`max_ingest_lag_blocks`).
+    pub fn with_ingest(mut self, probe: IngestProbe) -> Result<Self, SetupError> {
+        let collector = IngestCollector::new(Arc::clone(&probe))?;
+        self.metrics.registry().register(Box::new(collector))?;
+        self.ingest = Some(probe);
+        Ok(self)
     }
 
     /// Wires the admin routes' actions (the routes also need `admin_token`).

@@ -392,6 +392,57 @@ async fn readiness_reports_ingest_lag_when_bounded() {
 }
 
 #[tokio::test]
+async fn readiness_uses_the_live_block_lag_of_followed_chains() {
+    let t = app_with(blockwatt_api::ApiConfig {
+        max_ingest_lag_blocks: Some(5),
+        ..test_config()
+    })
+    .await;
+    let sample = |chain: &str, followed: bool, height: u64, tip: u64| blockwatt_api::IngestSample {
+        chain: chain.into(),
+        source: "evm".into(),
+        followed,
+        height,
+        tip,
+        lag_blocks: tip - height,
+        ..blockwatt_api::IngestSample::default()
+    };
+    let lagging = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flag = lagging.clone();
+    let probe: blockwatt_api::IngestProbe = std::sync::Arc::new(move || {
+        let devnet_height = if flag.load(Ordering::Relaxed) { 10 } else { 98 };
+        vec![
+            sample("devnet", true, devnet_height, 100),
+            // A backfill far behind its range's end is not a readiness matter.
+            sample("ethereum", false, 0, 1_000),
+            // Source not reached yet: does not block a fresh start.
+            sample("polygon", true, 0, 0),
+        ]
+    });
+    let state = t.state.clone().with_ingest(probe).expect("register");
+    let router = blockwatt_api::router(state);
+    let r = get(&router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let v = r.json();
+    assert_eq!(v["lagging"], serde_json::json!(["devnet"]), "{v}");
+    assert_eq!(
+        v["reasons"][0],
+        "devnet: 90 blocks behind the evm source's tip 100 (bound 5)"
+    );
+    assert_eq!(v["chains"]["devnet"]["lag_blocks"], 90);
+    lagging.store(false, Ordering::Relaxed);
+    let r = get(&router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+    // The same counters are on /metrics.
+    let r = get(&router, "/metrics").await;
+    let text = String::from_utf8(r.body.to_vec()).expect("utf-8");
+    assert!(
+        text.contains(r#"blockwatt_ingest_height{chain="devnet",source="evm"} 98"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn head_and_cors_preflight() {
     let t = app().await;
     let r = send(

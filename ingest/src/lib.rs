@@ -31,6 +31,8 @@ pub mod source;
 
 pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};
 pub use error::{IngestError, SourceError, SourceErrorKind};
-pub use metrics::{CountersSnapshot, IngestCounters};
-pub use pipeline::{ingest, run_ingest, IngestOptions, IngestRange, IngestReport, Ingester};
+pub use metrics::{ChainCounters, CountersSnapshot, IngestBoard, IngestCounters};
+pub use pipeline::{
+    ingest, run_ingest, run_ingest_counted, IngestOptions, IngestRange, IngestReport, Ingester,
+};
 pub use source::{FetchedBlock, Source};
