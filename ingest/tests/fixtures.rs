@@ -368,6 +368,62 @@ fn verbosity_one_blocks_of_forks_parse() {
     }
 }
 
+/// The Equihash model's 2^13 solutions per unit of difficulty, checked
+/// against recorded Zcash blocks: the expected work of a block is
+/// 2^256 / (target + 1) with the target from its `bits`, which is what
+/// zcashd's chainwork (and so `getnetworksolps`) adds up.
+#[test]
+fn zcash_difficulty_times_2_pow_13_is_the_recorded_work() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("zcash_difficulty_times_2_pow_13_is_the_recorded_work")
+    else {
+        return;
+    };
+    let root = data.join("bitcoin-etl-fixtures/test_export_blocks_job/zcash");
+    let per_difficulty = blockwatt_ingest::daily::HashrateModel::for_chain("zcash")
+        .hashes_per_difficulty()
+        .expect("zcash has a hashrate model");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&root).expect("zcash fixtures") {
+        let dir = entry.expect("entry").path();
+        let exp = &read_json_records(&dir.join("expected_blocks.json"))[0];
+        let (h, hash) = (
+            exp["number"].as_u64().expect("number"),
+            exp["hash"].as_str().expect("hash"),
+        );
+        let text =
+            std::fs::read_to_string(dir.join(format!("rpc_response_getblock_{hash}_2.json")))
+                .expect("fixture");
+        let fb = parse_block("zcash", h, &text, None).expect("parses");
+        let raw: Value = serde_json::from_str(&text).expect("json");
+        let raw = raw.get("result").unwrap_or(&raw);
+        let bits = u32::from_str_radix(raw["bits"].as_str().expect("bits"), 16).expect("hex");
+        let target = f64::from(bits & 0x00ff_ffff) * 256f64.powi((bits >> 24) as i32 - 3);
+        let work = 2f64.powi(256) / (target + 1.0);
+        let modelled = fb.block.difficulty * per_difficulty;
+        // The compact powLimit is 0x07ffff·2^224, a hair under 2^243.
+        assert!(
+            (modelled - work).abs() / work < 1e-5,
+            "height {h}: difficulty {} × {per_difficulty} = {modelled}, work {work}",
+            fb.block.difficulty
+        );
+        if h == 0 {
+            // Genesis: difficulty 1, chainwork 0x2000.
+            let chainwork = u64::from_str_radix(
+                raw["chainwork"]
+                    .as_str()
+                    .expect("chainwork")
+                    .trim_start_matches('0'),
+                16,
+            )
+            .expect("hex");
+            assert_eq!(chainwork as f64, per_difficulty);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} recorded Zcash blocks");
+}
+
 #[tokio::test]
 async fn ethereum_mainnet_blocks_are_read_exactly() {
     let Some(data) = blockwatt_testkit::shared_data("ethereum_mainnet_blocks_are_read_exactly")
