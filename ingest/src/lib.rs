@@ -18,6 +18,7 @@ pub mod bitcoin_rpc;
 pub mod coinmetrics;
 pub mod config;
 pub mod daily;
+pub mod dash;
 pub mod error;
 pub mod esplora;
 pub mod evm;
