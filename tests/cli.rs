@@ -907,3 +907,41 @@ fn serve_follows_devnet_and_exports_ingest_metrics() {
     });
     assert!(followed, "{}", server.get("/metrics").1);
 }
+
+/// An admin backfill counts into the same `/metrics` series as a follower.
+#[test]
+fn admin_backfill_shows_on_metrics() {
+    let Some(anvil) = Anvil::start("cli::admin_backfill_shows_on_metrics") else {
+        return;
+    };
+    for value in 1..=3 {
+        send_transfer(&anvil, value);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let token = "a-long-enough-admin-token";
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
+            ("BLOCKWATT_ADMIN_TOKEN", token),
+        ],
+    );
+    // Nothing ingested yet: no ingest series at all.
+    assert!(!server.get("/metrics").1.contains("blockwatt_ingest_"));
+    let (status, text) = server.post(
+        "/v1/admin/backfill",
+        Some(token),
+        r#"{"chain":"devnet","from":0,"to":3}"#,
+    );
+    assert_eq!(status, 202, "{text}");
+    let line = r#"blockwatt_ingest_blocks_written_total{chain="devnet",source="evm"} 4"#;
+    let counted = wait_until(Duration::from_secs(30), || {
+        server.get("/metrics").1.lines().any(|l| l == line)
+    });
+    assert!(counted, "{}", server.get("/metrics").1);
+    let text = server.get("/metrics").1;
+    assert!(
+        text.contains(r#"blockwatt_ingest_height{chain="devnet",source="evm"} 3"#),
+        "{text}"
+    );
+}
