@@ -1,19 +1,23 @@
 //! The admin routes' actions (`/v1/admin/*`, wired only when an admin
-//! token is configured). Only backfill runs in the server; import and
-//! publish say where they run instead of pretending to.
+//! token is configured): backfill and import run as background jobs (one
+//! per chain and kind at a time), publish runs inline (it reads the store
+//! and writes one row). Every job is tracked in [`Jobs`] so that `serve`
+//! waits for it on shutdown.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use blockwatt_api::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
 };
 use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestRange};
 use blockwatt_store::Store;
 use tokio::sync::watch;
 
 use crate::config::Settings;
+use crate::jobs::Jobs;
+use crate::publish::{PublishError, Publisher, Status};
 
 /// Chains with a backfill running; shared with the tasks, which take their
 /// chain out when they end.
@@ -23,19 +27,47 @@ pub struct Admin {
     chains: BTreeMap<String, ChainSourceConfig>,
     store: Arc<dyn Store>,
     running: Running,
+    /// Chains with an import running (any kind).
+    importing: Running,
+    price_url: String,
+    jobs: Jobs,
+    publisher: Publisher,
     /// Turns true when `serve` stops: a backfill stops after its current
     /// batch, written with its checkpoint, so a later one resumes.
     stop: watch::Receiver<bool>,
 }
 
 impl Admin {
-    pub fn new(settings: &Settings, store: Arc<dyn Store>, stop: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        settings: &Settings,
+        store: Arc<dyn Store>,
+        jobs: Jobs,
+        stop: watch::Receiver<bool>,
+    ) -> Self {
         Admin {
             chains: settings.chains.clone(),
+            publisher: Publisher::new(Arc::clone(&store)),
             store,
             running: Arc::default(),
+            importing: Arc::default(),
+            price_url: settings.price_url.clone(),
+            jobs,
             stop,
         }
+    }
+
+    /// Takes `chain` in `set`, or says what already runs there.
+    fn claim(set: &Running, chain: &str, what: &str) -> Result<Slot, AdminError> {
+        let mut running = set.lock().unwrap_or_else(PoisonError::into_inner);
+        if !running.insert(chain.to_owned()) {
+            return Err(AdminError::Busy(format!(
+                "{what} of {chain} is already running; one chain runs one {what} at a time, retry when it is done"
+            )));
+        }
+        Ok(Slot {
+            running: Arc::clone(set),
+            chain: chain.to_owned(),
+        })
     }
 }
 
@@ -57,10 +89,66 @@ impl Drop for Slot {
 
 #[async_trait]
 impl AdminActions for Admin {
-    async fn import(&self, _req: ImportRequest) -> Result<Accepted, AdminError> {
-        Err(AdminError::Unavailable(
-            "imports run from the command line (`blockwatt import coinmetrics --chain C --file PATH`), not through the server".into(),
-        ))
+    async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError> {
+        let chain = req.chain().to_owned();
+        if blockwatt_analytics::Catalogues::embedded()
+            .chain(&chain)
+            .is_err()
+        {
+            return Err(AdminError::UnknownChain(chain));
+        }
+        let slot = Self::claim(&self.importing, &chain, "an import")?;
+        let job = format!("import-{}-{chain}", req.kind());
+        let (store, price_url, mut stop) = (
+            Arc::clone(&self.store),
+            self.price_url.clone(),
+            self.stop.clone(),
+        );
+        let message = match &req {
+            ImportRequest::Coinmetrics { file, .. } => format!(
+                "importing {file} into {chain}'s daily metrics in the background (all rows or none); the outcome is in the server log"
+            ),
+            ImportRequest::Price { .. } => format!(
+                "fetching today's USD price of {chain} in the background; the outcome is in the server log"
+            ),
+        };
+        let task_job = job.clone();
+        self.jobs.spawn(job.clone(), async move {
+            let _slot = slot;
+            let work = async {
+                match &req {
+                    ImportRequest::Coinmetrics {
+                        chain,
+                        file,
+                        hashrate_unit,
+                    } => crate::import::coinmetrics(
+                        store.as_ref(),
+                        chain,
+                        file,
+                        hashrate_unit.as_deref(),
+                    )
+                    .await
+                    .map(|d| format!("{} days ({} .. {})", d.days, d.first, d.last)),
+                    ImportRequest::Price { chain, coin_id } => {
+                        crate::import::price(store, &price_url, chain, coin_id.as_deref())
+                            .await
+                            .map(|(coin, day, usd)| format!("{coin} on {day}: {usd} USD"))
+                    }
+                }
+            };
+            // Dropping the import before its write leaves the store as it
+            // was; the write itself is one transaction and is not cut.
+            tokio::select! {
+                r = work => match r {
+                    Ok(what) => tracing::info!(job = %task_job, imported = %what, "import done"),
+                    Err(e) => tracing::error!(job = %task_job, error = %format!("{e:#}"), "import failed"),
+                },
+                _ = stop.wait_for(|s| *s) => {
+                    tracing::warn!(job = %task_job, "import stopped by shutdown; nothing was imported");
+                }
+            }
+        });
+        Ok(Accepted { job, message })
     }
 
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
@@ -76,23 +164,11 @@ impl AdminActions for Admin {
                 req.chain
             )));
         }
-        let slot = {
-            let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-            if !running.insert(req.chain.clone()) {
-                return Err(AdminError::Busy(format!(
-                    "a backfill of {} is already running; one chain runs one backfill at a time, retry when it is done",
-                    req.chain
-                )));
-            }
-            Slot {
-                running: Arc::clone(&self.running),
-                chain: req.chain.clone(),
-            }
-        };
+        let slot = Self::claim(&self.running, &req.chain, "a backfill")?;
         let job = format!("{}-{}-{}", req.chain, req.from, req.to);
         let (cfg, store, mut stop) = (cfg.clone(), Arc::clone(&self.store), self.stop.clone());
         let (chain, task_job) = (req.chain.clone(), job.clone());
-        tokio::spawn(async move {
+        self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -131,10 +207,42 @@ impl AdminActions for Admin {
         })
     }
 
-    async fn publish(&self, _req: PublishRequest) -> Result<Accepted, AdminError> {
-        Err(AdminError::Unavailable(
-            "publishing is not built yet; nothing was published".into(),
-        ))
+    async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError> {
+        // Inline: it is quick (one estimate per chain), and the answer is
+        // what was published. Tracked like the other jobs all the same.
+        let publisher = self.publisher.clone();
+        let date = req
+            .date
+            .map_or_else(|| "yesterday".to_owned(), |d| d.to_string());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs.spawn(format!("publish-{date}"), async move {
+            let _ = tx.send(publisher.publish(req.date, req.new_version).await);
+        });
+        let done = rx
+            .await
+            .map_err(|_| AdminError::Internal("the publish job ended without an answer".into()))?
+            .map_err(|e| match e {
+                PublishError::Changed { .. } => AdminError::Conflict(e.to_string()),
+                PublishError::NotClosed { .. } | PublishError::Empty(_) => {
+                    AdminError::Invalid(e.to_string())
+                }
+                PublishError::Store(ref s) if s.is_unavailable() => {
+                    AdminError::Unavailable(e.to_string())
+                }
+                other => AdminError::Internal(format!("{other:#}")),
+            })?;
+        Ok(Published {
+            url: format!("/v1/indices/{}?version={}", done.date, done.version),
+            date: done.date,
+            version: done.version,
+            sha256: done.sha256,
+            status: match done.status {
+                Status::Published => "published",
+                Status::Unchanged => "unchanged",
+            }
+            .to_owned(),
+            chains: done.chains,
+        })
     }
 }
 
@@ -149,8 +257,12 @@ mod tests {
             .await
             .unwrap();
         let settings = Settings::load(None, &CliOverrides::default()).unwrap();
+        store.migrate().await.unwrap();
         let (_stop, stopped) = watch::channel(false);
-        (Admin::new(&settings, Arc::new(store), stopped), dir)
+        (
+            Admin::new(&settings, Arc::new(store), Jobs::default(), stopped),
+            dir,
+        )
     }
 
     fn devnet(from: u64, to: u64) -> BackfillRequest {

@@ -840,9 +840,181 @@ fn admin_backfill_ingests_in_the_background() {
     );
     assert_eq!(status, 404, "{text}");
     let (status, text) = server.post("/v1/admin/import", Some(token), r#"{"chain":"devnet"}"#);
-    assert_eq!(status, 503, "{text}");
-    assert!(text.contains("blockwatt import coinmetrics"), "{text}");
-    let (status, text) = server.post("/v1/admin/publish", Some(token), "{}");
-    assert_eq!(status, 503, "{text}");
-    assert!(text.contains("not built yet"), "{text}");
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("kind"), "{text}");
+}
+
+/// GET with the response headers (testkit's helper returns the body only).
+fn get_with_headers(base: &str, path: &str) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "-D", "-", "-H", "Accept-Encoding: gzip"])
+        .arg(format!("{base}{path}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no headers from curl for {path}: {text}"));
+    (head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn header_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::trim)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The publisher end to end: import real Coin Metrics data, publish a day
+/// twice (the second time unchanged), serve it with its digest, then new
+/// data through the admin import makes the admin publish a 409 until a new
+/// version is asked for.
+#[test]
+fn publish_serve_and_republish_through_the_admin_routes() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("cli::publish_serve_and_republish_through_the_admin_routes")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| blockwatt(dir.path()).args(args).output().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let imported = run(&[
+        "import",
+        "coinmetrics",
+        "--chain",
+        "bitcoin",
+        "--file",
+        btc.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let publish = ["publish", "--date", "2020-06-15", "--format", "json"];
+    let first = run(&publish);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(
+        (first["status"].as_str(), first["version"].as_u64()),
+        (Some("published"), Some(1)),
+        "{first}"
+    );
+    let sha = first["sha256"].as_str().unwrap().to_owned();
+    let again = run(&publish);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (again["status"].as_str(), again["sha256"].as_str()),
+        (Some("unchanged"), Some(sha.as_str()))
+    );
+    let table = run(&["publish", "--date", "2020-06-15"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(table.contains("already published, unchanged"), "{table}");
+    let future = run(&["publish", "--date", "2999-01-01"]);
+    assert_eq!(future.status.code(), Some(1));
+    let err = stderr(&future);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("not over yet"), "{err}");
+
+    let token = "a-long-enough-admin-token";
+    // The daily publication stays on (the default): it publishes yesterday.
+    let server = Server::start_with(dir.path(), &[("BLOCKWATT_ADMIN_TOKEN", token)]);
+    let (head, body) = get_with_headers(&server.base, "/v1/indices/2020-06-15");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert_eq!(sha256_hex(body.as_bytes()), sha);
+    assert_eq!(
+        header_value(&head, "etag"),
+        Some(format!("\"{sha}\"").as_str())
+    );
+    assert!(
+        header_value(&head, "repr-digest").is_some_and(|d| d.starts_with("sha-256=:")),
+        "{head}"
+    );
+    assert_eq!(header_value(&head, "content-encoding"), None, "{head}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let chains = doc["chains"].as_array().unwrap();
+    let bitcoin = chains.iter().find(|c| c["chain"] == "bitcoin").unwrap();
+    assert_eq!(bitcoin["basis"], "stored");
+    // The same estimate the footprint route gives for the day.
+    let (status, live) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15");
+    assert_eq!(status, 200, "{live}");
+    let live: serde_json::Value = serde_json::from_str(&live).unwrap();
+    assert_eq!(bitcoin["estimate"], live);
+    assert!(!chains.iter().any(|c| c["chain"] == "litecoin"));
+
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let daily = wait_until(Duration::from_secs(20), || {
+        server.get("/v1/indices").1.contains(&yesterday)
+    });
+    assert!(daily, "serve did not publish {yesterday} on start");
+
+    let (status, text) = server.post("/v1/admin/publish", Some(token), r#"{"date":"2020-06-15"}"#);
+    assert_eq!(status, 200, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["sha256"].as_str()),
+        (Some("unchanged"), Some(sha.as_str()))
+    );
+
+    // New data for the day: Litecoin, imported by the server from a file.
+    let ltc = data.join("coinmetrics/ltc.csv");
+    let body = format!(
+        r#"{{"kind":"coinmetrics","chain":"litecoin","file":"{}"}}"#,
+        ltc.display()
+    );
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    assert!(text.contains("import-coinmetrics-litecoin"), "{text}");
+    let imported = wait_until(Duration::from_secs(30), || {
+        server
+            .get("/v1/chains/litecoin/footprint?date=2020-06-15")
+            .0
+            == 200
+    });
+    assert!(
+        imported,
+        "the admin import of ltc.csv did not land within 30 s"
+    );
+
+    let (status, text) = server.post("/v1/admin/publish", Some(token), r#"{"date":"2020-06-15"}"#);
+    assert_eq!(status, 409, "{text}");
+    assert!(text.contains("new_version"), "{text}");
+    let (status, text) = server.post(
+        "/v1/admin/publish",
+        Some(token),
+        r#"{"date":"2020-06-15","new_version":true}"#,
+    );
+    assert_eq!(status, 201, "{text}");
+    let v2: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v2["version"], 2);
+    let (head, body) = get_with_headers(&server.base, "/v1/indices/2020-06-15");
+    assert_eq!(
+        header_value(&head, "content-location"),
+        Some("/v1/indices/2020-06-15?version=2")
+    );
+    assert_eq!(
+        Some(sha256_hex(body.as_bytes()).as_str()),
+        v2["sha256"].as_str()
+    );
+    assert!(body.contains("\"chain\":\"litecoin\""));
+    let (_, old) = get_with_headers(&server.base, "/v1/indices/2020-06-15?version=1");
+    assert_eq!(sha256_hex(old.as_bytes()), sha, "version 1 must not change");
+
+    let (status, text) = server.post(
+        "/v1/admin/import",
+        Some(token),
+        r#"{"kind":"coinmetrics","chain":"nochain","file":"x"}"#,
+    );
+    assert_eq!(status, 404, "{text}");
 }
