@@ -301,6 +301,69 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn one_import_per_chain_at_a_time_and_only_known_chains() {
+        let (admin, _dir) = admin().await;
+        let price = |chain: &str| ImportRequest::Price {
+            chain: chain.into(),
+            coin_id: None,
+        };
+        // Stands for an import of bitcoin in flight.
+        admin.importing.lock().unwrap().insert("bitcoin".into());
+        let busy = admin.import(price("bitcoin")).await.unwrap_err();
+        assert!(
+            matches!(&busy, AdminError::Busy(d) if d.contains("an import of bitcoin is already running")),
+            "{busy:?}"
+        );
+        let unknown = admin.import(price("nochain")).await.unwrap_err();
+        assert_eq!(unknown, AdminError::UnknownChain("nochain".into()));
+        // A backfill of the same chain is a different job and not blocked.
+        assert!(admin.running.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn publish_maps_a_changed_day_to_a_conflict() {
+        let (admin, _dir) = admin().await;
+        let today = chrono::Utc::now().date_naive();
+        let not_over = admin
+            .publish(PublishRequest {
+                date: Some(today),
+                new_version: false,
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&not_over, AdminError::Invalid(d) if d.contains("not over yet")),
+            "{not_over:?}"
+        );
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let req = PublishRequest {
+            date: Some(day),
+            new_version: false,
+        };
+        let first = admin.publish(req.clone()).await.unwrap();
+        assert_eq!((first.status.as_str(), first.version), ("published", 1));
+        assert_eq!(
+            admin.publish(req.clone()).await.unwrap().status,
+            "unchanged"
+        );
+        admin
+            .store
+            .write_daily_metrics(&[blockwatt_domain::DailyMetrics {
+                node_count: Some(7),
+                ..blockwatt_domain::DailyMetrics::empty("solana", day, "test")
+            }])
+            .await
+            .unwrap();
+        let changed = admin.publish(req).await.unwrap_err();
+        assert!(
+            matches!(&changed, AdminError::Conflict(d) if d.contains("new_version")),
+            "{changed:?}"
+        );
+        // Every publish ran as a tracked job, and they are all done.
+        assert!(admin.jobs.wait(std::time::Duration::ZERO).await.is_empty());
+    }
+
+    #[tokio::test]
     async fn a_followed_chain_is_not_backfilled_beside_its_follower() {
         let (mut admin, _dir) = admin().await;
         if let Some(cfg) = admin.chains.get_mut("devnet") {

@@ -64,9 +64,12 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
-    /// Freeze one day's estimates of every chain into an immutable,
-    /// reproducible index (served at /v1/indices/DATE). Publishing the same
-    /// content again changes nothing; changed inputs need --new-version.
+    /// Freeze a day's estimates of every chain into a published index.
+    ///
+    /// The index is immutable and reproducible (served at
+    /// /v1/indices/DATE). Publishing the same content again changes
+    /// nothing; changed inputs need --new-version. Exit code 0 when
+    /// published or unchanged.
     Publish {
         /// The day (UTC) to publish; yesterday by default.
         #[arg(long, value_parser = crate::estimate::parse_date)]

@@ -113,6 +113,16 @@ fn unknown_and_out_of_range_keys_name_the_key() {
         &["log_format", "xml"],
     );
     expect_setup_error(
+        &[("BLOCKWATT_PUBLISH__DAILY", "sometimes")],
+        &["db", "migrate"],
+        &["PUBLISH.DAILY", "sometimes"],
+    );
+    expect_setup_error(
+        &[("BLOCKWATT_PUBLISH__WEEKLY", "true")],
+        &["db", "migrate"],
+        &["unknown field", "weekly"],
+    );
+    expect_setup_error(
         &[("BLOCKWATT_ADDR", "localhost")],
         &["serve"],
         &["`addr`", "localhost"],
