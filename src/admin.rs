@@ -23,6 +23,8 @@ use crate::publish::{PublishError, Publisher, Status};
 /// chain out when they end.
 type Running = Arc<Mutex<BTreeSet<String>>>;
 
+pub type DataChanged = Arc<dyn Fn() + Send + Sync>;
+
 pub struct Admin {
     chains: BTreeMap<String, ChainSourceConfig>,
     store: Arc<dyn Store>,
@@ -32,6 +34,9 @@ pub struct Admin {
     price_url: String,
     jobs: Jobs,
     publisher: Publisher,
+    /// Called when a job changed stored data (the API's estimate cache
+    /// keeps closed days until cleared).
+    data_changed: DataChanged,
     /// Turns true when `serve` stops: a backfill stops after its current
     /// batch, written with its checkpoint, so a later one resumes.
     stop: watch::Receiver<bool>,
@@ -53,7 +58,13 @@ impl Admin {
             price_url: settings.price_url.clone(),
             jobs,
             stop,
+            data_changed: Arc::new(|| {}),
         }
+    }
+
+    pub fn on_data_changed(mut self, f: DataChanged) -> Self {
+        self.data_changed = f;
+        self
     }
 
     /// Takes `chain` in `set`, or says what already runs there.
@@ -113,6 +124,7 @@ impl AdminActions for Admin {
             ),
         };
         let task_job = job.clone();
+        let data_changed = Arc::clone(&self.data_changed);
         self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let work = async {
@@ -140,7 +152,10 @@ impl AdminActions for Admin {
             // was; the write itself is one transaction and is not cut.
             tokio::select! {
                 r = work => match r {
-                    Ok(what) => tracing::info!(job = %task_job, imported = %what, "import done"),
+                    Ok(what) => {
+                        data_changed();
+                        tracing::info!(job = %task_job, imported = %what, "import done");
+                    }
                     Err(e) => tracing::error!(job = %task_job, error = %format!("{e:#}"), "import failed"),
                 },
                 _ = stop.wait_for(|s| *s) => {
@@ -168,6 +183,7 @@ impl AdminActions for Admin {
         let job = format!("{}-{}-{}", req.chain, req.from, req.to);
         let (cfg, store, mut stop) = (cfg.clone(), Arc::clone(&self.store), self.stop.clone());
         let (chain, task_job) = (req.chain.clone(), job.clone());
+        let data_changed = Arc::clone(&self.data_changed);
         self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let shutdown = async move {
@@ -185,14 +201,17 @@ impl AdminActions for Admin {
                     Err(e) => Err(e.into()),
                 };
             match result {
-                Ok((r, days)) => tracing::info!(
+                Ok((r, days)) => {
+                    data_changed();
+                    tracing::info!(
                     job = %task_job,
                     blocks = r.blocks_written,
                     transactions = r.transactions_written,
                     days,
                     interrupted = r.interrupted,
                     "backfill done"
-                ),
+                    );
+                }
                 Err(e) => {
                     tracing::error!(job = %task_job, error = %format!("{e:#}"), "backfill failed")
                 }

@@ -29,12 +29,11 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let mut state = AppState::new(store, estimator, api_config)?.with_transaction_source(lookup);
     // Without a token the admin routes do not exist, so nothing to wire.
     if admin_wanted {
-        state = state.with_admin(Arc::new(crate::admin::Admin::new(
-            settings,
-            admin_store,
-            jobs.clone(),
-            stopped.clone(),
-        )));
+        // A clone without the admin actions: no reference cycle.
+        let cache_state = state.clone();
+        let admin = crate::admin::Admin::new(settings, admin_store, jobs.clone(), stopped.clone())
+            .on_data_changed(Arc::new(move || cache_state.cache.clear()));
+        state = state.with_admin(Arc::new(admin));
     }
     let app = blockwatt_api::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -997,6 +997,40 @@ fn publish_serve_and_republish_through_the_admin_routes() {
         "the admin import of ltc.csv did not land within 30 s"
     );
 
+    // A revised Bitcoin file (every HashRate +10%): the API caches closed
+    // days until an import lands, so the new figure shows only if the
+    // import clears that cache.
+    let revised = dir.path().join("btc-revised.csv");
+    let mut reader = csv::Reader::from_path(&btc).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = headers.iter().position(|h| h == "HashRate").unwrap();
+    let mut writer = csv::Writer::from_path(&revised).unwrap();
+    writer.write_record(&headers).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let fields: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match (i == col, f.parse::<f64>()) {
+                (true, Ok(h)) => (h * 1.1).to_string(),
+                _ => f.to_owned(),
+            })
+            .collect();
+        writer.write_record(&fields).unwrap();
+    }
+    writer.flush().unwrap();
+    let body = format!(
+        r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{}"}}"#,
+        revised.display()
+    );
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    let revised_shown = wait_until(Duration::from_secs(30), || {
+        let (status, text) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15");
+        status == 200 && serde_json::from_str::<serde_json::Value>(&text).unwrap() != live
+    });
+    assert!(revised_shown, "the revised import did not show within 30 s");
+
     let (status, text) = server.post("/v1/admin/publish", Some(token), r#"{"date":"2020-06-15"}"#);
     assert_eq!(status, 409, "{text}");
     assert!(text.contains("new_version"), "{text}");
@@ -1027,4 +1061,73 @@ fn publish_serve_and_republish_through_the_admin_routes() {
         r#"{"kind":"coinmetrics","chain":"nochain","file":"x"}"#,
     );
     assert_eq!(status, 404, "{text}");
+}
+
+/// SIGTERM while an admin import hangs on a slow source: the job is told to
+/// stop, `serve` waits for it (not for the 120 s download timeout) and the
+/// log says nothing was imported.
+#[test]
+fn shutdown_stops_a_running_admin_import() {
+    use std::io::Read;
+    // Accepts connections (the kernel does the handshake) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    silent.set_nonblocking(true).unwrap();
+    let silent_url = format!("http://{}/btc.csv", silent.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let token = "a-long-enough-admin-token";
+    let port = free_port();
+    let child = blockwatt(dir.path())
+        .args(["--log-format", "json", "serve"])
+        .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+        .env("BLOCKWATT_ADMIN_TOKEN", token)
+        .env("BLOCKWATT_PUBLISH__DAILY", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let up = wait_until(Duration::from_secs(20), || {
+        http_get(&server.base, "/healthz").is_some()
+    });
+    assert!(up, "serve did not answer on {}", server.base);
+    let body = format!(r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{silent_url}"}}"#);
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    // The same chain again while the first import hangs: one at a time.
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 409, "{text}");
+    let mut held = None;
+    let connected = wait_until(Duration::from_secs(10), || {
+        held = silent.accept().ok();
+        held.is_some()
+    });
+    assert!(connected, "the import never reached the source");
+
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let exited = wait_until(Duration::from_secs(10), || {
+        matches!(server.child.try_wait(), Ok(Some(_)))
+    });
+    assert!(exited, "serve did not stop within 10 s of SIGTERM");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "exit {status:?}");
+    let mut log = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(log.contains("import stopped by shutdown"), "{log}");
+    assert!(log.contains("shut down cleanly"), "{log}");
+    assert!(!log.contains("abandoned"), "{log}");
+    drop(held);
 }
