@@ -212,10 +212,26 @@ pub(crate) async fn backfill(
     Ok(accepted(actions(&state)?.backfill(req).await?))
 }
 
+/// Read as JSON first so that a malformed `date` is named (serde's message
+/// for it gives only a column number).
 pub(crate) async fn publish(
     State(state): State<AppState>,
-    Json(req): Json<PublishRequest>,
+    Json(raw): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    match raw.get("date") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(d)) => {
+            crate::extract::parse_date("date", d)?;
+        }
+        Some(other) => {
+            return Err(ApiError::malformed(
+                "date",
+                format!("date: expected a date as YYYY-MM-DD, got {other}"),
+            ))
+        }
+    }
+    let req: PublishRequest = serde_json::from_value(raw)
+        .map_err(|e| ApiError::malformed("body", format!("publish request: {e}")))?;
     let done = actions(&state)?.publish(req).await?;
     let status = if done.status == "published" {
         StatusCode::CREATED

@@ -422,16 +422,12 @@ async fn admin_routes_need_the_bearer_token() {
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["version"], 2);
-    send(
-        &t.router,
-        post(
-            "/v1/admin/publish",
-            Some("s3cret"),
-            r#"{"date":"2024-13-01"}"#,
-        ),
-    )
-    .await
-    .problem(400, "malformed-parameter");
+    for body in [r#"{"date":"2024-13-01"}"#, r#"{"date":20240101}"#] {
+        let p = send(&t.router, post("/v1/admin/publish", Some("s3cret"), body))
+            .await
+            .problem(400, "malformed-parameter");
+        assert_eq!(p["parameter"], "date", "{body}: {p}");
+    }
     let p = send(
         &t.router,
         post(
