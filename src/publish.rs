@@ -29,8 +29,12 @@ pub enum PublishError {
     NotClosed { date: NaiveDate, latest: NaiveDate },
     #[error("no chain has an estimate for {0}: import or ingest daily metrics for it first")]
     Empty(NaiveDate),
-    #[error("index {date} version {version} is published already and its inputs have changed since (new data arrived); nothing was written. Publish version {next} with --new-version (admin: \"new_version\": true)", next = version + 1)]
-    Changed { date: NaiveDate, version: u32 },
+    #[error("index {date} version {version} is published already and {reason}; nothing was written. Publish version {next} with --new-version (admin: \"new_version\": true)", next = version + 1)]
+    Changed {
+        date: NaiveDate,
+        version: u32,
+        reason: &'static str,
+    },
     #[error(transparent)]
     Footprint(#[from] FootprintError),
     #[error("store: {0}")]
@@ -108,6 +112,7 @@ impl Publisher {
                     return Err(PublishError::Changed {
                         date,
                         version: existing.version,
+                        reason: why_changed(&existing.body, &body),
                     });
                 }
                 let next = existing.version + 1;
@@ -126,7 +131,13 @@ impl Publisher {
         match self.store.write_index(&snapshot).await {
             Ok(()) => {}
             // Another publisher wrote this version first with other content.
-            Err(StoreError::Conflict(_)) => return Err(PublishError::Changed { date, version }),
+            Err(StoreError::Conflict(_)) => {
+                return Err(PublishError::Changed {
+                    date,
+                    version,
+                    reason: "another publisher wrote that version first",
+                })
+            }
             Err(e) => return Err(e.into()),
         }
         tracing::info!(%date, version, %sha256, chains, "index published");
@@ -220,6 +231,22 @@ impl Publisher {
     }
 }
 
+/// Why a recomputed body differs from the published one: the inputs
+/// digest tells new data from a new release or methodology.
+fn why_changed(published: &str, recomputed: &str) -> &'static str {
+    let digest = |body: &str| {
+        serde_json::from_str::<IndexDocument>(body)
+            .ok()
+            .map(|d| d.inputs_sha256)
+    };
+    match (digest(published), digest(recomputed)) {
+        (Some(a), Some(b)) if a == b => {
+            "the same inputs now give another body (a new blockwatt release or methodology)"
+        }
+        _ => "its inputs have changed since (new data arrived)",
+    }
+}
+
 /// `fallback` when any input is the catalogue's dated fallback (the models
 /// mark those inputs `{"fallback": true, …}`), else `stored`.
 fn basis(e: &Estimate) -> &'static str {
@@ -257,7 +284,7 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, serde_json::Err
     serde_json::to_string(&sort(serde_json::to_value(value)?))
 }
 
-/// Time until `hh:mm:ss` after the next UTC midnight.
+/// Time until the next UTC midnight, plus `margin`.
 fn until_after_midnight(margin: Duration) -> Duration {
     let now = Utc::now();
     let next = (now.date_naive() + Days::new(1))
@@ -419,6 +446,7 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("--new-version"), "{err}");
+        assert!(err.to_string().contains("new data arrived"), "{err}");
         // Version 1 is untouched.
         assert_eq!(store.index(day(D), Some(1)).await.unwrap().unwrap(), stored);
 
