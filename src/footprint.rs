@@ -44,7 +44,8 @@ impl Footprints {
         (params.threshold_window_days + params.smoothing_window_days) as u64 + 1
     }
 
-    async fn history(
+    /// The merged rows the models read for `from ..= to`, look-back included.
+    pub async fn history(
         &self,
         chain: &str,
         from: NaiveDate,

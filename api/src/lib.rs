@@ -15,6 +15,7 @@ pub mod error;
 pub mod estimator;
 pub mod extract;
 mod health;
+pub mod indices;
 pub mod ingest_status;
 pub mod metrics;
 mod middleware;
@@ -28,12 +29,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{header, Method};
+use axum::http::{header, Extensions, HeaderMap, Method, StatusCode, Version};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_store::Store;
 use bytes::Bytes;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -42,7 +44,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use admin::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
 };
 pub use cache::EstimateCache;
 pub use config::ApiConfig;
@@ -169,6 +171,7 @@ impl AppState {
         (name = "mica", description = "MiCA sustainability indicators"),
         (name = "methodology", description = "Methods, formulas, parameters and sources"),
         (name = "widgets", description = "Badges and cards for websites"),
+        (name = "indices", description = "Published daily indices: immutable, reproducible snapshots"),
     )
 )]
 struct ApiDoc;
@@ -188,6 +191,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(widgets::badge_svg))
         .routes(routes!(widgets::card))
         .routes(routes!(widgets::embed_js))
+        .routes(routes!(indices::list))
+        .routes(routes!(indices::one))
+        .routes(routes!(indices::metadata))
 }
 
 /// The OpenAPI document, generated from the handlers' annotations.
@@ -250,7 +256,15 @@ pub fn router(state: AppState) -> Router {
         // Enforced while reading the body too: Content-Length may be absent.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), middleware::guard))
-        .layer(CompressionLayer::new())
+        // Index bodies carry Repr-Digest and a strong ETag of the bytes as
+        // stored; gzip would make both wrong, so those stay uncompressed.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode, _: Version, h: &HeaderMap, _: &Extensions| {
+                    !h.contains_key(indices::REPR_DIGEST)
+                },
+            )),
+        )
         .layer(cors)
         .layer(trace)
         .with_state(state)
