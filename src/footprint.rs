@@ -80,7 +80,8 @@ impl Footprints {
     /// that basket can lie further back than the smoothing windows; with a
     /// fixed look-back a day's figure would depend on how much history the
     /// request happened to load (one day vs a range), and a published index
-    /// would not match the history route.
+    /// would not match the history route. Only a `from` day with stored
+    /// metrics widens the look-back.
     async fn with_enough_history<T>(
         &self,
         chain: &str,
@@ -100,7 +101,11 @@ impl Footprints {
                 (Some(first), Some(start)) => first < start,
                 _ => false,
             };
-            if complete(&result) || !more_stored {
+            // A day with no stored row is estimated from the catalogue's
+            // fallback inputs alone, never from whatever history lies
+            // before a gap.
+            let stored = history.iter().any(|d| d.day == from);
+            if complete(&result) || !more_stored || !stored {
                 return Ok((result?, history));
             }
             lookback = lookback.saturating_mul(4);
