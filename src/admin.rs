@@ -1,41 +1,93 @@
 //! The admin routes' actions (`/v1/admin/*`, wired only when an admin
-//! token is configured). Only backfill runs in the server; import and
-//! publish say where they run instead of pretending to.
+//! token is configured): backfill and import run as background jobs (one
+//! per chain and kind at a time), publish runs inline (it reads the store
+//! and writes one row). Every job is tracked in [`Jobs`] so that `serve`
+//! waits for it on shutdown.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use blockwatt_api::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
 };
-use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestRange};
+use blockwatt_ingest::{run_ingest_counted, ChainSourceConfig, IngestBoard, IngestRange};
 use blockwatt_store::Store;
 use tokio::sync::watch;
 
 use crate::config::Settings;
+use crate::jobs::Jobs;
+use crate::publish::{PublishError, Publisher, Status};
 
 /// Chains with a backfill running; shared with the tasks, which take their
 /// chain out when they end.
 type Running = Arc<Mutex<BTreeSet<String>>>;
 
+pub type DataChanged = Arc<dyn Fn() + Send + Sync>;
+
 pub struct Admin {
     chains: BTreeMap<String, ChainSourceConfig>,
     store: Arc<dyn Store>,
     running: Running,
+    /// Chains with an import running (any kind).
+    importing: Running,
+    price_url: String,
+    jobs: Jobs,
+    publisher: Publisher,
+    /// Called when a job changed stored data (the API's estimate cache
+    /// keeps closed days until cleared).
+    data_changed: DataChanged,
     /// Turns true when `serve` stops: a backfill stops after its current
     /// batch, written with its checkpoint, so a later one resumes.
     stop: watch::Receiver<bool>,
+    /// Backfills count into it, for `/metrics`.
+    board: Arc<IngestBoard>,
 }
 
 impl Admin {
-    pub fn new(settings: &Settings, store: Arc<dyn Store>, stop: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        settings: &Settings,
+        store: Arc<dyn Store>,
+        jobs: Jobs,
+        stop: watch::Receiver<bool>,
+    ) -> Self {
         Admin {
             chains: settings.chains.clone(),
+            publisher: Publisher::new(Arc::clone(&store)),
             store,
             running: Arc::default(),
+            importing: Arc::default(),
+            price_url: settings.price_url.clone(),
+            jobs,
             stop,
+            board: Arc::default(),
+            data_changed: Arc::new(|| {}),
         }
+    }
+
+    /// Counts backfills on `board` (the one `serve` exports).
+    pub fn with_ingest_board(mut self, board: Arc<IngestBoard>) -> Self {
+        self.board = board;
+        self
+    }
+
+    pub fn on_data_changed(mut self, f: DataChanged) -> Self {
+        self.data_changed = f;
+        self
+    }
+
+    /// Takes `chain` in `set`, or says what already runs there.
+    fn claim(set: &Running, chain: &str, what: &str) -> Result<Slot, AdminError> {
+        let mut running = set.lock().unwrap_or_else(PoisonError::into_inner);
+        if !running.insert(chain.to_owned()) {
+            return Err(AdminError::Busy(format!(
+                "{what} of {chain} is already running; one chain runs one {what} at a time, retry when it is done"
+            )));
+        }
+        Ok(Slot {
+            running: Arc::clone(set),
+            chain: chain.to_owned(),
+        })
     }
 }
 
@@ -57,10 +109,70 @@ impl Drop for Slot {
 
 #[async_trait]
 impl AdminActions for Admin {
-    async fn import(&self, _req: ImportRequest) -> Result<Accepted, AdminError> {
-        Err(AdminError::Unavailable(
-            "imports run from the command line (`blockwatt import coinmetrics --chain C --file PATH`), not through the server".into(),
-        ))
+    async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError> {
+        let chain = req.chain().to_owned();
+        if blockwatt_analytics::Catalogues::embedded()
+            .chain(&chain)
+            .is_err()
+        {
+            return Err(AdminError::UnknownChain(chain));
+        }
+        let slot = Self::claim(&self.importing, &chain, "an import")?;
+        let job = format!("import-{}-{chain}", req.kind());
+        let (store, price_url, mut stop) = (
+            Arc::clone(&self.store),
+            self.price_url.clone(),
+            self.stop.clone(),
+        );
+        let message = match &req {
+            ImportRequest::Coinmetrics { file, .. } => format!(
+                "importing {file} into {chain}'s daily metrics in the background (all rows or none); the outcome is in the server log"
+            ),
+            ImportRequest::Price { .. } => format!(
+                "fetching today's USD price of {chain} in the background; the outcome is in the server log"
+            ),
+        };
+        let task_job = job.clone();
+        let data_changed = Arc::clone(&self.data_changed);
+        self.jobs.spawn(job.clone(), async move {
+            let _slot = slot;
+            let work = async {
+                match &req {
+                    ImportRequest::Coinmetrics {
+                        chain,
+                        file,
+                        hashrate_unit,
+                    } => crate::import::coinmetrics(
+                        store.as_ref(),
+                        chain,
+                        file,
+                        hashrate_unit.as_deref(),
+                    )
+                    .await
+                    .map(|d| format!("{} days ({} .. {})", d.days, d.first, d.last)),
+                    ImportRequest::Price { chain, coin_id } => {
+                        crate::import::price(store, &price_url, chain, coin_id.as_deref())
+                            .await
+                            .map(|(coin, day, usd)| format!("{coin} on {day}: {usd} USD"))
+                    }
+                }
+            };
+            // Dropping the import before its write leaves the store as it
+            // was; the write itself is one transaction and is not cut.
+            tokio::select! {
+                r = work => match r {
+                    Ok(what) => {
+                        data_changed();
+                        tracing::info!(job = %task_job, imported = %what, "import done");
+                    }
+                    Err(e) => tracing::error!(job = %task_job, error = %format!("{e:#}"), "import failed"),
+                },
+                _ = stop.wait_for(|s| *s) => {
+                    tracing::warn!(job = %task_job, "import stopped by shutdown; nothing was imported");
+                }
+            }
+        });
+        Ok(Accepted { job, message })
     }
 
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
@@ -76,23 +188,13 @@ impl AdminActions for Admin {
                 req.chain
             )));
         }
-        let slot = {
-            let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-            if !running.insert(req.chain.clone()) {
-                return Err(AdminError::Busy(format!(
-                    "a backfill of {} is already running; one chain runs one backfill at a time, retry when it is done",
-                    req.chain
-                )));
-            }
-            Slot {
-                running: Arc::clone(&self.running),
-                chain: req.chain.clone(),
-            }
-        };
+        let slot = Self::claim(&self.running, &req.chain, "a backfill")?;
         let job = format!("{}-{}-{}", req.chain, req.from, req.to);
         let (cfg, store, mut stop) = (cfg.clone(), Arc::clone(&self.store), self.stop.clone());
+        let counters = self.board.counters(&req.chain, cfg.kind.as_str(), false);
         let (chain, task_job) = (req.chain.clone(), job.clone());
-        tokio::spawn(async move {
+        let data_changed = Arc::clone(&self.data_changed);
+        self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -101,22 +203,34 @@ impl AdminActions for Admin {
                 from: req.from,
                 to: Some(req.to),
             };
-            let result =
-                match run_ingest(&cfg, &chain, Arc::clone(&store), range, false, shutdown).await {
-                    Ok(report) => crate::ingest::aggregate(&store, &chain, &report)
-                        .await
-                        .map(|days| (report, days)),
-                    Err(e) => Err(e.into()),
-                };
+            let result = match run_ingest_counted(
+                &cfg,
+                &chain,
+                counters,
+                Arc::clone(&store),
+                range,
+                false,
+                shutdown,
+            )
+            .await
+            {
+                Ok(report) => crate::ingest::aggregate(&store, &chain, &report)
+                    .await
+                    .map(|days| (report, days)),
+                Err(e) => Err(e.into()),
+            };
             match result {
-                Ok((r, days)) => tracing::info!(
+                Ok((r, days)) => {
+                    data_changed();
+                    tracing::info!(
                     job = %task_job,
                     blocks = r.blocks_written,
                     transactions = r.transactions_written,
                     days,
                     interrupted = r.interrupted,
                     "backfill done"
-                ),
+                    );
+                }
                 Err(e) => {
                     tracing::error!(job = %task_job, error = %format!("{e:#}"), "backfill failed")
                 }
@@ -131,10 +245,42 @@ impl AdminActions for Admin {
         })
     }
 
-    async fn publish(&self, _req: PublishRequest) -> Result<Accepted, AdminError> {
-        Err(AdminError::Unavailable(
-            "publishing is not built yet; nothing was published".into(),
-        ))
+    async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError> {
+        // Inline: it is quick (one estimate per chain), and the answer is
+        // what was published. Tracked like the other jobs all the same.
+        let publisher = self.publisher.clone();
+        let date = req
+            .date
+            .map_or_else(|| "yesterday".to_owned(), |d| d.to_string());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs.spawn(format!("publish-{date}"), async move {
+            let _ = tx.send(publisher.publish(req.date, req.new_version).await);
+        });
+        let done = rx
+            .await
+            .map_err(|_| AdminError::Internal("the publish job ended without an answer".into()))?
+            .map_err(|e| match e {
+                PublishError::Changed { .. } => AdminError::Conflict(e.to_string()),
+                PublishError::NotClosed { .. } | PublishError::Empty(_) => {
+                    AdminError::Invalid(e.to_string())
+                }
+                PublishError::Store(ref s) if s.is_unavailable() => {
+                    AdminError::Unavailable(e.to_string())
+                }
+                other => AdminError::Internal(format!("{other:#}")),
+            })?;
+        Ok(Published {
+            url: format!("/v1/indices/{}?version={}", done.date, done.version),
+            date: done.date,
+            version: done.version,
+            sha256: done.sha256,
+            status: match done.status {
+                Status::Published => "published",
+                Status::Unchanged => "unchanged",
+            }
+            .to_owned(),
+            chains: done.chains,
+        })
     }
 }
 
@@ -149,8 +295,12 @@ mod tests {
             .await
             .unwrap();
         let settings = Settings::load(None, &CliOverrides::default()).unwrap();
+        store.migrate().await.unwrap();
         let (_stop, stopped) = watch::channel(false);
-        (Admin::new(&settings, Arc::new(store), stopped), dir)
+        (
+            Admin::new(&settings, Arc::new(store), Jobs::default(), stopped),
+            dir,
+        )
     }
 
     fn devnet(from: u64, to: u64) -> BackfillRequest {
@@ -186,6 +336,69 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(unknown, AdminError::UnknownChain("nochain".into()));
+    }
+
+    #[tokio::test]
+    async fn one_import_per_chain_at_a_time_and_only_known_chains() {
+        let (admin, _dir) = admin().await;
+        let price = |chain: &str| ImportRequest::Price {
+            chain: chain.into(),
+            coin_id: None,
+        };
+        // Stands for an import of bitcoin in flight.
+        admin.importing.lock().unwrap().insert("bitcoin".into());
+        let busy = admin.import(price("bitcoin")).await.unwrap_err();
+        assert!(
+            matches!(&busy, AdminError::Busy(d) if d.contains("an import of bitcoin is already running")),
+            "{busy:?}"
+        );
+        let unknown = admin.import(price("nochain")).await.unwrap_err();
+        assert_eq!(unknown, AdminError::UnknownChain("nochain".into()));
+        // A backfill of the same chain is a different job and not blocked.
+        assert!(admin.running.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn publish_maps_a_changed_day_to_a_conflict() {
+        let (admin, _dir) = admin().await;
+        let today = chrono::Utc::now().date_naive();
+        let not_over = admin
+            .publish(PublishRequest {
+                date: Some(today),
+                new_version: false,
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&not_over, AdminError::Invalid(d) if d.contains("not over yet")),
+            "{not_over:?}"
+        );
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let req = PublishRequest {
+            date: Some(day),
+            new_version: false,
+        };
+        let first = admin.publish(req.clone()).await.unwrap();
+        assert_eq!((first.status.as_str(), first.version), ("published", 1));
+        assert_eq!(
+            admin.publish(req.clone()).await.unwrap().status,
+            "unchanged"
+        );
+        admin
+            .store
+            .write_daily_metrics(&[blockwatt_domain::DailyMetrics {
+                node_count: Some(7),
+                ..blockwatt_domain::DailyMetrics::empty("solana", day, "test")
+            }])
+            .await
+            .unwrap();
+        let changed = admin.publish(req).await.unwrap_err();
+        assert!(
+            matches!(&changed, AdminError::Conflict(d) if d.contains("new_version")),
+            "{changed:?}"
+        );
+        // Every publish ran as a tracked job, and they are all done.
+        assert!(admin.jobs.wait(std::time::Duration::ZERO).await.is_empty());
     }
 
     #[tokio::test]

@@ -64,6 +64,23 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
+    /// Freeze a day's estimates of every chain into a published index.
+    ///
+    /// The index is immutable and reproducible (served at
+    /// /v1/indices/DATE). Publishing the same content again changes
+    /// nothing; changed inputs need --new-version. Exit code 0 when
+    /// published or unchanged.
+    Publish {
+        /// The day (UTC) to publish; yesterday by default.
+        #[arg(long, value_parser = crate::estimate::parse_date)]
+        date: Option<chrono::NaiveDate>,
+        /// When the day is published already and its inputs have changed,
+        /// publish the next version (the earlier one stays as it is).
+        #[arg(long)]
+        new_version: bool,
+        #[arg(long, value_enum, default_value_t = PublishFormat::Table)]
+        format: PublishFormat,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -109,6 +126,12 @@ pub enum ImportSource {
 pub enum OutputFormat {
     Json,
     Csv,
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PublishFormat {
+    Json,
     Table,
 }
 

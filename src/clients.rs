@@ -29,11 +29,16 @@ pub struct ChainClients {
 }
 
 impl ChainClients {
-    pub fn new(chains: &BTreeMap<String, ChainSourceConfig>) -> Self {
+    /// `counters` names where each chain's requests are counted (`serve`
+    /// passes its ingest board's for followed chains).
+    pub fn new(
+        chains: &BTreeMap<String, ChainSourceConfig>,
+        counters: impl Fn(&str, &ChainSourceConfig) -> Arc<IngestCounters>,
+    ) -> Self {
         let chains = chains
             .iter()
             .map(|(chain, cfg)| {
-                let client = build(chain, cfg);
+                let client = build(chain, cfg, counters(chain, cfg));
                 if let Err(e) = &client {
                     tracing::warn!(%chain, error = %e, "no client for this chain: not followed, not looked up");
                 }
@@ -70,17 +75,19 @@ impl ChainClients {
     }
 }
 
-fn build(chain: &str, cfg: &ChainSourceConfig) -> Result<ChainClient, String> {
+fn build(
+    chain: &str,
+    cfg: &ChainSourceConfig,
+    counters: Arc<IngestCounters>,
+) -> Result<ChainClient, String> {
     if cfg.kind != SourceKind::Evm {
-        let ingester = Ingester::from_config(cfg, chain).map_err(|e| e.to_string())?;
+        let ingester = Ingester::with_counters(cfg, chain, counters).map_err(|e| e.to_string())?;
         return Ok(ChainClient {
             ingester: Arc::new(ingester),
             evm: None,
         });
     }
     blockwatt_domain::validate_chain_slug(chain).map_err(|e| e.to_string())?;
-    // Lookups count as requests to the node, next to the follower's.
-    let counters = Arc::new(IngestCounters::default());
     let evm = Arc::new(EvmSource::new(chain, cfg, Arc::clone(&counters))?);
     let source: Arc<dyn Source> = evm.clone();
     Ok(ChainClient {
@@ -120,7 +127,7 @@ mod tests {
         let mut bad = ChainSourceConfig::new(SourceKind::Evm, "http://127.0.0.1:9");
         bad.chain_id = None;
         chains.insert("nochainid".into(), bad);
-        let clients = ChainClients::new(&chains);
+        let clients = ChainClients::new(&chains, |_, _| Arc::default());
         let follower = clients.ingester("devnet").unwrap().source();
         let evm: Vec<_> = clients.evm_sources().collect();
         assert_eq!(evm.len(), 1, "the chain without chain_id has no client");
@@ -166,7 +173,7 @@ mod tests {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
         assert!(up, "anvil did not listen within 20 s");
-        let clients = ChainClients::new(&devnet(&url, 1));
+        let clients = ChainClients::new(&devnet(&url, 1), |_, _| Arc::default());
         let lookup = ChainLookup::new(&clients);
         let follower = clients.ingester("devnet").unwrap().source();
         let txid = format!("0x{}", "ab".repeat(32));

@@ -40,9 +40,26 @@ pub struct Settings {
     /// The HTTP API's limits and caches (`[api]`, BLOCKWATT_API__KEY).
     #[serde(default)]
     pub api: blockwatt_api::config::ApiConfig,
+    /// `serve`'s daily index publication (`[publish]`, BLOCKWATT_PUBLISH__KEY).
+    #[serde(default)]
+    pub publish: PublishConfig,
     /// Sources per chain (`config/chains.toml`, `[chains.SLUG]`).
     #[serde(default)]
     pub chains: std::collections::BTreeMap<String, blockwatt_ingest::ChainSourceConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    /// Publish yesterday's index on start when it is missing, then after
+    /// each UTC midnight.
+    pub daily: bool,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        PublishConfig { daily: true }
+    }
 }
 
 /// Values given on the command line, which win over every other layer.

@@ -44,21 +44,72 @@ impl Footprints {
         (params.threshold_window_days + params.smoothing_window_days) as u64 + 1
     }
 
-    async fn history(
+    /// The merged rows the models read for `from ..= to`, look-back included.
+    pub async fn history(
         &self,
         chain: &str,
         from: NaiveDate,
         to: NaiveDate,
         params: &Params,
     ) -> Result<Vec<DailyMetrics>, FootprintError> {
+        self.history_back(chain, from, to, Self::lookback(params))
+            .await
+    }
+
+    async fn history_back(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        lookback_days: u64,
+    ) -> Result<Vec<DailyMetrics>, FootprintError> {
         let start = from
-            .checked_sub_days(Days::new(Self::lookback(params)))
+            .checked_sub_days(Days::new(lookback_days))
             .unwrap_or(NaiveDate::MIN);
         let rows = self.store.daily_metrics(chain, start, to).await?;
         Ok(merge_sources(rows, SOURCE_PREFERENCE)
             .into_iter()
             .map(DailyMetrics::derive_usd)
             .collect())
+    }
+
+    /// Runs `estimate` over a history whose look-back widens (×4 each time,
+    /// up to everything stored) while `complete` says days before the
+    /// window may change the answer. The hardware models carry the last
+    /// profitable basket forward over days when no model is profitable, and
+    /// that basket can lie further back than the smoothing windows; with a
+    /// fixed look-back a day's figure would depend on how much history the
+    /// request happened to load (one day vs a range), and a published index
+    /// would not match the history route. Only a `from` day with stored
+    /// metrics widens the look-back.
+    async fn with_enough_history<T>(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        params: &Params,
+        estimate: impl Fn(&[DailyMetrics]) -> Result<T, AnalyticsError>,
+        complete: impl Fn(&Result<T, AnalyticsError>) -> bool,
+    ) -> Result<(T, Vec<DailyMetrics>), FootprintError> {
+        let first_stored = self.store.daily_coverage(chain).await?.map(|(f, _)| f);
+        let mut lookback = Self::lookback(params);
+        loop {
+            let history = self.history_back(chain, from, to, lookback).await?;
+            let result = estimate(&history);
+            let window_start = from.checked_sub_days(Days::new(lookback));
+            let more_stored = match (first_stored, window_start) {
+                (Some(first), Some(start)) => first < start,
+                _ => false,
+            };
+            // A day with no stored row is estimated from the catalogue's
+            // fallback inputs alone, never from whatever history lies
+            // before a gap.
+            let stored = history.iter().any(|d| d.day == from);
+            if complete(&result) || !more_stored || !stored {
+                return Ok((result?, history));
+            }
+            lookback = lookback.saturating_mul(4);
+        }
     }
 
     /// The last day with stored metrics; with none, today (UTC), which the
@@ -85,15 +136,26 @@ impl Footprints {
             Some(d) => d,
             None => self.latest_day(chain).await?,
         };
-        let history = self.history(chain, date, date, params).await?;
-        Ok(blockwatt_analytics::estimate_day(
-            self.catalogues,
-            chain,
-            date,
-            &history,
-            params,
-            method,
-        )?)
+        let (estimate, _) = self
+            .with_enough_history(
+                chain,
+                date,
+                date,
+                params,
+                |history| {
+                    blockwatt_analytics::estimate_day(
+                        self.catalogues,
+                        chain,
+                        date,
+                        history,
+                        params,
+                        method,
+                    )
+                },
+                |result| !matches!(result, Err(AnalyticsError::MissingInput { .. })),
+            )
+            .await?;
+        Ok(estimate)
     }
 
     /// The merged daily metrics of one day, if any source stored some.
@@ -150,13 +212,94 @@ impl Footprints {
         }
         params.validate()?;
         self.catalogues.chain(chain)?;
-        let history = self.history(chain, from, to, params).await?;
+        // Complete once the range's first day is estimated: a later day
+        // without an estimate lacks inputs of its own, since a basket found
+        // on an earlier day would have been carried forward to it.
+        let (mut all, history) = self
+            .with_enough_history(
+                chain,
+                from,
+                to,
+                params,
+                |history| {
+                    blockwatt_analytics::estimate_series(
+                        self.catalogues,
+                        chain,
+                        history,
+                        params,
+                        method,
+                    )
+                },
+                |result| match result {
+                    Ok(all) => all.iter().any(|e| e.date == from),
+                    Err(_) => true,
+                },
+            )
+            .await?;
         if history.is_empty() {
             return Err(FootprintError::NoData(chain.to_owned()));
         }
-        let mut all =
-            blockwatt_analytics::estimate_series(self.catalogues, chain, &history, params, method)?;
         all.retain(|e| e.date >= from && e.date <= to);
         Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 60 days on which mining pays, then 120 on which no catalogued model
+    /// covers its electricity: the hardware models carry the last
+    /// profitable basket forward, from further back than the smoothing
+    /// windows reach.
+    async fn unprofitable_spell() -> (Footprints, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("t.db"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let rows: Vec<DailyMetrics> = (0..180u64)
+            .map(|i| {
+                let mut d = DailyMetrics::empty("bitcoin", start + Days::new(i), "coinmetrics");
+                d.hashrate_hs = Some(1e20);
+                // 2e7 USD/day puts the break-even near 170 J/TH; 1e6, near
+                // 8 J/TH, below every catalogued model.
+                d.issuance_usd = Some(if i < 60 { 2e7 } else { 1e6 });
+                d.fees_usd = Some(0.0);
+                d
+            })
+            .collect();
+        store.write_daily_metrics(&rows).await.unwrap();
+        (Footprints::new(Arc::new(store)), dir)
+    }
+
+    #[tokio::test]
+    async fn a_day_equals_the_same_day_of_a_long_series_whatever_history_it_loads() {
+        let (footprints, _dir) = unprofitable_spell().await;
+        let params = Params::default();
+        let day = NaiveDate::from_ymd_opt(2020, 5, 30).unwrap();
+        let alone = footprints
+            .day("bitcoin", Some(day), Some(Method::Hardware), &params)
+            .await
+            .expect("the basket of March is carried forward to May 30");
+        assert_eq!(alone.inputs["carried_forward"], serde_json::json!(true));
+        let from = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let series = footprints
+            .series("bitcoin", from, day, Some(Method::Hardware), &params)
+            .await
+            .unwrap();
+        let in_series = series.iter().find(|e| e.date == day).unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
+        assert!(close(alone.power_w.best, in_series.power_w.best));
+        assert!(close(alone.power_w.lower, in_series.power_w.lower));
+        assert!(close(alone.power_w.upper, in_series.power_w.upper));
+        // A range starting inside the spell finds the same figure too.
+        let late = footprints
+            .series("bitcoin", day, day, Some(Method::Hardware), &params)
+            .await
+            .unwrap();
+        assert_eq!(late.len(), 1);
+        assert!(close(late[0].power_w.best, in_series.power_w.best));
     }
 }

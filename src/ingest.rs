@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use blockwatt_ingest::daily::{aggregate_and_store, HashrateModel};
-use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestRange, IngestReport};
+use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestBoard, IngestRange, IngestReport};
 use blockwatt_store::Store;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::watch;
@@ -121,7 +121,8 @@ pub fn spawn_followers(
     const PRICE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
     let mut tasks = Vec::new();
     for (chain, _) in settings.chains.iter().filter(|(_, c)| c.enabled) {
-        // The chain's shared client: the lookup and admin use the same one.
+        // The chain's shared client (its counters are the board's): the
+        // lookup uses the same one.
         let ingester = clients.ingester(chain);
         let (chain, store) = (chain.clone(), Arc::clone(&store));
         let mut stop_follow = stop.clone();
@@ -185,4 +186,28 @@ pub fn spawn_followers(
         }));
     }
     tasks
+}
+
+/// What `/metrics` and `/readyz` read: the board's counters, now.
+pub fn ingest_probe(board: Arc<IngestBoard>) -> blockwatt_api::IngestProbe {
+    Arc::new(move || {
+        board
+            .snapshot()
+            .into_iter()
+            .map(|r| blockwatt_api::IngestSample {
+                chain: r.chain,
+                source: r.source,
+                followed: r.followed,
+                height: r.counters.height,
+                tip: r.counters.tip,
+                lag_blocks: r.counters.lag,
+                requests: r.counters.requests,
+                errors: r.counters.errors,
+                retries: r.counters.retries,
+                blocks_written: r.counters.blocks_written,
+                reorgs: r.counters.reorgs,
+                last_write_unix: r.counters.last_write_unix,
+            })
+            .collect()
+    })
 }

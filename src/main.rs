@@ -10,7 +10,9 @@ mod estimator;
 mod footprint;
 mod import;
 mod ingest;
+mod jobs;
 mod lookup;
+mod publish;
 mod serve;
 
 use std::process::ExitCode;
@@ -133,14 +135,48 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            import::coinmetrics(store.as_ref(), &chain, &file, hashrate_unit.as_deref()).await
+            let done = import::coinmetrics(store.as_ref(), &chain, &file, hashrate_unit.as_deref())
+                .await?;
+            println!(
+                "imported {} days of {chain} ({} .. {}) from {file}",
+                done.days, done.first, done.last
+            );
+            Ok(())
         }
         Command::Import {
             source: ImportSource::Price { chain, coin_id },
         } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            import::price(store, &settings.price_url, &chain, coin_id.as_deref()).await
+            let (coin, day, usd) =
+                import::price(store, &settings.price_url, &chain, coin_id.as_deref()).await?;
+            println!("{chain} ({coin}) on {day}: {usd} USD");
+            Ok(())
+        }
+        Command::Publish {
+            date,
+            new_version,
+            format,
+        } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            let done = publish::Publisher::new(store)
+                .publish(date, new_version)
+                .await?;
+            match format {
+                cli::PublishFormat::Json => println!("{}", serde_json::to_string(&done)?),
+                cli::PublishFormat::Table => match done.status {
+                    publish::Status::Published => println!(
+                        "published index {} version {} ({} chains), sha256 {}",
+                        done.date, done.version, done.chains, done.sha256
+                    ),
+                    publish::Status::Unchanged => println!(
+                        "index {} version {} already published, unchanged (sha256 {})",
+                        done.date, done.version, done.sha256
+                    ),
+                },
+            }
+            Ok(())
         }
         Command::Db {
             command: DbCommand::Migrate,

@@ -21,20 +21,35 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let follower_store = Arc::clone(&store);
     let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // Followers and backfills count into it; /metrics and /readyz read it.
+    let board = Arc::new(blockwatt_ingest::IngestBoard::default());
     // One client (rate limit, connection pool) per chain, for the
-    // followers and the lookup alike.
-    let clients = crate::clients::ChainClients::new(&settings.chains);
+    // followers and the lookup alike. A followed chain counts on the board
+    // (lookups of it included: they reach the same node); the others'
+    // lookups stay out of /metrics, as they are not ingestion.
+    let clients = crate::clients::ChainClients::new(&settings.chains, |chain, cfg| {
+        if cfg.enabled {
+            board.counters(chain, cfg.kind.as_str(), true)
+        } else {
+            Arc::default()
+        }
+    });
     let lookup = Arc::new(crate::lookup::ChainLookup::new(&clients));
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();
-    let mut state = AppState::new(store, estimator, api_config)?.with_transaction_source(lookup);
+    let jobs = crate::jobs::Jobs::default();
+    let publish_store = Arc::clone(&admin_store);
+    let mut state = AppState::new(store, estimator, api_config)?
+        .with_transaction_source(lookup)
+        .with_ingest(crate::ingest::ingest_probe(Arc::clone(&board)))?;
     // Without a token the admin routes do not exist, so nothing to wire.
     if admin_wanted {
-        state = state.with_admin(Arc::new(crate::admin::Admin::new(
-            settings,
-            admin_store,
-            stopped.clone(),
-        )));
+        // A clone without the admin actions: no reference cycle.
+        let cache_state = state.clone();
+        let admin = crate::admin::Admin::new(settings, admin_store, jobs.clone(), stopped.clone())
+            .with_ingest_board(Arc::clone(&board))
+            .on_data_changed(Arc::new(move || cache_state.cache.clear()));
+        state = state.with_admin(Arc::new(admin));
     }
     let app = blockwatt_api::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -45,6 +60,13 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         })?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
+    if settings.publish.daily {
+        let publisher = crate::publish::Publisher::new(publish_store);
+        jobs.spawn(
+            "daily-publish".into(),
+            crate::publish::daily(publisher, stopped.clone()),
+        );
+    }
     let followers = crate::ingest::spawn_followers(settings, &clients, follower_store, stopped);
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");
@@ -58,13 +80,24 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     // Followers finish their current batch (written with its checkpoint)
     // and stop; a bound keeps a hung node from holding the exit.
     let _ = stop.send(true);
-    for task in followers {
-        if tokio::time::timeout(std::time::Duration::from_secs(15), task)
-            .await
-            .is_err()
-        {
-            tracing::warn!("a follower did not stop within 15 s");
+    let followers_done = async {
+        for task in followers {
+            if tokio::time::timeout(std::time::Duration::from_secs(15), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a follower did not stop within 15 s");
+            }
         }
+    };
+    // Admin jobs (and the daily publication) get the same bound, at the
+    // same time; those still running are named in the log.
+    let ((), unfinished) = tokio::join!(
+        followers_done,
+        jobs.wait(std::time::Duration::from_secs(15))
+    );
+    if !unfinished.is_empty() {
+        tracing::warn!(?unfinished, "jobs abandoned at shutdown");
     }
     tracing::info!("shut down cleanly");
     Ok(())

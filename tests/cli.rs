@@ -113,6 +113,16 @@ fn unknown_and_out_of_range_keys_name_the_key() {
         &["log_format", "xml"],
     );
     expect_setup_error(
+        &[("BLOCKWATT_PUBLISH__DAILY", "sometimes")],
+        &["db", "migrate"],
+        &["PUBLISH.DAILY", "sometimes"],
+    );
+    expect_setup_error(
+        &[("BLOCKWATT_PUBLISH__WEEKLY", "true")],
+        &["db", "migrate"],
+        &["unknown field", "weekly"],
+    );
+    expect_setup_error(
         &[("BLOCKWATT_ADDR", "localhost")],
         &["serve"],
         &["`addr`", "localhost"],
@@ -864,11 +874,385 @@ fn admin_backfill_ingests_in_the_background() {
     );
     assert_eq!(status, 404, "{text}");
     let (status, text) = server.post("/v1/admin/import", Some(token), r#"{"chain":"devnet"}"#);
-    assert_eq!(status, 503, "{text}");
-    assert!(text.contains("blockwatt import coinmetrics"), "{text}");
-    let (status, text) = server.post("/v1/admin/publish", Some(token), "{}");
-    assert_eq!(status, 503, "{text}");
-    assert!(text.contains("not built yet"), "{text}");
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("kind"), "{text}");
+}
+
+/// GET with the response headers (testkit's helper returns the body only).
+fn get_with_headers(base: &str, path: &str) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "-D", "-", "-H", "Accept-Encoding: gzip"])
+        .arg(format!("{base}{path}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no headers from curl for {path}: {text}"));
+    (head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn header_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::trim)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The publisher end to end: import real Coin Metrics data, publish a day
+/// twice (the second time unchanged), serve it with its digest, then new
+/// data through the admin import makes the admin publish a 409 until a new
+/// version is asked for.
+#[test]
+fn publish_serve_and_republish_through_the_admin_routes() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("cli::publish_serve_and_republish_through_the_admin_routes")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| blockwatt(dir.path()).args(args).output().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let imported = run(&[
+        "import",
+        "coinmetrics",
+        "--chain",
+        "bitcoin",
+        "--file",
+        btc.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let publish = ["publish", "--date", "2020-06-15", "--format", "json"];
+    let first = run(&publish);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(
+        (first["status"].as_str(), first["version"].as_u64()),
+        (Some("published"), Some(1)),
+        "{first}"
+    );
+    let sha = first["sha256"].as_str().unwrap().to_owned();
+    let again = run(&publish);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (again["status"].as_str(), again["sha256"].as_str()),
+        (Some("unchanged"), Some(sha.as_str()))
+    );
+    let table = run(&["publish", "--date", "2020-06-15"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(table.contains("already published, unchanged"), "{table}");
+    let future = run(&["publish", "--date", "2999-01-01"]);
+    assert_eq!(future.status.code(), Some(1));
+    let err = stderr(&future);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("not over yet"), "{err}");
+
+    let token = "a-long-enough-admin-token";
+    // The daily publication stays on (the default): it publishes yesterday.
+    let server = Server::start_with(dir.path(), &[("BLOCKWATT_ADMIN_TOKEN", token)]);
+    let (head, body) = get_with_headers(&server.base, "/v1/indices/2020-06-15");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert_eq!(sha256_hex(body.as_bytes()), sha);
+    assert_eq!(
+        header_value(&head, "etag"),
+        Some(format!("\"{sha}\"").as_str())
+    );
+    assert!(
+        header_value(&head, "repr-digest").is_some_and(|d| d.starts_with("sha-256=:")),
+        "{head}"
+    );
+    assert_eq!(header_value(&head, "content-encoding"), None, "{head}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let chains = doc["chains"].as_array().unwrap();
+    let bitcoin = chains.iter().find(|c| c["chain"] == "bitcoin").unwrap();
+    assert_eq!(bitcoin["basis"], "stored");
+    // The same estimate the footprint route gives for the day.
+    let (status, live) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15");
+    assert_eq!(status, 200, "{live}");
+    let live: serde_json::Value = serde_json::from_str(&live).unwrap();
+    assert_eq!(bitcoin["estimate"], live);
+    assert!(!chains.iter().any(|c| c["chain"] == "litecoin"));
+
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let daily = wait_until(Duration::from_secs(20), || {
+        server.get("/v1/indices").1.contains(&yesterday)
+    });
+    assert!(daily, "serve did not publish {yesterday} on start");
+
+    let (status, text) = server.post("/v1/admin/publish", Some(token), r#"{"date":"2020-06-15"}"#);
+    assert_eq!(status, 200, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["sha256"].as_str()),
+        (Some("unchanged"), Some(sha.as_str()))
+    );
+
+    // New data for the day: Litecoin, imported by the server from a file.
+    let ltc = data.join("coinmetrics/ltc.csv");
+    let body = format!(
+        r#"{{"kind":"coinmetrics","chain":"litecoin","file":"{}"}}"#,
+        ltc.display()
+    );
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    assert!(text.contains("import-coinmetrics-litecoin"), "{text}");
+    let imported = wait_until(Duration::from_secs(30), || {
+        server
+            .get("/v1/chains/litecoin/footprint?date=2020-06-15")
+            .0
+            == 200
+    });
+    assert!(
+        imported,
+        "the admin import of ltc.csv did not land within 30 s"
+    );
+
+    // A revised Bitcoin file (every HashRate +10%): the API caches closed
+    // days until an import lands, so the new figure shows only if the
+    // import clears that cache.
+    let revised = dir.path().join("btc-revised.csv");
+    let mut reader = csv::Reader::from_path(&btc).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = headers.iter().position(|h| h == "HashRate").unwrap();
+    let mut writer = csv::Writer::from_path(&revised).unwrap();
+    writer.write_record(&headers).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let fields: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match (i == col, f.parse::<f64>()) {
+                (true, Ok(h)) => (h * 1.1).to_string(),
+                _ => f.to_owned(),
+            })
+            .collect();
+        writer.write_record(&fields).unwrap();
+    }
+    writer.flush().unwrap();
+    let body = format!(
+        r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{}"}}"#,
+        revised.display()
+    );
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    let revised_shown = wait_until(Duration::from_secs(30), || {
+        let (status, text) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15");
+        status == 200 && serde_json::from_str::<serde_json::Value>(&text).unwrap() != live
+    });
+    assert!(revised_shown, "the revised import did not show within 30 s");
+
+    let (status, text) = server.post("/v1/admin/publish", Some(token), r#"{"date":"2020-06-15"}"#);
+    assert_eq!(status, 409, "{text}");
+    assert!(text.contains("new_version"), "{text}");
+    let (status, text) = server.post(
+        "/v1/admin/publish",
+        Some(token),
+        r#"{"date":"2020-06-15","new_version":true}"#,
+    );
+    assert_eq!(status, 201, "{text}");
+    let v2: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v2["version"], 2);
+    let (head, body) = get_with_headers(&server.base, "/v1/indices/2020-06-15");
+    assert_eq!(
+        header_value(&head, "content-location"),
+        Some("/v1/indices/2020-06-15?version=2")
+    );
+    assert_eq!(
+        Some(sha256_hex(body.as_bytes()).as_str()),
+        v2["sha256"].as_str()
+    );
+    assert!(body.contains("\"chain\":\"litecoin\""));
+    let (_, old) = get_with_headers(&server.base, "/v1/indices/2020-06-15?version=1");
+    assert_eq!(sha256_hex(old.as_bytes()), sha, "version 1 must not change");
+
+    let (status, text) = server.post(
+        "/v1/admin/import",
+        Some(token),
+        r#"{"kind":"coinmetrics","chain":"nochain","file":"x"}"#,
+    );
+    assert_eq!(status, 404, "{text}");
+}
+
+/// SIGTERM while an admin import hangs on a slow source: the job is told to
+/// stop, `serve` waits for it (not for the 120 s download timeout) and the
+/// log says nothing was imported.
+#[test]
+fn shutdown_stops_a_running_admin_import() {
+    use std::io::Read;
+    // Accepts connections (the kernel does the handshake) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    silent.set_nonblocking(true).unwrap();
+    let silent_url = format!("http://{}/btc.csv", silent.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let token = "a-long-enough-admin-token";
+    let port = free_port();
+    let child = blockwatt(dir.path())
+        .args(["--log-format", "json", "serve"])
+        .env("BLOCKWATT_ADDR", format!("127.0.0.1:{port}"))
+        .env("BLOCKWATT_ADMIN_TOKEN", token)
+        .env("BLOCKWATT_PUBLISH__DAILY", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let up = wait_until(Duration::from_secs(20), || {
+        http_get(&server.base, "/healthz").is_some()
+    });
+    assert!(up, "serve did not answer on {}", server.base);
+    let body = format!(r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{silent_url}"}}"#);
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    // The same chain again while the first import hangs: one at a time.
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 409, "{text}");
+    let mut held = None;
+    let connected = wait_until(Duration::from_secs(10), || {
+        held = silent.accept().ok();
+        held.is_some()
+    });
+    assert!(connected, "the import never reached the source");
+
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let exited = wait_until(Duration::from_secs(10), || {
+        matches!(server.child.try_wait(), Ok(Some(_)))
+    });
+    assert!(exited, "serve did not stop within 10 s of SIGTERM");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "exit {status:?}");
+    let mut log = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(log.contains("import stopped by shutdown"), "{log}");
+    assert!(log.contains("shut down cleanly"), "{log}");
+    assert!(!log.contains("abandoned"), "{log}");
+    drop(held);
+}
+
+/// `serve` follows devnet on a real node and `/metrics` shows its
+/// progress: the written height reaches anvil's tip, and follows it.
+#[test]
+fn serve_follows_devnet_and_exports_ingest_metrics() {
+    let Some(anvil) = Anvil::start("cli::serve_follows_devnet_and_exports_ingest_metrics") else {
+        return;
+    };
+    for value in 1..=3 {
+        send_transfer(&anvil, value);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
+            ("BLOCKWATT_CHAINS__DEVNET__ENABLED", "true"),
+            ("BLOCKWATT_CHAINS__DEVNET__POLL_INTERVAL_MS", "100"),
+            ("BLOCKWATT_API__MAX_INGEST_LAG_BLOCKS", "0"),
+        ],
+    );
+    let metric = |name: &str| -> Option<u64> {
+        let (_, text) = server.get("/metrics");
+        let prefix = format!(r#"{name}{{chain="devnet",source="evm"}} "#);
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let tip = |anvil: &Anvil| {
+        let hex = anvil.rpc("eth_blockNumber", "[]").unwrap();
+        u64::from_str_radix(hex.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    let first_tip = tip(&anvil);
+    assert_eq!(first_tip, 3);
+    let reached = wait_until(Duration::from_secs(30), || {
+        metric("blockwatt_ingest_height") == Some(first_tip)
+    });
+    assert!(reached, "{}", server.get("/metrics").1);
+    assert_eq!(metric("blockwatt_ingest_tip"), Some(first_tip));
+    assert_eq!(metric("blockwatt_ingest_lag_blocks"), Some(0));
+    // Blocks 0..=3, each written once.
+    assert_eq!(metric("blockwatt_ingest_blocks_written_total"), Some(4));
+    assert!(metric("blockwatt_ingest_requests_total").is_some_and(|n| n > 0));
+    assert_eq!(metric("blockwatt_ingest_reorgs_total"), Some(0));
+    let wrote = metric("blockwatt_ingest_last_write_timestamp_seconds").unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(wrote <= now && now - wrote < 120, "{wrote} vs {now}");
+    let (status, body) = server.get("/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""lag_blocks":0"#), "{body}");
+
+    // A new block on the node: the follower picks it up.
+    send_transfer(&anvil, 4);
+    let followed = wait_until(Duration::from_secs(30), || {
+        metric("blockwatt_ingest_height") == Some(first_tip + 1)
+    });
+    assert!(followed, "{}", server.get("/metrics").1);
+}
+
+/// An admin backfill counts into the same `/metrics` series as a follower.
+#[test]
+fn admin_backfill_shows_on_metrics() {
+    let Some(anvil) = Anvil::start("cli::admin_backfill_shows_on_metrics") else {
+        return;
+    };
+    for value in 1..=3 {
+        send_transfer(&anvil, value);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let token = "a-long-enough-admin-token";
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
+            ("BLOCKWATT_ADMIN_TOKEN", token),
+        ],
+    );
+    // Nothing ingested yet: no ingest series at all.
+    assert!(!server.get("/metrics").1.contains("blockwatt_ingest_"));
+    let (status, text) = server.post(
+        "/v1/admin/backfill",
+        Some(token),
+        r#"{"chain":"devnet","from":0,"to":3}"#,
+    );
+    assert_eq!(status, 202, "{text}");
+    let line = r#"blockwatt_ingest_blocks_written_total{chain="devnet",source="evm"} 4"#;
+    let counted = wait_until(Duration::from_secs(30), || {
+        server.get("/metrics").1.lines().any(|l| l == line)
+    });
+    assert!(counted, "{}", server.get("/metrics").1);
+    let text = server.get("/metrics").1;
+    assert!(
+        text.contains(r#"blockwatt_ingest_height{chain="devnet",source="evm"} 3"#),
+        "{text}"
+    );
 }
 
 /// A txid the node does not know is remembered for `unknown_tx_ttl_s`:

@@ -15,12 +15,44 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::AppState;
 
+/// What to import, by `kind`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImportRequest {
-    pub chain: String,
-    /// Ingest source to use (`bitcoin-rpc`, `esplora`...); the chain's default when absent.
-    pub source: Option<String>,
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ImportRequest {
+    /// A Coin Metrics community CSV, checked whole before anything is
+    /// written (as `blockwatt import coinmetrics`).
+    Coinmetrics {
+        chain: String,
+        /// An http(s) URL, or a path on the server.
+        file: String,
+        /// Unit of the HashRate column (H … EH); the chain's documented one when absent.
+        #[serde(default)]
+        hashrate_unit: Option<String>,
+    },
+    /// Today's USD price from the configured `price_url` (as `blockwatt import price`).
+    Price {
+        chain: String,
+        /// The coin's id at the price source; derived from the chain when absent.
+        #[serde(default)]
+        coin_id: Option<String>,
+    },
+}
+
+impl ImportRequest {
+    pub const KINDS: [&'static str; 2] = ["coinmetrics", "price"];
+
+    pub fn chain(&self) -> &str {
+        match self {
+            ImportRequest::Coinmetrics { chain, .. } | ImportRequest::Price { chain, .. } => chain,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ImportRequest::Coinmetrics { .. } => "coinmetrics",
+            ImportRequest::Price { .. } => "price",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -37,8 +69,27 @@ pub struct BackfillRequest {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
-    /// Day to publish; yesterday when absent.
+    /// Day to publish; yesterday (UTC) when absent.
+    #[serde(default)]
     pub date: Option<NaiveDate>,
+    /// Publish version + 1 when the day is published already with other
+    /// content (new data arrived). Without it that case is a 409.
+    #[serde(default)]
+    pub new_version: bool,
+}
+
+/// What a publication did.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Published {
+    pub date: NaiveDate,
+    pub version: u32,
+    /// Hex SHA-256 of the body.
+    pub sha256: String,
+    /// `published`, or `unchanged` when the same body was there already.
+    pub status: String,
+    /// Chains in the index.
+    pub chains: usize,
+    pub url: String,
 }
 
 /// What the server did with the request (work runs in the background).
@@ -57,6 +108,9 @@ pub enum AdminError {
     /// 409: the same work is already running.
     #[error("{0}")]
     Busy(String),
+    /// 409: it would change something immutable (a published index).
+    #[error("{0}")]
+    Conflict(String),
     /// 503: this server cannot do it (the detail says what can).
     #[error("{0}")]
     Unavailable(String),
@@ -69,7 +123,7 @@ impl From<AdminError> for ApiError {
         match e {
             AdminError::UnknownChain(c) => ApiError::UnknownChain(c),
             AdminError::Invalid(d) => ApiError::invalid("body", d),
-            AdminError::Busy(d) => ApiError::Conflict(d),
+            AdminError::Busy(d) | AdminError::Conflict(d) => ApiError::Conflict(d),
             AdminError::Unavailable(d) => ApiError::Unavailable(d),
             AdminError::Internal(d) => ApiError::Internal(d),
         }
@@ -81,7 +135,7 @@ impl From<AdminError> for ApiError {
 pub trait AdminActions: Send + Sync {
     async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError>;
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError>;
-    async fn publish(&self, req: PublishRequest) -> Result<Accepted, AdminError>;
+    async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError>;
 }
 
 /// Compares in time independent of where the strings differ, so response
@@ -121,10 +175,30 @@ fn accepted(a: Accepted) -> Response {
     (StatusCode::ACCEPTED, axum::Json(a)).into_response()
 }
 
+/// The body is read as JSON first so that a missing or unknown `kind` is
+/// named as such (serde would only say "unknown variant").
 pub(crate) async fn import(
     State(state): State<AppState>,
-    Json(req): Json<ImportRequest>,
+    Json(raw): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
+    let kinds = ImportRequest::KINDS.join(", ");
+    match raw.get("kind") {
+        None => {
+            return Err(ApiError::invalid(
+                "kind",
+                format!("kind: required, one of {kinds}"),
+            ))
+        }
+        Some(serde_json::Value::String(k)) if ImportRequest::KINDS.contains(&k.as_str()) => {}
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "kind",
+                format!("kind: {other} is not one of {kinds}"),
+            ))
+        }
+    }
+    let req: ImportRequest = serde_json::from_value(raw)
+        .map_err(|e| ApiError::invalid("body", format!("import request: {e}")))?;
     Ok(accepted(actions(&state)?.import(req).await?))
 }
 
@@ -138,9 +212,31 @@ pub(crate) async fn backfill(
     Ok(accepted(actions(&state)?.backfill(req).await?))
 }
 
+/// Read as JSON first so that a malformed `date` is named (serde's message
+/// for it gives only a column number).
 pub(crate) async fn publish(
     State(state): State<AppState>,
-    Json(req): Json<PublishRequest>,
+    Json(raw): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    Ok(accepted(actions(&state)?.publish(req).await?))
+    match raw.get("date") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(d)) => {
+            crate::extract::parse_date("date", d)?;
+        }
+        Some(other) => {
+            return Err(ApiError::malformed(
+                "date",
+                format!("date: expected a date as YYYY-MM-DD, got {other}"),
+            ))
+        }
+    }
+    let req: PublishRequest = serde_json::from_value(raw)
+        .map_err(|e| ApiError::malformed("body", format!("publish request: {e}")))?;
+    let done = actions(&state)?.publish(req).await?;
+    let status = if done.status == "published" {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(done)).into_response())
 }

@@ -34,6 +34,9 @@ pub struct ApiConfig {
     /// `/readyz` fails when a chain's newest stored block is older than
     /// this, seconds. `None` skips the check (fresh installs, archives).
     pub max_ingest_lag_s: Option<u64>,
+    /// `/readyz` fails when a chain this server follows is more than this
+    /// many blocks behind its source's tip. `None` skips the check.
+    pub max_ingest_lag_blocks: Option<u64>,
     /// `BLOCKWATT_ADMIN_TOKEN`: admin routes exist only when set.
     pub admin_token: Option<String>,
 }
@@ -53,6 +56,7 @@ impl Default for ApiConfig {
             max_body_bytes: 64 * 1024,
             trust_forwarded_for: false,
             max_ingest_lag_s: None,
+            max_ingest_lag_blocks: None,
             admin_token: None,
         }
     }

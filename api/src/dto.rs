@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use blockwatt_domain::{Bounds, Estimate, PerTransaction};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -33,7 +33,7 @@ pub struct PerTransactionDoc {
 }
 
 /// One chain's footprint on one day by one method.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EstimateBody {
     pub chain: String,
     pub date: NaiveDate,
@@ -235,18 +235,18 @@ pub struct MethodologyBody {
 
 // ---- CSV -------------------------------------------------------------------
 
-const BOUNDED: [&str; 3] = ["lower", "best", "upper"];
+pub(crate) const BOUNDED: [&str; 3] = ["lower", "best", "upper"];
 
-fn csv_finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn csv_finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
     w.into_inner()
         .map_err(|e| ApiError::Internal(format!("csv: {e}")))
 }
 
-fn csv_err(e: csv::Error) -> ApiError {
+pub(crate) fn csv_err(e: csv::Error) -> ApiError {
     ApiError::Internal(format!("csv: {e}"))
 }
 
-fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
+pub(crate) fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
     match b {
         Some(b) => row.extend([b.lower, b.best, b.upper].map(|v| v.to_string())),
         None => row.extend(std::iter::repeat_n(String::new(), 3)),
@@ -256,21 +256,10 @@ fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
 /// One row per estimate; each quantity's unit is in its column name
 /// (`energy_twh_per_year_best`), so the file explains itself.
 pub fn estimates_csv(rows: &[EstimateBody]) -> Result<Vec<u8>, ApiError> {
-    let quantities = [
-        "power_w",
-        "energy_twh_per_year",
-        "co2e_t_per_year",
-        "water_m3_per_year",
-        "ewaste_t_per_year",
-        "per_tx_energy_kwh",
-        "per_tx_co2e_kg",
-    ];
     let mut header: Vec<String> = ["chain", "date", "method", "methodology_version"]
         .map(String::from)
         .to_vec();
-    for q in quantities {
-        header.extend(BOUNDED.map(|b| format!("{q}_{b}")));
-    }
+    header.extend(quantity_columns());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).map_err(csv_err)?;
     for e in rows {
@@ -280,20 +269,42 @@ pub fn estimates_csv(rows: &[EstimateBody]) -> Result<Vec<u8>, ApiError> {
             e.method.clone(),
             e.methodology_version.clone(),
         ];
-        for b in [
-            &e.power_w,
-            &e.energy_twh_per_year,
-            &e.co2e_t_per_year,
-            &e.water_m3_per_year,
-            &e.ewaste_t_per_year,
-        ] {
-            push_bounds(&mut row, Some(b));
-        }
-        push_bounds(&mut row, e.per_tx.as_ref().map(|p| &p.energy_kwh));
-        push_bounds(&mut row, e.per_tx.as_ref().map(|p| &p.co2e_kg));
+        push_quantities(&mut row, e);
         w.write_record(&row).map_err(csv_err)?;
     }
     csv_finish(w)
+}
+
+/// An estimate's quantities as CSV columns, each named with its unit.
+const QUANTITIES: [&str; 7] = [
+    "power_w",
+    "energy_twh_per_year",
+    "co2e_t_per_year",
+    "water_m3_per_year",
+    "ewaste_t_per_year",
+    "per_tx_energy_kwh",
+    "per_tx_co2e_kg",
+];
+
+pub(crate) fn quantity_columns() -> impl Iterator<Item = String> {
+    QUANTITIES
+        .into_iter()
+        .flat_map(|q| BOUNDED.map(|b| format!("{q}_{b}")))
+}
+
+/// The values of [`quantity_columns`], in their order.
+pub(crate) fn push_quantities(row: &mut Vec<String>, e: &EstimateBody) {
+    for b in [
+        &e.power_w,
+        &e.energy_twh_per_year,
+        &e.co2e_t_per_year,
+        &e.water_m3_per_year,
+        &e.ewaste_t_per_year,
+    ] {
+        push_bounds(row, Some(b));
+    }
+    push_bounds(row, e.per_tx.as_ref().map(|p| &p.energy_kwh));
+    push_bounds(row, e.per_tx.as_ref().map(|p| &p.co2e_kg));
 }
 
 pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {

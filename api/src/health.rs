@@ -12,49 +12,81 @@ pub(crate) async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-/// Ready to serve: the store answers and, when a bound is configured, no
-/// chain's newest block lags behind it. Chains with no block yet do not
-/// fail readiness (a fresh install must be able to come up and ingest).
+/// Ready to serve: the store answers and, when bounds are configured, no
+/// chain lags behind them: its newest stored block older than
+/// `max_ingest_lag_s`, or (for chains this server follows) its written
+/// height more than `max_ingest_lag_blocks` below the source's tip, read
+/// from the live ingest counters. Chains with no block yet, or whose
+/// source has not answered yet, do not fail readiness (a fresh install
+/// must be able to come up and ingest).
 pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let backend = state.store.backend();
+    let unavailable = |reason: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "store": backend, "reason": reason })),
+        )
+    };
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness check failed");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "store": backend, "reason": e.to_string() })),
-        );
+        return unavailable(e.to_string());
     }
-    let Some(max_lag) = state.config.max_ingest_lag_s else {
+    let max_lag_s = state.config.max_ingest_lag_s;
+    let max_lag_blocks = state
+        .config
+        .max_ingest_lag_blocks
+        .filter(|_| state.ingest.is_some());
+    if max_lag_s.is_none() && max_lag_blocks.is_none() {
         return (
             StatusCode::OK,
             Json(json!({ "status": "ready", "store": backend })),
         );
-    };
-    let now = chrono::Utc::now().timestamp();
+    }
     let mut lagging = Vec::new();
+    let mut reasons = Vec::new();
     let mut chains = serde_json::Map::new();
-    for slug in state.chain_order.iter() {
-        let lag = match state.store.tip(slug).await {
-            Ok(tip) => tip.map(|b| now - b.time),
-            Err(e) => {
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Json(
-                        json!({ "status": "unavailable", "store": backend, "reason": e.to_string() }),
-                    ),
-                )
+    if let Some(max_lag) = max_lag_s {
+        let now = chrono::Utc::now().timestamp();
+        for slug in state.chain_order.iter() {
+            let lag = match state.store.tip(slug).await {
+                Ok(tip) => tip.map(|b| now - b.time),
+                Err(e) => return unavailable(e.to_string()),
+            };
+            if lag.is_some_and(|l| l > i64::try_from(max_lag).unwrap_or(i64::MAX)) {
+                lagging.push(slug.clone());
+                reasons.push(format!(
+                    "{slug}: newest stored block is {} s old (bound {max_lag} s)",
+                    lag.unwrap_or_default()
+                ));
             }
-        };
-        if lag.is_some_and(|l| l > i64::try_from(max_lag).unwrap_or(i64::MAX)) {
-            lagging.push(slug.clone());
+            chains.insert(slug.clone(), json!({ "lag_s": lag }));
         }
-        chains.insert(slug.clone(), json!({ "lag_s": lag }));
+    }
+    if let (Some(bound), Some(probe)) = (max_lag_blocks, state.ingest.as_ref()) {
+        for s in probe().into_iter().filter(|s| s.followed) {
+            let entry = chains.entry(s.chain.clone()).or_insert_with(|| json!({}));
+            entry["lag_blocks"] = json!(s.lag_blocks);
+            entry["height"] = json!(s.height);
+            entry["tip"] = json!(s.tip);
+            // tip 0: the source has not answered yet (see the doc above).
+            if s.tip > 0 && s.lag_blocks > bound {
+                if !lagging.contains(&s.chain) {
+                    lagging.push(s.chain.clone());
+                }
+                reasons.push(format!(
+                    "{}: {} blocks behind the {} source's tip {} (bound {bound})",
+                    s.chain, s.lag_blocks, s.source, s.tip
+                ));
+            }
+        }
     }
     let body = json!({
         "status": if lagging.is_empty() { "ready" } else { "lagging" },
         "store": backend,
-        "max_ingest_lag_s": max_lag,
+        "max_ingest_lag_s": max_lag_s,
+        "max_ingest_lag_blocks": max_lag_blocks,
         "lagging": lagging,
+        "reasons": reasons,
         "chains": chains,
     });
     let status = if lagging.is_empty() {

@@ -15,6 +15,8 @@ pub mod error;
 pub mod estimator;
 pub mod extract;
 mod health;
+pub mod indices;
+pub mod ingest_status;
 pub mod metrics;
 mod middleware;
 pub mod respond;
@@ -28,18 +30,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_store::Store;
 use bytes::Bytes;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use admin::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest,
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
 };
 pub use cache::EstimateCache;
 pub use config::ApiConfig;
@@ -48,6 +52,7 @@ pub use estimator::{
     Allocated, Allocation, CatalogueInfo, ChainInfo, EstimateError, EstimateParams, Estimator,
     MethodInfo, MicaIndicator, MicaReport, ParameterInfo, SourceError, TransactionSource,
 };
+pub use ingest_status::{IngestCollector, IngestProbe, IngestSample};
 pub use metrics::Metrics;
 
 /// What every handler can reach. Build it with [`AppState::new`]; fields
@@ -60,6 +65,8 @@ pub struct AppState {
     pub admin: Option<Arc<dyn AdminActions>>,
     /// Consulted when a transaction is not in the store.
     pub tx_source: Option<Arc<dyn TransactionSource>>,
+    /// The ingest counters (`/metrics`, and block lag in `/readyz`).
+    pub ingest: Option<IngestProbe>,
 }
 
 pub struct Shared {
@@ -127,6 +134,7 @@ impl AppState {
             }),
             admin: None,
             tx_source: None,
+            ingest: None,
         })
     }
 
@@ -135,6 +143,15 @@ impl AppState {
     pub fn with_transaction_source(mut self, source: Arc<dyn TransactionSource>) -> Self {
         self.tx_source = Some(source);
         self
+    }
+
+    /// Exports the ingest counters on `/metrics` and lets `/readyz` check
+    /// followed chains' block lag (`max_ingest_lag_blocks`).
+    pub fn with_ingest(mut self, probe: IngestProbe) -> Result<Self, SetupError> {
+        let collector = IngestCollector::new(Arc::clone(&probe))?;
+        self.metrics.registry().register(Box::new(collector))?;
+        self.ingest = Some(probe);
+        Ok(self)
     }
 
     /// Wires the admin routes' actions (the routes also need `admin_token`).
@@ -159,6 +176,7 @@ impl AppState {
         (name = "mica", description = "MiCA sustainability indicators"),
         (name = "methodology", description = "Methods, formulas, parameters and sources"),
         (name = "widgets", description = "Badges and cards for websites"),
+        (name = "indices", description = "Published daily indices: immutable, reproducible snapshots"),
     )
 )]
 struct ApiDoc;
@@ -178,6 +196,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(widgets::badge_svg))
         .routes(routes!(widgets::card))
         .routes(routes!(widgets::embed_js))
+        .routes(routes!(indices::list))
+        .routes(routes!(indices::one))
+        .routes(routes!(indices::metadata))
 }
 
 /// The OpenAPI document, generated from the handlers' annotations.
@@ -229,6 +250,14 @@ pub fn router(state: AppState) -> Router {
         // Enforced while reading the body too: Content-Length may be absent.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::GuardLayer::new(state.clone()))
-        .layer(CompressionLayer::new())
+        // Index bodies carry Repr-Digest and a strong ETag of the bytes as
+        // stored; gzip would make both wrong, so those stay uncompressed.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode, _: Version, h: &HeaderMap, _: &Extensions| {
+                    !h.contains_key(indices::REPR_DIGEST)
+                },
+            )),
+        )
         .with_state(state)
 }

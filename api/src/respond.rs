@@ -114,7 +114,7 @@ pub fn etag_of(body: &[u8]) -> HeaderValue {
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
 }
 
-fn matches(if_none_match: &str, etag: &HeaderValue) -> bool {
+pub(crate) fn etag_matches(if_none_match: &str, etag: &HeaderValue) -> bool {
     let Ok(etag) = etag.to_str() else {
         return false;
     };
@@ -137,7 +137,7 @@ pub fn cached(
     let not_modified = req_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| matches(inm, &etag));
+        .is_some_and(|inm| etag_matches(inm, &etag));
     let mut resp = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

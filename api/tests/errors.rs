@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use blockwatt_api::{
     Accepted, AdminActions, AdminError, ApiConfig, BackfillRequest, ImportRequest, PublishRequest,
+    Published,
 };
 use common::*;
 
@@ -282,12 +283,12 @@ struct RecordingAdmin;
 #[async_trait]
 impl AdminActions for RecordingAdmin {
     async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError> {
-        if req.chain != "bitcoin" {
-            return Err(AdminError::UnknownChain(req.chain));
+        if req.chain() != "bitcoin" {
+            return Err(AdminError::UnknownChain(req.chain().to_owned()));
         }
         Ok(Accepted {
             job: "import-1".into(),
-            message: format!("importing {}", req.chain),
+            message: format!("importing {} ({})", req.chain(), req.kind()),
         })
     }
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
@@ -300,10 +301,22 @@ impl AdminActions for RecordingAdmin {
             message: format!("{}..{}", req.from, req.to),
         })
     }
-    async fn publish(&self, _req: PublishRequest) -> Result<Accepted, AdminError> {
-        Ok(Accepted {
-            job: "publish-1".into(),
-            message: "publishing".into(),
+    async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError> {
+        let date = req.date.unwrap_or_else(|| day("2024-01-02"));
+        // Stands for a day published already whose inputs changed since.
+        if date == day("2024-01-03") && !req.new_version {
+            return Err(AdminError::Conflict(
+                "index 2024-01-03 version 1 is published already and its inputs have changed"
+                    .into(),
+            ));
+        }
+        Ok(Published {
+            date,
+            version: if req.new_version { 2 } else { 1 },
+            sha256: "ab".repeat(32),
+            status: "published".into(),
+            chains: 3,
+            url: format!("/v1/indices/{date}?version=1"),
         })
     }
 }
@@ -321,7 +334,11 @@ async fn admin_routes_do_not_exist_without_a_token() {
     let t = app_full(test_config(), Some(Arc::new(RecordingAdmin))).await;
     send(
         &t.router,
-        post("/v1/admin/import", Some("x"), r#"{"chain":"bitcoin"}"#),
+        post(
+            "/v1/admin/import",
+            Some("x"),
+            r#"{"kind":"price","chain":"bitcoin"}"#,
+        ),
     )
     .await
     .problem(404, "unknown-route");
@@ -336,21 +353,33 @@ async fn admin_routes_need_the_bearer_token() {
     let t = app_full(cfg, Some(Arc::new(RecordingAdmin))).await;
     let r = send(
         &t.router,
-        post("/v1/admin/import", None, r#"{"chain":"bitcoin"}"#),
+        post(
+            "/v1/admin/import",
+            None,
+            r#"{"kind":"price","chain":"bitcoin"}"#,
+        ),
     )
     .await;
     r.problem(401, "unauthorized");
     assert_eq!(r.header(header::WWW_AUTHENTICATE), Some("Bearer"));
     send(
         &t.router,
-        post("/v1/admin/import", Some("wrong"), r#"{"chain":"bitcoin"}"#),
+        post(
+            "/v1/admin/import",
+            Some("wrong"),
+            r#"{"kind":"price","chain":"bitcoin"}"#,
+        ),
     )
     .await
     .problem(401, "unauthorized");
 
     let r = send(
         &t.router,
-        post("/v1/admin/import", Some("s3cret"), r#"{"chain":"bitcoin"}"#),
+        post(
+            "/v1/admin/import",
+            Some("s3cret"),
+            r#"{"kind":"price","chain":"bitcoin"}"#,
+        ),
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
@@ -366,14 +395,85 @@ async fn admin_routes_need_the_bearer_token() {
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     let r = send(&t.router, post("/v1/admin/publish", Some("s3cret"), "{}")).await;
-    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(
+        (r.json()["date"].as_str(), r.json()["version"].as_u64()),
+        (Some("2024-01-02"), Some(1))
+    );
+    let r = send(
+        &t.router,
+        post(
+            "/v1/admin/publish",
+            Some("s3cret"),
+            r#"{"date":"2024-01-03"}"#,
+        ),
+    )
+    .await;
+    r.problem(409, "conflict");
+    assert!(r.text().contains("inputs have changed"), "{}", r.text());
+    let r = send(
+        &t.router,
+        post(
+            "/v1/admin/publish",
+            Some("s3cret"),
+            r#"{"date":"2024-01-03","new_version":true}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["version"], 2);
+    for body in [r#"{"date":"2024-13-01"}"#, r#"{"date":20240101}"#] {
+        let p = send(&t.router, post("/v1/admin/publish", Some("s3cret"), body))
+            .await
+            .problem(400, "malformed-parameter");
+        assert_eq!(p["parameter"], "date", "{body}: {p}");
+    }
+    let p = send(
+        &t.router,
+        post(
+            "/v1/admin/publish",
+            Some("s3cret"),
+            r#"{"datum":"2024-01-01"}"#,
+        ),
+    )
+    .await
+    .problem(400, "malformed-parameter");
+    assert!(p["detail"].as_str().unwrap().contains("datum"), "{p}");
+
+    // Import: the kind is required and known; unknown fields are named.
+    let r = send(
+        &t.router,
+        post(
+            "/v1/admin/import",
+            Some("s3cret"),
+            r#"{"kind":"coinmetrics","chain":"bitcoin","file":"/tmp/btc.csv"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    assert!(r.text().contains("coinmetrics"), "{}", r.text());
+    for (body, needle) in [
+        (r#"{"chain":"bitcoin"}"#, "kind"),
+        (r#"{"kind":"ftp","chain":"bitcoin"}"#, "kind"),
+        (r#"{"kind":7,"chain":"bitcoin"}"#, "kind"),
+        (r#"{"kind":"price","chain":"bitcoin","url":"x"}"#, "url"),
+        (r#"{"kind":"coinmetrics","chain":"bitcoin"}"#, "file"),
+    ] {
+        let p = send(&t.router, post("/v1/admin/import", Some("s3cret"), body))
+            .await
+            .problem(422, "invalid-parameter");
+        assert!(
+            p["detail"].as_str().unwrap().contains(needle),
+            "{body}: {p}"
+        );
+    }
 
     send(
         &t.router,
         post(
             "/v1/admin/import",
             Some("s3cret"),
-            r#"{"chain":"dogecoin"}"#,
+            r#"{"kind":"price","chain":"dogecoin"}"#,
         ),
     )
     .await

@@ -375,44 +375,6 @@ async fn gzip_and_cors() {
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
 }
 
-/// Every request gets a span naming its method, route template and URI,
-/// with a debug event when it starts and one with the status when done.
-#[tokio::test]
-async fn requests_are_traced_with_their_route() {
-    #[derive(Clone, Default)]
-    struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("log buffer").extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let t = app().await;
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // The test runtime is single-threaded: the default holds for the request.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    get(&t.router, "/v1/chains/bitcoin/footprint?method=cbeci-v1").await;
-    get(&t.router, "/v1/chains/nochain/footprint").await;
-    let log = String::from_utf8(buf.0.lock().expect("log buffer").clone()).expect("utf-8");
-    assert!(
-        log.contains(r#"route="/v1/chains/{chain}/footprint""#)
-            && log.contains("uri=/v1/chains/bitcoin/footprint?method=cbeci-v1")
-            && log.contains("started processing request")
-            && log.contains("finished processing request status=200")
-            && log.contains("status=404"),
-        "{log}"
-    );
-}
-
 /// The cached estimate is served pre-compressed to gzip clients: the same
 /// JSON, the same ETag, and no gzip for clients that refuse it.
 #[tokio::test]
@@ -477,6 +439,57 @@ async fn readiness_reports_ingest_lag_when_bounded() {
     assert_eq!(v["lagging"][0], "bitcoin");
     // A chain with no block yet does not block readiness.
     assert!(v["chains"]["ethereum"]["lag_s"].is_null());
+}
+
+#[tokio::test]
+async fn readiness_uses_the_live_block_lag_of_followed_chains() {
+    let t = app_with(blockwatt_api::ApiConfig {
+        max_ingest_lag_blocks: Some(5),
+        ..test_config()
+    })
+    .await;
+    let sample = |chain: &str, followed: bool, height: u64, tip: u64| blockwatt_api::IngestSample {
+        chain: chain.into(),
+        source: "evm".into(),
+        followed,
+        height,
+        tip,
+        lag_blocks: tip - height,
+        ..blockwatt_api::IngestSample::default()
+    };
+    let lagging = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flag = lagging.clone();
+    let probe: blockwatt_api::IngestProbe = std::sync::Arc::new(move || {
+        let devnet_height = if flag.load(Ordering::Relaxed) { 10 } else { 98 };
+        vec![
+            sample("devnet", true, devnet_height, 100),
+            // A backfill far behind its range's end is not a readiness matter.
+            sample("ethereum", false, 0, 1_000),
+            // Source not reached yet: does not block a fresh start.
+            sample("polygon", true, 0, 0),
+        ]
+    });
+    let state = t.state.clone().with_ingest(probe).expect("register");
+    let router = blockwatt_api::router(state);
+    let r = get(&router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let v = r.json();
+    assert_eq!(v["lagging"], serde_json::json!(["devnet"]), "{v}");
+    assert_eq!(
+        v["reasons"][0],
+        "devnet: 90 blocks behind the evm source's tip 100 (bound 5)"
+    );
+    assert_eq!(v["chains"]["devnet"]["lag_blocks"], 90);
+    lagging.store(false, Ordering::Relaxed);
+    let r = get(&router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+    // The same counters are on /metrics.
+    let r = get(&router, "/metrics").await;
+    let text = String::from_utf8(r.body.to_vec()).expect("utf-8");
+    assert!(
+        text.contains(r#"blockwatt_ingest_height{chain="devnet",source="evm"} 98"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]

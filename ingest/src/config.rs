@@ -80,6 +80,13 @@ pub struct ChainSourceConfig {
     /// nodes that serve no receipts.
     #[serde(default = "defaults::yes")]
     pub receipts: bool,
+    /// Esplora: read every transaction's size, weight and fee from
+    /// `/block/:hash/txs/:start` (25 per request). Unset means on for
+    /// Esplora; `false` keeps to a few requests per block (block totals
+    /// only, transactions stored with size and fee 0) for strict public
+    /// rate limits.
+    #[serde(default)]
+    pub tx_detail: Option<bool>,
     #[serde(default = "defaults::max_retries")]
     pub max_retries: u32,
     /// First retry delay; doubles with every attempt, plus jitter.
@@ -213,6 +220,7 @@ impl ChainSourceConfig {
             network: None,
             proof_of_work: false,
             receipts: true,
+            tx_detail: None,
             max_retries: defaults::max_retries(),
             backoff_ms: defaults::backoff_ms(),
             max_backoff_ms: defaults::max_backoff_ms(),

@@ -17,6 +17,14 @@ pub enum HashrateModel {
     BitcoinFamily,
     /// EVM proof of work (Ethash): a block at difficulty D takes D hashes.
     EvmPow,
+    /// Zcash (Equihash): difficulty is relative to powLimit `0x0007ffff…`
+    /// (compact `0x1f07ffff`, about 2^243), so a block at difficulty D is
+    /// 2^256 / target ≈ D × 2^13 expected solutions: the chainwork zcashd's
+    /// `getnetworksolps` divides by time (the genesis block, at difficulty
+    /// 1, carries chainwork 0x2000). The hashrate is in Sol/s, the unit the
+    /// Coin Metrics import stores for Zcash (GSol/s × 1e9) and analytics'
+    /// Equihash catalogue reads.
+    Equihash,
 }
 
 impl HashrateModel {
@@ -29,15 +37,18 @@ impl HashrateModel {
                 HashrateModel::BitcoinFamily
             }
             "ethereum" | "ethereum-classic" => HashrateModel::EvmPow,
+            "zcash" => HashrateModel::Equihash,
             _ => HashrateModel::None,
         }
     }
 
-    fn hashes_per_difficulty(self) -> Option<f64> {
+    /// Expected hashes (solutions for Equihash) per unit of difficulty.
+    pub fn hashes_per_difficulty(self) -> Option<f64> {
         match self {
             HashrateModel::None => None,
             HashrateModel::BitcoinFamily => Some(4_294_967_296.0),
             HashrateModel::EvmPow => Some(1.0),
+            HashrateModel::Equihash => Some(8192.0),
         }
     }
 }
@@ -214,8 +225,26 @@ mod tests {
             HashrateModel::BitcoinFamily
         );
         assert_eq!(HashrateModel::for_chain("solana"), HashrateModel::None);
+        assert_eq!(HashrateModel::for_chain("zcash"), HashrateModel::Equihash);
         let rows = aggregate_daily("ethereum", HashrateModel::None, &blocks, None);
         assert_eq!(rows[0].hashrate_hs, None);
         assert_eq!(rows[0].difficulty_mean, None);
+    }
+
+    #[test]
+    fn zcash_hashrate_is_solutions_per_second() {
+        // Worked example: Zcash's 75 s target, 1152 blocks a day at
+        // difficulty 50 000 000 → 50e6 × 8192 Sol per 75 s ≈ 5.46 GSol/s,
+        // the order of magnitude Coin Metrics reported for early 2019.
+        let day = 1_546_300_800; // 2019-01-01
+        let pred = block(99, day - 75, 5e7);
+        let blocks: Vec<Block> = (0..1152)
+            .map(|i| block(100 + i, day + i as i64 * 75, 5e7))
+            .collect();
+        let rows = aggregate_daily("zcash", HashrateModel::Equihash, &blocks, Some(&pred));
+        let got = rows[0].hashrate_hs.expect("hashrate");
+        let expected = 5e7 * 8192.0 / 75.0;
+        assert!((got - expected).abs() / expected < 1e-12, "{got}");
+        assert!((5.4e9..5.5e9).contains(&got), "{got}");
     }
 }

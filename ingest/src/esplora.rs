@@ -1,7 +1,9 @@
 //! Esplora REST source (Blockstream Esplora, mempool.space): the default
 //! Bitcoin source for users without a node. Per block: the hash by height,
-//! the block, its txids, and — when the server has no mempool `extras` —
-//! the coinbase, whose claim beyond the subsidy is the block's fees.
+//! the block, then either (`tx_detail`, the default) every transaction
+//! with its size, weight and fee from `/block/:hash/txs/:start`, 25 per
+//! request, or just its txids and — when the server has no mempool
+//! `extras` — the coinbase, whose claim beyond the subsidy is the fees.
 
 use std::sync::Arc;
 
@@ -22,7 +24,16 @@ const GENESIS_PARENT: &str = "00000000000000000000000000000000000000000000000000
 pub struct EsploraSource {
     chain: String,
     client: HttpClient,
+    /// Fetch `/block/:hash/txs/:start` pages for sizes and fees.
+    tx_detail: bool,
+    /// Pages of one block requested at once (the client's in-flight bound
+    /// and rate limit still apply).
+    page_concurrency: usize,
 }
+
+/// Transactions per `/block/:hash/txs/:start` page (Esplora and
+/// mempool.space both serve 25).
+pub const TXS_PER_PAGE: u64 = 25;
 
 /// `/block/:hash` (plus mempool.space's `extras` where present).
 #[derive(Debug, Deserialize)]
@@ -52,6 +63,24 @@ pub struct Extras {
 struct EsploraTx {
     #[serde(default)]
     vout: Vec<EsploraVout>,
+}
+
+/// A transaction of a `/block/:hash/txs/:start` page.
+#[derive(Debug, Deserialize)]
+pub struct EsploraTxDetail {
+    pub txid: String,
+    pub size: u64,
+    pub weight: u64,
+    /// Satoshis; 0 for the coinbase.
+    pub fee: u64,
+    #[serde(default)]
+    vin: Vec<EsploraVin>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EsploraVin {
+    #[serde(default)]
+    is_coinbase: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +122,8 @@ impl EsploraSource {
         Ok(EsploraSource {
             chain: chain.to_owned(),
             client: HttpClient::new("esplora", cfg, counters)?,
+            tx_detail: cfg.tx_detail.unwrap_or(true),
+            page_concurrency: cfg.max_in_flight.max(1),
         })
     }
 
@@ -122,6 +153,59 @@ impl EsploraSource {
         })
     }
 
+    /// Every transaction of the block, in order, from its pages; checked
+    /// against the block's `tx_count` so a short or shifted page is an
+    /// error, not a silently partial block.
+    async fn transactions_detail(
+        &self,
+        hash: &str,
+        height: u64,
+        tx_count: u32,
+    ) -> Result<Vec<EsploraTxDetail>, SourceError> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let n = u64::from(tx_count);
+        let pages: Vec<Vec<EsploraTxDetail>> = stream::iter((0..n).step_by(TXS_PER_PAGE as usize))
+            .map(|start| async move {
+                let page: Vec<EsploraTxDetail> = self
+                    .json(&format!("/block/{hash}/txs/{start}"), height)
+                    .await?;
+                let want = (n - start).min(TXS_PER_PAGE) as usize;
+                if page.len() != want {
+                    return Err(self.err(
+                        "/block/txs",
+                        Some(height),
+                        SourceErrorKind::Inconsistent(format!(
+                            "page at {start} has {} transactions, expected {want} of {n}",
+                            page.len()
+                        )),
+                    ));
+                }
+                Ok(page)
+            })
+            .buffered(self.page_concurrency)
+            .try_collect()
+            .await?;
+        let txs: Vec<EsploraTxDetail> = pages.into_iter().flatten().collect();
+        if let Some(bad) = txs.iter().find(|t| !is_txid(&t.txid)) {
+            return Err(self.err(
+                "/block/txs",
+                Some(height),
+                SourceErrorKind::Malformed(format!("not a txid: {:?}", bad.txid)),
+            ));
+        }
+        if txs
+            .first()
+            .is_some_and(|t| !t.vin.iter().any(|i| i.is_coinbase))
+        {
+            return Err(self.err(
+                "/block/txs",
+                Some(height),
+                SourceErrorKind::Inconsistent("first transaction is not the coinbase".into()),
+            ));
+        }
+        Ok(txs)
+    }
+
     async fn fetch_one(&self, height: u64) -> Result<FetchedBlock, SourceError> {
         let hash = self.block_hash(height).await?;
         let raw: EsploraBlock = self.json(&format!("/block/{hash}"), height).await?;
@@ -134,6 +218,12 @@ impl EsploraSource {
                     raw.id, raw.height
                 )),
             ));
+        }
+        if self.tx_detail {
+            let txs = self
+                .transactions_detail(&hash, height, raw.tx_count)
+                .await?;
+            return Ok(detailed_block(&self.chain, &raw, &txs));
         }
         let fees = match raw.extras.as_ref().and_then(|e| e.total_fees) {
             Some(f) => Some(f),
@@ -158,8 +248,8 @@ impl EsploraSource {
                 block_height: height,
                 block_hash: hash.clone(),
                 position: pos as u32,
-                // Sizes and fees per transaction would cost a request per
-                // 25 transactions; the models need block totals only.
+                // `tx_detail = false`: sizes and fees per transaction would
+                // cost a request per 25 transactions; block totals only.
                 size_bytes: 0,
                 vsize: 0,
                 gas_used: 0,
@@ -170,6 +260,45 @@ impl EsploraSource {
             block,
             transactions,
         })
+    }
+}
+
+fn is_txid(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A block and its transactions from the block and its full transaction
+/// pages. Block fees: mempool.space's `extras.totalFees` where the server
+/// has it, else the sum of the transactions' fees (exact: Esplora computes
+/// each from its inputs), so the block total and the per-transaction fees
+/// agree.
+pub fn detailed_block(chain: &str, raw: &EsploraBlock, txs: &[EsploraTxDetail]) -> FetchedBlock {
+    let fee_sum: u64 = txs.iter().map(|t| t.fee).sum();
+    let fees = raw
+        .extras
+        .as_ref()
+        .and_then(|e| e.total_fees)
+        .unwrap_or(fee_sum);
+    let block = to_block(chain, raw, Some(fees));
+    let transactions = txs
+        .iter()
+        .enumerate()
+        .map(|(pos, t)| Transaction {
+            chain: chain.to_owned(),
+            txid: t.txid.clone(),
+            block_height: raw.height,
+            block_hash: raw.id.clone(),
+            position: pos as u32,
+            size_bytes: t.size,
+            // Virtual size as Bitcoin Core defines it: weight / 4, rounded up.
+            vsize: t.weight.div_ceil(4),
+            gas_used: 0,
+            fee_native: t.fee as f64 / SATS_PER_COIN,
+        })
+        .collect();
+    FetchedBlock {
+        block,
+        transactions,
     }
 }
 

@@ -18,6 +18,7 @@ pub mod bitcoin_rpc;
 pub mod coinmetrics;
 pub mod config;
 pub mod daily;
+pub mod dash;
 pub mod error;
 pub mod esplora;
 pub mod evm;
@@ -25,11 +26,14 @@ pub mod metrics;
 pub mod nodes;
 pub mod pipeline;
 pub mod prices;
+pub mod retry_after;
 pub mod rpc;
 pub mod source;
 
 pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};
 pub use error::{IngestError, SourceError, SourceErrorKind};
-pub use metrics::{CountersSnapshot, IngestCounters};
-pub use pipeline::{ingest, run_ingest, IngestOptions, IngestRange, IngestReport, Ingester};
+pub use metrics::{ChainCounters, CountersSnapshot, IngestBoard, IngestCounters};
+pub use pipeline::{
+    ingest, run_ingest, run_ingest_counted, IngestOptions, IngestRange, IngestReport, Ingester,
+};
 pub use source::{FetchedBlock, Source};

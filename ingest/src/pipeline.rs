@@ -107,9 +107,18 @@ pub struct Ingester {
 impl Ingester {
     /// Builds the source named by `cfg.kind` for `chain`.
     pub fn from_config(cfg: &ChainSourceConfig, chain: &str) -> Result<Self, IngestError> {
+        Self::with_counters(cfg, chain, Arc::default())
+    }
+
+    /// Like [`Ingester::from_config`], counting into `counters` (shared
+    /// with `/metrics` through an [`IngestBoard`](crate::metrics::IngestBoard)).
+    pub fn with_counters(
+        cfg: &ChainSourceConfig,
+        chain: &str,
+        counters: Arc<IngestCounters>,
+    ) -> Result<Self, IngestError> {
         blockwatt_domain::validate_chain_slug(chain)
             .map_err(|e| IngestError::Config(e.to_string()))?;
-        let counters = Arc::new(IngestCounters::default());
         let source: Arc<dyn Source> = match cfg.kind {
             SourceKind::Evm => {
                 Arc::new(EvmSource::new(chain, cfg, counters.clone()).map_err(IngestError::Config)?)
@@ -224,7 +233,22 @@ pub async fn run_ingest(
     follow: bool,
     shutdown: impl Future<Output = ()>,
 ) -> Result<IngestReport, IngestError> {
-    Ingester::from_config(cfg, chain)?
+    run_ingest_counted(cfg, chain, Arc::default(), store, range, follow, shutdown).await
+}
+
+/// [`run_ingest`] counting into shared `counters` (see
+/// [`IngestBoard`](crate::metrics::IngestBoard)), for `serve`'s followers
+/// and admin backfills.
+pub async fn run_ingest_counted(
+    cfg: &ChainSourceConfig,
+    chain: &str,
+    counters: Arc<IngestCounters>,
+    store: Arc<dyn Store>,
+    range: IngestRange,
+    follow: bool,
+    shutdown: impl Future<Output = ()>,
+) -> Result<IngestReport, IngestError> {
+    Ingester::with_counters(cfg, chain, counters)?
         .run(store, range, follow, shutdown)
         .await
 }
@@ -434,6 +458,7 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
                 },
             };
             store.write_batch(&batch).await?;
+            counters.wrote_now();
             repairs_without_progress = 0;
             report.first_written = report.first_written.or(Some(from));
             report.last_written = Some(end);

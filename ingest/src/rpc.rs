@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
@@ -171,8 +171,9 @@ impl HttpClient {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| {
+                crate::retry_after::retry_after_delay(v, SystemTime::now(), self.max_backoff)
+            });
         // Bitcoin Core answers JSON-RPC errors with HTTP 404/500 and a JSON
         // body; keep the body so the caller sees the RPC error.
         let bytes = resp.bytes().await.map_err(|e| Failure {

@@ -23,7 +23,13 @@ const TIP: u64 = 9;
 
 #[derive(Debug, Clone, Copy)]
 enum Fault {
-    TooMany { retry_after_s: u64 },
+    TooMany {
+        retry_after_s: u64,
+    },
+    /// 429 with Retry-After as an IMF-fixdate this far in the future.
+    TooManyUntil {
+        secs_from_now: u64,
+    },
     ServerError,
     Truncated,
     Garbage,
@@ -89,6 +95,15 @@ async fn handle(State(fake): State<Arc<Fake>>, body: Bytes) -> Response {
             h.insert(
                 "retry-after",
                 retry_after_s.to_string().parse().expect("header"),
+            );
+            return (StatusCode::TOO_MANY_REQUESTS, h, "slow down").into_response();
+        }
+        Some(Fault::TooManyUntil { secs_from_now }) => {
+            let at = std::time::SystemTime::now() + Duration::from_secs(secs_from_now);
+            let mut h = HeaderMap::new();
+            h.insert(
+                "retry-after",
+                httpdate::fmt_http_date(at).parse().expect("header"),
             );
             return (StatusCode::TOO_MANY_REQUESTS, h, "slow down").into_response();
         }
@@ -253,6 +268,38 @@ async fn http_429_waits_for_retry_after_then_succeeds() {
     assert_eq!(c.retries, 1);
     assert_eq!(c.errors, 1);
     assert_eq!((c.height, c.tip, c.lag), (TIP, TIP, 0));
+}
+
+#[tokio::test]
+async fn http_429_with_an_http_date_waits_until_that_date() {
+    let (fake, url) = start_fake().await;
+    // The date has whole seconds: "now + 2 s" truncated is 1-2 s away.
+    fake.script
+        .lock()
+        .expect("lock")
+        .push_back(Fault::TooManyUntil { secs_from_now: 2 });
+    let (_dir, store) = temp_store().await;
+    let ingester = Ingester::from_config(&cfg(&url), CHAIN).expect("config");
+    let started = Instant::now();
+    let report = ingester
+        .run(
+            store.clone(),
+            IngestRange::default(),
+            false,
+            std::future::pending(),
+        )
+        .await
+        .expect("retried");
+    // The backoff alone would be ~10 ms; a date parsed as garbage would
+    // fall back to it.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.blocks_written, TIP + 1);
+    let c = ingester.counters().snapshot();
+    assert_eq!((c.retries, c.errors), (1, 1));
 }
 
 #[tokio::test]

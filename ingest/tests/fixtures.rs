@@ -368,6 +368,62 @@ fn verbosity_one_blocks_of_forks_parse() {
     }
 }
 
+/// The Equihash model's 2^13 solutions per unit of difficulty, checked
+/// against recorded Zcash blocks: the expected work of a block is
+/// 2^256 / (target + 1) with the target from its `bits`, which is what
+/// zcashd's chainwork (and so `getnetworksolps`) adds up.
+#[test]
+fn zcash_difficulty_times_2_pow_13_is_the_recorded_work() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("zcash_difficulty_times_2_pow_13_is_the_recorded_work")
+    else {
+        return;
+    };
+    let root = data.join("bitcoin-etl-fixtures/test_export_blocks_job/zcash");
+    let per_difficulty = blockwatt_ingest::daily::HashrateModel::for_chain("zcash")
+        .hashes_per_difficulty()
+        .expect("zcash has a hashrate model");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&root).expect("zcash fixtures") {
+        let dir = entry.expect("entry").path();
+        let exp = &read_json_records(&dir.join("expected_blocks.json"))[0];
+        let (h, hash) = (
+            exp["number"].as_u64().expect("number"),
+            exp["hash"].as_str().expect("hash"),
+        );
+        let text =
+            std::fs::read_to_string(dir.join(format!("rpc_response_getblock_{hash}_2.json")))
+                .expect("fixture");
+        let fb = parse_block("zcash", h, &text, None).expect("parses");
+        let raw: Value = serde_json::from_str(&text).expect("json");
+        let raw = raw.get("result").unwrap_or(&raw);
+        let bits = u32::from_str_radix(raw["bits"].as_str().expect("bits"), 16).expect("hex");
+        let target = f64::from(bits & 0x00ff_ffff) * 256f64.powi((bits >> 24) as i32 - 3);
+        let work = 2f64.powi(256) / (target + 1.0);
+        let modelled = fb.block.difficulty * per_difficulty;
+        // The compact powLimit is 0x07ffff·2^224, a hair under 2^243.
+        assert!(
+            (modelled - work).abs() / work < 1e-5,
+            "height {h}: difficulty {} × {per_difficulty} = {modelled}, work {work}",
+            fb.block.difficulty
+        );
+        if h == 0 {
+            // Genesis: difficulty 1, chainwork 0x2000.
+            let chainwork = u64::from_str_radix(
+                raw["chainwork"]
+                    .as_str()
+                    .expect("chainwork")
+                    .trim_start_matches('0'),
+                16,
+            )
+            .expect("hex");
+            assert_eq!(chainwork as f64, per_difficulty);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} recorded Zcash blocks");
+}
+
 #[tokio::test]
 async fn ethereum_mainnet_blocks_are_read_exactly() {
     let Some(data) = blockwatt_testkit::shared_data("ethereum_mainnet_blocks_are_read_exactly")
@@ -501,6 +557,57 @@ async fn ethereum_mainnet_blocks_are_read_exactly() {
 struct EsploraReplay {
     blocks: Vec<Value>,
     strip_extras: bool,
+    /// Recorded mainnet transactions (`/api/tx/:txid` answers): the
+    /// transaction pages are built from them (see `txs_page`).
+    templates: Vec<Value>,
+    /// Serve every page one transaction short (a truncated upstream).
+    short_pages: bool,
+}
+
+/// The synthetic txid of transaction `i` of block `h`.
+fn esplora_txid(h: u64, i: u64) -> String {
+    format!("{h:08x}{i:056x}")
+}
+
+/// `/block/:hash/txs/:start`. The recordings hold no transaction pages,
+/// so a page is built from the recorded transaction objects: each entry
+/// is a recorded transaction (all its fields as recorded: size, weight,
+/// fee…) under the block's synthetic txid; entry 0 is the coinbase, whose
+/// inputs are marked `is_coinbase` and whose outputs pay the block's
+/// recorded reward, with fee 0 as Esplora reports for a coinbase.
+fn txs_page(r: &EsploraReplay, block: &Value, start: u64) -> Value {
+    let n = block["tx_count"].as_u64().unwrap_or(0);
+    let h = block["height"].as_u64().unwrap_or(0);
+    let reward = block["extras"]["reward"].as_u64().unwrap_or(0);
+    let page: Vec<Value> = (start..n.min(start + 25))
+        .map(|i| {
+            let mut t = r.templates[(i as usize) % r.templates.len()].clone();
+            t["txid"] = json!(esplora_txid(h, i));
+            if i == 0 {
+                t["vin"] = json!([{"is_coinbase": true}]);
+                t["vout"] = json!([{"value": reward - 1000}, {"value": 1000}]);
+                t["fee"] = json!(0);
+            }
+            t
+        })
+        .collect();
+    let mut page = page;
+    if r.short_pages {
+        page.pop();
+    }
+    json!(page)
+}
+
+/// What the pages of a block serve, per transaction: (size, vsize, fee).
+fn esplora_expected_tx(r: &EsploraReplay, i: u64) -> (u64, u64, u64) {
+    let t = &r.templates[(i as usize) % r.templates.len()];
+    let weight = t["weight"].as_u64().expect("weight");
+    let fee = if i == 0 {
+        0
+    } else {
+        t["fee"].as_u64().expect("fee")
+    };
+    (t["size"].as_u64().expect("size"), weight.div_ceil(4), fee)
 }
 
 async fn esplora_handle(
@@ -549,20 +656,16 @@ async fn esplora_handle(
             Some(b) => {
                 let n = b["tx_count"].as_u64().unwrap_or(0);
                 let h = b["height"].as_u64().unwrap_or(0);
-                let ids: Vec<String> = (0..n).map(|i| format!("{h:08x}{i:056x}")).collect();
+                let ids: Vec<String> = (0..n).map(|i| esplora_txid(h, i)).collect();
                 (StatusCode::OK, json!(ids).to_string())
             }
             None => (StatusCode::NOT_FOUND, "Block not found".into()),
         },
-        ["block", id, "txs", "0"] => match by_hash(id) {
-            Some(b) => {
-                let reward = b["extras"]["reward"].as_u64().unwrap_or(0);
-                (
-                    StatusCode::OK,
-                    json!([{"vout": [{"value": reward - 1000}, {"value": 1000}]}]).to_string(),
-                )
+        ["block", id, "txs", start] => match (by_hash(id), start.parse::<u64>()) {
+            (Some(b), Ok(start)) if start % 25 == 0 => {
+                (StatusCode::OK, txs_page(&r, b, start).to_string())
             }
-            None => (StatusCode::NOT_FOUND, "Block not found".into()),
+            _ => (StatusCode::NOT_FOUND, "Block not found".into()),
         },
         _ => (StatusCode::NOT_FOUND, "unknown".into()),
     }
@@ -587,13 +690,23 @@ async fn esplora_mempool_space_blocks_are_read_exactly() {
     let mut blocks: Vec<Value> = ws["blocks"].as_array().expect("blocks").clone();
     blocks.push(one["block"].clone());
     assert_eq!(blocks.len(), 9);
-    for strip_extras in [false, true] {
+    let templates: Vec<Value> = ["tx02_api_tx.json", "mainnet_tx_cached.json"]
+        .iter()
+        .map(|f| {
+            serde_json::from_str(&std::fs::read_to_string(dir.join(f)).expect("fixture"))
+                .expect("JSON")
+        })
+        .collect();
+    for (strip_extras, tx_detail) in [(false, false), (true, false), (false, true), (true, true)] {
+        let replay = Arc::new(EsploraReplay {
+            blocks: blocks.clone(),
+            strip_extras,
+            templates: templates.clone(),
+            short_pages: false,
+        });
         let app = Router::new()
             .fallback(esplora_handle)
-            .with_state(Arc::new(EsploraReplay {
-                blocks: blocks.clone(),
-                strip_extras,
-            }));
+            .with_state(replay.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -602,14 +715,9 @@ async fn esplora_mempool_space_blocks_are_read_exactly() {
             let _ = axum::serve(listener, app).await;
         });
         let (_dir, store) = temp_store().await;
-        ingest(
-            &cfg(SourceKind::Esplora, &url),
-            "bitcoin",
-            &store,
-            890_440,
-            890_448,
-        )
-        .await;
+        let mut c = cfg(SourceKind::Esplora, &url);
+        c.tx_detail = Some(tx_detail);
+        ingest(&c, "bitcoin", &store, 890_440, 890_448).await;
         for exp in &blocks {
             let h = exp["height"].as_u64().expect("height");
             let b = store
@@ -637,12 +745,91 @@ async fn esplora_mempool_space_blocks_are_read_exactly() {
             let fees = exp["extras"]["totalFees"].as_u64().expect("fees");
             assert_eq!(exp["extras"]["reward"].as_u64(), Some(312_500_000 + fees));
             assert_eq!(b.subsidy_native, 3.125);
+            let n = exp["tx_count"].as_u64().expect("count");
+            // Without extras, the detailed pages' fees add up to the block's.
+            let page_fees: u64 = (0..n).map(|i| esplora_expected_tx(&replay, i).2).sum();
+            let fees = if tx_detail && strip_extras {
+                page_fees
+            } else {
+                fees
+            };
             assert!(
                 (b.fees_native - fees as f64 / 1e8).abs() < 1e-12,
-                "{h} strip={strip_extras}"
+                "{h} strip={strip_extras} detail={tx_detail}"
             );
+            // Page boundaries and the last transaction, at its position.
+            for i in [0, 1, 2, 24, 25, 26, n - 1] {
+                let t = store
+                    .transaction("bitcoin", &esplora_txid(h, i))
+                    .await
+                    .expect("read")
+                    .unwrap_or_else(|| panic!("{h} tx {i} stored"));
+                assert_eq!((t.block_height, u64::from(t.position)), (h, i));
+                let (size, vsize, fee) = if tx_detail {
+                    esplora_expected_tx(&replay, i)
+                } else {
+                    (0, 0, 0)
+                };
+                assert_eq!(
+                    (t.size_bytes, t.vsize, t.fee_native),
+                    (size, vsize, fee as f64 / 1e8),
+                    "{h} tx {i} detail={tx_detail}"
+                );
+            }
         }
     }
+}
+
+/// A transaction page shorter than the block's count says is an error
+/// naming the page, and nothing of the block is stored.
+#[tokio::test]
+async fn esplora_short_transaction_page_is_an_error() {
+    let Some(data) = blockwatt_testkit::shared_data("esplora_short_transaction_page_is_an_error")
+    else {
+        return;
+    };
+    let dir = data.join("mempool-space-fixtures");
+    let one: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("tx02_ws_block.json")).expect("fixture"),
+    )
+    .expect("JSON");
+    let template: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("tx02_api_tx.json")).expect("fixture"),
+    )
+    .expect("JSON");
+    let app = Router::new()
+        .fallback(esplora_handle)
+        .with_state(Arc::new(EsploraReplay {
+            blocks: vec![one["block"].clone()],
+            strip_extras: false,
+            templates: vec![template],
+            short_pages: true,
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let (_dir, store) = temp_store().await;
+    let err = run_ingest(
+        &cfg(SourceKind::Esplora, &url),
+        "bitcoin",
+        store.clone(),
+        IngestRange {
+            from: 890_448,
+            to: Some(890_448),
+        },
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect_err("short page");
+    let text = err.to_string();
+    assert!(text.contains("transactions, expected 25 of 2229"), "{text}");
+    assert!(text.contains("890448"), "{text}");
+    assert!(store.tip("bitcoin").await.expect("read").is_none());
 }
 
 #[tokio::test]

@@ -1,0 +1,488 @@
+//! The publisher: freezes one day's default-method estimates of every chain
+//! into an immutable, reproducible snapshot (`blockwatt publish`, the
+//! admin route and `serve`'s daily task).
+//!
+//! Reproducible means byte-identical from the same stored inputs: the body
+//! is canonical JSON (object keys sorted, serde_json's shortest round-trip
+//! floats) and holds no clock time; `created_at` lives beside it in the row.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use blockwatt_analytics::{chain_profiles, AnalyticsError, Catalogues, Params};
+use blockwatt_api::dto::EstimateBody;
+use blockwatt_api::indices::{IndexDocument, IndexEntry, INDEX_NAME};
+use blockwatt_domain::{Estimate, IndexSnapshot};
+use blockwatt_store::{Store, StoreError};
+use chrono::{Days, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use crate::footprint::{FootprintError, Footprints};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("{date} is not over yet (UTC): the latest day that can be published is {latest}")]
+    NotClosed { date: NaiveDate, latest: NaiveDate },
+    #[error("no chain has an estimate for {0}: import or ingest daily metrics for it first")]
+    Empty(NaiveDate),
+    #[error("index {date} version {version} is published already and {reason}; nothing was written. Publish version {next} with --new-version (admin: \"new_version\": true)", next = version + 1)]
+    Changed {
+        date: NaiveDate,
+        version: u32,
+        reason: &'static str,
+    },
+    #[error(transparent)]
+    Footprint(#[from] FootprintError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot serialise the index: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Published,
+    Unchanged,
+}
+
+/// What a publication did (the CLI prints it, the admin route returns it).
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub date: NaiveDate,
+    pub version: u32,
+    pub sha256: String,
+    pub status: Status,
+    pub chains: usize,
+}
+
+#[derive(Clone)]
+pub struct Publisher {
+    footprints: Footprints,
+    store: Arc<dyn Store>,
+}
+
+/// Yesterday in UTC: the latest closed day.
+pub fn yesterday() -> NaiveDate {
+    Utc::now().date_naive() - Days::new(1)
+}
+
+impl Publisher {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Publisher {
+            footprints: Footprints::new(Arc::clone(&store)),
+            store,
+        }
+    }
+
+    /// Publishes `date` (yesterday when `None`). The same body again is a
+    /// no-op; another body is [`PublishError::Changed`] unless `new_version`,
+    /// which writes the next version. Nothing is ever overwritten.
+    pub async fn publish(
+        &self,
+        date: Option<NaiveDate>,
+        new_version: bool,
+    ) -> Result<Outcome, PublishError> {
+        let latest = yesterday();
+        let date = date.unwrap_or(latest);
+        if date > latest {
+            return Err(PublishError::NotClosed { date, latest });
+        }
+        let (version, body, chains) = match self.store.index(date, None).await? {
+            None => {
+                let (body, chains) = self.body(date, 1).await?;
+                (1, body, chains)
+            }
+            Some(existing) => {
+                let (body, chains) = self.body(date, existing.version).await?;
+                if body == existing.body {
+                    return Ok(Outcome {
+                        date,
+                        version: existing.version,
+                        sha256: existing.sha256,
+                        status: Status::Unchanged,
+                        chains,
+                    });
+                }
+                if !new_version {
+                    return Err(PublishError::Changed {
+                        date,
+                        version: existing.version,
+                        reason: why_changed(&existing.body, &body),
+                    });
+                }
+                let next = existing.version + 1;
+                let (body, chains) = self.body(date, next).await?;
+                (next, body, chains)
+            }
+        };
+        let sha256 = sha256_hex(body.as_bytes());
+        let snapshot = IndexSnapshot {
+            date,
+            version,
+            created_at: Utc::now().timestamp(),
+            sha256: sha256.clone(),
+            body,
+        };
+        match self.store.write_index(&snapshot).await {
+            Ok(()) => {}
+            // Another publisher wrote this version first with other content.
+            Err(StoreError::Conflict(_)) => {
+                return Err(PublishError::Changed {
+                    date,
+                    version,
+                    reason: "another publisher wrote that version first",
+                })
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(%date, version, %sha256, chains, "index published");
+        Ok(Outcome {
+            date,
+            version,
+            sha256,
+            status: Status::Published,
+            chains,
+        })
+    }
+
+    /// The canonical body of `date` as version `version`, and its chain count.
+    pub async fn body(
+        &self,
+        date: NaiveDate,
+        version: u32,
+    ) -> Result<(String, usize), PublishError> {
+        let doc = self.document(date, version).await?;
+        let n = doc.chains.len();
+        Ok((canonical_json(&doc)?, n))
+    }
+
+    async fn document(&self, date: NaiveDate, version: u32) -> Result<IndexDocument, PublishError> {
+        let params = Params::default();
+        let mut chains = Vec::new();
+        let mut methodology_versions = BTreeMap::new();
+        let mut digests = BTreeMap::new();
+        for profile in chain_profiles(Catalogues::embedded()) {
+            let estimate = match self
+                .footprints
+                .day(&profile.chain, Some(date), None, &params)
+                .await
+            {
+                Ok(e) => e,
+                // The chain has no estimate that day: it is left out.
+                Err(FootprintError::Model(
+                    AnalyticsError::MissingInput { .. }
+                    | AnalyticsError::MethodNotApplicable { .. },
+                ))
+                | Err(FootprintError::NoData(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let history = self
+                .footprints
+                .history(&profile.chain, date, date, &params)
+                .await?;
+            let mut sources: Vec<String> = self
+                .store
+                .daily_metrics(&profile.chain, date, date)
+                .await?
+                .into_iter()
+                .map(|m| m.source)
+                .collect();
+            sources.sort();
+            sources.dedup();
+            let inputs_sha256 = sha256_hex(
+                canonical_json(&serde_json::json!({
+                    "daily_metrics": history,
+                    "estimate_inputs": estimate.inputs,
+                }))?
+                .as_bytes(),
+            );
+            digests.insert(profile.chain.clone(), inputs_sha256.clone());
+            methodology_versions.insert(
+                estimate.method.clone(),
+                estimate.methodology_version.clone(),
+            );
+            chains.push(IndexEntry {
+                chain: profile.chain,
+                name: profile.name,
+                basis: basis(&estimate).to_owned(),
+                sources,
+                inputs_sha256,
+                estimate: EstimateBody::from(estimate),
+            });
+        }
+        if chains.is_empty() {
+            return Err(PublishError::Empty(date));
+        }
+        chains.sort_by(|a, b| a.chain.cmp(&b.chain));
+        Ok(IndexDocument {
+            index: INDEX_NAME.to_owned(),
+            date,
+            version,
+            blockwatt_version: env!("CARGO_PKG_VERSION").to_owned(),
+            methodology_versions,
+            inputs_sha256: sha256_hex(canonical_json(&digests)?.as_bytes()),
+            chains,
+        })
+    }
+}
+
+/// Why a recomputed body differs from the published one: the inputs
+/// digest tells new data from a new release or methodology.
+fn why_changed(published: &str, recomputed: &str) -> &'static str {
+    let digest = |body: &str| {
+        serde_json::from_str::<IndexDocument>(body)
+            .ok()
+            .map(|d| d.inputs_sha256)
+    };
+    match (digest(published), digest(recomputed)) {
+        (Some(a), Some(b)) if a == b => {
+            "the same inputs now give another body (a new blockwatt release or methodology)"
+        }
+        _ => "its inputs have changed since (new data arrived)",
+    }
+}
+
+/// `fallback` when any input is the catalogue's dated fallback (the models
+/// mark those inputs `{"fallback": true, …}`), else `stored`.
+fn basis(e: &Estimate) -> &'static str {
+    let fallback = e
+        .inputs
+        .values()
+        .any(|v| v.get("fallback").and_then(Value::as_bool) == Some(true));
+    if fallback {
+        "fallback"
+    } else {
+        "stored"
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// JSON with every object's keys sorted, whatever map type produced it.
+pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    fn sort(v: Value) -> Value {
+        match v {
+            Value::Object(map) => {
+                let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(sort).collect()),
+            other => other,
+        }
+    }
+    serde_json::to_string(&sort(serde_json::to_value(value)?))
+}
+
+/// Time until the next UTC midnight, plus `margin`.
+fn until_after_midnight(margin: Duration) -> Duration {
+    let now = Utc::now();
+    let next = (now.date_naive() + Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    (next - now).to_std().unwrap_or_default() + margin
+}
+
+/// `serve`'s daily publication: yesterday's index on start when missing,
+/// then again after each UTC midnight, until `stop` turns true. A day
+/// published already is left alone (a changed day needs an operator).
+pub async fn daily(publisher: Publisher, mut stop: watch::Receiver<bool>) {
+    // A few minutes past midnight, so the day's last blocks are in.
+    let margin = Duration::from_secs(300);
+    loop {
+        let day = yesterday();
+        let work = async {
+            match publisher.store.index(day, None).await {
+                Ok(Some(_)) => tracing::debug!(%day, "index already published"),
+                Ok(None) => {
+                    if let Err(e) = publisher.publish(Some(day), false).await {
+                        tracing::warn!(%day, error = %e, "daily index not published");
+                    }
+                }
+                Err(e) => tracing::warn!(%day, error = %e, "cannot read published indices"),
+            }
+        };
+        tokio::select! {
+            () = work => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(until_after_midnight(margin)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blockwatt_domain::DailyMetrics;
+
+    const D: &str = "2020-06-15";
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("t.db"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        (Arc::new(store), dir)
+    }
+
+    /// Bitcoin hashrate for the 60 days up to D (the models smooth over a window).
+    async fn seed(store: &dyn Store, hashrate: f64) {
+        let rows: Vec<DailyMetrics> = (0..60)
+            .map(|i| DailyMetrics {
+                hashrate_hs: Some(hashrate),
+                tx_count: Some(300_000),
+                ..DailyMetrics::empty("bitcoin", day(D) - Days::new(i), "coinmetrics")
+            })
+            .collect();
+        store.write_daily_metrics(&rows).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_body_is_byte_identical_when_recomputed() {
+        let (store, _dir) = store().await;
+        seed(store.as_ref(), 1.0e20).await;
+        let p = Publisher::new(Arc::clone(&store));
+        let (a, n) = p.body(day(D), 1).await.unwrap();
+        // Another publisher over the same store, later: the same bytes.
+        let (b, _) = Publisher::new(store).body(day(D), 1).await.unwrap();
+        assert_eq!(a, b);
+        let doc: IndexDocument = serde_json::from_str(&a).unwrap();
+        assert_eq!(doc.chains.len(), n);
+        let btc = doc.chains.iter().find(|c| c.chain == "bitcoin").unwrap();
+        assert_eq!(btc.basis, "stored");
+        assert_eq!(btc.sources, ["coinmetrics"]);
+        assert_eq!(btc.estimate.date, day(D));
+        // Proof-of-stake chains have no stored data: their dated fallback.
+        let sol = doc.chains.iter().find(|c| c.chain == "solana").unwrap();
+        assert_eq!(sol.basis, "fallback");
+        assert!(doc.methodology_versions.contains_key("hardware"), "{a}");
+        assert_eq!(doc.blockwatt_version, env!("CARGO_PKG_VERSION"));
+        // Canonical: re-serialising the parsed body gives the same bytes.
+        assert_eq!(
+            canonical_json(&serde_json::from_str::<Value>(&a).unwrap()).unwrap(),
+            a
+        );
+    }
+
+    #[tokio::test]
+    async fn the_body_holds_no_clock_time() {
+        let (store, _dir) = store().await;
+        seed(store.as_ref(), 1.0e20).await;
+        let (body, _) = Publisher::new(store).body(day(D), 1).await.unwrap();
+        let today = Utc::now().date_naive().to_string();
+        assert!(!body.contains(&today), "today's date in the body");
+        fn keys(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        out.push(k.clone());
+                        keys(v, out);
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        keys(&serde_json::from_str(&body).unwrap(), &mut all);
+        for k in &all {
+            assert!(
+                ![
+                    "created_at",
+                    "generated_at",
+                    "timestamp",
+                    "now",
+                    "published_at"
+                ]
+                .contains(&k.as_str()),
+                "clock key {k} in the body"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn republishing_unchanged_is_a_no_op_and_changed_needs_a_new_version() {
+        let (store, _dir) = store().await;
+        seed(store.as_ref(), 1.0e20).await;
+        let p = Publisher::new(Arc::clone(&store));
+        let first = p.publish(Some(day(D)), false).await.unwrap();
+        assert_eq!((first.version, &first.status), (1, &Status::Published));
+        let stored = store.index(day(D), Some(1)).await.unwrap().unwrap();
+        assert_eq!(stored.sha256, sha256_hex(stored.body.as_bytes()));
+        assert_eq!(stored.sha256, first.sha256);
+
+        let again = p.publish(Some(day(D)), false).await.unwrap();
+        assert_eq!(again.status, Status::Unchanged);
+        assert_eq!((again.version, &again.sha256), (1, &first.sha256));
+        // --new-version with nothing changed writes nothing either.
+        let same = p.publish(Some(day(D)), true).await.unwrap();
+        assert_eq!(same.status, Status::Unchanged);
+        assert_eq!(store.indices().await.unwrap().len(), 1);
+
+        // New data for the day arrives.
+        seed(store.as_ref(), 1.2e20).await;
+        let err = p.publish(Some(day(D)), false).await.unwrap_err();
+        assert!(
+            matches!(err, PublishError::Changed { version: 1, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--new-version"), "{err}");
+        assert!(err.to_string().contains("new data arrived"), "{err}");
+        // Version 1 is untouched.
+        assert_eq!(store.index(day(D), Some(1)).await.unwrap().unwrap(), stored);
+
+        let v2 = p.publish(Some(day(D)), true).await.unwrap();
+        assert_eq!((v2.version, &v2.status), (2, &Status::Published));
+        assert_ne!(v2.sha256, first.sha256);
+        let body2 = store.index(day(D), None).await.unwrap().unwrap();
+        assert_eq!(body2.version, 2);
+        let (doc1, doc2): (IndexDocument, IndexDocument) = (
+            serde_json::from_str(&stored.body).unwrap(),
+            serde_json::from_str(&body2.body).unwrap(),
+        );
+        assert_eq!(doc2.version, 2);
+        // The digest says why they differ: bitcoin's inputs, no other chain's.
+        assert_ne!(doc1.inputs_sha256, doc2.inputs_sha256);
+        let digest = |d: &IndexDocument, c: &str| {
+            d.chains
+                .iter()
+                .find(|e| e.chain == c)
+                .map(|e| e.inputs_sha256.clone())
+        };
+        assert_ne!(digest(&doc1, "bitcoin"), digest(&doc2, "bitcoin"));
+        assert_eq!(digest(&doc1, "solana"), digest(&doc2, "solana"));
+        // Re-publishing v2's data is unchanged again.
+        assert_eq!(
+            p.publish(Some(day(D)), false).await.unwrap().status,
+            Status::Unchanged
+        );
+    }
+
+    #[tokio::test]
+    async fn a_day_not_over_is_refused() {
+        let (store, _dir) = store().await;
+        let p = Publisher::new(store);
+        let today = Utc::now().date_naive();
+        let err = p.publish(Some(today), false).await.unwrap_err();
+        assert!(matches!(err, PublishError::NotClosed { .. }), "{err}");
+    }
+}
