@@ -353,20 +353,18 @@ impl Estimator for AnalyticsEstimator {
                 "transaction part only: a block holds no coins",
             ),
             Allocation::Size | Allocation::Gas => {
-                // The block's share of everything stored for its day.
-                let blocks = self
+                // The block's share of everything stored for its day, summed
+                // by the store rather than read block by block.
+                let day = self
                     .footprints
-                    .blocks_of_day(&block.chain, ctx.estimate.date)
+                    .day_block_totals(&block.chain, ctx.estimate.date)
                     .await
                     .map_err(to_api)?;
-                let measure = |b: &Block| {
-                    if allocation == Allocation::Size {
-                        b.size_bytes
-                    } else {
-                        b.gas_used
-                    }
+                let (mine, total) = if allocation == Allocation::Size {
+                    (block.size_bytes, day.size_bytes)
+                } else {
+                    (block.gas_used, day.gas_used)
                 };
-                let total: u64 = blocks.iter().map(measure).sum();
                 if total == 0 {
                     return Err(ctx.no_data(if allocation == Allocation::Size {
                         "block sizes"
@@ -374,8 +372,8 @@ impl Estimator for AnalyticsEstimator {
                         "block gas"
                     }));
                 }
-                inputs.insert("day_blocks_stored".into(), json!(blocks.len()));
-                ctx.by_share(allocation, measure(block), total, 1.0, inputs)
+                inputs.insert("day_blocks_stored".into(), json!(day.blocks));
+                ctx.by_share(allocation, mine, total, 1.0, inputs)
             }
         }
     }

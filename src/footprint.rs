@@ -181,19 +181,19 @@ impl Footprints {
         ))
     }
 
-    /// Stored blocks whose time falls on `day` (UTC).
-    pub async fn blocks_of_day(
+    /// Totals of the stored blocks whose time falls on `day` (UTC).
+    pub async fn day_block_totals(
         &self,
         chain: &str,
         day: NaiveDate,
-    ) -> Result<Vec<blockwatt_domain::Block>, FootprintError> {
+    ) -> Result<blockwatt_store::BlockTotals, FootprintError> {
         let start = day
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc().timestamp())
             .unwrap_or(0);
         Ok(self
             .store
-            .blocks_in_time(chain, start, start + 86_400)
+            .block_totals_in_time(chain, start, start + 86_400)
             .await?)
     }
 

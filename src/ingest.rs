@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use blockwatt_ingest::daily::{aggregate_and_store, HashrateModel};
-use blockwatt_ingest::{
-    run_ingest, run_ingest_counted, ChainSourceConfig, IngestBoard, IngestRange, IngestReport,
-};
+use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestBoard, IngestRange, IngestReport};
 use blockwatt_store::Store;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::watch;
 
+use crate::clients::ChainClients;
 use crate::config::Settings;
 
 /// `--to` on the command line: a height or `latest`.
@@ -114,16 +113,18 @@ pub async fn ingest(
 /// today's blocks.
 pub fn spawn_followers(
     settings: &Settings,
+    clients: &ChainClients,
     store: Arc<dyn Store>,
-    board: &IngestBoard,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
     const PRICE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
     let mut tasks = Vec::new();
-    for (chain, cfg) in settings.chains.iter().filter(|(_, c)| c.enabled) {
-        let (chain, cfg, store) = (chain.clone(), cfg.clone(), Arc::clone(&store));
-        let counters = board.counters(&chain, cfg.kind.as_str(), true);
+    for (chain, _) in settings.chains.iter().filter(|(_, c)| c.enabled) {
+        // The chain's shared client (its counters are the board's): the
+        // lookup uses the same one.
+        let ingester = clients.ingester(chain);
+        let (chain, store) = (chain.clone(), Arc::clone(&store));
         let mut stop_follow = stop.clone();
         let follower_store = Arc::clone(&store);
         let follower_chain = chain.clone();
@@ -132,7 +133,14 @@ pub fn spawn_followers(
                 let _ = stop_follow.wait_for(|s| *s).await;
             };
             let range = IngestRange { from: 0, to: None };
-            match run_ingest_counted(&cfg, &follower_chain, counters, follower_store, range, true, shutdown).await {
+            let ingester = match ingester {
+                Ok(i) => i,
+                Err(e) => {
+                    tracing::error!(chain = %follower_chain, error = %e, "follower failed");
+                    return;
+                }
+            };
+            match ingester.run(follower_store, range, true, shutdown).await {
                 Ok(r) => tracing::info!(chain = %follower_chain, blocks = r.blocks_written, "follower stopped"),
                 Err(e) => tracing::error!(chain = %follower_chain, error = %e, "follower failed"),
             }

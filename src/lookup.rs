@@ -9,37 +9,32 @@ use async_trait::async_trait;
 use blockwatt_api::{SourceError, TransactionSource};
 use blockwatt_domain::Transaction;
 use blockwatt_ingest::evm::EvmSource;
-use blockwatt_ingest::{IngestCounters, SourceKind};
 
-use crate::config::Settings;
+use crate::clients::ChainClients;
 
-/// One EVM client per configured chain whose source is `evm`. Chains with
-/// another kind of source (Esplora, Bitcoin Core RPC) are not looked up:
+/// The EVM clients of [`ChainClients`]: the same objects (rate limit,
+/// connection pool) the followers use. Chains with another kind of source
+/// (Esplora, Bitcoin Core RPC) are not looked up:
 /// [`TransactionSource::transaction`] answers `Ok(None)` for them, which the
 /// API reports as a 404 "not ingested", until those sources grow a lookup.
 pub struct ChainLookup {
-    evm: BTreeMap<String, EvmSource>,
+    evm: BTreeMap<String, Arc<EvmSource>>,
 }
 
 impl ChainLookup {
-    /// Chains whose client cannot be built (say, no chain_id) are left out
-    /// with a warning rather than stopping `serve`: ingest reports them.
-    pub fn from_settings(settings: &Settings) -> Self {
-        // Lookups are not ingestion: their counters stay out of /metrics.
-        let counters = Arc::new(IngestCounters::default());
-        let mut evm = BTreeMap::new();
-        for (chain, cfg) in &settings.chains {
-            if cfg.kind != SourceKind::Evm {
-                continue;
-            }
-            match EvmSource::new(chain, cfg, Arc::clone(&counters)) {
-                Ok(source) => {
-                    evm.insert(chain.clone(), source);
-                }
-                Err(e) => tracing::warn!(%chain, error = %e, "no transaction lookup"),
-            }
-        }
+    /// Chains whose client could not be built are left out: `serve` warns
+    /// about them once, and ingest reports them.
+    pub fn new(clients: &ChainClients) -> Self {
+        let evm = clients
+            .evm_sources()
+            .map(|(chain, source)| (chain.to_owned(), Arc::clone(source)))
+            .collect();
         ChainLookup { evm }
+    }
+
+    #[cfg(test)]
+    pub fn source(&self, chain: &str) -> Option<&Arc<EvmSource>> {
+        self.evm.get(chain)
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod cli;
+mod clients;
 mod config;
 mod estimate;
 mod estimator;

@@ -21,11 +21,22 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let follower_store = Arc::clone(&store);
     let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let lookup = Arc::new(crate::lookup::ChainLookup::from_settings(settings));
-    let admin_store = Arc::clone(&store);
-    let admin_wanted = api_config.admin_token.is_some();
     // Followers and backfills count into it; /metrics and /readyz read it.
     let board = Arc::new(blockwatt_ingest::IngestBoard::default());
+    // One client (rate limit, connection pool) per chain, for the
+    // followers and the lookup alike. A followed chain counts on the board
+    // (lookups of it included: they reach the same node); the others'
+    // lookups stay out of /metrics, as they are not ingestion.
+    let clients = crate::clients::ChainClients::new(&settings.chains, |chain, cfg| {
+        if cfg.enabled {
+            board.counters(chain, cfg.kind.as_str(), true)
+        } else {
+            Arc::default()
+        }
+    });
+    let lookup = Arc::new(crate::lookup::ChainLookup::new(&clients));
+    let admin_store = Arc::clone(&store);
+    let admin_wanted = api_config.admin_token.is_some();
     let jobs = crate::jobs::Jobs::default();
     let publish_store = Arc::clone(&admin_store);
     let mut state = AppState::new(store, estimator, api_config)?
@@ -56,7 +67,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
             crate::publish::daily(publisher, stopped.clone()),
         );
     }
-    let followers = crate::ingest::spawn_followers(settings, follower_store, &board, stopped);
+    let followers = crate::ingest::spawn_followers(settings, &clients, follower_store, stopped);
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");
     }

@@ -593,20 +593,21 @@ struct Anvil {
 
 impl Anvil {
     fn start(test: &str) -> Option<Anvil> {
+        Anvil::start_logging(test, None)
+    }
+
+    /// With `log`, anvil writes the name of every RPC method it serves
+    /// there, one a line: how a test counts what reached the node.
+    fn start_logging(test: &str, log: Option<&Path>) -> Option<Anvil> {
         let bin = blockwatt_testkit::anvil(test)?;
         let port = free_port();
-        let child = Command::new(bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--chain-id",
-                "31337",
-                "--silent",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut cmd = Command::new(bin);
+        cmd.args(["--port", &port.to_string(), "--chain-id", "31337"]);
+        match log {
+            Some(path) => cmd.stdout(std::fs::File::create(path).unwrap()),
+            None => cmd.arg("--silent").stdout(Stdio::null()),
+        };
+        let child = cmd.stderr(Stdio::null()).spawn().unwrap();
         let mut anvil = Anvil {
             child,
             url: format!("http://127.0.0.1:{port}"),
@@ -701,6 +702,29 @@ fn ingest_from_anvil_then_footprints_over_http() {
     assert!(v["energy_kwh"]["best"].as_f64().unwrap() > 0.0, "{body}");
     let (status, body) = server.get("/v1/chains/devnet/blocks/99/footprint");
     assert_eq!(status, 404, "{body}");
+    // Size and gas shares: the day's totals the store sums must equal the
+    // per-block sum of what anvil reports (blocks 0..=3, one day).
+    let mut sizes = Vec::new();
+    for h in 0..=3 {
+        let b = anvil
+            .rpc("eth_getBlockByNumber", &format!(r#"["0x{h:x}", false]"#))
+            .unwrap();
+        let size = b["size"].as_str().unwrap().trim_start_matches("0x");
+        sizes.push(u64::from_str_radix(size, 16).unwrap());
+    }
+    let day_size: u64 = sizes.iter().sum();
+    for (allocation, numerator, denominator) in
+        [("gas", 21_000, 63_000), ("size", sizes[2], day_size)]
+    {
+        let (status, body) = server.get(&format!(
+            "/v1/chains/devnet/blocks/2/footprint?allocation={allocation}"
+        ));
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["inputs"]["day_blocks_stored"], 4, "{body}");
+        assert_eq!(v["inputs"]["share_denominator"], denominator, "{body}");
+        assert_eq!(v["inputs"]["share_numerator"], numerator, "{body}");
+    }
 
     let bad = blockwatt(dir.path())
         .args(["ingest", "--chain", "devnet", "--rpc", "ftp://x"])
@@ -1229,4 +1253,79 @@ fn admin_backfill_shows_on_metrics() {
         text.contains(r#"blockwatt_ingest_height{chain="devnet",source="evm"} 3"#),
         "{text}"
     );
+}
+
+/// A txid the node does not know is remembered for `unknown_tx_ttl_s`:
+/// repeating it answers 404 (cacheable for that long) without reaching the
+/// node, and once the TTL is over a transaction that appeared meanwhile is
+/// found.
+#[test]
+fn unknown_transactions_do_not_reach_the_node_again_within_the_ttl() {
+    const TTL_S: u64 = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("anvil.log");
+    let Some(anvil) = Anvil::start_logging(
+        "cli::unknown_transactions_do_not_reach_the_node_again_within_the_ttl",
+        Some(&log),
+    ) else {
+        return;
+    };
+    let lookups = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.trim() == "eth_getTransactionByHash")
+            .count()
+    };
+    // Pending (not mined) transactions are unknown to the lookup: the txid
+    // exists now, and becomes findable when we mine it.
+    anvil.rpc("evm_setAutomine", "[false]").unwrap();
+    let pending = send_transfer(&anvil, 1);
+    ingest_devnet_to(dir.path(), &anvil, 0);
+    let node = [
+        ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
+        ("BLOCKWATT_API__UNKNOWN_TX_TTL_S", &TTL_S.to_string()),
+    ];
+    let server = Server::start_with(dir.path(), &node);
+    let path = format!("/v1/chains/devnet/transactions/{pending}/footprint");
+    let before = lookups();
+
+    let out = Command::new("curl")
+        .args(["-sS", "-i", &format!("{}{path}", server.base)])
+        .output()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 404"), "{answer}");
+    assert!(answer.contains("problems/not-ingested"), "{answer}");
+    assert!(
+        answer.contains(&format!("cache-control: public, max-age={TTL_S}")),
+        "{answer}"
+    );
+    assert_eq!(lookups(), before + 1, "the first request asks the node");
+
+    let asked_at = std::time::Instant::now();
+    for _ in 0..3 {
+        let (status, body) = server.get(&path);
+        assert_eq!(status, 404, "{body}");
+        assert!(body.contains("problems/not-ingested"), "{body}");
+    }
+    // Only meaningful while the first answer stands (a machine so loaded
+    // that three local requests take the whole TTL would re-ask, rightly).
+    if asked_at.elapsed() < Duration::from_secs(TTL_S) {
+        assert_eq!(lookups(), before + 1, "repeats must not reach the node");
+    }
+    anvil.rpc("evm_mine", "[]").unwrap();
+    // A fresh answer within the TTL is the remembered one, so at most the
+    // requests after the TTL ran out (on a slow machine) reach the node.
+    let found = wait_until(Duration::from_secs(20), || {
+        server.get(&path).1.contains("problems/no-data")
+    });
+    assert!(found, "the mined transaction was never found after the TTL");
+    let (status, body) = server.get(&path);
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("block 1 of"),
+        "found at the node, block not ingested: {body}"
+    );
+    drop(server);
 }

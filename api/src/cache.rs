@@ -19,6 +19,11 @@ use chrono::NaiveDate;
 pub struct CachedEstimate {
     pub estimate: Estimate,
     pub json: Bytes,
+    /// `json` gzipped once when cached: most clients (browsers, curl
+    /// --compressed, Python requests) accept gzip, and compressing the
+    /// same body on every request cost more than the rest of the request.
+    /// `None` if compressing failed; the compression layer then does it.
+    pub gzip: Option<Bytes>,
     pub etag: HeaderValue,
 }
 

@@ -19,6 +19,11 @@ pub struct ApiConfig {
     pub latest_cache_ttl_s: u64,
     /// Most entries the estimate cache keeps before it starts over.
     pub cache_max_entries: usize,
+    /// How long a transaction the chain's source did not know is answered
+    /// 404 without asking the source again, seconds; 0 always asks.
+    pub unknown_tx_ttl_s: u64,
+    /// Most such transactions remembered at once.
+    pub unknown_tx_max_entries: usize,
     /// Longest accepted request target (path + query), bytes.
     pub max_uri_bytes: usize,
     /// Largest accepted request body (admin routes only), bytes.
@@ -45,6 +50,8 @@ impl Default for ApiConfig {
             request_timeout_s: 30,
             latest_cache_ttl_s: 60,
             cache_max_entries: 10_000,
+            unknown_tx_ttl_s: 60,
+            unknown_tx_max_entries: 10_000,
             max_uri_bytes: 4096,
             max_body_bytes: 64 * 1024,
             trust_forwarded_for: false,

@@ -55,6 +55,10 @@ pub enum ApiError {
     NoData(String),
     #[error("{0}")]
     NotIngested(String),
+    /// Not ingested and unknown to the chain's source; cacheable for
+    /// `max_age_s` (the time the answer is remembered).
+    #[error("{detail}")]
+    UnknownTransaction { detail: String, max_age_s: u64 },
     #[error("{0}")]
     NotFound(String),
     #[error("no route for {0}")]
@@ -103,6 +107,7 @@ impl ApiError {
             ApiError::UnknownChain(_)
             | ApiError::NoData(_)
             | ApiError::NotIngested(_)
+            | ApiError::UnknownTransaction { .. }
             | ApiError::NotFound(_)
             | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Malformed { .. } => StatusCode::BAD_REQUEST,
@@ -129,7 +134,11 @@ impl ApiError {
             ApiError::Invalid { .. } => ("invalid-parameter", "Parameter out of range"),
             ApiError::RangeTooLarge { .. } => ("range-too-large", "Range too large"),
             ApiError::NoData(_) => ("no-data", "No data"),
-            ApiError::NotIngested(_) => ("not-ingested", "Not ingested"),
+            // The same stable type as any transaction not ingested: only
+            // the caching differs.
+            ApiError::NotIngested(_) | ApiError::UnknownTransaction { .. } => {
+                ("not-ingested", "Not ingested")
+            }
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::RouteNotFound(_) => ("unknown-route", "Unknown route"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
@@ -234,6 +243,13 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => {
                 Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")))
             }
+            // The server will say the same for this long: let clients and
+            // caches keep the answer instead of asking again.
+            ApiError::UnknownTransaction { max_age_s, .. } => Some((
+                header::CACHE_CONTROL,
+                HeaderValue::from_str(&format!("public, max-age={max_age_s}"))
+                    .unwrap_or(HeaderValue::from_static("no-store")),
+            )),
             _ => None,
         };
         let mut resp = problem_response(&problem, extra);

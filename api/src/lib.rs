@@ -20,6 +20,7 @@ pub mod ingest_status;
 pub mod metrics;
 mod middleware;
 pub mod respond;
+pub mod unknown;
 mod v1;
 mod widgets;
 
@@ -28,8 +29,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{header, Extensions, HeaderMap, Method, StatusCode, Version};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
@@ -37,8 +38,6 @@ use blockwatt_store::Store;
 use bytes::Bytes;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -78,6 +77,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Clear after an import or a catalogue change.
     pub cache: EstimateCache,
+    /// Transactions the source did not know, for `unknown_tx_ttl_s`.
+    pub unknown_txs: unknown::UnknownTxCache,
     chains: HashMap<String, ChainInfo>,
     chain_order: Vec<String>,
     limiter: Option<middleware::ClientLimiter>,
@@ -118,6 +119,10 @@ impl AppState {
                 cache: EstimateCache::new(
                     Duration::from_secs(config.latest_cache_ttl_s),
                     config.cache_max_entries,
+                ),
+                unknown_txs: unknown::UnknownTxCache::new(
+                    Duration::from_secs(config.unknown_tx_ttl_s),
+                    config.unknown_tx_max_entries,
                 ),
                 limiter: middleware::limiter(config.rate_limit_per_minute),
                 limiter_calls: AtomicU64::new(0),
@@ -238,24 +243,13 @@ pub fn router(state: AppState) -> Router {
             .route_layer(from_fn_with_state(state.clone(), admin::require_token));
         app = app.merge(admin);
     }
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD])
-        .expose_headers([header::ETAG, header::RETRY_AFTER]);
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(MatchedPath::as_str);
-        tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
-    });
-    // Last added runs first: trace sees every response; `guard` holds the
-    // limits, the deadline, metrics and the problem `instance`.
+    // Last added runs first; `GuardLayer` holds CORS, the limits, the
+    // deadline, metrics, the tracing span and the problem `instance`.
     app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Enforced while reading the body too: Content-Length may be absent.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(from_fn_with_state(state.clone(), middleware::guard))
+        .layer(middleware::GuardLayer::new(state.clone()))
         // Index bodies carry Repr-Digest and a strong ETag of the bytes as
         // stored; gzip would make both wrong, so those stay uncompressed.
         .layer(
@@ -265,7 +259,5 @@ pub fn router(state: AppState) -> Router {
                 },
             )),
         )
-        .layer(cors)
-        .layer(trace)
         .with_state(state)
 }

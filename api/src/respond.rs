@@ -22,7 +22,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CondHeaders {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let mut h = HeaderMap::new();
-        for name in [header::IF_NONE_MATCH, header::ACCEPT] {
+        for name in [
+            header::IF_NONE_MATCH,
+            header::ACCEPT,
+            header::ACCEPT_ENCODING,
+        ] {
             if let Some(v) = parts.headers.get(&name) {
                 h.insert(name, v.clone());
             }
@@ -150,6 +154,67 @@ pub fn cached(
     resp
 }
 
+/// As [`cached`], serving `gzip` (the same body compressed ahead of time)
+/// to clients that accept it. The compression layer leaves a response
+/// that already has a Content-Encoding alone.
+pub fn cached_precompressed(
+    req_headers: &HeaderMap,
+    plain: &Bytes,
+    gzip: Option<&Bytes>,
+    content_type: &'static str,
+    etag: HeaderValue,
+    freshness: Freshness,
+) -> Response {
+    let Some(gz) = gzip.filter(|_| accepts_gzip(req_headers)) else {
+        return cached(
+            req_headers,
+            plain.clone(),
+            content_type,
+            Some(etag),
+            freshness,
+        );
+    };
+    let mut resp = cached(req_headers, gz.clone(), content_type, Some(etag), freshness);
+    let ok = resp.status() == StatusCode::OK;
+    let h = resp.headers_mut();
+    if ok {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    h.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    resp
+}
+
+/// Whether `Accept-Encoding` lists `gzip` (or `*`) without `q=0`.
+fn accepts_gzip(req_headers: &HeaderMap) -> bool {
+    req_headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+/// `body` gzipped at the default level, as the compression layer would.
+pub fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 2),
+        flate2::Compression::default(),
+    );
+    enc.write_all(body).ok()?;
+    enc.finish().ok().map(Bytes::from)
+}
+
 /// Serialises `value` as JSON, or `csv` as CSV, per `format`.
 pub fn table<T: serde::Serialize>(
     req_headers: &HeaderMap,
@@ -168,4 +233,33 @@ pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Bytes, ApiError> {
     serde_json::to_vec(value)
         .map(Bytes::from)
         .map_err(|e| ApiError::Internal(format!("json: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    use super::accepts_gzip;
+
+    fn accepts(value: &str) -> bool {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        accepts_gzip(&h)
+    }
+
+    #[test]
+    fn reads_accept_encoding() {
+        assert!(accepts("gzip"));
+        assert!(accepts("gzip, deflate, br"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("gzip; q=0.0, br"));
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

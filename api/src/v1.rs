@@ -129,6 +129,7 @@ pub(crate) async fn default_estimate(
     let json = json_bytes(&EstimateBody::from(estimate.clone()))?;
     let entry = Arc::new(CachedEstimate {
         etag: etag_of(&json),
+        gzip: crate::respond::gzip(&json),
         json,
         estimate,
     });
@@ -257,11 +258,12 @@ pub(crate) async fn footprint(
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
     if params.is_default() {
         let hit = default_estimate(&state, &chain, date, method).await?;
-        return Ok(cached(
+        return Ok(crate::respond::cached_precompressed(
             &headers,
-            hit.json.clone(),
+            &hit.json,
+            hit.gzip.as_ref(),
             JSON,
-            Some(hit.etag.clone()),
+            hit.etag.clone(),
             freshness,
         ));
     }
@@ -500,15 +502,23 @@ async fn fetch_transaction(
             "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
         )));
     };
-    let tx = source
+    let unknown = || ApiError::UnknownTransaction {
+        detail: format!(
+            "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
+        ),
+        max_age_s: state.unknown_txs.ttl().as_secs(),
+    };
+    if state.unknown_txs.contains(chain, txid) {
+        return Err(unknown());
+    }
+    let Some(tx) = source
         .transaction(chain, txid)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
-        .ok_or_else(|| {
-            ApiError::NotIngested(format!(
-                "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
-            ))
-        })?;
+    else {
+        state.unknown_txs.insert(chain, txid);
+        return Err(unknown());
+    };
     if tx.chain != chain {
         return Err(ApiError::Internal(format!(
             "source returned a transaction of {} for {chain}",

@@ -375,6 +375,56 @@ async fn gzip_and_cors() {
     assert_eq!(r.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("*"));
 }
 
+/// The cached estimate is served pre-compressed to gzip clients: the same
+/// JSON, the same ETag, and no gzip for clients that refuse it.
+#[tokio::test]
+async fn cached_footprint_is_served_pre_gzipped() {
+    use std::io::Read;
+    let t = app().await;
+    let with = |enc: Option<&str>| {
+        let mut r = Request::get("/v1/chains/bitcoin/footprint");
+        if let Some(e) = enc {
+            r = r.header(header::ACCEPT_ENCODING, e);
+        }
+        r.body(Body::empty()).expect("req")
+    };
+    let plain = send(&t.router, with(None)).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.header(header::CONTENT_ENCODING), None);
+    for enc in ["gzip", "br;q=1, gzip;q=0.5"] {
+        let gz = send(&t.router, with(Some(enc))).await;
+        assert_eq!(gz.status, StatusCode::OK);
+        assert_eq!(gz.header(header::CONTENT_ENCODING), Some("gzip"), "{enc}");
+        assert_eq!(gz.header(header::ETAG), plain.header(header::ETAG));
+        assert!(gz
+            .headers
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.contains("accept-encoding"))));
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(&gz.body[..])
+            .read_to_end(&mut json)
+            .expect("valid gzip");
+        assert_eq!(json, plain.body.to_vec(), "{enc}");
+    }
+    let refused = send(&t.router, with(Some("gzip;q=0, identity"))).await;
+    assert_eq!(refused.header(header::CONTENT_ENCODING), None);
+    assert_eq!(refused.body, plain.body);
+    // Revalidation still works on the compressed variant.
+    let etag = plain.header(header::ETAG).expect("etag").to_owned();
+    let r = send(
+        &t.router,
+        Request::get("/v1/chains/bitcoin/footprint")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::IF_NONE_MATCH, etag)
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+}
+
 #[tokio::test]
 async fn readiness_reports_ingest_lag_when_bounded() {
     // The seeded tip is from 2024, far beyond a one-hour bound.

@@ -13,14 +13,16 @@ shared=${BLOCKWATT_SHARED_DATA:-../shared/data}
 tmp=$(mktemp -d /tmp/blockwatt-api-bench.XXXXXX)
 cargo build --release --quiet --bin blockwatt
 cargo build --release --quiet -p blockwatt-api --example bench_serve
+# Where cargo put them (CARGO_TARGET_DIR is set on shared build machines).
+release=${CARGO_TARGET_DIR:-target}/release
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 export BLOCKWATT_DATABASE_URL="sqlite://$tmp/bw.db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
-target/release/blockwatt import coinmetrics --chain bitcoin --file "$shared/coinmetrics/btc.csv" >/dev/null
+"$release/blockwatt" import coinmetrics --chain bitcoin --file "$shared/coinmetrics/btc.csv" >/dev/null
 api_port=$(free_port); hello_port=$(free_port)
-target/release/blockwatt serve --addr "127.0.0.1:$api_port" >"$tmp/serve.log" 2>&1 &
+"$release/blockwatt" serve --addr "127.0.0.1:$api_port" >"$tmp/serve.log" 2>&1 &
 api_pid=$!
-target/release/examples/bench_serve hello "127.0.0.1:$hello_port" >"$tmp/hello.log" 2>&1 &
+"$release/examples/bench_serve" hello "127.0.0.1:$hello_port" >"$tmp/hello.log" 2>&1 &
 hello_pid=$!
 trap 'kill $api_pid $hello_pid 2>/dev/null || true' EXIT
 for port in $api_port $hello_port; do
@@ -31,7 +33,7 @@ api_url="http://127.0.0.1:$api_port/v1/chains/bitcoin/footprint"
 hello_url="http://127.0.0.1:$hello_port/"
 curl -fsS -o /dev/null "$api_url"   # fills the cache
 
-rps() { wrk -t2 -c64 -d"${secs}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+rps() { wrk -t2 -c64 -d"${secs}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
 echo "round api_rps hello_rps ratio"
 api_all=""; hello_all=""
 for r in $(seq 1 "$rounds"); do
@@ -42,6 +44,9 @@ done
 api_med=$(python3 -c "import statistics,sys; print(statistics.median(map(float,sys.argv[1:])))" $api_all)
 hello_med=$(python3 -c "import statistics,sys; print(statistics.median(map(float,sys.argv[1:])))" $hello_all)
 echo "median: footprint $api_med req/s, hello-world $hello_med req/s, ratio $(python3 -c "print(round($api_med/$hello_med,3))")"
+
+# Most real clients send Accept-Encoding: gzip (the cache keeps a gzipped copy).
+echo "footprint with Accept-Encoding: gzip: $(rps -H 'Accept-Encoding: gzip' "$api_url") req/s"
 
 half=$(python3 -c "print(int($api_med/2))")
 # wrk's delay() takes whole milliseconds: pace each connection at 5 ms and

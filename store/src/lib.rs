@@ -26,6 +26,17 @@ pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Sums over the stored blocks of a time window
+/// ([`Store::block_totals_in_time`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BlockTotals {
+    pub blocks: u64,
+    pub size_bytes: u64,
+    pub gas_used: u64,
+    pub tx_count: u64,
+    pub fees_native: f64,
+}
+
 /// A published index, without its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexListing {
@@ -61,6 +72,10 @@ pub trait Store: Send + Sync {
     async fn blocks(&self, chain: &str, from: u64, to: u64) -> Result<Vec<Block>>;
     /// Blocks whose time falls in `[from, to)` (Unix seconds), ascending by height.
     async fn blocks_in_time(&self, chain: &str, from: i64, to: i64) -> Result<Vec<Block>>;
+    /// Totals over the blocks whose time falls in `[from, to)` (Unix
+    /// seconds), computed by the store: what allocation needs of a day
+    /// without reading every block of it.
+    async fn block_totals_in_time(&self, chain: &str, from: i64, to: i64) -> Result<BlockTotals>;
     /// The highest stored block.
     async fn tip(&self, chain: &str) -> Result<Option<Block>>;
 

@@ -90,6 +90,7 @@ contract!(
     estimates_round_trip_and_replace,
     indices_are_immutable,
     chains_are_isolated,
+    block_totals_match_the_blocks_they_sum,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -443,4 +444,72 @@ async fn chains_are_isolated(store: &dyn Store) {
             .height,
         3
     );
+}
+
+/// The aggregate must equal the sum over `blocks_in_time`, skip rolled-back
+/// and rewritten rows (ClickHouse: FINAL and the tombstone filter), and
+/// keep to its chain and its half-open window.
+async fn block_totals_match_the_blocks_they_sum(store: &dyn Store) {
+    let with_gas = |mut b: BlockBatch| {
+        for (i, block) in b.blocks.iter_mut().enumerate() {
+            block.gas_used = 10_000 + i as u64;
+        }
+        b
+    };
+    store
+        .write_batch(&with_gas(batch(CHAIN, 0..=9, "a")))
+        .await
+        .unwrap();
+    // Written twice: replacing rows must not count twice.
+    store
+        .write_batch(&with_gas(batch(CHAIN, 3..=6, "a")))
+        .await
+        .unwrap();
+    store
+        .write_batch(&batch("litecoin", 0..=9, "l"))
+        .await
+        .unwrap();
+    store.rollback_above(CHAIN, 7).await.unwrap();
+    let t = |h: i64| 1_600_000_000 + h * 600;
+    for (from, to) in [
+        (t(2), t(6)),
+        (t(0), t(100)),
+        (t(5), t(5) + 1),
+        (t(8), t(20)),
+    ] {
+        let blocks = store.blocks_in_time(CHAIN, from, to).await.unwrap();
+        let want = blockwatt_store::BlockTotals {
+            blocks: blocks.len() as u64,
+            size_bytes: blocks.iter().map(|b| b.size_bytes).sum(),
+            gas_used: blocks.iter().map(|b| b.gas_used).sum(),
+            tx_count: blocks.iter().map(|b| u64::from(b.tx_count)).sum(),
+            fees_native: blocks.iter().map(|b| b.fees_native).sum(),
+        };
+        let got = store.block_totals_in_time(CHAIN, from, to).await.unwrap();
+        assert_eq!(got.blocks, want.blocks, "[{from}, {to})");
+        assert_eq!(got.size_bytes, want.size_bytes, "[{from}, {to})");
+        assert_eq!(got.gas_used, want.gas_used, "[{from}, {to})");
+        assert_eq!(got.tx_count, want.tx_count, "[{from}, {to})");
+        assert!(
+            (got.fees_native - want.fees_native).abs() < 1e-9,
+            "[{from}, {to}): {got:?} vs {want:?}"
+        );
+    }
+    // Pinned figures, not only agreement with the other read path.
+    let got = store.block_totals_in_time(CHAIN, t(2), t(6)).await.unwrap();
+    assert_eq!(
+        (got.blocks, got.size_bytes, got.gas_used, got.tx_count),
+        (
+            4,
+            1_002 + 1_003 + 1_004 + 1_005,
+            10_002 + 10_000 + 10_001 + 10_002,
+            8
+        )
+    );
+    // Heights 8 and 9 were rolled back; the window after them is empty.
+    let gone = store
+        .block_totals_in_time(CHAIN, t(8), t(20))
+        .await
+        .unwrap();
+    assert_eq!(gone, blockwatt_store::BlockTotals::default());
 }

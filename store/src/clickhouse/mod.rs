@@ -23,9 +23,11 @@ use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, EstimateRow, IndexRow, TransactionRow,
+    DailyRow, EstimateRow, IndexRow, TotalsRow, TransactionRow,
 };
-use crate::{check_batch, index_conflict, DatabaseUrl, IndexListing, Result, Store, StoreError};
+use crate::{
+    check_batch, index_conflict, BlockTotals, DatabaseUrl, IndexListing, Result, Store, StoreError,
+};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -289,6 +291,25 @@ impl Store for ClickHouseStore {
             q.bind(chain).bind(from).bind(to)
         })
         .await
+    }
+
+    async fn block_totals_in_time(&self, chain: &str, from: i64, to: i64) -> Result<BlockTotals> {
+        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
+        let row = self
+            .client
+            .query(&sql::select_block_totals_in_time())
+            .bind(chain)
+            .bind(from)
+            .bind(to)
+            .fetch_one::<TotalsRow>()
+            .await?;
+        Ok(BlockTotals {
+            blocks: row.blocks,
+            size_bytes: row.size_bytes,
+            gas_used: row.gas_used,
+            tx_count: row.tx_count,
+            fees_native: row.fees_native,
+        })
     }
 
     async fn tip(&self, chain: &str) -> Result<Option<Block>> {

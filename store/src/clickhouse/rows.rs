@@ -265,6 +265,15 @@ impl IndexRow {
     }
 }
 
+#[derive(Debug, Row, Deserialize)]
+pub struct TotalsRow {
+    pub blocks: u64,
+    pub size_bytes: u64,
+    pub gas_used: u64,
+    pub tx_count: u64,
+    pub fees_native: f64,
+}
+
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct CoverageRow {
     pub first: u16,

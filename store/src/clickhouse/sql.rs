@@ -115,6 +115,13 @@ pub fn select_blocks_in_time() -> String {
         " ORDER BY height",
     )
 }
+/// Sums, not rows: the tombstone filter stays outside `FINAL` as in [`live`].
+pub fn select_block_totals_in_time() -> String {
+    "SELECT count(), sum(size_bytes), sum(gas_used), sum(toUInt64(tx_count)), sum(fees_native) FROM \
+     (SELECT size_bytes, gas_used, tx_count, fees_native, is_deleted FROM blocks FINAL \
+     WHERE chain = ? AND time >= ? AND time < ?) WHERE is_deleted = 0"
+        .to_owned()
+}
 pub fn select_blocks_above() -> String {
     live(
         BLOCK_COLUMNS,
@@ -252,6 +259,13 @@ pub fn shapes() -> Vec<Shape> {
         bound(
             "select_blocks_in_time",
             c.query(&select_blocks_in_time())
+                .bind("bitcoin")
+                .bind(1_269_000_000u32)
+                .bind(1_269_086_400u32),
+        ),
+        bound(
+            "select_block_totals_in_time",
+            c.query(&select_block_totals_in_time())
                 .bind("bitcoin")
                 .bind(1_269_000_000u32)
                 .bind(1_269_086_400u32),

@@ -23,7 +23,7 @@ use self::rows::{
     block_from_row, daily_from_row, estimate_from_row, index_from_row, insert_block,
     insert_transaction, transaction_from_row, BLOCK_COLUMNS, DAILY_COLUMNS, TRANSACTION_COLUMNS,
 };
-use crate::{check_batch, index_conflict, IndexListing, Result, Store, StoreError};
+use crate::{check_batch, index_conflict, BlockTotals, IndexListing, Result, Store, StoreError};
 
 const READERS: usize = 4;
 
@@ -254,6 +254,29 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![chain, from, to], block_from_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn block_totals_in_time(&self, chain: &str, from: i64, to: i64) -> Result<BlockTotals> {
+        let chain = chain.to_owned();
+        self.read(move |conn| {
+            // Same (chain, time) index as `blocks_in_time`; `total()` is
+            // SQLite's float sum, 0.0 over no rows.
+            let mut stmt = conn.prepare_cached(
+                "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(sum(gas_used), 0), \
+                 coalesce(sum(tx_count), 0), total(fees_native) \
+                 FROM blocks WHERE chain = ?1 AND time >= ?2 AND time < ?3",
+            )?;
+            Ok(stmt.query_row(params![chain, from, to], |r| {
+                Ok(BlockTotals {
+                    blocks: r.get::<_, i64>(0)? as u64,
+                    size_bytes: r.get::<_, i64>(1)? as u64,
+                    gas_used: r.get::<_, i64>(2)? as u64,
+                    tx_count: r.get::<_, i64>(3)? as u64,
+                    fees_native: r.get(4)?,
+                })
+            })?)
         })
         .await
     }
