@@ -58,9 +58,16 @@ impl EvmSource {
         counters: Arc<IngestCounters>,
     ) -> Result<Self, String> {
         let expected_chain_id = cfg.chain_id.ok_or("an evm source needs chain_id")?;
+        // `batch_size` counts blocks; with receipts a block is two calls
+        // (the block, its receipts), so the JSON-RPC batch limit is doubled
+        // and a fetch still goes out as one request rather than two in a row.
+        let mut http_cfg = cfg.clone();
+        if cfg.receipts {
+            http_cfg.batch_size = cfg.batch_size.saturating_mul(2).min(10_000);
+        }
         Ok(EvmSource {
             chain: chain.to_owned(),
-            client: HttpClient::new("evm", cfg, counters)?,
+            client: HttpClient::new("evm", &http_cfg, counters)?,
             expected_chain_id,
             receipts: cfg.receipts,
             block_receipts: AtomicBool::new(true),
