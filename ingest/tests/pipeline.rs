@@ -236,8 +236,9 @@ async fn fetches_run_on_while_a_write_waits_and_queued_batches_coalesce() {
         gate: Semaphore::new(0),
         writes: Mutex::new(Vec::new()),
     });
-    // 8 batches of 5 blocks (heights 1..=40), 4 fetches in flight: one
-    // write held at the gate, 4 checked batches queued, 3 fetched ahead.
+    // 8 batches of 5 blocks (heights 1..=40), a window of 4: the first
+    // write (the queue full at 4 batches) is held at the gate while the
+    // other 4 batches are fetched.
     let tip = 40;
     let source = Arc::new(MemorySource {
         tip,
