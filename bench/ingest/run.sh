@@ -22,7 +22,7 @@ inflight=${INFLIGHT:-8}
 tmp=$(mktemp -d /tmp/blockwatt-ingest-bench.XXXXXX)
 
 cargo build --release --quiet --bin blockwatt
-bw=$PWD/target/release/blockwatt
+bw=${CARGO_TARGET_DIR:-$PWD/target}/release/blockwatt
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 url="http://127.0.0.1:$port"
@@ -44,6 +44,8 @@ measure() {
 }
 curl_all() { ls "$1"/*.json | xargs -P "$inflight" -I{} curl -fsS -o /dev/null -H 'Content-Type: application/json' --data-binary @{} "$url"; }
 
+# Other work on the machine shows in every wall time: record the load.
+echo "load before the runs: $(cut -d' ' -f1-3 /proc/loadavg)" >"$tmp/load"
 for run in $(seq 1 "$runs"); do
   measure "a_node_limit_blocks+txs" bash -c "$(declare -f curl_all); url=$url; inflight=$inflight; curl_all $tmp/req"
   measure "a_node_limit_blocks+txs+receipts" bash -c "$(declare -f curl_all); url=$url; inflight=$inflight; curl_all $tmp/req-receipts"
@@ -65,6 +67,8 @@ for run in $(seq 1 "$runs"); do
   done
 done
 
+echo "load after the runs: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$tmp/load"
+cat "$tmp/load"
 echo "$blocks blocks x $txs transactions, batches of $batch blocks, $inflight requests in flight, $runs paired runs (medians):"
 python3 - "$tmp/results" <<'PY'
 import statistics, sys, collections

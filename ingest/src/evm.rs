@@ -1,13 +1,13 @@
-//! EVM JSON-RPC source: blocks with full transactions parsed by alloy's
-//! `eth` types, receipts for gas used and fees, difficulty for PoW chains.
+//! EVM JSON-RPC source: blocks with full transactions read by the lean
+//! decoder of [`crate::evm_decode`] (alloy's primitive types, only the
+//! fields we store), receipts for gas used and fees, difficulty for PoW
+//! chains.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::B256;
-use alloy_rpc_types_eth::{Block as EthBlock, BlockTransactions, TransactionTrait};
 use async_trait::async_trait;
 use blockwatt_domain::{Block, Transaction};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use tracing::info;
 
 use crate::config::ChainSourceConfig;
 use crate::error::{SourceError, SourceErrorKind};
+use crate::evm_decode::{decode_block, decode_transaction, EvmBlock};
 use crate::metrics::IngestCounters;
 use crate::rpc::{HttpClient, RpcCall};
 use crate::source::{FetchedBlock, Source};
@@ -57,9 +58,16 @@ impl EvmSource {
         counters: Arc<IngestCounters>,
     ) -> Result<Self, String> {
         let expected_chain_id = cfg.chain_id.ok_or("an evm source needs chain_id")?;
+        // `batch_size` counts blocks; with receipts a block is two calls
+        // (the block, its receipts), so the JSON-RPC batch limit is doubled
+        // and a fetch still goes out as one request rather than two in a row.
+        let mut http_cfg = cfg.clone();
+        if cfg.receipts {
+            http_cfg.batch_size = cfg.batch_size.saturating_mul(2).min(10_000);
+        }
         Ok(EvmSource {
             chain: chain.to_owned(),
-            client: HttpClient::new("evm", cfg, counters)?,
+            client: HttpClient::new("evm", &http_cfg, counters)?,
             expected_chain_id,
             receipts: cfg.receipts,
             block_receipts: AtomicBool::new(true),
@@ -91,13 +99,13 @@ impl EvmSource {
     /// Receipts keyed by transaction hash: (gas used, effective gas price).
     async fn receipts_per_tx(
         &self,
-        blocks: &[(u64, EthBlock)],
+        blocks: &[(u64, EvmBlock)],
     ) -> Result<HashMap<B256, (u64, Option<u128>)>, SourceError> {
         let calls: Vec<RpcCall> = blocks
             .iter()
             .flat_map(|(h, b)| {
-                b.transactions.hashes().map(move |hash| {
-                    RpcCall::new("eth_getTransactionReceipt", json!([hash]), Some(*h))
+                b.transactions.iter().map(move |tx| {
+                    RpcCall::new("eth_getTransactionReceipt", json!([tx.hash]), Some(*h))
                 })
             })
             .collect();
@@ -133,22 +141,15 @@ impl EvmSource {
     fn convert(
         &self,
         height: u64,
-        b: &EthBlock,
+        b: &EvmBlock,
         receipts: Option<&HashMap<B256, (u64, Option<u128>)>>,
     ) -> Result<FetchedBlock, SourceError> {
-        let header = &b.header;
-        let hash = format!("{:#x}", header.hash);
-        let BlockTransactions::Full(txs) = &b.transactions else {
-            return Err(self.err(
-                "eth_getBlockByNumber",
-                Some(height),
-                SourceErrorKind::Malformed("transactions are not full objects".into()),
-            ));
-        };
+        let hash = format!("{:#x}", b.hash);
+        let txs = &b.transactions;
         let mut transactions = Vec::with_capacity(txs.len());
         let mut fees_wei: u128 = 0;
         for (pos, tx) in txs.iter().enumerate() {
-            let txid = *tx.inner.tx_hash();
+            let txid = tx.hash;
             let (gas_used, fee_wei) = match receipts {
                 Some(map) => {
                     let (gas, price) = map.get(&txid).copied().ok_or_else(|| {
@@ -162,17 +163,14 @@ impl EvmSource {
                     })?;
                     // Pre-London receipts carry no effective price: a legacy
                     // transaction pays its gas price.
-                    let price = price
-                        .or(tx.effective_gas_price)
-                        .or_else(|| TransactionTrait::gas_price(tx))
-                        .unwrap_or(0);
+                    let price = price.or(tx.gas_price).unwrap_or(0);
                     (gas, u128::from(gas).saturating_mul(price))
                 }
                 None => (0, 0),
             };
             fees_wei = fees_wei.saturating_add(fee_wei);
             if let Some(bh) = tx.block_hash {
-                if bh != header.hash {
+                if bh != b.hash {
                     return Err(self.err(
                         "eth_getBlockByNumber",
                         Some(height),
@@ -182,31 +180,30 @@ impl EvmSource {
                     ));
                 }
             }
-            let size = tx.inner.inner().encode_2718_len() as u64;
             transactions.push(Transaction {
                 chain: self.chain.clone(),
                 txid: format!("{txid:#x}"),
                 block_height: height,
                 block_hash: hash.clone(),
                 position: tx.transaction_index.unwrap_or(pos as u64) as u32,
-                size_bytes: size,
-                vsize: size,
+                size_bytes: tx.size,
+                vsize: tx.size,
                 gas_used,
                 fee_native: fee_wei as f64 / WEI_PER_ETH,
             });
         }
         let block = Block {
             chain: self.chain.clone(),
-            height: header.number,
+            height: b.number,
             hash,
-            parent_hash: format!("{:#x}", header.parent_hash),
-            time: i64::try_from(header.timestamp).unwrap_or(i64::MAX),
+            parent_hash: format!("{:#x}", b.parent_hash),
+            time: i64::try_from(b.timestamp).unwrap_or(i64::MAX),
             tx_count: txs.len() as u32,
-            size_bytes: header.size.map(|s| f64::from(s) as u64).unwrap_or(0),
+            size_bytes: b.size.map(|s| f64::from(s) as u64).unwrap_or(0),
             weight: 0,
-            gas_used: header.gas_used,
-            gas_limit: header.gas_limit,
-            difficulty: f64::from(header.difficulty),
+            gas_used: b.gas_used,
+            gas_limit: b.gas_limit,
+            difficulty: f64::from(b.difficulty),
             fees_native: fees_wei as f64 / WEI_PER_ETH,
             subsidy_native: 0.0,
             provisional: false,
@@ -263,8 +260,8 @@ impl EvmSource {
         if raw_tx.get() == "null" || raw_receipt.get() == "null" {
             return Ok(None);
         }
-        let tx: alloy_rpc_types_eth::Transaction = serde_json::from_str(raw_tx.get())
-            .map_err(|e| self.err(METHOD, None, SourceErrorKind::Malformed(e.to_string())))?;
+        let tx = decode_transaction(raw_tx.get())
+            .map_err(|e| self.err(METHOD, None, SourceErrorKind::Malformed(e.0)))?;
         let (Some(block_hash), Some(height)) = (tx.block_hash, tx.block_number) else {
             return Ok(None);
         };
@@ -280,13 +277,9 @@ impl EvmSource {
                 )),
             ));
         }
-        let price = receipt
-            .effective_gas_price
-            .or(tx.effective_gas_price)
-            .or_else(|| TransactionTrait::gas_price(&tx))
-            .unwrap_or(0);
+        let price = receipt.effective_gas_price.or(tx.gas_price).unwrap_or(0);
         let fee_wei = u128::from(receipt.gas_used).saturating_mul(price);
-        let size = tx.inner.inner().encode_2718_len() as u64;
+        let size = tx.size;
         Ok(Some(Transaction {
             chain: self.chain.clone(),
             txid: format!("{hash:#x}"),
@@ -405,20 +398,20 @@ impl Source for EvmSource {
             if v.get() == "null" {
                 return Err(self.err("eth_getBlockByNumber", Some(h), SourceErrorKind::NotFound));
             }
-            let block: EthBlock = serde_json::from_str(v.get()).map_err(|e| {
+            let block = decode_block(v.get()).map_err(|e| {
                 self.err(
                     "eth_getBlockByNumber",
                     Some(h),
-                    SourceErrorKind::Malformed(e.to_string()),
+                    SourceErrorKind::Malformed(e.0),
                 )
             })?;
-            if block.header.number != h {
+            if block.number != h {
                 return Err(self.err(
                     "eth_getBlockByNumber",
                     Some(h),
                     SourceErrorKind::Inconsistent(format!(
                         "asked for {h}, got block {}",
-                        block.header.number
+                        block.number
                     )),
                 ));
             }
@@ -434,7 +427,7 @@ impl Source for EvmSource {
                                 )
                             })?;
                         for r in items {
-                            if r.block_hash.is_some_and(|bh| bh != block.header.hash) {
+                            if r.block_hash.is_some_and(|bh| bh != block.hash) {
                                 return Err(self.err(
                                     "eth_getBlockReceipts",
                                     Some(h),

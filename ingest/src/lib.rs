@@ -1,7 +1,7 @@
 //! Ingestion: everything that brings outside data into the store.
 //!
 //! * [`source::Source`] — one trait per chain client; responses are parsed
-//!   into domain types at the edge ([`evm`] via alloy's `eth` types,
+//!   into domain types at the edge ([`evm`] via the lean [`evm_decode`] on alloy's primitives,
 //!   [`bitcoin_rpc`], [`esplora`]). Nothing downstream sees raw JSON.
 //! * [`rpc`] — the shared HTTP edge: JSON-RPC batches that halve on failure
 //!   and grow back, a governor rate limit, a bound on requests in flight,
@@ -22,6 +22,7 @@ pub mod dash;
 pub mod error;
 pub mod esplora;
 pub mod evm;
+pub mod evm_decode;
 pub mod metrics;
 pub mod nodes;
 pub mod pipeline;

@@ -655,3 +655,18 @@ async fn malformed_txid_never_reaches_the_node() {
         "a request was sent"
     );
 }
+
+#[tokio::test]
+async fn a_fetch_with_receipts_is_one_request() {
+    let (fake, url) = start_fake().await;
+    let (_dir, store) = temp_store().await;
+    let mut c = cfg(&url);
+    // Ten heights in two fetches of five blocks, each with its receipts:
+    // ten calls per fetch, sent as one JSON-RPC batch as a curl would.
+    c.receipts = true;
+    c.batch_size = 5;
+    let report = ingest_all(&c, &store).await.expect("ingest");
+    assert_eq!(report.blocks_written, TIP + 1);
+    // eth_chainId, eth_blockNumber, then one request per fetch.
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 2 + 2);
+}

@@ -66,6 +66,13 @@ pub trait Store: Send + Sync {
     /// points below it, so a restart re-writes (idempotently) and never skips.
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()>;
 
+    /// [`Store::write_batch`] taking the batch by value, so a backend that
+    /// hands it to another thread (SQLite's blocking pool) need not copy
+    /// every row first. The ingest pipeline writes through this.
+    async fn write_batch_owned(&self, batch: BlockBatch) -> Result<()> {
+        self.write_batch(&batch).await
+    }
+
     async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>>;
     async fn block_by_hash(&self, chain: &str, hash: &str) -> Result<Option<Block>>;
     /// Blocks with `from <= height <= to`, ascending.

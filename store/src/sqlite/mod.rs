@@ -57,11 +57,16 @@ impl SqliteStore {
         // WAL lets readers run beside the writer; NORMAL sync is durable
         // across process crashes (the guarantee the pipeline needs) and much
         // faster than FULL. busy_timeout covers a second process (e.g. a
-        // CLI import beside `serve`).
+        // CLI import beside `serve`). The writer's page cache (64 MiB, not
+        // the default 2 MiB) keeps the transaction indexes' pages between
+        // batches: a backfill inserts txids at random spots of the txid
+        // index, and with the small cache every batch read them back from
+        // the file (25,000 preads for a 45,000-transaction backfill).
         writer
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                 PRAGMA cache_size = -65536;",
             )
             .map_err(|e| open_err(e.to_string()))?;
         // An unwritable file opens fine and fails at the first write: find out now.
@@ -180,8 +185,11 @@ impl Store for SqliteStore {
     }
 
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
-        check_batch(batch)?;
-        let batch = batch.clone();
+        self.write_batch_owned(batch.clone()).await
+    }
+
+    async fn write_batch_owned(&self, batch: BlockBatch) -> Result<()> {
+        check_batch(&batch)?;
         self.write(move |conn| {
             let tx = conn.transaction()?;
             {

@@ -1,0 +1,434 @@
+//! Lean decoding of `eth_getBlockByNumber(n, true)` and
+//! `eth_getTransactionByHash` results: only the fields we store, read in one
+//! pass straight from the response text.
+//!
+//! alloy's typed `Transaction` nests several `#[serde(flatten)]` layers and
+//! a type-tagged envelope, so serde buffers every transaction object into an
+//! owned intermediate tree two or three times before building it; on a
+//! backfill that was most of the ingester's CPU (bench/README.md). Here each
+//! transaction is one flat struct whose hex fields are parsed by
+//! `alloy-primitives`/`alloy-serde`, and whose only derived figure, the
+//! EIP-2718 encoded size, is computed from field lengths with `alloy-rlp`
+//! instead of building the typed transaction. The checks alloy made on the
+//! fields we depend on are kept (required fields per type, legacy EIP-155
+//! `v`, signature parity), and `ingest/tests/evm_decode.rs` compares every
+//! figure with alloy's decoding of the same recorded mainnet blocks.
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_rlp::{length_of_length, Encodable};
+use serde::Deserialize;
+
+/// A block with the fields the store keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvmBlock {
+    pub number: u64,
+    pub hash: B256,
+    pub parent_hash: B256,
+    pub timestamp: u64,
+    pub gas_used: u64,
+    pub gas_limit: u64,
+    pub difficulty: U256,
+    pub size: Option<U256>,
+    pub transactions: Vec<EvmTransaction>,
+}
+
+/// A transaction with the fields the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvmTransaction {
+    pub hash: B256,
+    pub block_hash: Option<B256>,
+    pub block_number: Option<u64>,
+    pub transaction_index: Option<u64>,
+    /// `gasPrice` as the node reports it: the price of a legacy or EIP-2930
+    /// transaction, the effective price of a mined EIP-1559 one. The fee
+    /// falls back to it when the receipt has no `effectiveGasPrice`.
+    pub gas_price: Option<u128>,
+    /// Length of the EIP-2718 encoding (type byte + RLP, or RLP alone for
+    /// legacy): what alloy's `encode_2718_len` returns for the same
+    /// transaction.
+    pub size: u64,
+}
+
+/// Why a response could not be read; the caller adds source and height.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub String);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBlock {
+    #[serde(with = "alloy_serde::quantity")]
+    number: u64,
+    hash: B256,
+    parent_hash: B256,
+    #[serde(with = "alloy_serde::quantity")]
+    timestamp: u64,
+    #[serde(with = "alloy_serde::quantity")]
+    gas_used: u64,
+    #[serde(with = "alloy_serde::quantity")]
+    gas_limit: u64,
+    /// Required as alloy required it: a PoW chain's hashrate comes from it,
+    /// so a missing one must not read as zero.
+    difficulty: U256,
+    #[serde(default)]
+    size: Option<U256>,
+    transactions: Vec<TxItem>,
+}
+
+/// A block's transaction list: full objects, or hashes when the node
+/// ignored the `true` of `eth_getBlockByNumber`. Told apart element by
+/// element with `deserialize_any` rather than `#[serde(untagged)]`, which
+/// would buffer every transaction into an owned tree first.
+enum TxItem {
+    /// Finished as it is read, so no list of raw transactions is built.
+    Full(Result<EvmTransaction, DecodeError>),
+    Hash,
+}
+
+impl<'de> Deserialize<'de> for TxItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Item;
+        impl<'de> serde::de::Visitor<'de> for Item {
+            type Value = TxItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a transaction object or hash")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(TxItem::Hash)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let raw = RawTx::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(TxItem::Full(raw.finish()))
+            }
+        }
+        d.deserialize_any(Item)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTx<'a> {
+    hash: B256,
+    #[serde(default, rename = "type", with = "alloy_serde::quantity::opt")]
+    tx_type: Option<u8>,
+    #[serde(default)]
+    block_hash: Option<B256>,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    block_number: Option<u64>,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    transaction_index: Option<u64>,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    chain_id: Option<u64>,
+    #[serde(with = "alloy_serde::quantity")]
+    nonce: u64,
+    #[serde(with = "alloy_serde::quantity")]
+    gas: u64,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    gas_price: Option<u128>,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    max_fee_per_gas: Option<u128>,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    max_priority_fee_per_gas: Option<u128>,
+    #[serde(default, with = "alloy_serde::quantity::opt")]
+    max_fee_per_blob_gas: Option<u128>,
+    /// `null` or absent for contract creations.
+    #[serde(default)]
+    to: Option<Address>,
+    value: U256,
+    /// Only its length and first byte matter: kept as text, checked as hex.
+    #[serde(borrow, alias = "data")]
+    input: &'a str,
+    #[serde(default)]
+    v: Option<U256>,
+    #[serde(default)]
+    y_parity: Option<U256>,
+    r: U256,
+    s: U256,
+    #[serde(default)]
+    access_list: Option<Vec<AccessListItem>>,
+    #[serde(default)]
+    blob_versioned_hashes: Option<Vec<B256>>,
+    #[serde(default)]
+    authorization_list: Option<Vec<Authorization>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessListItem {
+    address: Address,
+    storage_keys: Vec<B256>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Authorization {
+    chain_id: U256,
+    address: Address,
+    #[serde(with = "alloy_serde::quantity")]
+    nonce: u64,
+    #[serde(alias = "v", with = "alloy_serde::quantity")]
+    y_parity: u8,
+    r: U256,
+    s: U256,
+}
+
+/// Decodes a full block (`eth_getBlockByNumber(n, true)`'s result).
+pub fn decode_block(json: &str) -> Result<EvmBlock, DecodeError> {
+    let raw: RawBlock =
+        serde_json::from_str(json).map_err(|e| DecodeError(format!("block: {e}")))?;
+    let transactions = raw
+        .transactions
+        .into_iter()
+        .map(|t| match t {
+            TxItem::Full(tx) => tx,
+            TxItem::Hash => Err(DecodeError("transactions are not full objects".into())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(EvmBlock {
+        number: raw.number,
+        hash: raw.hash,
+        parent_hash: raw.parent_hash,
+        timestamp: raw.timestamp,
+        gas_used: raw.gas_used,
+        gas_limit: raw.gas_limit,
+        difficulty: raw.difficulty,
+        size: raw.size,
+        transactions,
+    })
+}
+
+/// Decodes one transaction (`eth_getTransactionByHash`'s result).
+pub fn decode_transaction(json: &str) -> Result<EvmTransaction, DecodeError> {
+    let raw: RawTx<'_> =
+        serde_json::from_str(json).map_err(|e| DecodeError(format!("transaction: {e}")))?;
+    raw.finish()
+}
+
+/// RLP length of a string of `len` bytes whose first byte is `first`.
+fn bytes_len(len: usize, first: Option<u8>) -> usize {
+    match (len, first) {
+        (1, Some(b)) if b < 0x80 => 1,
+        _ => length_of_length(len) + len,
+    }
+}
+
+/// RLP length of a list whose items take `payload` bytes.
+fn list_len(payload: usize) -> usize {
+    length_of_length(payload) + payload
+}
+
+impl RawTx<'_> {
+    fn finish(self) -> Result<EvmTransaction, DecodeError> {
+        let hash = self.hash;
+        let bad = |why: String| DecodeError(format!("transaction {hash:#x}: {why}"));
+        let missing = |field: &str, ty: u8| bad(format!("type {ty} transaction without {field}"));
+        let input_len = {
+            let hex = self
+                .input
+                .strip_prefix("0x")
+                .ok_or_else(|| bad("input is not 0x-prefixed hex".into()))?;
+            if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad("input is not 0x-prefixed hex".into()));
+            }
+            let first = hex.get(..2).and_then(|h| u8::from_str_radix(h, 16).ok());
+            bytes_len(hex.len() / 2, first)
+        };
+        let to_len = |ty: u8| -> Result<usize, DecodeError> {
+            match self.to {
+                Some(a) => Ok(a.length()),
+                // EIP-4844 and EIP-7702 transactions cannot create contracts.
+                None if ty >= 3 => Err(missing("to", ty)),
+                None => Ok(1),
+            }
+        };
+        let access_list_len = |ty: u8| -> Result<usize, DecodeError> {
+            let items = self
+                .access_list
+                .as_ref()
+                .ok_or_else(|| missing("accessList", ty))?;
+            Ok(list_len(
+                items
+                    .iter()
+                    .map(|i| {
+                        list_len(
+                            i.address.length()
+                                + list_len(i.storage_keys.iter().map(Encodable::length).sum()),
+                        )
+                    })
+                    .sum(),
+            ))
+        };
+        // The signature of a typed transaction: one parity byte, r, s.
+        let typed_signature_len = |ty: u8| -> Result<usize, DecodeError> {
+            let parity = self
+                .y_parity
+                .or(self.v)
+                .ok_or_else(|| missing("yParity", ty))?;
+            let ok = [0u64, 1, 27, 28].iter().any(|p| parity == U256::from(*p));
+            if !ok {
+                return Err(bad(format!("invalid signature parity {parity}")));
+            }
+            Ok(1 + self.r.length() + self.s.length())
+        };
+        let ty = self.tx_type.unwrap_or(0);
+        let chain_id = |ty: u8| self.chain_id.ok_or_else(|| missing("chainId", ty));
+        let fee_caps = |ty: u8| -> Result<usize, DecodeError> {
+            let prio = self
+                .max_priority_fee_per_gas
+                .ok_or_else(|| missing("maxPriorityFeePerGas", ty))?;
+            let max = self
+                .max_fee_per_gas
+                .ok_or_else(|| missing("maxFeePerGas", ty))?;
+            Ok(prio.length() + max.length())
+        };
+        // Fields every type shares, in their RLP order: nonce, (prices),
+        // gas, to, value, input.
+        let common = self.nonce.length() + self.gas.length() + self.value.length() + input_len;
+        let size = match ty {
+            0 => {
+                let gas_price = self.gas_price.ok_or_else(|| missing("gasPrice", ty))?;
+                let v = self.v.ok_or_else(|| missing("v", ty))?;
+                legacy_v_check(v, self.r, self.s, self.chain_id).map_err(bad)?;
+                list_len(
+                    common
+                        + gas_price.length()
+                        + to_len(ty)?
+                        + v.length()
+                        + self.r.length()
+                        + self.s.length(),
+                )
+            }
+            1 => {
+                let gas_price = self.gas_price.ok_or_else(|| missing("gasPrice", ty))?;
+                1 + list_len(
+                    chain_id(ty)?.length()
+                        + common
+                        + gas_price.length()
+                        + to_len(ty)?
+                        + access_list_len(ty)?
+                        + typed_signature_len(ty)?,
+                )
+            }
+            2 => {
+                1 + list_len(
+                    chain_id(ty)?.length()
+                        + common
+                        + fee_caps(ty)?
+                        + to_len(ty)?
+                        + access_list_len(ty)?
+                        + typed_signature_len(ty)?,
+                )
+            }
+            3 => {
+                let blob_fee = self
+                    .max_fee_per_blob_gas
+                    .ok_or_else(|| missing("maxFeePerBlobGas", ty))?;
+                let blobs = self
+                    .blob_versioned_hashes
+                    .as_ref()
+                    .ok_or_else(|| missing("blobVersionedHashes", ty))?;
+                1 + list_len(
+                    chain_id(ty)?.length()
+                        + common
+                        + fee_caps(ty)?
+                        + to_len(ty)?
+                        + access_list_len(ty)?
+                        + blob_fee.length()
+                        + list_len(blobs.iter().map(Encodable::length).sum())
+                        + typed_signature_len(ty)?,
+                )
+            }
+            4 => {
+                let auths = self
+                    .authorization_list
+                    .as_ref()
+                    .ok_or_else(|| missing("authorizationList", ty))?;
+                let auths_len = list_len(
+                    auths
+                        .iter()
+                        .map(|a| {
+                            list_len(
+                                a.chain_id.length()
+                                    + a.address.length()
+                                    + a.nonce.length()
+                                    + a.y_parity.length()
+                                    + a.r.length()
+                                    + a.s.length(),
+                            )
+                        })
+                        .sum(),
+                );
+                1 + list_len(
+                    chain_id(ty)?.length()
+                        + common
+                        + fee_caps(ty)?
+                        + to_len(ty)?
+                        + access_list_len(ty)?
+                        + auths_len
+                        + typed_signature_len(ty)?,
+                )
+            }
+            other => return Err(bad(format!("unsupported transaction type {other:#x}"))),
+        };
+        Ok(EvmTransaction {
+            hash,
+            block_hash: self.block_hash,
+            block_number: self.block_number,
+            transaction_index: self.transaction_index,
+            gas_price: self.gas_price,
+            size: size as u64,
+        })
+    }
+}
+
+/// alloy's rule for a legacy `v`: 27/28, or EIP-155's `35 + 2 × chain id +
+/// parity` agreeing with `chainId` when both are given; all-zero
+/// signatures are pre-Bedrock Optimism system transactions.
+fn legacy_v_check(v: U256, r: U256, s: U256, chain_id: Option<u64>) -> Result<(), String> {
+    if v.is_zero() && r.is_zero() && s.is_zero() {
+        return Ok(());
+    }
+    let v: u128 = v
+        .try_into()
+        .map_err(|_| format!("invalid EIP-155 signature value v {v}"))?;
+    match v {
+        27 | 28 => Ok(()),
+        35.. => {
+            let from_v = (v - 35) / 2;
+            match chain_id {
+                Some(id) if u128::from(id) != from_v => Err(format!(
+                    "chain id {id} disagrees with the signature's {from_v}"
+                )),
+                _ => Ok(()),
+            }
+        }
+        _ => Err(format!("invalid EIP-155 signature value v {v}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rlp_string_lengths() {
+        assert_eq!(bytes_len(0, None), 1);
+        assert_eq!(bytes_len(1, Some(0x7f)), 1);
+        assert_eq!(bytes_len(1, Some(0x80)), 2);
+        assert_eq!(bytes_len(55, Some(0)), 56);
+        assert_eq!(bytes_len(56, Some(0)), 58);
+    }
+
+    #[test]
+    fn legacy_v_rules() {
+        let one = U256::from(1);
+        assert!(legacy_v_check(U256::from(27), one, one, None).is_ok());
+        assert!(legacy_v_check(U256::from(37), one, one, Some(1)).is_ok());
+        assert!(legacy_v_check(U256::from(37), one, one, Some(5)).is_err());
+        assert!(legacy_v_check(U256::from(30), one, one, None).is_err());
+        assert!(legacy_v_check(U256::ZERO, U256::ZERO, U256::ZERO, None).is_ok());
+    }
+}
