@@ -153,6 +153,14 @@ impl Store for GatedStore {
     ) -> blockwatt_store::Result<Vec<Block>> {
         self.inner.blocks_in_time(chain, from, to).await
     }
+    async fn block_totals_in_time(
+        &self,
+        chain: &str,
+        from: i64,
+        to: i64,
+    ) -> blockwatt_store::Result<blockwatt_store::BlockTotals> {
+        self.inner.block_totals_in_time(chain, from, to).await
+    }
     async fn tip(&self, chain: &str) -> blockwatt_store::Result<Option<Block>> {
         self.inner.tip(chain).await
     }
