@@ -27,6 +27,10 @@ pub struct CachedEstimate {
     pub etag: HeaderValue,
 }
 
+/// How long an expired entry is still served while one request
+/// recomputes it; past this, another request tries.
+pub const REFRESH_GRACE: Duration = Duration::from_secs(5);
+
 /// Expiry (`None`: until cleared) and the entry.
 type Slot = (Option<Instant>, Arc<CachedEstimate>);
 /// chain → method → requested date (`None`: latest). Nested so a lookup
@@ -48,18 +52,36 @@ impl EstimateCache {
         }
     }
 
+    /// The entry, or `None` when the caller should compute it: absent, or
+    /// expired and this caller is the first to see it so. Later callers
+    /// keep getting the expired entry for [`REFRESH_GRACE`] while the first
+    /// one recomputes: when the latest estimate expires under load, one
+    /// request pays for the model run instead of every request in flight
+    /// at that moment (which showed as a p99 spike).
     pub fn get(
         &self,
         chain: &str,
         date: Option<NaiveDate>,
         method: &str,
     ) -> Option<Arc<CachedEstimate>> {
-        // A poisoned lock only means a panic elsewhere mid-insert; the map is
-        // still a valid cache, so keep serving from it.
-        let guard = self.map.read().unwrap_or_else(|p| p.into_inner());
-        let (expires, entry) = guard.0.get(chain)?.get(method)?.get(&date)?;
+        let now = Instant::now();
+        {
+            // A poisoned lock only means a panic elsewhere mid-insert; the
+            // map is still a valid cache, so keep serving from it.
+            let guard = self.map.read().unwrap_or_else(|p| p.into_inner());
+            let (expires, entry) = guard.0.get(chain)?.get(method)?.get(&date)?;
+            match expires {
+                Some(t) if now >= *t => {}
+                _ => return Some(Arc::clone(entry)),
+            }
+        }
+        let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let (expires, entry) = guard.0.get_mut(chain)?.get_mut(method)?.get_mut(&date)?;
         match expires {
-            Some(t) if Instant::now() >= *t => None,
+            Some(t) if now >= *t => {
+                *expires = Some(now + REFRESH_GRACE);
+                None
+            }
             _ => Some(Arc::clone(entry)),
         }
     }
@@ -106,5 +128,54 @@ impl EstimateCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(tag: &'static str) -> Arc<CachedEstimate> {
+        let estimate: Estimate = serde_json::from_value(serde_json::json!({
+            "chain": "bitcoin", "date": "2020-06-15", "method": "hardware",
+            "methodology_version": "hardware.1",
+            "power_w": {"lower": 1.0, "best": 2.0, "upper": 3.0},
+            "energy_twh_per_year": {"lower": 1.0, "best": 2.0, "upper": 3.0},
+            "co2e_t_per_year": {"lower": 1.0, "best": 2.0, "upper": 3.0},
+            "water_m3_per_year": {"lower": 1.0, "best": 2.0, "upper": 3.0},
+            "ewaste_t_per_year": {"lower": 1.0, "best": 2.0, "upper": 3.0},
+            "per_tx": null, "inputs": {}
+        }))
+        .unwrap();
+        Arc::new(CachedEstimate {
+            estimate,
+            json: Bytes::from_static(tag.as_bytes()),
+            gzip: None,
+            etag: HeaderValue::from_static("\"x\""),
+        })
+    }
+
+    #[test]
+    fn one_caller_refreshes_an_expired_entry_the_others_get_it_meanwhile() {
+        // A zero TTL: every live entry is expired as soon as it is in.
+        let cache = EstimateCache::new(Duration::ZERO, 10);
+        assert!(cache.get("bitcoin", None, "hardware").is_none(), "absent");
+        cache.insert("bitcoin", None, "hardware", entry("old"), true);
+        assert!(
+            cache.get("bitcoin", None, "hardware").is_none(),
+            "the first caller after expiry recomputes"
+        );
+        for _ in 0..3 {
+            let stale = cache.get("bitcoin", None, "hardware").expect("served");
+            assert_eq!(stale.json, "old");
+        }
+        cache.insert("bitcoin", None, "hardware", entry("new"), true);
+        // Expired again at once (zero TTL): one refresher, then the new one.
+        assert!(cache.get("bitcoin", None, "hardware").is_none());
+        assert_eq!(cache.get("bitcoin", None, "hardware").unwrap().json, "new");
+        // Closed days never expire.
+        let day = NaiveDate::from_ymd_opt(2020, 6, 15);
+        cache.insert("bitcoin", day, "hardware", entry("day"), false);
+        assert_eq!(cache.get("bitcoin", day, "hardware").unwrap().json, "day");
     }
 }
