@@ -323,6 +323,17 @@ fn chains_lists_every_design_slug_with_a_method() {
     );
 }
 
+/// Imports the Coin Metrics Bitcoin history of the shared data into the
+/// store under `dir`.
+fn import_bitcoin(dir: &Path, data: &Path) {
+    let imported = blockwatt(dir)
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(data.join("coinmetrics/btc.csv"))
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", stderr(&imported));
+}
+
 /// Import, then estimates by day and by series, in every format, and the
 /// errors a user can make.
 #[test]
@@ -333,16 +344,7 @@ fn estimate_after_import_in_every_format() {
     };
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| blockwatt(dir.path()).args(args).output().unwrap();
-    let btc = data.join("coinmetrics/btc.csv");
-    let imported = run(&[
-        "import",
-        "coinmetrics",
-        "--chain",
-        "bitcoin",
-        "--file",
-        btc.to_str().unwrap(),
-    ]);
-    assert!(imported.status.success(), "{}", stderr(&imported));
+    import_bitcoin(dir.path(), &data);
 
     let one = run(&[
         "estimate",
@@ -518,13 +520,7 @@ fn serve_real_estimates_over_http() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let btc = data.join("coinmetrics/btc.csv");
-    let imported = blockwatt(dir.path())
-        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
-        .arg(&btc)
-        .output()
-        .unwrap();
-    assert!(imported.status.success(), "{}", stderr(&imported));
+    import_bitcoin(dir.path(), &data);
     let server = Server::start(dir.path());
 
     let (status, body) = server.get("/v1/chains/bitcoin/footprint?date=2020-06-15&method=cbeci-v1");
@@ -919,16 +915,7 @@ fn publish_serve_and_republish_through_the_admin_routes() {
     };
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| blockwatt(dir.path()).args(args).output().unwrap();
-    let btc = data.join("coinmetrics/btc.csv");
-    let imported = run(&[
-        "import",
-        "coinmetrics",
-        "--chain",
-        "bitcoin",
-        "--file",
-        btc.to_str().unwrap(),
-    ]);
-    assert!(imported.status.success(), "{}", stderr(&imported));
+    import_bitcoin(dir.path(), &data);
 
     let publish = ["publish", "--date", "2020-06-15", "--format", "json"];
     let first = run(&publish);
@@ -1025,7 +1012,7 @@ fn publish_serve_and_republish_through_the_admin_routes() {
     // days until an import lands, so the new figure shows only if the
     // import clears that cache.
     let revised = dir.path().join("btc-revised.csv");
-    let mut reader = csv::Reader::from_path(&btc).unwrap();
+    let mut reader = csv::Reader::from_path(data.join("coinmetrics/btc.csv")).unwrap();
     let headers = reader.headers().unwrap().clone();
     let col = headers.iter().position(|h| h == "HashRate").unwrap();
     let mut writer = csv::Writer::from_path(&revised).unwrap();

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::response::Response;
 use base64::Engine as _;
 use blockwatt_domain::IndexSnapshot;
 use bytes::Bytes;
@@ -249,24 +249,13 @@ fn immutable(
     use sha2::{Digest, Sha256};
     let etag = HeaderValue::from_str(&format!("\"{etag}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-    let not_modified = req
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| respond::etag_matches(inm, &etag));
     let digest = format!(
         "sha-256=:{}:",
         base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body))
     );
-    let mut resp = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let mut r = body.into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        r
-    };
+    // The usual 200/304 with ETag and Vary; only the lifetime differs.
+    let mut resp = respond::cached(req, body, content_type, Some(etag), Freshness::Static);
     let h = resp.headers_mut();
-    h.insert(header::ETAG, etag);
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(if pinned {
@@ -275,7 +264,6 @@ fn immutable(
             "public, max-age=3600"
         }),
     );
-    h.insert(header::VARY, HeaderValue::from_static("accept"));
     if let Ok(v) = HeaderValue::from_str(&digest) {
         h.insert(REPR_DIGEST, v);
     }
