@@ -91,21 +91,29 @@ impl Footprints {
         estimate: impl Fn(&[DailyMetrics]) -> Result<T, AnalyticsError>,
         complete: impl Fn(&Result<T, AnalyticsError>) -> bool,
     ) -> Result<(T, Vec<DailyMetrics>), FootprintError> {
-        let first_stored = self.store.daily_coverage(chain).await?.map(|(f, _)| f);
+        // Read only when the first window falls short: the common case
+        // (a basket within the smoothing windows) costs one query.
+        let mut first_stored: Option<Option<NaiveDate>> = None;
         let mut lookback = Self::lookback(params);
         loop {
             let history = self.history_back(chain, from, to, lookback).await?;
             let result = estimate(&history);
-            let window_start = from.checked_sub_days(Days::new(lookback));
-            let more_stored = match (first_stored, window_start) {
-                (Some(first), Some(start)) => first < start,
-                _ => false,
-            };
             // A day with no stored row is estimated from the catalogue's
             // fallback inputs alone, never from whatever history lies
             // before a gap.
             let stored = history.iter().any(|d| d.day == from);
-            if complete(&result) || !more_stored || !stored {
+            if complete(&result) || !stored {
+                return Ok((result?, history));
+            }
+            let first = match first_stored {
+                Some(first) => first,
+                None => {
+                    *first_stored.insert(self.store.daily_coverage(chain).await?.map(|(f, _)| f))
+                }
+            };
+            let window_start = from.checked_sub_days(Days::new(lookback));
+            let more_stored = matches!((first, window_start), (Some(f), Some(s)) if f < s);
+            if !more_stored {
                 return Ok((result?, history));
             }
             lookback = lookback.saturating_mul(4);
