@@ -478,22 +478,16 @@ async fn sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("child starts");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let h = store
-            .checkpoint(CHAIN, "evm")
-            .await
-            .expect("read")
-            .map(|c| c.height);
-        if h.is_some_and(|h| h >= 6) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "child made no progress in 30 s"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let progressed =
+        blockwatt_testkit::wait_until_async(std::time::Duration::from_secs(30), || {
+            let store = &store;
+            async move {
+                let h = store.checkpoint(CHAIN, "evm").await.expect("read");
+                h.is_some_and(|c| c.height >= 6)
+            }
+        })
+        .await;
+    assert!(progressed, "child made no progress in 30 s");
     // Child::kill is SIGKILL on Unix: no destructor, no flush, no goodbye.
     child.kill().expect("SIGKILL");
     let status = child.wait().expect("reaped");
@@ -553,14 +547,12 @@ async fn follow_mode_picks_up_new_blocks_and_stops_on_shutdown() {
     for b in 0..5 {
         mine_block_with_txs(&url, 1, 10 + b).await;
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while store.tip(CHAIN).await.expect("read").map(|b| b.height) != Some(6) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "follow mode did not reach height 6"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let reached = blockwatt_testkit::wait_until_async(std::time::Duration::from_secs(20), || {
+        let store = &store;
+        async move { store.tip(CHAIN).await.expect("read").map(|b| b.height) == Some(6) }
+    })
+    .await;
+    assert!(reached, "follow mode did not reach height 6");
     let _ = stop.send(());
     let report = task.await.expect("joined").expect("follow run");
     assert!(report.interrupted);

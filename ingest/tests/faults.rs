@@ -568,20 +568,19 @@ async fn follow_mode_outlives_a_node_that_is_down_then_recovers() {
             .await
         })
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while fake.requests.load(Ordering::SeqCst) < 3 {
-        assert!(
-            Instant::now() < deadline,
-            "follow mode gave up on a failing node"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let retried = blockwatt_testkit::wait_until_async(Duration::from_secs(20), || async {
+        fake.requests.load(Ordering::SeqCst) >= 3
+    })
+    .await;
+    assert!(retried, "follow mode gave up on a failing node");
     assert_empty(&store).await;
     *fake.always.lock().expect("lock") = None;
-    while store.tip(CHAIN).await.expect("read").map(|b| b.height) != Some(TIP) {
-        assert!(Instant::now() < deadline, "follow mode did not recover");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let recovered = blockwatt_testkit::wait_until_async(Duration::from_secs(20), || {
+        let store = &store;
+        async move { store.tip(CHAIN).await.expect("read").map(|b| b.height) == Some(TIP) }
+    })
+    .await;
+    assert!(recovered, "follow mode did not recover");
     let _ = stop.send(());
     let report = task
         .await

@@ -120,6 +120,25 @@ pub fn free_port() -> u16 {
         .expect("the loopback interface has a free port")
 }
 
+/// [`wait_until`] for checks that are themselves async (a store read, a
+/// counter behind a lock): polls every 20 ms without blocking the runtime.
+pub async fn wait_until_async<F, Fut>(limit: Duration, mut ready: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if ready().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Polls `ready` every 20 ms until it is true or `limit` passes. No test
 /// sleeps a fixed time to wait for something.
 pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
