@@ -9,11 +9,13 @@
 //! * [`pipeline`] — resumable, reorg-safe ingestion. Entry points:
 //!   [`run_ingest`] (one call, for the CLI and benches) and [`Ingester`]
 //!   (keeps [`IngestCounters`] for `/metrics`).
+//!   [`batch_plan`] splits a pass into fetches (small at both ends).
 //! * [`daily`] — stored blocks → `DailyMetrics` (hashrate from difficulty).
 //! * [`nodes`] — validator and node counts (HTTP JSON count, Solana, beacon).
 //!
 //! `coinmetrics` (the Coin Metrics CSV importer) lives beside these.
 
+pub mod batch_plan;
 pub mod bitcoin_rpc;
 pub mod coinmetrics;
 pub mod config;

@@ -13,6 +13,7 @@ use blockwatt_store::Store;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use crate::batch_plan::BatchPlan;
 use crate::config::{ChainSourceConfig, SourceKind};
 use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::evm::EvmSource;
@@ -31,7 +32,8 @@ pub struct IngestRange {
 /// Pipeline knobs (taken from [`ChainSourceConfig`] by [`Ingester`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IngestOptions {
-    /// Blocks per fetch and per stored batch.
+    /// Most blocks per fetch; a backfill's first and last fetches are
+    /// smaller ([`BatchPlan`]).
     pub batch_size: usize,
     /// Requests in flight (the source client enforces it); the pipeline
     /// keeps twice as many fetches queued so the window never drains.
@@ -324,7 +326,10 @@ fn start_write(store: &Arc<dyn Store>, queue: &mut VecDeque<Ready>) -> Option<Wr
             blocks: batch.blocks.len() as u64,
             transactions: batch.transactions.len() as u64,
         };
-        store.write_batch_owned(batch).await.map(|()| written)
+        tracing::debug!(from, end, transactions = written.transactions, "write");
+        let done = store.write_batch_owned(batch).await.map(|()| written);
+        tracing::debug!(from, end, "written");
+        done
     }))
 }
 
@@ -375,7 +380,6 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
         }
     }
     let stored_tip = store.tip(&chain).await?.map(|b| b.height);
-    let batch = options.batch_size.max(1) as u64;
     let window = options.max_in_flight.max(1);
     let started = Instant::now();
     let last_log = Instant::now();
@@ -400,7 +404,7 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
     };
     'pass: while w.next <= to {
         let mut pending: VecDeque<(u64, u64, Fetch)> = VecDeque::new();
-        let mut spawn_from = w.next;
+        let mut plan = BatchPlan::new(w.next, to, options.batch_size, window).peekable();
         // Height and hash of the last block handed to the writer: the next
         // batch's parent, checked without a store read.
         let mut last_checked: Option<(u64, String)> = None;
@@ -409,14 +413,15 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
             // `max_in_flight` requests out at a time, so the next one goes out
             // the moment any finishes (as with `xargs -P`), not only when the
             // oldest does; finished results wait here in height order.
-            while pending.len() < 2 * window && spawn_from <= to {
-                let end = spawn_from.saturating_add(batch - 1).min(to);
+            while pending.len() < 2 * window {
+                let Some((from, end)) = plan.next() else {
+                    break;
+                };
                 let src = source.clone();
-                let handle = tokio::spawn(async move { src.fetch(spawn_from, end).await });
-                pending.push_back((spawn_from, end, handle));
-                spawn_from = end + 1;
+                let handle = tokio::spawn(async move { src.fetch(from, end).await });
+                pending.push_back((from, end, handle));
             }
-            w.start_write(pending.is_empty() && spawn_from > to, window);
+            w.start_write(pending.is_empty() && plan.peek().is_none(), window);
             if pending.is_empty() && w.writing.is_none() {
                 break 'pass;
             }
