@@ -69,8 +69,9 @@ struct RawBlock {
     gas_limit: u64,
     /// Required as alloy required it: a PoW chain's hashrate comes from it,
     /// so a missing one must not read as zero.
+    #[serde(deserialize_with = "quantity_u256::de")]
     difficulty: U256,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "quantity_u256::de_opt")]
     size: Option<U256>,
     transactions: Vec<TxItem>,
 }
@@ -137,15 +138,18 @@ struct RawTx<'a> {
     /// `null` or absent for contract creations.
     #[serde(default)]
     to: Option<Address>,
+    #[serde(deserialize_with = "quantity_u256::de")]
     value: U256,
     /// Only its length and first byte matter: kept as text, checked as hex.
     #[serde(borrow, alias = "data")]
     input: &'a str,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "quantity_u256::de_opt")]
     v: Option<U256>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "quantity_u256::de_opt")]
     y_parity: Option<U256>,
+    #[serde(deserialize_with = "quantity_u256::de")]
     r: U256,
+    #[serde(deserialize_with = "quantity_u256::de")]
     s: U256,
     #[serde(default)]
     access_list: Option<Vec<AccessListItem>>,
@@ -173,6 +177,74 @@ struct Authorization {
     y_parity: u8,
     r: U256,
     s: U256,
+}
+
+/// `U256` quantities without ruint's general `FromStr`, which was the
+/// largest single item (7%) of a backfill's CPU profile: `0x` and up to 64
+/// hex digits are decoded by const-hex; anything else (decimal strings, JSON
+/// numbers, bad input) is left to ruint's own deserializer, so what is
+/// accepted and the errors are unchanged.
+mod quantity_u256 {
+    use alloy_primitives::U256;
+    use serde::de::{Deserialize, Deserializer, Error, IntoDeserializer, Visitor};
+
+    pub fn parse_hex(s: &str) -> Option<U256> {
+        let digits = s.strip_prefix("0x")?;
+        if digits.is_empty() || digits.len() > 64 {
+            return None;
+        }
+        // Left-padded to 64 digits, then decoded by const-hex (SIMD).
+        let mut padded = [b'0'; 64];
+        padded[64 - digits.len()..].copy_from_slice(digits.as_bytes());
+        let mut bytes = [0u8; 32];
+        alloy_primitives::hex::decode_to_slice(padded, &mut bytes).ok()?;
+        Some(U256::from_be_bytes(bytes))
+    }
+
+    struct Quantity;
+
+    impl<'de> Visitor<'de> for Quantity {
+        type Value = U256;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a 32 byte hex string")
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<U256, E> {
+            match parse_hex(v) {
+                Some(n) => Ok(n),
+                None => U256::deserialize(v.into_deserializer()),
+            }
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<U256, E> {
+            U256::deserialize(v.into_deserializer())
+        }
+        fn visit_u128<E: Error>(self, v: u128) -> Result<U256, E> {
+            U256::deserialize(v.into_deserializer())
+        }
+    }
+
+    pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
+        d.deserialize_any(Quantity)
+    }
+
+    pub fn de_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<U256>, D::Error> {
+        struct Opt;
+        impl<'de> Visitor<'de> for Opt {
+            type Value = Option<U256>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null or a 32 byte hex string")
+            }
+            fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                de(d).map(Some)
+            }
+        }
+        d.deserialize_option(Opt)
+    }
 }
 
 /// Decodes a full block (`eth_getBlockByNumber(n, true)`'s result).
@@ -412,6 +484,54 @@ fn legacy_v_check(v: U256, r: U256, s: U256, chain_id: Option<u64>) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Deserialize)]
+    struct Q {
+        #[serde(deserialize_with = "quantity_u256::de")]
+        n: U256,
+        #[serde(default, deserialize_with = "quantity_u256::de_opt")]
+        o: Option<U256>,
+    }
+
+    fn q(json: &str) -> Result<(U256, Option<U256>), String> {
+        serde_json::from_str::<Q>(json)
+            .map(|q| (q.n, q.o))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn quantities_read_as_ruint_reads_them() {
+        let n = U256::from;
+        assert_eq!(q(r#"{"n":"0x0"}"#), Ok((n(0), None)));
+        assert_eq!(q(r#"{"n":"0x1F","o":null}"#), Ok((n(31), None)));
+        assert_eq!(q(r#"{"n":"0x00ff","o":"0x2"}"#), Ok((n(255), Some(n(2)))));
+        // Not the fast path, still what ruint accepts.
+        assert_eq!(q(r#"{"n":"31"}"#), Ok((n(31), None)));
+        assert_eq!(q(r#"{"n":31}"#), Ok((n(31), None)));
+        assert_eq!(
+            q(&format!(r#"{{"n":"{:#x}"}}"#, U256::MAX)),
+            Ok((U256::MAX, None))
+        );
+        for bad in [r#""0xg1""#, r#""0x+1""#, r#""-1""#, "true", "[]"] {
+            assert!(q(&format!(r#"{{"n":{bad}}}"#)).is_err(), "{bad} accepted");
+        }
+        let too_wide = format!(r#"{{"n":"0x1{}"}}"#, "0".repeat(64));
+        assert!(q(&too_wide).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn the_hex_fast_path_agrees_with_ruint(limbs in any::<[u64; 4]>(), upper in any::<bool>(),
+                                               zeros in 0usize..4) {
+            let v = U256::from_limbs(limbs);
+            let hex = format!("{v:x}");
+            let hex = if upper { hex.to_uppercase() } else { hex };
+            let text = format!("0x{}{hex}", "0".repeat(zeros));
+            let expect: Option<U256> = text.parse().ok().filter(|_| text.len() <= 66);
+            prop_assert_eq!(quantity_u256::parse_hex(&text), expect);
+        }
+    }
 
     #[test]
     fn rlp_string_lengths() {
