@@ -76,9 +76,10 @@ rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     label, wall, cpu, rss = line.split()
     rows[label].append((float(wall), float(cpu), int(rss)))
-print(f"{'client':<44} {'wall s':>8} {'cpu s':>8} {'max RSS MiB':>12}")
+print(f"{'client':<44} {'wall s':>8} {'(min-max)':>11} {'cpu s':>8} {'max RSS MiB':>12}")
 for label in sorted(rows):
-    w = statistics.median(r[0] for r in rows[label]); c = statistics.median(r[1] for r in rows[label])
+    walls = [r[0] for r in rows[label]]
+    w = statistics.median(walls); c = statistics.median(r[1] for r in rows[label])
     m = statistics.median(r[2] for r in rows[label]) / 1024
-    print(f"{label:<44} {w:>8.2f} {c:>8.2f} {m:>12.0f}")
+    print(f"{label:<44} {w:>8.2f} {min(walls):>5.2f}-{max(walls):<5.2f} {c:>8.2f} {m:>12.0f}")
 PY

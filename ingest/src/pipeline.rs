@@ -421,7 +421,14 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
                 let handle = tokio::spawn(async move { src.fetch(from, end).await });
                 pending.push_back((from, end, handle));
             }
-            w.start_write(pending.is_empty() && plan.peek().is_none(), window);
+            // Results already in (in height order) join the queue before a
+            // write starts, so one write takes them all: at the end of a
+            // pass a ClickHouse write of its own costs ~50 ms.
+            let next_is_in =
+                w.queue.len() < window && pending.front().is_some_and(|p| p.2.is_finished());
+            if !next_is_in {
+                w.start_write(pending.is_empty() && plan.peek().is_none(), window);
+            }
             if pending.is_empty() && w.writing.is_none() {
                 break 'pass;
             }
