@@ -9,14 +9,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use blockwatt_api::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, JobStatus, PublishRequest,
+    Published,
 };
 use blockwatt_ingest::{run_ingest_counted, ChainSourceConfig, IngestBoard, IngestRange};
 use blockwatt_store::Store;
 use tokio::sync::watch;
 
 use crate::config::Settings;
-use crate::jobs::Jobs;
+use crate::jobs::{JobEnd, Jobs};
 use crate::publish::{PublishError, Publisher, Status};
 
 /// Chains with a backfill running; shared with the tasks, which take their
@@ -126,15 +127,15 @@ impl AdminActions for Admin {
         );
         let message = match &req {
             ImportRequest::Coinmetrics { file, .. } => format!(
-                "importing {file} into {chain}'s daily metrics in the background (all rows or none); the outcome is in the server log"
+                "importing {file} into {chain}'s daily metrics in the background (all rows or none)"
             ),
-            ImportRequest::Price { .. } => format!(
-                "fetching today's USD price of {chain} in the background; the outcome is in the server log"
-            ),
+            ImportRequest::Price { .. } => {
+                format!("fetching today's USD price of {chain} in the background")
+            }
         };
         let task_job = job.clone();
         let data_changed = Arc::clone(&self.data_changed);
-        self.jobs.spawn(job.clone(), async move {
+        let id = self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let work = async {
                 match &req {
@@ -164,15 +165,25 @@ impl AdminActions for Admin {
                     Ok(what) => {
                         data_changed();
                         tracing::info!(job = %task_job, imported = %what, "import done");
+                        JobEnd::Succeeded(format!("imported {what}"))
                     }
-                    Err(e) => tracing::error!(job = %task_job, error = %format!("{e:#}"), "import failed"),
+                    Err(e) => {
+                        let e = format!("{e:#}");
+                        tracing::error!(job = %task_job, error = %e, "import failed");
+                        JobEnd::Failed(e)
+                    }
                 },
                 _ = stop.wait_for(|s| *s) => {
                     tracing::warn!(job = %task_job, "import stopped by shutdown; nothing was imported");
+                    JobEnd::Stopped("stopped by shutdown; nothing was imported".into())
                 }
             }
         });
-        Ok(Accepted { job, message })
+        Ok(Accepted {
+            message: format!("{message}; GET /v1/admin/jobs/{id} for the outcome"),
+            job,
+            id,
+        })
     }
 
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
@@ -194,7 +205,7 @@ impl AdminActions for Admin {
         let counters = self.board.counters(&req.chain, cfg.kind.as_str(), false);
         let (chain, task_job) = (req.chain.clone(), job.clone());
         let data_changed = Arc::clone(&self.data_changed);
-        self.jobs.spawn(job.clone(), async move {
+        let id = self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let shutdown = async move {
                 let _ = stop.wait_for(|s| *s).await;
@@ -230,18 +241,31 @@ impl AdminActions for Admin {
                     interrupted = r.interrupted,
                     "backfill done"
                     );
+                    let what = format!(
+                        "wrote {} blocks and {} transactions, aggregated {days} days; tip {}",
+                        r.blocks_written, r.transactions_written, r.tip
+                    );
+                    if r.interrupted {
+                        let last = r.last_written.map_or("nothing".into(), |h| format!("up to {h}"));
+                        JobEnd::Stopped(format!("stopped by shutdown after {last}: {what}; a new backfill resumes from the checkpoint"))
+                    } else {
+                        JobEnd::Succeeded(what)
+                    }
                 }
                 Err(e) => {
-                    tracing::error!(job = %task_job, error = %format!("{e:#}"), "backfill failed")
+                    let e = format!("{e:#}");
+                    tracing::error!(job = %task_job, error = %e, "backfill failed");
+                    JobEnd::Failed(e)
                 }
             }
         });
         Ok(Accepted {
             message: format!(
-                "backfilling {} blocks {}..={} in the background (heights past the node's tip are left out); progress in the server log",
+                "backfilling {} blocks {}..={} in the background (heights past the node's tip are left out); GET /v1/admin/jobs/{id} for the outcome, /metrics for progress",
                 req.chain, req.from, req.to
             ),
             job,
+            id,
         })
     }
 
@@ -254,7 +278,21 @@ impl AdminActions for Admin {
             .map_or_else(|| "yesterday".to_owned(), |d| d.to_string());
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs.spawn(format!("publish-{date}"), async move {
-            let _ = tx.send(publisher.publish(req.date, req.new_version).await);
+            let done = publisher.publish(req.date, req.new_version).await;
+            let end = match &done {
+                Ok(p) => JobEnd::Succeeded(format!(
+                    "{} version {}: {}",
+                    p.date,
+                    p.version,
+                    match p.status {
+                        Status::Published => "published",
+                        Status::Unchanged => "unchanged, the same body was published already",
+                    }
+                )),
+                Err(e) => JobEnd::Failed(format!("{e:#}")),
+            };
+            let _ = tx.send(done);
+            end
         });
         let done = rx
             .await
@@ -281,6 +319,10 @@ impl AdminActions for Admin {
             .to_owned(),
             chains: done.chains,
         })
+    }
+
+    fn jobs(&self) -> Vec<JobStatus> {
+        self.jobs.statuses()
     }
 }
 

@@ -62,10 +62,11 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     tracing::info!(addr = %local, "serving; GET /healthz to check");
     if settings.publish.daily {
         let publisher = crate::publish::Publisher::new(publish_store);
-        jobs.spawn(
-            "daily-publish".into(),
-            crate::publish::daily(publisher, stopped.clone()),
-        );
+        let stop = stopped.clone();
+        jobs.spawn("daily-publish".into(), async move {
+            crate::publish::daily(publisher, stop).await;
+            crate::jobs::JobEnd::Stopped("the server stopped".into())
+        });
     }
     let followers = crate::ingest::spawn_followers(settings, &clients, follower_store, stopped);
     if !followers.is_empty() {

@@ -488,20 +488,38 @@ impl Server {
 
     /// A JSON POST through curl (testkit only GETs): status and body.
     fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+        self.curl("POST", path, token, Some(body))
+    }
+
+    /// A GET with a bearer token.
+    fn get_as(&self, path: &str, token: &str) -> (u16, String) {
+        self.curl("GET", path, Some(token), None)
+    }
+
+    fn curl(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, String) {
         let mut cmd = Command::new("curl");
-        cmd.args(["-sS", "-X", "POST", "-H", "Content-Type: application/json"]);
+        cmd.args(["-sS", "-X", method]);
         if let Some(t) = token {
             cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
         }
+        if let Some(b) = body {
+            cmd.args(["-H", "Content-Type: application/json", "--data", b]);
+        }
         let out = cmd
-            .args(["--data", body, "-w", "\n%{http_code}"])
+            .args(["-w", "\n%{http_code}"])
             .arg(format!("{}{path}", self.base))
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let (body, code) = text
             .rsplit_once('\n')
-            .unwrap_or_else(|| panic!("no status from curl for POST {path}: {text}"));
+            .unwrap_or_else(|| panic!("no status from curl for {method} {path}: {text}"));
         (code.trim().parse().unwrap(), body.to_owned())
     }
 }
@@ -853,10 +871,26 @@ fn admin_backfill_ingests_in_the_background() {
     assert_eq!(status, 202, "{text}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["job"], "devnet-0-3", "{text}");
+    // The job's own route says when it is done and what it did.
+    let job = format!("/v1/admin/jobs/{}", v["id"]);
+    let mut last = String::new();
     let done = wait_until(Duration::from_secs(30), || {
-        server.get("/v1/chains/devnet/blocks/3/footprint").0 == 200
+        let (status, text) = server.get_as(&job, token);
+        assert_eq!(status, 200, "{text}");
+        last = text;
+        !last.contains(r#""state":"running""#)
     });
-    assert!(done, "block 3 not served within 30 s of the backfill");
+    assert!(done, "the backfill still runs after 30 s: {last}");
+    let status: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(status["state"], "succeeded", "{last}");
+    assert!(
+        status["outcome"]
+            .as_str()
+            .is_some_and(|o| o.contains("wrote 4 blocks")),
+        "{last}"
+    );
+    let (status, text) = server.get("/v1/chains/devnet/blocks/3/footprint");
+    assert_eq!(status, 200, "{text}");
     // The slot is free again once the job is done: a second run is accepted.
     let again = wait_until(Duration::from_secs(10), || {
         server.post("/v1/admin/backfill", Some(token), body).0 == 202
@@ -872,6 +906,34 @@ fn admin_backfill_ingests_in_the_background() {
     let (status, text) = server.post("/v1/admin/import", Some(token), r#"{"chain":"devnet"}"#);
     assert_eq!(status, 422, "{text}");
     assert!(text.contains("kind"), "{text}");
+
+    // A job that fails says why on its route.
+    let missing = dir.path().join("no-such.csv");
+    let body = format!(
+        r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{}"}}"#,
+        missing.display()
+    );
+    let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+    assert_eq!(status, 202, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let job = format!("/v1/admin/jobs/{}", v["id"]);
+    let mut last = String::new();
+    let ended = wait_until(Duration::from_secs(10), || {
+        last = server.get_as(&job, token).1;
+        !last.contains(r#""state":"running""#)
+    });
+    assert!(ended, "{last}");
+    let status: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(status["state"], "failed", "{last}");
+    assert!(
+        status["outcome"]
+            .as_str()
+            .is_some_and(|o| o.contains("no-such.csv")),
+        "{last}"
+    );
+    let (_, list) = server.get_as("/v1/admin/jobs", token);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["jobs"][0]["id"], v["id"], "newest first: {list}");
 }
 
 /// GET with the response headers (testkit's helper returns the body only).

@@ -1,13 +1,13 @@
-//! Operator routes: trigger an import, a backfill or a publication. They
-//! exist only when an admin token is configured, and require it as a
-//! bearer token.
+//! Operator routes: trigger an import, a backfill or a publication, and
+//! follow the jobs they start. They exist only when an admin token is
+//! configured, and require it as a bearer token.
 
 use async_trait::async_trait;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -95,8 +95,34 @@ pub struct Published {
 /// What the server did with the request (work runs in the background).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Accepted {
+    /// What the job does, e.g. `devnet-0-3` (a backfill), `import-price-bitcoin`.
     pub job: String,
+    /// This run's number: `GET /v1/admin/jobs/{id}` follows it.
+    pub id: u64,
     pub message: String,
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Running,
+    Succeeded,
+    Failed,
+    /// Ended by the server's shutdown; a backfill resumes from its checkpoint.
+    Stopped,
+}
+
+/// One job as `GET /v1/admin/jobs` shows it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct JobStatus {
+    pub id: u64,
+    pub job: String,
+    pub state: JobState,
+    pub started: DateTime<Utc>,
+    pub finished: Option<DateTime<Utc>>,
+    /// What it did, or why it failed or stopped; absent while running.
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -136,6 +162,8 @@ pub trait AdminActions: Send + Sync {
     async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError>;
     async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError>;
     async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError>;
+    /// The jobs running and the most recent finished ones, newest first.
+    fn jobs(&self) -> Vec<JobStatus>;
 }
 
 /// Compares in time independent of where the strings differ, so response
@@ -239,4 +267,29 @@ pub(crate) async fn publish(
         StatusCode::OK
     };
     Ok((status, axum::Json(done)).into_response())
+}
+
+/// The jobs running and the most recent finished ones, newest first.
+pub(crate) async fn jobs(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let jobs = actions(&state)?.jobs();
+    Ok(axum::Json(serde_json::json!({ "jobs": jobs })).into_response())
+}
+
+pub(crate) async fn job(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let n: u64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", format!("id: {id:?} is not a job number")))?;
+    actions(&state)?
+        .jobs()
+        .into_iter()
+        .find(|j| j.id == n)
+        .map(|j| axum::Json(j).into_response())
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no job {n}: not started by this server since it started, or finished long enough ago to be forgotten"
+            ))
+        })
 }

@@ -43,7 +43,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use admin::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
+    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, JobState, JobStatus,
+    PublishRequest, Published,
 };
 pub use cache::EstimateCache;
 pub use config::ApiConfig;
@@ -240,6 +241,8 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/admin/import", post(admin::import))
             .route("/v1/admin/backfill", post(admin::backfill))
             .route("/v1/admin/publish", post(admin::publish))
+            .route("/v1/admin/jobs", get(admin::jobs))
+            .route("/v1/admin/jobs/{id}", get(admin::job))
             .route_layer(from_fn_with_state(state.clone(), admin::require_token));
         app = app.merge(admin);
     }

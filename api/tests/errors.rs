@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use blockwatt_api::{
-    Accepted, AdminActions, AdminError, ApiConfig, BackfillRequest, ImportRequest, PublishRequest,
-    Published,
+    Accepted, AdminActions, AdminError, ApiConfig, BackfillRequest, ImportRequest, JobState,
+    JobStatus, PublishRequest, Published,
 };
 use common::*;
 
@@ -288,6 +288,7 @@ impl AdminActions for RecordingAdmin {
         }
         Ok(Accepted {
             job: "import-1".into(),
+            id: 1,
             message: format!("importing {} ({})", req.chain(), req.kind()),
         })
     }
@@ -298,6 +299,7 @@ impl AdminActions for RecordingAdmin {
         }
         Ok(Accepted {
             job: "backfill-1".into(),
+            id: 2,
             message: format!("{}..{}", req.from, req.to),
         })
     }
@@ -319,6 +321,27 @@ impl AdminActions for RecordingAdmin {
             url: format!("/v1/indices/{date}?version=1"),
         })
     }
+    fn jobs(&self) -> Vec<JobStatus> {
+        let at = |s: &str| s.parse().expect("time");
+        vec![
+            JobStatus {
+                id: 2,
+                job: "backfill-1".into(),
+                state: JobState::Running,
+                started: at("2024-01-02T10:00:00Z"),
+                finished: None,
+                outcome: None,
+            },
+            JobStatus {
+                id: 1,
+                job: "import-1".into(),
+                state: JobState::Failed,
+                started: at("2024-01-02T09:00:00Z"),
+                finished: Some(at("2024-01-02T09:00:01Z")),
+                outcome: Some("/tmp/btc.csv: no such file".into()),
+            },
+        ]
+    }
 }
 
 fn post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
@@ -327,6 +350,45 @@ fn post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
         b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
     b.body(Body::from(body.to_owned())).expect("req")
+}
+
+fn get_as(uri: &str, token: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(uri);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    b.body(Body::empty()).expect("req")
+}
+
+#[tokio::test]
+async fn admin_jobs_show_how_each_went_and_name_a_missing_one() {
+    let cfg = ApiConfig {
+        admin_token: Some("s3cret".into()),
+        ..test_config()
+    };
+    let t = app_full(cfg, Some(Arc::new(RecordingAdmin))).await;
+    send(&t.router, get_as("/v1/admin/jobs", None))
+        .await
+        .problem(401, "unauthorized");
+    let r = send(&t.router, get_as("/v1/admin/jobs", Some("s3cret"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let jobs = r.json()["jobs"].clone();
+    assert_eq!(jobs[0]["id"], 2, "newest first: {jobs}");
+    assert_eq!(jobs[0]["state"], "running");
+    assert_eq!(jobs[0]["finished"], serde_json::Value::Null);
+    assert_eq!(jobs[1]["state"], "failed");
+    let r = send(&t.router, get_as("/v1/admin/jobs/1", Some("s3cret"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["outcome"], "/tmp/btc.csv: no such file");
+    assert_eq!(r.json()["started"], "2024-01-02T09:00:00Z");
+    let p = send(&t.router, get_as("/v1/admin/jobs/99", Some("s3cret")))
+        .await
+        .problem(404, "not-found");
+    assert!(p["detail"].as_str().unwrap().contains("no job 99"), "{p}");
+    let p = send(&t.router, get_as("/v1/admin/jobs/latest", Some("s3cret")))
+        .await
+        .problem(422, "invalid-parameter");
+    assert_eq!(p["parameter"], "id", "{p}");
 }
 
 #[tokio::test]
@@ -384,6 +446,7 @@ async fn admin_routes_need_the_bearer_token() {
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     assert_eq!(r.json()["job"], "import-1");
+    assert_eq!(r.json()["id"], 1);
     let r = send(
         &t.router,
         post(
