@@ -130,7 +130,8 @@ pub fn cbeci_v1_core(
     let price = params.electricity_price_usd_per_kwh;
     let pue = params.pue;
     let raw: Vec<Option<f64>> = inputs.iter().map(|i| raw_threshold(i, price)).collect();
-    let smoothed = trailing_mean(&raw, params.threshold_window_days);
+    let day_numbers: Vec<i64> = inputs.iter().map(|i| day_number(i.day_unix)).collect();
+    let smoothed = trailing_mean(&day_numbers, &raw, params.threshold_window_days);
 
     let mut by_release: Vec<&CbeciModel> = models.iter().collect();
     by_release.sort_by_key(|m| m.released_unix);
@@ -184,8 +185,13 @@ pub fn cbeci_v1_core(
     Ok(days)
 }
 
+/// Days since 1970-01-01 of a `day_unix` (00:00 UTC of the day).
+pub(crate) fn day_number(day_unix: i64) -> i64 {
+    day_unix.div_euclid(86_400)
+}
+
 /// Annualises each day's power and applies the trailing mean over the days
-/// that have a value.
+/// that have a value, within the window's calendar days.
 fn smooth_annualised(days: &mut [Option<CbeciDay>], window: usize) {
     let present: Vec<usize> = (0..days.len()).filter(|i| days[*i].is_some()).collect();
     let series = |pick: fn(&Bounds) -> f64| -> Vec<f64> {
@@ -195,9 +201,14 @@ fn smooth_annualised(days: &mut [Option<CbeciDay>], window: usize) {
             .map(|d| watts_to_twh_per_year(pick(&d.power_w)))
             .collect()
     };
-    let lower = trailing_mean_dense(&series(|b| b.lower), window);
-    let best = trailing_mean_dense(&series(|b| b.best), window);
-    let upper = trailing_mean_dense(&series(|b| b.upper), window);
+    let day_numbers: Vec<i64> = present
+        .iter()
+        .filter_map(|i| days[*i].as_ref())
+        .map(|d| day_number(d.day_unix))
+        .collect();
+    let lower = trailing_mean_dense(&day_numbers, &series(|b| b.lower), window);
+    let best = trailing_mean_dense(&day_numbers, &series(|b| b.best), window);
+    let upper = trailing_mean_dense(&day_numbers, &series(|b| b.upper), window);
     for (k, i) in present.iter().enumerate() {
         if let Some(d) = days[*i].as_mut() {
             d.energy_twh_per_year = Bounds::new(lower[k], best[k], upper[k]);
@@ -280,7 +291,19 @@ mod tests {
             smoothing_window_days: 1,
             ..Params::default()
         };
-        let out = cbeci_v1_core(&[poor, rich, poor], &models, &params).unwrap();
+        let first = CbeciInput {
+            day_unix: 86_400,
+            ..poor
+        };
+        let last = CbeciInput {
+            day_unix: 3 * 86_400,
+            ..poor
+        };
+        let rich = CbeciInput {
+            day_unix: 2 * 86_400,
+            ..rich
+        };
+        let out = cbeci_v1_core(&[first, rich, last], &models, &params).unwrap();
         assert!(out[0].is_none());
         let (a, b) = (out[1].unwrap(), out[2].unwrap());
         assert_eq!(b.profitable_models, 0);

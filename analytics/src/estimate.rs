@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use blockwatt_domain::{Bounds, DailyMetrics, Estimate, PerTransaction};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use crate::catalogue::{year_of, Algorithm, Catalogues, ChainProfile, HardwareModel};
@@ -68,7 +68,7 @@ pub fn estimate_series(
         if m == Method::CbeciV1 {
             segment.retain(|p| p.index < end);
         }
-        smooth(&mut segment, params.smoothing_window_days);
+        smooth(&mut segment, days, params.smoothing_window_days);
         powers.extend(segment);
         start = end;
     }
@@ -476,13 +476,19 @@ fn pos_segment(
     powers
 }
 
-/// Trailing mean of the annualised power over the segment's days.
-fn smooth(segment: &mut [DayPower], window: usize) {
+/// Trailing mean of the annualised power over the segment's days, within
+/// the window's calendar days.
+fn smooth(segment: &mut [DayPower], days: &[DailyMetrics], window: usize) {
     if segment.iter().all(|p| p.energy_twh_per_year.is_some()) {
         return;
     }
+    let day_numbers: Vec<i64> = segment
+        .iter()
+        .map(|p| i64::from(days[p.index].day.num_days_from_ce()))
+        .collect();
     let series = |pick: fn(&Bounds) -> f64| -> Vec<f64> {
         trailing_mean_dense(
+            &day_numbers,
             &segment
                 .iter()
                 .map(|p| watts_to_twh_per_year(pick(&p.power_w)))

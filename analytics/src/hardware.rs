@@ -12,7 +12,7 @@
 //!   shipped model younger than five years (recorded in the inputs).
 
 use blockwatt_domain::Bounds;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::catalogue::HardwareModel;
 use crate::error::{check_non_negative, Result};
@@ -157,7 +157,11 @@ pub fn hardware_core(
             _ => None,
         });
     }
-    let smoothed = trailing_mean(&raw, params.threshold_window_days);
+    let day_numbers: Vec<i64> = inputs
+        .iter()
+        .map(|i| i64::from(i.day.num_days_from_ce()))
+        .collect();
+    let smoothed = trailing_mean(&day_numbers, &raw, params.threshold_window_days);
     let mut previous: Option<Basket> = None;
     let mut out = Vec::with_capacity(inputs.len());
     for (input, threshold) in inputs.iter().zip(smoothed) {

@@ -46,10 +46,12 @@ impl Method {
     /// parameter or catalogue), so a stored estimate says what made it.
     pub fn methodology_version(self) -> &'static str {
         match self {
-            Method::CbeciV1 => "cbeci-v1.1",
-            Method::Hardware => "hardware.1",
-            Method::Economic => "economic.1",
-            Method::PosNodes => "pos-nodes.1",
+            // .2: the threshold and smoothing windows are calendar days
+            // (they counted stored rows, so a gap stretched them back).
+            Method::CbeciV1 => "cbeci-v1.2",
+            Method::Hardware => "hardware.2",
+            Method::Economic => "economic.2",
+            Method::PosNodes => "pos-nodes.2",
         }
     }
 
@@ -90,9 +92,9 @@ pub fn methodology(method: Method) -> &'static str {
 
 const COMMON: &str = "Carbon: energy × location-weighted grid intensity (gCO2e/kWh; Ember and Energy Institute via Our World in Data, CC BY 4.0) using the chain's location profile (the CCAF Bitcoin Mining Map for Bitcoin, world average otherwise); bounds move 20% of the mix to the cleanest / dirtiest plausible country. Water: energy × consumptive water use of the same mix (codecarbon generation mix × Meldrum et al. 2013 per-source factors). E-waste: fleet mass ÷ hardware lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021).";
 
-const CBECI_TEXT: &str = "cbeci-v1 reproduces the Cambridge Bitcoin Electricity Consumption Index as computed in 2019-2021. For each UTC day: profitability threshold (J/GH) = (miner revenue USD/day ÷ (hashrate TH/s × 86400)) ÷ (electricity price USD/kWh ÷ 3.6e6) ÷ 1000, averaged over a trailing 14-day window; a model of the index's 2020 hardware list is profitable when released before the day and more efficient than the threshold; power (W) = efficiency (J/GH) × hashrate (TH/s) × 1000 × PUE with the most efficient profitable model and PUE 1.01 (lower), the mean efficiency and PUE 1.10 (best), the least efficient and PUE 1.20 (upper); a day without a profitable model carries the previous values forward; annualised energy (TWh/yr) = W × 24 × 365.25 ÷ 1e12, averaged over a trailing 7-day window.";
+const CBECI_TEXT: &str = "cbeci-v1 reproduces the Cambridge Bitcoin Electricity Consumption Index as computed in 2019-2021. For each UTC day: profitability threshold (J/GH) = (miner revenue USD/day ÷ (hashrate TH/s × 86400)) ÷ (electricity price USD/kWh ÷ 3.6e6) ÷ 1000, averaged over the trailing 14 calendar days; a model of the index's 2020 hardware list is profitable when released before the day and more efficient than the threshold; power (W) = efficiency (J/GH) × hashrate (TH/s) × 1000 × PUE with the most efficient profitable model and PUE 1.01 (lower), the mean efficiency and PUE 1.10 (best), the least efficient and PUE 1.20 (upper); a day without a profitable model carries the previous values forward; annualised energy (TWh/yr) = W × 24 × 365.25 ÷ 1e12, averaged over the trailing 7 calendar days.";
 
-const HARDWARE_TEXT: &str = "hardware applies the cbeci-v1 threshold idea to every proof-of-work chain with a per-algorithm catalogue (SHA-256, Scrypt, Ethash/Etchash, Equihash, X11, RandomX, kHeavyHash) through 2025: threshold (J/H) from revenue, hashrate and electricity price over 14 days; models count two months after release; lower = most efficient profitable model × PUE 1.01, upper = least efficient × PUE 1.20, best = mean efficiency weighted by age since shipping (1.0, 0.8, 0.6, 0.4, 0.2, then 0 from five years) × PUE 1.10; without revenue data every model younger than five years counts; 7-day smoothing.";
+const HARDWARE_TEXT: &str = "hardware applies the cbeci-v1 threshold idea to every proof-of-work chain with a per-algorithm catalogue (SHA-256, Scrypt, Ethash/Etchash, Equihash, X11, RandomX, kHeavyHash) through 2025: threshold (J/H) from revenue, hashrate and electricity price over the trailing 14 calendar days; models count two months after release; lower = most efficient profitable model × PUE 1.01, upper = least efficient × PUE 1.20, best = mean efficiency weighted by age since shipping (1.0, 0.8, 0.6, 0.4, 0.2, then 0 from five years) × PUE 1.10; without revenue data every model younger than five years counts; smoothing over the trailing 7 calendar days.";
 
 const ECONOMIC_TEXT: &str = "economic: energy (kWh/day) = miner revenue (USD/day) × share spent on electricity (default 0.6; bounds 2/3 of it and halfway to 1) ÷ electricity price (default 0.05 USD/kWh); 7-day smoothing. An independent cross-check of the hardware methods.";
 

@@ -21,7 +21,11 @@ pub fn cbeci_v1_reference(
     let mut days: Vec<Option<CbeciDay>> = Vec::new();
     let mut previous: Option<CbeciDay> = None;
     for (i, input) in inputs.iter().enumerate() {
-        let start = (i + 1).saturating_sub(params.threshold_window_days);
+        // The rows within the window's calendar days ending today.
+        let window_s = params.threshold_window_days.max(1) as i64 * 86_400;
+        let start = (0..=i)
+            .find(|&j| inputs[j].day_unix > input.day_unix - window_s)
+            .unwrap_or(i);
         let window: Vec<f64> = inputs[start..=i]
             .iter()
             .filter_map(|d| raw_threshold(d, price))
@@ -75,8 +79,12 @@ pub fn cbeci_v1_reference(
         .iter()
         .filter_map(|i| days[*i].map(|d| d.power_w))
         .collect();
+    let smoothing_s = params.smoothing_window_days.max(1) as i64 * 86_400;
+    let day_of = |i: usize| inputs[i].day_unix;
     for (k, i) in present.iter().enumerate() {
-        let start = (k + 1).saturating_sub(params.smoothing_window_days);
+        let start = (0..=k)
+            .find(|&j| day_of(present[j]) > day_of(*i) - smoothing_s)
+            .unwrap_or(k);
         let n = (k + 1 - start) as f64;
         let slice = &powers[start..=k];
         let mean = |pick: fn(&Bounds) -> f64| {

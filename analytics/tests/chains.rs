@@ -386,3 +386,56 @@ fn mica_indicators_for_bitcoin_2019() {
     assert!((0.0..1.0).contains(&m.renewable_share));
     assert_eq!(m.methods, vec!["hardware".to_owned()]);
 }
+
+/// The 14-day threshold and 7-day smoothing windows are calendar days: with
+/// nothing stored for the 20 days before D, the figures from D on do not
+/// depend on what was stored before the gap (counting rows, they reached
+/// back across it).
+#[test]
+fn windows_count_calendar_days_across_a_gap() {
+    let Some(days) = common::history("windows_count_calendar_days_across_a_gap", "bitcoin") else {
+        return;
+    };
+    let d = day("2020-03-01");
+    let gap_from = d - chrono::Days::new(20);
+    let with_history: Vec<DailyMetrics> = days
+        .iter()
+        .filter(|m| m.day < gap_from || (m.day >= d && m.day < d + chrono::Days::new(5)))
+        .cloned()
+        .collect();
+    let after_gap: Vec<DailyMetrics> = with_history
+        .iter()
+        .filter(|m| m.day >= d)
+        .cloned()
+        .collect();
+    assert_eq!(after_gap.len(), 5);
+    for method in [Method::Hardware, Method::CbeciV1] {
+        let run = |series: &[DailyMetrics]| {
+            estimate_series(
+                Catalogues::embedded(),
+                "bitcoin",
+                series,
+                &Params::default(),
+                Some(method),
+            )
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.date >= d)
+            .map(|e| (e.date, e.power_w, e.energy_twh_per_year))
+            .collect::<Vec<_>>()
+        };
+        let (a, b) = (run(&with_history), run(&after_gap));
+        assert_eq!(a.len(), 5, "{method:?}");
+        // Equal but for the rounding of the running sums.
+        let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * y.abs();
+        for ((day_a, pa, ea), (day_b, pb, eb)) in a.iter().zip(&b) {
+            assert_eq!(day_a, day_b);
+            for (x, y) in [(pa, pb), (ea, eb)] {
+                assert!(
+                    close(x.lower, y.lower) && close(x.best, y.best) && close(x.upper, y.upper),
+                    "{method:?} {day_a}: {x:?} with the history before the gap, {y:?} without: it leaked into the windows"
+                );
+            }
+        }
+    }
+}
