@@ -24,7 +24,9 @@ pub fn cbeci_v1_reference(
         // The rows within the window's calendar days ending today.
         let window_s = params.threshold_window_days.max(1) as i64 * 86_400;
         let start = (0..=i)
-            .find(|&j| inputs[j].day_unix > input.day_unix - window_s)
+            .rev()
+            .take_while(|&j| inputs[j].day_unix > input.day_unix - window_s)
+            .last()
             .unwrap_or(i);
         let window: Vec<f64> = inputs[start..=i]
             .iter()
@@ -83,7 +85,9 @@ pub fn cbeci_v1_reference(
     let day_of = |i: usize| inputs[i].day_unix;
     for (k, i) in present.iter().enumerate() {
         let start = (0..=k)
-            .find(|&j| day_of(present[j]) > day_of(*i) - smoothing_s)
+            .rev()
+            .take_while(|&j| day_of(present[j]) > day_of(*i) - smoothing_s)
+            .last()
             .unwrap_or(k);
         let n = (k + 1 - start) as f64;
         let slice = &powers[start..=k];
