@@ -496,6 +496,21 @@ impl Server {
         self.curl("GET", path, Some(token), None)
     }
 
+    /// Polls the job a 202 body names until it no longer runs: its status.
+    fn job_end(&self, accepted: &str, token: &str, limit: Duration) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(accepted).unwrap();
+        let job = format!("/v1/admin/jobs/{}", v["id"]);
+        let mut last = String::new();
+        let ended = wait_until(limit, || {
+            let (status, text) = self.get_as(&job, token);
+            assert_eq!(status, 200, "{text}");
+            last = text;
+            !last.contains(r#""state":"running""#)
+        });
+        assert!(ended, "{job} still runs after {limit:?}: {last}");
+        serde_json::from_str(&last).unwrap()
+    }
+
     fn curl(
         &self,
         method: &str,
@@ -872,23 +887,8 @@ fn admin_backfill_ingests_in_the_background() {
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["job"], "devnet-0-3", "{text}");
     // The job's own route says when it is done and what it did.
-    let job = format!("/v1/admin/jobs/{}", v["id"]);
-    let mut last = String::new();
-    let done = wait_until(Duration::from_secs(30), || {
-        let (status, text) = server.get_as(&job, token);
-        assert_eq!(status, 200, "{text}");
-        last = text;
-        !last.contains(r#""state":"running""#)
-    });
-    assert!(done, "the backfill still runs after 30 s: {last}");
-    let status: serde_json::Value = serde_json::from_str(&last).unwrap();
-    assert_eq!(status["state"], "succeeded", "{last}");
-    assert!(
-        status["outcome"]
-            .as_str()
-            .is_some_and(|o| o.contains("wrote 4 blocks")),
-        "{last}"
-    );
+    let status = server.job_end(&text, token, Duration::from_secs(30));
+    assert_job(&status, "succeeded", "wrote 4 blocks");
     let (status, text) = server.get("/v1/chains/devnet/blocks/3/footprint");
     assert_eq!(status, 200, "{text}");
     // The slot is free again once the job is done: a second run is accepted.
@@ -915,25 +915,21 @@ fn admin_backfill_ingests_in_the_background() {
     );
     let (status, text) = server.post("/v1/admin/import", Some(token), &body);
     assert_eq!(status, 202, "{text}");
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let job = format!("/v1/admin/jobs/{}", v["id"]);
-    let mut last = String::new();
-    let ended = wait_until(Duration::from_secs(10), || {
-        last = server.get_as(&job, token).1;
-        !last.contains(r#""state":"running""#)
-    });
-    assert!(ended, "{last}");
-    let status: serde_json::Value = serde_json::from_str(&last).unwrap();
-    assert_eq!(status["state"], "failed", "{last}");
+    let status = server.job_end(&text, token, Duration::from_secs(10));
+    assert_job(&status, "failed", "no-such.csv");
+    let (_, list) = server.get_as("/v1/admin/jobs", token);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["jobs"][0]["id"], status["id"], "newest first: {list}");
+}
+
+fn assert_job(status: &serde_json::Value, state: &str, outcome_has: &str) {
+    assert_eq!(status["state"], state, "{status}");
     assert!(
         status["outcome"]
             .as_str()
-            .is_some_and(|o| o.contains("no-such.csv")),
-        "{last}"
+            .is_some_and(|o| o.contains(outcome_has)),
+        "{status}"
     );
-    let (_, list) = server.get_as("/v1/admin/jobs", token);
-    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
-    assert_eq!(list["jobs"][0]["id"], v["id"], "newest first: {list}");
 }
 
 /// GET with the response headers (testkit's helper returns the body only).
