@@ -51,9 +51,10 @@ pub struct ChainSourceConfig {
     /// HTTP requests per second, at most.
     #[serde(default = "defaults::rate_limit_per_s")]
     pub rate_limit_per_s: u32,
-    /// Blocks per fetch and per stored batch; also the largest JSON-RPC
-    /// batch. Keep it small for bitcoin-rpc (4–8): a verbosity-2 block of
-    /// a full Bitcoin block is several MB of JSON.
+    /// Most blocks per fetch; also the largest JSON-RPC batch. A backfill
+    /// of more than `max_in_flight` full batches starts and ends with
+    /// smaller ones (`batch_plan`). Keep it small for bitcoin-rpc (4–8): a
+    /// verbosity-2 block of a full Bitcoin block is several MB of JSON.
     #[serde(default = "defaults::batch_size")]
     pub batch_size: usize,
     /// HTTP requests in flight, at most.
