@@ -12,10 +12,11 @@ use blockwatt_api::{
     Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, JobStatus, PublishRequest,
     Published,
 };
-use blockwatt_ingest::{run_ingest_counted, ChainSourceConfig, IngestBoard, IngestRange};
+use blockwatt_ingest::{ChainSourceConfig, IngestBoard, IngestOptions, IngestRange, Ingester};
 use blockwatt_store::Store;
 use tokio::sync::watch;
 
+use crate::clients::ChainClients;
 use crate::config::Settings;
 use crate::jobs::{JobEnd, Jobs};
 use crate::publish::{PublishError, Publisher, Status};
@@ -43,16 +44,21 @@ pub struct Admin {
     stop: watch::Receiver<bool>,
     /// Backfills count into it, for `/metrics`.
     board: Arc<IngestBoard>,
+    /// The chains' shared clients: a backfill goes through the same rate
+    /// limit, request bound and connection pool as the chain's lookups.
+    clients: Arc<ChainClients>,
 }
 
 impl Admin {
     pub fn new(
         settings: &Settings,
         store: Arc<dyn Store>,
+        clients: Arc<ChainClients>,
         jobs: Jobs,
         stop: watch::Receiver<bool>,
     ) -> Self {
         Admin {
+            clients,
             chains: settings.chains.clone(),
             publisher: Publisher::new(Arc::clone(&store)),
             store,
@@ -199,10 +205,20 @@ impl AdminActions for Admin {
                 req.chain
             )));
         }
+        let shared = self.clients.get(&req.chain).map_err(|e| {
+            AdminError::Unavailable(format!("{} has no usable source: {e}", req.chain))
+        })?;
         let slot = Self::claim(&self.running, &req.chain, "a backfill")?;
         let job = format!("{}-{}-{}", req.chain, req.from, req.to);
-        let (cfg, store, mut stop) = (cfg.clone(), Arc::clone(&self.store), self.stop.clone());
-        let counters = self.board.counters(&req.chain, cfg.kind.as_str(), false);
+        let (store, mut stop) = (Arc::clone(&self.store), self.stop.clone());
+        let counters = self
+            .board
+            .adopt(&req.chain, cfg.kind.as_str(), shared.ingester.counters());
+        let ingester = Ingester::new(
+            shared.ingester.source(),
+            IngestOptions::from_config(cfg),
+            counters,
+        );
         let (chain, task_job) = (req.chain.clone(), job.clone());
         let data_changed = Arc::clone(&self.data_changed);
         let id = self.jobs.spawn(job.clone(), async move {
@@ -214,16 +230,9 @@ impl AdminActions for Admin {
                 from: req.from,
                 to: Some(req.to),
             };
-            let result = match run_ingest_counted(
-                &cfg,
-                &chain,
-                counters,
-                Arc::clone(&store),
-                range,
-                false,
-                shutdown,
-            )
-            .await
+            let result = match ingester
+                .run(Arc::clone(&store), range, false, shutdown)
+                .await
             {
                 Ok(report) => crate::ingest::aggregate(&store, &chain, &report)
                     .await
@@ -340,7 +349,13 @@ mod tests {
         store.migrate().await.unwrap();
         let (_stop, stopped) = watch::channel(false);
         (
-            Admin::new(&settings, Arc::new(store), Jobs::default(), stopped),
+            Admin::new(
+                &settings,
+                Arc::new(store),
+                Arc::new(ChainClients::new(&settings.chains, |_, _| Arc::default())),
+                Jobs::default(),
+                stopped,
+            ),
             dir,
         )
     }
@@ -441,6 +456,45 @@ mod tests {
         );
         // Every publish ran as a tracked job, and they are all done.
         assert!(admin.jobs.wait(std::time::Duration::ZERO).await.is_empty());
+    }
+
+    /// A backfill drives the chain's shared client (its rate limit, request
+    /// bound and pool), and `/metrics` shows that client's counters.
+    #[tokio::test]
+    async fn a_backfill_goes_through_the_chains_shared_client() {
+        let (admin, _dir) = admin().await;
+        // Nothing listens there: the job fails at once, but the wiring is
+        // decided before it runs.
+        let mut cfg = admin.chains["devnet"].clone();
+        cfg.url = format!("http://127.0.0.1:{}", blockwatt_testkit::free_port());
+        cfg.max_retries = 0;
+        let chains = BTreeMap::from([("devnet".to_owned(), cfg)]);
+        let clients = ChainClients::new(&chains, |_, _| Arc::default());
+        let admin = Admin {
+            clients: Arc::new(clients),
+            chains,
+            ..admin
+        };
+        let shared = admin.clients.ingester("devnet").unwrap();
+        admin.backfill(devnet(0, 1)).await.unwrap();
+        let on_board = admin.board.counters("devnet", "evm", false);
+        assert!(Arc::ptr_eq(&on_board, &shared.counters()));
+        admin.jobs.wait(std::time::Duration::from_secs(30)).await;
+
+        let mut broken = admin.chains["devnet"].clone();
+        broken.chain_id = None;
+        let clients = ChainClients::new(&BTreeMap::from([("devnet".into(), broken)]), |_, _| {
+            Arc::default()
+        });
+        let admin = Admin {
+            clients: Arc::new(clients),
+            ..admin
+        };
+        let unusable = admin.backfill(devnet(0, 1)).await.unwrap_err();
+        assert!(
+            matches!(&unusable, AdminError::Unavailable(d) if d.contains("chain_id")),
+            "{unusable:?}"
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! One client per configured chain source, built once by `serve` and
 //! shared by everything that talks to that chain's node: the follower, the
-//! transaction lookup and (when it takes them from here) admin backfills.
+//! transaction lookup and admin backfills.
 //!
 //! Each `HttpClient` owns a rate limiter, a bound on requests in flight and
 //! a connection pool. Built separately per user, a followed chain's node

@@ -24,16 +24,20 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     // Followers and backfills count into it; /metrics and /readyz read it.
     let board = Arc::new(blockwatt_ingest::IngestBoard::default());
     // One client (rate limit, connection pool) per chain, for the
-    // followers and the lookup alike. A followed chain counts on the board
-    // (lookups of it included: they reach the same node); the others'
-    // lookups stay out of /metrics, as they are not ingestion.
-    let clients = crate::clients::ChainClients::new(&settings.chains, |chain, cfg| {
-        if cfg.enabled {
-            board.counters(chain, cfg.kind.as_str(), true)
-        } else {
-            Arc::default()
-        }
-    });
+    // followers, the lookup and admin backfills alike. A followed chain
+    // counts on the board (lookups of it included: they reach the same
+    // node); another chain joins it when an admin backfill of it starts,
+    // and until then its lookups stay out of /metrics.
+    let clients = Arc::new(crate::clients::ChainClients::new(
+        &settings.chains,
+        |chain, cfg| {
+            if cfg.enabled {
+                board.counters(chain, cfg.kind.as_str(), true)
+            } else {
+                Arc::default()
+            }
+        },
+    ));
     let lookup = Arc::new(crate::lookup::ChainLookup::new(&clients));
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();
@@ -46,9 +50,15 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     if admin_wanted {
         // A clone without the admin actions: no reference cycle.
         let cache_state = state.clone();
-        let admin = crate::admin::Admin::new(settings, admin_store, jobs.clone(), stopped.clone())
-            .with_ingest_board(Arc::clone(&board))
-            .on_data_changed(Arc::new(move || cache_state.cache.clear()));
+        let admin = crate::admin::Admin::new(
+            settings,
+            admin_store,
+            Arc::clone(&clients),
+            jobs.clone(),
+            stopped.clone(),
+        )
+        .with_ingest_board(Arc::clone(&board))
+        .on_data_changed(Arc::new(move || cache_state.cache.clear()));
         state = state.with_admin(Arc::new(admin));
     }
     let app = blockwatt_api::router(state);
