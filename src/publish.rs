@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use blockwatt_analytics::{chain_profiles, AnalyticsError, Catalogues, Params};
 use blockwatt_api::dto::EstimateBody;
 use blockwatt_api::indices::{IndexDocument, IndexEntry, INDEX_NAME};
 use blockwatt_domain::{Estimate, IndexSnapshot};
 use blockwatt_store::{Store, StoreError};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -285,8 +286,8 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, serde_json::Err
 }
 
 /// Time until the next UTC midnight, plus `margin`.
-fn until_after_midnight(margin: Duration) -> Duration {
-    let now = Utc::now();
+/// How long from `now` until `margin` past the next UTC midnight.
+fn until_after_midnight(now: DateTime<Utc>, margin: Duration) -> Duration {
     let next = (now.date_naive() + Days::new(1))
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
@@ -294,14 +295,39 @@ fn until_after_midnight(margin: Duration) -> Duration {
     (next - now).to_std().unwrap_or_default() + margin
 }
 
+/// The time and the waiting of [`daily`]: the system's in `serve`, a
+/// hand-moved one in tests (so the midnight loop runs without waiting a day).
+#[async_trait]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+    async fn sleep(&self, duration: Duration);
+}
+
+pub struct SystemClock;
+
+#[async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
 /// `serve`'s daily publication: yesterday's index on start when missing,
 /// then again after each UTC midnight, until `stop` turns true. A day
 /// published already is left alone (a changed day needs an operator).
-pub async fn daily(publisher: Publisher, mut stop: watch::Receiver<bool>) {
+pub async fn daily(publisher: Publisher, stop: watch::Receiver<bool>) {
+    daily_with(publisher, stop, &SystemClock).await;
+}
+
+/// [`daily`] on any [`Clock`].
+pub async fn daily_with(publisher: Publisher, mut stop: watch::Receiver<bool>, clock: &dyn Clock) {
     // A few minutes past midnight, so the day's last blocks are in.
     let margin = Duration::from_secs(300);
     loop {
-        let day = yesterday();
+        let day = clock.now().date_naive() - Days::new(1);
         let work = async {
             match publisher.store.index(day, None).await {
                 Ok(Some(_)) => tracing::debug!(%day, "index already published"),
@@ -318,7 +344,7 @@ pub async fn daily(publisher: Publisher, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
         }
         tokio::select! {
-            () = tokio::time::sleep(until_after_midnight(margin)) => {}
+            () = clock.sleep(until_after_midnight(clock.now(), margin)) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }
@@ -354,6 +380,119 @@ mod tests {
             })
             .collect();
         store.write_daily_metrics(&rows).await.unwrap();
+    }
+
+    /// A clock the test moves by hand; `sleep` returns once it is moved
+    /// past the wake time, which it shows.
+    struct HandClock {
+        now: std::sync::Mutex<DateTime<Utc>>,
+        wake_at: std::sync::Mutex<Option<DateTime<Utc>>>,
+        moved: tokio::sync::Notify,
+    }
+
+    impl HandClock {
+        fn at(t: &str) -> Self {
+            HandClock {
+                now: std::sync::Mutex::new(t.parse().unwrap()),
+                wake_at: std::sync::Mutex::new(None),
+                moved: tokio::sync::Notify::new(),
+            }
+        }
+        fn wake_at(&self) -> Option<DateTime<Utc>> {
+            *self.wake_at.lock().unwrap()
+        }
+        fn move_to(&self, t: DateTime<Utc>) {
+            *self.now.lock().unwrap() = t;
+            self.moved.notify_waiters();
+        }
+    }
+
+    #[async_trait]
+    impl Clock for HandClock {
+        fn now(&self) -> DateTime<Utc> {
+            *self.now.lock().unwrap()
+        }
+        async fn sleep(&self, duration: Duration) {
+            let target = self.now() + chrono::Duration::from_std(duration).unwrap();
+            *self.wake_at.lock().unwrap() = Some(target);
+            loop {
+                // Registered before the check, so a move in between is seen.
+                let moved = self.moved.notified();
+                if self.now() >= target {
+                    break;
+                }
+                moved.await;
+            }
+            *self.wake_at.lock().unwrap() = None;
+        }
+    }
+
+    #[test]
+    fn the_next_run_is_five_minutes_past_the_next_utc_midnight() {
+        let m = Duration::from_secs(300);
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            until_after_midnight(at("2020-06-16T12:00:00Z"), m),
+            Duration::from_secs(12 * 3600 + 300)
+        );
+        assert_eq!(
+            until_after_midnight(at("2020-06-16T23:59:59Z"), m),
+            Duration::from_secs(301)
+        );
+        // Just past midnight: the next one, a day away.
+        assert_eq!(
+            until_after_midnight(at("2020-06-16T00:00:00Z"), m),
+            Duration::from_secs(86_400 + 300)
+        );
+    }
+
+    /// The loop `serve` runs: yesterday on start, the next day after the
+    /// next midnight (plus the margin), and out when stopped.
+    #[tokio::test]
+    async fn the_daily_loop_publishes_yesterday_then_each_day_after_midnight() {
+        let (store, _dir) = store().await;
+        seed(store.as_ref(), 1.0e20).await;
+        let next_day = DailyMetrics {
+            hashrate_hs: Some(1.0e20),
+            ..DailyMetrics::empty("bitcoin", day(D) + Days::new(1), "coinmetrics")
+        };
+        store.write_daily_metrics(&[next_day]).await.unwrap();
+        let clock = Arc::new(HandClock::at("2020-06-16T12:00:00Z"));
+        let (stop_tx, stop) = watch::channel(false);
+        let run = tokio::spawn({
+            let (clock, publisher) = (Arc::clone(&clock), Publisher::new(Arc::clone(&store)));
+            async move { daily_with(publisher, stop, clock.as_ref()).await }
+        });
+        let published = |d: &'static str| {
+            let store = Arc::clone(&store);
+            move || {
+                let store = Arc::clone(&store);
+                async move { store.index(day(d), None).await.unwrap().is_some() }
+            }
+        };
+        let limit = Duration::from_secs(30);
+        assert!(blockwatt_testkit::wait_until_async(limit, published(D)).await);
+        // Asleep until 00:05 the next day; 2020-06-16 is not published yet.
+        let sleeping =
+            blockwatt_testkit::wait_until_async(limit, || async { clock.wake_at().is_some() })
+                .await;
+        assert!(sleeping);
+        let wake = clock.wake_at().unwrap();
+        assert_eq!(
+            wake,
+            "2020-06-17T00:05:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert!(store
+            .index(day("2020-06-16"), None)
+            .await
+            .unwrap()
+            .is_none());
+        clock.move_to(wake);
+        assert!(blockwatt_testkit::wait_until_async(limit, published("2020-06-16")).await);
+        // The day before stays as it was: one version.
+        assert_eq!(store.index(day(D), None).await.unwrap().unwrap().version, 1);
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(limit, run).await.unwrap().unwrap();
     }
 
     #[tokio::test]
