@@ -12,14 +12,14 @@ use blockwatt_api::{
     Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, JobStatus, PublishRequest,
     Published,
 };
-use blockwatt_ingest::{ChainSourceConfig, IngestBoard, IngestOptions, IngestRange, Ingester};
+use blockwatt_ingest::{ChainSourceConfig, IngestBoard, IngestRange};
 use blockwatt_store::Store;
 use tokio::sync::watch;
 
 use crate::clients::ChainClients;
 use crate::config::Settings;
 use crate::jobs::{JobEnd, Jobs};
-use crate::publish::{PublishError, Publisher, Status};
+use crate::publish::{PublishError, Publisher};
 
 /// Chains with a backfill running; shared with the tasks, which take their
 /// chain out when they end.
@@ -211,14 +211,9 @@ impl AdminActions for Admin {
         let slot = Self::claim(&self.running, &req.chain, "a backfill")?;
         let job = format!("{}-{}-{}", req.chain, req.from, req.to);
         let (store, mut stop) = (Arc::clone(&self.store), self.stop.clone());
-        let counters = self
-            .board
+        self.board
             .adopt(&req.chain, cfg.kind.as_str(), shared.ingester.counters());
-        let ingester = Ingester::new(
-            shared.ingester.source(),
-            IngestOptions::from_config(cfg),
-            counters,
-        );
+        let ingester = Arc::clone(&shared.ingester);
         let (chain, task_job) = (req.chain.clone(), job.clone());
         let data_changed = Arc::clone(&self.data_changed);
         let id = self.jobs.spawn(job.clone(), async move {
@@ -293,10 +288,7 @@ impl AdminActions for Admin {
                     "{} version {}: {}",
                     p.date,
                     p.version,
-                    match p.status {
-                        Status::Published => "published",
-                        Status::Unchanged => "unchanged, the same body was published already",
-                    }
+                    p.status.as_str()
                 )),
                 Err(e) => JobEnd::Failed(format!("{e:#}")),
             };
@@ -321,11 +313,7 @@ impl AdminActions for Admin {
             date: done.date,
             version: done.version,
             sha256: done.sha256,
-            status: match done.status {
-                Status::Published => "published",
-                Status::Unchanged => "unchanged",
-            }
-            .to_owned(),
+            status: done.status.as_str().to_owned(),
             chains: done.chains,
         })
     }

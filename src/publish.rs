@@ -51,6 +51,16 @@ pub enum Status {
     Unchanged,
 }
 
+impl Status {
+    /// As serialised: `published` or `unchanged`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// What a publication did (the CLI prints it, the admin route returns it).
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -69,7 +79,12 @@ pub struct Publisher {
 
 /// Yesterday in UTC: the latest closed day.
 pub fn yesterday() -> NaiveDate {
-    Utc::now().date_naive() - Days::new(1)
+    day_before(Utc::now())
+}
+
+/// The UTC day before `now`'s.
+fn day_before(now: DateTime<Utc>) -> NaiveDate {
+    now.date_naive() - Days::new(1)
 }
 
 impl Publisher {
@@ -285,7 +300,6 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, serde_json::Err
     serde_json::to_string(&sort(serde_json::to_value(value)?))
 }
 
-/// Time until the next UTC midnight, plus `margin`.
 /// How long from `now` until `margin` past the next UTC midnight.
 fn until_after_midnight(now: DateTime<Utc>, margin: Duration) -> Duration {
     let next = (now.date_naive() + Days::new(1))
@@ -327,7 +341,7 @@ pub async fn daily_with(publisher: Publisher, mut stop: watch::Receiver<bool>, c
     // A few minutes past midnight, so the day's last blocks are in.
     let margin = Duration::from_secs(300);
     loop {
-        let day = clock.now().date_naive() - Days::new(1);
+        let day = day_before(clock.now());
         let work = async {
             match publisher.store.index(day, None).await {
                 Ok(Some(_)) => tracing::debug!(%day, "index already published"),

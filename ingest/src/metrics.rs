@@ -115,22 +115,16 @@ impl IngestBoard {
     /// Shows a shared client's `counters` under `chain`/`source` from now
     /// on (an admin backfill of a chain `serve` does not follow: its
     /// requests, lookups' included, count where its client counts them).
-    /// A chain on the board already keeps its entry; the counters in use
-    /// are returned.
-    pub fn adopt(
-        &self,
-        chain: &str,
-        source: &str,
-        counters: Arc<IngestCounters>,
-    ) -> Arc<IngestCounters> {
-        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        let entry = entries
+    /// A chain on the board already keeps its entry.
+    pub fn adopt(&self, chain: &str, source: &str, counters: Arc<IngestCounters>) {
+        self.entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
             .entry((chain.to_owned(), source.to_owned()))
             .or_insert(BoardEntry {
                 followed: false,
                 counters,
             });
-        Arc::clone(&entry.counters)
     }
 
     pub fn snapshot(&self) -> Vec<ChainCounters> {

@@ -612,8 +612,6 @@ fn transport_kind(e: &reqwest::Error) -> SourceErrorKind {
     }
 }
 
-/// A uniform number in [0, 1) for jitter; std's random hasher keys are
-/// enough here and spare a dependency.
 /// `http://` to a loopback address.
 #[cfg_attr(not(feature = "https"), allow(dead_code))]
 fn is_local_plain_http(url: &str) -> bool {
@@ -630,6 +628,8 @@ fn is_local_plain_http(url: &str) -> bool {
                 .is_ok_and(|ip| ip.is_loopback()))
 }
 
+/// A uniform number in [0, 1) for jitter; std's random hasher keys are
+/// enough here and spare a dependency.
 fn random_unit() -> f64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u64(0);
