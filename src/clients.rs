@@ -105,7 +105,6 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use blockwatt_api::TransactionSource;
-    use blockwatt_testkit::{free_port, wait_until};
 
     use super::*;
     use crate::lookup::ChainLookup;
@@ -151,28 +150,12 @@ mod tests {
     /// make it fail.
     #[tokio::test]
     async fn the_rate_limit_holds_across_users() {
-        let Some(bin) = blockwatt_testkit::anvil("clients::the_rate_limit_holds_across_users")
+        let Some(mut anvil) =
+            blockwatt_testkit::AnvilNode::start("clients::the_rate_limit_holds_across_users", None)
         else {
             return;
         };
-        let port = free_port();
-        let mut anvil = std::process::Command::new(bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--chain-id",
-                "31337",
-                "--silent",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let up = wait_until(Duration::from_secs(20), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(up, "anvil did not listen within 20 s");
+        let url = anvil.url.clone();
         let clients = ChainClients::new(&devnet(&url, 1), |_, _| Arc::default());
         let lookup = ChainLookup::new(&clients);
         let follower = clients.ingester("devnet").unwrap().source();
@@ -184,8 +167,7 @@ mod tests {
             follower.check(),
         );
         let elapsed = started.elapsed();
-        let _ = anvil.kill();
-        let _ = anvil.wait();
+        anvil.kill();
         assert!(a.unwrap().is_none() && b.unwrap().is_none());
         c.unwrap();
         assert!(

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use blockwatt_testkit::AnvilNode as Anvil;
 use blockwatt_testkit::{free_port, http_get, wait_until};
 
 fn blockwatt(dir: &Path) -> Command {
@@ -614,42 +615,12 @@ fn serve_real_estimates_over_http() {
     }
 }
 
-/// A local anvil node, killed on drop.
-struct Anvil {
-    child: std::process::Child,
-    url: String,
+/// JSON-RPC to testkit's anvil node through curl.
+trait AnvilRpc {
+    fn rpc(&self, method: &str, params: &str) -> Option<serde_json::Value>;
 }
 
-impl Anvil {
-    fn start(test: &str) -> Option<Anvil> {
-        Anvil::start_logging(test, None)
-    }
-
-    /// With `log`, anvil writes the name of every RPC method it serves
-    /// there, one a line: how a test counts what reached the node.
-    fn start_logging(test: &str, log: Option<&Path>) -> Option<Anvil> {
-        let bin = blockwatt_testkit::anvil(test)?;
-        let port = free_port();
-        let mut cmd = Command::new(bin);
-        cmd.args(["--port", &port.to_string(), "--chain-id", "31337"]);
-        match log {
-            Some(path) => cmd.stdout(std::fs::File::create(path).unwrap()),
-            None => cmd.arg("--silent").stdout(Stdio::null()),
-        };
-        let child = cmd.stderr(Stdio::null()).spawn().unwrap();
-        let mut anvil = Anvil {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        if !wait_until(Duration::from_secs(20), || {
-            anvil.rpc("eth_blockNumber", "[]").is_some()
-        }) {
-            let _ = anvil.child.kill();
-            panic!("anvil did not answer within 20 s");
-        }
-        Some(anvil)
-    }
-
+impl AnvilRpc for Anvil {
     /// One JSON-RPC call through curl; the `result`.
     fn rpc(&self, method: &str, params: &str) -> Option<serde_json::Value> {
         let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
@@ -669,18 +640,11 @@ impl Anvil {
     }
 }
 
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `blockwatt ingest` from a real node, resumed, then the block and
 /// transaction footprints served from what it stored.
 #[test]
 fn ingest_from_anvil_then_footprints_over_http() {
-    let Some(anvil) = Anvil::start("cli::ingest_from_anvil_then_footprints_over_http") else {
+    let Some(anvil) = Anvil::start("cli::ingest_from_anvil_then_footprints_over_http", None) else {
         return;
     };
     let accounts = anvil.rpc("eth_accounts", "[]").unwrap();
@@ -794,8 +758,10 @@ fn ingest_devnet_to(dir: &Path, anvil: &Anvil, to: u64) {
 /// the store, and shared out once their block is ingested.
 #[test]
 fn transactions_not_ingested_are_looked_up_at_the_node() {
-    let Some(mut anvil) = Anvil::start("cli::transactions_not_ingested_are_looked_up_at_the_node")
-    else {
+    let Some(mut anvil) = Anvil::start(
+        "cli::transactions_not_ingested_are_looked_up_at_the_node",
+        None,
+    ) else {
         return;
     };
     let ingested = send_transfer(&anvil, 1); // block 1
@@ -803,7 +769,8 @@ fn transactions_not_ingested_are_looked_up_at_the_node() {
     ingest_devnet_to(dir.path(), &anvil, 1);
     let later = send_transfer(&anvil, 2); // block 2, ingested below
     let never = send_transfer(&anvil, 3); // block 3, never ingested
-    let node = [("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str())];
+    let url = anvil.url.clone();
+    let node = [("BLOCKWATT_CHAINS__DEVNET__URL", url.as_str())];
     let tx = |id: &str| format!("/v1/chains/devnet/transactions/{id}/footprint");
 
     let server = Server::start_with(dir.path(), &node);
@@ -839,8 +806,7 @@ fn transactions_not_ingested_are_looked_up_at_the_node() {
     drop(server);
 
     ingest_devnet_to(dir.path(), &anvil, 2);
-    let _ = anvil.child.kill();
-    let _ = anvil.child.wait();
+    anvil.kill();
     // The node is gone: everything below is served from the store.
     let server = Server::start_with(dir.path(), &node);
     let (status, body) = server.get(&format!("{}?allocation=gas", tx(&later)));
@@ -855,25 +821,36 @@ fn transactions_not_ingested_are_looked_up_at_the_node() {
     assert!(body.contains("block 3 of"), "{body}");
 }
 
-/// `POST /v1/admin/backfill` ingests a range in the background, behind
-/// the bearer token.
-#[test]
-fn admin_backfill_ingests_in_the_background() {
-    let Some(anvil) = Anvil::start("cli::admin_backfill_ingests_in_the_background") else {
-        return;
-    };
+const ADMIN_TOKEN: &str = "a-long-enough-admin-token";
+
+/// anvil with three transfers (blocks 1..=3) and `serve` on it with the
+/// admin routes on (`ADMIN_TOKEN`); `None` when anvil is absent (skipped).
+fn admin_server_on_anvil(test: &str) -> Option<(Anvil, tempfile::TempDir, Server)> {
+    let anvil = Anvil::start(test, None)?;
     for value in 1..=3 {
         send_transfer(&anvil, value);
     }
     let dir = tempfile::tempdir().unwrap();
-    let token = "a-long-enough-admin-token";
     let server = Server::start_with(
         dir.path(),
         &[
             ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
-            ("BLOCKWATT_ADMIN_TOKEN", token),
+            ("BLOCKWATT_ADMIN_TOKEN", ADMIN_TOKEN),
         ],
     );
+    Some((anvil, dir, server))
+}
+
+/// `POST /v1/admin/backfill` ingests a range in the background, behind
+/// the bearer token.
+#[test]
+fn admin_backfill_ingests_in_the_background() {
+    let Some((_anvil, dir, server)) =
+        admin_server_on_anvil("cli::admin_backfill_ingests_in_the_background")
+    else {
+        return;
+    };
+    let token = ADMIN_TOKEN;
     let body = r#"{"chain":"devnet","from":0,"to":3}"#;
     for wrong in [None, Some("not-the-admin-token-at-all")] {
         let (status, text) = server.post("/v1/admin/backfill", wrong, body);
@@ -1205,7 +1182,8 @@ fn shutdown_stops_a_running_admin_import() {
 /// progress: the written height reaches anvil's tip, and follows it.
 #[test]
 fn serve_follows_devnet_and_exports_ingest_metrics() {
-    let Some(anvil) = Anvil::start("cli::serve_follows_devnet_and_exports_ingest_metrics") else {
+    let Some(anvil) = Anvil::start("cli::serve_follows_devnet_and_exports_ingest_metrics", None)
+    else {
         return;
     };
     for value in 1..=3 {
@@ -1265,21 +1243,12 @@ fn serve_follows_devnet_and_exports_ingest_metrics() {
 /// An admin backfill counts into the same `/metrics` series as a follower.
 #[test]
 fn admin_backfill_shows_on_metrics() {
-    let Some(anvil) = Anvil::start("cli::admin_backfill_shows_on_metrics") else {
+    let Some((_anvil, _dir, server)) =
+        admin_server_on_anvil("cli::admin_backfill_shows_on_metrics")
+    else {
         return;
     };
-    for value in 1..=3 {
-        send_transfer(&anvil, value);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let token = "a-long-enough-admin-token";
-    let server = Server::start_with(
-        dir.path(),
-        &[
-            ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
-            ("BLOCKWATT_ADMIN_TOKEN", token),
-        ],
-    );
+    let token = ADMIN_TOKEN;
     // Nothing ingested yet: no ingest series at all.
     assert!(!server.get("/metrics").1.contains("blockwatt_ingest_"));
     let (status, text) = server.post(
@@ -1309,7 +1278,7 @@ fn unknown_transactions_do_not_reach_the_node_again_within_the_ttl() {
     const TTL_S: u64 = 3;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("anvil.log");
-    let Some(anvil) = Anvil::start_logging(
+    let Some(anvil) = Anvil::start(
         "cli::unknown_transactions_do_not_reach_the_node_again_within_the_ttl",
         Some(&log),
     ) else {

@@ -110,7 +110,7 @@ async fn assert_store_matches_node(url: &str, store: &Arc<dyn Store>, to: u64) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingests_every_block_and_transaction_exactly() {
-    let Some(anvil) = Anvil::start("ingests_every_block_and_transaction_exactly") else {
+    let Some(anvil) = Anvil::start("ingests_every_block_and_transaction_exactly", None) else {
         return;
     };
     let url = anvil.url.clone();
@@ -215,7 +215,7 @@ async fn ingests_every_block_and_transaction_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reorg_is_detected_and_repaired_within_the_bound() {
-    let Some(anvil) = Anvil::start("reorg_is_detected_and_repaired_within_the_bound") else {
+    let Some(anvil) = Anvil::start("reorg_is_detected_and_repaired_within_the_bound", None) else {
         return;
     };
     let url = anvil.url.clone();
@@ -321,7 +321,8 @@ async fn reorg_is_detected_and_repaired_within_the_bound() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_chain_id_is_rejected_before_anything_is_stored() {
-    let Some(anvil) = Anvil::start("wrong_chain_id_is_rejected_before_anything_is_stored") else {
+    let Some(anvil) = Anvil::start("wrong_chain_id_is_rejected_before_anything_is_stored", None)
+    else {
         return;
     };
     rpc(&anvil.url, "evm_mine", json!([])).await;
@@ -361,7 +362,8 @@ async fn wrong_chain_id_is_rejected_before_anything_is_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate() {
-    let Some(anvil) = Anvil::start("rerun_from_checkpoint_leaves_no_gap_and_no_duplicate") else {
+    let Some(anvil) = Anvil::start("rerun_from_checkpoint_leaves_no_gap_and_no_duplicate", None)
+    else {
         return;
     };
     let url = anvil.url.clone();
@@ -459,7 +461,7 @@ async fn sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate() {
         slow_backfill_child(&url, &db).await;
         return;
     }
-    let Some(anvil) = Anvil::start(TEST) else {
+    let Some(anvil) = Anvil::start(TEST, None) else {
         return;
     };
     let url = anvil.url.clone();
@@ -522,7 +524,10 @@ async fn sigkill_mid_backfill_resumes_with_no_gap_and_no_duplicate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_mode_picks_up_new_blocks_and_stops_on_shutdown() {
-    let Some(anvil) = Anvil::start("follow_mode_picks_up_new_blocks_and_stops_on_shutdown") else {
+    let Some(anvil) = Anvil::start(
+        "follow_mode_picks_up_new_blocks_and_stops_on_shutdown",
+        None,
+    ) else {
         return;
     };
     let url = anvil.url.clone();
@@ -567,7 +572,7 @@ async fn follow_mode_picks_up_new_blocks_and_stops_on_shutdown() {
 /// it; pending and unknown ones are `None`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transaction_lookup_equals_what_ingestion_stores() {
-    let Some(anvil) = Anvil::start("transaction_lookup_equals_what_ingestion_stores") else {
+    let Some(anvil) = Anvil::start("transaction_lookup_equals_what_ingestion_stores", None) else {
         return;
     };
     let url = anvil.url.clone();

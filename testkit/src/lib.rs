@@ -102,6 +102,55 @@ pub fn anvil(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// A local anvil node (chain id 31337) on a free loopback port, killed on
+/// drop so a failed test never leaves one running.
+pub struct AnvilNode {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl AnvilNode {
+    /// Starts anvil and waits (20 s at most) until it accepts connections;
+    /// `None` (skipped) when anvil is absent. With `log`, anvil writes the
+    /// name of every RPC method it serves there, one a line: how a test
+    /// counts what reached the node.
+    pub fn start(test: &str, log: Option<&Path>) -> Option<AnvilNode> {
+        use std::process::{Command, Stdio};
+        let bin = anvil(test)?;
+        let port = free_port();
+        let mut cmd = Command::new(bin);
+        cmd.args(["--port", &port.to_string(), "--chain-id", "31337"]);
+        match log {
+            Some(path) => cmd.stdout(std::fs::File::create(path).expect("anvil log file")),
+            None => cmd.arg("--silent").stdout(Stdio::null()),
+        };
+        let child = cmd.stderr(Stdio::null()).spawn().expect("anvil starts");
+        let node = AnvilNode {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let up = wait_until(Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "anvil did not listen on port {port} within 20 s");
+        Some(node)
+    }
+}
+
+impl AnvilNode {
+    /// Stops the node now (a test of a node that goes away).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for AnvilNode {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// A name unique within this test run, for databases and temp files.
 pub fn unique_name(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);

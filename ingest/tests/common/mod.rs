@@ -1,57 +1,17 @@
-//! Shared test helpers: an anvil process that dies with the test, a tiny
+//! Shared test helpers: testkit's anvil node, a tiny
 //! JSON-RPC client, and a SQLite store in a temp dir.
 #![allow(dead_code)]
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use blockwatt_ingest::{ChainSourceConfig, SourceKind};
 use blockwatt_store::sqlite::SqliteStore;
 use blockwatt_store::Store;
 use serde_json::{json, Value};
 
-pub struct Anvil {
-    child: Child,
-    pub url: String,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        // Never leave a node running behind a failed test.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Anvil {
-    /// Starts anvil on a free loopback port; None (skipped) when absent.
-    pub fn start(test: &str) -> Option<Anvil> {
-        let bin = blockwatt_testkit::anvil(test)?;
-        let port = blockwatt_testkit::free_port();
-        let child = Command::new(bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--chain-id",
-                "31337",
-                "--silent",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("anvil starts");
-        let anvil = Anvil {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let ready = blockwatt_testkit::wait_until(Duration::from_secs(30), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(ready, "anvil did not listen on port {port} within 30 s");
-        Some(anvil)
-    }
-}
+// Not every test crate that includes this module starts a node.
+#[allow(unused_imports)]
+pub use blockwatt_testkit::AnvilNode as Anvil;
 
 pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
