@@ -14,7 +14,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use blockwatt_ingest::{run_ingest, IngestError, IngestRange, Ingester, SourceErrorKind};
+use blockwatt_ingest::{
+    run_ingest, CountersSnapshot, IngestError, IngestRange, IngestReport, Ingester, SourceErrorKind,
+};
 use common::{evm_config, temp_store};
 use serde_json::{json, Value};
 
@@ -238,33 +240,27 @@ async fn clean_node_is_ingested() {
     );
 }
 
-#[tokio::test]
-async fn http_429_waits_for_retry_after_then_succeeds() {
+/// Ingests the fake chain with `fault` scripted first; how long it took,
+/// the report and the counters.
+async fn ingest_after(fault: Fault) -> (Duration, IngestReport, CountersSnapshot) {
     let (fake, url) = start_fake().await;
-    fake.script
-        .lock()
-        .expect("lock")
-        .push_back(Fault::TooMany { retry_after_s: 1 });
+    fake.script.lock().expect("lock").push_back(fault);
     let (_dir, store) = temp_store().await;
     let ingester = Ingester::from_config(&cfg(&url), CHAIN).expect("config");
     let started = Instant::now();
     let report = ingester
-        .run(
-            store.clone(),
-            IngestRange::default(),
-            false,
-            std::future::pending(),
-        )
+        .run(store, IngestRange::default(), false, std::future::pending())
         .await
         .expect("retried");
+    (started.elapsed(), report, ingester.counters().snapshot())
+}
+
+#[tokio::test]
+async fn http_429_waits_for_retry_after_then_succeeds() {
+    let (waited, report, c) = ingest_after(Fault::TooMany { retry_after_s: 1 }).await;
     // The backoff alone would be ~10 ms: the wait proves Retry-After was honoured.
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "waited {:?}",
-        started.elapsed()
-    );
+    assert!(waited >= Duration::from_millis(950), "waited {waited:?}");
     assert_eq!(report.blocks_written, TIP + 1);
-    let c = ingester.counters().snapshot();
     assert_eq!(c.retries, 1);
     assert_eq!(c.errors, 1);
     assert_eq!((c.height, c.tip, c.lag), (TIP, TIP, 0));
@@ -272,33 +268,12 @@ async fn http_429_waits_for_retry_after_then_succeeds() {
 
 #[tokio::test]
 async fn http_429_with_an_http_date_waits_until_that_date() {
-    let (fake, url) = start_fake().await;
     // The date has whole seconds: "now + 2 s" truncated is 1-2 s away.
-    fake.script
-        .lock()
-        .expect("lock")
-        .push_back(Fault::TooManyUntil { secs_from_now: 2 });
-    let (_dir, store) = temp_store().await;
-    let ingester = Ingester::from_config(&cfg(&url), CHAIN).expect("config");
-    let started = Instant::now();
-    let report = ingester
-        .run(
-            store.clone(),
-            IngestRange::default(),
-            false,
-            std::future::pending(),
-        )
-        .await
-        .expect("retried");
+    let (waited, report, c) = ingest_after(Fault::TooManyUntil { secs_from_now: 2 }).await;
     // The backoff alone would be ~10 ms; a date parsed as garbage would
     // fall back to it.
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "waited {:?}",
-        started.elapsed()
-    );
+    assert!(waited >= Duration::from_millis(900), "waited {waited:?}");
     assert_eq!(report.blocks_written, TIP + 1);
-    let c = ingester.counters().snapshot();
     assert_eq!((c.retries, c.errors), (1, 1));
 }
 
