@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use crate::config::LogFormat;
@@ -46,8 +47,8 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         from: u64,
         /// Last height, or `latest`.
-        #[arg(long, value_parser = crate::ingest::parse_to, default_value = "latest")]
-        to: crate::ingest::UpTo,
+        #[arg(long, value_parser = parse_to, default_value = "latest")]
+        to: UpTo,
         /// Keep following new blocks until Ctrl-C / SIGTERM.
         #[arg(long)]
         follow: bool,
@@ -72,7 +73,7 @@ pub enum Command {
     /// published or unchanged.
     Publish {
         /// The day (UTC) to publish; yesterday by default.
-        #[arg(long, value_parser = crate::estimate::parse_date)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<chrono::NaiveDate>,
         /// When the day is published already and its inputs have changed,
         /// publish the next version (the earlier one stays as it is).
@@ -141,13 +142,13 @@ pub struct EstimateArgs {
     #[arg(long)]
     pub chain: String,
     /// One day (default: the latest stored day).
-    #[arg(long, value_parser = crate::estimate::parse_date)]
+    #[arg(long, value_parser = parse_date)]
     pub date: Option<chrono::NaiveDate>,
     /// First day of a daily series.
-    #[arg(long, value_parser = crate::estimate::parse_date)]
+    #[arg(long, value_parser = parse_date)]
     pub from: Option<chrono::NaiveDate>,
     /// Last day of the series (default: the latest stored day).
-    #[arg(long, value_parser = crate::estimate::parse_date)]
+    #[arg(long, value_parser = parse_date)]
     pub to: Option<chrono::NaiveDate>,
     /// cbeci-v1, hardware, economic or pos-nodes (default: the chain's own).
     #[arg(long)]
@@ -171,4 +172,35 @@ mod tests {
     fn command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `--to` on the command line: a height or `latest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpTo {
+    Latest,
+    Height(u64),
+}
+
+impl UpTo {
+    pub fn height(self) -> Option<u64> {
+        match self {
+            UpTo::Latest => None,
+            UpTo::Height(h) => Some(h),
+        }
+    }
+}
+
+pub fn parse_to(s: &str) -> Result<UpTo, String> {
+    if s == "latest" {
+        return Ok(UpTo::Latest);
+    }
+    s.parse()
+        .map(UpTo::Height)
+        .map_err(|_| format!("{s:?} is neither a block height nor `latest`"))
+}
+
+/// Parses a `YYYY-MM-DD` argument.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date like 2020-07-27"))
 }

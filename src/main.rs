@@ -1,18 +1,12 @@
 //! The `blockwatt` binary: parses the command line, loads configuration and
-//! wires the crates together. Logic lives in the library crates.
+//! wires the crates together. What it answers comes from the service layer
+//! (`blockwatt-service`); here are only the command line (`cli`), the
+//! configuration (`config`), the output of each command (`commands`) and
+//! `serve`'s wiring (`serve`).
 
-mod admin;
 mod cli;
-mod clients;
+mod commands;
 mod config;
-mod estimate;
-mod estimator;
-mod footprint;
-mod import;
-mod ingest;
-mod jobs;
-mod lookup;
-mod publish;
 mod serve;
 
 use std::process::ExitCode;
@@ -108,22 +102,23 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             to,
             follow,
         } => {
-            let cfg = ingest::source_for(&settings, &chain, rpc.as_deref())?;
+            let cfg = commands::ingest::source_for(&settings, &chain, rpc.as_deref())?;
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
             let range = blockwatt_ingest::IngestRange {
                 from,
                 to: to.height(),
             };
-            ingest::ingest(store, &cfg, &chain, range, follow, serve::shutdown_signal()).await
+            commands::ingest::ingest(store, &cfg, &chain, range, follow, serve::shutdown_signal())
+                .await
         }
         Command::Estimate(args) => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            estimate::estimate(&footprint::Footprints::new(store), args).await
+            commands::estimate::estimate(&blockwatt_service::Footprints::new(store), args).await
         }
         Command::Chains { format } => {
-            estimate::chains(blockwatt_analytics::Catalogues::embedded(), format)
+            commands::estimate::chains(blockwatt_analytics::Catalogues::embedded(), format)
         }
         Command::Import {
             source:
@@ -135,8 +130,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            let done = import::coinmetrics(store.as_ref(), &chain, &file, hashrate_unit.as_deref())
-                .await?;
+            let done = blockwatt_service::import::coinmetrics(
+                store.as_ref(),
+                &chain,
+                &file,
+                hashrate_unit.as_deref(),
+            )
+            .await?;
             println!(
                 "imported {} days of {chain} ({} .. {}) from {file}",
                 done.days, done.first, done.last
@@ -149,7 +149,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
             let (coin, day, usd) =
-                import::price(store, &settings.price_url, &chain, coin_id.as_deref()).await?;
+                blockwatt_service::import::price(store, &settings.price_url, &chain, coin_id.as_deref())
+                    .await?;
             println!("{chain} ({coin}) on {day}: {usd} USD");
             Ok(())
         }
@@ -160,17 +161,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            let done = publish::Publisher::new(store)
+            let done = blockwatt_service::Publisher::new(store)
                 .publish(date, new_version)
                 .await?;
             match format {
                 cli::PublishFormat::Json => println!("{}", serde_json::to_string(&done)?),
                 cli::PublishFormat::Table => match done.status {
-                    publish::Status::Published => println!(
+                    blockwatt_service::publish::Status::Published => println!(
                         "published index {} version {} ({} chains), sha256 {}",
                         done.date, done.version, done.chains, done.sha256
                     ),
-                    publish::Status::Unchanged => println!(
+                    blockwatt_service::publish::Status::Unchanged => println!(
                         "index {} version {} already published, unchanged (sha256 {})",
                         done.date, done.version, done.sha256
                     ),

@@ -4,11 +4,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use blockwatt_api::AppState;
+use blockwatt_ingest::ChainClients;
+use blockwatt_service::{follow, publish, Admin, ChainLookup, Footprints, Jobs};
 use blockwatt_store::Store;
 
 use crate::config::Settings;
-use crate::estimator::AnalyticsEstimator;
-use crate::footprint::Footprints;
 use crate::SetupError;
 
 pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<()> {
@@ -19,7 +19,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         api_config.admin_token.clone_from(&settings.admin_token);
     }
     let follower_store = Arc::clone(&store);
-    let estimator = Arc::new(AnalyticsEstimator::new(Footprints::new(Arc::clone(&store))));
+    let footprints = Footprints::new(Arc::clone(&store));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // Followers and backfills count into it; /metrics and /readyz read it.
     let board = Arc::new(blockwatt_ingest::IngestBoard::default());
@@ -28,7 +28,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     // counts on the board (lookups of it included: they reach the same
     // node); another chain joins it when an admin backfill of it starts,
     // and until then its lookups stay out of /metrics.
-    let clients = Arc::new(crate::clients::ChainClients::new(
+    let clients = Arc::new(ChainClients::new(
         &settings.chains,
         |chain, cfg| {
             if cfg.enabled {
@@ -38,20 +38,21 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
             }
         },
     ));
-    let lookup = Arc::new(crate::lookup::ChainLookup::new(&clients));
+    let lookup = Arc::new(ChainLookup::new(&clients));
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();
-    let jobs = crate::jobs::Jobs::default();
+    let jobs = Jobs::default();
     let publish_store = Arc::clone(&admin_store);
-    let mut state = AppState::new(store, estimator, api_config)?
-        .with_transaction_source(lookup)
-        .with_ingest(crate::ingest::ingest_probe(Arc::clone(&board)))?;
+    let mut state = AppState::new(footprints, api_config)?
+        .with_lookup(lookup)
+        .with_ingest(Arc::clone(&board))?;
     // Without a token the admin routes do not exist, so nothing to wire.
     if admin_wanted {
         // A clone without the admin actions: no reference cycle.
         let cache_state = state.clone();
-        let admin = crate::admin::Admin::new(
-            settings,
+        let admin = Admin::new(
+            settings.chains.clone(),
+            settings.price_url.clone(),
             admin_store,
             Arc::clone(&clients),
             jobs.clone(),
@@ -71,14 +72,20 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
     if settings.publish.daily {
-        let publisher = crate::publish::Publisher::new(publish_store);
+        let publisher = publish::Publisher::new(publish_store);
         let stop = stopped.clone();
         jobs.spawn("daily-publish".into(), async move {
-            crate::publish::daily(publisher, stop).await;
-            crate::jobs::JobEnd::Stopped("the server stopped".into())
+            publish::daily(publisher, stop).await;
+            blockwatt_service::jobs::JobEnd::Stopped("the server stopped".into())
         });
     }
-    let followers = crate::ingest::spawn_followers(settings, &clients, follower_store, stopped);
+    let followers = follow::spawn_followers(
+        &settings.chains,
+        &settings.price_url,
+        &clients,
+        follower_store,
+        stopped,
+    );
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");
     }

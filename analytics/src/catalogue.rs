@@ -69,11 +69,24 @@ impl Algorithm {
     }
 }
 
+/// `pow` (proof of work) or `pos` (proof of stake), as the catalogue and
+/// the API spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Consensus {
     Pow,
     Pos,
+}
+
+impl Consensus {
+    /// As serialised: `pow` or `pos`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consensus::Pow => "pow",
+            Consensus::Pos => "pos",
+        }
+    }
 }
 
 /// One row of the CBECI v1 hardware list: only what the index used.

@@ -38,4 +38,4 @@ pub use error::AnalyticsError;
 pub use estimate::{cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_series};
 pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
 pub use mica::{mica, MicaIndicators};
-pub use params::{Params, Pue};
+pub use params::{Params, Pue, ELECTRICITY_PRICE_RANGE, PUE_RANGE};

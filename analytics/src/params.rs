@@ -5,6 +5,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{check_range, AnalyticsError, Result};
 
+/// What a caller may set the electricity price to, USD/kWh (inclusive).
+/// Not zero: the economic model divides by the price. Every interface that
+/// takes a price (the API's `price`, the CLI's `--price`) checks against
+/// this range and documents it, so none accepts what the models refuse.
+pub const ELECTRICITY_PRICE_RANGE: (f64, f64) = (0.001, 1.0);
+
+/// What a caller may set the power usage effectiveness to (inclusive).
+pub const PUE_RANGE: (f64, f64) = (1.0, 3.0);
+
 /// Power usage effectiveness (facility power ÷ IT power) for the three bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Pue {
@@ -68,15 +77,17 @@ impl Default for Params {
 impl Params {
     /// Errors on the first parameter out of range, naming it.
     pub fn validate(&self) -> Result<()> {
+        let (min_price, max_price) = ELECTRICITY_PRICE_RANGE;
         check_range(
             "electricity_price_usd_per_kwh",
             self.electricity_price_usd_per_kwh,
-            0.001,
-            1.0,
+            min_price,
+            max_price,
         )?;
-        check_range("pue.lower", self.pue.lower, 1.0, 3.0)?;
-        check_range("pue.best", self.pue.best, 1.0, 3.0)?;
-        check_range("pue.upper", self.pue.upper, 1.0, 3.0)?;
+        let (min_pue, max_pue) = PUE_RANGE;
+        check_range("pue.lower", self.pue.lower, min_pue, max_pue)?;
+        check_range("pue.best", self.pue.best, min_pue, max_pue)?;
+        check_range("pue.upper", self.pue.upper, min_pue, max_pue)?;
         if !(self.pue.lower <= self.pue.best && self.pue.best <= self.pue.upper) {
             return Err(AnalyticsError::InconsistentParameters {
                 name: "pue",

@@ -1,99 +1,17 @@
-//! Response bodies: what the OpenAPI document describes is exactly what is
-//! serialised, because these are the types the handlers return.
+//! Response envelopes: what the OpenAPI document describes is exactly what
+//! is serialised, because these are the types the handlers return. What
+//! they carry is the service's and the domain's own types (an `Estimate`,
+//! a `ChainInfo`, a `MicaReport`), never a copy of them.
 
 use std::collections::BTreeMap;
 
-use blockwatt_domain::{Bounds, Estimate, PerTransaction};
+use blockwatt_domain::{Bounds, Estimate};
+use blockwatt_service::{Allocation, ChainInfo, MethodDescription, MicaReport};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::estimator::{Allocation, ChainInfo, MethodInfo, MicaIndicator, MicaReport};
-
-/// `lower <= best <= upper` (documentation twin of the domain `Bounds`).
-#[derive(ToSchema)]
-#[schema(as = Bounds)]
-#[allow(dead_code)] // only its schema is used
-pub struct BoundsDoc {
-    pub lower: f64,
-    pub best: f64,
-    pub upper: f64,
-}
-
-/// Per-transaction share (documentation twin of the domain type).
-#[derive(ToSchema)]
-#[schema(as = PerTransaction)]
-#[allow(dead_code)] // only its schema is used
-pub struct PerTransactionDoc {
-    #[schema(value_type = BoundsDoc)]
-    pub energy_kwh: Bounds,
-    #[schema(value_type = BoundsDoc)]
-    pub co2e_kg: Bounds,
-}
-
-/// One chain's footprint on one day by one method.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct EstimateBody {
-    pub chain: String,
-    pub date: NaiveDate,
-    pub method: String,
-    pub methodology_version: String,
-    /// Average electrical power, W.
-    #[schema(value_type = BoundsDoc)]
-    pub power_w: Bounds,
-    /// Annualised energy, TWh per year.
-    #[schema(value_type = BoundsDoc)]
-    pub energy_twh_per_year: Bounds,
-    /// Annualised emissions, tonnes CO2e per year.
-    #[schema(value_type = BoundsDoc)]
-    pub co2e_t_per_year: Bounds,
-    /// Annualised water consumption, m3 per year.
-    #[schema(value_type = BoundsDoc)]
-    pub water_m3_per_year: Bounds,
-    /// Annualised electronic waste, tonnes per year.
-    #[schema(value_type = BoundsDoc)]
-    pub ewaste_t_per_year: Bounds,
-    /// Per-transaction averages, where the day's transaction count is known.
-    #[schema(value_type = Option<PerTransactionDoc>)]
-    pub per_tx: Option<PerTransaction>,
-    /// Every input the method used, by name.
-    #[schema(value_type = Object)]
-    pub inputs: BTreeMap<String, serde_json::Value>,
-}
-
-impl From<Estimate> for EstimateBody {
-    fn from(e: Estimate) -> Self {
-        // Exhaustive on purpose: a field added to the domain type fails to
-        // compile here instead of silently missing from the API.
-        let Estimate {
-            chain,
-            date,
-            method,
-            methodology_version,
-            power_w,
-            energy_twh_per_year,
-            co2e_t_per_year,
-            water_m3_per_year,
-            ewaste_t_per_year,
-            per_tx,
-            inputs,
-        } = e;
-        EstimateBody {
-            chain,
-            date,
-            method,
-            methodology_version,
-            power_w,
-            energy_twh_per_year,
-            co2e_t_per_year,
-            water_m3_per_year,
-            ewaste_t_per_year,
-            per_tx,
-            inputs,
-        }
-    }
-}
 
 /// First and last day with daily metrics in the store.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -133,7 +51,7 @@ pub struct HistoryBody {
     pub to: NaiveDate,
     /// The largest range accepted, days.
     pub max_days: u32,
-    pub estimates: Vec<EstimateBody>,
+    pub estimates: Vec<Estimate>,
 }
 
 /// The footprint share of one block or one transaction.
@@ -149,11 +67,8 @@ pub struct AllocatedBody {
     pub method: String,
     pub methodology_version: String,
     pub allocation: Allocation,
-    #[schema(value_type = BoundsDoc)]
     pub energy_kwh: Bounds,
-    #[schema(value_type = BoundsDoc)]
     pub co2e_kg: Bounds,
-    #[schema(value_type = BoundsDoc)]
     pub water_l: Bounds,
     #[schema(value_type = Object)]
     pub inputs: BTreeMap<String, serde_json::Value>,
@@ -163,74 +78,12 @@ pub struct AllocatedBody {
 pub struct CompareBody {
     /// The requested day; absent means each chain's latest day.
     pub date: Option<NaiveDate>,
-    pub chains: Vec<EstimateBody>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MicaIndicatorBody {
-    pub key: String,
-    pub name: String,
-    pub unit: String,
-    pub mandatory: bool,
-    #[schema(value_type = Option<BoundsDoc>)]
-    pub value: Option<Bounds>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MicaBody {
-    pub chain: String,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub method: String,
-    pub methodology_version: String,
-    pub indicators: Vec<MicaIndicatorBody>,
-}
-
-impl From<MicaReport> for MicaBody {
-    fn from(r: MicaReport) -> Self {
-        let MicaReport {
-            chain,
-            from,
-            to,
-            method,
-            methodology_version,
-            indicators,
-        } = r;
-        MicaBody {
-            chain,
-            from,
-            to,
-            method,
-            methodology_version,
-            indicators: indicators
-                .into_iter()
-                .map(|i| {
-                    let MicaIndicator {
-                        key,
-                        name,
-                        unit,
-                        mandatory,
-                        value,
-                        note,
-                    } = i;
-                    MicaIndicatorBody {
-                        key,
-                        name,
-                        unit,
-                        mandatory,
-                        value,
-                        note,
-                    }
-                })
-                .collect(),
-        }
-    }
+    pub chains: Vec<Estimate>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MethodologyBody {
-    pub methods: Vec<MethodInfo>,
+    pub methods: Vec<MethodDescription>,
 }
 
 // ---- CSV -------------------------------------------------------------------
@@ -255,7 +108,7 @@ pub(crate) fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
 
 /// One row per estimate; each quantity's unit is in its column name
 /// (`energy_twh_per_year_best`), so the file explains itself.
-pub fn estimates_csv(rows: &[EstimateBody]) -> Result<Vec<u8>, ApiError> {
+pub fn estimates_csv(rows: &[Estimate]) -> Result<Vec<u8>, ApiError> {
     let mut header: Vec<String> = ["chain", "date", "method", "methodology_version"]
         .map(String::from)
         .to_vec();
@@ -293,7 +146,7 @@ pub(crate) fn quantity_columns() -> impl Iterator<Item = String> {
 }
 
 /// The values of [`quantity_columns`], in their order.
-pub(crate) fn push_quantities(row: &mut Vec<String>, e: &EstimateBody) {
+pub(crate) fn push_quantities(row: &mut Vec<String>, e: &Estimate) {
     for b in [
         &e.power_w,
         &e.energy_twh_per_year,
@@ -328,7 +181,7 @@ pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {
         w.write_record([
             c.info.slug.clone(),
             c.info.name.clone(),
-            c.info.consensus.clone(),
+            c.info.consensus.as_str().to_owned(),
             opt(c.info.algorithm.clone()),
             c.info.default_method.clone(),
             c.info.methods.join(";"),
@@ -344,7 +197,7 @@ pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Indicators carry their unit in a column of their own (units differ by row).
-pub fn mica_csv(body: &MicaBody) -> Result<Vec<u8>, ApiError> {
+pub fn mica_csv(body: &MicaReport) -> Result<Vec<u8>, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "chain",
@@ -376,3 +229,4 @@ pub fn mica_csv(body: &MicaBody) -> Result<Vec<u8>, ApiError> {
     }
     csv_finish(w)
 }
+

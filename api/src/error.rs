@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use utoipa::ToSchema;
 
-use crate::estimator::EstimateError;
+use blockwatt_service::ServiceError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 const TYPE_BASE: &str = "https://blockwatt.dev/problems/";
@@ -184,17 +184,21 @@ impl ApiError {
     }
 }
 
-impl From<EstimateError> for ApiError {
-    fn from(e: EstimateError) -> Self {
+/// The one path from the models to a problem document: the service keeps
+/// the chain and the parameter an error is about, and they reach the client.
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
         match e {
-            EstimateError::UnknownChain(c) => ApiError::UnknownChain(c),
-            EstimateError::UnknownMethod { .. } => ApiError::invalid("method", e.to_string()),
-            EstimateError::InvalidParameter { ref name, .. } => {
-                ApiError::invalid(&name.clone(), e.to_string())
+            ServiceError::UnknownChain(c) => ApiError::UnknownChain(c),
+            ServiceError::UnknownMethod { .. } | ServiceError::MethodNotApplicable { .. } => {
+                ApiError::invalid("method", e.to_string())
             }
-            EstimateError::NoData(d) => ApiError::NoData(d),
-            EstimateError::Unavailable(d) => ApiError::Unavailable(d),
-            EstimateError::Internal(d) => ApiError::Internal(d),
+            ServiceError::InvalidParameter { ref parameter, .. } => {
+                ApiError::invalid(&parameter.clone(), e.to_string())
+            }
+            ServiceError::NoData { detail, .. } => ApiError::NoData(detail),
+            ServiceError::Unavailable(d) => ApiError::Unavailable(d),
+            ServiceError::Internal(d) => ApiError::Internal(d),
         }
     }
 }

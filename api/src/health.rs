@@ -47,7 +47,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
     let mut chains = serde_json::Map::new();
     if let Some(max_lag) = max_lag_s {
         let now = chrono::Utc::now().timestamp();
-        for slug in state.chain_order.iter() {
+        for slug in state.footprints.chains().iter().map(|c| &c.slug) {
             let lag = match state.store.tip(slug).await {
                 Ok(tip) => tip.map(|b| now - b.time),
                 Err(e) => return unavailable(e.to_string()),
@@ -62,20 +62,21 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
             chains.insert(slug.clone(), json!({ "lag_s": lag }));
         }
     }
-    if let (Some(bound), Some(probe)) = (max_lag_blocks, state.ingest.as_ref()) {
-        for s in probe().into_iter().filter(|s| s.followed) {
-            let entry = chains.entry(s.chain.clone()).or_insert_with(|| json!({}));
-            entry["lag_blocks"] = json!(s.lag_blocks);
+    if let (Some(bound), Some(board)) = (max_lag_blocks, state.ingest.as_ref()) {
+        for row in board.snapshot().into_iter().filter(|r| r.followed) {
+            let s = row.counters;
+            let entry = chains.entry(row.chain.clone()).or_insert_with(|| json!({}));
+            entry["lag_blocks"] = json!(s.lag);
             entry["height"] = json!(s.height);
             entry["tip"] = json!(s.tip);
             // tip 0: the source has not answered yet (see the doc above).
-            if s.tip > 0 && s.lag_blocks > bound {
-                if !lagging.contains(&s.chain) {
-                    lagging.push(s.chain.clone());
+            if s.tip > 0 && s.lag > bound {
+                if !lagging.contains(&row.chain) {
+                    lagging.push(row.chain.clone());
                 }
                 reasons.push(format!(
                     "{}: {} blocks behind the {} source's tip {} (bound {bound})",
-                    s.chain, s.lag_blocks, s.source, s.tip
+                    row.chain, s.lag, row.source, s.tip
                 ));
             }
         }

@@ -1,8 +1,11 @@
 //! blockwatt's HTTP surface: one axum [`Router`] built by [`router`].
 //!
-//! The binary builds an [`AppState`] from a [`Store`], an [`Estimator`]
-//! (the analytics models) and an [`ApiConfig`], optionally adds
-//! [`AdminActions`], and serves `router(state)` with
+//! Handlers validate the request and ask the service layer
+//! (`blockwatt-service`) for answers; they serialise the service's own
+//! types, so the OpenAPI document generated from them is what is sent.
+//! The binary builds an [`AppState`] from a [`Footprints`] and an
+//! [`ApiConfig`], optionally adds the chain lookup, the ingest board and
+//! the admin actions, and serves `router(state)` with
 //! `into_make_service_with_connect_info::<SocketAddr>()` so the rate limit
 //! can key on the client address.
 
@@ -12,19 +15,18 @@ pub mod config;
 mod docs;
 pub mod dto;
 pub mod error;
-pub mod estimator;
 pub mod extract;
 mod health;
+pub mod http_metrics;
 pub mod indices;
-pub mod ingest_status;
-pub mod metrics;
+pub mod ingest_collector;
 mod middleware;
+mod openapi_limits;
 pub mod respond;
-pub mod unknown;
+pub mod unknown_tx_cache;
 mod v1;
 mod widgets;
 
-use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +36,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
+use blockwatt_service::{Admin, ChainLookup, Footprints, IngestBoard};
 use blockwatt_store::Store;
 use bytes::Bytes;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
@@ -42,19 +45,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use admin::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, JobState, JobStatus,
-    PublishRequest, Published,
-};
 pub use cache::EstimateCache;
 pub use config::ApiConfig;
 pub use error::{ApiError, Problem};
-pub use estimator::{
-    Allocated, Allocation, CatalogueInfo, ChainInfo, EstimateError, EstimateParams, Estimator,
-    MethodInfo, MicaIndicator, MicaReport, ParameterInfo, SourceError, TransactionSource,
-};
-pub use ingest_status::{IngestCollector, IngestProbe, IngestSample};
-pub use metrics::Metrics;
+pub use http_metrics::Metrics;
+pub use ingest_collector::IngestCollector;
 
 /// What every handler can reach. Build it with [`AppState::new`]; fields
 /// of [`Shared`] are reachable directly (`state.store`) through `Deref`.
@@ -63,25 +58,24 @@ pub use metrics::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     shared: Arc<Shared>,
-    pub admin: Option<Arc<dyn AdminActions>>,
+    pub admin: Option<Arc<Admin>>,
     /// Consulted when a transaction is not in the store.
-    pub tx_source: Option<Arc<dyn TransactionSource>>,
+    pub lookup: Option<Arc<ChainLookup>>,
     /// The ingest counters (`/metrics`, and block lag in `/readyz`).
-    pub ingest: Option<IngestProbe>,
+    pub ingest: Option<Arc<IngestBoard>>,
 }
 
 pub struct Shared {
     pub store: Arc<dyn Store>,
-    pub estimator: Arc<dyn Estimator>,
+    /// The models over the store: every figure the API serves.
+    pub footprints: Footprints,
     pub config: ApiConfig,
     /// Register ingest collectors on `metrics.registry()`.
     pub metrics: Metrics,
     /// Clear after an import or a catalogue change.
     pub cache: EstimateCache,
     /// Transactions the source did not know, for `unknown_tx_ttl_s`.
-    pub unknown_txs: unknown::UnknownTxCache,
-    chains: HashMap<String, ChainInfo>,
-    chain_order: Vec<String>,
+    pub unknown_txs: unknown_tx_cache::UnknownTxCache,
     limiter: Option<middleware::ClientLimiter>,
     limiter_calls: AtomicU64,
     /// `/v1/chains` costs two store queries per chain; kept for the live TTL.
@@ -103,25 +97,16 @@ pub enum SetupError {
 }
 
 impl AppState {
-    /// Reads the estimator's chain list once: chains are configuration,
-    /// and the hot path should not rebuild the list per request.
-    pub fn new(
-        store: Arc<dyn Store>,
-        estimator: Arc<dyn Estimator>,
-        config: ApiConfig,
-    ) -> Result<Self, SetupError> {
-        let list = estimator.chains();
-        let chain_order = list.iter().map(|c| c.slug.clone()).collect();
-        let chains = list.into_iter().map(|c| (c.slug.clone(), c)).collect();
+    pub fn new(footprints: Footprints, config: ApiConfig) -> Result<Self, SetupError> {
         Ok(AppState {
             shared: Arc::new(Shared {
-                store,
-                estimator,
+                store: Arc::clone(footprints.store()),
+                footprints,
                 cache: EstimateCache::new(
                     Duration::from_secs(config.latest_cache_ttl_s),
                     config.cache_max_entries,
                 ),
-                unknown_txs: unknown::UnknownTxCache::new(
+                unknown_txs: unknown_tx_cache::UnknownTxCache::new(
                     Duration::from_secs(config.unknown_tx_ttl_s),
                     config.unknown_tx_max_entries,
                 ),
@@ -130,33 +115,31 @@ impl AppState {
                 chains_body: std::sync::RwLock::new(None),
                 metrics: Metrics::new()?,
                 config,
-                chains,
-                chain_order,
             }),
             admin: None,
-            tx_source: None,
+            lookup: None,
             ingest: None,
         })
     }
 
-    /// Looks transactions missing from the store up at the chain's source
+    /// Looks transactions missing from the store up at the chain's node
     /// (and writes them to the store).
-    pub fn with_transaction_source(mut self, source: Arc<dyn TransactionSource>) -> Self {
-        self.tx_source = Some(source);
+    pub fn with_lookup(mut self, lookup: Arc<ChainLookup>) -> Self {
+        self.lookup = Some(lookup);
         self
     }
 
     /// Exports the ingest counters on `/metrics` and lets `/readyz` check
     /// followed chains' block lag (`max_ingest_lag_blocks`).
-    pub fn with_ingest(mut self, probe: IngestProbe) -> Result<Self, SetupError> {
-        let collector = IngestCollector::new(Arc::clone(&probe))?;
+    pub fn with_ingest(mut self, board: Arc<IngestBoard>) -> Result<Self, SetupError> {
+        let collector = IngestCollector::new(Arc::clone(&board))?;
         self.metrics.registry().register(Box::new(collector))?;
-        self.ingest = Some(probe);
+        self.ingest = Some(board);
         Ok(self)
     }
 
     /// Wires the admin routes' actions (the routes also need `admin_token`).
-    pub fn with_admin(mut self, admin: Arc<dyn AdminActions>) -> Self {
+    pub fn with_admin(mut self, admin: Arc<Admin>) -> Self {
         self.admin = Some(admin);
         self
     }
@@ -207,6 +190,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api_router().split_for_parts();
     // The crate version would churn the snapshot on every release bump.
     doc.info.version = "1".to_owned();
+    openapi_limits::apply(&mut doc);
     doc
 }
 
@@ -233,7 +217,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = api
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::serve))
+        .route("/metrics", get(http_metrics::serve))
         .route("/openapi.json", get(serve_doc))
         .route("/docs", get(docs::page));
     if state.config.admin_token.is_some() {

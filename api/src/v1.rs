@@ -1,6 +1,7 @@
 //! The `/v1` resources. Each handler validates its inputs into typed
 //! values (400/422 naming the parameter), resolves the chain (404), then
-//! asks the estimator or the store.
+//! asks the service layer ([`Footprints`](blockwatt_service::Footprints))
+//! or the store.
 
 use std::sync::Arc;
 
@@ -10,33 +11,33 @@ use blockwatt_store::Store;
 use chrono::{Days, NaiveDate, Utc};
 use serde::Deserialize;
 
+use blockwatt_domain::Estimate;
+use blockwatt_service::{
+    Allocated, Allocation, ChainInfo, EstimateParams, MethodDescription, MicaReport,
+    ELECTRICITY_PRICE_RANGE, PUE_RANGE,
+};
+
 use crate::cache::CachedEstimate;
 use crate::dto::{
     chains_csv, estimates_csv, mica_csv, AllocatedBody, ChainEntry, ChainsBody, CompareBody,
-    Coverage, EstimateBody, Freshness as Fresh, HistoryBody, MethodologyBody, MicaBody,
+    Coverage, Freshness as Fresh, HistoryBody, MethodologyBody,
 };
 use crate::error::{ApiError, Problem};
-use crate::estimator::{Allocated, Allocation, ChainInfo, EstimateParams, MethodInfo};
 use crate::extract::{
     parse_block_ref, parse_f64_in, parse_hash, parse_opt_date, BlockRef, Path, Query,
 };
 use crate::respond::{cached, etag_of, json_bytes, negotiate, table, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
-// Not zero: a free-electricity model divides by the price.
-const PRICE_RANGE: (f64, f64) = (0.001, 10.0);
-const PUE_RANGE: (f64, f64) = (1.0, 3.0);
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
 impl AppState {
-    /// 404 unless the estimator knows the chain.
+    /// 404 unless the chain is supported.
     pub(crate) fn chain(&self, slug: &str) -> Result<&ChainInfo, ApiError> {
-        self.chains
-            .get(slug)
-            .ok_or_else(|| ApiError::UnknownChain(slug.to_owned()))
+        Ok(self.footprints.chain(slug)?)
     }
 }
 
@@ -45,18 +46,17 @@ fn resolve_method<'a>(
     info: &'a ChainInfo,
     requested: Option<&'a str>,
 ) -> Result<&'a str, ApiError> {
-    match requested {
-        None => Ok(&info.default_method),
-        Some(m) if info.methods.iter().any(|x| x == m) => Ok(m),
-        Some(m) => Err(ApiError::invalid(
-            "method",
-            format!(
-                "method: {m:?} is not available for {}; use one of {}",
-                info.slug,
-                info.methods.join(", ")
-            ),
-        )),
-    }
+    Ok(info.method(requested)?)
+}
+
+/// `price` and `pue` as the models accept them (422 naming the parameter).
+fn estimate_params(price: Option<&str>, pue: Option<&str>) -> Result<EstimateParams, ApiError> {
+    let (min_price, max_price) = ELECTRICITY_PRICE_RANGE;
+    let (min_pue, max_pue) = PUE_RANGE;
+    Ok(EstimateParams {
+        price_usd_per_kwh: parse_f64_in("price", price, min_price, max_price)?,
+        pue: parse_f64_in("pue", pue, min_pue, max_pue)?,
+    })
 }
 
 fn not_future(name: &str, date: Option<NaiveDate>) -> Result<Option<NaiveDate>, ApiError> {
@@ -123,10 +123,10 @@ pub(crate) async fn default_estimate(
         return Ok(hit);
     }
     let estimate = state
-        .estimator
-        .footprint(chain, date, Some(method), &EstimateParams::default())
+        .footprints
+        .day(chain, date, Some(method), &EstimateParams::default())
         .await?;
-    let json = json_bytes(&EstimateBody::from(estimate.clone()))?;
+    let json = json_bytes(&estimate)?;
     let entry = Arc::new(CachedEstimate {
         etag: etag_of(&json),
         gzip: crate::respond::gzip(&json),
@@ -186,9 +186,9 @@ async fn chains_body(state: &AppState) -> Result<Arc<ChainsBody>, ApiError> {
         }
     }
     let now = Utc::now().timestamp();
-    let mut entries = Vec::with_capacity(state.chain_order.len());
-    for slug in state.chain_order.iter() {
-        let info = state.chain(slug)?.clone();
+    let mut entries = Vec::with_capacity(state.footprints.chains().len());
+    for info in state.footprints.chains() {
+        let (info, slug) = (info.clone(), &info.slug);
         let coverage = state
             .store
             .daily_coverage(slug)
@@ -230,11 +230,11 @@ pub(crate) struct FootprintQuery {
         ("chain" = String, Path, description = "Chain slug, e.g. `bitcoin`"),
         ("date" = Option<String>, Query, format = Date, description = "UTC day (YYYY-MM-DD); the latest day with data when absent"),
         ("method" = Option<String>, Query, description = "Method id (see /v1/methodology); the chain's default when absent"),
-        ("price" = Option<f64>, Query, minimum = 0.001, maximum = 10.0, description = "Electricity price, USD per kWh"),
-        ("pue" = Option<f64>, Query, minimum = 1.0, maximum = 3.0, description = "Power usage effectiveness"),
+        ("price" = Option<f64>, Query, description = "Electricity price, USD per kWh (its bounds come from the models)"),
+        ("pue" = Option<f64>, Query, description = "Power usage effectiveness (its bounds come from the models)"),
     ),
     responses(
-        (status = 200, description = "The estimate", body = EstimateBody),
+        (status = 200, description = "The estimate", body = Estimate),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data for the day", body = Problem, content_type = "application/problem+json"),
@@ -251,10 +251,7 @@ pub(crate) async fn footprint(
     let info = state.chain(&chain)?;
     let date = not_future("date", parse_opt_date("date", q.date.as_deref())?)?;
     let method = resolve_method(info, q.method.as_deref())?;
-    let params = EstimateParams {
-        price_usd_per_kwh: parse_f64_in("price", q.price.as_deref(), PRICE_RANGE.0, PRICE_RANGE.1)?,
-        pue: parse_f64_in("pue", q.pue.as_deref(), PUE_RANGE.0, PUE_RANGE.1)?,
-    };
+    let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
     if params.is_default() {
         let hit = default_estimate(&state, &chain, date, method).await?;
@@ -268,10 +265,10 @@ pub(crate) async fn footprint(
         ));
     }
     let estimate = state
-        .estimator
-        .footprint(&chain, date, Some(method), &params)
+        .footprints
+        .day(&chain, date, Some(method), &params)
         .await?;
-    let json = json_bytes(&EstimateBody::from(estimate))?;
+    let json = json_bytes(&estimate)?;
     Ok(cached(&headers, json, JSON, None, freshness))
 }
 
@@ -292,8 +289,8 @@ pub(crate) struct HistoryQuery {
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 365 days before `to` when absent"),
         ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); today when absent"),
         ("method" = Option<String>, Query, description = "Method id; the chain's default when absent"),
-        ("price" = Option<f64>, Query, minimum = 0.001, maximum = 10.0, description = "Electricity price, USD per kWh"),
-        ("pue" = Option<f64>, Query, minimum = 1.0, maximum = 3.0, description = "Power usage effectiveness"),
+        ("price" = Option<f64>, Query, description = "Electricity price, USD per kWh (its bounds come from the models)"),
+        ("pue" = Option<f64>, Query, description = "Power usage effectiveness (its bounds come from the models)"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
     ),
     responses(
@@ -315,13 +312,10 @@ pub(crate) async fn history(
     let max_days = state.config.max_history_days;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), today(), 364, max_days)?;
     let method = resolve_method(info, q.method.as_deref())?;
-    let params = EstimateParams {
-        price_usd_per_kwh: parse_f64_in("price", q.price.as_deref(), PRICE_RANGE.0, PRICE_RANGE.1)?,
-        pue: parse_f64_in("pue", q.pue.as_deref(), PUE_RANGE.0, PUE_RANGE.1)?,
-    };
+    let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let estimates = state
-        .estimator
-        .history(&chain, from, to, Some(method), &params)
+        .footprints
+        .series(&chain, from, to, Some(method), &params)
         .await?;
     let body = HistoryBody {
         chain: chain.clone(),
@@ -329,7 +323,7 @@ pub(crate) async fn history(
         from,
         to,
         max_days,
-        estimates: estimates.into_iter().map(EstimateBody::from).collect(),
+        estimates,
     };
     table(
         &headers,
@@ -426,7 +420,7 @@ pub(crate) async fn block_footprint(
         ApiError::NotIngested(format!("block {what} of {chain} is not ingested"))
     })?;
     let a = state
-        .estimator
+        .footprints
         .block_footprint(&block, Some(method), allocation)
         .await?;
     let freshness = if block.provisional {
@@ -471,7 +465,7 @@ pub(crate) async fn transaction_footprint(
     };
     let block = state.store.block_by_hash(&chain, &tx.block_hash).await?;
     let a = state
-        .estimator
+        .footprints
         .transaction_footprint(&tx, block.as_ref(), Some(method), allocation)
         .await?;
     let provisional = block.as_ref().is_none_or(|b| b.provisional);
@@ -497,7 +491,7 @@ async fn fetch_transaction(
     chain: &str,
     txid: &str,
 ) -> Result<blockwatt_domain::Transaction, ApiError> {
-    let Some(source) = state.tx_source.as_deref() else {
+    let Some(lookup) = state.lookup.as_deref().filter(|l| l.covers(chain)) else {
         return Err(ApiError::NotIngested(format!(
             "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
         )));
@@ -511,7 +505,7 @@ async fn fetch_transaction(
     if state.unknown_txs.contains(chain, txid) {
         return Err(unknown());
     }
-    let Some(tx) = source
+    let Some(tx) = lookup
         .transaction(chain, txid)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?
@@ -594,7 +588,7 @@ pub(crate) async fn compare(
     for slug in slugs {
         let method = state.chain(slug)?.default_method.clone();
         let hit = default_estimate(&state, slug, date, &method).await?;
-        rows.push(EstimateBody::from(hit.estimate.clone()));
+        rows.push(hit.estimate.clone());
     }
     let body = CompareBody { date, chains: rows };
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
@@ -623,7 +617,7 @@ pub(crate) struct PeriodQuery {
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
     ),
     responses(
-        (status = 200, description = "The indicators", content((MicaBody = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The indicators", content((MicaReport = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Range invalid or too large", body = Problem, content_type = "application/problem+json"),
@@ -646,7 +640,7 @@ pub(crate) async fn mica(
         364,
         state.config.max_history_days,
     )?;
-    let body = MicaBody::from(state.estimator.mica(&chain, from, to).await?);
+    let body: MicaReport = state.footprints.mica(&chain, from, to).await?;
     table(
         &headers,
         format,
@@ -670,7 +664,7 @@ pub(crate) async fn methodology(
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let body = MethodologyBody {
-        methods: state.estimator.methodology(),
+        methods: blockwatt_service::methodology::methodology(state.footprints.catalogues()),
     };
     Ok(cached(
         &headers,
@@ -685,7 +679,7 @@ pub(crate) async fn methodology(
 #[utoipa::path(get, path = "/v1/methodology/{method}", tag = "methodology",
     params(("method" = String, Path, description = "Method id, e.g. `cbeci-v1`")),
     responses(
-        (status = 200, description = "The method", body = MethodInfo),
+        (status = 200, description = "The method", body = MethodDescription),
         (status = 404, description = "Unknown method", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -695,7 +689,7 @@ pub(crate) async fn method(
     Path(name): Path<String>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let info = state.estimator.method(&name).ok_or_else(|| {
+    let info = blockwatt_service::methodology::method(state.footprints.catalogues(), &name).ok_or_else(|| {
         ApiError::NotFound(format!("unknown method {name:?}; see /v1/methodology"))
     })?;
     Ok(cached(

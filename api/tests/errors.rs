@@ -3,34 +3,31 @@
 
 mod common;
 
-use std::sync::Arc;
+use std::time::Duration;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use blockwatt_api::{
-    Accepted, AdminActions, AdminError, ApiConfig, BackfillRequest, ImportRequest, JobState,
-    JobStatus, PublishRequest, Published,
-};
+use blockwatt_api::ApiConfig;
+use blockwatt_domain::DailyMetrics;
 use common::*;
 
 #[tokio::test]
 async fn unknown_chain_is_404() {
     let t = app().await;
     for uri in [
-        "/v1/chains/dogecoin/footprint",
-        "/v1/chains/dogecoin/footprint/history",
-        "/v1/chains/dogecoin/blocks/1/footprint",
-        &format!("/v1/chains/dogecoin/transactions/{TXID}/footprint"),
-        "/v1/compare?chains=bitcoin,dogecoin",
-        "/v1/mica/dogecoin",
+        "/v1/chains/nochain/footprint",
+        "/v1/chains/nochain/footprint/history",
+        "/v1/chains/nochain/blocks/1/footprint",
+        &format!("/v1/chains/nochain/transactions/{TXID}/footprint"),
+        "/v1/compare?chains=bitcoin,nochain",
+        "/v1/mica/nochain",
         "/v1/chains/Bad%20Slug/footprint",
     ] {
         let p = get(&t.router, uri).await.problem(404, "unknown-chain");
         assert!(
             p["detail"]
                 .as_str()
-                .is_some_and(|d| d.contains("ogecoin") || d.contains("Bad")),
+                .is_some_and(|d| d.contains("nochain") || d.contains("Bad")),
             "{p}"
         );
     }
@@ -103,13 +100,14 @@ async fn out_of_range_parameters_are_422_naming_them() {
             &format!("/v1/chains/bitcoin/blocks/{BLOCK_HEIGHT}/footprint?allocation=weight"),
             "allocation",
         ),
-        // The estimator's own refusal maps to 422 as well.
+        // The service's own refusal maps to 422 as well: Bitcoin's blocks
+        // carry no gas.
         (
             &format!("/v1/chains/bitcoin/blocks/{BLOCK_HEIGHT}/footprint?allocation=gas"),
             "allocation",
         ),
         (
-            &format!("/v1/chains/bitcoin/transactions/{TXID}/footprint?allocation=hybrid"),
+            &format!("/v1/chains/bitcoin/transactions/{TXID}/footprint?allocation=gas"),
             "allocation",
         ),
     ];
@@ -260,87 +258,41 @@ async fn rate_limit_keys_on_the_client_address() {
         .problem(429, "rate-limited");
 }
 
+/// A transaction looked up at a node that never answers: the request
+/// deadline answers for it.
 #[tokio::test(start_paused = true)]
 async fn a_slow_request_times_out_as_503() {
     // Paused time advances by itself once every task waits, so the
     // deadline fires at once without a real sleep.
+    let (_hole, hanging_node) = black_hole();
     let t = app_with(ApiConfig {
         request_timeout_s: 5,
         ..test_config()
     })
     .await;
-    t.estimator
-        .hang
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let p = get(&t.router, "/v1/chains/bitcoin/footprint")
-        .await
-        .problem(503, "timeout");
+    let clients = blockwatt_ingest::ChainClients::new(&devnet_source(&hanging_node), |_, _| {
+        std::sync::Arc::default()
+    });
+    let lookup = std::sync::Arc::new(blockwatt_service::ChainLookup::new(&clients));
+    let router = blockwatt_api::router(t.state.clone().with_lookup(lookup));
+    let uri = format!("/v1/chains/devnet/transactions/{}/footprint", "ab".repeat(32));
+    let p = get(&router, &uri).await.problem(503, "timeout");
     assert!(p["detail"].as_str().is_some_and(|d| d.contains("5 s")));
 }
 
-struct RecordingAdmin;
+/// A TCP listener that is never accepted from: connections complete in
+/// the kernel's backlog and requests wait for an answer that never comes
+/// (a node that hangs), for as long as it lives.
+fn black_hole() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    (listener, url)
+}
 
-#[async_trait]
-impl AdminActions for RecordingAdmin {
-    async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError> {
-        if req.chain() != "bitcoin" {
-            return Err(AdminError::UnknownChain(req.chain().to_owned()));
-        }
-        Ok(Accepted {
-            job: "import-1".into(),
-            id: 1,
-            message: format!("importing {} ({})", req.chain(), req.kind()),
-        })
-    }
-    async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
-        // Stands for a chain whose backfill is already running.
-        if req.chain == "ethereum" {
-            return Err(AdminError::Busy("a backfill of ethereum is running".into()));
-        }
-        Ok(Accepted {
-            job: "backfill-1".into(),
-            id: 2,
-            message: format!("{}..{}", req.from, req.to),
-        })
-    }
-    async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError> {
-        let date = req.date.unwrap_or_else(|| day("2024-01-02"));
-        // Stands for a day published already whose inputs changed since.
-        if date == day("2024-01-03") && !req.new_version {
-            return Err(AdminError::Conflict(
-                "index 2024-01-03 version 1 is published already and its inputs have changed"
-                    .into(),
-            ));
-        }
-        Ok(Published {
-            date,
-            version: if req.new_version { 2 } else { 1 },
-            sha256: "ab".repeat(32),
-            status: "published".into(),
-            chains: 3,
-            url: format!("/v1/indices/{date}?version=1"),
-        })
-    }
-    fn jobs(&self) -> Vec<JobStatus> {
-        let at = |s: &str| s.parse().expect("time");
-        vec![
-            JobStatus {
-                id: 2,
-                job: "backfill-1".into(),
-                state: JobState::Running,
-                started: at("2024-01-02T10:00:00Z"),
-                finished: None,
-                outcome: None,
-            },
-            JobStatus {
-                id: 1,
-                job: "import-1".into(),
-                state: JobState::Failed,
-                started: at("2024-01-02T09:00:00Z"),
-                finished: Some(at("2024-01-02T09:00:01Z")),
-                outcome: Some("/tmp/btc.csv: no such file".into()),
-            },
-        ]
+fn admin_config() -> ApiConfig {
+    ApiConfig {
+        admin_token: Some("s3cret".into()),
+        ..test_config()
     }
 }
 
@@ -362,25 +314,51 @@ fn get_as(uri: &str, token: Option<&str>) -> Request<Body> {
 
 #[tokio::test]
 async fn admin_jobs_show_how_each_went_and_name_a_missing_one() {
-    let cfg = ApiConfig {
-        admin_token: Some("s3cret".into()),
-        ..test_config()
-    };
-    let t = app_full(cfg, Some(Arc::new(RecordingAdmin))).await;
+    let t = app_with_admin(admin_config(), &dead_url(), &dead_url()).await;
     send(&t.router, get_as("/v1/admin/jobs", None))
         .await
         .problem(401, "unauthorized");
+    let missing = t.dir().join("missing.csv");
+    let body = format!(
+        r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{}"}}"#,
+        missing.display()
+    );
+    let r = send(&t.router, post("/v1/admin/import", Some("s3cret"), &body)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let r = send(
+        &t.router,
+        post(
+            "/v1/admin/backfill",
+            Some("s3cret"),
+            r#"{"chain":"devnet","from":0,"to":3}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let both_ended = blockwatt_testkit::wait_until_async(Duration::from_secs(30), || async {
+        let r = send(&t.router, get_as("/v1/admin/jobs", Some("s3cret"))).await;
+        r.json()["jobs"]
+            .as_array()
+            .is_some_and(|jobs| jobs.len() == 2 && jobs.iter().all(|j| j["state"] != "running"))
+    })
+    .await;
+    assert!(both_ended, "the two jobs did not end within 30 s");
     let r = send(&t.router, get_as("/v1/admin/jobs", Some("s3cret"))).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let jobs = r.json()["jobs"].clone();
     assert_eq!(jobs[0]["id"], 2, "newest first: {jobs}");
-    assert_eq!(jobs[0]["state"], "running");
-    assert_eq!(jobs[0]["finished"], serde_json::Value::Null);
-    assert_eq!(jobs[1]["state"], "failed");
+    assert_eq!(jobs[0]["job"], "devnet-0-3");
+    assert_eq!(jobs[0]["state"], "failed", "{jobs}");
+    assert!(jobs[0]["finished"].is_string(), "{jobs}");
     let r = send(&t.router, get_as("/v1/admin/jobs/1", Some("s3cret"))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(r.json()["outcome"], "/tmp/btc.csv: no such file");
-    assert_eq!(r.json()["started"], "2024-01-02T09:00:00Z");
+    assert_eq!(r.json()["state"], "failed");
+    assert!(
+        r.json()["outcome"]
+            .as_str()
+            .is_some_and(|o| o.contains("missing.csv")),
+        "{}",
+        r.text()
+    );
     let p = send(&t.router, get_as("/v1/admin/jobs/99", Some("s3cret")))
         .await
         .problem(404, "not-found");
@@ -393,7 +371,7 @@ async fn admin_jobs_show_how_each_went_and_name_a_missing_one() {
 
 #[tokio::test]
 async fn admin_routes_do_not_exist_without_a_token() {
-    let t = app_full(test_config(), Some(Arc::new(RecordingAdmin))).await;
+    let t = app_with_admin(test_config(), &dead_url(), &dead_url()).await;
     send(
         &t.router,
         post(
@@ -408,11 +386,10 @@ async fn admin_routes_do_not_exist_without_a_token() {
 
 #[tokio::test]
 async fn admin_routes_need_the_bearer_token() {
-    let cfg = ApiConfig {
-        admin_token: Some("s3cret".into()),
-        ..test_config()
-    };
-    let t = app_full(cfg, Some(Arc::new(RecordingAdmin))).await;
+    // devnet's node accepts connections and never answers: a backfill of
+    // it stays running while the test asks for a second one.
+    let (_hole, hanging_node) = black_hole();
+    let t = app_with_admin(admin_config(), &hanging_node, &dead_url()).await;
     let r = send(
         &t.router,
         post(
@@ -445,33 +422,35 @@ async fn admin_routes_need_the_bearer_token() {
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
-    assert_eq!(r.json()["job"], "import-1");
+    assert_eq!(r.json()["job"], "import-price-bitcoin");
     assert_eq!(r.json()["id"], 1);
     let r = send(
         &t.router,
         post(
             "/v1/admin/backfill",
             Some("s3cret"),
-            r#"{"chain":"bitcoin","from":100,"to":131}"#,
+            r#"{"chain":"devnet","from":100,"to":131}"#,
         ),
     )
     .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED);
-    let r = send(&t.router, post("/v1/admin/publish", Some("s3cret"), "{}")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let publish_day = |body: &'static str| post("/v1/admin/publish", Some("s3cret"), body);
+    let r = send(&t.router, publish_day(r#"{"date":"2024-01-03"}"#)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(
         (r.json()["date"].as_str(), r.json()["version"].as_u64()),
-        (Some("2024-01-02"), Some(1))
+        (Some("2024-01-03"), Some(1))
     );
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/publish",
-            Some("s3cret"),
-            r#"{"date":"2024-01-03"}"#,
-        ),
-    )
-    .await;
+    let r = send(&t.router, publish_day(r#"{"date":"2024-01-03"}"#)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["status"], "unchanged");
+    // New data for the day: publishing it again needs a new version.
+    let mut later = DailyMetrics::empty("bitcoin", day("2024-01-03"), "coinmetrics");
+    later.hashrate_hs = Some(9e20);
+    later.issuance_usd = Some(3e7);
+    later.tx_count = Some(400_000);
+    t.store.write_daily_metrics(&[later]).await.expect("write");
+    let r = send(&t.router, publish_day(r#"{"date":"2024-01-03"}"#)).await;
     r.problem(409, "conflict");
     assert!(r.text().contains("inputs have changed"), "{}", r.text());
     let r = send(
@@ -536,7 +515,7 @@ async fn admin_routes_need_the_bearer_token() {
         post(
             "/v1/admin/import",
             Some("s3cret"),
-            r#"{"kind":"price","chain":"dogecoin"}"#,
+            r#"{"kind":"price","chain":"nochain"}"#,
         ),
     )
     .await
@@ -557,17 +536,29 @@ async fn admin_routes_need_the_bearer_token() {
     )
     .await
     .problem(422, "invalid-parameter");
+    // The first backfill of devnet still waits on its node.
     let r = send(
         &t.router,
         post(
             "/v1/admin/backfill",
             Some("s3cret"),
-            r#"{"chain":"ethereum","from":1,"to":2}"#,
+            r#"{"chain":"devnet","from":1,"to":2}"#,
         ),
     )
     .await;
     r.problem(409, "conflict");
-    assert!(r.text().contains("is running"), "{}", r.text());
+    assert!(r.text().contains("already running"), "{}", r.text());
+    // A chain without a configured source cannot be backfilled.
+    send(
+        &t.router,
+        post(
+            "/v1/admin/backfill",
+            Some("s3cret"),
+            r#"{"chain":"bitcoin","from":1,"to":2}"#,
+        ),
+    )
+    .await
+    .problem(404, "unknown-chain");
     let no_type = Request::post("/v1/admin/publish")
         .header(header::AUTHORIZATION, "Bearer s3cret")
         .body(Body::from("{}"))

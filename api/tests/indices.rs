@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use base64::Engine as _;
-use blockwatt_api::dto::EstimateBody;
-use blockwatt_api::indices::{IndexDocument, IndexEntry, INDEX_NAME};
-use blockwatt_domain::{Bounds, IndexSnapshot};
+use blockwatt_domain::{Bounds, Estimate, IndexSnapshot};
+use blockwatt_service::{IndexDocument, IndexEntry, INDEX_NAME};
 use common::*;
 use sha2::{Digest, Sha256};
 
@@ -33,7 +32,7 @@ fn entry(chain: &str, basis: &str, best_twh: f64) -> IndexEntry {
             vec![]
         },
         inputs_sha256: hex(chain.as_bytes()),
-        estimate: EstimateBody {
+        estimate: Estimate {
             chain: chain.into(),
             date: day("2020-06-15"),
             method: "hardware".into(),

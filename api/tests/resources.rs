@@ -4,6 +4,7 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
+
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
@@ -53,7 +54,8 @@ async fn chains_lists_coverage_and_freshness() {
     );
     let (h, rows) = csv_rows(&r.body);
     assert!(h.contains(&"tip_time_unix_s".to_owned()));
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), t.state.footprints.chains().len());
+    assert_eq!(&rows[0][2], "pow", "consensus as the JSON spells it");
 }
 
 #[tokio::test]
@@ -99,12 +101,17 @@ async fn footprint_latest_and_dated() {
 #[tokio::test]
 async fn parameters_change_the_estimate_and_bypass_the_cache() {
     let t = app().await;
-    let base = get(&t.router, "/v1/chains/bitcoin/footprint?date=2023-03-01")
-        .await
-        .json();
+    // The economic model spends a fixed share of revenue on electricity:
+    // half the price buys twice the energy.
+    let base = get(
+        &t.router,
+        "/v1/chains/bitcoin/footprint?date=2023-03-01&method=economic",
+    )
+    .await
+    .json();
     let cheap = get(
         &t.router,
-        "/v1/chains/bitcoin/footprint?date=2023-03-01&price=0.025&pue=1.1",
+        "/v1/chains/bitcoin/footprint?date=2023-03-01&method=economic&price=0.025",
     )
     .await
     .json();
@@ -118,22 +125,31 @@ async fn parameters_change_the_estimate_and_bypass_the_cache() {
     );
 }
 
+/// Served from the cache: new data written behind the cache's back does
+/// not show until the cache is cleared (imports and ingests clear it).
 #[tokio::test]
 async fn default_estimates_are_served_from_cache() {
     let t = app().await;
-    for _ in 0..3 {
-        assert_eq!(
-            get(&t.router, "/v1/chains/bitcoin/footprint").await.status,
-            StatusCode::OK
-        );
+    let first = get(&t.router, "/v1/chains/bitcoin/footprint").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    let mut doubled = blockwatt_domain::DailyMetrics::empty("bitcoin", last_day(), "coinmetrics");
+    doubled.hashrate_hs = Some(1.2e21);
+    doubled.block_count = Some(144);
+    doubled.tx_count = Some(350_000);
+    doubled.issuance_usd = Some(6.25 * 144.0 * 30_000.0);
+    doubled.fees_usd = Some(1e6);
+    t.store.write_daily_metrics(&[doubled]).await.expect("write");
+    for uri in [
+        "/v1/chains/bitcoin/footprint",
+        // An explicit default method shares the entry with the implicit one.
+        "/v1/chains/bitcoin/footprint?method=hardware",
+    ] {
+        assert_eq!(get(&t.router, uri).await.body, first.body, "{uri}");
     }
-    assert_eq!(t.estimator.footprint_calls.load(Ordering::SeqCst), 1);
-    // An explicit default method shares the entry with the implicit one.
-    get(&t.router, "/v1/chains/bitcoin/footprint?method=hardware").await;
-    assert_eq!(t.estimator.footprint_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(t.state.cache.len(), 1);
     t.state.cache.clear();
-    get(&t.router, "/v1/chains/bitcoin/footprint").await;
-    assert_eq!(t.estimator.footprint_calls.load(Ordering::SeqCst), 2);
+    let fresh = get(&t.router, "/v1/chains/bitcoin/footprint").await;
+    assert_ne!(fresh.body, first.body, "the new hashrate must show once cleared");
 }
 
 #[tokio::test]
@@ -285,8 +301,11 @@ async fn mica_indicators() {
     let r = get(&t.router, "/v1/mica/bitcoin?from=2024-01-01&to=2024-01-31").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
-    assert_eq!(v["indicators"][0]["key"], "energy_consumption_kwh");
-    assert!(v["indicators"][1]["value"].is_null());
+    assert_eq!(v["chain"], "bitcoin");
+    assert_eq!(v["from"], "2024-01-01");
+    assert_eq!(v["indicators"][0]["key"], "energy_kwh_per_year");
+    let energy = &v["indicators"][0]["value"];
+    assert!(energy["best"].as_f64().is_some_and(|kwh| kwh > 0.0), "{v}");
     let r = get(
         &t.router,
         "/v1/mica/bitcoin?from=2024-01-01&to=2024-01-31&format=csv",
@@ -294,7 +313,7 @@ async fn mica_indicators() {
     .await;
     let (h, rows) = csv_rows(&r.body);
     assert!(h.iter().any(|c| c == "unit"));
-    assert_eq!(&rows[0][5], "kWh");
+    assert_eq!(&rows[0][5], "kWh/yr");
 }
 
 #[tokio::test]
@@ -305,7 +324,14 @@ async fn methodology_list_and_one() {
     assert_eq!(r.json()["methods"].as_array().map(Vec::len), Some(4));
     let r = get(&t.router, "/v1/methodology/cbeci-v1").await;
     assert_eq!(r.json()["name"], "cbeci-v1");
-    assert_eq!(r.json()["parameters"][0]["name"], "pue");
+    let method = r.json();
+    let names: Vec<&str> = method["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"price") && names.contains(&"pue"), "{names:?}");
 }
 
 #[tokio::test]
@@ -448,28 +474,22 @@ async fn readiness_uses_the_live_block_lag_of_followed_chains() {
         ..test_config()
     })
     .await;
-    let sample = |chain: &str, followed: bool, height: u64, tip: u64| blockwatt_api::IngestSample {
-        chain: chain.into(),
-        source: "evm".into(),
-        followed,
-        height,
-        tip,
-        lag_blocks: tip - height,
-        ..blockwatt_api::IngestSample::default()
+    let board = std::sync::Arc::new(blockwatt_service::IngestBoard::default());
+    let set = |chain: &str, followed: bool, height: u64, tip: u64| {
+        let c = board.counters(chain, "evm", followed);
+        c.height.store(height, Ordering::Relaxed);
+        c.tip.store(tip, Ordering::Relaxed);
     };
-    let lagging = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let flag = lagging.clone();
-    let probe: blockwatt_api::IngestProbe = std::sync::Arc::new(move || {
-        let devnet_height = if flag.load(Ordering::Relaxed) { 10 } else { 98 };
-        vec![
-            sample("devnet", true, devnet_height, 100),
-            // A backfill far behind its range's end is not a readiness matter.
-            sample("ethereum", false, 0, 1_000),
-            // Source not reached yet: does not block a fresh start.
-            sample("polygon", true, 0, 0),
-        ]
-    });
-    let state = t.state.clone().with_ingest(probe).expect("register");
+    set("devnet", true, 10, 100);
+    // A backfill far behind its range's end is not a readiness matter.
+    set("ethereum", false, 0, 1_000);
+    // Source not reached yet: does not block a fresh start.
+    set("polygon", true, 0, 0);
+    let state = t
+        .state
+        .clone()
+        .with_ingest(std::sync::Arc::clone(&board))
+        .expect("register");
     let router = blockwatt_api::router(state);
     let r = get(&router, "/readyz").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -480,7 +500,7 @@ async fn readiness_uses_the_live_block_lag_of_followed_chains() {
         "devnet: 90 blocks behind the evm source's tip 100 (bound 5)"
     );
     assert_eq!(v["chains"]["devnet"]["lag_blocks"], 90);
-    lagging.store(false, Ordering::Relaxed);
+    set("devnet", true, 98, 100);
     let r = get(&router, "/readyz").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json());
     // The same counters are on /metrics.
@@ -520,83 +540,62 @@ async fn head_and_cors_preflight() {
         .is_some_and(|m| m.contains("GET")));
 }
 
-struct OneTxSource;
-
-#[async_trait::async_trait]
-impl blockwatt_api::TransactionSource for OneTxSource {
-    async fn transaction(
-        &self,
-        chain: &str,
-        txid: &str,
-    ) -> Result<Option<blockwatt_domain::Transaction>, blockwatt_api::SourceError> {
-        if txid == "ee".repeat(32) {
-            Ok(Some(blockwatt_domain::Transaction {
-                chain: chain.to_owned(),
-                txid: txid.to_owned(),
-                block_height: BLOCK_HEIGHT,
-                block_hash: BLOCK_HASH.to_owned(),
-                position: 7,
-                size_bytes: 300,
-                vsize: 200,
-                gas_used: 0,
-                fee_native: 0.0002,
-            }))
-        } else if txid == "dd".repeat(32) {
-            Err(blockwatt_api::SourceError("node unreachable".into()))
-        } else {
-            Ok(None)
-        }
-    }
-}
-
+/// A transaction the store lacks is looked up at the chain's real node
+/// (anvil) and kept; one the node does not know, or a chain with no source,
+/// is a 404 saying so; a node that does not answer is a 503.
 #[tokio::test]
-async fn missing_transactions_are_looked_up_at_the_source_and_kept() {
+async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
+    let Some(anvil) = blockwatt_testkit::AnvilNode::start(
+        "api::missing_transactions_are_looked_up_at_the_node_and_kept",
+        None,
+    ) else {
+        return;
+    };
+    let txid = anvil.send_transfer(1_000).expect("a transfer on anvil");
     let t = app().await;
-    let state = t
-        .state
-        .clone()
-        .with_transaction_source(std::sync::Arc::new(OneTxSource));
+    let clients = blockwatt_ingest::ChainClients::new(&devnet_source(&anvil.url), |_, _| {
+        std::sync::Arc::default()
+    });
+    let lookup = std::sync::Arc::new(blockwatt_service::ChainLookup::new(&clients));
+    let state = t.state.clone().with_lookup(lookup);
     let router = blockwatt_api::router(state.clone());
-    let known = "ee".repeat(32);
-    assert!(state
-        .store
-        .transaction("bitcoin", &known)
-        .await
-        .expect("store")
-        .is_none());
-    let r = get(
-        &router,
-        &format!("/v1/chains/bitcoin/transactions/{known}/footprint"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(r.json()["txid"], known);
-    assert!(
-        state
-            .store
-            .transaction("bitcoin", &known)
-            .await
-            .expect("store")
-            .is_some(),
-        "not kept"
-    );
+    let bare = txid.trim_start_matches("0x").to_owned();
+    assert!(state.store.transaction("devnet", &txid).await.expect("store").is_none());
+    // Its block is not ingested: the footprint waits for it, the
+    // transaction itself is kept.
+    let r = get(&router, &format!("/v1/chains/devnet/transactions/{bare}/footprint")).await;
+    let p = r.problem(404, "no-data");
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("not stored")), "{p}");
+    let kept = state.store.transaction("devnet", &txid).await.expect("store");
+    assert!(kept.is_some_and(|tx| tx.gas_used == 21_000), "not kept as the node has it");
 
     let p = get(
         &router,
-        &format!(
-            "/v1/chains/bitcoin/transactions/{}/footprint",
-            "cc".repeat(32)
-        ),
+        &format!("/v1/chains/devnet/transactions/{}/footprint", "cc".repeat(32)),
     )
     .await
     .problem(404, "not-ingested");
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("source")));
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("known to the chain's source")), "{p}");
+    // Bitcoin has no lookup source here: the answer says so.
+    let p = get(
+        &router,
+        &format!("/v1/chains/bitcoin/transactions/{}/footprint", "cc".repeat(32)),
+    )
+    .await
+    .problem(404, "not-ingested");
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("no source is configured")), "{p}");
+
+    let dead = blockwatt_ingest::ChainClients::new(&devnet_source(&dead_url()), |_, _| {
+        std::sync::Arc::default()
+    });
+    let router = blockwatt_api::router(
+        t.state
+            .clone()
+            .with_lookup(std::sync::Arc::new(blockwatt_service::ChainLookup::new(&dead))),
+    );
     get(
         &router,
-        &format!(
-            "/v1/chains/bitcoin/transactions/{}/footprint",
-            "dd".repeat(32)
-        ),
+        &format!("/v1/chains/devnet/transactions/{}/footprint", "dd".repeat(32)),
     )
     .await
     .problem(503, "unavailable");

@@ -75,7 +75,7 @@ async fn embed_script_mounts_cards() {
 #[tokio::test]
 async fn widget_errors_are_problems() {
     let t = app().await;
-    get(&t.router, "/widgets/dogecoin/badge.svg")
+    get(&t.router, "/widgets/nochain/badge.svg")
         .await
         .problem(404, "unknown-chain");
     let p = get(&t.router, "/widgets/bitcoin/badge.json?metric=vibes")

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A quantity with its uncertainty: `lower <= best <= upper`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bounds {
     pub lower: f64,
     pub best: f64,
@@ -26,7 +27,9 @@ impl Bounds {
     }
 }
 
+/// Per-transaction averages of a day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PerTransaction {
     pub energy_kwh: Bounds,
     pub co2e_kg: Bounds,
@@ -34,17 +37,25 @@ pub struct PerTransaction {
 
 /// One chain's footprint on one day by one method (JSON shape in DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub chain: String,
     pub date: NaiveDate,
     pub method: String,
     pub methodology_version: String,
+    /// Average electrical power, W.
     pub power_w: Bounds,
+    /// Annualised energy, TWh per year.
     pub energy_twh_per_year: Bounds,
+    /// Annualised emissions, tonnes CO2e per year.
     pub co2e_t_per_year: Bounds,
+    /// Annualised water consumption, m3 per year.
     pub water_m3_per_year: Bounds,
+    /// Annualised electronic waste, tonnes per year.
     pub ewaste_t_per_year: Bounds,
+    /// Per-transaction averages, where the day's transaction count is known.
     pub per_tx: Option<PerTransaction>,
     /// Every input the method used, by name, so a reader can redo the sum.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub inputs: BTreeMap<String, serde_json::Value>,
 }

@@ -13,7 +13,7 @@ use tracing::{info, warn};
 
 use crate::config::ChainSourceConfig;
 use crate::error::{SourceError, SourceErrorKind};
-use crate::metrics::IngestCounters;
+use crate::counters::IngestCounters;
 use crate::rpc::{HttpClient, RpcCall};
 use crate::source::{FetchedBlock, Source};
 

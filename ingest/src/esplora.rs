@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::bitcoin_rpc::subsidy;
 use crate::config::ChainSourceConfig;
 use crate::error::{SourceError, SourceErrorKind};
-use crate::metrics::IngestCounters;
+use crate::counters::IngestCounters;
 use crate::rpc::HttpClient;
 use crate::source::{FetchedBlock, Source};
 

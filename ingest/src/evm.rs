@@ -18,7 +18,7 @@ use tracing::info;
 use crate::config::ChainSourceConfig;
 use crate::error::{SourceError, SourceErrorKind};
 use crate::evm_decode::{decode_block, decode_transaction, EvmBlock};
-use crate::metrics::IngestCounters;
+use crate::counters::IngestCounters;
 use crate::rpc::{HttpClient, RpcCall};
 use crate::source::{FetchedBlock, Source};
 

@@ -18,6 +18,7 @@
 pub mod batch_plan;
 pub mod bitcoin_rpc;
 pub mod coinmetrics;
+pub mod clients;
 pub mod config;
 pub mod daily;
 pub mod dash;
@@ -25,7 +26,7 @@ pub mod error;
 pub mod esplora;
 pub mod evm;
 pub mod evm_decode;
-pub mod metrics;
+pub mod counters;
 pub mod nodes;
 pub mod pipeline;
 pub mod prices;
@@ -33,9 +34,10 @@ pub mod retry_after;
 pub mod rpc;
 pub mod source;
 
+pub use clients::{ChainClient, ChainClients};
 pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};
 pub use error::{IngestError, SourceError, SourceErrorKind};
-pub use metrics::{ChainCounters, CountersSnapshot, IngestBoard, IngestCounters};
+pub use counters::{ChainCounters, CountersSnapshot, IngestBoard, IngestCounters};
 pub use pipeline::{
     ingest, run_ingest, run_ingest_counted, IngestOptions, IngestRange, IngestReport, Ingester,
 };

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::config::{ChainSourceConfig, SourceKind};
 use crate::error::{IngestError, SourceError, SourceErrorKind};
-use crate::metrics::IngestCounters;
+use crate::counters::IngestCounters;
 use crate::rpc::HttpClient;
 
 /// How to count.

@@ -17,7 +17,7 @@ use crate::batch_plan::BatchPlan;
 use crate::config::{ChainSourceConfig, SourceKind};
 use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::evm::EvmSource;
-use crate::metrics::IngestCounters;
+use crate::counters::IngestCounters;
 use crate::source::{validate_range, FetchedBlock, Source};
 
 /// Which heights to ingest. `to: None` means the source's tip at the start
@@ -102,6 +102,35 @@ impl IngestReport {
 
 /// A configured source with its counters: what the CLI, `serve` and
 /// benches hold on to.
+/// A source built from its configuration. EVM sources stay typed, so the
+/// transaction lookup can share the very client the pipeline drives.
+pub(crate) enum BuiltSource {
+    Evm(Arc<EvmSource>),
+    Other(Arc<dyn Source>),
+}
+
+/// The source named by `cfg.kind` for `chain`, counting into `counters`.
+pub(crate) fn build_source(
+    cfg: &ChainSourceConfig,
+    chain: &str,
+    counters: Arc<IngestCounters>,
+) -> Result<BuiltSource, IngestError> {
+    blockwatt_domain::validate_chain_slug(chain).map_err(|e| IngestError::Config(e.to_string()))?;
+    Ok(match cfg.kind {
+        SourceKind::Evm => BuiltSource::Evm(Arc::new(
+            EvmSource::new(chain, cfg, counters).map_err(IngestError::Config)?,
+        )),
+        SourceKind::BitcoinRpc => BuiltSource::Other(Arc::new(
+            crate::bitcoin_rpc::BitcoinRpcSource::new(chain, cfg, counters)
+                .map_err(IngestError::Config)?,
+        )),
+        SourceKind::Esplora => BuiltSource::Other(Arc::new(
+            crate::esplora::EsploraSource::new(chain, cfg, counters)
+                .map_err(IngestError::Config)?,
+        )),
+    })
+}
+
 pub struct Ingester {
     source: Arc<dyn Source>,
     options: IngestOptions,
@@ -115,26 +144,15 @@ impl Ingester {
     }
 
     /// Like [`Ingester::from_config`], counting into `counters` (shared
-    /// with `/metrics` through an [`IngestBoard`](crate::metrics::IngestBoard)).
+    /// with `/metrics` through an [`IngestBoard`](crate::counters::IngestBoard)).
     pub fn with_counters(
         cfg: &ChainSourceConfig,
         chain: &str,
         counters: Arc<IngestCounters>,
     ) -> Result<Self, IngestError> {
-        blockwatt_domain::validate_chain_slug(chain)
-            .map_err(|e| IngestError::Config(e.to_string()))?;
-        let source: Arc<dyn Source> = match cfg.kind {
-            SourceKind::Evm => {
-                Arc::new(EvmSource::new(chain, cfg, counters.clone()).map_err(IngestError::Config)?)
-            }
-            SourceKind::BitcoinRpc => Arc::new(
-                crate::bitcoin_rpc::BitcoinRpcSource::new(chain, cfg, counters.clone())
-                    .map_err(IngestError::Config)?,
-            ),
-            SourceKind::Esplora => Arc::new(
-                crate::esplora::EsploraSource::new(chain, cfg, counters.clone())
-                    .map_err(IngestError::Config)?,
-            ),
+        let source = match build_source(cfg, chain, Arc::clone(&counters))? {
+            BuiltSource::Evm(evm) => evm,
+            BuiltSource::Other(source) => source,
         };
         Ok(Ingester {
             source,
@@ -241,7 +259,7 @@ pub async fn run_ingest(
 }
 
 /// [`run_ingest`] counting into shared `counters` (see
-/// [`IngestBoard`](crate::metrics::IngestBoard)), for `serve`'s followers
+/// [`IngestBoard`](crate::counters::IngestBoard)), for `serve`'s followers
 /// and admin backfills.
 pub async fn run_ingest_counted(
     cfg: &ChainSourceConfig,

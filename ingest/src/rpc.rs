@@ -22,7 +22,7 @@ use tracing::{debug, warn};
 
 use crate::config::{redact_url, ChainSourceConfig};
 use crate::error::{SourceError, SourceErrorKind};
-use crate::metrics::IngestCounters;
+use crate::counters::IngestCounters;
 
 /// One JSON-RPC call of a batch.
 #[derive(Debug, Clone)]

@@ -138,6 +138,28 @@ impl AnvilNode {
 }
 
 impl AnvilNode {
+    /// One JSON-RPC call; the `result`, or `None` on any failure.
+    pub fn rpc(&self, method: &str, params: serde_json::Value) -> Option<serde_json::Value> {
+        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (_, text) = http_post_json(&self.url, "/", &body.to_string())?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v.get("result").cloned()
+    }
+
+    /// Sends a value transfer between anvil's first two dev accounts
+    /// (unlocked, funded); returns the transaction hash.
+    pub fn send_transfer(&self, value_wei: u64) -> Option<String> {
+        let accounts = self.rpc("eth_accounts", serde_json::json!([]))?;
+        let params = serde_json::json!([{
+            "from": accounts.get(0)?,
+            "to": accounts.get(1)?,
+            "value": format!("{value_wei:#x}"),
+        }]);
+        self.rpc("eth_sendTransaction", params)?
+            .as_str()
+            .map(str::to_owned)
+    }
+
     /// Stops the node now (a test of a node that goes away).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -211,13 +233,33 @@ pub fn http_ping(base: &str, path: &str) -> bool {
 
 /// GET `path` on an `http://host:port` base; returns status and body.
 pub fn http_get(base: &str, path: &str) -> Option<(u16, String)> {
+    http_request(base, "GET", path, None)
+}
+
+/// POSTs a JSON body to `path` on an `http://host:port` base; returns
+/// status and body.
+pub fn http_post_json(base: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    http_request(base, "POST", path, Some(body))
+}
+
+/// One HTTP/1.0 request (the server closes after answering, so reading to
+/// the end reads the whole response).
+fn http_request(base: &str, method: &str, path: &str, json: Option<&str>) -> Option<(u16, String)> {
     let hostport = base.strip_prefix("http://")?.split('/').next()?;
     let addr: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(hostport)
         .ok()?
         .next()?;
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").ok()?;
+    match json {
+        None => write!(stream, "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").ok()?,
+        Some(body) => write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .ok()?,
+    }
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
@@ -226,4 +268,20 @@ pub fn http_get(base: &str, path: &str) -> Option<(u16, String)> {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     Some((status, body))
+}
+
+/// A migrated SQLite store in a temporary directory, removed when the
+/// returned `TempDir` drops: the store most tests start from.
+pub async fn temp_sqlite() -> (
+    std::sync::Arc<dyn blockwatt_store::Store>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("test.db"))
+        .await
+        .expect("open a SQLite store");
+    blockwatt_store::Store::migrate(&store)
+        .await
+        .expect("migrate the SQLite store");
+    (std::sync::Arc::new(store), dir)
 }

@@ -10,10 +10,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use blockwatt_ingest::evm::EvmSource;
-use blockwatt_ingest::{
-    ChainSourceConfig, IngestCounters, IngestOptions, Ingester, Source, SourceKind,
-};
+use crate::evm::EvmSource;
+use crate::pipeline::{build_source, BuiltSource};
+use crate::{ChainSourceConfig, IngestCounters, IngestOptions, Ingester, Source};
 
 /// A chain's shared source, as the pipeline drives it and, for EVM chains,
 /// typed for the transaction lookup.
@@ -80,23 +79,18 @@ fn build(
     cfg: &ChainSourceConfig,
     counters: Arc<IngestCounters>,
 ) -> Result<ChainClient, String> {
-    if cfg.kind != SourceKind::Evm {
-        let ingester = Ingester::with_counters(cfg, chain, counters).map_err(|e| e.to_string())?;
-        return Ok(ChainClient {
-            ingester: Arc::new(ingester),
-            evm: None,
-        });
-    }
-    blockwatt_domain::validate_chain_slug(chain).map_err(|e| e.to_string())?;
-    let evm = Arc::new(EvmSource::new(chain, cfg, Arc::clone(&counters))?);
-    let source: Arc<dyn Source> = evm.clone();
+    let built = build_source(cfg, chain, Arc::clone(&counters)).map_err(|e| e.to_string())?;
+    let (source, evm): (Arc<dyn Source>, _) = match built {
+        BuiltSource::Evm(evm) => (evm.clone(), Some(evm)),
+        BuiltSource::Other(source) => (source, None),
+    };
     Ok(ChainClient {
         ingester: Arc::new(Ingester::new(
             source,
             IngestOptions::from_config(cfg),
             counters,
         )),
-        evm: Some(evm),
+        evm,
     })
 }
 
@@ -104,10 +98,8 @@ fn build(
 mod tests {
     use std::time::{Duration, Instant};
 
-    use blockwatt_api::TransactionSource;
-
     use super::*;
-    use crate::lookup::ChainLookup;
+    use crate::SourceKind;
 
     fn devnet(url: &str, per_s: u32) -> BTreeMap<String, ChainSourceConfig> {
         let mut cfg = ChainSourceConfig::new(SourceKind::Evm, url);
@@ -137,33 +129,33 @@ mod tests {
             &clients.ingester("devnet").unwrap().source(),
             evm[0].1
         ));
-        let lookup = ChainLookup::new(&clients);
-        assert!(same_object(&follower, lookup.source("devnet").unwrap()));
         let why = clients.ingester("nochainid").err().unwrap();
         assert!(why.contains("chain_id"), "{why}");
     }
 
     /// One request per second for the chain, whoever asks: three requests,
-    /// two from the lookup and one from the follower's source, cannot all
+    /// two through the typed EVM client (the lookup's) and one from the
+    /// follower's source, cannot all
     /// be sent within less than two seconds. (Separate limiters would let
     /// all three go at once.) A lower bound only: a slow machine cannot
     /// make it fail.
     #[tokio::test]
     async fn the_rate_limit_holds_across_users() {
         let Some(mut anvil) =
-            blockwatt_testkit::AnvilNode::start("clients::the_rate_limit_holds_across_users", None)
+            blockwatt_testkit::AnvilNode::start("ingest::clients::the_rate_limit_holds_across_users", None)
         else {
             return;
         };
         let url = anvil.url.clone();
         let clients = ChainClients::new(&devnet(&url, 1), |_, _| Arc::default());
-        let lookup = ChainLookup::new(&clients);
+        let (_, evm) = clients.evm_sources().next().unwrap();
+        let evm = Arc::clone(evm);
         let follower = clients.ingester("devnet").unwrap().source();
         let txid = format!("0x{}", "ab".repeat(32));
         let started = Instant::now();
         let (a, b, c) = tokio::join!(
-            lookup.transaction("devnet", &txid),
-            lookup.transaction("devnet", &txid),
+            evm.transaction(&txid),
+            evm.transaction(&txid),
             follower.check(),
         );
         let elapsed = started.elapsed();

@@ -1,69 +1,22 @@
-//! `blockwatt ingest` and the followers `serve` runs: blocks from a chain's
-//! source into the store, then the days they cover aggregated into
-//! `daily_metrics` for the models.
+//! Following chains: the followers `serve` runs (blocks from each enabled
+//! chain's source into the store), the days they cover aggregated into
+//! `daily_metrics` for the models, and the hourly price.
 
-use std::future::Future;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anyhow::Context;
 use blockwatt_ingest::daily::{aggregate_and_store, HashrateModel};
-use blockwatt_ingest::{run_ingest, ChainSourceConfig, IngestBoard, IngestRange, IngestReport};
+use blockwatt_ingest::{ChainClients, ChainSourceConfig, IngestError, IngestRange, IngestReport};
 use blockwatt_store::Store;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::watch;
 
-use crate::clients::ChainClients;
-use crate::config::Settings;
-
-/// `--to` on the command line: a height or `latest`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpTo {
-    Latest,
-    Height(u64),
-}
-
-impl UpTo {
-    pub fn height(self) -> Option<u64> {
-        match self {
-            UpTo::Latest => None,
-            UpTo::Height(h) => Some(h),
-        }
-    }
-}
-
-pub fn parse_to(s: &str) -> Result<UpTo, String> {
-    if s == "latest" {
-        return Ok(UpTo::Latest);
-    }
-    s.parse()
-        .map(UpTo::Height)
-        .map_err(|_| format!("{s:?} is neither a block height nor `latest`"))
-}
-
-/// The configured source for `chain`, with `--rpc` over its url.
-pub fn source_for(
-    settings: &Settings,
-    chain: &str,
-    rpc: Option<&str>,
-) -> anyhow::Result<ChainSourceConfig> {
-    blockwatt_domain::validate_chain_slug(chain)?;
-    let mut cfg = settings.chains.get(chain).cloned().with_context(|| {
-        let known: Vec<&str> = settings.chains.keys().map(String::as_str).collect();
-        format!("chain {chain:?} has no source in the configuration (configured: {}); add [chains.{chain}] to your config file", known.join(", "))
-    })?;
-    if let Some(url) = rpc {
-        cfg.url = url.to_owned();
-        cfg.validate().map_err(|e| anyhow::anyhow!("--rpc: {e}"))?;
-    }
-    Ok(cfg)
-}
-
 /// Aggregates the UTC days the report's blocks fall on.
-pub(crate) async fn aggregate(
+pub async fn aggregate(
     store: &Arc<dyn Store>,
     chain: &str,
     report: &IngestReport,
-) -> anyhow::Result<usize> {
+) -> Result<usize, IngestError> {
     let (Some(first), Some(last)) = (report.first_written, report.last_written) else {
         return Ok(0);
     };
@@ -80,39 +33,12 @@ pub(crate) async fn aggregate(
     Ok(rows.len())
 }
 
-pub async fn ingest(
-    store: Arc<dyn Store>,
-    cfg: &ChainSourceConfig,
-    chain: &str,
-    range: IngestRange,
-    follow: bool,
-    shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
-    let report = run_ingest(cfg, chain, Arc::clone(&store), range, follow, shutdown)
-        .await
-        .with_context(|| format!("ingesting {chain}"))?;
-    let days = aggregate(&store, chain, &report)
-        .await
-        .context("aggregating daily metrics")?;
-    println!(
-        "{chain}: wrote {} blocks ({}..{}) and {} transactions; tip {}; {} reorgs ({} blocks rolled back); {days} days aggregated{}",
-        report.blocks_written,
-        report.first_written.map_or("-".into(), |h| h.to_string()),
-        report.last_written.map_or("-".into(), |h| h.to_string()),
-        report.transactions_written,
-        report.tip,
-        report.reorgs,
-        report.rolled_back,
-        if report.interrupted { "; interrupted, resume with the same command" } else { "" }
-    );
-    Ok(())
-}
-
 /// Follows every enabled chain until `stop` turns true; re-aggregates the
 /// last two days of each chain every `AGGREGATE_EVERY` so the models see
 /// today's blocks.
 pub fn spawn_followers(
-    settings: &Settings,
+    chains: &BTreeMap<String, ChainSourceConfig>,
+    price_url: &str,
     clients: &ChainClients,
     store: Arc<dyn Store>,
     stop: watch::Receiver<bool>,
@@ -120,7 +46,7 @@ pub fn spawn_followers(
     const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
     const PRICE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
     let mut tasks = Vec::new();
-    for (chain, _) in settings.chains.iter().filter(|(_, c)| c.enabled) {
+    for (chain, _) in chains.iter().filter(|(_, c)| c.enabled) {
         // The chain's shared client (its counters are the board's): the
         // lookup uses the same one.
         let ingester = clients.ingester(chain);
@@ -146,7 +72,7 @@ pub fn spawn_followers(
             }
         }));
         let mut stop_aggregate = stop.clone();
-        let price_url = settings.price_url.clone();
+        let price_url = price_url.to_owned();
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(AGGREGATE_EVERY);
             let mut last_price: Option<std::time::Instant> = None;
@@ -186,28 +112,4 @@ pub fn spawn_followers(
         }));
     }
     tasks
-}
-
-/// What `/metrics` and `/readyz` read: the board's counters, now.
-pub fn ingest_probe(board: Arc<IngestBoard>) -> blockwatt_api::IngestProbe {
-    Arc::new(move || {
-        board
-            .snapshot()
-            .into_iter()
-            .map(|r| blockwatt_api::IngestSample {
-                chain: r.chain,
-                source: r.source,
-                followed: r.followed,
-                height: r.counters.height,
-                tip: r.counters.tip,
-                lag_blocks: r.counters.lag,
-                requests: r.counters.requests,
-                errors: r.counters.errors,
-                retries: r.counters.retries,
-                blocks_written: r.counters.blocks_written,
-                reorgs: r.counters.reorgs,
-                last_write_unix: r.counters.last_write_unix,
-            })
-            .collect()
-    })
 }

@@ -1,43 +1,20 @@
-//! Ingest progress on `/metrics` and in `/readyz`. The binary owns the
-//! counters (they live in the ingest crate, which this crate does not
-//! depend on) and hands the API an [`IngestProbe`] that reads them; the
-//! [`IngestCollector`] calls it at scrape time, so nothing is copied or
+//! Ingest progress on `/metrics`: the [`IngestCollector`] reads the
+//! ingest board's counters at scrape time, so nothing is copied or
 //! counted twice.
 
 use std::sync::Arc;
+
+use blockwatt_service::{ChainCounters, IngestBoard};
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntCounterVec, IntGaugeVec, Opts};
 
-/// One chain's ingest counters, read now.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IngestSample {
-    pub chain: String,
-    /// The source kind (`evm`, `bitcoin-rpc`, `esplora`).
-    pub source: String,
-    /// Followed by this server (readiness applies) rather than backfilled.
-    pub followed: bool,
-    pub height: u64,
-    pub tip: u64,
-    pub lag_blocks: u64,
-    pub requests: u64,
-    pub errors: u64,
-    pub retries: u64,
-    pub blocks_written: u64,
-    pub reorgs: u64,
-    /// Unix seconds of the last durable write; `None` before the first.
-    pub last_write_unix: Option<u64>,
-}
-
-/// Reads every chain's counters; called per scrape and per `/readyz`.
-pub type IngestProbe = Arc<dyn Fn() -> Vec<IngestSample> + Send + Sync>;
-
 const LABELS: &[&str] = &["chain", "source"];
 
 /// A gauge and how to read it (`None`: no sample, e.g. no write yet).
-type GaugeOf = (IntGaugeVec, fn(&IngestSample) -> Option<u64>);
-type CounterOf = (IntCounterVec, fn(&IngestSample) -> u64);
+type GaugeOf = (IntGaugeVec, fn(&ChainCounters) -> Option<u64>);
+type CounterOf = (IntCounterVec, fn(&ChainCounters) -> u64);
 
 /// Fresh metric vectors per scrape: the values are the counters' current
 /// values, so there is nothing to keep between scrapes.
@@ -57,25 +34,25 @@ impl Families {
                         "blockwatt_ingest_height",
                         "Highest block height durably written",
                     )?,
-                    |s| Some(s.height),
+                    |s| Some(s.counters.height),
                 ),
                 (
                     gauge("blockwatt_ingest_tip", "Source tip height seen last")?,
-                    |s| Some(s.tip),
+                    |s| Some(s.counters.tip),
                 ),
                 (
                     gauge(
                         "blockwatt_ingest_lag_blocks",
                         "Source tip minus the height written",
                     )?,
-                    |s| Some(s.lag_blocks),
+                    |s| Some(s.counters.lag),
                 ),
                 (
                     gauge(
                         "blockwatt_ingest_last_write_timestamp_seconds",
                         "Unix time of the last batch durably written (absent before the first)",
                     )?,
-                    |s| s.last_write_unix,
+                    |s| s.counters.last_write_unix,
                 ),
             ],
             counters: [
@@ -84,38 +61,38 @@ impl Families {
                         "blockwatt_ingest_requests_total",
                         "HTTP requests sent to the source (a JSON-RPC batch counts once)",
                     )?,
-                    |s| s.requests,
+                    |s| s.counters.requests,
                 ),
                 (
                     counter(
                         "blockwatt_ingest_errors_total",
                         "Failed requests to the source, retried or not",
                     )?,
-                    |s| s.errors,
+                    |s| s.counters.errors,
                 ),
                 (
                     counter(
                         "blockwatt_ingest_retries_total",
                         "Requests retried after a transient failure",
                     )?,
-                    |s| s.retries,
+                    |s| s.counters.retries,
                 ),
                 (
                     counter(
                         "blockwatt_ingest_blocks_written_total",
                         "Blocks durably written",
                     )?,
-                    |s| s.blocks_written,
+                    |s| s.counters.blocks_written,
                 ),
                 (
                     counter("blockwatt_ingest_reorgs_total", "Reorganisations repaired")?,
-                    |s| s.reorgs,
+                    |s| s.counters.reorgs,
                 ),
             ],
         })
     }
 
-    fn fill(&self, samples: &[IngestSample]) {
+    fn fill(&self, samples: &[ChainCounters]) {
         for s in samples {
             let labels = [s.chain.as_str(), s.source.as_str()];
             for (vec, value) in &self.gauges {
@@ -149,15 +126,15 @@ impl Families {
 
 /// A [`Collector`] reading the ingest counters at scrape time.
 pub struct IngestCollector {
-    probe: IngestProbe,
+    board: Arc<IngestBoard>,
     /// Only for [`Collector::desc`], which the registry checks once.
     template: Families,
 }
 
 impl IngestCollector {
-    pub fn new(probe: IngestProbe) -> Result<Self, prometheus::Error> {
+    pub fn new(board: Arc<IngestBoard>) -> Result<Self, prometheus::Error> {
         Ok(IngestCollector {
-            probe,
+            board,
             template: Families::new()?,
         })
     }
@@ -175,22 +152,23 @@ impl Collector for IngestCollector {
             tracing::error!("cannot build the ingest metric families");
             return Vec::new();
         };
-        families.fill(&(self.probe)());
+        families.fill(&self.board.snapshot());
         families.collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
+
     use prometheus::{Encoder, Registry, TextEncoder};
 
     use super::*;
 
-    fn render(samples: Vec<IngestSample>) -> String {
+    fn render(board: Arc<IngestBoard>) -> String {
         let registry = Registry::new();
-        let probe: IngestProbe = Arc::new(move || samples.clone());
         registry
-            .register(Box::new(IngestCollector::new(probe).expect("collector")))
+            .register(Box::new(IngestCollector::new(board).expect("collector")))
             .expect("register");
         let mut buf = Vec::new();
         TextEncoder::new()
@@ -201,29 +179,25 @@ mod tests {
 
     #[test]
     fn every_counter_is_exported_per_chain_and_source() {
-        let text = render(vec![
-            IngestSample {
-                chain: "devnet".into(),
-                source: "evm".into(),
-                followed: true,
-                height: 40,
-                tip: 42,
-                lag_blocks: 2,
-                requests: 17,
-                errors: 3,
-                retries: 2,
-                blocks_written: 41,
-                reorgs: 1,
-                last_write_unix: Some(1_764_000_000),
-            },
-            IngestSample {
-                chain: "bitcoin".into(),
-                source: "esplora".into(),
-                tip: 900_000,
-                lag_blocks: 900_000,
-                ..IngestSample::default()
-            },
-        ]);
+        let board = Arc::new(IngestBoard::default());
+        let devnet = board.counters("devnet", "evm", true);
+        for (counter, value) in [
+            (&devnet.height, 40),
+            (&devnet.tip, 42),
+            (&devnet.requests, 17),
+            (&devnet.errors, 3),
+            (&devnet.retries, 2),
+            (&devnet.blocks_written, 41),
+            (&devnet.reorgs, 1),
+            (&devnet.last_write_unix, 1_764_000_000),
+        ] {
+            counter.store(value, Ordering::Relaxed);
+        }
+        board
+            .counters("bitcoin", "esplora", false)
+            .tip
+            .store(900_000, Ordering::Relaxed);
+        let text = render(board);
         for line in [
             r#"blockwatt_ingest_height{chain="devnet",source="evm"} 40"#,
             r#"blockwatt_ingest_tip{chain="devnet",source="evm"} 42"#,
@@ -252,17 +226,10 @@ mod tests {
 
     #[test]
     fn values_are_read_at_each_scrape() {
-        let n = Arc::new(std::sync::atomic::AtomicU64::new(1));
-        let seen = Arc::clone(&n);
-        let probe: IngestProbe = Arc::new(move || {
-            vec![IngestSample {
-                chain: "devnet".into(),
-                source: "evm".into(),
-                height: seen.load(std::sync::atomic::Ordering::Relaxed),
-                ..IngestSample::default()
-            }]
-        });
-        let collector = IngestCollector::new(probe).expect("collector");
+        let board = Arc::new(IngestBoard::default());
+        let devnet = board.counters("devnet", "evm", true);
+        devnet.height.store(1, Ordering::Relaxed);
+        let collector = IngestCollector::new(Arc::clone(&board)).expect("collector");
         let height = |c: &IngestCollector| {
             c.collect()
                 .iter()
@@ -270,12 +237,12 @@ mod tests {
                 .map(|f| f.get_metric()[0].get_gauge().get_value())
         };
         assert_eq!(height(&collector), Some(1.0));
-        n.store(5, std::sync::atomic::Ordering::Relaxed);
+        devnet.height.store(5, Ordering::Relaxed);
         assert_eq!(height(&collector), Some(5.0));
     }
 
     #[test]
     fn no_chain_renders_no_ingest_metric() {
-        assert_eq!(render(Vec::new()), "");
+        assert_eq!(render(Arc::default()), "");
     }
 }

@@ -3,35 +3,19 @@
 use std::io::Write;
 
 use anyhow::Context;
-use blockwatt_analytics::{chain_profiles, Catalogues, Method, Params, Pue};
-use blockwatt_api::dto::{estimates_csv, EstimateBody};
+use blockwatt_analytics::{chain_profiles, Catalogues};
+use blockwatt_api::dto::estimates_csv;
 use blockwatt_domain::Estimate;
-use chrono::NaiveDate;
+use blockwatt_service::{EstimateParams, Footprints};
 
 use crate::cli::{EstimateArgs, OutputFormat};
-use crate::footprint::Footprints;
-
-/// `--price` and `--pue` over the defaults. `--pue` sets the best guess;
-/// the bounds widen to include it, so lower <= best <= upper still holds.
-pub fn params_from(price: Option<f64>, pue: Option<f64>) -> Params {
-    let mut params = Params::default();
-    if let Some(p) = price {
-        params = params.with_price(p);
-    }
-    if let Some(best) = pue {
-        let d = Pue::default();
-        params = params.with_pue(Pue {
-            lower: d.lower.min(best),
-            best,
-            upper: d.upper.max(best),
-        });
-    }
-    params
-}
 
 pub async fn estimate(footprints: &Footprints, args: EstimateArgs) -> anyhow::Result<()> {
-    let method = args.method.as_deref().map(Method::parse).transpose()?;
-    let params = params_from(args.price, args.pue);
+    let method = args.method.as_deref();
+    let params = EstimateParams {
+        price_usd_per_kwh: args.price,
+        pue: args.pue,
+    };
     let mut out = std::io::stdout().lock();
     match (args.date, args.from, args.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
@@ -73,9 +57,8 @@ fn write_series(
         OutputFormat::Csv => {
             // The API's CSV, so a file from the CLI and one from
             // /footprint/history?format=csv are the same format.
-            let rows: Vec<EstimateBody> = series.iter().cloned().map(EstimateBody::from).collect();
             let bytes =
-                estimates_csv(&rows).map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))?;
+                estimates_csv(series).map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))?;
             out.write_all(&bytes)?;
         }
         OutputFormat::Table => {
@@ -118,7 +101,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
             for p in &profiles {
                 w.write_record([
                     p.chain.as_str(),
-                    &consensus_name(p),
+                    p.consensus.as_str(),
                     p.algorithm.unwrap_or(""),
                     &p.default_method,
                     &p.methods.join(" "),
@@ -137,7 +120,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                 "chain", "cons.", "algorithm", "default", "methods"
             )?;
             for p in &profiles {
-                let consensus = consensus_name(p);
+                let consensus = p.consensus.as_str();
                 writeln!(
                     out,
                     "{:<17} {:<5} {:<10} {:<10} {:<32} {}{}",
@@ -156,18 +139,4 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
         }
     }
     Ok(())
-}
-
-/// `pow` / `pos`, as the catalogue spells it.
-pub fn consensus_name(p: &blockwatt_analytics::ChainMethods) -> String {
-    serde_json::to_value(p.consensus)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// Parses a `YYYY-MM-DD` argument.
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a date like 2020-07-27"))
 }

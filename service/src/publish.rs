@@ -11,9 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use blockwatt_analytics::{chain_profiles, AnalyticsError, Catalogues, Params};
-use blockwatt_api::dto::EstimateBody;
-use blockwatt_api::indices::{IndexDocument, IndexEntry, INDEX_NAME};
+use blockwatt_analytics::{chain_profiles, Params};
 use blockwatt_domain::{Estimate, IndexSnapshot};
 use blockwatt_store::{Store, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -22,7 +20,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
-use crate::footprint::{FootprintError, Footprints};
+use crate::index_document::{IndexDocument, IndexEntry, INDEX_NAME};
+use crate::{Footprints, ServiceError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -37,7 +36,7 @@ pub enum PublishError {
         reason: &'static str,
     },
     #[error(transparent)]
-    Footprint(#[from] FootprintError),
+    Footprint(#[from] ServiceError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("cannot serialise the index: {0}")]
@@ -182,19 +181,15 @@ impl Publisher {
         let mut chains = Vec::new();
         let mut methodology_versions = BTreeMap::new();
         let mut digests = BTreeMap::new();
-        for profile in chain_profiles(Catalogues::embedded()) {
+        for profile in chain_profiles(self.footprints.catalogues()) {
             let estimate = match self
                 .footprints
-                .day(&profile.chain, Some(date), None, &params)
+                .day_by(&profile.chain, Some(date), None, &params)
                 .await
             {
                 Ok(e) => e,
                 // The chain has no estimate that day: it is left out.
-                Err(FootprintError::Model(
-                    AnalyticsError::MissingInput { .. }
-                    | AnalyticsError::MethodNotApplicable { .. },
-                ))
-                | Err(FootprintError::NoData(_)) => continue,
+                Err(e) if e.is_no_estimate() => continue,
                 Err(e) => return Err(e.into()),
             };
             let history = self
@@ -228,7 +223,7 @@ impl Publisher {
                 basis: basis(&estimate).to_owned(),
                 sources,
                 inputs_sha256,
-                estimate: EstimateBody::from(estimate),
+                estimate,
             });
         }
         if chains.is_empty() {
@@ -376,12 +371,7 @@ mod tests {
     }
 
     async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("t.db"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), dir)
+        blockwatt_testkit::temp_sqlite().await
     }
 
     /// Bitcoin hashrate for the 60 days up to D (the models smooth over a window).

@@ -1,40 +1,110 @@
-//! Footprints from stored daily metrics: the one place that joins the store
-//! and the analytics models, used by `blockwatt estimate` and the API.
+//! Footprints from stored daily metrics: the one place that joins the
+//! store and the analytics models. The API, the CLI, the publisher and the
+//! MiCA report all ask here, so they cannot disagree.
 
 use std::sync::Arc;
 
-use blockwatt_analytics::{AnalyticsError, Catalogues, Method, Params};
+use blockwatt_analytics::{AnalyticsError, Catalogues, Method, Params, Pue};
 use blockwatt_domain::{merge_sources, DailyMetrics, Estimate};
-use blockwatt_store::{Store, StoreError};
+use blockwatt_store::Store;
 use chrono::{Days, NaiveDate};
+
+use crate::chains::{chains, ChainInfo};
+use crate::ServiceError;
 
 /// Which source's figure wins when several describe the same day: our own
 /// block-derived aggregates first, then imports.
 pub const SOURCE_PREFERENCE: &[&str] = &["blocks", "price", "coinmetrics"];
 
-#[derive(Debug, thiserror::Error)]
-pub enum FootprintError {
-    #[error(transparent)]
-    Model(#[from] AnalyticsError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("no daily metrics stored for {0}: import some first (blockwatt import coinmetrics --chain {0} --file …)")]
-    NoData(String),
-    #[error("the range {from} .. {to} is empty: from must not be after to")]
-    EmptyRange { from: NaiveDate, to: NaiveDate },
+/// What a caller may change about an estimate. `None` is the method's own
+/// default; only all-`None` estimates are cached by the API.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EstimateParams {
+    /// Electricity price paid by miners, USD per kWh, within
+    /// [`blockwatt_analytics::ELECTRICITY_PRICE_RANGE`].
+    pub price_usd_per_kwh: Option<f64>,
+    /// Power usage effectiveness, best guess, within
+    /// [`blockwatt_analytics::PUE_RANGE`].
+    pub pue: Option<f64>,
+}
+
+impl EstimateParams {
+    pub fn is_default(&self) -> bool {
+        self.price_usd_per_kwh.is_none() && self.pue.is_none()
+    }
+
+    /// The model parameters, checked. A `pue` sets the best guess; the
+    /// bounds widen to include it, so lower <= best <= upper still holds.
+    pub fn to_model(self) -> Result<Params, ServiceError> {
+        let mut params = Params::default();
+        if let Some(p) = self.price_usd_per_kwh {
+            params = params.with_price(p);
+        }
+        if let Some(best) = self.pue {
+            let d = Pue::default();
+            params = params.with_pue(Pue {
+                lower: d.lower.min(best),
+                best,
+                upper: d.upper.max(best),
+            });
+        }
+        params
+            .validate()
+            .map_err(|e| ServiceError::from_model("", e))?;
+        Ok(params)
+    }
 }
 
 #[derive(Clone)]
 pub struct Footprints {
     store: Arc<dyn Store>,
     catalogues: &'static Catalogues,
+    chains: Arc<[ChainInfo]>,
 }
 
 impl Footprints {
+    /// Over the compiled-in catalogues.
     pub fn new(store: Arc<dyn Store>) -> Self {
+        let catalogues = Catalogues::embedded();
         Footprints {
             store,
-            catalogues: Catalogues::embedded(),
+            catalogues,
+            chains: chains(catalogues).into(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn catalogues(&self) -> &'static Catalogues {
+        self.catalogues
+    }
+
+    /// Every supported chain, in catalogue order.
+    pub fn chains(&self) -> &[ChainInfo] {
+        &self.chains
+    }
+
+    /// The chain, or [`ServiceError::UnknownChain`].
+    pub fn chain(&self, slug: &str) -> Result<&ChainInfo, ServiceError> {
+        self.chains
+            .iter()
+            .find(|c| c.slug == slug)
+            .ok_or_else(|| ServiceError::UnknownChain(slug.to_owned()))
+    }
+
+    /// The chain's method by name (its default for `None`), checked.
+    fn method(&self, chain: &str, method: Option<&str>) -> Result<Option<Method>, ServiceError> {
+        let info = self.chain(chain)?;
+        match method {
+            None => Ok(None),
+            Some(m) => {
+                let name = info.method(Some(m))?;
+                Method::parse(name)
+                    .map(Some)
+                    .map_err(|e| ServiceError::from_model(chain, e))
+            }
         }
     }
 
@@ -51,7 +121,7 @@ impl Footprints {
         from: NaiveDate,
         to: NaiveDate,
         params: &Params,
-    ) -> Result<Vec<DailyMetrics>, FootprintError> {
+    ) -> Result<Vec<DailyMetrics>, ServiceError> {
         self.history_back(chain, from, to, Self::lookback(params))
             .await
     }
@@ -62,7 +132,7 @@ impl Footprints {
         from: NaiveDate,
         to: NaiveDate,
         lookback_days: u64,
-    ) -> Result<Vec<DailyMetrics>, FootprintError> {
+    ) -> Result<Vec<DailyMetrics>, ServiceError> {
         let start = from
             .checked_sub_days(Days::new(lookback_days))
             .unwrap_or(NaiveDate::MIN);
@@ -90,7 +160,7 @@ impl Footprints {
         params: &Params,
         estimate: impl Fn(&[DailyMetrics]) -> Result<T, AnalyticsError>,
         complete: impl Fn(&Result<T, AnalyticsError>) -> bool,
-    ) -> Result<(T, Vec<DailyMetrics>), FootprintError> {
+    ) -> Result<(T, Vec<DailyMetrics>), ServiceError> {
         // Read only when the first window falls short: the common case
         // (a basket within the smoothing windows) costs one query.
         let mut first_stored: Option<Option<NaiveDate>> = None;
@@ -103,7 +173,7 @@ impl Footprints {
             // before a gap.
             let stored = history.iter().any(|d| d.day == from);
             if complete(&result) || !stored {
-                return Ok((result?, history));
+                return Ok((result.map_err(|e| ServiceError::from_model(chain, e))?, history));
             }
             let first = match first_stored {
                 Some(first) => first,
@@ -114,7 +184,7 @@ impl Footprints {
             let window_start = from.checked_sub_days(Days::new(lookback));
             let more_stored = matches!((first, window_start), (Some(f), Some(s)) if f < s);
             if !more_stored {
-                return Ok((result?, history));
+                return Ok((result.map_err(|e| ServiceError::from_model(chain, e))?, history));
             }
             lookback = lookback.saturating_mul(4);
         }
@@ -122,24 +192,37 @@ impl Footprints {
 
     /// The last day with stored metrics; with none, today (UTC), which the
     /// models estimate from the catalogue's dated fallback inputs and say so.
-    pub async fn latest_day(&self, chain: &str) -> Result<NaiveDate, FootprintError> {
-        self.catalogues.chain(chain)?;
+    pub async fn latest_day(&self, chain: &str) -> Result<NaiveDate, ServiceError> {
+        self.chain(chain)?;
         match self.store.daily_coverage(chain).await? {
             Some((_, last)) => Ok(last),
             None => Ok(chrono::Utc::now().date_naive()),
         }
     }
 
-    /// One day's estimate (`date: None` = the latest stored day).
+    /// One day's estimate (`date: None` = the latest stored day) by the
+    /// named method (`None` = the chain's default).
     pub async fn day(
+        &self,
+        chain: &str,
+        date: Option<NaiveDate>,
+        method: Option<&str>,
+        params: &EstimateParams,
+    ) -> Result<Estimate, ServiceError> {
+        let method = self.method(chain, method)?;
+        let params = params.to_model()?;
+        self.day_by(chain, date, method, &params).await
+    }
+
+    /// [`Footprints::day`] with the model's own method and parameters.
+    pub(crate) async fn day_by(
         &self,
         chain: &str,
         date: Option<NaiveDate>,
         method: Option<Method>,
         params: &Params,
-    ) -> Result<Estimate, FootprintError> {
-        params.validate()?;
-        self.catalogues.chain(chain)?;
+    ) -> Result<Estimate, ServiceError> {
+        self.chain(chain)?;
         let date = match date {
             Some(d) => d,
             None => self.latest_day(chain).await?,
@@ -171,7 +254,7 @@ impl Footprints {
         &self,
         chain: &str,
         day: NaiveDate,
-    ) -> Result<Option<DailyMetrics>, FootprintError> {
+    ) -> Result<Option<DailyMetrics>, ServiceError> {
         let rows = self.store.daily_metrics(chain, day, day).await?;
         Ok(merge_sources(rows, SOURCE_PREFERENCE).into_iter().next())
     }
@@ -182,7 +265,7 @@ impl Footprints {
         chain: &str,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<DailyMetrics>, FootprintError> {
+    ) -> Result<Vec<DailyMetrics>, ServiceError> {
         Ok(merge_sources(
             self.store.daily_metrics(chain, from, to).await?,
             SOURCE_PREFERENCE,
@@ -194,7 +277,7 @@ impl Footprints {
         &self,
         chain: &str,
         day: NaiveDate,
-    ) -> Result<blockwatt_store::BlockTotals, FootprintError> {
+    ) -> Result<blockwatt_store::BlockTotals, ServiceError> {
         let start = day
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc().timestamp())
@@ -205,21 +288,37 @@ impl Footprints {
             .await?)
     }
 
-    /// Daily estimates for `from ..= to`; days lacking the method's inputs
-    /// are left out (the models say which inputs each needs).
+    /// Daily estimates for `from ..= to` by the named method (`None` = the
+    /// chain's default); days lacking the method's inputs are left out (the
+    /// models say which inputs each needs).
     pub async fn series(
+        &self,
+        chain: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        method: Option<&str>,
+        params: &EstimateParams,
+    ) -> Result<Vec<Estimate>, ServiceError> {
+        let method = self.method(chain, method)?;
+        let params = params.to_model()?;
+        self.series_by(chain, from, to, method, &params).await
+    }
+
+    pub(crate) async fn series_by(
         &self,
         chain: &str,
         from: NaiveDate,
         to: NaiveDate,
         method: Option<Method>,
         params: &Params,
-    ) -> Result<Vec<Estimate>, FootprintError> {
+    ) -> Result<Vec<Estimate>, ServiceError> {
         if from > to {
-            return Err(FootprintError::EmptyRange { from, to });
+            return Err(ServiceError::invalid(
+                "from",
+                format!("the range {from} .. {to} is empty: from must not be after to"),
+            ));
         }
-        params.validate()?;
-        self.catalogues.chain(chain)?;
+        self.chain(chain)?;
         // Complete once the range's first day is estimated: a later day
         // without an estimate lacks inputs of its own, since a basket found
         // on an earlier day would have been carried forward to it.
@@ -245,7 +344,10 @@ impl Footprints {
             )
             .await?;
         if history.is_empty() {
-            return Err(FootprintError::NoData(chain.to_owned()));
+            return Err(ServiceError::no_data(
+                chain,
+                format!("no daily metrics stored for {chain} up to {to}"),
+            ));
         }
         all.retain(|e| e.date >= from && e.date <= to);
         Ok(all)
@@ -261,11 +363,7 @@ mod tests {
     /// profitable basket forward, from further back than the smoothing
     /// windows reach.
     async fn unprofitable_spell() -> (Footprints, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("t.db"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
+        let (store, dir) = blockwatt_testkit::temp_sqlite().await;
         let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
         let rows: Vec<DailyMetrics> = (0..180u64)
             .map(|i| {
@@ -279,22 +377,22 @@ mod tests {
             })
             .collect();
         store.write_daily_metrics(&rows).await.unwrap();
-        (Footprints::new(Arc::new(store)), dir)
+        (Footprints::new(store), dir)
     }
 
     #[tokio::test]
     async fn a_day_equals_the_same_day_of_a_long_series_whatever_history_it_loads() {
         let (footprints, _dir) = unprofitable_spell().await;
-        let params = Params::default();
+        let params = EstimateParams::default();
         let day = NaiveDate::from_ymd_opt(2020, 5, 30).unwrap();
         let alone = footprints
-            .day("bitcoin", Some(day), Some(Method::Hardware), &params)
+            .day("bitcoin", Some(day), Some("hardware"), &params)
             .await
             .expect("the basket of March is carried forward to May 30");
         assert_eq!(alone.inputs["carried_forward"], serde_json::json!(true));
         let from = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
         let series = footprints
-            .series("bitcoin", from, day, Some(Method::Hardware), &params)
+            .series("bitcoin", from, day, Some("hardware"), &params)
             .await
             .unwrap();
         let in_series = series.iter().find(|e| e.date == day).unwrap();
@@ -304,7 +402,7 @@ mod tests {
         assert!(close(alone.power_w.upper, in_series.power_w.upper));
         // A range starting inside the spell finds the same figure too.
         let late = footprints
-            .series("bitcoin", day, day, Some(Method::Hardware), &params)
+            .series("bitcoin", day, day, Some("hardware"), &params)
             .await
             .unwrap();
         assert_eq!(late.len(), 1);

@@ -7,19 +7,122 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_trait::async_trait;
-use blockwatt_api::{
-    Accepted, AdminActions, AdminError, BackfillRequest, ImportRequest, JobStatus, PublishRequest,
-    Published,
-};
-use blockwatt_ingest::{ChainSourceConfig, IngestBoard, IngestRange};
+use blockwatt_ingest::{ChainClients, ChainSourceConfig, IngestBoard, IngestRange};
 use blockwatt_store::Store;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use tokio::sync::watch;
 
-use crate::clients::ChainClients;
-use crate::config::Settings;
-use crate::jobs::{JobEnd, Jobs};
+use crate::jobs::{JobEnd, JobStatus, Jobs};
 use crate::publish::{PublishError, Publisher};
+
+/// What to import, by `kind`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ImportRequest {
+    /// A Coin Metrics community CSV, checked whole before anything is
+    /// written (as `blockwatt import coinmetrics`).
+    Coinmetrics {
+        chain: String,
+        /// An http(s) URL, or a path on the server.
+        file: String,
+        /// Unit of the HashRate column (H … EH); the chain's documented one when absent.
+        #[serde(default)]
+        hashrate_unit: Option<String>,
+    },
+    /// Today's USD price from the configured `price_url` (as `blockwatt import price`).
+    Price {
+        chain: String,
+        /// The coin's id at the price source; derived from the chain when absent.
+        #[serde(default)]
+        coin_id: Option<String>,
+    },
+}
+
+impl ImportRequest {
+    pub const KINDS: [&'static str; 2] = ["coinmetrics", "price"];
+
+    pub fn chain(&self) -> &str {
+        match self {
+            ImportRequest::Coinmetrics { chain, .. } | ImportRequest::Price { chain, .. } => chain,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ImportRequest::Coinmetrics { .. } => "coinmetrics",
+            ImportRequest::Price { .. } => "price",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackfillRequest {
+    pub chain: String,
+    /// First block height (inclusive). Heights, not days: the ingester
+    /// works by height, and a day's heights are only known once ingested.
+    pub from: u64,
+    /// Last block height (inclusive).
+    pub to: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// Day to publish; yesterday (UTC) when absent.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    /// Publish version + 1 when the day is published already with other
+    /// content (new data arrived). Without it that case is a 409.
+    #[serde(default)]
+    pub new_version: bool,
+}
+
+/// What a publication did.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Published {
+    pub date: NaiveDate,
+    pub version: u32,
+    /// Hex SHA-256 of the body.
+    pub sha256: String,
+    /// `published`, or `unchanged` when the same body was there already.
+    pub status: String,
+    /// Chains in the index.
+    pub chains: usize,
+    pub url: String,
+}
+
+/// What the server did with the request (work runs in the background).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Accepted {
+    /// What the job does, e.g. `devnet-0-3` (a backfill), `import-price-bitcoin`.
+    pub job: String,
+    /// This run's number: `GET /v1/admin/jobs/{id}` follows it.
+    pub id: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum AdminError {
+    #[error("unknown chain {0:?}")]
+    UnknownChain(String),
+    #[error("{0}")]
+    Invalid(String),
+    /// 409: the same work is already running.
+    #[error("{0}")]
+    Busy(String),
+    /// 409: it would change something immutable (a published index).
+    #[error("{0}")]
+    Conflict(String),
+    /// 503: this server cannot do it (the detail says what can).
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
 
 /// Chains with a backfill running; shared with the tasks, which take their
 /// chain out when they end.
@@ -50,8 +153,11 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// `chains` are the configured sources; `price_url` the
+    /// CoinGecko-compatible API price imports read.
     pub fn new(
-        settings: &Settings,
+        chains: BTreeMap<String, ChainSourceConfig>,
+        price_url: String,
         store: Arc<dyn Store>,
         clients: Arc<ChainClients>,
         jobs: Jobs,
@@ -59,12 +165,12 @@ impl Admin {
     ) -> Self {
         Admin {
             clients,
-            chains: settings.chains.clone(),
+            chains,
             publisher: Publisher::new(Arc::clone(&store)),
             store,
             running: Arc::default(),
             importing: Arc::default(),
-            price_url: settings.price_url.clone(),
+            price_url,
             jobs,
             stop,
             board: Arc::default(),
@@ -114,9 +220,9 @@ impl Drop for Slot {
     }
 }
 
-#[async_trait]
-impl AdminActions for Admin {
-    async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError> {
+impl Admin {
+    /// Starts an import as a background job (one per chain at a time).
+    pub async fn import(&self, req: ImportRequest) -> Result<Accepted, AdminError> {
         let chain = req.chain().to_owned();
         if blockwatt_analytics::Catalogues::embedded()
             .chain(&chain)
@@ -192,7 +298,9 @@ impl AdminActions for Admin {
         })
     }
 
-    async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
+    /// Starts a backfill of a chain that is not followed, as a background
+    /// job (one per chain at a time).
+    pub async fn backfill(&self, req: BackfillRequest) -> Result<Accepted, AdminError> {
         let cfg = self
             .chains
             .get(&req.chain)
@@ -229,7 +337,7 @@ impl AdminActions for Admin {
                 .run(Arc::clone(&store), range, false, shutdown)
                 .await
             {
-                Ok(report) => crate::ingest::aggregate(&store, &chain, &report)
+                Ok(report) => crate::follow::aggregate(&store, &chain, &report)
                     .await
                     .map(|days| (report, days)),
                 Err(e) => Err(e.into()),
@@ -273,7 +381,8 @@ impl AdminActions for Admin {
         })
     }
 
-    async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError> {
+    /// Publishes a day's index now, tracked as a job.
+    pub async fn publish(&self, req: PublishRequest) -> Result<Published, AdminError> {
         // Inline: it is quick (one estimate per chain), and the answer is
         // what was published. Tracked like the other jobs all the same.
         let publisher = self.publisher.clone();
@@ -318,7 +427,8 @@ impl AdminActions for Admin {
         })
     }
 
-    fn jobs(&self) -> Vec<JobStatus> {
+    /// The jobs running and the most recent finished ones, newest first.
+    pub fn jobs(&self) -> Vec<JobStatus> {
         self.jobs.statuses()
     }
 }
@@ -326,21 +436,25 @@ impl AdminActions for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CliOverrides;
+    use blockwatt_ingest::SourceKind;
+
+    /// The shipped devnet source (config/chains.toml), as configured.
+    fn chains() -> BTreeMap<String, ChainSourceConfig> {
+        let mut devnet = ChainSourceConfig::new(SourceKind::Evm, "http://127.0.0.1:8545");
+        devnet.chain_id = Some(31337);
+        BTreeMap::from([("devnet".to_owned(), devnet)])
+    }
 
     async fn admin() -> (Admin, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("t.db"))
-            .await
-            .unwrap();
-        let settings = Settings::load(None, &CliOverrides::default()).unwrap();
-        store.migrate().await.unwrap();
+        let (store, dir) = blockwatt_testkit::temp_sqlite().await;
+        let chains = chains();
         let (_stop, stopped) = watch::channel(false);
         (
             Admin::new(
-                &settings,
-                Arc::new(store),
-                Arc::new(ChainClients::new(&settings.chains, |_, _| Arc::default())),
+                chains.clone(),
+                "http://127.0.0.1:9".into(),
+                store,
+                Arc::new(ChainClients::new(&chains, |_, _| Arc::default())),
                 Jobs::default(),
                 stopped,
             ),

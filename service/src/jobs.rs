@@ -8,9 +8,32 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use blockwatt_api::{JobState, JobStatus};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
+
+/// Where a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Running,
+    Succeeded,
+    Failed,
+    /// Ended by the server's shutdown; a backfill resumes from its checkpoint.
+    Stopped,
+}
+
+/// One job as `GET /v1/admin/jobs` shows it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct JobStatus {
+    pub id: u64,
+    pub job: String,
+    pub state: JobState,
+    pub started: DateTime<Utc>,
+    pub finished: Option<DateTime<Utc>>,
+    /// What it did, or why it failed or stopped; absent while running.
+    pub outcome: Option<String>,
+}
 
 /// How a job ended, in its own words.
 #[derive(Debug, Clone, PartialEq, Eq)]

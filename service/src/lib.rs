@@ -1,0 +1,53 @@
+//! blockwatt's application layer: every question the interfaces ask (the
+//! API, the pages and widgets, the CLI and the publisher) is answered here,
+//! so they cannot disagree.
+//!
+//! Where each concern lives:
+//! - [`footprints`] — a chain's estimate for a day or a series: the store's
+//!   daily metrics (which source wins) through the analytics models;
+//! - [`allocation`] — that day shared out to one block or transaction;
+//! - [`mica`] — MiCA sustainability indicators over a period;
+//! - [`chains`], [`methodology`] — what is supported and how it is computed;
+//! - [`publish`], [`index_document`] — the immutable daily index;
+//! - [`follow`] — following chains: blocks in, days aggregated, prices;
+//! - [`lookup`] — transactions the store lacks, from the chain's node;
+//! - [`import`] — Coin Metrics files and prices into the store;
+//! - [`admin`], [`jobs`] — operator actions as tracked background jobs.
+//!
+//! Dependencies point one way: this crate uses `store`, `analytics` and
+//! `ingest`; `api` and the binary use this crate.
+
+#![warn(unreachable_pub)]
+
+pub mod admin;
+pub mod allocation;
+pub mod chains;
+mod error;
+pub mod follow;
+pub mod footprints;
+pub mod import;
+pub mod index_document;
+pub mod jobs;
+pub mod lookup;
+pub mod methodology;
+pub mod mica;
+pub mod publish;
+
+pub use admin::{
+    Accepted, Admin, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
+};
+pub use allocation::{Allocated, Allocation};
+pub use chains::ChainInfo;
+pub use error::ServiceError;
+pub use footprints::{EstimateParams, Footprints};
+pub use index_document::{IndexDocument, IndexEntry, INDEX_NAME};
+pub use jobs::{JobState, JobStatus, Jobs};
+pub use lookup::{ChainLookup, LookupError};
+pub use methodology::{CatalogueInfo, MethodDescription, ParameterInfo};
+pub use mica::{MicaIndicator, MicaReport};
+pub use publish::Publisher;
+
+/// Re-exported so the interfaces need not depend on `analytics` or
+/// `ingest` for them.
+pub use blockwatt_analytics::{Consensus, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
+pub use blockwatt_ingest::{ChainCounters, CountersSnapshot, IngestBoard};

@@ -1,0 +1,135 @@
+//! What each method computes, in words, formulas, parameters and sources:
+//! the methodology every estimate links to.
+
+use blockwatt_analytics::{
+    chain_profiles, methodology as method_text, methods, Catalogues, Method, Params,
+    ELECTRICITY_PRICE_RANGE,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One tunable of a method, with its bounds and where they come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ParameterInfo {
+    pub name: String,
+    pub unit: String,
+    pub lower: f64,
+    pub best: f64,
+    pub upper: f64,
+    pub source: String,
+}
+
+/// A catalogue a method reads (hardware, grid intensity...), with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogueInfo {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+}
+
+/// How a method computes, in words and formulas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MethodDescription {
+    /// Stable id used in `?method=` (`cbeci-v1`).
+    pub name: String,
+    pub title: String,
+    pub version: String,
+    /// The chains it applies to on some day of their history.
+    pub applies_to: Vec<String>,
+    pub summary: String,
+    pub formulas: Vec<String>,
+    pub parameters: Vec<ParameterInfo>,
+    pub catalogues: Vec<CatalogueInfo>,
+    pub references: Vec<String>,
+}
+
+/// One method by its id.
+pub fn method(catalogues: &Catalogues, name: &str) -> Option<MethodDescription> {
+    methodology(catalogues).into_iter().find(|m| m.name == name)
+}
+
+fn method_title(method: Method) -> &'static str {
+    match method {
+        Method::CbeciV1 => "Cambridge Bitcoin Electricity Consumption Index, v1 reproduction",
+        Method::Hardware => "Profitable hardware, per algorithm, weighted by age",
+        Method::Economic => "Economic: miner revenue spent on electricity",
+        Method::PosNodes => "Proof of stake: validator nodes by hardware class",
+    }
+}
+
+/// Every method, for `/v1/methodology` and the method pages.
+pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
+    let profiles = chain_profiles(catalogues);
+    let d = Params::default();
+    let parameters = vec![
+        ParameterInfo {
+            name: "price".into(),
+            unit: "USD/kWh".into(),
+            lower: ELECTRICITY_PRICE_RANGE.0,
+            best: d.electricity_price_usd_per_kwh,
+            upper: ELECTRICITY_PRICE_RANGE.1,
+            source: "CBECI v1 default electricity price".into(),
+        },
+        ParameterInfo {
+            name: "pue".into(),
+            unit: "ratio".into(),
+            lower: d.pue.lower,
+            best: d.pue.best,
+            upper: d.pue.upper,
+            source: "CBECI v1 PUE bounds".into(),
+        },
+        ParameterInfo {
+            name: "revenue_share".into(),
+            unit: "share".into(),
+            lower: 0.01,
+            best: d.revenue_share,
+            upper: 1.0,
+            source: "economic method default (de Vries 2018)".into(),
+        },
+        ParameterInfo {
+            name: "hybrid_holdings_share".into(),
+            unit: "share".into(),
+            lower: 0.0,
+            best: d.hybrid_holdings_share,
+            upper: 1.0,
+            source: "stated split of the hybrid allocation".into(),
+        },
+    ];
+    let catalogue_list: Vec<CatalogueInfo> = [
+        ("cbeci_v1_hardware", "CCAF CBECI v1 hardware list (2020)"),
+        ("hardware", "per-algorithm mining hardware, each row cited"),
+        ("chains", "consensus, method and dated fallback inputs per chain, each cited"),
+        ("grid_intensity", "Ember / Our World in Data grid carbon intensity (CC BY 4.0)"),
+        ("energy_mix", "generation mix (OWID via codecarbon) and per-source water use (Meldrum et al. 2013)"),
+        ("mining_map", "mining location shares (CCAF mining map), each cited"),
+    ]
+    .into_iter()
+    .map(|(name, source)| CatalogueInfo { name: name.into(), version: env!("CARGO_PKG_VERSION").into(), source: source.into() })
+    .collect();
+    methods()
+        .into_iter()
+        .filter_map(|m| {
+            let method = Method::parse(m.name).ok()?;
+            let text = method_text(method);
+            Some(MethodDescription {
+                name: m.name.into(),
+                title: method_title(method).to_owned(),
+                version: m.methodology_version.into(),
+                applies_to: profiles
+                    .iter()
+                    .filter(|p| p.methods.contains(&m.name))
+                    .map(|p| p.chain.clone())
+                    .collect(),
+                summary: m.summary.into(),
+                formulas: text
+                    .split("\n\n")
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+                parameters: parameters.clone(),
+                catalogues: catalogue_list.clone(),
+                references: vec!["https://ccaf.io/cbnsi/cbeci/methodology".into()],
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,4 @@
+//! The subcommands that do more than call one service function.
+
+pub mod estimate;
+pub mod ingest;
