@@ -148,9 +148,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            let (coin, day, usd) =
-                blockwatt_service::import::price(store, &settings.price_url, &chain, coin_id.as_deref())
-                    .await?;
+            let (coin, day, usd) = blockwatt_service::import::price(
+                store,
+                &settings.price_url,
+                &chain,
+                coin_id.as_deref(),
+            )
+            .await?;
             println!("{chain} ({coin}) on {day}: {usd} USD");
             Ok(())
         }

@@ -28,16 +28,13 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     // counts on the board (lookups of it included: they reach the same
     // node); another chain joins it when an admin backfill of it starts,
     // and until then its lookups stay out of /metrics.
-    let clients = Arc::new(ChainClients::new(
-        &settings.chains,
-        |chain, cfg| {
-            if cfg.enabled {
-                board.counters(chain, cfg.kind.as_str(), true)
-            } else {
-                Arc::default()
-            }
-        },
-    ));
+    let clients = Arc::new(ChainClients::new(&settings.chains, |chain, cfg| {
+        if cfg.enabled {
+            board.counters(chain, cfg.kind.as_str(), true)
+        } else {
+            Arc::default()
+        }
+    }));
     let lookup = Arc::new(ChainLookup::new(&clients));
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();

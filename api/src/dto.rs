@@ -229,4 +229,3 @@ pub fn mica_csv(body: &MicaReport) -> Result<Vec<u8>, ApiError> {
     }
     csv_finish(w)
 }
-

@@ -29,7 +29,6 @@ use crate::extract::{
 use crate::respond::{cached, etag_of, json_bytes, negotiate, table, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
-
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
@@ -689,9 +688,10 @@ pub(crate) async fn method(
     Path(name): Path<String>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let info = blockwatt_service::methodology::method(state.footprints.catalogues(), &name).ok_or_else(|| {
-        ApiError::NotFound(format!("unknown method {name:?}; see /v1/methodology"))
-    })?;
+    let info = blockwatt_service::methodology::method(state.footprints.catalogues(), &name)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("unknown method {name:?}; see /v1/methodology"))
+        })?;
     Ok(cached(
         &headers,
         json_bytes(&info)?,

@@ -275,7 +275,10 @@ async fn a_slow_request_times_out_as_503() {
     });
     let lookup = std::sync::Arc::new(blockwatt_service::ChainLookup::new(&clients));
     let router = blockwatt_api::router(t.state.clone().with_lookup(lookup));
-    let uri = format!("/v1/chains/devnet/transactions/{}/footprint", "ab".repeat(32));
+    let uri = format!(
+        "/v1/chains/devnet/transactions/{}/footprint",
+        "ab".repeat(32)
+    );
     let p = get(&router, &uri).await.problem(503, "timeout");
     assert!(p["detail"].as_str().is_some_and(|d| d.contains("5 s")));
 }

@@ -4,7 +4,6 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
@@ -138,7 +137,10 @@ async fn default_estimates_are_served_from_cache() {
     doubled.tx_count = Some(350_000);
     doubled.issuance_usd = Some(6.25 * 144.0 * 30_000.0);
     doubled.fees_usd = Some(1e6);
-    t.store.write_daily_metrics(&[doubled]).await.expect("write");
+    t.store
+        .write_daily_metrics(&[doubled])
+        .await
+        .expect("write");
     for uri in [
         "/v1/chains/bitcoin/footprint",
         // An explicit default method shares the entry with the implicit one.
@@ -149,7 +151,10 @@ async fn default_estimates_are_served_from_cache() {
     assert_eq!(t.state.cache.len(), 1);
     t.state.cache.clear();
     let fresh = get(&t.router, "/v1/chains/bitcoin/footprint").await;
-    assert_ne!(fresh.body, first.body, "the new hashrate must show once cleared");
+    assert_ne!(
+        fresh.body, first.body,
+        "the new hashrate must show once cleared"
+    );
 }
 
 #[tokio::test]
@@ -331,7 +336,10 @@ async fn methodology_list_and_one() {
         .flatten()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    assert!(names.contains(&"price") && names.contains(&"pue"), "{names:?}");
+    assert!(
+        names.contains(&"price") && names.contains(&"pue"),
+        "{names:?}"
+    );
 }
 
 #[tokio::test]
@@ -560,42 +568,80 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
     let state = t.state.clone().with_lookup(lookup);
     let router = blockwatt_api::router(state.clone());
     let bare = txid.trim_start_matches("0x").to_owned();
-    assert!(state.store.transaction("devnet", &txid).await.expect("store").is_none());
+    assert!(state
+        .store
+        .transaction("devnet", &txid)
+        .await
+        .expect("store")
+        .is_none());
     // Its block is not ingested: the footprint waits for it, the
     // transaction itself is kept.
-    let r = get(&router, &format!("/v1/chains/devnet/transactions/{bare}/footprint")).await;
+    let r = get(
+        &router,
+        &format!("/v1/chains/devnet/transactions/{bare}/footprint"),
+    )
+    .await;
     let p = r.problem(404, "no-data");
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("not stored")), "{p}");
-    let kept = state.store.transaction("devnet", &txid).await.expect("store");
-    assert!(kept.is_some_and(|tx| tx.gas_used == 21_000), "not kept as the node has it");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("not stored")),
+        "{p}"
+    );
+    let kept = state
+        .store
+        .transaction("devnet", &txid)
+        .await
+        .expect("store");
+    assert!(
+        kept.is_some_and(|tx| tx.gas_used == 21_000),
+        "not kept as the node has it"
+    );
 
     let p = get(
         &router,
-        &format!("/v1/chains/devnet/transactions/{}/footprint", "cc".repeat(32)),
+        &format!(
+            "/v1/chains/devnet/transactions/{}/footprint",
+            "cc".repeat(32)
+        ),
     )
     .await
     .problem(404, "not-ingested");
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("known to the chain's source")), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("known to the chain's source")),
+        "{p}"
+    );
     // Bitcoin has no lookup source here: the answer says so.
     let p = get(
         &router,
-        &format!("/v1/chains/bitcoin/transactions/{}/footprint", "cc".repeat(32)),
+        &format!(
+            "/v1/chains/bitcoin/transactions/{}/footprint",
+            "cc".repeat(32)
+        ),
     )
     .await
     .problem(404, "not-ingested");
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("no source is configured")), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("no source is configured")),
+        "{p}"
+    );
 
     let dead = blockwatt_ingest::ChainClients::new(&devnet_source(&dead_url()), |_, _| {
         std::sync::Arc::default()
     });
-    let router = blockwatt_api::router(
-        t.state
-            .clone()
-            .with_lookup(std::sync::Arc::new(blockwatt_service::ChainLookup::new(&dead))),
-    );
+    let router = blockwatt_api::router(t.state.clone().with_lookup(std::sync::Arc::new(
+        blockwatt_service::ChainLookup::new(&dead),
+    )));
     get(
         &router,
-        &format!("/v1/chains/devnet/transactions/{}/footprint", "dd".repeat(32)),
+        &format!(
+            "/v1/chains/devnet/transactions/{}/footprint",
+            "dd".repeat(32)
+        ),
     )
     .await
     .problem(503, "unavailable");

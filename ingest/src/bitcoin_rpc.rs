@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use tracing::{info, warn};
 
 use crate::config::ChainSourceConfig;
-use crate::error::{SourceError, SourceErrorKind};
 use crate::counters::IngestCounters;
+use crate::error::{SourceError, SourceErrorKind};
 use crate::rpc::{HttpClient, RpcCall};
 use crate::source::{FetchedBlock, Source};
 

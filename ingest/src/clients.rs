@@ -141,9 +141,10 @@ mod tests {
     /// make it fail.
     #[tokio::test]
     async fn the_rate_limit_holds_across_users() {
-        let Some(mut anvil) =
-            blockwatt_testkit::AnvilNode::start("ingest::clients::the_rate_limit_holds_across_users", None)
-        else {
+        let Some(mut anvil) = blockwatt_testkit::AnvilNode::start(
+            "ingest::clients::the_rate_limit_holds_across_users",
+            None,
+        ) else {
             return;
         };
         let url = anvil.url.clone();

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use crate::bitcoin_rpc::subsidy;
 use crate::config::ChainSourceConfig;
-use crate::error::{SourceError, SourceErrorKind};
 use crate::counters::IngestCounters;
+use crate::error::{SourceError, SourceErrorKind};
 use crate::rpc::HttpClient;
 use crate::source::{FetchedBlock, Source};
 

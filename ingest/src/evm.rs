@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 use tracing::info;
 
 use crate::config::ChainSourceConfig;
+use crate::counters::IngestCounters;
 use crate::error::{SourceError, SourceErrorKind};
 use crate::evm_decode::{decode_block, decode_transaction, EvmBlock};
-use crate::counters::IngestCounters;
 use crate::rpc::{HttpClient, RpcCall};
 use crate::source::{FetchedBlock, Source};
 

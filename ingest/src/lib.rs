@@ -17,16 +17,16 @@
 
 pub mod batch_plan;
 pub mod bitcoin_rpc;
-pub mod coinmetrics;
 pub mod clients;
+pub mod coinmetrics;
 pub mod config;
+pub mod counters;
 pub mod daily;
 pub mod dash;
 pub mod error;
 pub mod esplora;
 pub mod evm;
 pub mod evm_decode;
-pub mod counters;
 pub mod nodes;
 pub mod pipeline;
 pub mod prices;
@@ -36,8 +36,8 @@ pub mod source;
 
 pub use clients::{ChainClient, ChainClients};
 pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};
-pub use error::{IngestError, SourceError, SourceErrorKind};
 pub use counters::{ChainCounters, CountersSnapshot, IngestBoard, IngestCounters};
+pub use error::{IngestError, SourceError, SourceErrorKind};
 pub use pipeline::{
     ingest, run_ingest, run_ingest_counted, IngestOptions, IngestRange, IngestReport, Ingester,
 };

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::config::{ChainSourceConfig, SourceKind};
-use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::counters::IngestCounters;
+use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::rpc::HttpClient;
 
 /// How to count.

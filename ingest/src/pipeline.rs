@@ -15,9 +15,9 @@ use tracing::{info, warn};
 
 use crate::batch_plan::BatchPlan;
 use crate::config::{ChainSourceConfig, SourceKind};
+use crate::counters::IngestCounters;
 use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::evm::EvmSource;
-use crate::counters::IngestCounters;
 use crate::source::{validate_range, FetchedBlock, Source};
 
 /// Which heights to ingest. `to: None` means the source's tip at the start

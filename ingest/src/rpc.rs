@@ -21,8 +21,8 @@ use tokio::sync::Semaphore;
 use tracing::{debug, warn};
 
 use crate::config::{redact_url, ChainSourceConfig};
-use crate::error::{SourceError, SourceErrorKind};
 use crate::counters::IngestCounters;
+use crate::error::{SourceError, SourceErrorKind};
 
 /// One JSON-RPC call of a batch.
 #[derive(Debug, Clone)]

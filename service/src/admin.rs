@@ -123,7 +123,6 @@ pub enum AdminError {
     Internal(String),
 }
 
-
 /// Chains with a backfill running; shared with the tasks, which take their
 /// chain out when they end.
 type Running = Arc<Mutex<BTreeSet<String>>>;

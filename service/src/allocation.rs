@@ -226,7 +226,10 @@ impl DayContext {
         let chain = &self.estimate.chain;
         ServiceError::no_data(
             chain,
-            format!("{chain} on {}: no {what} stored for that day", self.estimate.date),
+            format!(
+                "{chain} on {}: no {what} stored for that day",
+                self.estimate.date
+            ),
         )
     }
 
@@ -347,4 +350,3 @@ impl DayContext {
         )
     }
 }
-

@@ -26,7 +26,10 @@ pub struct ChainInfo {
 impl ChainInfo {
     /// `requested` if the chain has it, else the default; an unknown
     /// method is an error naming the ones that work.
-    pub fn method<'a>(&'a self, requested: Option<&'a str>) -> Result<&'a str, crate::ServiceError> {
+    pub fn method<'a>(
+        &'a self,
+        requested: Option<&'a str>,
+    ) -> Result<&'a str, crate::ServiceError> {
         match requested {
             None => Ok(&self.default_method),
             Some(m) if self.methods.iter().any(|x| x == m) => Ok(m),

@@ -67,11 +67,15 @@ impl ServiceError {
                 detail: e.to_string(),
             },
             AnalyticsError::ParameterOutOfRange { name, .. }
-            | AnalyticsError::InconsistentParameters { name, .. } => ServiceError::InvalidParameter {
-                parameter: caller_parameter(name).to_owned(),
-                reason: e.to_string(),
-            },
-            AnalyticsError::UnknownAllocation(_) => ServiceError::invalid("allocation", e.to_string()),
+            | AnalyticsError::InconsistentParameters { name, .. } => {
+                ServiceError::InvalidParameter {
+                    parameter: caller_parameter(name).to_owned(),
+                    reason: e.to_string(),
+                }
+            }
+            AnalyticsError::UnknownAllocation(_) => {
+                ServiceError::invalid("allocation", e.to_string())
+            }
             AnalyticsError::MissingInput { .. } | AnalyticsError::InvalidInput { .. } => {
                 ServiceError::no_data(chain, format!("{chain}: {e}"))
             }

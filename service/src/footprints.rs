@@ -173,7 +173,10 @@ impl Footprints {
             // before a gap.
             let stored = history.iter().any(|d| d.day == from);
             if complete(&result) || !stored {
-                return Ok((result.map_err(|e| ServiceError::from_model(chain, e))?, history));
+                return Ok((
+                    result.map_err(|e| ServiceError::from_model(chain, e))?,
+                    history,
+                ));
             }
             let first = match first_stored {
                 Some(first) => first,
@@ -184,7 +187,10 @@ impl Footprints {
             let window_start = from.checked_sub_days(Days::new(lookback));
             let more_stored = matches!((first, window_start), (Some(f), Some(s)) if f < s);
             if !more_stored {
-                return Ok((result.map_err(|e| ServiceError::from_model(chain, e))?, history));
+                return Ok((
+                    result.map_err(|e| ServiceError::from_model(chain, e))?,
+                    history,
+                ));
             }
             lookback = lookback.saturating_mul(4);
         }

@@ -47,4 +47,3 @@ pub struct IndexEntry {
     /// Exactly what `GET /v1/chains/{chain}/footprint` answers for the day.
     pub estimate: Estimate,
 }
-

@@ -94,7 +94,10 @@ mod tests {
         let follower = clients.ingester("devnet").unwrap().source();
         let lookup = ChainLookup::new(&clients);
         let typed = lookup.source("devnet").unwrap();
-        assert!(std::ptr::addr_eq(Arc::as_ptr(&follower), Arc::as_ptr(typed)));
+        assert!(std::ptr::addr_eq(
+            Arc::as_ptr(&follower),
+            Arc::as_ptr(typed)
+        ));
         assert!(lookup.covers("devnet") && !lookup.covers("bitcoin"));
     }
 

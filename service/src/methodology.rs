@@ -98,13 +98,29 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
     let catalogue_list: Vec<CatalogueInfo> = [
         ("cbeci_v1_hardware", "CCAF CBECI v1 hardware list (2020)"),
         ("hardware", "per-algorithm mining hardware, each row cited"),
-        ("chains", "consensus, method and dated fallback inputs per chain, each cited"),
-        ("grid_intensity", "Ember / Our World in Data grid carbon intensity (CC BY 4.0)"),
-        ("energy_mix", "generation mix (OWID via codecarbon) and per-source water use (Meldrum et al. 2013)"),
-        ("mining_map", "mining location shares (CCAF mining map), each cited"),
+        (
+            "chains",
+            "consensus, method and dated fallback inputs per chain, each cited",
+        ),
+        (
+            "grid_intensity",
+            "Ember / Our World in Data grid carbon intensity (CC BY 4.0)",
+        ),
+        (
+            "energy_mix",
+            "generation mix (OWID via codecarbon) and per-source water use (Meldrum et al. 2013)",
+        ),
+        (
+            "mining_map",
+            "mining location shares (CCAF mining map), each cited",
+        ),
     ]
     .into_iter()
-    .map(|(name, source)| CatalogueInfo { name: name.into(), version: env!("CARGO_PKG_VERSION").into(), source: source.into() })
+    .map(|(name, source)| CatalogueInfo {
+        name: name.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        source: source.into(),
+    })
     .collect();
     methods()
         .into_iter()

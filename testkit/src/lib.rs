@@ -140,7 +140,8 @@ impl AnvilNode {
 impl AnvilNode {
     /// One JSON-RPC call; the `result`, or `None` on any failure.
     pub fn rpc(&self, method: &str, params: serde_json::Value) -> Option<serde_json::Value> {
-        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
         let (_, text) = http_post_json(&self.url, "/", &body.to_string())?;
         let v: serde_json::Value = serde_json::from_str(&text).ok()?;
         v.get("result").cloned()

@@ -1,0 +1,26 @@
+//! `blockwatt db migrate`.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn migrate_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied migrations [1, 2]"));
+    assert!(
+        dir.path().join("data/blockwatt.db").is_file(),
+        "default database not created under ./data"
+    );
+    let second = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+}

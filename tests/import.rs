@@ -1,0 +1,69 @@
+//! `blockwatt import coinmetrics` from a file.
+
+mod common;
+
+use common::*;
+
+/// A good import is stored; a later malformed file for the same chain is
+/// refused with its line number, and what was stored is untouched.
+#[test]
+fn coinmetrics_import_is_all_or_nothing() {
+    let Some(data) = blockwatt_testkit::shared_data("cli::coinmetrics_import_is_all_or_nothing")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let ok = blockwatt(dir.path())
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(&btc)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout)
+        .contains("imported 4224 days of bitcoin (2009-01-03 .. 2020-07-27)"));
+
+    // Good first rows that would overwrite stored days, then a bad one.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "time,HashRate,IssTotUSD\n2020-07-26,1.0,5.0\n2020-07-27,oops,5.0\n",
+    )
+    .unwrap();
+    let refused = blockwatt(dir.path())
+        .args(["import", "coinmetrics", "--chain", "bitcoin", "--file"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("line 3: column HashRate: \"oops\" is not a number")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows = rt.block_on(async {
+        let url = blockwatt_store::DatabaseUrl::parse(&format!(
+            "sqlite://{}/data/blockwatt.db",
+            dir.path().display()
+        ))
+        .unwrap();
+        let store = blockwatt_store::open(&url).await.unwrap();
+        let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        store
+            .daily_metrics("bitcoin", day("2009-01-01"), day("2021-01-01"))
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows.len(), 4224);
+    let last = rows.last().unwrap();
+    assert!(
+        last.hashrate_hs.unwrap() > 1e20,
+        "stored day was overwritten: {last:?}"
+    );
+}
