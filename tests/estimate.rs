@@ -144,7 +144,7 @@ fn estimate_after_import_in_every_format() {
         ),
         (
             vec!["estimate", "--chain", "bitcoin", "--method", "magic"],
-            "unknown method \"magic\"",
+            "method \"magic\" is not available for bitcoin",
         ),
         (
             vec![

@@ -250,8 +250,14 @@ fn http_request(base: &str, method: &str, path: &str, json: Option<&str>) -> Opt
     let addr: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(hostport)
         .ok()?
         .next()?;
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    // A POST (a JSON-RPC call) is answered, however loaded the machine;
+    // a GET is a probe that must give up soon.
+    let (connect, read) = match json {
+        None => (Duration::from_millis(500), Duration::from_secs(5)),
+        Some(_) => (Duration::from_secs(5), Duration::from_secs(60)),
+    };
+    let mut stream = TcpStream::connect_timeout(&addr, connect).ok()?;
+    stream.set_read_timeout(Some(read)).ok()?;
     match json {
         None => write!(stream, "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\n\r\n").ok()?,
         Some(body) => write!(
