@@ -109,8 +109,8 @@ fn serve_real_estimates_over_http() {
         ),
         (
             "/v1/chains/bitcoin/footprint?method=cbeci-v1&date=2031-01-01",
-            422,
-            "in the future",
+            404,
+            "after today",
         ),
         (
             "/v1/chains/bitcoin/footprint?method=cbeci-v1&date=2021-01-01",

@@ -101,11 +101,18 @@ pub enum BlockRef {
     Hash(String),
 }
 
-/// Decimal digits (up to 20, the width of `u64`) are a height; anything
-/// else must look like a block hash.
+/// What [`parse_hash`] accepts, as the OpenAPI document states it.
+pub const HASH_PATTERN: &str = "^((0x)?[0-9a-fA-F]{64}|[1-9A-HJ-NP-Za-km-z]{32,90})$";
+
+/// What [`parse_block_ref`] accepts, as the OpenAPI document states it.
+pub const BLOCK_REF_PATTERN: &str =
+    "^([0-9]{1,19}|(0x)?[0-9a-fA-F]{64}|[1-9A-HJ-NP-Za-km-z]{32,90})$";
+
+/// Up to 19 decimal digits (every such number fits in a `u64`) are a
+/// height; anything else must look like a block hash.
 pub fn parse_block_ref(raw: &str) -> Result<BlockRef, ApiError> {
     const NAME: &str = "height_or_hash";
-    if !raw.is_empty() && raw.len() <= 20 && raw.bytes().all(|b| b.is_ascii_digit()) {
+    if !raw.is_empty() && raw.len() <= 19 && raw.bytes().all(|b| b.is_ascii_digit()) {
         return raw.parse().map(BlockRef::Height).map_err(|_| {
             ApiError::malformed(
                 NAME,

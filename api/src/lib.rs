@@ -21,7 +21,7 @@ pub mod http_metrics;
 pub mod indices;
 pub mod ingest_collector;
 mod middleware;
-mod openapi_limits;
+mod openapi_constraints;
 pub mod respond;
 pub mod unknown_tx_cache;
 mod v1;
@@ -185,12 +185,18 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(indices::metadata))
 }
 
-/// The OpenAPI document, generated from the handlers' annotations.
+/// The OpenAPI document under the default configuration.
 pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi_for(&ApiConfig::default())
+}
+
+/// The OpenAPI document, generated from the handlers' annotations and the
+/// types they return, with the limits `config` sets.
+pub fn openapi_for(config: &ApiConfig) -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api_router().split_for_parts();
     // The crate version would churn the snapshot on every release bump.
     doc.info.version = "1".to_owned();
-    openapi_limits::apply(&mut doc);
+    openapi_constraints::apply(&mut doc, config);
     doc
 }
 
@@ -198,10 +204,14 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = api_router().split_for_parts();
     // Serialising a utoipa document cannot fail in practice (plain maps and
     // strings); if it ever does, say so rather than panic at start-up.
-    let doc = Bytes::from(openapi().to_pretty_json().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "could not serialise the OpenAPI document");
-        String::from("{}")
-    }));
+    let doc = Bytes::from(
+        openapi_for(&state.config)
+            .to_pretty_json()
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "could not serialise the OpenAPI document");
+                String::from("{}")
+            }),
+    );
     let serve_doc = move |respond::CondHeaders(headers): respond::CondHeaders| {
         let doc = doc.clone();
         async move {

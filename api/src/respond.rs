@@ -46,6 +46,9 @@ pub enum Format {
 
 /// `?format=` wins; otherwise `Accept: text/csv` (without JSON also
 /// accepted) selects CSV; JSON is the default.
+/// The values `?format=` takes.
+pub const FORMATS: [&str; 2] = ["json", "csv"];
+
 pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
     match format {
         Some("json") => return Ok(Format::Json),

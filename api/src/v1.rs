@@ -58,16 +58,6 @@ fn estimate_params(price: Option<&str>, pue: Option<&str>) -> Result<EstimatePar
     })
 }
 
-fn not_future(name: &str, date: Option<NaiveDate>) -> Result<Option<NaiveDate>, ApiError> {
-    match date {
-        Some(d) if d > today() => Err(ApiError::invalid(
-            name,
-            format!("{name}: {d} is in the future"),
-        )),
-        other => Ok(other),
-    }
-}
-
 fn parse_allocation(raw: Option<&str>) -> Result<Option<Allocation>, ApiError> {
     raw.map(|r| {
         Allocation::parse(r).ok_or_else(|| {
@@ -89,8 +79,8 @@ fn date_range(
     days_back: u64,
     max_days: u32,
 ) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let to = not_future("to", parse_opt_date("to", to)?)?.unwrap_or(default_to);
-    let from = not_future("from", parse_opt_date("from", from)?)?
+    let to = parse_opt_date("to", to)?.unwrap_or(default_to);
+    let from = parse_opt_date("from", from)?
         .unwrap_or_else(|| to.checked_sub_days(Days::new(days_back)).unwrap_or(to));
     if from > to {
         return Err(ApiError::invalid(
@@ -248,7 +238,7 @@ pub(crate) async fn footprint(
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.chain(&chain)?;
-    let date = not_future("date", parse_opt_date("date", q.date.as_deref())?)?;
+    let date = parse_opt_date("date", q.date.as_deref())?;
     let method = resolve_method(info, q.method.as_deref())?;
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
@@ -582,7 +572,7 @@ pub(crate) async fn compare(
             limit: u64::from(max),
         });
     }
-    let date = not_future("date", parse_opt_date("date", q.date.as_deref())?)?;
+    let date = parse_opt_date("date", q.date.as_deref())?;
     let mut rows = Vec::with_capacity(slugs.len());
     for slug in slugs {
         let method = state.chain(slug)?.default_method.clone();

@@ -35,7 +35,7 @@ pub(crate) struct MetricQuery {
 
 /// Which figure a widget shows, with its display unit.
 #[derive(Debug, Clone, Copy)]
-enum Metric {
+pub(crate) enum Metric {
     Energy,
     Co2e,
     Water,
@@ -43,23 +43,29 @@ enum Metric {
     EnergyPerTx,
 }
 
+/// `?metric=` values, the default first.
+pub(crate) const METRICS: [(&str, Metric); 5] = [
+    ("energy", Metric::Energy),
+    ("co2e", Metric::Co2e),
+    ("water", Metric::Water),
+    ("ewaste", Metric::Ewaste),
+    ("energy-per-tx", Metric::EnergyPerTx),
+];
+
 impl Metric {
     fn parse(raw: Option<&str>) -> Result<Metric, ApiError> {
-        Ok(match raw.unwrap_or("energy") {
-            "energy" => Metric::Energy,
-            "co2e" => Metric::Co2e,
-            "water" => Metric::Water,
-            "ewaste" => Metric::Ewaste,
-            "energy-per-tx" => Metric::EnergyPerTx,
-            other => {
-                return Err(ApiError::invalid(
+        let raw = raw.unwrap_or(METRICS[0].0);
+        METRICS
+            .iter()
+            .find(|(name, _)| *name == raw)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| {
+                let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+                ApiError::invalid(
                     "metric",
-                    format!(
-                    "metric: {other:?} is not one of energy, co2e, water, ewaste, energy-per-tx"
-                ),
-                ))
-            }
-        })
+                    format!("metric: {raw:?} is not one of {}", names.join(", ")),
+                )
+            })
     }
 
     /// (label, bounds in display unit, unit); `None` when the estimate lacks it.

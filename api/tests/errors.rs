@@ -89,7 +89,6 @@ async fn out_of_range_parameters_are_422_naming_them() {
     let cases = [
         ("/v1/chains/bitcoin/footprint?pue=0.5", "pue"),
         ("/v1/chains/bitcoin/footprint?price=-1", "price"),
-        ("/v1/chains/bitcoin/footprint?date=2999-01-01", "date"),
         ("/v1/chains/bitcoin/footprint?method=pos-nodes", "method"),
         ("/v1/chains/bitcoin/footprint/history?format=xml", "format"),
         (
@@ -114,6 +113,27 @@ async fn out_of_range_parameters_are_422_naming_them() {
     for (uri, param) in cases {
         let p = get(&t.router, uri).await.problem(422, "invalid-parameter");
         assert_eq!(p["parameter"], param, "{uri}: {p}");
+    }
+}
+
+/// A day after today has no data, whichever interface asks: a 404, like
+/// any other day without data, not a figure and not a parameter error.
+#[tokio::test]
+async fn a_day_after_today_has_no_data() {
+    let t = app().await;
+    for uri in [
+        "/v1/chains/bitcoin/footprint?date=2999-01-01",
+        "/v1/chains/bitcoin/footprint/history?from=2998-12-01&to=2999-01-01",
+        "/v1/compare?chains=bitcoin&date=2999-01-01",
+        "/v1/mica/bitcoin?from=2999-01-01&to=2999-01-31",
+    ] {
+        let p = get(&t.router, uri).await.problem(404, "no-data");
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("after today")),
+            "{uri}: {p}"
+        );
     }
 }
 

@@ -76,8 +76,9 @@ impl ServiceError {
             AnalyticsError::UnknownAllocation(_) => {
                 ServiceError::invalid("allocation", e.to_string())
             }
+            // Their text names the chain and the day already.
             AnalyticsError::MissingInput { .. } | AnalyticsError::InvalidInput { .. } => {
-                ServiceError::no_data(chain, format!("{chain}: {e}"))
+                ServiceError::no_data(chain, e.to_string())
             }
             AnalyticsError::Catalogue { .. } | AnalyticsError::UnorderedDays { .. } => {
                 ServiceError::Internal(e.to_string())

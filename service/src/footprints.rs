@@ -55,6 +55,19 @@ impl EstimateParams {
     }
 }
 
+/// A day that has not ended anywhere yet has no data: asked for, it is a
+/// `NoData` error, the same for every interface (the CLI, the API, MiCA).
+fn not_after_today(chain: &str, day: NaiveDate) -> Result<(), ServiceError> {
+    let today = chrono::Utc::now().date_naive();
+    if day > today {
+        return Err(ServiceError::no_data(
+            chain,
+            format!("{chain} on {day}: that day is after today ({today}, UTC), so there is no data for it"),
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct Footprints {
     store: Arc<dyn Store>,
@@ -233,6 +246,7 @@ impl Footprints {
             Some(d) => d,
             None => self.latest_day(chain).await?,
         };
+        not_after_today(chain, date)?;
         let (estimate, _) = self
             .with_enough_history(
                 chain,
@@ -325,6 +339,7 @@ impl Footprints {
             ));
         }
         self.chain(chain)?;
+        not_after_today(chain, to)?;
         // Complete once the range's first day is estimated: a later day
         // without an estimate lacks inputs of its own, since a basket found
         // on an earlier day would have been carried forward to it.

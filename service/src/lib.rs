@@ -49,5 +49,5 @@ pub use publish::Publisher;
 
 /// Re-exported so the interfaces need not depend on `analytics` or
 /// `ingest` for them.
-pub use blockwatt_analytics::{Consensus, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
+pub use blockwatt_analytics::{Catalogues, Consensus, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
 pub use blockwatt_ingest::{ChainCounters, CountersSnapshot, IngestBoard};

@@ -1,6 +1,6 @@
 //! Prints, as JSON, every statement the ClickHouse backend sends: the DDL,
 //! each read query with sample parameters bound, and a sample row per
-//! table. `ci/clickhouse_sql_check.py` runs them all on a current
+//! table. `.ci/clickhouse_sql_check.py` runs them all on a current
 //! ClickHouse (chdb), since CI's own server is 18.16.
 
 use blockwatt_store::clickhouse::rows::{

@@ -8,7 +8,7 @@
 //! inside could drop the tombstone before it replaces the live row).
 //!
 //! [`shapes`] lists every query with sample parameters;
-//! `ci/clickhouse_sql_check.py` runs them all on a current ClickHouse.
+//! `.ci/clickhouse_sql_check.py` runs them all on a current ClickHouse.
 
 pub struct Migration {
     pub version: u32,

@@ -1,0 +1,106 @@
+//! What the OpenAPI document says each parameter accepts, taken from the
+//! same constants and lists the handlers check against (the models' price
+//! and PUE ranges, the catalogue's chains and methods, the hash and height
+//! shapes the parsers take, the configured limits), so the document cannot
+//! promise a value the server refuses, nor leave out one it takes.
+//! schemathesis checks both directions in CI.
+
+use blockwatt_service::{Allocation, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
+use serde_json::Value;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::schema::{Object, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
+
+use crate::config::ApiConfig;
+use crate::extract::{BLOCK_REF_PATTERN, HASH_PATTERN};
+use crate::respond::FORMATS;
+use crate::widgets::METRICS;
+
+/// One constraint on a parameter's schema.
+enum Constraint {
+    Range(f64, f64),
+    OneOf(Vec<String>),
+    Pattern(String),
+}
+
+/// Sets every constrained parameter of every operation in `doc`.
+pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
+    let catalogues = blockwatt_service::Catalogues::embedded();
+    let chains: Vec<String> = blockwatt_service::chains::chains(catalogues)
+        .into_iter()
+        .map(|c| c.slug)
+        .collect();
+    let methods: Vec<String> = blockwatt_service::methodology::methodology(catalogues)
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    let slug = "[a-z0-9]+(-[a-z0-9]+)*";
+    let more = config.max_compare_chains.saturating_sub(1);
+    let rules = |location: &ParameterIn, name: &str| -> Option<Constraint> {
+        Some(match (location, name) {
+            (ParameterIn::Query, "price") => {
+                Constraint::Range(ELECTRICITY_PRICE_RANGE.0, ELECTRICITY_PRICE_RANGE.1)
+            }
+            (ParameterIn::Query, "pue") => Constraint::Range(PUE_RANGE.0, PUE_RANGE.1),
+            (ParameterIn::Query, "format") => {
+                Constraint::OneOf(FORMATS.iter().map(|f| (*f).to_owned()).collect())
+            }
+            (ParameterIn::Query | ParameterIn::Path, "method") => {
+                Constraint::OneOf(methods.clone())
+            }
+            (ParameterIn::Query, "metric") => {
+                Constraint::OneOf(METRICS.iter().map(|(name, _)| (*name).to_owned()).collect())
+            }
+            (ParameterIn::Query, "allocation") => Constraint::OneOf(
+                Allocation::ALL
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect(),
+            ),
+            (ParameterIn::Path, "chain") => Constraint::OneOf(chains.clone()),
+            (ParameterIn::Path, "txid") => Constraint::Pattern(HASH_PATTERN.to_owned()),
+            (ParameterIn::Path, "height_or_hash") => {
+                Constraint::Pattern(BLOCK_REF_PATTERN.to_owned())
+            }
+            (ParameterIn::Query, "chains") => {
+                Constraint::Pattern(format!("^ *{slug} *(, *{slug} *){{0,{more}}}$"))
+            }
+            _ => return None,
+        })
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in ops.into_iter().flatten() {
+            for param in op.parameters.iter_mut().flatten() {
+                if let Some(rule) = rules(&param.parameter_in, &param.name) {
+                    constrain(param, rule);
+                }
+            }
+        }
+    }
+}
+
+fn constrain(param: &mut Parameter, rule: Constraint) {
+    let Some(RefOr::T(Schema::Object(object))) = param.schema.as_mut() else {
+        return;
+    };
+    set(object, rule);
+}
+
+fn set(object: &mut Object, rule: Constraint) {
+    match rule {
+        Constraint::Range(min, max) => {
+            object.minimum = Some(min.into());
+            object.maximum = Some(max.into());
+        }
+        Constraint::OneOf(values) => {
+            object.enum_values = Some(values.into_iter().map(Value::String).collect());
+        }
+        Constraint::Pattern(pattern) => object.pattern = Some(pattern),
+    }
+}
