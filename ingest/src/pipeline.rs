@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use blockwatt_domain::{BlockBatch, Checkpoint};
-use blockwatt_store::Store;
+use blockwatt_store::BlockStore;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
@@ -187,7 +187,7 @@ impl Ingester {
     /// errors in follow mode are logged and retried at the next poll.
     pub async fn run(
         &self,
-        store: Arc<dyn Store>,
+        store: Arc<dyn BlockStore>,
         range: IngestRange,
         follow: bool,
         shutdown: impl Future<Output = ()>,
@@ -250,7 +250,7 @@ impl Ingester {
 pub async fn run_ingest(
     cfg: &ChainSourceConfig,
     chain: &str,
-    store: Arc<dyn Store>,
+    store: Arc<dyn BlockStore>,
     range: IngestRange,
     follow: bool,
     shutdown: impl Future<Output = ()>,
@@ -265,7 +265,7 @@ pub async fn run_ingest_counted(
     cfg: &ChainSourceConfig,
     chain: &str,
     counters: Arc<IngestCounters>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn BlockStore>,
     range: IngestRange,
     follow: bool,
     shutdown: impl Future<Output = ()>,
@@ -278,7 +278,7 @@ pub async fn run_ingest_counted(
 /// One pass over `range` with no shutdown signal.
 pub async fn ingest(
     source: &Arc<dyn Source>,
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn BlockStore>,
     range: IngestRange,
     options: &IngestOptions,
     counters: &IngestCounters,
@@ -323,7 +323,7 @@ type Write = JoinHandle<Result<Written, blockwatt_store::StoreError>>;
 /// checkpoint: the same all-or-nothing unit, fewer store round trips and
 /// commits (ClickHouse pays ~40 ms per INSERT, SQLite rewrites the same
 /// index pages at every commit).
-fn start_write(store: &Arc<dyn Store>, queue: &mut VecDeque<Ready>) -> Option<Write> {
+fn start_write(store: &Arc<dyn BlockStore>, queue: &mut VecDeque<Ready>) -> Option<Write> {
     let first = queue.pop_front()?;
     let (from, mut end, mut batch) = (first.from, first.end, first.batch);
     while let Some(next) = queue.front() {
@@ -357,7 +357,7 @@ fn start_write(store: &Arc<dyn Store>, queue: &mut VecDeque<Ready>) -> Option<Wr
 /// repair reorgs.
 pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
     source: &Arc<dyn Source>,
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn BlockStore>,
     range: IngestRange,
     options: &IngestOptions,
     counters: &IngestCounters,
@@ -610,7 +610,7 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
 /// The write side of a pass: checked batches waiting, the write in
 /// progress (one at a time, in height order), and what has been written.
 struct Writes<'a> {
-    store: &'a Arc<dyn Store>,
+    store: &'a Arc<dyn BlockStore>,
     counters: &'a IngestCounters,
     chain: &'a str,
     tip: u64,
@@ -724,7 +724,7 @@ fn abort_all(pending: &VecDeque<(u64, u64, Fetch)>) {
 /// canonical hash; at most `depth` blocks.
 pub async fn find_fork_point(
     source: &Arc<dyn Source>,
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn BlockStore>,
     chain: &str,
     below: u64,
     depth: u64,

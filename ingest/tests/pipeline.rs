@@ -11,15 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use blockwatt_domain::{
-    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
-};
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
 use blockwatt_ingest::batch_plan::BatchPlan;
 use blockwatt_ingest::{
     ingest, FetchedBlock, IngestCounters, IngestOptions, IngestRange, Source, SourceError,
 };
-use blockwatt_store::{IndexListing, Store};
-use chrono::NaiveDate;
+use blockwatt_store::{BlockStore, Store};
 use common::temp_store;
 use tokio::sync::Semaphore;
 
@@ -103,20 +100,9 @@ struct GatedStore {
     writes: Mutex<Vec<(u64, u64, usize, Checkpoint)>>,
 }
 
+/// Only the role the pipeline uses: a test double of one small trait.
 #[async_trait]
-impl Store for GatedStore {
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    async fn migrate(&self) -> blockwatt_store::Result<Vec<u32>> {
-        self.inner.migrate().await
-    }
-    async fn applied_migrations(&self) -> blockwatt_store::Result<Vec<u32>> {
-        self.inner.applied_migrations().await
-    }
-    async fn ping(&self) -> blockwatt_store::Result<()> {
-        self.inner.ping().await
-    }
+impl BlockStore for GatedStore {
     async fn write_batch(&self, batch: &BlockBatch) -> blockwatt_store::Result<()> {
         self.write_batch_owned(batch.clone()).await
     }
@@ -185,56 +171,6 @@ impl Store for GatedStore {
     ) -> blockwatt_store::Result<Option<Checkpoint>> {
         self.inner.checkpoint(chain, source).await
     }
-    async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> blockwatt_store::Result<()> {
-        self.inner.write_daily_metrics(rows).await
-    }
-    async fn daily_metrics(
-        &self,
-        chain: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> blockwatt_store::Result<Vec<DailyMetrics>> {
-        self.inner.daily_metrics(chain, from, to).await
-    }
-    async fn daily_coverage(
-        &self,
-        chain: &str,
-    ) -> blockwatt_store::Result<Option<(NaiveDate, NaiveDate)>> {
-        self.inner.daily_coverage(chain).await
-    }
-    async fn write_estimates(&self, estimates: &[Estimate]) -> blockwatt_store::Result<()> {
-        self.inner.write_estimates(estimates).await
-    }
-    async fn estimate(
-        &self,
-        chain: &str,
-        day: NaiveDate,
-        method: &str,
-    ) -> blockwatt_store::Result<Option<Estimate>> {
-        self.inner.estimate(chain, day, method).await
-    }
-    async fn estimates(
-        &self,
-        chain: &str,
-        method: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> blockwatt_store::Result<Vec<Estimate>> {
-        self.inner.estimates(chain, method, from, to).await
-    }
-    async fn write_index(&self, snapshot: &IndexSnapshot) -> blockwatt_store::Result<()> {
-        self.inner.write_index(snapshot).await
-    }
-    async fn index(
-        &self,
-        date: NaiveDate,
-        version: Option<u32>,
-    ) -> blockwatt_store::Result<Option<IndexSnapshot>> {
-        self.inner.index(date, version).await
-    }
-    async fn indices(&self) -> blockwatt_store::Result<Vec<IndexListing>> {
-        self.inner.indices().await
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,7 +202,7 @@ async fn fetches_run_on_while_a_write_waits_and_queued_batches_coalesce() {
     };
     let counters = IngestCounters::default();
     let src: Arc<dyn Source> = source.clone();
-    let store: Arc<dyn Store> = gated.clone();
+    let store: Arc<dyn BlockStore> = gated.clone();
     let run = tokio::spawn(async move {
         ingest(
             &src,

@@ -333,7 +333,7 @@ impl Admin {
                 to: Some(req.to),
             };
             let result = match ingester
-                .run(Arc::clone(&store), range, false, shutdown)
+                .run(store.clone(), range, false, shutdown)
                 .await
             {
                 Ok(report) => crate::follow::aggregate(&store, &chain, &report)

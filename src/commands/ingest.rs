@@ -37,7 +37,7 @@ pub async fn ingest(
     follow: bool,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let report = run_ingest(cfg, chain, Arc::clone(&store), range, follow, shutdown)
+    let report = run_ingest(cfg, chain, store.clone(), range, follow, shutdown)
         .await
         .with_context(|| format!("ingesting {chain}"))?;
     let days = aggregate(&store, chain, &report)

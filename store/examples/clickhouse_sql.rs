@@ -4,7 +4,7 @@
 //! ClickHouse (chdb), since CI's own server is 18.16.
 
 use blockwatt_store::clickhouse::rows::{
-    BlockRow, CheckpointRow, DailyRow, EstimateRow, IndexRow, TransactionRow,
+    BlockRow, CheckpointRow, DailyRow, IndexRow, TransactionRow,
 };
 use blockwatt_store::clickhouse::sql;
 use serde_json::{json, Value};
@@ -69,16 +69,6 @@ fn main() {
         version: 1,
         is_deleted: 0,
     };
-    let estimate = EstimateRow {
-        chain: "bitcoin".into(),
-        day: 18_470,
-        method: "cbeci-v1".into(),
-        methodology_version: "1.0.0".into(),
-        body: "{\"chain\":\"bitcoin\"}".into(),
-        computed_at: 1_790_000_000,
-        version: 1,
-        is_deleted: 0,
-    };
     let checkpoint = CheckpointRow {
         chain: "bitcoin".into(),
         source: "bitcoin-rpc".into(),
@@ -101,7 +91,6 @@ fn main() {
         { "table": "blocks", "row": block },
         { "table": "transactions", "row": tx },
         { "table": "daily_metrics", "row": daily },
-        { "table": "estimates", "row": estimate },
         { "table": "checkpoints", "row": checkpoint },
         { "table": "indices", "row": index },
         { "table": "schema_migrations", "row": { "version": 1, "name": "initial schema", "applied_at": 1_790_000_000u32 } },

@@ -1,4 +1,6 @@
-//! Storage for blockwatt: one async [`Store`] trait, two backends.
+//! Storage for blockwatt: one async trait per role ([`BlockStore`],
+//! [`DailyMetricsStore`], [`IndexStore`], [`StoreAdmin`]; [`Store`] is all
+//! of them), two backends.
 //!
 //! * [`sqlite::SqliteStore`] — the embedded default: one file, WAL mode,
 //!   every call on the blocking pool so async workers never wait on disk.
@@ -16,9 +18,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use blockwatt_domain::{
-    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
-};
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, DailyMetrics, IndexSnapshot, Transaction};
 use chrono::NaiveDate;
 
 pub use database_url::DatabaseUrl;
@@ -45,10 +45,9 @@ pub struct IndexListing {
     pub sha256: String,
 }
 
-/// Everything blockwatt keeps. Reads never show a row twice, however often
-/// it was written, and never show rows rolled back.
+/// The store as a whole: which backend, its schema, whether it answers.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait StoreAdmin: Send + Sync {
     /// `sqlite` or `clickhouse`.
     fn backend(&self) -> &'static str;
 
@@ -60,15 +59,22 @@ pub trait Store: Send + Sync {
 
     /// Cheap round trip proving the store answers.
     async fn ping(&self) -> Result<()>;
+}
 
+/// Blocks, their transactions and the ingest checkpoints: what the ingest
+/// pipeline writes and reads, and what block and transaction footprints
+/// read. Reads never show a row twice, however often it was written, and
+/// never show rows rolled back.
+#[async_trait]
+pub trait BlockStore: Send + Sync {
     /// Writes blocks, their transactions and the checkpoint as one unit:
     /// after a crash either all of it is visible or the checkpoint still
     /// points below it, so a restart re-writes (idempotently) and never skips.
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()>;
 
-    /// [`Store::write_batch`] taking the batch by value, so a backend that
-    /// hands it to another thread (SQLite's blocking pool) need not copy
-    /// every row first. The ingest pipeline writes through this.
+    /// [`BlockStore::write_batch`] taking the batch by value, so a backend
+    /// that hands it to another thread (SQLite's blocking pool) need not
+    /// copy every row first. The ingest pipeline writes through this.
     async fn write_batch_owned(&self, batch: BlockBatch) -> Result<()> {
         self.write_batch(&batch).await
     }
@@ -96,7 +102,11 @@ pub trait Store: Send + Sync {
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64>;
 
     async fn checkpoint(&self, chain: &str, source: &str) -> Result<Option<Checkpoint>>;
+}
 
+/// The daily inputs of the models, one row per (chain, day, source).
+#[async_trait]
+pub trait DailyMetricsStore: Send + Sync {
     /// Writes daily rows, all or nothing. A row is keyed by (chain, day, source).
     async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> Result<()>;
     /// Rows with `from <= day <= to`, ascending by day then source.
@@ -108,20 +118,11 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<DailyMetrics>>;
     /// First and last day with daily metrics.
     async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>>;
+}
 
-    /// Writes estimates keyed by (chain, date, method); a re-write replaces.
-    async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()>;
-    async fn estimate(&self, chain: &str, day: NaiveDate, method: &str)
-        -> Result<Option<Estimate>>;
-    /// Estimates with `from <= date <= to` for one method, ascending.
-    async fn estimates(
-        &self,
-        chain: &str,
-        method: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Estimate>>;
-
+/// Published daily indices: immutable snapshots.
+#[async_trait]
+pub trait IndexStore: Send + Sync {
     /// Publishes a snapshot. Snapshots are immutable: re-writing the same
     /// (date, version) with the same body is a no-op, with another body it
     /// is [`StoreError::Conflict`].
@@ -130,6 +131,13 @@ pub trait Store: Send + Sync {
     async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>>;
     async fn indices(&self) -> Result<Vec<IndexListing>>;
 }
+
+/// Everything blockwatt keeps: every role at once, as a backend provides
+/// it. Callers that need one role take that trait, so a test double
+/// implements only what it stands in for.
+pub trait Store: StoreAdmin + BlockStore + DailyMetricsStore + IndexStore {}
+
+impl<T: StoreAdmin + BlockStore + DailyMetricsStore + IndexStore + ?Sized> Store for T {}
 
 /// Opens (and for SQLite creates) the store named by `url`, proving it
 /// answers. Migrations are the caller's choice.

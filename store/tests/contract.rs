@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use blockwatt_domain::{
-    Block, BlockBatch, Bounds, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
-};
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, DailyMetrics, IndexSnapshot, Transaction};
 use blockwatt_store::{DatabaseUrl, Store, StoreError};
 use chrono::NaiveDate;
 
@@ -87,7 +85,6 @@ contract!(
     rollback_removes_blocks_transactions_and_lowers_checkpoint,
     batch_mixing_chains_is_refused_and_writes_nothing,
     daily_metrics_round_trip_and_replace,
-    estimates_round_trip_and_replace,
     indices_are_immutable,
     chains_are_isolated,
     block_totals_match_the_blocks_they_sum,
@@ -334,61 +331,6 @@ async fn daily_metrics_round_trip_and_replace(store: &dyn Store) {
         Some((day("2020-07-25"), day("2020-07-27")))
     );
     assert_eq!(store.daily_coverage("litecoin").await.unwrap(), None);
-}
-
-fn estimate(d: &str, method: &str, best: f64) -> Estimate {
-    let b = Bounds::new(best * 0.5, best, best * 2.0);
-    Estimate {
-        chain: CHAIN.into(),
-        date: day(d),
-        method: method.into(),
-        methodology_version: "1.0.0".into(),
-        power_w: b,
-        energy_twh_per_year: b.scale(8.766e-9),
-        co2e_t_per_year: b,
-        water_m3_per_year: b,
-        ewaste_t_per_year: b,
-        per_tx: None,
-        inputs: [("price_usd_per_kwh".to_owned(), serde_json::json!(0.05))]
-            .into_iter()
-            .collect(),
-    }
-}
-
-async fn estimates_round_trip_and_replace(store: &dyn Store) {
-    let es = vec![
-        estimate("2020-07-26", "cbeci-v1", 7.0e9),
-        estimate("2020-07-27", "cbeci-v1", 7.1e9),
-        estimate("2020-07-27", "economic", 9.0e9),
-    ];
-    store.write_estimates(&es).await.unwrap();
-    assert_eq!(
-        store
-            .estimate(CHAIN, day("2020-07-27"), "economic")
-            .await
-            .unwrap()
-            .as_ref(),
-        Some(&es[2])
-    );
-    assert_eq!(
-        store
-            .estimate(CHAIN, day("2020-07-28"), "economic")
-            .await
-            .unwrap(),
-        None
-    );
-    let newer = estimate("2020-07-27", "cbeci-v1", 7.2e9);
-    store
-        .write_estimates(std::slice::from_ref(&newer))
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .estimates(CHAIN, "cbeci-v1", day("2020-01-01"), day("2020-12-31"))
-            .await
-            .unwrap(),
-        vec![es[0].clone(), newer]
-    );
 }
 
 async fn indices_are_immutable(store: &dyn Store) {

@@ -287,7 +287,7 @@ pub async fn temp_sqlite() -> (
     let store = blockwatt_store::sqlite::SqliteStore::open(&dir.path().join("test.db"))
         .await
         .expect("open a SQLite store");
-    blockwatt_store::Store::migrate(&store)
+    blockwatt_store::StoreAdmin::migrate(&store)
         .await
         .expect("migrate the SQLite store");
     (std::sync::Arc::new(store), dir)

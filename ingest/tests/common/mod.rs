@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use blockwatt_ingest::{ChainSourceConfig, SourceKind};
-use blockwatt_store::sqlite::SqliteStore;
 use blockwatt_store::Store;
 use serde_json::{json, Value};
 
@@ -41,12 +40,8 @@ pub fn hex_u128(v: &Value) -> u128 {
 }
 
 pub async fn temp_store() -> (tempfile::TempDir, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(&dir.path().join("test.db"))
-        .await
-        .expect("sqlite opens");
-    store.migrate().await.expect("migrations");
-    (dir, Arc::new(store))
+    let (store, dir) = blockwatt_testkit::temp_sqlite().await;
+    (dir, store)
 }
 
 /// A config tuned for tests: small batches, fast retries.

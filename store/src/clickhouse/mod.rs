@@ -14,19 +14,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use blockwatt_domain::{
-    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
-};
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, DailyMetrics, IndexSnapshot, Transaction};
 use chrono::NaiveDate;
 use clickhouse::{sql::Identifier, Client, Row};
 use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, EstimateRow, IndexRow, TotalsRow, TransactionRow,
+    DailyRow, IndexRow, TotalsRow, TransactionRow,
 };
 use crate::{
-    check_batch, index_conflict, BlockTotals, DatabaseUrl, IndexListing, Result, Store, StoreError,
+    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
+    IndexListing, IndexStore, Result, StoreAdmin, StoreError,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -162,12 +161,8 @@ fn now_u32() -> u32 {
         .unwrap_or(0)
 }
 
-fn decode_estimate(row: EstimateRow) -> Result<Estimate> {
-    serde_json::from_str(&row.body).map_err(|e| StoreError::Corrupt(format!("estimate body: {e}")))
-}
-
 #[async_trait]
-impl Store for ClickHouseStore {
+impl StoreAdmin for ClickHouseStore {
     fn backend(&self) -> &'static str {
         "clickhouse"
     }
@@ -230,7 +225,10 @@ impl Store for ClickHouseStore {
             .await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl BlockStore for ClickHouseStore {
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
         check_batch(batch)?;
         let version = self.next_version();
@@ -409,7 +407,10 @@ impl Store for ClickHouseStore {
             .await?;
         Ok(rows.into_iter().next().map(CheckpointRow::into_checkpoint))
     }
+}
 
+#[async_trait]
+impl DailyMetricsStore for ClickHouseStore {
     async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> Result<()> {
         let version = self.next_version();
         // Convert everything before sending anything: a bad row fails the
@@ -448,65 +449,10 @@ impl Store for ClickHouseStore {
             .await?;
         Ok((row.count > 0).then(|| (from_ch_date(row.first), from_ch_date(row.last))))
     }
+}
 
-    async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()> {
-        let version = self.next_version();
-        let now = now_u32();
-        let rows = estimates
-            .iter()
-            .map(|e| {
-                Ok(EstimateRow {
-                    chain: e.chain.clone(),
-                    day: to_ch_date(e.date)?,
-                    method: e.method.clone(),
-                    methodology_version: e.methodology_version.clone(),
-                    body: serde_json::to_string(e)
-                        .map_err(|err| StoreError::Invalid(err.to_string()))?,
-                    computed_at: now,
-                    version,
-                    is_deleted: 0,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        self.insert("estimates", &rows).await
-    }
-
-    async fn estimate(
-        &self,
-        chain: &str,
-        day: NaiveDate,
-        method: &str,
-    ) -> Result<Option<Estimate>> {
-        let rows = self
-            .client
-            .query(&sql::select_estimate())
-            .bind(chain)
-            .bind(date_text(day))
-            .bind(method)
-            .fetch_all::<EstimateRow>()
-            .await?;
-        rows.into_iter().next().map(decode_estimate).transpose()
-    }
-
-    async fn estimates(
-        &self,
-        chain: &str,
-        method: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Estimate>> {
-        let rows = self
-            .client
-            .query(&sql::select_estimates_range())
-            .bind(chain)
-            .bind(method)
-            .bind(date_text(from))
-            .bind(date_text(to))
-            .fetch_all::<EstimateRow>()
-            .await?;
-        rows.into_iter().map(decode_estimate).collect()
-    }
-
+#[async_trait]
+impl IndexStore for ClickHouseStore {
     async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()> {
         if let Some(existing) = self.index(snapshot.date, Some(snapshot.version)).await? {
             return if existing.sha256 == snapshot.sha256 {

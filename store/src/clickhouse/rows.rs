@@ -209,18 +209,6 @@ impl DailyRow {
 }
 
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
-pub struct EstimateRow {
-    pub chain: String,
-    pub day: u16,
-    pub method: String,
-    pub methodology_version: String,
-    pub body: String,
-    pub computed_at: u32,
-    pub version: u64,
-    pub is_deleted: u8,
-}
-
-#[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct CheckpointRow {
     pub chain: String,
     pub source: String,

@@ -19,22 +19,23 @@ pub struct Migration {
 pub const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
      (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version";
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    statements: &[
-        "CREATE TABLE IF NOT EXISTS blocks (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS blocks (
             chain String, height UInt64, hash String, parent_hash String, time DateTime,
             tx_count UInt32, size_bytes UInt64, weight UInt64, gas_used UInt64, gas_limit UInt64,
             difficulty Float64, fees_native Float64, subsidy_native Float64, provisional UInt8,
             version UInt64, is_deleted UInt8
         ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, height)",
-        "CREATE TABLE IF NOT EXISTS transactions (
+            "CREATE TABLE IF NOT EXISTS transactions (
             chain String, txid String, block_height UInt64, block_hash String, position UInt32,
             size_bytes UInt64, vsize UInt64, gas_used UInt64, fee_native Float64,
             version UInt64, is_deleted UInt8
         ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, txid)",
-        "CREATE TABLE IF NOT EXISTS daily_metrics (
+            "CREATE TABLE IF NOT EXISTS daily_metrics (
             chain String, day Date, source String,
             hashrate_hs Nullable(Float64), difficulty_mean Nullable(Float64),
             block_count Nullable(UInt64), tx_count Nullable(UInt64),
@@ -44,20 +45,26 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             node_count Nullable(UInt64),
             version UInt64, is_deleted UInt8
         ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, day, source)",
-        "CREATE TABLE IF NOT EXISTS estimates (
+            "CREATE TABLE IF NOT EXISTS estimates (
             chain String, day Date, method String, methodology_version String, body String,
             computed_at DateTime, version UInt64, is_deleted UInt8
         ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, day, method)",
-        "CREATE TABLE IF NOT EXISTS checkpoints (
+            "CREATE TABLE IF NOT EXISTS checkpoints (
             chain String, source String, height UInt64, hash String, updated_at DateTime,
             version UInt64, is_deleted UInt8
         ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, source)",
-        "CREATE TABLE IF NOT EXISTS indices (
+            "CREATE TABLE IF NOT EXISTS indices (
             date Date, version UInt32, created_at DateTime, sha256 String, body String,
             row_version UInt64, is_deleted UInt8
         ) ENGINE = ReplacingMergeTree(row_version) ORDER BY (date, version)",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "drop the estimates table (estimates are computed, not stored)",
+        statements: &["DROP TABLE IF EXISTS estimates"],
+    },
+];
 
 pub const BLOCK_COLUMNS: &str = "chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
      gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted";
@@ -67,8 +74,6 @@ pub const TRANSACTION_COLUMNS: &str =
 pub const DAILY_COLUMNS: &str = "chain, day, source, hashrate_hs, difficulty_mean, block_count, tx_count, \
      block_size_mean_bytes, fees_native, issuance_native, fees_usd, issuance_usd, price_usd, node_count, \
      version, is_deleted";
-pub const ESTIMATE_COLUMNS: &str =
-    "chain, day, method, methodology_version, body, computed_at, version, is_deleted";
 pub const CHECKPOINT_COLUMNS: &str = "chain, source, height, hash, updated_at, version, is_deleted";
 pub const INDEX_COLUMNS: &str = "date, version, created_at, sha256, body, row_version, is_deleted";
 
@@ -183,22 +188,6 @@ pub fn select_daily_coverage() -> String {
      (SELECT day, is_deleted FROM daily_metrics FINAL WHERE chain = ?) WHERE is_deleted = 0"
         .to_owned()
 }
-pub fn select_estimate() -> String {
-    live(
-        ESTIMATE_COLUMNS,
-        "estimates",
-        "chain = ? AND day = ? AND method = ?",
-        "",
-    )
-}
-pub fn select_estimates_range() -> String {
-    live(
-        ESTIMATE_COLUMNS,
-        "estimates",
-        "chain = ? AND method = ? AND day >= ? AND day <= ?",
-        " ORDER BY day",
-    )
-}
 pub fn select_index_version() -> String {
     live(INDEX_COLUMNS, "indices", "date = ? AND version = ?", "")
 }
@@ -311,21 +300,6 @@ pub fn shapes() -> Vec<Shape> {
         bound(
             "select_daily_coverage",
             c.query(&select_daily_coverage()).bind("bitcoin"),
-        ),
-        bound(
-            "select_estimate",
-            c.query(&select_estimate())
-                .bind("bitcoin")
-                .bind("2019-04-14")
-                .bind("cbeci-v1"),
-        ),
-        bound(
-            "select_estimates_range",
-            c.query(&select_estimates_range())
-                .bind("bitcoin")
-                .bind("cbeci-v1")
-                .bind("2019-04-14")
-                .bind("2019-07-23"),
         ),
         bound(
             "select_index_version",

@@ -119,4 +119,11 @@ CREATE UNIQUE INDEX transactions_by_txid ON transactions (chain, txid);
 CREATE INDEX transactions_by_height ON transactions (chain, block_height);
 "#,
     },
+    Migration {
+        version: 3,
+        name: "drop the estimates table",
+        // Estimates are computed from the daily metrics on request (and
+        // frozen in published indices); nothing ever read this table.
+        sql: "DROP TABLE IF EXISTS estimates;",
+    },
 ];

@@ -12,18 +12,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use blockwatt_domain::{
-    Block, BlockBatch, Checkpoint, DailyMetrics, Estimate, IndexSnapshot, Transaction,
-};
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, DailyMetrics, IndexSnapshot, Transaction};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use self::migrations::MIGRATIONS;
 use self::rows::{
-    block_from_row, daily_from_row, estimate_from_row, index_from_row, insert_block,
-    insert_transaction, transaction_from_row, BLOCK_COLUMNS, DAILY_COLUMNS, TRANSACTION_COLUMNS,
+    block_from_row, daily_from_row, index_from_row, insert_block, insert_transaction,
+    transaction_from_row, BLOCK_COLUMNS, DAILY_COLUMNS, TRANSACTION_COLUMNS,
 };
-use crate::{check_batch, index_conflict, BlockTotals, IndexListing, Result, Store, StoreError};
+use crate::{
+    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, IndexListing,
+    IndexStore, Result, StoreAdmin, StoreError,
+};
 
 const READERS: usize = 4;
 
@@ -137,7 +138,7 @@ fn day_text(d: NaiveDate) -> String {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl StoreAdmin for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
@@ -183,7 +184,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl BlockStore for SqliteStore {
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
         self.write_batch_owned(batch.clone()).await
     }
@@ -383,7 +387,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl DailyMetricsStore for SqliteStore {
     async fn write_daily_metrics(&self, rows: &[DailyMetrics]) -> Result<()> {
         let rows = rows.to_vec();
         self.write(move |conn| {
@@ -433,78 +440,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
-    async fn write_estimates(&self, estimates: &[Estimate]) -> Result<()> {
-        let mut encoded = Vec::with_capacity(estimates.len());
-        for e in estimates {
-            let body =
-                serde_json::to_string(e).map_err(|err| StoreError::Invalid(err.to_string()))?;
-            encoded.push((
-                e.chain.clone(),
-                day_text(e.date),
-                e.method.clone(),
-                e.methodology_version.clone(),
-                body,
-            ));
-        }
-        self.write(move |conn| {
-            let tx = conn.transaction()?;
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO estimates (chain, day, method, methodology_version, body, computed_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                let now = now_unix();
-                for (chain, day, method, version, body) in &encoded {
-                    stmt.execute(params![chain, day, method, version, body, now])?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn estimate(
-        &self,
-        chain: &str,
-        day: NaiveDate,
-        method: &str,
-    ) -> Result<Option<Estimate>> {
-        let (chain, method) = (chain.to_owned(), method.to_owned());
-        self.read(move |conn| {
-            let body: Option<String> = conn
-                .query_row(
-                    "SELECT body FROM estimates WHERE chain = ?1 AND day = ?2 AND method = ?3",
-                    params![chain, day_text(day), method],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            body.map(|b| estimate_from_row(&b)).transpose()
-        })
-        .await
-    }
-
-    async fn estimates(
-        &self,
-        chain: &str,
-        method: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Estimate>> {
-        let (chain, method) = (chain.to_owned(), method.to_owned());
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT body FROM estimates WHERE chain = ?1 AND method = ?2 AND day BETWEEN ?3 AND ?4 ORDER BY day",
-            )?;
-            let bodies = stmt.query_map(params![chain, method, day_text(from), day_text(to)], |r| {
-                r.get::<_, String>(0)
-            })?;
-            bodies.map(|b| estimate_from_row(&b?)).collect()
-        })
-        .await
-    }
-
+#[async_trait]
+impl IndexStore for SqliteStore {
     async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()> {
         let s = snapshot.clone();
         self.write(move |conn| {

@@ -1,6 +1,6 @@
 //! Mapping between SQLite rows and domain types.
 
-use blockwatt_domain::{Block, DailyMetrics, Estimate, IndexSnapshot, Transaction};
+use blockwatt_domain::{Block, DailyMetrics, IndexSnapshot, Transaction};
 use chrono::NaiveDate;
 use rusqlite::{params, CachedStatement, Row};
 
@@ -176,10 +176,6 @@ pub(super) fn daily_from_row(
         price_usd: r.get(12)?,
         node_count: opt_u64(13)?,
     }))
-}
-
-pub(super) fn estimate_from_row(body: &str) -> Result<Estimate> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("estimate body: {e}")))
 }
 
 pub(super) fn index_from_row(
