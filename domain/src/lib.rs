@@ -6,13 +6,13 @@
 pub mod block;
 pub mod chain;
 pub mod checkpoint;
+pub mod daily_metrics;
 pub mod estimate;
 pub mod index;
-pub mod metrics;
 
 pub use block::{Block, BlockBatch, Transaction};
 pub use chain::{validate_chain_slug, InvalidChainSlug};
 pub use checkpoint::Checkpoint;
+pub use daily_metrics::{merge_sources, DailyMetrics};
 pub use estimate::{Bounds, Estimate, PerTransaction};
 pub use index::IndexSnapshot;
-pub use metrics::{merge_sources, DailyMetrics};

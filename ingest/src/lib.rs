@@ -6,9 +6,11 @@
 //! * [`rpc`] — the shared HTTP edge: JSON-RPC batches that halve on failure
 //!   and grow back, a governor rate limit, a bound on requests in flight,
 //!   retries with exponential backoff + jitter honouring Retry-After.
-//! * [`pipeline`] — resumable, reorg-safe ingestion. Entry points:
-//!   [`run_ingest`] (one call, for the CLI and benches) and [`Ingester`]
-//!   (keeps [`IngestCounters`] for `/metrics`).
+//! * [`pipeline`] — resumable, reorg-safe ingestion. One entry point,
+//!   [`Ingester::run`] (an [`Ingester`] keeps [`IngestCounters`] for
+//!   `/metrics`); [`run_ingest`] builds one from configuration and runs it.
+//! * [`clients`] — one shared client per configured chain, for followers,
+//!   lookups and backfills alike.
 //!   [`batch_plan`] splits a pass into fetches (small at both ends).
 //! * [`daily`] — stored blocks → `DailyMetrics` (hashrate from difficulty).
 //! * [`nodes`] — validator and node counts (HTTP JSON count, Solana, beacon).
@@ -38,7 +40,5 @@ pub use clients::{ChainClient, ChainClients};
 pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};
 pub use counters::{ChainCounters, CountersSnapshot, IngestBoard, IngestCounters};
 pub use error::{IngestError, SourceError, SourceErrorKind};
-pub use pipeline::{
-    ingest, run_ingest, run_ingest_counted, IngestOptions, IngestRange, IngestReport, Ingester,
-};
+pub use pipeline::{run_ingest, IngestOptions, IngestRange, IngestReport, Ingester};
 pub use source::{FetchedBlock, Source};

@@ -210,7 +210,7 @@ impl Ingester {
             checked |= pass.is_ok();
             let pass = match pass {
                 Ok(()) => {
-                    ingest_until(
+                    ingest_pass(
                         &self.source,
                         &store,
                         range,
@@ -246,7 +246,8 @@ impl Ingester {
     }
 }
 
-/// One-call entry point for the CLI and benches.
+/// [`Ingester::from_config`] then [`Ingester::run`], in one call: the CLI's
+/// and the tests' entry point.
 pub async fn run_ingest(
     cfg: &ChainSourceConfig,
     chain: &str,
@@ -255,36 +256,9 @@ pub async fn run_ingest(
     follow: bool,
     shutdown: impl Future<Output = ()>,
 ) -> Result<IngestReport, IngestError> {
-    run_ingest_counted(cfg, chain, Arc::default(), store, range, follow, shutdown).await
-}
-
-/// [`run_ingest`] counting into shared `counters` (see
-/// [`IngestBoard`](crate::counters::IngestBoard)), for `serve`'s followers
-/// and admin backfills.
-pub async fn run_ingest_counted(
-    cfg: &ChainSourceConfig,
-    chain: &str,
-    counters: Arc<IngestCounters>,
-    store: Arc<dyn BlockStore>,
-    range: IngestRange,
-    follow: bool,
-    shutdown: impl Future<Output = ()>,
-) -> Result<IngestReport, IngestError> {
-    Ingester::with_counters(cfg, chain, counters)?
+    Ingester::from_config(cfg, chain)?
         .run(store, range, follow, shutdown)
         .await
-}
-
-/// One pass over `range` with no shutdown signal.
-pub async fn ingest(
-    source: &Arc<dyn Source>,
-    store: &Arc<dyn BlockStore>,
-    range: IngestRange,
-    options: &IngestOptions,
-    counters: &IngestCounters,
-) -> Result<IngestReport, IngestError> {
-    let mut never = std::pin::pin!(std::future::pending::<()>());
-    ingest_until(source, store, range, options, counters, &mut never).await
 }
 
 const MAX_REPAIRS_WITHOUT_PROGRESS: u32 = 5;
@@ -354,8 +328,14 @@ fn start_write(store: &Arc<dyn BlockStore>, queue: &mut VecDeque<Ready>) -> Opti
 /// One pass: resume from the checkpoint, keep `max_in_flight` fetches
 /// running, check each batch in order and hand it to a write running beside
 /// the fetches (so the request window stays full while the store works),
-/// repair reorgs.
-pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
+/// repair reorgs. The steps, in order:
+/// 1. [`resume_height`]: where the pass starts;
+/// 2. the fetch window ([`Fetches`]) and the write side ([`Writes`]) run
+///    side by side until the range is written;
+/// 3. each fetched batch is checked ([`Writes::check_batch`]): its shape,
+///    its parent (a reorg is repaired and the pass restarts above the fork
+///    point), a stale branch above it; then it joins the write queue.
+async fn ingest_pass<S: Future<Output = ()> + Unpin>(
     source: &Arc<dyn Source>,
     store: &Arc<dyn BlockStore>,
     range: IngestRange,
@@ -364,98 +344,37 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
     shutdown: &mut S,
 ) -> Result<IngestReport, IngestError> {
     let chain = source.chain().to_owned();
-    let kind = source.kind();
-    let mut report = IngestReport {
-        chain: chain.clone(),
-        source: kind.to_owned(),
-        ..IngestReport::default()
-    };
     let tip = source.tip().await?;
     counters.tip.store(tip, Ordering::Relaxed);
-    report.tip = tip;
     let to = range.to.map_or(tip, |t| t.min(tip));
-
-    let checkpoint = store.checkpoint(&chain, kind).await?;
-    let mut next = range.from;
-    if let Some(cp) = &checkpoint {
-        counters.height.store(cp.height, Ordering::Relaxed);
-        if cp.height.saturating_add(1) >= range.from {
-            next = cp.height + 1;
-            // Provisional blocks are fetched again: they become final, or a
-            // reorg inside the confirmation window shows up here.
-            let low = cp
-                .height
-                .saturating_sub(options.confirmations)
-                .max(range.from);
-            if let Some(p) = store
-                .blocks(&chain, low, cp.height)
-                .await?
-                .iter()
-                .find(|b| b.provisional)
-            {
-                next = p.height;
-            }
-        }
-    }
-    let stored_tip = store.tip(&chain).await?.map(|b| b.height);
+    let next = resume_height(store, &chain, source.kind(), range, options, counters).await?;
     let window = options.max_in_flight.max(1);
-    let started = Instant::now();
-    let last_log = Instant::now();
-    let bar_first = next;
-    let bar = progress_bar(&chain, next, to);
-
-    let mut w = Writes {
-        store,
-        counters,
-        chain: &chain,
-        tip,
-        queue: VecDeque::new(),
-        writing: None,
-        report,
-        stored_tip,
-        next,
-        repairs_without_progress: 0,
-        bar,
-        bar_first,
-        started,
-        last_log,
-    };
+    let mut w = Writes::new(source, store, counters, &chain, tip, next, to, options);
+    w.stored_tip = store.tip(&chain).await?.map(|b| b.height);
     'pass: while w.next <= to {
-        let mut pending: VecDeque<(u64, u64, Fetch)> = VecDeque::new();
-        let mut plan = BatchPlan::new(w.next, to, options.batch_size, window).peekable();
+        let plan = BatchPlan::new(w.next, to, options.batch_size, window);
+        let mut fetches = Fetches::new(source, plan, window);
         // Height and hash of the last block handed to the writer: the next
         // batch's parent, checked without a store read.
         let mut last_checked: Option<(u64, String)> = None;
         loop {
-            // Twice the window of fetch tasks: the source's HTTP client lets
-            // `max_in_flight` requests out at a time, so the next one goes out
-            // the moment any finishes (as with `xargs -P`), not only when the
-            // oldest does; finished results wait here in height order.
-            while pending.len() < 2 * window {
-                let Some((from, end)) = plan.next() else {
-                    break;
-                };
-                let src = source.clone();
-                let handle = tokio::spawn(async move { src.fetch(from, end).await });
-                pending.push_back((from, end, handle));
-            }
+            fetches.fill();
             // Results already in (in height order) join the queue before a
             // write starts, so one write takes them all: at the end of a
             // pass a ClickHouse write of its own costs ~50 ms.
-            let next_is_in =
-                w.queue.len() < window && pending.front().is_some_and(|p| p.2.is_finished());
+            let next_is_in = w.queue.len() < window && fetches.next_is_in();
             if !next_is_in {
-                w.start_write(pending.is_empty() && plan.peek().is_none(), window);
+                w.start_write(fetches.is_done(), window);
             }
-            if pending.is_empty() && w.writing.is_none() {
+            if fetches.pending.is_empty() && w.writing.is_none() {
                 break 'pass;
             }
             // Bounded: at most `window` checked batches wait for the writer.
-            let take_fetch = !pending.is_empty() && w.queue.len() < window;
+            let take_fetch = !fetches.pending.is_empty() && w.queue.len() < window;
             let fetched = tokio::select! {
                 biased;
                 _ = &mut *shutdown => {
-                    abort_all(&pending);
+                    fetches.abort_all();
                     // What is fetched and checked is written, so a restart
                     // resumes right after it.
                     w.flush().await?;
@@ -468,136 +387,38 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
                     w.account(done)?;
                     continue;
                 }
-                j = async { (&mut pending.front_mut().expect("guarded").2).await }, if take_fetch => j,
+                j = async { (&mut fetches.pending.front_mut().expect("guarded").2).await }, if take_fetch => j,
             };
-            let Some((from, end, _)) = pending.pop_front() else {
+            let Some((from, end, _)) = fetches.pending.pop_front() else {
                 continue;
             };
-            let fetched = match fetched {
-                Ok(Ok(blocks)) => blocks,
+            let checked = match fetched {
+                Ok(Ok(blocks)) => w.check_batch(from, end, blocks, &last_checked).await,
                 Ok(Err(e)) => {
-                    abort_all(&pending);
-                    w.flush().await?;
                     warn!(%chain, source = %source.name(), error = %e, "fetch failed; nothing of this range stored");
-                    return Err(e.into());
+                    Err(e.into())
+                }
+                Err(e) => Err(IngestError::Task(e.to_string())),
+            };
+            match checked {
+                Ok(Checked::Ready(ready)) => {
+                    last_checked = Some((
+                        ready.batch.checkpoint.height,
+                        ready.batch.checkpoint.hash.clone(),
+                    ));
+                    w.queue.push_back(ready);
+                }
+                Ok(Checked::Repaired) => {
+                    fetches.abort_all();
+                    continue 'pass;
                 }
                 Err(e) => {
-                    abort_all(&pending);
+                    fetches.abort_all();
+                    // The batches before this one are consistent: keep them.
                     w.flush().await?;
-                    return Err(IngestError::Task(e.to_string()));
-                }
-            };
-            if let Err(e) = validate_range(source.name(), &chain, from, end, &fetched) {
-                abort_all(&pending);
-                w.flush().await?;
-                warn!(%chain, error = %e, "inconsistent response; nothing of this range stored");
-                return Err(e.into());
-            }
-            // Continuity with the batch before (in memory) or, for the
-            // first batch of a pass, with what is stored below this range.
-            let first = &fetched[0].block;
-            let parent_ok = match (&last_checked, from.checked_sub(1)) {
-                (_, None) => true,
-                (Some((h, hash)), Some(below)) if *h == below => *hash == first.parent_hash,
-                (_, Some(below)) => {
-                    w.flush().await?;
-                    store
-                        .block(&chain, below)
-                        .await?
-                        .is_none_or(|prev| prev.hash == first.parent_hash)
-                }
-            };
-            if !parent_ok {
-                abort_all(&pending);
-                // The batches before this one are consistent: keep them.
-                w.flush().await?;
-                w.repairs_without_progress += 1;
-                if w.repairs_without_progress > MAX_REPAIRS_WITHOUT_PROGRESS {
-                    return Err(SourceError::new(
-                        source.name(),
-                        "validate",
-                        Some(from),
-                        SourceErrorKind::Inconsistent(format!(
-                            "parent hash keeps disagreeing with the stored block {} after {MAX_REPAIRS_WITHOUT_PROGRESS} repairs",
-                            from - 1
-                        )),
-                    )
-                    .into());
-                }
-                let fork =
-                    find_fork_point(source, store, &chain, from - 1, options.reorg_depth).await?;
-                let removed = store.rollback_above(&chain, fork).await?;
-                warn!(%chain, at = from, fork_point = fork, removed, "reorg: rolled back to the common ancestor");
-                w.report.reorgs += 1;
-                w.report.rolled_back += removed;
-                IngestCounters::add(&counters.reorgs, 1);
-                counters.height.store(fork, Ordering::Relaxed);
-                w.stored_tip = Some(fork);
-                w.next = fork + 1;
-                continue 'pass;
-            }
-            // Re-fetched heights (provisional blocks, or a rerun below the
-            // stored tip) that now hold other blocks: drop the stale branch
-            // first so no orphan stays above what we write.
-            if w.stored_tip.is_some_and(|t| t >= from) {
-                w.flush().await?;
-                let stored = store.blocks(&chain, from, end).await?;
-                let replaced = stored.iter().any(|s| {
-                    fetched
-                        .get((s.height - from) as usize)
-                        .is_some_and(|f| f.block.hash != s.hash)
-                });
-                if replaced {
-                    let Some(below) = from.checked_sub(1) else {
-                        // A different genesis is another chain, not a reorg.
-                        abort_all(&pending);
-                        return Err(SourceError::new(
-                            source.name(),
-                            "validate",
-                            Some(0),
-                            SourceErrorKind::Inconsistent(
-                                "genesis differs from the stored one: is the endpoint on another chain?".into(),
-                            ),
-                        )
-                        .into());
-                    };
-                    let removed = store.rollback_above(&chain, below).await?;
-                    warn!(%chain, at = from, removed, "stored blocks were replaced by the source; rolled back");
-                    w.report.reorgs += 1;
-                    w.report.rolled_back += removed;
-                    IngestCounters::add(&counters.reorgs, 1);
-                    w.stored_tip = from.checked_sub(1);
+                    return Err(e);
                 }
             }
-            let mut blocks = Vec::with_capacity(fetched.len());
-            let mut transactions =
-                Vec::with_capacity(fetched.iter().map(|f| f.transactions.len()).sum());
-            for fb in fetched {
-                let mut b = fb.block;
-                // Within `confirmations` of the tip: may still be reorganised away.
-                b.provisional = tip.saturating_sub(b.height) < options.confirmations;
-                blocks.push(b);
-                transactions.extend(fb.transactions);
-            }
-            let last = blocks
-                .last()
-                .map(|b| (b.height, b.hash.clone()))
-                .unwrap_or((end, String::new()));
-            last_checked = Some(last.clone());
-            w.queue.push_back(Ready {
-                from,
-                end,
-                batch: BlockBatch {
-                    blocks,
-                    transactions,
-                    checkpoint: Checkpoint {
-                        chain: chain.clone(),
-                        source: kind.to_owned(),
-                        height: last.0,
-                        hash: last.1,
-                    },
-                },
-            });
         }
     }
     w.flush().await?;
@@ -607,9 +428,99 @@ pub async fn ingest_until<S: Future<Output = ()> + Unpin>(
     Ok(w.finish())
 }
 
+/// Where a pass starts: `range.from`, or past the checkpoint when it is
+/// higher; provisional blocks near the checkpoint are fetched again, since
+/// they become final or a reorg inside the confirmation window shows up.
+async fn resume_height(
+    store: &Arc<dyn BlockStore>,
+    chain: &str,
+    kind: &str,
+    range: IngestRange,
+    options: &IngestOptions,
+    counters: &IngestCounters,
+) -> Result<u64, IngestError> {
+    let Some(cp) = store.checkpoint(chain, kind).await? else {
+        return Ok(range.from);
+    };
+    counters.height.store(cp.height, Ordering::Relaxed);
+    if cp.height.saturating_add(1) < range.from {
+        return Ok(range.from);
+    }
+    let low = cp
+        .height
+        .saturating_sub(options.confirmations)
+        .max(range.from);
+    let provisional = store
+        .blocks(chain, low, cp.height)
+        .await?
+        .into_iter()
+        .find(|b| b.provisional);
+    Ok(provisional.map_or(cp.height + 1, |p| p.height))
+}
+
+/// The fetch window: up to twice `window` fetch tasks, in height order.
+struct Fetches<'a> {
+    source: &'a Arc<dyn Source>,
+    plan: std::iter::Peekable<BatchPlan>,
+    window: usize,
+    pending: VecDeque<(u64, u64, Fetch)>,
+}
+
+impl<'a> Fetches<'a> {
+    fn new(source: &'a Arc<dyn Source>, plan: BatchPlan, window: usize) -> Self {
+        Fetches {
+            source,
+            plan: plan.peekable(),
+            window,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Twice the window of fetch tasks: the source's HTTP client lets
+    /// `max_in_flight` requests out at a time, so the next one goes out the
+    /// moment any finishes (as with `xargs -P`), not only when the oldest
+    /// does; finished results wait here in height order.
+    fn fill(&mut self) {
+        while self.pending.len() < 2 * self.window {
+            let Some((from, end)) = self.plan.next() else {
+                break;
+            };
+            let src = self.source.clone();
+            let handle = tokio::spawn(async move { src.fetch(from, end).await });
+            self.pending.push_back((from, end, handle));
+        }
+    }
+
+    /// The oldest fetch has its answer.
+    fn next_is_in(&self) -> bool {
+        self.pending.front().is_some_and(|p| p.2.is_finished())
+    }
+
+    /// No fetch left to start or to wait for.
+    fn is_done(&mut self) -> bool {
+        self.pending.is_empty() && self.plan.peek().is_none()
+    }
+
+    fn abort_all(&self) {
+        for (_, _, h) in &self.pending {
+            h.abort();
+        }
+    }
+}
+
+/// What checking a fetched batch gave.
+enum Checked {
+    /// Consistent: to be written.
+    Ready(Ready),
+    /// A reorg was repaired: the pass restarts above the fork point.
+    Repaired,
+}
+
 /// The write side of a pass: checked batches waiting, the write in
 /// progress (one at a time, in height order), and what has been written.
 struct Writes<'a> {
+    source: &'a Arc<dyn Source>,
+    options: &'a IngestOptions,
     store: &'a Arc<dyn BlockStore>,
     counters: &'a IngestCounters,
     chain: &'a str,
@@ -630,7 +541,199 @@ struct Writes<'a> {
     last_log: Instant,
 }
 
-impl Writes<'_> {
+impl<'a> Writes<'a> {
+    #[allow(clippy::too_many_arguments)] // the pass's context, named once
+    fn new(
+        source: &'a Arc<dyn Source>,
+        store: &'a Arc<dyn BlockStore>,
+        counters: &'a IngestCounters,
+        chain: &'a str,
+        tip: u64,
+        next: u64,
+        to: u64,
+        options: &'a IngestOptions,
+    ) -> Self {
+        Writes {
+            source,
+            options,
+            store,
+            counters,
+            chain,
+            tip,
+            queue: VecDeque::new(),
+            writing: None,
+            report: IngestReport {
+                chain: chain.to_owned(),
+                source: source.kind().to_owned(),
+                tip,
+                ..IngestReport::default()
+            },
+            stored_tip: None,
+            next,
+            repairs_without_progress: 0,
+            bar: progress_bar(chain, next, to),
+            bar_first: next,
+            started: Instant::now(),
+            last_log: Instant::now(),
+        }
+    }
+
+    /// Checks one fetched batch in order: the shape of the answer, the
+    /// parent link (repairing a reorg), and a stale branch stored above it.
+    async fn check_batch(
+        &mut self,
+        from: u64,
+        end: u64,
+        fetched: Vec<FetchedBlock>,
+        last_checked: &Option<(u64, String)>,
+    ) -> Result<Checked, IngestError> {
+        if let Err(e) = validate_range(self.source.name(), self.chain, from, end, &fetched) {
+            warn!(chain = %self.chain, error = %e, "inconsistent response; nothing of this range stored");
+            return Err(e.into());
+        }
+        if !self
+            .parent_matches(from, &fetched[0].block.parent_hash, last_checked)
+            .await?
+        {
+            self.flush().await?;
+            self.repair_reorg(from).await?;
+            return Ok(Checked::Repaired);
+        }
+        if self.stored_tip.is_some_and(|t| t >= from) {
+            self.drop_replaced_branch(from, end, &fetched).await?;
+        }
+        Ok(Checked::Ready(self.ready(from, end, fetched)))
+    }
+
+    /// Continuity with the batch before (in memory) or, for the first batch
+    /// of a pass, with what is stored below this range.
+    async fn parent_matches(
+        &mut self,
+        from: u64,
+        parent_hash: &str,
+        last_checked: &Option<(u64, String)>,
+    ) -> Result<bool, IngestError> {
+        Ok(match (last_checked, from.checked_sub(1)) {
+            (_, None) => true,
+            (Some((h, hash)), Some(below)) if *h == below => hash == parent_hash,
+            (_, Some(below)) => {
+                self.flush().await?;
+                self.store
+                    .block(self.chain, below)
+                    .await?
+                    .is_none_or(|prev| prev.hash == parent_hash)
+            }
+        })
+    }
+
+    /// Rolls back to the common ancestor of the store and the source below
+    /// `from`; a source whose answers keep flipping ends in an error.
+    async fn repair_reorg(&mut self, from: u64) -> Result<(), IngestError> {
+        self.repairs_without_progress += 1;
+        if self.repairs_without_progress > MAX_REPAIRS_WITHOUT_PROGRESS {
+            return Err(SourceError::new(
+                self.source.name(),
+                "validate",
+                Some(from),
+                SourceErrorKind::Inconsistent(format!(
+                    "parent hash keeps disagreeing with the stored block {} after {MAX_REPAIRS_WITHOUT_PROGRESS} repairs",
+                    from - 1
+                )),
+            )
+            .into());
+        }
+        let fork = find_fork_point(
+            self.source,
+            self.store,
+            self.chain,
+            from - 1,
+            self.options.reorg_depth,
+        )
+        .await?;
+        let removed = self.store.rollback_above(self.chain, fork).await?;
+        warn!(chain = %self.chain, at = from, fork_point = fork, removed, "reorg: rolled back to the common ancestor");
+        self.report.reorgs += 1;
+        self.report.rolled_back += removed;
+        IngestCounters::add(&self.counters.reorgs, 1);
+        self.counters.height.store(fork, Ordering::Relaxed);
+        self.stored_tip = Some(fork);
+        self.next = fork + 1;
+        Ok(())
+    }
+
+    /// Re-fetched heights (provisional blocks, or a rerun below the stored
+    /// tip) that now hold other blocks: the stale branch goes first, so no
+    /// orphan stays above what is written.
+    async fn drop_replaced_branch(
+        &mut self,
+        from: u64,
+        end: u64,
+        fetched: &[FetchedBlock],
+    ) -> Result<(), IngestError> {
+        self.flush().await?;
+        let stored = self.store.blocks(self.chain, from, end).await?;
+        let replaced = stored.iter().any(|s| {
+            fetched
+                .get((s.height - from) as usize)
+                .is_some_and(|f| f.block.hash != s.hash)
+        });
+        if !replaced {
+            return Ok(());
+        }
+        let Some(below) = from.checked_sub(1) else {
+            // A different genesis is another chain, not a reorg.
+            return Err(SourceError::new(
+                self.source.name(),
+                "validate",
+                Some(0),
+                SourceErrorKind::Inconsistent(
+                    "genesis differs from the stored one: is the endpoint on another chain?".into(),
+                ),
+            )
+            .into());
+        };
+        let removed = self.store.rollback_above(self.chain, below).await?;
+        warn!(chain = %self.chain, at = from, removed, "stored blocks were replaced by the source; rolled back");
+        self.report.reorgs += 1;
+        self.report.rolled_back += removed;
+        IngestCounters::add(&self.counters.reorgs, 1);
+        self.stored_tip = from.checked_sub(1);
+        Ok(())
+    }
+
+    /// The checked batch under its checkpoint; blocks within
+    /// `confirmations` of the tip are marked provisional (they may still be
+    /// reorganised away).
+    fn ready(&self, from: u64, end: u64, fetched: Vec<FetchedBlock>) -> Ready {
+        let mut blocks = Vec::with_capacity(fetched.len());
+        let mut transactions =
+            Vec::with_capacity(fetched.iter().map(|f| f.transactions.len()).sum());
+        for fb in fetched {
+            let mut b = fb.block;
+            b.provisional = self.tip.saturating_sub(b.height) < self.options.confirmations;
+            blocks.push(b);
+            transactions.extend(fb.transactions);
+        }
+        let (height, hash) = blocks
+            .last()
+            .map(|b| (b.height, b.hash.clone()))
+            .unwrap_or((end, String::new()));
+        Ready {
+            from,
+            end,
+            batch: BlockBatch {
+                blocks,
+                transactions,
+                checkpoint: Checkpoint {
+                    chain: self.chain.to_owned(),
+                    source: self.source.kind().to_owned(),
+                    height,
+                    hash,
+                },
+            },
+        }
+    }
+
     /// Starts the next write unless one is running. Unless `force`d (no
     /// more fetches coming, or a flush), waits until enough is queued to
     /// be worth a write of its own: each write costs the store a commit
@@ -712,12 +815,6 @@ fn progress_bar(chain: &str, from: u64, to: u64) -> indicatif::ProgressBar {
     }
     bar.set_prefix(chain.to_owned());
     bar
-}
-
-fn abort_all(pending: &VecDeque<(u64, u64, Fetch)>) {
-    for (_, _, h) in pending {
-        h.abort();
-    }
 }
 
 /// Walks down from `below` until the stored hash equals the source's

@@ -13,9 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
 use blockwatt_ingest::batch_plan::BatchPlan;
-use blockwatt_ingest::{
-    ingest, FetchedBlock, IngestCounters, IngestOptions, IngestRange, Source, SourceError,
-};
+use blockwatt_ingest::{FetchedBlock, IngestOptions, IngestRange, Ingester, Source, SourceError};
 use blockwatt_store::{BlockStore, Store};
 use common::temp_store;
 use tokio::sync::Semaphore;
@@ -200,18 +198,18 @@ async fn fetches_run_on_while_a_write_waits_and_queued_batches_coalesce() {
         confirmations: 0,
         ..IngestOptions::default()
     };
-    let counters = IngestCounters::default();
     let src: Arc<dyn Source> = source.clone();
     let store: Arc<dyn BlockStore> = gated.clone();
+    let ingester = Ingester::new(src, options, Arc::default());
     let run = tokio::spawn(async move {
-        ingest(
-            &src,
-            &store,
-            IngestRange { from: 1, to: None },
-            &options,
-            &counters,
-        )
-        .await
+        ingester
+            .run(
+                store,
+                IngestRange { from: 1, to: None },
+                false,
+                std::future::pending(),
+            )
+            .await
     });
     // Fetches go on while not one write has been let through: the fetcher
     // does not wait on the store.
