@@ -21,6 +21,7 @@ use blockwatt_service::IndexDocument;
 use crate::dto::{csv_err, csv_finish, push_quantities, quantity_columns};
 use crate::error::{ApiError, Problem};
 use crate::extract::{parse_date, Path, Query};
+use crate::problem_responses::LimitsAndOutages;
 use crate::respond::{self, negotiate, CondHeaders, Format, Freshness, CSV, JSON};
 use crate::AppState;
 
@@ -103,8 +104,7 @@ fn metadata_url(date: NaiveDate, version: u32) -> String {
         (status = 200, description = "Every published (date, version)", content((IndexListBody = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -247,8 +247,7 @@ fn immutable(
         (status = 400, description = "Malformed date or version", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No index for that date or version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn one(
     State(state): State<AppState>,
@@ -330,8 +329,7 @@ pub(crate) struct VersionQuery {
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "Malformed date or version", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No index for that date or version", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn metadata(
     State(state): State<AppState>,

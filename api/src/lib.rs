@@ -22,6 +22,7 @@ pub mod indices;
 pub mod ingest_collector;
 mod middleware;
 mod openapi_constraints;
+mod problem_responses;
 pub mod respond;
 pub mod unknown_tx_cache;
 mod v1;

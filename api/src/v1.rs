@@ -26,6 +26,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{
     parse_block_ref, parse_f64_in, parse_hash, parse_opt_date, BlockRef, Path, Query,
 };
+use crate::problem_responses::LimitsAndOutages;
 use crate::respond::{cached, etag_of, json_bytes, negotiate, table, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
@@ -143,8 +144,7 @@ pub(crate) struct FormatQuery {
         (status = 200, description = "The supported chains", content((ChainsBody = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn chains(
     State(state): State<AppState>,
@@ -228,8 +228,7 @@ pub(crate) struct FootprintQuery {
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data for the day", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Parameter out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn footprint(
     State(state): State<AppState>,
@@ -287,8 +286,7 @@ pub(crate) struct HistoryQuery {
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Parameter out of range, or range too large", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn history(
     State(state): State<AppState>,
@@ -383,8 +381,7 @@ fn allocated_body(
         (status = 400, description = "Malformed height or hash", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain, or block not ingested", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn block_footprint(
     State(state): State<AppState>,
@@ -435,8 +432,7 @@ pub(crate) async fn block_footprint(
         (status = 400, description = "Malformed txid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain; transaction neither ingested nor known to the source; or its block not ingested yet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown allocation or method", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn transaction_footprint(
     State(state): State<AppState>,
@@ -540,8 +536,7 @@ pub(crate) struct CompareQuery {
         (status = 400, description = "Missing or malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A chain is unknown, or has no data for the day", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Too many chains, or parameter out of range", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn compare(
     State(state): State<AppState>,
@@ -610,8 +605,7 @@ pub(crate) struct PeriodQuery {
         (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Range invalid or too large", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn mica(
     State(state): State<AppState>,
@@ -645,8 +639,7 @@ pub(crate) async fn mica(
 #[utoipa::path(get, path = "/v1/methodology", tag = "methodology",
     responses(
         (status = 200, description = "All methods", body = MethodologyBody),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn methodology(
     State(state): State<AppState>,
@@ -670,8 +663,7 @@ pub(crate) async fn methodology(
     responses(
         (status = 200, description = "The method", body = MethodDescription),
         (status = 404, description = "Unknown method", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn method(
     State(state): State<AppState>,

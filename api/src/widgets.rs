@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
+use crate::problem_responses::LimitsAndOutages;
 use crate::respond::{cached, json_bytes, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
@@ -146,8 +147,7 @@ fn escape(s: &str) -> String {
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn badge_json(
     State(state): State<AppState>,
@@ -182,8 +182,7 @@ pub(crate) async fn badge_json(
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn badge_svg(
     State(state): State<AppState>,
@@ -222,8 +221,7 @@ pub(crate) async fn badge_svg(
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn card(
     State(state): State<AppState>,
@@ -264,8 +262,7 @@ const EMBED_JS: &str = include_str!("embed.js");
 #[utoipa::path(get, path = "/widgets/embed.js", tag = "widgets",
     responses(
         (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Timed out, or a dependency is unavailable", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
     ))]
 pub(crate) async fn embed_js(CondHeaders(headers): CondHeaders) -> Response {
     cached(
