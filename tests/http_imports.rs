@@ -1,16 +1,17 @@
 //! Imports over HTTP: `import price` against a CoinGecko-compatible server and
 //! `import coinmetrics --file URL`, both served locally.
 
+mod common;
+
 use std::process::Command;
 
 use axum::routing::get;
 use axum::Router;
 
+/// The binary, as tests/common runs it, without a price URL from outside.
 fn blockwatt(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_blockwatt"));
-    cmd.current_dir(dir)
-        .env_remove("BLOCKWATT_DATABASE_URL")
-        .env_remove("BLOCKWATT_PRICE_URL");
+    let mut cmd = common::blockwatt(dir);
+    cmd.env_remove("BLOCKWATT_PRICE_URL");
     cmd
 }
 
@@ -21,14 +22,7 @@ fn serve_locally(app: Router) -> (tokio::runtime::Runtime, String) {
         .enable_all()
         .build()
         .unwrap();
-    let base = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        format!("http://{addr}")
-    });
+    let base = rt.block_on(blockwatt_testkit::serve_router(app));
     (rt, base)
 }
 

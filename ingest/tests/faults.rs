@@ -172,13 +172,7 @@ async fn start_fake() -> (Arc<Fake>, String) {
     let app = Router::new()
         .route("/", post(handle))
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = blockwatt_testkit::serve_router(app).await;
     (fake, url)
 }
 
@@ -477,13 +471,7 @@ async fn start_guarded(name: &'static str, value: &'static str) -> String {
             ),
         )
         .with_state(fake);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = blockwatt_testkit::serve_router(app).await;
     url
 }
 

@@ -140,13 +140,7 @@ async fn serve(dirs: &[PathBuf]) -> String {
     let app = Router::new()
         .route("/", post(handle))
         .with_state(Arc::new(Replay::load(dirs)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = blockwatt_testkit::serve_router(app).await;
     url
 }
 
@@ -707,13 +701,7 @@ async fn esplora_mempool_space_blocks_are_read_exactly() {
         let app = Router::new()
             .fallback(esplora_handle)
             .with_state(replay.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let url = blockwatt_testkit::serve_router(app).await;
         let (_dir, store) = temp_store().await;
         let mut c = cfg(SourceKind::Esplora, &url);
         c.tx_detail = Some(tx_detail);
@@ -805,13 +793,7 @@ async fn esplora_short_transaction_page_is_an_error() {
             templates: vec![template],
             short_pages: true,
         }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = blockwatt_testkit::serve_router(app).await;
     let (_dir, store) = temp_store().await;
     let err = run_ingest(
         &cfg(SourceKind::Esplora, &url),

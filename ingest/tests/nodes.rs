@@ -29,13 +29,7 @@ async fn serve() -> String {
         )
         .route("/eth/v1/beacon/states/head/validators", get(move || async move { validators }))
         .route("/bad/eth/v1/beacon/states/head/validators", get(|| async { "{\"message\":\"not ready\"}" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let url = blockwatt_testkit::serve_router(app).await;
     url
 }
 

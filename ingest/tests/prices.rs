@@ -1,27 +1,18 @@
 //! The price source against a local server answering like CoinGecko's
 //! `/simple/price`, including the ways it can go wrong.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use blockwatt_ingest::prices::{fetch_usd_price, record_price, PriceError};
-use blockwatt_store::{DatabaseUrl, Store};
 use chrono::NaiveDate;
 
 /// Serves `body` with `status` on `/simple/price`; returns the base URL.
 async fn server(status: StatusCode, body: &'static str) -> String {
     let app = Router::new().route("/simple/price", get(move || async move { (status, body) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    blockwatt_testkit::serve_router(app).await
 }
 
 const T: Duration = Duration::from_secs(5);
@@ -32,10 +23,7 @@ async fn reads_a_price_and_stores_it_as_its_own_source() {
     let price = fetch_usd_price(&url, "bitcoin", T).await.expect("price");
     assert_eq!(price, 91234.5);
 
-    let dir = tempfile::tempdir().expect("dir");
-    let db = DatabaseUrl::parse(&format!("sqlite://{}/bw.db", dir.path().display())).expect("url");
-    let store: Arc<dyn Store> = blockwatt_store::open(&db).await.expect("open");
-    store.migrate().await.expect("migrate");
+    let (store, _dir) = blockwatt_testkit::temp_sqlite().await;
     let day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("day");
     record_price(&store, "bitcoin", day, price)
         .await

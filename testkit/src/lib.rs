@@ -292,3 +292,17 @@ pub async fn temp_sqlite() -> (
         .expect("migrate the SQLite store");
     (std::sync::Arc::new(store), dir)
 }
+
+/// Serves `app` on a free loopback port from the current runtime; returns
+/// its `http://127.0.0.1:PORT` base. The server lives as long as the
+/// runtime: what every stand-in for a remote service starts from.
+pub async fn serve_router(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("local address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
