@@ -312,6 +312,11 @@ fn black_hole() -> (std::net::TcpListener, String) {
     (listener, url)
 }
 
+/// POSTs `body` to an admin route with the right token.
+async fn as_admin(t: &TestApp, path: &str, body: &str) -> Reply {
+    send(&t.router, post(path, Some("s3cret"), body)).await
+}
+
 fn admin_config() -> ApiConfig {
     ApiConfig {
         admin_token: Some("s3cret".into()),
@@ -346,15 +351,12 @@ async fn admin_jobs_show_how_each_went_and_name_a_missing_one() {
         r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{}"}}"#,
         missing.display()
     );
-    let r = send(&t.router, post("/v1/admin/import", Some("s3cret"), &body)).await;
+    let r = as_admin(&t, "/v1/admin/import", &body).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/backfill",
-            Some("s3cret"),
-            r#"{"chain":"devnet","from":0,"to":3}"#,
-        ),
+    let r = as_admin(
+        &t,
+        "/v1/admin/backfill",
+        r#"{"chain":"devnet","from":0,"to":3}"#,
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
@@ -435,25 +437,19 @@ async fn admin_routes_need_the_bearer_token() {
     .await
     .problem(401, "unauthorized");
 
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/import",
-            Some("s3cret"),
-            r#"{"kind":"price","chain":"bitcoin"}"#,
-        ),
+    let r = as_admin(
+        &t,
+        "/v1/admin/import",
+        r#"{"kind":"price","chain":"bitcoin"}"#,
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     assert_eq!(r.json()["job"], "import-price-bitcoin");
     assert_eq!(r.json()["id"], 1);
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/backfill",
-            Some("s3cret"),
-            r#"{"chain":"devnet","from":100,"to":131}"#,
-        ),
+    let r = as_admin(
+        &t,
+        "/v1/admin/backfill",
+        r#"{"chain":"devnet","from":100,"to":131}"#,
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
@@ -476,13 +472,10 @@ async fn admin_routes_need_the_bearer_token() {
     let r = send(&t.router, publish_day(r#"{"date":"2024-01-03"}"#)).await;
     r.problem(409, "conflict");
     assert!(r.text().contains("inputs have changed"), "{}", r.text());
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/publish",
-            Some("s3cret"),
-            r#"{"date":"2024-01-03","new_version":true}"#,
-        ),
+    let r = as_admin(
+        &t,
+        "/v1/admin/publish",
+        r#"{"date":"2024-01-03","new_version":true}"#,
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -493,26 +486,16 @@ async fn admin_routes_need_the_bearer_token() {
             .problem(400, "malformed-parameter");
         assert_eq!(p["parameter"], "date", "{body}: {p}");
     }
-    let p = send(
-        &t.router,
-        post(
-            "/v1/admin/publish",
-            Some("s3cret"),
-            r#"{"datum":"2024-01-01"}"#,
-        ),
-    )
-    .await
-    .problem(400, "malformed-parameter");
+    let p = as_admin(&t, "/v1/admin/publish", r#"{"datum":"2024-01-01"}"#)
+        .await
+        .problem(400, "malformed-parameter");
     assert!(p["detail"].as_str().unwrap().contains("datum"), "{p}");
 
     // Import: the kind is required and known; unknown fields are named.
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/import",
-            Some("s3cret"),
-            r#"{"kind":"coinmetrics","chain":"bitcoin","file":"/tmp/btc.csv"}"#,
-        ),
+    let r = as_admin(
+        &t,
+        "/v1/admin/import",
+        r#"{"kind":"coinmetrics","chain":"bitcoin","file":"/tmp/btc.csv"}"#,
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
@@ -533,13 +516,10 @@ async fn admin_routes_need_the_bearer_token() {
         );
     }
 
-    send(
-        &t.router,
-        post(
-            "/v1/admin/import",
-            Some("s3cret"),
-            r#"{"kind":"price","chain":"nochain"}"#,
-        ),
+    as_admin(
+        &t,
+        "/v1/admin/import",
+        r#"{"kind":"price","chain":"nochain"}"#,
     )
     .await
     .problem(404, "unknown-chain");
@@ -549,36 +529,27 @@ async fn admin_routes_need_the_bearer_token() {
     )
     .await
     .problem(400, "malformed-parameter");
-    send(
-        &t.router,
-        post(
-            "/v1/admin/backfill",
-            Some("s3cret"),
-            r#"{"chain":"bitcoin","from":200,"to":100}"#,
-        ),
+    as_admin(
+        &t,
+        "/v1/admin/backfill",
+        r#"{"chain":"bitcoin","from":200,"to":100}"#,
     )
     .await
     .problem(422, "invalid-parameter");
     // The first backfill of devnet still waits on its node.
-    let r = send(
-        &t.router,
-        post(
-            "/v1/admin/backfill",
-            Some("s3cret"),
-            r#"{"chain":"devnet","from":1,"to":2}"#,
-        ),
+    let r = as_admin(
+        &t,
+        "/v1/admin/backfill",
+        r#"{"chain":"devnet","from":1,"to":2}"#,
     )
     .await;
     r.problem(409, "conflict");
     assert!(r.text().contains("already running"), "{}", r.text());
     // A chain without a configured source cannot be backfilled.
-    send(
-        &t.router,
-        post(
-            "/v1/admin/backfill",
-            Some("s3cret"),
-            r#"{"chain":"bitcoin","from":1,"to":2}"#,
-        ),
+    as_admin(
+        &t,
+        "/v1/admin/backfill",
+        r#"{"chain":"bitcoin","from":1,"to":2}"#,
     )
     .await
     .problem(404, "unknown-chain");

@@ -598,37 +598,22 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
         "not kept as the node has it"
     );
 
-    let p = get(
-        &router,
-        &format!(
-            "/v1/chains/devnet/transactions/{}/footprint",
+    // A txid the node does not know; and Bitcoin, which has no lookup
+    // source here: each answer says which.
+    for (chain, says) in [
+        ("devnet", "known to the chain's source"),
+        ("bitcoin", "no source is configured"),
+    ] {
+        let uri = format!(
+            "/v1/chains/{chain}/transactions/{}/footprint",
             "cc".repeat(32)
-        ),
-    )
-    .await
-    .problem(404, "not-ingested");
-    assert!(
-        p["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("known to the chain's source")),
-        "{p}"
-    );
-    // Bitcoin has no lookup source here: the answer says so.
-    let p = get(
-        &router,
-        &format!(
-            "/v1/chains/bitcoin/transactions/{}/footprint",
-            "cc".repeat(32)
-        ),
-    )
-    .await
-    .problem(404, "not-ingested");
-    assert!(
-        p["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("no source is configured")),
-        "{p}"
-    );
+        );
+        let p = get(&router, &uri).await.problem(404, "not-ingested");
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains(says)),
+            "{p}"
+        );
+    }
 
     let dead = blockwatt_ingest::ChainClients::new(&devnet_source(&dead_url()), |_, _| {
         std::sync::Arc::default()
