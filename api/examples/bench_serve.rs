@@ -1,5 +1,5 @@
-//! Serves either the API (with the arithmetic test estimator and a
-//! temporary SQLite store) or a minimal axum hello-world, for comparing
+//! Serves either the API (the real models over the tests' seeded temporary
+//! SQLite store) or a minimal axum hello-world, for comparing
 //! throughput with wrk on the same machine in the same run:
 //!
 //! ```text
