@@ -615,13 +615,16 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
         );
     }
 
-    let dead = blockwatt_ingest::ChainClients::new(&devnet_source(&dead_url()), |_, _| {
+    // A node that does not answer, at a URL with a key in its path and its
+    // query as providers issue them: the 503 names the host, never the key.
+    let keyed = format!("{}/v3/s3cretkey?apikey=s3cretquery", dead_url());
+    let dead = blockwatt_ingest::ChainClients::new(&devnet_source(&keyed), |_, _| {
         std::sync::Arc::default()
     });
     let router = blockwatt_api::router(t.state.clone().with_lookup(std::sync::Arc::new(
         blockwatt_service::ChainLookup::new(&dead),
     )));
-    get(
+    let p = get(
         &router,
         &format!(
             "/v1/chains/devnet/transactions/{}/footprint",
@@ -630,4 +633,10 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
     )
     .await
     .problem(503, "unavailable");
+    let detail = p["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("127.0.0.1") && detail.contains("devnet"),
+        "{p}"
+    );
+    assert!(!detail.contains("s3cret"), "a key leaked: {p}");
 }

@@ -49,7 +49,56 @@ pub struct RpcBlock {
     /// block's.
     #[serde(default)]
     pub bits: Option<String>,
+    /// How many transactions the block has; its `tx` list must hold them all.
+    #[serde(default, rename = "nTx")]
+    pub n_tx: Option<u64>,
     pub tx: Vec<RpcTx>,
+}
+
+/// Coins as a node writes them (a JSON number with up to 8 decimals) to
+/// whole satoshis: amounts are added and subtracted as integers and turned
+/// into coins once, so 0.01 stays 0.01 (float subtraction gave
+/// 0.00999999999999801).
+fn to_sats(coins: f64) -> Option<i64> {
+    let sats = (coins * SATS_PER_COIN).round();
+    (sats.is_finite() && sats.abs() < 9.0e15).then_some(sats as i64)
+}
+
+fn to_coins(sats: i64) -> f64 {
+    sats as f64 / SATS_PER_COIN
+}
+
+/// What `claimed` holds beyond `due`, at least 0, counted in satoshis.
+fn coins_beyond(claimed: f64, due: f64) -> f64 {
+    match (to_sats(claimed), to_sats(due)) {
+        (Some(c), Some(d)) => to_coins((c - d).max(0)),
+        _ => (claimed - due).max(0.0),
+    }
+}
+
+/// Which transaction of a `getblock` answer does not read, and why: serde
+/// names a column of the whole answer, which tells a reader nothing. Run
+/// only once the whole answer failed, so the common case pays nothing.
+fn locate_bad_transaction(json: &str, whole: &serde_json::Error) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        return whole.to_string();
+    };
+    let txs = v
+        .get("tx")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, tx) in txs.into_iter().enumerate() {
+        let id = tx
+            .get("txid")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("#{i}"));
+        if let Err(e) = serde_json::from_value::<RpcTx>(tx) {
+            return format!("transaction {id} (index {i}): {e}");
+        }
+    }
+    whole.to_string()
 }
 
 /// Verbosity 2 gives objects; verbosity 1 (older forks) only txids.
@@ -129,10 +178,10 @@ pub fn subsidy(chain: &str, height: u64) -> Option<f64> {
 /// subsidy: fees were negligible, and any split would be invented.
 pub fn split_coinbase(chain: &str, height: u64, coinbase_out: f64, scheduled: f64) -> (f64, f64) {
     if chain == "dogecoin" && height < 145_000 {
-        (coinbase_out, 0.0)
-    } else {
-        (scheduled, (coinbase_out - scheduled).max(0.0))
+        return (coinbase_out, 0.0);
     }
+    // In satoshis, so a claim of 50.01 against 50 gives 0.01 exactly.
+    (scheduled, coins_beyond(coinbase_out, scheduled))
 }
 
 /// Zcash: slow start over the first 20 000 blocks, 12.5 ZEC, halved per
@@ -166,7 +215,7 @@ impl BitcoinRpcSource {
     ) -> Result<Self, String> {
         Ok(BitcoinRpcSource {
             chain: chain.to_owned(),
-            client: HttpClient::new("bitcoin-rpc", cfg, counters)?,
+            client: HttpClient::new(&format!("{chain} bitcoin-rpc"), cfg, counters)?,
             network: cfg.network.clone(),
             blockstats: AtomicBool::new(true),
             bool_verbose: AtomicBool::new(false),
@@ -297,44 +346,66 @@ pub fn parse_block_detail(
     if json.trim() == "null" {
         return Err(SourceErrorKind::NotFound);
     }
-    let raw: RpcBlock =
-        serde_json::from_str(json).map_err(|e| SourceErrorKind::Malformed(e.to_string()))?;
+    let raw: RpcBlock = serde_json::from_str(json)
+        .map_err(|e| SourceErrorKind::Malformed(locate_bad_transaction(json, &e)))?;
     if raw.height != height {
         return Err(SourceErrorKind::Inconsistent(format!(
             "asked for height {height}, got {}",
             raw.height
         )));
     }
+    if let Some(n) = raw.n_tx.filter(|n| *n != raw.tx.len() as u64) {
+        return Err(SourceErrorKind::Inconsistent(format!(
+            "block {} lists {} of its {n} transactions",
+            raw.hash,
+            raw.tx.len()
+        )));
+    }
+    let amount = |txid: &str, what: &str, coins: f64| {
+        to_sats(coins).ok_or_else(|| {
+            SourceErrorKind::Malformed(format!(
+                "transaction {txid}: {what} {coins} is not an amount"
+            ))
+        })
+    };
     let mut transactions = Vec::with_capacity(raw.tx.len());
     let mut fees_known = true;
-    let mut fee_sum = 0.0;
+    let mut fee_sum: i64 = 0;
     let mut coinbase_out = None;
     for (pos, tx) in raw.tx.iter().enumerate() {
         let (txid, size, vsize, fee) = match tx {
             RpcTx::Id(id) => {
                 fees_known = false;
-                (id.clone(), 0, 0, 0.0)
+                (id.clone(), 0, 0, 0)
             }
             RpcTx::Full(t) => {
                 let is_coinbase = t.vin.first().is_some_and(|i| i.coinbase.is_some());
-                let out: f64 = t.vout.iter().map(|o| o.value).sum();
+                let mut out: i64 = 0;
+                for o in &t.vout {
+                    out = out.saturating_add(amount(&t.txid, "output", o.value)?);
+                }
                 let fee = if is_coinbase {
                     coinbase_out = Some(out);
-                    Some(0.0)
+                    Some(0)
                 } else if let Some(f) = t.fee {
-                    Some(f)
+                    Some(amount(&t.txid, "fee", f)?)
                 } else if t.vin.iter().all(|i| i.prevout.is_some()) && !t.vin.is_empty() {
-                    Some(
-                        t.vin
-                            .iter()
-                            .filter_map(|i| i.prevout.as_ref())
-                            .map(|p| p.value)
-                            .sum::<f64>()
-                            - out,
-                    )
+                    let mut inputs: i64 = 0;
+                    for p in t.vin.iter().filter_map(|i| i.prevout.as_ref()) {
+                        inputs = inputs.saturating_add(amount(&t.txid, "input", p.value)?);
+                    }
+                    Some(inputs - out)
                 } else {
                     None
                 };
+                if let Some(f) = fee.filter(|f| *f < 0) {
+                    return Err(SourceErrorKind::Malformed(format!(
+                        "transaction {} (index {pos}) of block {}: negative fee {}",
+                        t.txid,
+                        raw.hash,
+                        to_coins(f)
+                    )));
+                }
                 if fee.is_none() {
                     fees_known = false;
                 }
@@ -343,11 +414,12 @@ pub fn parse_block_detail(
                     t.txid.clone(),
                     size,
                     t.vsize.unwrap_or(size),
-                    fee.unwrap_or(0.0),
+                    fee.unwrap_or(0),
                 )
             }
         };
-        fee_sum += fee;
+        fee_sum = fee_sum.saturating_add(fee);
+        let fee = to_coins(fee);
         transactions.push(Transaction {
             chain: chain.to_owned(),
             txid,
@@ -360,6 +432,7 @@ pub fn parse_block_detail(
             fee_native: fee,
         });
     }
+    let coinbase_out = coinbase_out.map(to_coins);
     let extras = BlockExtras {
         bits: raw.bits.as_deref().and_then(parse_bits),
         coinbase_out_for_fees: coinbase_out.filter(|_| total_fee_sats.is_none() && !fees_known),
@@ -367,7 +440,7 @@ pub fn parse_block_detail(
     let mut subsidy = subsidy(chain, height);
     let fees = match (total_fee_sats, fees_known, coinbase_out, subsidy) {
         (Some(sats), _, _, _) => sats as f64 / SATS_PER_COIN,
-        (None, true, _, _) => fee_sum,
+        (None, true, _, _) => to_coins(fee_sum),
         (None, false, Some(out), Some(s)) => {
             let (sub, fees) = split_coinbase(chain, height, out, s);
             subsidy = Some(sub);
@@ -417,7 +490,7 @@ pub fn apply_dash_rewards(blocks: &mut [(FetchedBlock, BlockExtras)], prev_bits:
                 let (coinbase, miner) = crate::dash::subsidy(bits, prev_height);
                 fb.block.subsidy_native = miner;
                 if let Some(out) = extras.coinbase_out_for_fees {
-                    fb.block.fees_native = (out - coinbase).max(0.0);
+                    fb.block.fees_native = coins_beyond(out, coinbase);
                 }
             }
             // Genesis: its coinbase is all there is.
@@ -620,6 +693,15 @@ impl Source for BitcoinRpcSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Coins are added and subtracted in satoshis: a coinbase claiming
+    /// 50.01 against a 50-coin subsidy leaves exactly 0.01 in fees.
+    #[test]
+    fn coinbase_fees_are_exact() {
+        assert_eq!(split_coinbase("bitcoin", 50_001, 50.01, 50.0), (50.0, 0.01));
+        assert_eq!(split_coinbase("bitcoin", 50_001, 49.0, 50.0), (50.0, 0.0));
+        assert_eq!(coins_beyond(6.25 + 0.123_456_78, 6.25), 0.123_456_78);
+    }
 
     #[test]
     fn subsidies_follow_the_schedules() {

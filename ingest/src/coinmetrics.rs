@@ -54,12 +54,12 @@ pub async fn download(
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .build()
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(crate::config::reqwest_reason(e)))?;
     let response = client
         .get(url)
         .send()
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(crate::config::reqwest_reason(e)))?;
     let status = response.status();
     if !status.is_success() {
         return Err(fail(format!("HTTP {}", status.as_u16())));
@@ -67,7 +67,7 @@ pub async fn download(
     Ok(response
         .bytes()
         .await
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(crate::config::reqwest_reason(e)))?
         .to_vec())
 }
 

@@ -235,25 +235,51 @@ impl ChainSourceConfig {
     }
 }
 
-/// The URL without user info, for logs and errors.
+/// A URL as it may be shown (errors, logs, job outcomes, `/metrics`
+/// labels, answers to anonymous clients): scheme, host and port only.
+/// Providers put API keys in the user info, the path (`/v3/KEY`) and the
+/// query (`?apikey=`), so all three are left out.
 pub fn redact_url(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
-            let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
             let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            if path.is_empty() {
-                format!("{scheme}://{host}")
-            } else {
-                format!("{scheme}://{host}/{path}")
-            }
+            format!("{scheme}://{host}")
         }
-        None => url.to_owned(),
+        // Not a URL: nothing of it can be shown safely.
+        None => "(not a URL)".to_owned(),
     }
+}
+
+/// A reqwest error's text without the URL it embeds (`error sending
+/// request for url (…)`), which may carry a key.
+pub fn reqwest_reason(e: reqwest::Error) -> String {
+    e.without_url().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_urls_keep_only_scheme_host_and_port() {
+        for (url, shown) in [
+            (
+                "https://mainnet.infura.io/v3/0123abcd",
+                "https://mainnet.infura.io",
+            ),
+            (
+                "https://node.example/rpc?apikey=s3cret",
+                "https://node.example",
+            ),
+            ("http://user:pass@127.0.0.1:8545/", "http://127.0.0.1:8545"),
+            ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
+            ("https://h.example#frag", "https://h.example"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+        assert!(!redact_url("s3cret-not-a-url").contains("s3cret"));
+    }
 
     #[test]
     fn parses_minimal_toml_with_defaults_and_rejects_unknown_keys() {
@@ -272,14 +298,5 @@ mod tests {
         let no_id: ChainSourceConfig =
             serde_json::from_str(r#"{"kind":"evm","url":"http://x"}"#).expect("parses");
         assert!(no_id.validate().is_err());
-    }
-
-    #[test]
-    fn redacts_credentials() {
-        assert_eq!(
-            redact_url("http://u:p@host:8332/wallet"),
-            "http://host:8332/wallet"
-        );
-        assert_eq!(redact_url("https://host"), "https://host");
     }
 }

@@ -121,7 +121,7 @@ impl EsploraSource {
     ) -> Result<Self, String> {
         Ok(EsploraSource {
             chain: chain.to_owned(),
-            client: HttpClient::new("esplora", cfg, counters)?,
+            client: HttpClient::new(&format!("{chain} esplora"), cfg, counters)?,
             tx_detail: cfg.tx_detail.unwrap_or(true),
             page_concurrency: cfg.max_in_flight.max(1),
         })

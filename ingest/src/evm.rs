@@ -24,7 +24,7 @@ use crate::source::{FetchedBlock, Source};
 
 const WEI_PER_ETH: f64 = 1e18;
 
-/// The four receipt fields we keep, decoded with alloy's quantity rules.
+/// The receipt fields we keep, decoded with alloy's quantity rules.
 /// Receipts are more than half the bytes of a backfill; decoding alloy's
 /// full `TransactionReceipt` (logs, 256-byte blooms) for them cost more CPU
 /// than the blocks themselves, only to be thrown away.
@@ -34,11 +34,52 @@ struct ReceiptFees {
     transaction_hash: B256,
     #[serde(default)]
     block_hash: Option<B256>,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "crate::evm_decode::hex_quantity")]
     gas_used: u64,
     /// Absent from receipts of nodes older than London (2021).
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "crate::evm_decode::hex_quantity::opt")]
     effective_gas_price: Option<u128>,
+    /// EIP-4844 (type-3) transactions also pay for blob gas, at the
+    /// block's blob base fee (Cancun, 2024).
+    #[serde(default, with = "crate::evm_decode::hex_quantity::opt")]
+    blob_gas_used: Option<u64>,
+    #[serde(default, with = "crate::evm_decode::hex_quantity::opt")]
+    blob_gas_price: Option<u128>,
+}
+
+/// What a transaction paid, from its receipt: gas at the effective price
+/// plus, for a blob transaction, blob gas at the blob gas price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ReceiptFee {
+    gas_used: u64,
+    effective_gas_price: Option<u128>,
+    blob_fee_wei: Option<u128>,
+}
+
+impl ReceiptFees {
+    fn fee(&self) -> ReceiptFee {
+        ReceiptFee {
+            gas_used: self.gas_used,
+            effective_gas_price: self.effective_gas_price,
+            blob_fee_wei: match (self.blob_gas_used, self.blob_gas_price) {
+                (Some(used), Some(price)) => u128::from(used).checked_mul(price),
+                _ => Some(0),
+            },
+        }
+    }
+}
+
+impl ReceiptFee {
+    /// The fee in wei; `tx_gas_price` serves receipts older than London,
+    /// which carry no effective price (a legacy transaction pays its gas
+    /// price). `None` when the product does not fit: a node sent a value
+    /// no real transaction has, and it is refused, not saturated.
+    fn wei(&self, tx_gas_price: Option<u128>) -> Option<u128> {
+        let price = self.effective_gas_price.or(tx_gas_price).unwrap_or(0);
+        u128::from(self.gas_used)
+            .checked_mul(price)?
+            .checked_add(self.blob_fee_wei?)
+    }
 }
 
 pub struct EvmSource {
@@ -67,7 +108,7 @@ impl EvmSource {
         }
         Ok(EvmSource {
             chain: chain.to_owned(),
-            client: HttpClient::new("evm", &http_cfg, counters)?,
+            client: HttpClient::new(&format!("{chain} evm"), &http_cfg, counters)?,
             expected_chain_id,
             receipts: cfg.receipts,
             block_receipts: AtomicBool::new(true),
@@ -76,6 +117,16 @@ impl EvmSource {
 
     fn err(&self, method: &str, height: Option<u64>, kind: SourceErrorKind) -> SourceError {
         self.client.error(method, height, kind)
+    }
+
+    fn fee_overflow(&self, method: &str, height: u64, txid: B256) -> SourceError {
+        self.err(
+            method,
+            Some(height),
+            SourceErrorKind::Malformed(format!(
+                "transaction {txid:#x}: its fee (gas used × price, plus blob gas × blob price) does not fit 128 bits"
+            )),
+        )
     }
 
     fn parse_quantity(
@@ -96,11 +147,11 @@ impl EvmSource {
             })
     }
 
-    /// Receipts keyed by transaction hash: (gas used, effective gas price).
+    /// Receipts keyed by transaction hash.
     async fn receipts_per_tx(
         &self,
         blocks: &[(u64, EvmBlock)],
-    ) -> Result<HashMap<B256, (u64, Option<u128>)>, SourceError> {
+    ) -> Result<HashMap<B256, ReceiptFee>, SourceError> {
         let calls: Vec<RpcCall> = blocks
             .iter()
             .flat_map(|(h, b)| {
@@ -113,10 +164,7 @@ impl EvmSource {
         let mut out = HashMap::with_capacity(calls.len());
         for (r, c) in results.into_iter().zip(&calls) {
             let receipt = self.parse_receipt(c.height, &r?)?;
-            out.insert(
-                receipt.transaction_hash,
-                (receipt.gas_used, receipt.effective_gas_price),
-            );
+            out.insert(receipt.transaction_hash, receipt.fee());
         }
         Ok(out)
     }
@@ -142,7 +190,7 @@ impl EvmSource {
         &self,
         height: u64,
         b: &EvmBlock,
-        receipts: Option<&HashMap<B256, (u64, Option<u128>)>>,
+        receipts: Option<&HashMap<B256, ReceiptFee>>,
     ) -> Result<FetchedBlock, SourceError> {
         let hash = format!("{:#x}", b.hash);
         let txs = &b.transactions;
@@ -152,7 +200,7 @@ impl EvmSource {
             let txid = tx.hash;
             let (gas_used, fee_wei) = match receipts {
                 Some(map) => {
-                    let (gas, price) = map.get(&txid).copied().ok_or_else(|| {
+                    let receipt = map.get(&txid).copied().ok_or_else(|| {
                         self.err(
                             "eth_getBlockReceipts",
                             Some(height),
@@ -161,14 +209,16 @@ impl EvmSource {
                             )),
                         )
                     })?;
-                    // Pre-London receipts carry no effective price: a legacy
-                    // transaction pays its gas price.
-                    let price = price.or(tx.gas_price).unwrap_or(0);
-                    (gas, u128::from(gas).saturating_mul(price))
+                    let fee = receipt
+                        .wei(tx.gas_price)
+                        .ok_or_else(|| self.fee_overflow("eth_getBlockReceipts", height, txid))?;
+                    (receipt.gas_used, fee)
                 }
                 None => (0, 0),
             };
-            fees_wei = fees_wei.saturating_add(fee_wei);
+            fees_wei = fees_wei
+                .checked_add(fee_wei)
+                .ok_or_else(|| self.fee_overflow("eth_getBlockReceipts", height, txid))?;
             if let Some(bh) = tx.block_hash {
                 if bh != b.hash {
                     return Err(self.err(
@@ -192,14 +242,36 @@ impl EvmSource {
                 fee_native: fee_wei as f64 / WEI_PER_ETH,
             });
         }
+        // A time no calendar holds would be stored clamped and aggregated
+        // into no day; a block without its size would read as 0 bytes.
+        let time = i64::try_from(b.timestamp)
+            .ok()
+            .filter(|t| chrono::DateTime::from_timestamp(*t, 0).is_some())
+            .ok_or_else(|| {
+                self.err(
+                    "eth_getBlockByNumber",
+                    Some(height),
+                    SourceErrorKind::Malformed(format!(
+                        "block {hash}: timestamp {} is not a time",
+                        b.timestamp
+                    )),
+                )
+            })?;
+        let size_bytes = b.size.and_then(|s| u64::try_from(s).ok()).ok_or_else(|| {
+            self.err(
+                "eth_getBlockByNumber",
+                Some(height),
+                SourceErrorKind::Malformed(format!("block {hash}: no size")),
+            )
+        })?;
         let block = Block {
             chain: self.chain.clone(),
             height: b.number,
             hash,
             parent_hash: format!("{:#x}", b.parent_hash),
-            time: i64::try_from(b.timestamp).unwrap_or(i64::MAX),
+            time,
             tx_count: txs.len() as u32,
-            size_bytes: b.size.map(|s| f64::from(s) as u64).unwrap_or(0),
+            size_bytes,
             weight: 0,
             gas_used: b.gas_used,
             gas_limit: b.gas_limit,
@@ -277,8 +349,10 @@ impl EvmSource {
                 )),
             ));
         }
-        let price = receipt.effective_gas_price.or(tx.gas_price).unwrap_or(0);
-        let fee_wei = u128::from(receipt.gas_used).saturating_mul(price);
+        let fee_wei = receipt
+            .fee()
+            .wei(tx.gas_price)
+            .ok_or_else(|| self.fee_overflow("eth_getTransactionReceipt", height, hash))?;
         let size = tx.size;
         Ok(Some(Transaction {
             chain: self.chain.clone(),
@@ -384,7 +458,7 @@ impl Source for EvmSource {
         }
         let mut results = self.client.batch_raw(&calls).await?.into_iter();
         let mut blocks = Vec::new();
-        let mut receipts: HashMap<B256, (u64, Option<u128>)> = HashMap::new();
+        let mut receipts: HashMap<B256, ReceiptFee> = HashMap::new();
         let mut need_tx_receipts = self.receipts && !with_block_receipts;
         for h in from..=to {
             let missing = || {
@@ -436,8 +510,7 @@ impl Source for EvmSource {
                                     ),
                                 ));
                             }
-                            receipts
-                                .insert(r.transaction_hash, (r.gas_used, r.effective_gas_price));
+                            receipts.insert(r.transaction_hash, r.fee());
                         }
                     }
                     Err(e) if is_method_missing(&e) => {
@@ -459,5 +532,39 @@ impl Source for EvmSource {
             .iter()
             .map(|(h, b)| self.convert(*h, b, receipts))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(json: &str) -> ReceiptFees {
+        serde_json::from_str(json).expect("receipt")
+    }
+
+    const HASH: &str = "0xb0ebf0d8fca6724d5111d0be9ac61f0e7bf174208e0fafcb653f337c72465b83";
+
+    /// A fee no 128-bit number holds is refused, not saturated to ~3.4e20 ETH.
+    #[test]
+    fn a_fee_that_overflows_is_refused() {
+        let huge = receipt(&format!(
+            r#"{{"transactionHash":"{HASH}","gasUsed":"0xffffffffffffffff","effectiveGasPrice":"0xffffffffffffffffffffffffffffffff"}}"#
+        ));
+        assert_eq!(huge.fee().wei(None), None);
+        let blob = receipt(&format!(
+            r#"{{"transactionHash":"{HASH}","gasUsed":"0x1","effectiveGasPrice":"0x1","blobGasUsed":"0xffffffffffffffff","blobGasPrice":"0xffffffffffffffffffffffffffffffff"}}"#
+        ));
+        assert_eq!(blob.fee().wei(None), None);
+    }
+
+    /// A legacy receipt without an effective price pays the transaction's
+    /// gas price; a receipt without blob fields pays no blob gas.
+    #[test]
+    fn a_pre_london_receipt_pays_the_gas_price() {
+        let old = receipt(&format!(
+            r#"{{"transactionHash":"{HASH}","gasUsed":"0x5208"}}"#
+        ));
+        assert_eq!(old.fee().wei(Some(7)), Some(21_000 * 7));
     }
 }

@@ -57,15 +57,15 @@ pub struct DecodeError(pub String);
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawBlock {
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     number: u64,
     hash: B256,
     parent_hash: B256,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     timestamp: u64,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     gas_used: u64,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     gas_limit: u64,
     /// Required as alloy required it: a PoW chain's hashrate comes from it,
     /// so a missing one must not read as zero.
@@ -113,27 +113,27 @@ impl<'de> Deserialize<'de> for TxItem {
 #[serde(rename_all = "camelCase")]
 struct RawTx<'a> {
     hash: B256,
-    #[serde(default, rename = "type", with = "alloy_serde::quantity::opt")]
+    #[serde(default, rename = "type", with = "hex_quantity::opt")]
     tx_type: Option<u8>,
     #[serde(default)]
     block_hash: Option<B256>,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     block_number: Option<u64>,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     transaction_index: Option<u64>,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     chain_id: Option<u64>,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     nonce: u64,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     gas: u64,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     gas_price: Option<u128>,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     max_fee_per_gas: Option<u128>,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     max_priority_fee_per_gas: Option<u128>,
-    #[serde(default, with = "alloy_serde::quantity::opt")]
+    #[serde(default, with = "hex_quantity::opt")]
     max_fee_per_blob_gas: Option<u128>,
     /// `null` or absent for contract creations.
     #[serde(default)]
@@ -171,9 +171,9 @@ struct AccessListItem {
 struct Authorization {
     chain_id: U256,
     address: Address,
-    #[serde(with = "alloy_serde::quantity")]
+    #[serde(with = "hex_quantity")]
     nonce: u64,
-    #[serde(alias = "v", with = "alloy_serde::quantity")]
+    #[serde(alias = "v", with = "hex_quantity")]
     y_parity: u8,
     r: U256,
     s: U256,
@@ -184,6 +184,51 @@ struct Authorization {
 /// hex digits are decoded by const-hex; anything else (decimal strings, JSON
 /// numbers, bad input) is left to ruint's own deserializer, so what is
 /// accepted and the errors are unchanged.
+/// Quantities as the Ethereum JSON-RPC specification writes them: `0x`
+/// and hex digits, nothing else. A decimal string (`"21000"`) or a JSON
+/// number is refused, naming the value: read as hex, `"21000"` would be
+/// 0x21000 and change the fee and the computed size without a word; read
+/// as decimal, it would be a guess at what a nonconforming node meant.
+pub(crate) mod hex_quantity {
+    use std::borrow::Cow;
+
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    fn parse<T: TryFrom<u128>>(s: &str) -> Result<T, String> {
+        let digits = s
+            .strip_prefix("0x")
+            .ok_or_else(|| format!("quantity {s:?} is not 0x-prefixed hex"))?;
+        if digits.is_empty() || digits.len() > 32 {
+            return Err(format!("quantity {s:?} is not a hex quantity"));
+        }
+        let v = u128::from_str_radix(digits, 16)
+            .map_err(|_| format!("quantity {s:?} is not a hex quantity"))?;
+        T::try_from(v).map_err(|_| format!("quantity {s} is out of range"))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u128>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        let s = <Cow<'de, str>>::deserialize(d)?;
+        parse(&s).map_err(D::Error::custom)
+    }
+
+    pub(crate) mod opt {
+        use std::borrow::Cow;
+
+        use serde::de::{Deserialize, Deserializer, Error};
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u128>>(
+            d: D,
+        ) -> Result<Option<T>, D::Error> {
+            match <Option<Cow<'de, str>>>::deserialize(d)? {
+                None => Ok(None),
+                Some(s) => super::parse(&s).map(Some).map_err(D::Error::custom),
+            }
+        }
+    }
+}
+
 mod quantity_u256 {
     use alloy_primitives::U256;
     use serde::de::{Deserialize, Deserializer, Error, IntoDeserializer, Visitor};
@@ -249,8 +294,7 @@ mod quantity_u256 {
 
 /// Decodes a full block (`eth_getBlockByNumber(n, true)`'s result).
 pub fn decode_block(json: &str) -> Result<EvmBlock, DecodeError> {
-    let raw: RawBlock =
-        serde_json::from_str(json).map_err(|e| DecodeError(format!("block: {e}")))?;
+    let raw: RawBlock = serde_json::from_str(json).map_err(|e| locate_bad_transaction(json, &e))?;
     let transactions = raw
         .transactions
         .into_iter()
@@ -273,6 +317,30 @@ pub fn decode_block(json: &str) -> Result<EvmBlock, DecodeError> {
 }
 
 /// Decodes one transaction (`eth_getTransactionByHash`'s result).
+/// Which transaction of a block does not read, and why: serde names a
+/// column of the whole answer, which tells a reader nothing. Run only once
+/// the whole block failed, so the common case pays nothing.
+fn locate_bad_transaction(json: &str, whole: &serde_json::Error) -> DecodeError {
+    let block = || DecodeError(format!("block: {whole}"));
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return block();
+    };
+    let txs = v.get("transactions").and_then(|t| t.as_array());
+    for (i, tx) in txs.into_iter().flatten().enumerate() {
+        if tx.is_string() {
+            continue;
+        }
+        if let Err(DecodeError(why)) = decode_transaction(&tx.to_string()) {
+            let hash = tx
+                .get("hash")
+                .and_then(|h| h.as_str())
+                .unwrap_or("without a hash");
+            return DecodeError(format!("transaction {hash} (index {i}): {why}"));
+        }
+    }
+    block()
+}
+
 pub fn decode_transaction(json: &str) -> Result<EvmTransaction, DecodeError> {
     let raw: RawTx<'_> =
         serde_json::from_str(json).map_err(|e| DecodeError(format!("transaction: {e}")))?;

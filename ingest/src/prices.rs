@@ -64,7 +64,7 @@ pub async fn fetch_usd_price(
     );
     let transport = |e: reqwest::Error| PriceError::Transport {
         url: shown.clone(),
-        reason: e.to_string(),
+        reason: crate::config::reqwest_reason(e),
     };
     let client = reqwest::Client::builder()
         .timeout(timeout)

@@ -172,7 +172,7 @@ impl HttpClient {
             Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
         };
         let resp = req.send().await.map_err(|e| Failure {
-            kind: transport_kind(&e),
+            kind: transport_kind(e),
             retry_after: None,
         })?;
         let status = resp.status().as_u16();
@@ -186,7 +186,7 @@ impl HttpClient {
         // Bitcoin Core answers JSON-RPC errors with HTTP 404/500 and a JSON
         // body; keep the body so the caller sees the RPC error.
         let bytes = resp.bytes().await.map_err(|e| Failure {
-            kind: transport_kind(&e),
+            kind: transport_kind(e),
             retry_after,
         })?;
         if status == 429 {
@@ -295,7 +295,7 @@ impl HttpClient {
                             Ok(None) => return Ok(()),
                             Err(e) => {
                                 IngestCounters::add(&self.counters.errors, 1);
-                                return Err(self.error(path, None, transport_kind(&e)));
+                                return Err(self.error(path, None, transport_kind(e)));
                             }
                         }
                     }
@@ -303,7 +303,7 @@ impl HttpClient {
                 Ok(resp) => SourceErrorKind::Http {
                     status: resp.status().as_u16(),
                 },
-                Err(e) => transport_kind(&e),
+                Err(e) => transport_kind(e),
             };
             drop(permit);
             IngestCounters::add(&self.counters.errors, 1);
@@ -604,11 +604,11 @@ fn shrinks(kind: &SourceErrorKind) -> bool {
     )
 }
 
-fn transport_kind(e: &reqwest::Error) -> SourceErrorKind {
+fn transport_kind(e: reqwest::Error) -> SourceErrorKind {
     if e.is_timeout() {
         SourceErrorKind::Timeout
     } else {
-        SourceErrorKind::Transport(e.to_string())
+        SourceErrorKind::Transport(crate::config::reqwest_reason(e))
     }
 }
 

@@ -17,9 +17,14 @@ use blockwatt_store::Store;
 use common::temp_store;
 use serde_json::{json, Value};
 
+/// Changes a recorded response's result before it is sent: how a test makes
+/// a real block carry one malformed value.
+type Tamper = fn(&str, &mut Value);
+
 /// File name → contents of every recorded response under the given dirs.
 struct Replay {
     files: BTreeMap<String, String>,
+    tamper: Option<Tamper>,
 }
 
 fn arg_text(v: &Value) -> String {
@@ -43,7 +48,10 @@ impl Replay {
                 }
             }
         }
-        Replay { files }
+        Replay {
+            files,
+            tamper: None,
+        }
     }
 
     /// Highest height among recorded getblockhash / eth_getBlockByNumber files.
@@ -107,7 +115,10 @@ impl Replay {
             .files
             .get(&format!("rpc_response_{method}{suffix}.json"))
         {
-            let result: Value = serde_json::from_str(text).expect("fixture is JSON");
+            let mut result: Value = serde_json::from_str(text).expect("fixture is JSON");
+            if let Some(tamper) = self.tamper {
+                tamper(method, &mut result);
+            }
             return json!({"jsonrpc": "2.0", "id": id, "result": result});
         }
         if let Some(text) = self
@@ -120,6 +131,9 @@ impl Replay {
             // fee must come from the transaction's gas price.
             if let Some(r) = envelope["result"].as_object_mut() {
                 r.remove("effectiveGasPrice");
+            }
+            if let Some(tamper) = self.tamper {
+                tamper(method, &mut envelope["result"]);
             }
             return envelope;
         }
@@ -137,9 +151,15 @@ async fn handle(State(replay): State<Arc<Replay>>, body: Bytes) -> String {
 }
 
 async fn serve(dirs: &[PathBuf]) -> String {
+    serve_tampered(dirs, None).await
+}
+
+async fn serve_tampered(dirs: &[PathBuf], tamper: Option<Tamper>) -> String {
+    let mut replay = Replay::load(dirs);
+    replay.tamper = tamper;
     let app = Router::new()
         .route("/", post(handle))
-        .with_state(Arc::new(Replay::load(dirs)));
+        .with_state(Arc::new(replay));
     let url = blockwatt_testkit::serve_router(app).await;
     url
 }
@@ -841,4 +861,177 @@ async fn dogecoin_node_with_boolean_getblock_is_read_exactly() {
     assert_eq!(b.time, exp["timestamp"].as_i64().expect("time"));
     // Random-reward era: the recorded coinbase (729 752 DOGE) is all subsidy.
     assert_eq!((b.subsidy_native, b.fees_native), (729_752.0, 0.0));
+}
+
+/// A real mainnet block with one value no node should send: refused with
+/// an error naming the chain, the height and the field, and nothing of the
+/// batch stored.
+#[tokio::test]
+async fn malformed_block_values_are_refused_not_stored() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("malformed_block_values_are_refused_not_stored")
+    else {
+        return;
+    };
+    let dir = data.join("ethereum-etl-fixtures/test_export_blocks_job/blocks_with_transactions");
+    let cases: [(Tamper, &str); 4] = [
+        (
+            |method, block| {
+                if method == "eth_getBlockByNumber" {
+                    block["timestamp"] = json!("0xffffffffffffffff");
+                }
+            },
+            "is not a time",
+        ),
+        (
+            |method, block| {
+                if method == "eth_getBlockByNumber" {
+                    if let Some(b) = block.as_object_mut() {
+                        b.remove("size");
+                    }
+                }
+            },
+            "no size",
+        ),
+        (
+            |method, block| {
+                if method == "eth_getBlockByNumber" {
+                    if let Some(tx) = block["transactions"][0].as_object_mut() {
+                        tx.remove("gas");
+                    }
+                }
+            },
+            "(index 0): transaction: missing field `gas`",
+        ),
+        (
+            // Decimal where the specification says hex: refused, not
+            // read as 0x21000.
+            |method, block| {
+                if method == "eth_getBlockByNumber" {
+                    if let Some(tx) = block["transactions"][0].as_object_mut() {
+                        tx.insert("gas".into(), json!("21000"));
+                    }
+                }
+            },
+            "quantity \"21000\" is not 0x-prefixed hex",
+        ),
+    ];
+    for (tamper, says) in cases {
+        let url = serve_tampered(std::slice::from_ref(&dir), Some(tamper)).await;
+        let mut c = cfg(SourceKind::Evm, &url);
+        c.receipts = false;
+        let (_dir, store) = temp_store().await;
+        let err = run_ingest(
+            &c,
+            "ethereum",
+            store.clone(),
+            IngestRange {
+                from: 47_218,
+                to: Some(47_219),
+            },
+            false,
+            std::future::pending(),
+        )
+        .await
+        .expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains(says) && text.contains("47218"), "{text}");
+        assert!(text.contains("ethereum"), "names the chain: {text}");
+        assert!(
+            store
+                .blocks("ethereum", 0, u64::MAX / 2)
+                .await
+                .expect("read")
+                .is_empty(),
+            "nothing stored"
+        );
+    }
+}
+
+/// A real Bitcoin block (50 001, three transactions) with one thing no node
+/// should send: refused with an error naming the block or the transaction,
+/// and nothing of the batch stored.
+#[tokio::test]
+async fn malformed_bitcoin_blocks_are_refused_not_stored() {
+    let Some(data) =
+        blockwatt_testkit::shared_data("malformed_bitcoin_blocks_are_refused_not_stored")
+    else {
+        return;
+    };
+    let dir =
+        data.join("bitcoin-etl-fixtures/test_export_blocks_job/bitcoin/block_with_transactions");
+    let second_tx = |block: &Value| {
+        block["tx"][1]["txid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(
+            "rpc_response_getblock_000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee141_2.json",
+        ))
+        .expect("recorded block"),
+    )
+    .expect("JSON");
+    let txid = second_tx(&recorded);
+    let cases: [(Tamper, String); 3] = [
+        (
+            // The list is shorter than the block's own count.
+            |method, block| {
+                if method == "getblock" {
+                    if let Some(txs) = block["tx"].as_array_mut() {
+                        txs.pop();
+                    }
+                }
+            },
+            "lists 2 of its 3 transactions".to_owned(),
+        ),
+        (
+            |method, block| {
+                if method == "getblock" && block["tx"].as_array().is_some_and(|t| t.len() > 1) {
+                    block["tx"][1]["fee"] = json!(-0.0001);
+                }
+            },
+            format!("transaction {txid} (index 1) of block"),
+        ),
+        (
+            |method, block| {
+                if method == "getblock" && block["tx"].as_array().is_some_and(|t| t.len() > 1) {
+                    block["tx"][1]["size"] = json!("large");
+                }
+            },
+            format!("transaction {txid} (index 1)"),
+        ),
+    ];
+    for (tamper, says) in cases {
+        let url = serve_tampered(std::slice::from_ref(&dir), Some(tamper)).await;
+        let (_dir, store) = temp_store().await;
+        let err = run_ingest(
+            &cfg(SourceKind::BitcoinRpc, &url),
+            "bitcoin",
+            store.clone(),
+            IngestRange {
+                from: 50_001,
+                to: Some(50_002),
+            },
+            false,
+            std::future::pending(),
+        )
+        .await
+        .expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains(&says) && text.contains("50001"),
+            "{says:?} in {text}"
+        );
+        assert!(text.contains("bitcoin"), "names the chain: {text}");
+        assert!(
+            store
+                .blocks("bitcoin", 0, u64::MAX / 2)
+                .await
+                .expect("read")
+                .is_empty(),
+            "nothing stored"
+        );
+    }
 }

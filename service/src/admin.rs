@@ -339,7 +339,7 @@ impl Admin {
                 Ok(report) => crate::follow::aggregate(&store, &chain, &report)
                     .await
                     .map(|days| (report, days)),
-                Err(e) => Err(e.into()),
+                Err(e) => Err(e),
             };
             match result {
                 Ok((r, days)) => {

@@ -64,14 +64,14 @@ macro_rules! contract {
         mod sqlite_backend {
             $(#[tokio::test] async fn $name() {
                 let f = super::sqlite().await;
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2]);
                 super::$name(f.store.as_ref()).await;
             })*
         }

@@ -327,7 +327,7 @@ mod tests {
             .filter_map(|l| l.split('(').next())
             .filter(|n| *n != "shapes")
             .collect();
-        assert!(declared.len() >= 20, "parsed too few queries: {declared:?}");
+        assert!(declared.len() >= 18, "parsed too few queries: {declared:?}");
         for name in declared {
             assert!(
                 names.iter().any(|n| n == name),

@@ -548,7 +548,7 @@ mod tests {
             .expect("old row");
         }
         let store = SqliteStore::open(&path).await.expect("reopen");
-        assert_eq!(store.migrate().await.expect("migrate"), vec![2]);
+        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3]);
         let tx = store
             .transaction("bitcoin", "ab")
             .await
