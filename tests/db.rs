@@ -24,3 +24,16 @@ fn migrate_twice_changes_nothing() {
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
 }
+
+/// Logs written to a file or a pipe carry no terminal colour codes.
+#[test]
+fn logs_to_a_pipe_have_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = blockwatt(dir.path())
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    let log = stderr(&out);
+    assert!(log.contains("store opened"), "{log}");
+    assert!(!log.contains('\u{1b}'), "ANSI escape in {log:?}");
+}

@@ -44,7 +44,10 @@ pub(crate) async fn require_token(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` too.
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim_start());
     match given {
         Some(t) if same(t.as_bytes(), expected.as_bytes()) => next.run(req).await,
         Some(_) => ApiError::Unauthorized("the bearer token is not valid".into()).into_response(),

@@ -168,20 +168,28 @@ impl Post {
 
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
-const EXPOSED: HeaderValue = HeaderValue::from_static("etag, retry-after");
+const EXPOSED: HeaderValue =
+    HeaderValue::from_static("etag, retry-after, repr-digest, content-location");
 const ALLOWED_METHODS: HeaderValue = HeaderValue::from_static("GET, HEAD");
+/// What a reading page may send beyond the simple headers: content
+/// negotiation and revalidation (`fetch` with `If-None-Match`).
+const ALLOWED_HEADERS: HeaderValue =
+    HeaderValue::from_static("accept, if-none-match, if-modified-since");
+/// Browsers may reuse a preflight answer for a day.
+const PREFLIGHT_MAX_AGE: HeaderValue = HeaderValue::from_static("86400");
 
 /// The answer to a CORS preflight, on any path. CORS is folded in here
 /// rather than tower-http's `CorsLayer` because that layer's service is
 /// cloned (with its header lists) for every request. The answer is the
 /// same for every origin and requested method (`*`, no credentials), so no
-/// `Vary` is needed. Browsers only preflight non-simple requests; reads
-/// with custom headers get no `Access-Control-Allow-Headers` and are
-/// refused, as before.
+/// `Vary` is needed. Browsers preflight a read that sends `If-None-Match`
+/// (revalidation) or a non-simple `Accept`; both are allowed.
 fn cors_preflight() -> Response {
     let mut resp = StatusCode::OK.into_response();
-    resp.headers_mut()
-        .insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOWED_METHODS);
+    let h = resp.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOWED_METHODS);
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS);
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, PREFLIGHT_MAX_AGE);
     resp
 }
 

@@ -44,10 +44,11 @@ pub enum Format {
     Csv,
 }
 
-/// `?format=` wins; otherwise `Accept: text/csv` (without JSON also
-/// accepted) selects CSV; JSON is the default.
 /// The values `?format=` takes.
 pub const FORMATS: [&str; 2] = ["json", "csv"];
+
+/// `?format=` wins; otherwise the `Accept` header, quality values read;
+/// JSON is the default.
 
 pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
     match format {
@@ -65,11 +66,43 @@ pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Format, Ap
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if accept.contains("text/csv") && !accept.contains("application/json") {
+    // The higher quality wins (RFC 9110 §12.5.1); JSON on a tie, and when
+    // the header names neither, as most clients mean by `*/*`.
+    let json = accept_quality(accept, "application", "json");
+    let csv = accept_quality(accept, "text", "csv");
+    if csv.unwrap_or(0.0) > json.unwrap_or(0.0) {
         Ok(Format::Csv)
     } else {
         Ok(Format::Json)
     }
+}
+
+/// The quality `accept` gives `kind/sub`: from the most specific range that
+/// matches it (`text/csv` over `text/*` over `*/*`); `None` when none does.
+fn accept_quality(accept: &str, kind: &str, sub: &str) -> Option<f32> {
+    let mut best: Option<(u8, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim();
+        let Some((k, s)) = media.split_once('/') else {
+            continue;
+        };
+        let specificity = match (k.trim(), s.trim()) {
+            (k, s) if k.eq_ignore_ascii_case(kind) && s.eq_ignore_ascii_case(sub) => 2,
+            (k, "*") if k.eq_ignore_ascii_case(kind) => 1,
+            ("*", "*") => 0,
+            _ => continue,
+        };
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        if best.is_none_or(|(spec, _)| specificity > spec) {
+            best = Some((specificity, q));
+        }
+    }
+    best.map(|(_, q)| q)
 }
 
 /// How long a response may be reused.
@@ -264,5 +297,33 @@ mod tests {
         assert!(!accepts("br, deflate"));
         assert!(!accepts("identity"));
         assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}
+
+#[cfg(test)]
+mod negotiation_tests {
+    use super::*;
+
+    fn format(accept: &str) -> Format {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, accept.parse().expect("header"));
+        negotiate(None, &h).expect("negotiated")
+    }
+
+    #[test]
+    fn accept_quality_values_choose_the_format() {
+        assert_eq!(format("text/csv"), Format::Csv);
+        assert_eq!(format("application/json"), Format::Json);
+        assert_eq!(format("*/*"), Format::Json);
+        assert_eq!(format(""), Format::Json);
+        assert_eq!(
+            format("text/csv;q=0.9, application/json;q=0.5"),
+            Format::Csv
+        );
+        assert_eq!(format("application/json;q=0.1, text/csv"), Format::Csv);
+        assert_eq!(format("text/csv;q=0.2, application/json"), Format::Json);
+        assert_eq!(format("text/*, application/json;q=0.3"), Format::Csv);
+        assert_eq!(format("text/csv;q=0, */*"), Format::Json);
+        assert_eq!(format("text/html, text/csv;q=0.8"), Format::Csv);
     }
 }

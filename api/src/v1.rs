@@ -27,7 +27,9 @@ use crate::extract::{
     parse_block_ref, parse_f64_in, parse_hash, parse_opt_date, BlockRef, Path, Query,
 };
 use crate::problem_responses::LimitsAndOutages;
-use crate::respond::{cached, etag_of, json_bytes, negotiate, table, CondHeaders, Freshness, JSON};
+use crate::respond::{
+    cached, etag_of, json_bytes, negotiate, table, CondHeaders, Format, Freshness, JSON,
+};
 use crate::AppState;
 
 fn today() -> NaiveDate {
@@ -211,6 +213,7 @@ pub(crate) struct FootprintQuery {
     method: Option<String>,
     price: Option<String>,
     pue: Option<String>,
+    format: Option<String>,
 }
 
 /// One day's footprint of a chain, with lower / best / upper bounds.
@@ -221,9 +224,10 @@ pub(crate) struct FootprintQuery {
         ("method" = Option<String>, Query, description = "Method id (see /v1/methodology); the chain's default when absent"),
         ("price" = Option<f64>, Query, description = "Electricity price, USD per kWh (its bounds come from the models)"),
         ("pue" = Option<f64>, Query, description = "Power usage effectiveness (its bounds come from the models)"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`; `Accept: text/csv` also selects CSV"),
     ),
     responses(
-        (status = 200, description = "The estimate", body = Estimate),
+        (status = 200, description = "The estimate", content((Estimate = "application/json"), (String = "text/csv"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data for the day", body = Problem, content_type = "application/problem+json"),
@@ -237,27 +241,43 @@ pub(crate) async fn footprint(
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let info = state.chain(&chain)?;
+    let format = negotiate(q.format.as_deref(), &headers)?;
     let date = parse_opt_date("date", q.date.as_deref())?;
     let method = resolve_method(info, q.method.as_deref())?;
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
     if params.is_default() {
         let hit = default_estimate(&state, &chain, date, method).await?;
-        return Ok(crate::respond::cached_precompressed(
+        if format == Format::Json {
+            return Ok(crate::respond::cached_precompressed(
+                &headers,
+                &hit.json,
+                hit.gzip.as_ref(),
+                JSON,
+                hit.etag.clone(),
+                freshness,
+            ));
+        }
+        let estimate = &hit.estimate;
+        return table(
             &headers,
-            &hit.json,
-            hit.gzip.as_ref(),
-            JSON,
-            hit.etag.clone(),
+            format,
+            estimate,
+            || estimates_csv(std::slice::from_ref(estimate)),
             freshness,
-        ));
+        );
     }
     let estimate = state
         .footprints
         .day(&chain, date, Some(method), &params)
         .await?;
-    let json = json_bytes(&estimate)?;
-    Ok(cached(&headers, json, JSON, None, freshness))
+    table(
+        &headers,
+        format,
+        &estimate,
+        || estimates_csv(std::slice::from_ref(&estimate)),
+        freshness,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,7 +295,7 @@ pub(crate) struct HistoryQuery {
     params(
         ("chain" = String, Path, description = "Chain slug"),
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 365 days before `to` when absent"),
-        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); today when absent"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); the chain's latest day with data when absent"),
         ("method" = Option<String>, Query, description = "Method id; the chain's default when absent"),
         ("price" = Option<f64>, Query, description = "Electricity price, USD per kWh (its bounds come from the models)"),
         ("pue" = Option<f64>, Query, description = "Power usage effectiveness (its bounds come from the models)"),
@@ -297,7 +317,10 @@ pub(crate) async fn history(
     let info = state.chain(&chain)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
     let max_days = state.config.max_history_days;
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), today(), 364, max_days)?;
+    // Without `to`, the window ends on the chain's latest day with data:
+    // the last 365 calendar days may hold none (an import of old history).
+    let latest = state.footprints.latest_day(&chain).await?.min(today());
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), latest, 364, max_days)?;
     let method = resolve_method(info, q.method.as_deref())?;
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let estimates = state

@@ -436,6 +436,12 @@ async fn admin_routes_need_the_bearer_token() {
     )
     .await
     .problem(401, "unauthorized");
+    // The scheme is case-insensitive: `bearer` is as good as `Bearer`.
+    let lower = Request::get("/v1/admin/jobs")
+        .header(header::AUTHORIZATION, "bearer s3cret")
+        .body(Body::empty())
+        .expect("req");
+    assert_eq!(send(&t.router, lower).await.status, StatusCode::OK);
 
     let r = as_admin(
         &t,

@@ -546,6 +546,18 @@ async fn head_and_cors_preflight() {
     assert!(r
         .header(header::ACCESS_CONTROL_ALLOW_METHODS)
         .is_some_and(|m| m.contains("GET")));
+    // A page revalidating with `fetch(url, {headers: {"If-None-Match": …}})`
+    // is preflighted for that header; it must be allowed.
+    let allowed = r
+        .header(header::ACCESS_CONTROL_ALLOW_HEADERS)
+        .unwrap_or_default()
+        .to_owned();
+    for h in ["if-none-match", "accept"] {
+        assert!(
+            allowed.split(", ").any(|a| a == h),
+            "{h} not in {allowed:?}"
+        );
+    }
 }
 
 /// A transaction the store lacks is looked up at the chain's real node
@@ -639,4 +651,57 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
         "{p}"
     );
     assert!(!detail.contains("s3cret"), "a key leaked: {p}");
+}
+
+/// One day's footprint in CSV: the same columns as the history's, asked by
+/// `?format=csv` or by `Accept` (quality values read).
+#[tokio::test]
+async fn footprint_in_csv_by_parameter_or_accept() {
+    let t = app().await;
+    let r = get(
+        &t.router,
+        "/v1/chains/bitcoin/footprint?date=2023-03-01&format=csv",
+    )
+    .await;
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/csv; charset=utf-8"),
+        "{}",
+        r.text()
+    );
+    let (h, rows) = csv_rows(&r.body);
+    assert!(h.iter().any(|c| c == "energy_twh_per_year_best"), "{h:?}");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][1], "2023-03-01");
+    let json = get(&t.router, "/v1/chains/bitcoin/footprint?date=2023-03-01")
+        .await
+        .json();
+    let best: f64 = rows[0][h
+        .iter()
+        .position(|c| c == "energy_twh_per_year_best")
+        .unwrap_or(0)]
+    .parse()
+    .expect("a number");
+    assert_eq!(Some(best), json["energy_twh_per_year"]["best"].as_f64());
+    let by_accept = send(
+        &t.router,
+        Request::get("/v1/chains/bitcoin/footprint?date=2023-03-01")
+            .header(header::ACCEPT, "application/json;q=0.5, text/csv")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(by_accept.body, r.body);
+}
+
+/// Without dates the history ends on the latest day with data, not on
+/// today: a store holding only older history still answers.
+#[tokio::test]
+async fn history_without_dates_ends_on_the_latest_day_with_data() {
+    let t = app().await;
+    let r = get(&t.router, "/v1/chains/bitcoin/footprint/history").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["to"], last_day().to_string());
+    assert_eq!(v["estimates"].as_array().map(Vec::len), Some(365));
 }
