@@ -46,6 +46,10 @@ pub struct Settings {
     /// Sources per chain (`config/chains.toml`, `[chains.SLUG]`).
     #[serde(default)]
     pub chains: std::collections::BTreeMap<String, blockwatt_ingest::ChainSourceConfig>,
+    /// `BLOCKWATT_*` variables that are no configuration key (dotted
+    /// paths), left out; `main` warns about them.
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,33 +93,66 @@ pub enum ConfigError {
         "configuration table `chains.{0}`: not a chain id (lower-case letters, digits and '-')"
     )]
     BadChainName(String),
+    #[error(
+        "configuration table `chains.{0}`: the chain is not in the catalogue (config/catalogues/chains.csv); add its row there, or remove this source"
+    )]
+    ChainNotInCatalogue(String),
 }
 
 impl Settings {
     pub fn load(file: Option<&Path>, overrides: &CliOverrides) -> Result<Self, ConfigError> {
-        let mut figment =
-            Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(CHAINS_TOML));
         if let Some(file) = file {
             // figment ignores a missing file; a path the user named must exist.
+            if file.is_dir() {
+                return Err(ConfigError::Invalid(format!(
+                    "{} is a directory, not a configuration file",
+                    file.display()
+                )));
+            }
             if !file.is_file() {
                 return Err(ConfigError::MissingFile(file.display().to_string()));
             }
+        }
+        // An unknown key in a file is a typo and stops the program. An
+        // unknown `BLOCKWATT_*` variable may be the platform's: Kubernetes
+        // sets `BLOCKWATT_PORT`, `BLOCKWATT_SERVICE_HOST`… for a Service
+        // named blockwatt. Those are left out, one by one, and named in a
+        // warning once logging is up.
+        let mut ignored: Vec<String> = Vec::new();
+        loop {
+            match Self::figment(file, overrides, &ignored).extract::<Settings>() {
+                Ok(mut settings) => {
+                    settings.admin_token = settings.admin_token.filter(|t| !t.is_empty());
+                    settings.validate()?;
+                    settings.ignored_env = ignored;
+                    return Ok(settings);
+                }
+                Err(e) => match unknown_env_key(&e) {
+                    Some(key) if !ignored.contains(&key) && ignored.len() < 1000 => {
+                        ignored.push(key)
+                    }
+                    _ => return Err(ConfigError::Invalid(one_line(&e))),
+                },
+            }
+        }
+    }
+
+    fn figment(file: Option<&Path>, overrides: &CliOverrides, ignored: &[String]) -> Figment {
+        let mut figment =
+            Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(CHAINS_TOML));
+        if let Some(file) = file {
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment
+        let ignored = ignored.to_vec();
+        figment
             .merge(
                 Env::prefixed("BLOCKWATT_")
-                    .split("__")
-                    .filter(|key| is_config_key(key.as_str())),
+                    .filter(move |key| {
+                        is_config_key(key.as_str()) && !ignored.contains(&env_path(key.as_str()))
+                    })
+                    .split("__"),
             )
-            .merge(Serialized::defaults(overrides));
-        let settings: Settings = figment
-            .extract()
-            .map_err(|e| ConfigError::Invalid(one_line(&e)))?;
-        let mut settings = settings;
-        settings.admin_token = settings.admin_token.filter(|t| !t.is_empty());
-        settings.validate()?;
-        Ok(settings)
+            .merge(Serialized::defaults(overrides))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -125,9 +162,18 @@ impl Settings {
                 reason: format!("{:?} is not an http(s) URL", self.price_url),
             });
         }
+        self.api
+            .validate()
+            .map_err(|(key, reason)| ConfigError::OutOfRange { key, reason })?;
+        let catalogue = blockwatt_analytics::Catalogues::embedded();
         for (chain, source) in &self.chains {
             blockwatt_domain::validate_chain_slug(chain)
                 .map_err(|_| ConfigError::BadChainName(chain.clone()))?;
+            // Ingested, its figures would have no model to read them: a
+            // source is refused at start, not discovered as 404s later.
+            if catalogue.chain(chain).is_err() {
+                return Err(ConfigError::ChainNotInCatalogue(chain.clone()));
+            }
             source
                 .validate()
                 .map_err(|e| ConfigError::ChainOutOfRange {
@@ -162,6 +208,36 @@ impl Settings {
             .parse()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
+}
+
+/// The dotted path a `BLOCKWATT_*` variable sets (`API__RATE_LIMIT` →
+/// `api.rate_limit`).
+fn env_path(key: &str) -> String {
+    key.to_ascii_lowercase().replace("__", ".")
+}
+
+/// The dotted path of an unknown key that came from the environment.
+fn unknown_env_key(e: &figment::Error) -> Option<String> {
+    e.clone().into_iter().find_map(|e| {
+        let from_env = e
+            .metadata
+            .as_ref()
+            .is_some_and(|m| m.name.contains("environment"));
+        match (&e.kind, from_env) {
+            (figment::error::Kind::UnknownField(field, _), true) => {
+                // figment's path ends with the field itself; be sure of it.
+                let mut path = e.path.clone();
+                if path
+                    .last()
+                    .is_none_or(|last| !last.eq_ignore_ascii_case(field))
+                {
+                    path.push(field.clone());
+                }
+                Some(path.join(".").to_ascii_lowercase())
+            }
+            _ => None,
+        }
+    })
 }
 
 /// figment hands keys over in the variable's own case (`ANVIL`).

@@ -48,6 +48,12 @@ fn main() -> ExitCode {
         Err(e) => return fail(&anyhow::Error::new(SetupError::Config(e))),
     };
     init_logging(settings.log_format);
+    for key in &settings.ignored_env {
+        tracing::warn!(
+            variable = %format!("BLOCKWATT_{}", key.to_ascii_uppercase().replace('.', "__")),
+            "not a configuration key; ignored (a platform's, such as Kubernetes' service variables, or a typo)"
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -54,11 +54,6 @@ fn unwritable_sqlite_path_is_one_line_and_exit_2() {
 #[test]
 fn unknown_and_out_of_range_keys_name_the_key() {
     expect_setup_error(
-        &[("BLOCKWATT_DATBASE_URL", "sqlite://x.db")],
-        &["db", "migrate"],
-        &["unknown field", "datbase_url"],
-    );
-    expect_setup_error(
         &[],
         &["--config", "unknown-key.toml", "db", "migrate"],
         &["adress", "unknown-key.toml"],
@@ -74,11 +69,6 @@ fn unknown_and_out_of_range_keys_name_the_key() {
         &["PUBLISH.DAILY", "sometimes"],
     );
     expect_setup_error(
-        &[("BLOCKWATT_PUBLISH__WEEKLY", "true")],
-        &["db", "migrate"],
-        &["unknown field", "weekly"],
-    );
-    expect_setup_error(
         &[("BLOCKWATT_ADDR", "localhost")],
         &["serve"],
         &["`addr`", "localhost"],
@@ -88,4 +78,80 @@ fn unknown_and_out_of_range_keys_name_the_key() {
         &["--config", "missing.toml", "db", "migrate"],
         &["missing.toml", "does not exist"],
     );
+    expect_setup_error(
+        &[],
+        &["--config", ".", "db", "migrate"],
+        &["is a directory"],
+    );
+    for key in [
+        "REQUEST_TIMEOUT_S",
+        "MAX_HISTORY_DAYS",
+        "MAX_COMPARE_CHAINS",
+    ] {
+        let var = format!("BLOCKWATT_API__{key}");
+        expect_setup_error(
+            &[(var.as_str(), "0")],
+            &["db", "migrate"],
+            &[&format!("api.{}", key.to_ascii_lowercase()), "at least 1"],
+        );
+    }
+}
+
+/// A chain source in a configuration file for a chain the catalogue lacks
+/// is refused at start (it would be ingested, then answer 404).
+#[test]
+fn a_source_for_a_chain_outside_the_catalogue_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("extra.toml"),
+        "[chains.mychain]\nkind = \"evm\"\nurl = \"http://127.0.0.1:9\"\nchain_id = 5\n",
+    )
+    .unwrap();
+    let out = blockwatt(dir.path())
+        .args(["--config", "extra.toml", "db", "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("chains.mychain"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not in the catalogue"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Variables the platform sets (Kubernetes gives a Service named
+/// blockwatt `BLOCKWATT_PORT`, `BLOCKWATT_SERVICE_HOST`, …) and typos in
+/// variable names are warned about by name, and the program runs; a typo
+/// in a file stays an error (above).
+#[test]
+fn unknown_environment_variables_are_warned_about_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = blockwatt(dir.path())
+        .envs([
+            ("BLOCKWATT_PORT", "tcp://10.96.0.12:8080"),
+            ("BLOCKWATT_PORT_8080_TCP_ADDR", "10.96.0.12"),
+            ("BLOCKWATT_SERVICE_HOST", "10.96.0.12"),
+            ("BLOCKWATT_DATBASE_URL", "sqlite://typo.db"),
+            ("BLOCKWATT_PUBLISH__WEEKLY", "true"),
+        ])
+        .args(["db", "migrate"])
+        .output()
+        .unwrap();
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    for var in [
+        "BLOCKWATT_PORT",
+        "BLOCKWATT_SERVICE_HOST",
+        "BLOCKWATT_DATBASE_URL",
+        "BLOCKWATT_PUBLISH__WEEKLY",
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("WARN") && l.contains(&format!("{var} "))
+                    || l.contains("WARN") && l.ends_with(var)
+                    || l.contains("WARN") && l.contains(&format!("={var}"))),
+            "no warning naming {var}: {log}"
+        );
+    }
 }

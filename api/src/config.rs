@@ -61,3 +61,23 @@ impl Default for ApiConfig {
         }
     }
 }
+
+impl ApiConfig {
+    /// Limits a service cannot run with: every request timing out at once,
+    /// every history or comparison refused. `Err` names the key.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let positive: [(&'static str, u64); 5] = [
+            ("api.request_timeout_s", self.request_timeout_s),
+            ("api.max_history_days", u64::from(self.max_history_days)),
+            ("api.max_compare_chains", u64::from(self.max_compare_chains)),
+            ("api.max_uri_bytes", self.max_uri_bytes as u64),
+            ("api.max_body_bytes", self.max_body_bytes as u64),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err((key, "must be at least 1".into()));
+            }
+        }
+        Ok(())
+    }
+}
