@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use blockwatt_analytics::{chain_profiles, Params};
 use blockwatt_domain::{Estimate, IndexSnapshot};
-use blockwatt_store::{Store, StoreError};
+use blockwatt_store::{IndexWrite, Store, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -144,7 +144,18 @@ impl Publisher {
             body,
         };
         match self.store.write_index(&snapshot).await {
-            Ok(()) => {}
+            Ok(IndexWrite::Written) => {}
+            // Another publisher wrote the very same body first: this run
+            // published nothing, and says so.
+            Ok(IndexWrite::AlreadyPublished) => {
+                return Ok(Outcome {
+                    date,
+                    version,
+                    sha256,
+                    status: Status::Unchanged,
+                    chains,
+                })
+            }
             // Another publisher wrote this version first with other content.
             Err(StoreError::Conflict(_)) => {
                 return Err(PublishError::Changed {
@@ -560,6 +571,30 @@ mod tests {
                 "clock key {k} in the body"
             );
         }
+    }
+
+    /// Two publishers of the same day at once (the daily task and an
+    /// operator, or two processes): exactly one publishes, the other says
+    /// the day was published unchanged.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn of_two_concurrent_publishers_exactly_one_writes() {
+        let (store, _dir) = store().await;
+        seed(store.as_ref(), 1.0e20).await;
+        for round in 0..5 {
+            let date = day(D) - Days::new(round);
+            let (a, b) = (
+                Publisher::new(Arc::clone(&store)),
+                Publisher::new(Arc::clone(&store)),
+            );
+            let (a, b) = tokio::join!(
+                tokio::spawn(async move { a.publish(Some(date), false).await }),
+                tokio::spawn(async move { b.publish(Some(date), false).await }),
+            );
+            let statuses = [a.unwrap().unwrap().status, b.unwrap().unwrap().status];
+            let published = statuses.iter().filter(|s| **s == Status::Published).count();
+            assert_eq!(published, 1, "{date}: {statuses:?}");
+        }
+        assert_eq!(store.indices().await.unwrap().len(), 5);
     }
 
     #[tokio::test]

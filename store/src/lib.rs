@@ -120,13 +120,23 @@ pub trait DailyMetricsStore: Send + Sync {
     async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>>;
 }
 
+/// What [`IndexStore::write_index`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexWrite {
+    /// This call published the snapshot.
+    Written,
+    /// The same (date, version) with the same body was there already
+    /// (another publisher wrote it first): nothing was written.
+    AlreadyPublished,
+}
+
 /// Published daily indices: immutable snapshots.
 #[async_trait]
 pub trait IndexStore: Send + Sync {
     /// Publishes a snapshot. Snapshots are immutable: re-writing the same
-    /// (date, version) with the same body is a no-op, with another body it
-    /// is [`StoreError::Conflict`].
-    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()>;
+    /// (date, version) with the same body writes nothing and says so, with
+    /// another body it is [`StoreError::Conflict`].
+    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<IndexWrite>;
     /// One snapshot; `version: None` means the latest version of that date.
     async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>>;
     async fn indices(&self) -> Result<Vec<IndexListing>>;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use blockwatt_domain::{Block, BlockBatch, Checkpoint, DailyMetrics, IndexSnapshot, Transaction};
-use blockwatt_store::{DatabaseUrl, Store, StoreError};
+use blockwatt_store::{DatabaseUrl, IndexWrite, Store, StoreError};
 use chrono::NaiveDate;
 
 /// A store plus whatever must live as long as it (a temp dir, a database to drop).
@@ -341,8 +341,15 @@ async fn indices_are_immutable(store: &dyn Store) {
         sha256: format!("sha-of-{body}"),
         body: body.into(),
     };
-    store.write_index(&snap(1, "{\"a\":1}")).await.unwrap();
-    store.write_index(&snap(1, "{\"a\":1}")).await.unwrap();
+    // The second writer of the same body is told it wrote nothing.
+    assert_eq!(
+        store.write_index(&snap(1, "{\"a\":1}")).await.unwrap(),
+        IndexWrite::Written
+    );
+    assert_eq!(
+        store.write_index(&snap(1, "{\"a\":1}")).await.unwrap(),
+        IndexWrite::AlreadyPublished
+    );
     let err = store.write_index(&snap(1, "{\"a\":2}")).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     assert_eq!(

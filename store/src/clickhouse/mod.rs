@@ -25,7 +25,7 @@ use self::rows::{
 };
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
-    IndexListing, IndexStore, Result, StoreAdmin, StoreError,
+    IndexListing, IndexStore, IndexWrite, Result, StoreAdmin, StoreError,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -453,10 +453,13 @@ impl DailyMetricsStore for ClickHouseStore {
 
 #[async_trait]
 impl IndexStore for ClickHouseStore {
-    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()> {
+    /// Check, then insert: two processes publishing the same day at the
+    /// same moment can both insert (ClickHouse has no transaction to hold
+    /// between the two); the rows are identical when their inputs are.
+    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<IndexWrite> {
         if let Some(existing) = self.index(snapshot.date, Some(snapshot.version)).await? {
             return if existing.sha256 == snapshot.sha256 {
-                Ok(())
+                Ok(IndexWrite::AlreadyPublished)
             } else {
                 Err(index_conflict(snapshot.date, snapshot.version))
             };
@@ -470,7 +473,8 @@ impl IndexStore for ClickHouseStore {
             row_version: self.next_version(),
             is_deleted: 0,
         };
-        self.insert("indices", &[row]).await
+        self.insert("indices", &[row]).await?;
+        Ok(IndexWrite::Written)
     }
 
     async fn index(&self, date: NaiveDate, version: Option<u32>) -> Result<Option<IndexSnapshot>> {

@@ -23,7 +23,7 @@ use self::rows::{
 };
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, IndexListing,
-    IndexStore, Result, StoreAdmin, StoreError,
+    IndexStore, IndexWrite, Result, StoreAdmin, StoreError,
 };
 
 const READERS: usize = 4;
@@ -444,7 +444,7 @@ impl DailyMetricsStore for SqliteStore {
 
 #[async_trait]
 impl IndexStore for SqliteStore {
-    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<()> {
+    async fn write_index(&self, snapshot: &IndexSnapshot) -> Result<IndexWrite> {
         let s = snapshot.clone();
         self.write(move |conn| {
             let tx = conn.transaction()?;
@@ -456,7 +456,7 @@ impl IndexStore for SqliteStore {
                 )
                 .optional()?;
             match existing {
-                Some(sha) if sha == s.sha256 => return Ok(()),
+                Some(sha) if sha == s.sha256 => return Ok(IndexWrite::AlreadyPublished),
                 Some(_) => return Err(index_conflict(s.date, s.version)),
                 None => {}
             }
@@ -465,7 +465,7 @@ impl IndexStore for SqliteStore {
                 params![day_text(s.date), s.version, s.created_at, s.sha256, s.body],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(IndexWrite::Written)
         })
         .await
     }
