@@ -37,6 +37,10 @@ pub struct Settings {
     /// CoinGecko-compatible price API (`…/simple/price`), for USD revenue
     /// of ingested chains.
     pub price_url: String,
+    /// The only directory `POST /v1/admin/import` may read files from;
+    /// unset, the route imports from http(s) URLs only.
+    #[serde(default)]
+    pub import_dir: Option<std::path::PathBuf>,
     /// The HTTP API's limits and caches (`[api]`, BLOCKWATT_API__KEY).
     #[serde(default)]
     pub api: blockwatt_api::config::ApiConfig,

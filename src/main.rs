@@ -143,6 +143,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 &chain,
                 &file,
                 hashrate_unit.as_deref(),
+                &blockwatt_service::import::FileAccess::Any,
             )
             .await?;
             println!(

@@ -56,6 +56,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
             stopped.clone(),
         )
         .with_ingest_board(Arc::clone(&board))
+        .with_import_dir(settings.import_dir.clone())
         .on_data_changed(Arc::new(move || cache_state.cache.clear()));
         state = state.with_admin(Arc::new(admin));
     }

@@ -110,7 +110,13 @@ fn publish_serve_and_republish_through_the_admin_routes() {
 
     let token = "a-long-enough-admin-token";
     // The daily publication stays on (the default): it publishes yesterday.
-    let server = Server::start_with(dir.path(), &[("BLOCKWATT_ADMIN_TOKEN", token)]);
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            ("BLOCKWATT_ADMIN_TOKEN", token),
+            ("BLOCKWATT_IMPORT_DIR", "."),
+        ],
+    );
     let (head, body) = get_with_headers(&server.base, "/v1/indices/2020-06-15");
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert_eq!(sha256_hex(body.as_bytes()), sha);
@@ -148,8 +154,10 @@ fn publish_serve_and_republish_through_the_admin_routes() {
         (Some("unchanged"), Some(sha.as_str()))
     );
 
-    // New data for the day: Litecoin, imported by the server from a file.
-    let ltc = data.join("coinmetrics/ltc.csv");
+    // New data for the day: Litecoin, imported by the server from a file
+    // in its import directory (a copy for the test's run, in a temp dir).
+    let ltc = dir.path().join("ltc.csv");
+    std::fs::copy(data.join("coinmetrics/ltc.csv"), &ltc).unwrap();
     let body = format!(
         r#"{{"kind":"coinmetrics","chain":"litecoin","file":"{}"}}"#,
         ltc.display()
@@ -261,4 +269,47 @@ fn admin_backfill_shows_on_metrics() {
         text.contains(r#"blockwatt_ingest_height{chain="devnet",source="evm"} 3"#),
         "{text}"
     );
+}
+
+/// Over the network, imports read only regular files inside the import
+/// directory, and say the same whether a path outside exists or not; the
+/// command line reads any path its user names.
+#[test]
+fn admin_imports_read_only_the_import_directory() {
+    let Some((_anvil, dir, server)) =
+        admin_server_on_anvil("cli::admin_imports_read_only_the_import_directory")
+    else {
+        return;
+    };
+    let token = ADMIN_TOKEN;
+    let outside = tempfile::tempdir().unwrap();
+    let exists = outside.path().join("btc.csv");
+    std::fs::write(&exists, "time,HashRate\n2020-01-01,1\n").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let mut outcomes = Vec::new();
+    for file in [
+        exists.display().to_string(),
+        outside.path().join("missing.csv").display().to_string(),
+        "../etc/passwd".to_owned(),
+        "/dev/zero".to_owned(),
+        "sub".to_owned(),
+    ] {
+        let body = format!(r#"{{"kind":"coinmetrics","chain":"bitcoin","file":"{file}"}}"#);
+        let (status, text) = server.post("/v1/admin/import", Some(token), &body);
+        assert_eq!(status, 202, "{text}");
+        let end = server.job_end(&text, token, Duration::from_secs(10));
+        assert_job(
+            &end,
+            "failed",
+            "not a readable regular file inside the import directory",
+        );
+        outcomes.push(
+            end["outcome"]
+                .as_str()
+                .unwrap_or_default()
+                .replace(&file, "FILE"),
+        );
+    }
+    // Nothing tells an existing file outside from a missing one.
+    assert_eq!(outcomes[0], outcomes[1], "{outcomes:?}");
 }

@@ -45,6 +45,7 @@ pub enum CoinMetricsError {
 pub async fn download(
     url: &str,
     timeout: std::time::Duration,
+    max_bytes: u64,
 ) -> Result<Vec<u8>, CoinMetricsError> {
     let shown = crate::config::redact_url(url);
     let fail = |reason: String| CoinMetricsError::Download {
@@ -55,7 +56,7 @@ pub async fn download(
         .timeout(timeout)
         .build()
         .map_err(|e| fail(crate::config::reqwest_reason(e)))?;
-    let response = client
+    let mut response = client
         .get(url)
         .send()
         .await
@@ -64,11 +65,20 @@ pub async fn download(
     if !status.is_success() {
         return Err(fail(format!("HTTP {}", status.as_u16())));
     }
-    Ok(response
-        .bytes()
+    // Read in chunks under a cap: a server that never stops sending must
+    // not fill the memory.
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
         .map_err(|e| fail(crate::config::reqwest_reason(e)))?
-        .to_vec())
+    {
+        if body.len() as u64 + chunk.len() as u64 > max_bytes {
+            return Err(fail(format!("larger than {max_bytes} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Hashes per second in one unit of the source's `HashRate` column.

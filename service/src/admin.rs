@@ -5,6 +5,7 @@
 //! waits for it on shutdown.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use blockwatt_ingest::{ChainClients, ChainSourceConfig, IngestBoard, IngestRange};
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio::sync::watch;
 
+use crate::import::FileAccess;
 use crate::jobs::{JobEnd, JobStatus, Jobs};
 use crate::publish::{PublishError, Publisher};
 
@@ -149,6 +151,9 @@ pub struct Admin {
     /// The chains' shared clients: a backfill goes through the same rate
     /// limit, request bound and connection pool as the chain's lookups.
     clients: Arc<ChainClients>,
+    /// The only directory file imports may read (`import_dir`); none: no
+    /// file imports over the network, only URLs.
+    import_dir: Option<PathBuf>,
 }
 
 impl Admin {
@@ -174,7 +179,14 @@ impl Admin {
             stop,
             board: Arc::default(),
             data_changed: Arc::new(|| {}),
+            import_dir: None,
         }
+    }
+
+    /// Lets file imports read regular files inside `dir`.
+    pub fn with_import_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.import_dir = dir;
+        self
     }
 
     /// Counts backfills on `board` (the one `serve` exports).
@@ -246,6 +258,7 @@ impl Admin {
         };
         let task_job = job.clone();
         let data_changed = Arc::clone(&self.data_changed);
+        let access = FileAccess::Within(self.import_dir.clone());
         let id = self.jobs.spawn(job.clone(), async move {
             let _slot = slot;
             let work = async {
@@ -259,6 +272,7 @@ impl Admin {
                         chain,
                         file,
                         hashrate_unit.as_deref(),
+                        &access,
                     )
                     .await
                     .map(|d| format!("{} days ({} .. {})", d.days, d.first, d.last)),

@@ -190,6 +190,8 @@ pub fn admin_server_on_anvil(test: &str) -> Option<(Anvil, tempfile::TempDir, Se
         &[
             ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),
             ("BLOCKWATT_ADMIN_TOKEN", ADMIN_TOKEN),
+            // The test's directory (serve's working directory).
+            ("BLOCKWATT_IMPORT_DIR", "."),
         ],
     );
     Some((anvil, dir, server))

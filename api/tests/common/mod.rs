@@ -102,7 +102,9 @@ pub async fn app_with_admin(config: ApiConfig, devnet_url: &str, price_url: &str
         clients,
         Jobs::default(),
         stopped,
-    );
+    )
+    // File imports read the test's own directory.
+    .with_import_dir(Some(t.dir().to_path_buf()));
     let state = t.state.clone().with_admin(Arc::new(admin));
     TestApp {
         router: blockwatt_api::router(state.clone()),
