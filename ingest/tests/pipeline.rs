@@ -101,6 +101,16 @@ struct GatedStore {
 /// Only the role the pipeline uses: a test double of one small trait.
 #[async_trait]
 impl BlockStore for GatedStore {
+    async fn block_transaction_totals(
+        &self,
+        chain: &str,
+        height: u64,
+        hash: &str,
+    ) -> blockwatt_store::Result<blockwatt_store::TransactionTotals> {
+        self.inner
+            .block_transaction_totals(chain, height, hash)
+            .await
+    }
     async fn write_batch(&self, batch: &BlockBatch) -> blockwatt_store::Result<()> {
         self.write_batch_owned(batch.clone()).await
     }

@@ -104,27 +104,42 @@ impl Footprints {
                 "transaction part only: a block holds no coins",
             ),
             Allocation::Size | Allocation::Gas => {
-                // The block's share of everything stored for its day, summed
-                // by the store rather than read block by block.
+                let (mine, total) = self.block_key_share(block, allocation, &ctx).await?;
                 let day = self
                     .day_block_totals(&block.chain, ctx.estimate.date)
                     .await?;
-                let (mine, total) = if allocation == Allocation::Size {
-                    (block.size_bytes, day.size_bytes)
-                } else {
-                    (block.gas_used, day.gas_used)
-                };
-                if total == 0 {
-                    return Err(ctx.no_data(if allocation == Allocation::Size {
-                        "block sizes"
-                    } else {
-                        "block gas"
-                    }));
-                }
                 inputs.insert("day_blocks_stored".into(), json!(day.blocks));
                 ctx.by_share(allocation, mine, total, 1.0, inputs)
             }
         }
+    }
+
+    /// A block's key (bytes or gas) and the sum of that key over every
+    /// stored block of its day: the block's share of the day's energy.
+    /// The day's sum is the store's, so the shares of a day's stored
+    /// blocks add up to the day.
+    async fn block_key_share(
+        &self,
+        block: &Block,
+        allocation: Allocation,
+        ctx: &DayContext,
+    ) -> Result<(u64, u64), ServiceError> {
+        let day = self
+            .day_block_totals(&block.chain, ctx.estimate.date)
+            .await?;
+        let (mine, total) = if allocation == Allocation::Size {
+            (block.size_bytes, day.size_bytes)
+        } else {
+            (block.gas_used, day.gas_used)
+        };
+        if total == 0 {
+            return Err(ctx.no_data(if allocation == Allocation::Size {
+                "block sizes"
+            } else {
+                "block gas"
+            }));
+        }
+        Ok((mine, total))
     }
 
     /// The share of one stored transaction within its stored `block`.
@@ -157,22 +172,36 @@ impl Footprints {
                 "transaction part; the holdings part depends on the coins held and is not included",
             ),
             Allocation::Size | Allocation::Gas => {
-                // The block's time share of the day, then the transaction's share of the block.
-                let blocks = ctx
-                    .block_count()
-                    .ok_or_else(|| ctx.no_data("block count"))?;
-                inputs.insert("day_block_count".into(), json!(blocks));
+                // The block's share of the day, then the transaction's share
+                // of its block's own transactions: a block's transactions
+                // add up to the block (the header's bytes go with them).
+                let (block_key, day_key) = self.block_key_share(block, allocation, &ctx).await?;
+                let txs = self
+                    .store()
+                    .block_transaction_totals(&block.chain, block.height, &block.hash)
+                    .await?;
                 let (mine, total) = if allocation == Allocation::Size {
-                    let block_vbytes = if block.weight > 0 {
-                        block.weight / 4
-                    } else {
-                        block.size_bytes
-                    };
-                    (tx.vsize, block_vbytes)
+                    (tx.vsize, txs.vsize)
                 } else {
-                    (tx.gas_used, block.gas_used)
+                    (tx.gas_used, txs.gas_used)
                 };
-                ctx.by_share(allocation, mine, total, 1.0 / blocks as f64, inputs)
+                if total == 0 {
+                    return Err(ctx.no_data(if allocation == Allocation::Size {
+                        "transaction sizes (tx_detail off?)"
+                    } else {
+                        "transaction gas (receipts off?)"
+                    }));
+                }
+                inputs.insert("block_share_numerator".into(), json!(block_key));
+                inputs.insert("block_share_denominator".into(), json!(day_key));
+                inputs.insert("block_transactions_stored".into(), json!(txs.transactions));
+                ctx.by_share(
+                    allocation,
+                    mine,
+                    total,
+                    block_key as f64 / day_key as f64,
+                    inputs,
+                )
             }
         }
     }
@@ -212,13 +241,6 @@ impl DayContext {
         self.metrics
             .as_ref()
             .and_then(|m| m.tx_count)
-            .filter(|n| *n > 0)
-    }
-
-    fn block_count(&self) -> Option<u64> {
-        self.metrics
-            .as_ref()
-            .and_then(|m| m.block_count)
             .filter(|n| *n > 0)
     }
 

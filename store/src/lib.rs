@@ -37,6 +37,15 @@ pub struct BlockTotals {
     pub fees_native: f64,
 }
 
+/// Sums over the stored transactions of one block
+/// ([`BlockStore::block_transaction_totals`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransactionTotals {
+    pub transactions: u64,
+    pub vsize: u64,
+    pub gas_used: u64,
+}
+
 /// A published index, without its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexListing {
@@ -91,6 +100,15 @@ pub trait BlockStore: Send + Sync {
     async fn block_totals_in_time(&self, chain: &str, from: i64, to: i64) -> Result<BlockTotals>;
     /// The highest stored block.
     async fn tip(&self, chain: &str) -> Result<Option<Block>>;
+    /// Totals over the stored transactions of the block `height`/`hash`:
+    /// what a transaction's share of its block is divided by, so the
+    /// shares of a block's transactions add up to the block's.
+    async fn block_transaction_totals(
+        &self,
+        chain: &str,
+        height: u64,
+        hash: &str,
+    ) -> Result<TransactionTotals>;
 
     async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>>;
     /// Caches transactions looked up outside a batch (API lookups).

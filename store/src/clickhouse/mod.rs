@@ -21,11 +21,11 @@ use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, IndexRow, TotalsRow, TransactionRow,
+    DailyRow, IndexRow, TotalsRow, TransactionRow, TransactionTotalsRow,
 };
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
-    IndexListing, IndexStore, IndexWrite, Result, StoreAdmin, StoreError,
+    IndexListing, IndexStore, IndexWrite, Result, StoreAdmin, StoreError, TransactionTotals,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -293,6 +293,27 @@ impl BlockStore for ClickHouseStore {
             q.bind(chain).bind(from).bind(to)
         })
         .await
+    }
+
+    async fn block_transaction_totals(
+        &self,
+        chain: &str,
+        height: u64,
+        hash: &str,
+    ) -> Result<TransactionTotals> {
+        let row = self
+            .client
+            .query(&sql::select_block_transaction_totals())
+            .bind(chain)
+            .bind(height)
+            .bind(hash)
+            .fetch_one::<TransactionTotalsRow>()
+            .await?;
+        Ok(TransactionTotals {
+            transactions: row.transactions,
+            vsize: row.vsize,
+            gas_used: row.gas_used,
+        })
     }
 
     async fn block_totals_in_time(&self, chain: &str, from: i64, to: i64) -> Result<BlockTotals> {

@@ -263,6 +263,13 @@ pub struct TotalsRow {
 }
 
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct TransactionTotalsRow {
+    pub transactions: u64,
+    pub vsize: u64,
+    pub gas_used: u64,
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct CoverageRow {
     pub first: u16,
     pub last: u16,

@@ -127,6 +127,12 @@ pub fn select_block_totals_in_time() -> String {
      WHERE chain = ? AND time >= ? AND time < ?) WHERE is_deleted = 0"
         .to_owned()
 }
+pub fn select_block_transaction_totals() -> String {
+    "SELECT count(), sum(vsize), sum(gas_used) FROM \
+     (SELECT vsize, gas_used, is_deleted FROM transactions FINAL \
+     WHERE chain = ? AND block_height = ? AND block_hash = ?) WHERE is_deleted = 0"
+        .to_owned()
+}
 pub fn select_blocks_above() -> String {
     live(
         BLOCK_COLUMNS,
@@ -258,6 +264,13 @@ pub fn shapes() -> Vec<Shape> {
                 .bind("bitcoin")
                 .bind(1_269_000_000u32)
                 .bind(1_269_086_400u32),
+        ),
+        bound(
+            "select_block_transaction_totals",
+            c.query(&select_block_transaction_totals())
+                .bind("bitcoin")
+                .bind(50_000u64)
+                .bind("00000000"),
         ),
         bound(
             "select_blocks_above",

@@ -23,7 +23,7 @@ use self::rows::{
 };
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, IndexListing,
-    IndexStore, IndexWrite, Result, StoreAdmin, StoreError,
+    IndexStore, IndexWrite, Result, StoreAdmin, StoreError, TransactionTotals,
 };
 
 const READERS: usize = 4;
@@ -266,6 +266,30 @@ impl BlockStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![chain, from, to], block_from_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn block_transaction_totals(
+        &self,
+        chain: &str,
+        height: u64,
+        hash: &str,
+    ) -> Result<TransactionTotals> {
+        let (chain, hash) = (chain.to_owned(), hash.to_owned());
+        self.read(move |conn| {
+            // The (chain, block_height) index finds the block's rows.
+            let mut stmt = conn.prepare_cached(
+                "SELECT count(*), coalesce(sum(vsize), 0), coalesce(sum(gas_used), 0) \
+                 FROM transactions WHERE chain = ?1 AND block_height = ?2 AND block_hash = ?3",
+            )?;
+            Ok(stmt.query_row(params![chain, height as i64, hash], |r| {
+                Ok(TransactionTotals {
+                    transactions: r.get::<_, i64>(0)? as u64,
+                    vsize: r.get::<_, i64>(1)? as u64,
+                    gas_used: r.get::<_, i64>(2)? as u64,
+                })
+            })?)
         })
         .await
     }
