@@ -814,24 +814,14 @@ async fn esplora_short_transaction_page_is_an_error() {
             short_pages: true,
         }));
     let url = blockwatt_testkit::serve_router(app).await;
-    let (_dir, store) = temp_store().await;
-    let err = run_ingest(
+    expect_refused(
         &cfg(SourceKind::Esplora, &url),
         "bitcoin",
-        store.clone(),
-        IngestRange {
-            from: 890_448,
-            to: Some(890_448),
-        },
-        false,
-        std::future::pending(),
+        890_448,
+        890_448,
+        &["transactions, expected 25 of 2229", "890448"],
     )
-    .await
-    .expect_err("short page");
-    let text = err.to_string();
-    assert!(text.contains("transactions, expected 25 of 2229"), "{text}");
-    assert!(text.contains("890448"), "{text}");
-    assert!(store.tip("bitcoin").await.expect("read").is_none());
+    .await;
 }
 
 #[tokio::test]
@@ -920,31 +910,7 @@ async fn malformed_block_values_are_refused_not_stored() {
         let url = serve_tampered(std::slice::from_ref(&dir), Some(tamper)).await;
         let mut c = cfg(SourceKind::Evm, &url);
         c.receipts = false;
-        let (_dir, store) = temp_store().await;
-        let err = run_ingest(
-            &c,
-            "ethereum",
-            store.clone(),
-            IngestRange {
-                from: 47_218,
-                to: Some(47_219),
-            },
-            false,
-            std::future::pending(),
-        )
-        .await
-        .expect_err("refused");
-        let text = err.to_string();
-        assert!(text.contains(says) && text.contains("47218"), "{text}");
-        assert!(text.contains("ethereum"), "names the chain: {text}");
-        assert!(
-            store
-                .blocks("ethereum", 0, u64::MAX / 2)
-                .await
-                .expect("read")
-                .is_empty(),
-            "nothing stored"
-        );
+        expect_refused(&c, "ethereum", 47_218, 47_219, &[says, "47218", "ethereum"]).await;
     }
 }
 
@@ -1005,33 +971,43 @@ async fn malformed_bitcoin_blocks_are_refused_not_stored() {
     ];
     for (tamper, says) in cases {
         let url = serve_tampered(std::slice::from_ref(&dir), Some(tamper)).await;
-        let (_dir, store) = temp_store().await;
-        let err = run_ingest(
-            &cfg(SourceKind::BitcoinRpc, &url),
-            "bitcoin",
-            store.clone(),
-            IngestRange {
-                from: 50_001,
-                to: Some(50_002),
-            },
-            false,
-            std::future::pending(),
-        )
-        .await
-        .expect_err("refused");
-        let text = err.to_string();
-        assert!(
-            text.contains(&says) && text.contains("50001"),
-            "{says:?} in {text}"
-        );
-        assert!(text.contains("bitcoin"), "names the chain: {text}");
-        assert!(
-            store
-                .blocks("bitcoin", 0, u64::MAX / 2)
-                .await
-                .expect("read")
-                .is_empty(),
-            "nothing stored"
-        );
+        let c = cfg(SourceKind::BitcoinRpc, &url);
+        expect_refused(&c, "bitcoin", 50_001, 50_002, &[&says, "50001", "bitcoin"]).await;
     }
+}
+
+/// Ingests `from ..= to` of `chain` from `c` into a fresh store and
+/// expects a refusal whose text holds every one of `says`, with nothing of
+/// the batch stored; returns the error's text.
+async fn expect_refused(
+    c: &ChainSourceConfig,
+    chain: &str,
+    from: u64,
+    to: u64,
+    says: &[&str],
+) -> String {
+    let (_dir, store) = temp_store().await;
+    let err = run_ingest(
+        c,
+        chain,
+        store.clone(),
+        IngestRange { from, to: Some(to) },
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect_err("refused");
+    let text = err.to_string();
+    for s in says {
+        assert!(text.contains(s), "{s:?} in {text}");
+    }
+    assert!(
+        store
+            .blocks(chain, 0, u64::MAX / 2)
+            .await
+            .expect("read")
+            .is_empty(),
+        "nothing stored: {text}"
+    );
+    text
 }

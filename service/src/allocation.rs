@@ -132,13 +132,7 @@ impl Footprints {
         } else {
             (block.gas_used, day.gas_used)
         };
-        if total == 0 {
-            return Err(ctx.no_data(if allocation == Allocation::Size {
-                "block sizes"
-            } else {
-                "block gas"
-            }));
-        }
+        ctx.nonzero(total, allocation, "block sizes", "block gas")?;
         Ok((mine, total))
     }
 
@@ -185,13 +179,12 @@ impl Footprints {
                 } else {
                     (tx.gas_used, txs.gas_used)
                 };
-                if total == 0 {
-                    return Err(ctx.no_data(if allocation == Allocation::Size {
-                        "transaction sizes (tx_detail off?)"
-                    } else {
-                        "transaction gas (receipts off?)"
-                    }));
-                }
+                ctx.nonzero(
+                    total,
+                    allocation,
+                    "transaction sizes (tx_detail off?)",
+                    "transaction gas (receipts off?)",
+                )?;
                 inputs.insert("block_share_numerator".into(), json!(block_key));
                 inputs.insert("block_share_denominator".into(), json!(day_key));
                 inputs.insert("block_transactions_stored".into(), json!(txs.transactions));
@@ -242,6 +235,25 @@ impl DayContext {
             .as_ref()
             .and_then(|m| m.tx_count)
             .filter(|n| *n > 0)
+    }
+
+    /// A share's denominator must be stored: 0 means the sizes or the gas
+    /// were not ingested, named in the error.
+    fn nonzero(
+        &self,
+        total: u64,
+        allocation: Allocation,
+        sizes: &str,
+        gas: &str,
+    ) -> Result<(), ServiceError> {
+        if total > 0 {
+            return Ok(());
+        }
+        Err(self.no_data(if allocation == Allocation::Size {
+            sizes
+        } else {
+            gas
+        }))
     }
 
     fn no_data(&self, what: &str) -> ServiceError {
