@@ -49,7 +49,6 @@ pub const FORMATS: [&str; 2] = ["json", "csv"];
 
 /// `?format=` wins; otherwise the `Accept` header, quality values read;
 /// JSON is the default.
-
 pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError> {
     match format {
         Some("json") => return Ok(Format::Json),
