@@ -203,13 +203,6 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-impl From<blockwatt_store::StoreError> for ApiError {
-    fn from(e: blockwatt_store::StoreError) -> Self {
-        // A store failure is never the client's fault; 503 tells them to retry.
-        ApiError::Unavailable(format!("store: {e}"))
-    }
-}
-
 /// Serialises a problem; `serde_json` cannot fail on this plain struct, but
 /// if it ever did the client still gets a valid problem document.
 pub(crate) fn problem_response(

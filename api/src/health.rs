@@ -20,14 +20,14 @@ pub(crate) async fn healthz() -> Json<Value> {
 /// source has not answered yet, do not fail readiness (a fresh install
 /// must be able to come up and ingest).
 pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let backend = state.store.backend();
+    let backend = state.footprints.backend();
     let unavailable = |reason: String| {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "store": backend, "reason": reason })),
         )
     };
-    if let Err(e) = state.store.ping().await {
+    if let Err(e) = state.footprints.ping().await {
         tracing::warn!(error = %e, "readiness check failed");
         return unavailable(e.to_string());
     }
@@ -48,7 +48,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
     if let Some(max_lag) = max_lag_s {
         let now = chrono::Utc::now().timestamp();
         for slug in state.footprints.chains().iter().map(|c| &c.slug) {
-            let lag = match state.store.tip(slug).await {
+            let lag = match state.footprints.tip(slug).await {
                 Ok(tip) => tip.map(|b| now - b.time),
                 Err(e) => return unavailable(e.to_string()),
             };

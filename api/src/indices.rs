@@ -113,8 +113,8 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     let format = negotiate(q.format.as_deref(), &headers)?;
     let indices = state
-        .store
-        .indices()
+        .footprints
+        .published_indices()
         .await?
         .into_iter()
         .map(|l| IndexListingEntry {
@@ -174,7 +174,7 @@ async fn snapshot(
 ) -> Result<(IndexSnapshot, bool), ApiError> {
     let date = parse_date("date", date)?;
     let version = parse_version(version)?;
-    let found = state.store.index(date, version).await?;
+    let found = state.footprints.published_index(date, version).await?;
     found.map(|s| (s, version.is_some())).ok_or_else(|| {
         ApiError::NotFound(match version {
             Some(v) => {

@@ -38,7 +38,6 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use blockwatt_service::{Admin, ChainLookup, Footprints, IngestBoard};
-use blockwatt_store::Store;
 use bytes::Bytes;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
@@ -53,7 +52,7 @@ pub use http_metrics::Metrics;
 pub use ingest_collector::IngestCollector;
 
 /// What every handler can reach. Build it with [`AppState::new`]; fields
-/// of [`Shared`] are reachable directly (`state.store`) through `Deref`.
+/// of [`Shared`] are reachable directly (`state.footprints`) through `Deref`.
 /// One `Arc` inside, because every middleware layer clones the state per
 /// request.
 #[derive(Clone)]
@@ -67,8 +66,8 @@ pub struct AppState {
 }
 
 pub struct Shared {
-    pub store: Arc<dyn Store>,
-    /// The models over the store: every figure the API serves.
+    /// The service layer: every figure and record the API serves (the API
+    /// has no other way to the store).
     pub footprints: Footprints,
     pub config: ApiConfig,
     /// Register ingest collectors on `metrics.registry()`.
@@ -101,7 +100,6 @@ impl AppState {
     pub fn new(footprints: Footprints, config: ApiConfig) -> Result<Self, SetupError> {
         Ok(AppState {
             shared: Arc::new(Shared {
-                store: Arc::clone(footprints.store()),
                 footprints,
                 cache: EstimateCache::new(
                     Duration::from_secs(config.latest_cache_ttl_s),

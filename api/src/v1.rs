@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
-use blockwatt_store::Store;
 use chrono::{Days, NaiveDate, Utc};
 use serde::Deserialize;
 
 use blockwatt_domain::Estimate;
 use blockwatt_service::{
-    Allocated, Allocation, ChainInfo, EstimateParams, MethodDescription, MicaReport,
+    Allocated, Allocation, ChainInfo, EstimateParams, LookedUp, MethodDescription, MicaReport,
     ELECTRICITY_PRICE_RANGE, PUE_RANGE,
 };
 
@@ -181,14 +180,14 @@ async fn chains_body(state: &AppState) -> Result<Arc<ChainsBody>, ApiError> {
     for info in state.footprints.chains() {
         let (info, slug) = (info.clone(), &info.slug);
         let coverage = state
-            .store
-            .daily_coverage(slug)
+            .footprints
+            .coverage(slug)
             .await?
             .map(|(first_day, last_day)| Coverage {
                 first_day,
                 last_day,
             });
-        let freshness = state.store.tip(slug).await?.map(|b| Fresh {
+        let freshness = state.footprints.tip(slug).await?.map(|b| Fresh {
             tip_height: b.height,
             tip_time: b.time,
             lag_s: now - b.time,
@@ -416,10 +415,9 @@ pub(crate) async fn block_footprint(
     let block_ref = parse_block_ref(&block_ref)?;
     let allocation = parse_allocation(q.allocation.as_deref())?;
     let method = resolve_method(info, q.method.as_deref())?;
-    let store: &dyn Store = state.store.as_ref();
     let block = match &block_ref {
-        BlockRef::Height(h) => store.block(&chain, *h).await?,
-        BlockRef::Hash(h) => store.block_by_hash(&chain, h).await?,
+        BlockRef::Height(h) => state.footprints.block_at(&chain, *h).await?,
+        BlockRef::Hash(h) => state.footprints.block_by_hash(&chain, h).await?,
     };
     let block = block.ok_or_else(|| {
         let what = match &block_ref {
@@ -467,11 +465,14 @@ pub(crate) async fn transaction_footprint(
     let txid = parse_hash("txid", &txid)?;
     let allocation = parse_allocation(q.allocation.as_deref())?;
     let method = resolve_method(info, q.method.as_deref())?;
-    let tx = match state.store.transaction(&chain, &txid).await? {
+    let tx = match state.footprints.stored_transaction(&chain, &txid).await? {
         Some(tx) => tx,
-        None => fetch_transaction(&state, &chain, &txid).await?,
+        None => look_up_transaction(&state, &chain, &txid).await?,
     };
-    let block = state.store.block_by_hash(&chain, &tx.block_hash).await?;
+    let block = state
+        .footprints
+        .block_by_hash(&chain, &tx.block_hash)
+        .await?;
     let a = state
         .footprints
         .transaction_footprint(&tx, block.as_ref(), Some(method), allocation)
@@ -492,18 +493,14 @@ pub(crate) async fn transaction_footprint(
     Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
 }
 
-/// Asks the chain's source for a transaction the store lacks, and keeps it
-/// so the next request is served from the store.
-async fn fetch_transaction(
+/// Asks the chain's node for a transaction the store lacks (the service
+/// keeps one it finds). A txid the node did not know is remembered for
+/// `unknown_tx_ttl_s`, so repeats do not reach the node.
+async fn look_up_transaction(
     state: &AppState,
     chain: &str,
     txid: &str,
 ) -> Result<blockwatt_domain::Transaction, ApiError> {
-    let Some(lookup) = state.lookup.as_deref().filter(|l| l.covers(chain)) else {
-        return Err(ApiError::NotIngested(format!(
-            "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
-        )));
-    };
     let unknown = || ApiError::UnknownTransaction {
         detail: format!(
             "transaction {txid} of {chain} is neither ingested nor known to the chain's source"
@@ -513,29 +510,20 @@ async fn fetch_transaction(
     if state.unknown_txs.contains(chain, txid) {
         return Err(unknown());
     }
-    let Some(tx) = lookup
-        .transaction(chain, txid)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?
-    else {
-        state.unknown_txs.insert(chain, txid);
-        return Err(unknown());
-    };
-    if tx.chain != chain {
-        return Err(ApiError::Internal(format!(
-            "source returned a transaction of {} for {chain}",
-            tx.chain
-        )));
-    }
-    // The answer stands even if caching it fails; the next request retries.
-    if let Err(e) = state
-        .store
-        .write_transactions(std::slice::from_ref(&tx))
-        .await
+    match state
+        .footprints
+        .look_up_transaction(chain, txid, state.lookup.as_deref())
+        .await?
     {
-        tracing::warn!(error = %e, %txid, "could not cache a looked-up transaction");
+        LookedUp::Found(tx) => Ok(tx),
+        LookedUp::Unknown => {
+            state.unknown_txs.insert(chain, txid);
+            Err(unknown())
+        }
+        LookedUp::NoSource => Err(ApiError::NotIngested(format!(
+            "transaction {txid} of {chain} is not ingested, and no source is configured to look it up"
+        ))),
     }
-    Ok(tx)
 }
 
 // ---- compare, MiCA ---------------------------------------------------------

@@ -70,7 +70,7 @@ async fn publish(t: &TestApp, version: u32, best_twh: f64) -> IndexSnapshot {
         sha256: hex(body.as_bytes()),
         body,
     };
-    t.state.store.write_index(&snapshot).await.unwrap();
+    t.store.write_index(&snapshot).await.unwrap();
     snapshot
 }
 

@@ -580,7 +580,7 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
     let state = t.state.clone().with_lookup(lookup);
     let router = blockwatt_api::router(state.clone());
     let bare = txid.trim_start_matches("0x").to_owned();
-    assert!(state
+    assert!(t
         .store
         .transaction("devnet", &txid)
         .await
@@ -600,11 +600,7 @@ async fn missing_transactions_are_looked_up_at_the_node_and_kept() {
             .is_some_and(|d| d.contains("not stored")),
         "{p}"
     );
-    let kept = state
-        .store
-        .transaction("devnet", &txid)
-        .await
-        .expect("store");
+    let kept = t.store.transaction("devnet", &txid).await.expect("store");
     assert!(
         kept.is_some_and(|tx| tx.gas_used == 21_000),
         "not kept as the node has it"

@@ -10,6 +10,8 @@
 //! - [`chains`], [`methodology`] — what is supported and how it is computed;
 //! - [`publish`], [`index_document`] — the immutable daily index;
 //! - [`follow`] — following chains: blocks in, days aggregated, prices;
+//! - [`records`] — stored blocks, transactions, coverage and indices as the
+//!   interfaces read them (the API's only way to the store);
 //! - [`lookup`] — transactions the store lacks, from the chain's node;
 //! - [`import`] — Coin Metrics files and prices into the store;
 //! - [`admin`], [`jobs`] — operator actions as tracked background jobs.
@@ -32,6 +34,7 @@ pub mod lookup;
 pub mod methodology;
 pub mod mica;
 pub mod publish;
+pub mod records;
 
 pub use admin::{
     Accepted, Admin, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
@@ -46,6 +49,7 @@ pub use lookup::{ChainLookup, LookupError};
 pub use methodology::{CatalogueInfo, MethodDescription, ParameterInfo};
 pub use mica::{MicaIndicator, MicaReport};
 pub use publish::Publisher;
+pub use records::LookedUp;
 
 /// Re-exported so the interfaces need not depend on `analytics` or
 /// `ingest` for them.
