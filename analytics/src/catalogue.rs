@@ -139,6 +139,11 @@ pub struct ChainProfile {
     /// The PoW algorithm (also set for a chain that was PoW, like Ethereum).
     pub algorithm: Option<Algorithm>,
     pub default_method: String,
+    /// The chain's first UTC day (genesis, or its own first block after a
+    /// fork); no estimate exists for an earlier day.
+    pub launched: Option<NaiveDate>,
+    /// Where `launched` comes from.
+    pub launched_source: String,
     /// Last day of proof of work for a chain that moved to proof of stake.
     pub pow_until: Option<NaiveDate>,
     pub fallback_hashrate_hs: Option<f64>,
@@ -494,6 +499,8 @@ struct ChainRow {
     consensus: String,
     algorithm: String,
     default_method: String,
+    launched: String,
+    launched_source: String,
     pow_until: String,
     fallback_hashrate_hs: Option<f64>,
     fallback_node_count: Option<u64>,
@@ -545,6 +552,10 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
             if consensus == Consensus::Pow && algorithm.is_none() {
                 return Err(bad(C, line, "a proof-of-work chain needs an algorithm"));
             }
+            let launched = opt_date(C, line, &r.launched)?;
+            if launched.is_some() && r.launched_source.trim().is_empty() {
+                return Err(bad(C, line, "launched needs its launched_source"));
+            }
             if consensus == Consensus::Pos && node_power_w.is_none() {
                 return Err(bad(
                     C,
@@ -558,6 +569,8 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
                 consensus,
                 algorithm,
                 default_method: r.default_method,
+                launched,
+                launched_source: r.launched_source,
                 pow_until: opt_date(C, line, &r.pow_until)?,
                 fallback_hashrate_hs: r.fallback_hashrate_hs,
                 fallback_node_count: r.fallback_node_count,

@@ -41,6 +41,13 @@ pub enum AnalyticsError {
         day: NaiveDate,
         why: &'static str,
     },
+    /// The day is before the chain's first: no figure exists for it.
+    #[error("{chain} did not exist on {day}: its first day is {launched}")]
+    BeforeLaunch {
+        chain: String,
+        day: NaiveDate,
+        launched: NaiveDate,
+    },
     /// An input the method needs is absent and no fallback exists.
     #[error("{chain} on {day}: no {input} (neither in the daily metrics nor as a fallback)")]
     MissingInput {

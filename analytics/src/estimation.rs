@@ -48,6 +48,12 @@ pub fn estimate_series(
     params.validate()?;
     let profile = catalogues.chain(chain)?;
     check_days(chain, days)?;
+    // No figure for a day before the chain existed: those days are left
+    // out (the days are in order, so they are a prefix).
+    let days = match profile.launched {
+        Some(first) => &days[days.partition_point(|d| d.day < first)..],
+        None => days,
+    };
     let mut methods = Vec::with_capacity(days.len());
     for d in days {
         methods.push(resolve_method(profile, d.day, method)?);
@@ -100,6 +106,14 @@ pub fn estimate_day(
     params: &Params,
     method: Option<Method>,
 ) -> Result<Estimate> {
+    let profile = catalogues.chain(chain)?;
+    if let Some(launched) = profile.launched.filter(|first| date < *first) {
+        return Err(AnalyticsError::BeforeLaunch {
+            chain: chain.to_owned(),
+            day: date,
+            launched,
+        });
+    }
     let mut rows: Vec<DailyMetrics> = history.iter().filter(|d| d.day < date).cloned().collect();
     let today = history
         .iter()
@@ -107,7 +121,6 @@ pub fn estimate_day(
         .cloned()
         .unwrap_or_else(|| DailyMetrics::empty(chain, date, "fallback"));
     rows.push(today);
-    let profile = catalogues.chain(chain)?;
     let resolved = resolve_method(profile, date, method)?;
     estimate_series(catalogues, chain, &rows, params, method)?
         .into_iter()

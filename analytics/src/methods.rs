@@ -138,6 +138,8 @@ pub struct ChainMethods {
     pub methods: Vec<&'static str>,
     /// For a chain that changed consensus: the last proof-of-work day.
     pub pow_until: Option<chrono::NaiveDate>,
+    /// The chain's first day: no figure exists before it.
+    pub launched: Option<chrono::NaiveDate>,
     /// Daily-metrics fields the default method reads.
     pub live_inputs: Vec<&'static str>,
     /// The dated figure used when ingestion has none, with its source.
@@ -183,6 +185,7 @@ pub fn chain_profiles(catalogues: &Catalogues) -> Vec<ChainMethods> {
                 default_method: c.default_method.clone(),
                 methods,
                 pow_until: c.pow_until,
+                launched: c.launched,
                 live_inputs,
                 fallback,
                 location_profile: c.location_profile.clone(),

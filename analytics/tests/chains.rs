@@ -439,3 +439,48 @@ fn windows_count_calendar_days_across_a_gap() {
         }
     }
 }
+
+/// No figure for a day before a chain existed: a single day is refused,
+/// and a series leaves those days out, for every chain with a known first
+/// day (each with its source in the catalogue).
+#[test]
+fn no_estimate_before_a_chain_existed() {
+    let c = Catalogues::embedded();
+    let params = Params::default();
+    let mut checked = 0;
+    for profile in chain_profiles(c) {
+        let Some(first) = profile.launched else {
+            continue;
+        };
+        let before = first.pred_opt().expect("a day before");
+        let err = estimate_day(c, &profile.chain, before, &[], &params, None).unwrap_err();
+        assert!(
+            matches!(&err, AnalyticsError::BeforeLaunch { launched, .. } if *launched == first),
+            "{}: {err}",
+            profile.chain
+        );
+        // A history straddling the first day: only the days from it on.
+        let rows: Vec<DailyMetrics> = (0..4)
+            .map(|i| DailyMetrics {
+                hashrate_hs: Some(1e12),
+                issuance_usd: Some(1e5),
+                node_count: Some(100),
+                tx_count: Some(1_000),
+                ..DailyMetrics::empty(
+                    &profile.chain,
+                    before - chrono::Days::new(1) + chrono::Days::new(i),
+                    "test",
+                )
+            })
+            .collect();
+        let series = estimate_series(c, &profile.chain, &rows, &params, None).unwrap_or_default();
+        assert!(
+            series.iter().all(|e| e.date >= first),
+            "{}: {:?}",
+            profile.chain,
+            series.iter().map(|e| e.date).collect::<Vec<_>>()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 19, "only {checked} chains have a first day");
+}

@@ -116,6 +116,26 @@ async fn out_of_range_parameters_are_422_naming_them() {
     }
 }
 
+/// No figure for a day before the chain existed: a 404 `no-data` saying
+/// so, never a number.
+#[tokio::test]
+async fn a_day_before_the_chain_existed_has_no_data() {
+    let t = app().await;
+    for uri in [
+        "/v1/chains/bitcoin/footprint?date=2008-12-31",
+        "/v1/chains/ethereum/footprint?date=2001-01-01",
+        "/v1/compare?chains=bitcoin&date=2008-06-01",
+    ] {
+        let p = get(&t.router, uri).await.problem(404, "no-data");
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("did not exist")),
+            "{uri}: {p}"
+        );
+    }
+}
+
 /// A day after today has no data, whichever interface asks: a 404, like
 /// any other day without data, not a figure and not a parameter error.
 #[tokio::test]

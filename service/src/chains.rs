@@ -21,6 +21,8 @@ pub struct ChainInfo {
     pub default_method: String,
     /// Every method valid on some day of the chain's history, the default included.
     pub methods: Vec<String>,
+    /// The chain's first UTC day (genesis); no figure exists before it.
+    pub launched: Option<chrono::NaiveDate>,
 }
 
 impl ChainInfo {
@@ -53,6 +55,7 @@ pub fn chains(catalogues: &Catalogues) -> Vec<ChainInfo> {
             algorithm: p.algorithm.map(str::to_owned),
             default_method: p.default_method,
             methods: p.methods.into_iter().map(str::to_owned).collect(),
+            launched: p.launched,
         })
         .collect()
 }

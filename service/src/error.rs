@@ -77,9 +77,9 @@ impl ServiceError {
                 ServiceError::invalid("allocation", e.to_string())
             }
             // Their text names the chain and the day already.
-            AnalyticsError::MissingInput { .. } | AnalyticsError::InvalidInput { .. } => {
-                ServiceError::no_data(chain, e.to_string())
-            }
+            AnalyticsError::MissingInput { .. }
+            | AnalyticsError::InvalidInput { .. }
+            | AnalyticsError::BeforeLaunch { .. } => ServiceError::no_data(chain, e.to_string()),
             AnalyticsError::Catalogue { .. } | AnalyticsError::UnorderedDays { .. } => {
                 ServiceError::Internal(e.to_string())
             }
