@@ -121,16 +121,20 @@ async fn out_of_range_parameters_are_422_naming_them() {
 #[tokio::test]
 async fn a_day_before_the_chain_existed_has_no_data() {
     let t = app().await;
-    for uri in [
+    let uris = [
         "/v1/chains/bitcoin/footprint?date=2008-12-31",
         "/v1/chains/ethereum/footprint?date=2001-01-01",
         "/v1/compare?chains=bitcoin&date=2008-06-01",
-    ] {
+    ];
+    expect_no_data(&t, &uris, "did not exist").await;
+}
+
+/// Each of `uris` answers a 404 `no-data` whose detail says `says`.
+async fn expect_no_data(t: &TestApp, uris: &[&str], says: &str) {
+    for uri in uris {
         let p = get(&t.router, uri).await.problem(404, "no-data");
         assert!(
-            p["detail"]
-                .as_str()
-                .is_some_and(|d| d.contains("did not exist")),
+            p["detail"].as_str().is_some_and(|d| d.contains(says)),
             "{uri}: {p}"
         );
     }
@@ -141,20 +145,13 @@ async fn a_day_before_the_chain_existed_has_no_data() {
 #[tokio::test]
 async fn a_day_after_today_has_no_data() {
     let t = app().await;
-    for uri in [
+    let uris = [
         "/v1/chains/bitcoin/footprint?date=2999-01-01",
         "/v1/chains/bitcoin/footprint/history?from=2998-12-01&to=2999-01-01",
         "/v1/compare?chains=bitcoin&date=2999-01-01",
         "/v1/mica/bitcoin?from=2999-01-01&to=2999-01-31",
-    ] {
-        let p = get(&t.router, uri).await.problem(404, "no-data");
-        assert!(
-            p["detail"]
-                .as_str()
-                .is_some_and(|d| d.contains("after today")),
-            "{uri}: {p}"
-        );
-    }
+    ];
+    expect_no_data(&t, &uris, "after today").await;
 }
 
 #[tokio::test]
