@@ -61,7 +61,9 @@ pub struct RpcBlock {
 /// 0.00999999999999801).
 fn to_sats(coins: f64) -> Option<i64> {
     let sats = (coins * SATS_PER_COIN).round();
-    (sats.is_finite() && sats.abs() < 9.0e15).then_some(sats as i64)
+    // Any amount an `i64` of satoshis holds (92 billion coins: Dogecoin's
+    // outputs reach billions); beyond, or NaN, is no amount.
+    (sats.is_finite() && sats.abs() < i64::MAX as f64).then_some(sats as i64)
 }
 
 fn to_coins(sats: i64) -> f64 {
@@ -701,6 +703,10 @@ mod tests {
         assert_eq!(split_coinbase("bitcoin", 50_001, 50.01, 50.0), (50.0, 0.01));
         assert_eq!(split_coinbase("bitcoin", 50_001, 49.0, 50.0), (50.0, 0.0));
         assert_eq!(coins_beyond(6.25 + 0.123_456_78, 6.25), 0.123_456_78);
+        // Dogecoin moves billions of coins in one output.
+        assert_eq!(to_sats(2_500_000_000.0), Some(250_000_000_000_000_000));
+        assert_eq!(to_sats(f64::NAN), None);
+        assert_eq!(to_sats(1e12), None);
     }
 
     #[test]
