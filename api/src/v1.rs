@@ -318,8 +318,17 @@ pub(crate) async fn history(
     let max_days = state.config.max_history_days;
     // Without `to`, the window ends on the chain's latest day with data:
     // the last 365 calendar days may hold none (an import of old history).
-    let latest = state.footprints.latest_day(&chain).await?.min(today());
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), latest, 364, max_days)?;
+    let default_to = match q.to {
+        Some(_) => today(),
+        None => state.footprints.latest_day(&chain).await?.min(today()),
+    };
+    let (from, to) = date_range(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        default_to,
+        364,
+        max_days,
+    )?;
     let method = resolve_method(info, q.method.as_deref())?;
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let estimates = state

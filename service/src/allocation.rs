@@ -104,26 +104,23 @@ impl Footprints {
                 "transaction part only: a block holds no coins",
             ),
             Allocation::Size | Allocation::Gas => {
-                let (mine, total) = self.block_key_share(block, allocation, &ctx).await?;
-                let day = self
-                    .day_block_totals(&block.chain, ctx.estimate.date)
-                    .await?;
-                inputs.insert("day_blocks_stored".into(), json!(day.blocks));
+                let (mine, total, stored) = self.block_key_share(block, allocation, &ctx).await?;
+                inputs.insert("day_blocks_stored".into(), json!(stored));
                 ctx.by_share(allocation, mine, total, 1.0, inputs)
             }
         }
     }
 
-    /// A block's key (bytes or gas) and the sum of that key over every
-    /// stored block of its day: the block's share of the day's energy.
-    /// The day's sum is the store's, so the shares of a day's stored
-    /// blocks add up to the day.
+    /// A block's key (bytes or gas), the sum of that key over every stored
+    /// block of its day (the block's share of the day's energy), and how
+    /// many blocks of the day are stored. The day's sum is the store's, so
+    /// the shares of a day's stored blocks add up to the day.
     async fn block_key_share(
         &self,
         block: &Block,
         allocation: Allocation,
         ctx: &DayContext,
-    ) -> Result<(u64, u64), ServiceError> {
+    ) -> Result<(u64, u64, u64), ServiceError> {
         let day = self
             .day_block_totals(&block.chain, ctx.estimate.date)
             .await?;
@@ -133,7 +130,7 @@ impl Footprints {
             (block.gas_used, day.gas_used)
         };
         ctx.nonzero(total, allocation, "block sizes", "block gas")?;
-        Ok((mine, total))
+        Ok((mine, total, day.blocks))
     }
 
     /// The share of one stored transaction within its stored `block`.
@@ -169,7 +166,7 @@ impl Footprints {
                 // The block's share of the day, then the transaction's share
                 // of its block's own transactions: a block's transactions
                 // add up to the block (the header's bytes go with them).
-                let (block_key, day_key) = self.block_key_share(block, allocation, &ctx).await?;
+                let (block_key, day_key, _) = self.block_key_share(block, allocation, &ctx).await?;
                 let txs = self
                     .store()
                     .block_transaction_totals(&block.chain, block.height, &block.hash)

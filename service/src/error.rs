@@ -66,13 +66,8 @@ impl ServiceError {
                 chain: chain.to_owned(),
                 detail: e.to_string(),
             },
-            AnalyticsError::ParameterOutOfRange { name, .. }
-            | AnalyticsError::InconsistentParameters { name, .. } => {
-                ServiceError::InvalidParameter {
-                    parameter: caller_parameter(name).to_owned(),
-                    reason: e.to_string(),
-                }
-            }
+            AnalyticsError::ParameterOutOfRange { .. }
+            | AnalyticsError::InconsistentParameters { .. } => ServiceError::from_params(e),
             AnalyticsError::UnknownAllocation(_) => {
                 ServiceError::invalid("allocation", e.to_string())
             }
@@ -83,6 +78,17 @@ impl ServiceError {
             AnalyticsError::Catalogue { .. } | AnalyticsError::UnorderedDays { .. } => {
                 ServiceError::Internal(e.to_string())
             }
+        }
+    }
+
+    /// A caller's parameter the models refuse, named as the caller set it.
+    pub(crate) fn from_params(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::ParameterOutOfRange { name, .. }
+            | AnalyticsError::InconsistentParameters { name, .. } => {
+                ServiceError::invalid(caller_parameter(name), e.to_string())
+            }
+            other => ServiceError::Internal(other.to_string()),
         }
     }
 

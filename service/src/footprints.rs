@@ -48,9 +48,7 @@ impl EstimateParams {
                 upper: d.upper.max(best),
             });
         }
-        params
-            .validate()
-            .map_err(|e| ServiceError::from_model("", e))?;
+        params.validate().map_err(ServiceError::from_params)?;
         Ok(params)
     }
 }
