@@ -129,13 +129,10 @@ fn serve_real_estimates_over_http() {
 /// progress: the written height reaches anvil's tip, and follows it.
 #[test]
 fn serve_follows_devnet_and_exports_ingest_metrics() {
-    let Some(anvil) = Anvil::start("cli::serve_follows_devnet_and_exports_ingest_metrics", None)
+    let Some(anvil) = anvil_with_transfers("cli::serve_follows_devnet_and_exports_ingest_metrics")
     else {
         return;
     };
-    for value in 1..=3 {
-        anvil.send_transfer(value).unwrap();
-    }
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(
         dir.path(),

@@ -191,8 +191,15 @@ fn cfg(kind: SourceKind, url: &str) -> ChainSourceConfig {
     c
 }
 
-async fn ingest(c: &ChainSourceConfig, chain: &str, store: &Arc<dyn Store>, from: u64, to: u64) {
-    let report = run_ingest(
+/// One pass over `from ..= to` of `chain` from `c` into `store`.
+async fn ingest_range(
+    c: &ChainSourceConfig,
+    chain: &str,
+    store: &Arc<dyn Store>,
+    from: u64,
+    to: u64,
+) -> Result<blockwatt_ingest::IngestReport, blockwatt_ingest::IngestError> {
+    run_ingest(
         c,
         chain,
         store.clone(),
@@ -201,7 +208,12 @@ async fn ingest(c: &ChainSourceConfig, chain: &str, store: &Arc<dyn Store>, from
         std::future::pending(),
     )
     .await
-    .unwrap_or_else(|e| panic!("{chain} {from}..={to}: {e}"));
+}
+
+async fn ingest(c: &ChainSourceConfig, chain: &str, store: &Arc<dyn Store>, from: u64, to: u64) {
+    let report = ingest_range(c, chain, store, from, to)
+        .await
+        .unwrap_or_else(|e| panic!("{chain} {from}..={to}: {e}"));
     assert_eq!(report.blocks_written, to - from + 1);
 }
 
@@ -987,16 +999,9 @@ async fn expect_refused(
     says: &[&str],
 ) -> String {
     let (_dir, store) = temp_store().await;
-    let err = run_ingest(
-        c,
-        chain,
-        store.clone(),
-        IngestRange { from, to: Some(to) },
-        false,
-        std::future::pending(),
-    )
-    .await
-    .expect_err("refused");
+    let err = ingest_range(c, chain, &store, from, to)
+        .await
+        .expect_err("refused");
     let text = err.to_string();
     for s in says {
         assert!(text.contains(s), "{s:?} in {text}");

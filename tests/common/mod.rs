@@ -22,7 +22,20 @@ pub fn blockwatt(dir: &Path) -> Command {
         .env_remove("BLOCKWATT_DATABASE_URL")
         .env_remove("BLOCKWATT_ADDR");
     cmd.env_remove("BLOCKWATT_CONFIG").env_remove("RUST_LOG");
+    // Tests talk to 127.0.0.1 only: a followed chain's hourly price comes
+    // from a loopback port where nothing listens, never the public API.
+    cmd.env("BLOCKWATT_PRICE_URL", "http://127.0.0.1:9");
     cmd
+}
+
+/// anvil with three transfers, one block each (blocks 1..=3); `None`
+/// when anvil is absent (skipped).
+pub fn anvil_with_transfers(test: &str) -> Option<Anvil> {
+    let anvil = Anvil::start(test, None)?;
+    for value in 1..=3 {
+        anvil.send_transfer(value).expect("a transfer on anvil");
+    }
+    Some(anvil)
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -180,10 +193,7 @@ pub const ADMIN_TOKEN: &str = "a-long-enough-admin-token";
 /// anvil with three transfers (blocks 1..=3) and `serve` on it with the
 /// admin routes on (`ADMIN_TOKEN`); `None` when anvil is absent (skipped).
 pub fn admin_server_on_anvil(test: &str) -> Option<(Anvil, tempfile::TempDir, Server)> {
-    let anvil = Anvil::start(test, None)?;
-    for value in 1..=3 {
-        anvil.send_transfer(value).unwrap();
-    }
+    let anvil = anvil_with_transfers(test)?;
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(
         dir.path(),
