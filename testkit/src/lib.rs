@@ -129,10 +129,16 @@ impl AnvilNode {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
+        // Ready when it answers JSON-RPC, not merely when the port
+        // accepts: a call sent in between got no answer on a loaded machine.
         let up = wait_until(Duration::from_secs(20), || {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && node.rpc("eth_chainId", serde_json::json!([])).is_some()
         });
-        assert!(up, "anvil did not listen on port {port} within 20 s");
+        assert!(
+            up,
+            "anvil did not answer JSON-RPC on port {port} within 20 s"
+        );
         Some(node)
     }
 }
