@@ -45,8 +45,41 @@ pub struct EvmTransaction {
     pub gas_price: Option<u128>,
     /// Length of the EIP-2718 encoding (type byte + RLP, or RLP alone for
     /// legacy): what alloy's `encode_2718_len` returns for the same
-    /// transaction.
+    /// transaction. 0 for a [system](Self::system) transaction.
     pub size: u64,
+    /// A transaction no user signed and nobody paid for: Polygon PoS's
+    /// state-sync transaction (see [`StateSync`]). It uses no gas and pays
+    /// no fee, and some nodes have no receipt for it.
+    pub system: bool,
+}
+
+/// Polygon PoS (Bor) appends one state-sync transaction to each block that
+/// executed bridge events from Ethereum. Bor has rendered it in two ways:
+/// - before PIP-74, as a legacy-looking transaction from and to the zero
+///   address with gas 0, gas price 0 and an all-zero signature, which is
+///   not in the block body at all (`tests/recorded/bor/`);
+/// - from PIP-74's hard fork, as type `0x7f`: "typed, system transaction;
+///   not user-signed", "zero gas/fees", empty data (PIP-74, Specification
+///   1, forum.polygon.technology/t/21331).
+///
+/// Either way it has no fee and no user bytes: it is stored with gas 0,
+/// fee 0 and size 0 (the block's own `size` still counts the post-fork
+/// encoding, whose event list the RPC answer does not carry).
+struct StateSync;
+
+impl StateSync {
+    const TYPE: u8 = 0x7f;
+
+    /// The pre-PIP-74 rendering. Gas 0 is below any user transaction's
+    /// intrinsic 21,000, so with the all-zero signature it cannot be
+    /// mistaken for one.
+    fn is_legacy_rendering(raw: &RawTx<'_>) -> bool {
+        raw.gas == 0
+            && raw.gas_price.unwrap_or(0) == 0
+            && [raw.v, raw.r, raw.s]
+                .iter()
+                .all(|x| x.is_none_or(|x| x.is_zero()))
+    }
 }
 
 /// Why a response could not be read; the caller adds source and height.
@@ -147,10 +180,12 @@ struct RawTx<'a> {
     v: Option<U256>,
     #[serde(default, deserialize_with = "quantity_u256::de_opt")]
     y_parity: Option<U256>,
-    #[serde(deserialize_with = "quantity_u256::de")]
-    r: U256,
-    #[serde(deserialize_with = "quantity_u256::de")]
-    s: U256,
+    /// Optional only for Polygon's unsigned state-sync type; every signed
+    /// type requires both (checked in `finish`).
+    #[serde(default, deserialize_with = "quantity_u256::de_opt")]
+    r: Option<U256>,
+    #[serde(default, deserialize_with = "quantity_u256::de_opt")]
+    s: Option<U256>,
     #[serde(default)]
     access_list: Option<Vec<AccessListItem>>,
     #[serde(default)]
@@ -365,6 +400,28 @@ impl RawTx<'_> {
         let hash = self.hash;
         let bad = |why: String| DecodeError(format!("transaction {hash:#x}: {why}"));
         let missing = |field: &str, ty: u8| bad(format!("type {ty} transaction without {field}"));
+        let ty = self.tx_type.unwrap_or(0);
+        if ty == StateSync::TYPE || (ty == 0 && StateSync::is_legacy_rendering(&self)) {
+            if self.gas != 0 || self.gas_price.unwrap_or(0) != 0 {
+                return Err(bad(format!(
+                    "a Polygon state-sync transaction (type {ty:#x}) with gas {} at price {}: \
+                     they are defined gas-free",
+                    self.gas,
+                    self.gas_price.unwrap_or(0)
+                )));
+            }
+            return Ok(EvmTransaction {
+                hash,
+                block_hash: self.block_hash,
+                block_number: self.block_number,
+                transaction_index: self.transaction_index,
+                gas_price: Some(0),
+                size: 0,
+                system: true,
+            });
+        }
+        let r = self.r.ok_or_else(|| missing("r", ty))?;
+        let s = self.s.ok_or_else(|| missing("s", ty))?;
         let input_len = {
             let hex = self
                 .input
@@ -411,9 +468,8 @@ impl RawTx<'_> {
             if !ok {
                 return Err(bad(format!("invalid signature parity {parity}")));
             }
-            Ok(1 + self.r.length() + self.s.length())
+            Ok(1 + r.length() + s.length())
         };
-        let ty = self.tx_type.unwrap_or(0);
         let chain_id = |ty: u8| self.chain_id.ok_or_else(|| missing("chainId", ty));
         let fee_caps = |ty: u8| -> Result<usize, DecodeError> {
             let prio = self
@@ -431,14 +487,14 @@ impl RawTx<'_> {
             0 => {
                 let gas_price = self.gas_price.ok_or_else(|| missing("gasPrice", ty))?;
                 let v = self.v.ok_or_else(|| missing("v", ty))?;
-                legacy_v_check(v, self.r, self.s, self.chain_id).map_err(bad)?;
+                legacy_v_check(v, r, s, self.chain_id).map_err(bad)?;
                 list_len(
                     common
                         + gas_price.length()
                         + to_len(ty)?
                         + v.length()
-                        + self.r.length()
-                        + self.s.length(),
+                        + r.length()
+                        + s.length(),
                 )
             }
             1 => {
@@ -520,6 +576,7 @@ impl RawTx<'_> {
             transaction_index: self.transaction_index,
             gas_price: self.gas_price,
             size: size as u64,
+            system: false,
         })
     }
 }
