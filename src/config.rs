@@ -47,6 +47,10 @@ pub struct Settings {
     /// `serve`'s daily index publication (`[publish]`, BLOCKWATT_PUBLISH__KEY).
     #[serde(default)]
     pub publish: PublishConfig,
+    /// Catalogue chains that are not public (a local devnet) to list,
+    /// compare and publish all the same, e.g. on a demo server.
+    #[serde(default)]
+    pub public_chains: Vec<String>,
     /// Sources per chain (`config/chains.toml`, `[chains.SLUG]`).
     #[serde(default)]
     pub chains: std::collections::BTreeMap<String, blockwatt_ingest::ChainSourceConfig>,
@@ -185,6 +189,14 @@ impl Settings {
                     key: e.key,
                     reason: e.reason,
                 })?;
+        }
+        for chain in &self.public_chains {
+            if catalogue.chain(chain).is_err() {
+                return Err(ConfigError::OutOfRange {
+                    key: "public_chains",
+                    reason: format!("{chain:?} is not a chain of the catalogue"),
+                });
+            }
         }
         if let Some(token) = &self.admin_token {
             if token.len() < 16 {

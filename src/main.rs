@@ -174,7 +174,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
-            let done = blockwatt_service::Publisher::new(store)
+            let footprints = blockwatt_service::Footprints::new(store)
+                .with_public_chains(&settings.public_chains)?;
+            let done = blockwatt_service::Publisher::with_footprints(footprints)
                 .publish(date, new_version)
                 .await?;
             match format {

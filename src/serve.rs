@@ -19,7 +19,8 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         api_config.admin_token.clone_from(&settings.admin_token);
     }
     let follower_store = Arc::clone(&store);
-    let footprints = Footprints::new(Arc::clone(&store));
+    let footprints =
+        Footprints::new(Arc::clone(&store)).with_public_chains(&settings.public_chains)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // Followers and backfills count into it; /metrics and /readyz read it.
     let board = Arc::new(blockwatt_ingest::IngestBoard::default());
@@ -39,7 +40,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let admin_store = Arc::clone(&store);
     let admin_wanted = api_config.admin_token.is_some();
     let jobs = Jobs::default();
-    let publish_store = Arc::clone(&admin_store);
+    let footprints_for_publish = footprints.clone();
     let mut state = AppState::new(footprints, api_config)?
         .with_lookup(lookup)
         .with_ingest(Arc::clone(&board))?;
@@ -70,7 +71,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
     if settings.publish.daily {
-        let publisher = publish::Publisher::new(publish_store);
+        let publisher = publish::Publisher::with_footprints(footprints_for_publish);
         let stop = stopped.clone();
         jobs.spawn("daily-publish".into(), async move {
             publish::daily(publisher, stop).await;

@@ -95,10 +95,22 @@ fn serve_real_estimates_over_http() {
         .unwrap();
     assert!(energy["value"]["best"].as_f64().unwrap() > 1e10, "{energy}");
 
-    // Proof of stake with no stored data: the dated fallback, said so in inputs.
-    let (status, body) = server.get("/v1/chains/solana/footprint");
+    // Proof of stake with no stored data: the dated fallback near its own
+    // date, said so on top; today, far from it, no figure at all.
+    let (status, body) = server.get("/v1/chains/solana/footprint?date=2025-03-01");
     assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["basis"].as_str(), v["as_of"].as_str()),
+        (Some("fallback"), Some("2025-01-01"))
+    );
     assert!(body.contains("\"fallback\":true"), "{body}");
+    let (status, body) = server.get("/v1/chains/solana/footprint");
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("no-data") && body.contains("180 days"),
+        "{body}"
+    );
 
     for (path, status, kind) in [
         ("/v1/chains/bitcon/footprint", 404, "unknown-chain"),

@@ -135,6 +135,11 @@ impl HardwareModel {
 pub struct ChainProfile {
     pub slug: String,
     pub name: String,
+    /// False for a local test chain (devnet): listed, compared and
+    /// published only when the configuration makes it public. Its fallback
+    /// inputs may be undated: they define the test chain rather than
+    /// measure a network, so they serve any day.
+    pub public: bool,
     pub consensus: Consensus,
     /// The PoW algorithm (also set for a chain that was PoW, like Ethereum).
     pub algorithm: Option<Algorithm>,
@@ -496,6 +501,7 @@ fn parse_hardware(text: &str) -> Result<Vec<HardwareModel>> {
 struct ChainRow {
     slug: String,
     name: String,
+    public: bool,
     consensus: String,
     algorithm: String,
     default_method: String,
@@ -556,6 +562,15 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
             if launched.is_some() && r.launched_source.trim().is_empty() {
                 return Err(bad(C, line, "launched needs its launched_source"));
             }
+            let fallback_date = opt_date(C, line, &r.fallback_date)?;
+            let has_fallback = r.fallback_hashrate_hs.is_some() || r.fallback_node_count.is_some();
+            if r.public && has_fallback && fallback_date.is_none() {
+                return Err(bad(
+                    C,
+                    line,
+                    "a public chain's fallback inputs need their fallback_date",
+                ));
+            }
             if consensus == Consensus::Pos && node_power_w.is_none() {
                 return Err(bad(
                     C,
@@ -566,6 +581,7 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
             Ok(ChainProfile {
                 slug: r.slug,
                 name: r.name,
+                public: r.public,
                 consensus,
                 algorithm,
                 default_method: r.default_method,
@@ -574,7 +590,7 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
                 pow_until: opt_date(C, line, &r.pow_until)?,
                 fallback_hashrate_hs: r.fallback_hashrate_hs,
                 fallback_node_count: r.fallback_node_count,
-                fallback_date: opt_date(C, line, &r.fallback_date)?,
+                fallback_date,
                 node_power_w,
                 location_profile: r.location_profile,
                 source: r.source,

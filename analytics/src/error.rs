@@ -49,7 +49,11 @@ pub enum AnalyticsError {
         launched: NaiveDate,
     },
     /// An input the method needs is absent and no fallback exists.
-    #[error("{chain} on {day}: no {input} (neither in the daily metrics nor as a fallback)")]
+    #[error(
+        "{chain} on {day}: no {input}: none stored for that day, and the catalogue's dated fallback \
+         serves only the {} days from its own date",
+        crate::estimation::FALLBACK_MAX_AGE_DAYS
+    )]
     MissingInput {
         chain: String,
         day: NaiveDate,

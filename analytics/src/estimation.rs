@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use blockwatt_domain::{Bounds, DailyMetrics, Estimate, PerTransaction};
+use blockwatt_domain::{Basis, Bounds, DailyMetrics, Estimate, PerTransaction};
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
@@ -212,21 +212,38 @@ pub fn resolve_method(
     }
 }
 
-/// Hashrate from the daily metrics, else the chain's dated fallback on or
-/// after its date (an old day must not borrow today's hashrate, which grows
-/// by orders of magnitude), with where it came from.
+/// How far from its own date a catalogue fallback may serve: a figure of
+/// one date says little about the network half a year later, and nothing
+/// about its past (hashrates grow by orders of magnitude, node counts
+/// change), so before its date and beyond this distance there is no figure.
+pub const FALLBACK_MAX_AGE_DAYS: u64 = 180;
+
+/// The date `day` may take the chain's fallback as of, if it may use it.
+/// A local test chain's undated fallback defines the chain, so it serves
+/// any day as of that day (the catalogue refuses undated public ones).
+fn fallback_date_for(profile: &ChainProfile, day: NaiveDate) -> Option<NaiveDate> {
+    let Some(since) = profile.fallback_date else {
+        return (!profile.public).then_some(day);
+    };
+    let until = since.checked_add_days(chrono::Days::new(FALLBACK_MAX_AGE_DAYS))?;
+    (since..=until).contains(&day).then_some(since)
+}
+
+/// How an input taken from the catalogue says so in `inputs`.
+fn fallback_note(profile: &ChainProfile, since: NaiveDate) -> serde_json::Value {
+    json!({"fallback": true, "as_of": since.to_string(), "source": profile.source,
+           "valid_days": FALLBACK_MAX_AGE_DAYS})
+}
+
+/// Hashrate from the daily metrics, else the chain's dated fallback within
+/// [`FALLBACK_MAX_AGE_DAYS`] after its date, with where it came from.
 fn hashrate(profile: &ChainProfile, d: &DailyMetrics) -> Option<(f64, serde_json::Value)> {
     if let Some(h) = d.hashrate_hs.filter(|h| *h > 0.0) {
         return Some((h, json!("daily_metrics")));
     }
     let h = profile.fallback_hashrate_hs?;
-    let since = profile.fallback_date?;
-    (d.day >= since).then(|| {
-        (
-            h,
-            json!({"fallback": true, "as_of": since.to_string(), "source": profile.source}),
-        )
-    })
+    let since = fallback_date_for(profile, d.day)?;
+    Some((h, fallback_note(profile, since)))
 }
 
 /// Miner revenue in USD: issuance + fees in USD, else in coins × price.
@@ -455,14 +472,12 @@ fn pos_segment(
     let mut powers = Vec::new();
     for index in range {
         let d = &days[index];
-        // Node counts move slowly, so unlike hashrate the dated fallback
-        // serves any day; the inputs say it was used.
-        let (nodes, from) = match (d.node_count, profile.fallback_node_count) {
+        let fallback = profile
+            .fallback_node_count
+            .zip(fallback_date_for(profile, d.day));
+        let (nodes, from) = match (d.node_count, fallback) {
             (Some(n), _) => (n, json!("daily_metrics")),
-            (None, Some(n)) => (
-                n,
-                json!({"fallback": true, "as_of": profile.fallback_date.map(|d| d.to_string()), "source": profile.source}),
-            ),
+            (None, Some((n, since))) => (n, fallback_note(profile, since)),
             (None, None) => continue,
         };
         let mut inputs = Inputs::new();
@@ -596,9 +611,12 @@ fn finish(
     inputs.insert("lifetime_years".into(), json!(p.lifetime_years));
     inputs.insert("tx_count".into(), json!(d.tx_count));
     inputs.insert("metrics_source".into(), json!(d.source));
+    let (basis, as_of) = basis_of(&inputs, d.day);
     Ok(Estimate {
         chain: profile.slug.clone(),
         date: d.day,
+        basis,
+        as_of,
         method: p.method.name().to_owned(),
         methodology_version: p.method.methodology_version().to_owned(),
         power_w: Bounds::new(
@@ -613,4 +631,18 @@ fn finish(
         per_tx,
         inputs,
     })
+}
+
+/// `fallback` with the oldest fallback's date when any input is one (they
+/// are marked where they are taken), else `measured` as of the day itself.
+fn basis_of(inputs: &Inputs, day: NaiveDate) -> (Basis, NaiveDate) {
+    let oldest_fallback = inputs
+        .values()
+        .filter(|v| v.get("fallback").and_then(serde_json::Value::as_bool) == Some(true))
+        .filter_map(|v| v.get("as_of")?.as_str()?.parse::<NaiveDate>().ok())
+        .min();
+    match oldest_fallback {
+        Some(since) => (Basis::Fallback, since),
+        None => (Basis::Measured, day),
+    }
 }

@@ -35,7 +35,9 @@ pub type Inputs = std::collections::BTreeMap<String, serde_json::Value>;
 pub use allocation::{allocate, AllocationInput, AllocationMethod};
 pub use catalogue::{Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus};
 pub use error::AnalyticsError;
-pub use estimation::{cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_series};
+pub use estimation::{
+    cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_series, FALLBACK_MAX_AGE_DAYS,
+};
 pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
 pub use mica::{mica, MicaIndicators};
 pub use params::{Params, Pue, ELECTRICITY_PRICE_RANGE, PUE_RANGE};

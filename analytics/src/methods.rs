@@ -131,6 +131,8 @@ pub fn methods() -> Vec<MethodInfo> {
 pub struct ChainMethods {
     pub chain: String,
     pub name: String,
+    /// False for a local test chain (see `ChainProfile::public`).
+    pub public: bool,
     pub consensus: Consensus,
     pub algorithm: Option<&'static str>,
     pub default_method: String,
@@ -180,6 +182,7 @@ pub fn chain_profiles(catalogues: &Catalogues) -> Vec<ChainMethods> {
             ChainMethods {
                 chain: c.slug.clone(),
                 name: c.name.clone(),
+                public: c.public,
                 consensus: c.consensus,
                 algorithm: c.algorithm.map(|a| a.as_str()),
                 default_method: c.default_method.clone(),

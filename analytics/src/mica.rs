@@ -134,6 +134,8 @@ mod tests {
         Estimate {
             chain: "bitcoin".into(),
             date: day.parse().unwrap(),
+            basis: blockwatt_domain::Basis::Measured,
+            as_of: day.parse().unwrap(),
             method: "hardware".into(),
             methodology_version: "hardware.1".into(),
             power_w: b(0.0),

@@ -5,8 +5,9 @@ mod common;
 
 use blockwatt_analytics::{
     chain_profiles, estimate_day, estimate_series, AnalyticsError, Catalogues, Method, Params,
+    FALLBACK_MAX_AGE_DAYS,
 };
-use blockwatt_domain::{DailyMetrics, Estimate};
+use blockwatt_domain::{Basis, DailyMetrics, Estimate};
 use chrono::NaiveDate;
 
 fn day(s: &str) -> NaiveDate {
@@ -33,12 +34,22 @@ fn assert_shape(e: &Estimate) {
     assert!(!e.methodology_version.is_empty());
 }
 
+/// The day a chain's catalogue fallback is dated, or any day for an
+/// undated one (a local test chain).
+fn fallback_day(chain: &str) -> NaiveDate {
+    Catalogues::embedded()
+        .chain(chain)
+        .unwrap()
+        .fallback_date
+        .unwrap_or_else(|| day("2026-11-24"))
+}
+
 #[test]
-fn every_chain_estimates_today_from_its_fallback_and_says_so() {
+fn every_chain_estimates_its_fallback_days_from_it_and_says_so() {
     let c = Catalogues::embedded();
-    let today = day("2026-11-24");
     for profile in chain_profiles(c) {
-        let e = estimate_day(c, &profile.chain, today, &[], &Params::default(), None)
+        let on = fallback_day(&profile.chain);
+        let e = estimate_day(c, &profile.chain, on, &[], &Params::default(), None)
             .unwrap_or_else(|err| panic!("{}: {err}", profile.chain));
         assert_shape(&e);
         assert_eq!(e.method, profile.default_method, "{}", profile.chain);
@@ -54,16 +65,57 @@ fn every_chain_estimates_today_from_its_fallback_and_says_so() {
             profile.chain
         );
         assert!(from["source"].as_str().is_some_and(|s| !s.is_empty()));
+        // Said on top, with the fallback's own date as the data's age.
+        assert_eq!(e.basis, Basis::Fallback, "{}", profile.chain);
+        assert_eq!(e.as_of, on, "{}", profile.chain);
     }
 }
 
 #[test]
-fn bitcoin_today_is_in_a_plausible_range() {
+fn a_fallback_serves_only_the_days_from_its_date_to_its_stated_distance() {
+    let c = Catalogues::embedded();
+    for profile in chain_profiles(c).into_iter().filter(|p| p.public) {
+        let since = fallback_day(&profile.chain);
+        let last = since + chrono::Days::new(FALLBACK_MAX_AGE_DAYS);
+        let estimate =
+            |on: NaiveDate| estimate_day(c, &profile.chain, on, &[], &Params::default(), None);
+        let e = estimate(last).unwrap_or_else(|err| panic!("{}: {err}", profile.chain));
+        assert_eq!(
+            (e.basis, e.as_of),
+            (Basis::Fallback, since),
+            "{}",
+            profile.chain
+        );
+        for outside in [last + chrono::Days::new(1), since - chrono::Days::new(1)] {
+            let err = estimate(outside).expect_err(&profile.chain);
+            assert!(
+                matches!(err, AnalyticsError::MissingInput { .. }),
+                "{}: {err}",
+                profile.chain
+            );
+            assert!(err.to_string().contains("180 days"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn stored_inputs_of_the_day_are_measured_as_of_that_day() {
+    let c = Catalogues::embedded();
+    let mut d = DailyMetrics::empty("bitcoin", day("2020-06-01"), "coinmetrics");
+    d.hashrate_hs = Some(100e18);
+    d.issuance_usd = Some(9e6);
+    d.fees_usd = Some(5e5);
+    let e = &estimate_series(c, "bitcoin", &[d], &Params::default(), None).unwrap()[0];
+    assert_eq!((e.basis, e.as_of), (Basis::Measured, day("2020-06-01")));
+}
+
+#[test]
+fn bitcoin_on_its_fallback_day_is_in_a_plausible_range() {
     let c = Catalogues::embedded();
     let e = estimate_day(
         c,
         "bitcoin",
-        day("2026-11-24"),
+        fallback_day("bitcoin"),
         &[],
         &Params::default(),
         None,
@@ -75,7 +127,7 @@ fn bitcoin_today_is_in_a_plausible_range() {
         "{:?}",
         e.energy_twh_per_year
     );
-    // Two-year-old fallback without revenue: no profitability filter, and the inputs say so.
+    // A fallback without revenue: no profitability filter, and the inputs say so.
     assert_eq!(e.inputs["profitability_filter"], serde_json::json!(false));
 }
 
@@ -322,10 +374,10 @@ fn bitcoin_carbon_uses_the_mining_map_of_its_time_and_reports_the_intensity() {
     d2020.issuance_usd = Some(9e6);
     d2020.fees_usd = Some(5e5);
     let e2020 = &estimate_series(c, "bitcoin", &[d2020], &Params::default(), None).unwrap()[0];
-    let e2026 = estimate_day(
+    let e2025 = estimate_day(
         c,
         "bitcoin",
-        day("2026-11-24"),
+        fallback_day("bitcoin"),
         &[],
         &Params::default(),
         None,
@@ -333,21 +385,21 @@ fn bitcoin_carbon_uses_the_mining_map_of_its_time_and_reports_the_intensity() {
     .unwrap();
     let grid = |e: &Estimate| e.inputs["grid_gco2e_per_kwh"]["best"].as_f64().unwrap();
     println!(
-        "bitcoin grid intensity: 2020 {:.0} g/kWh, 2026 {:.0} g/kWh",
+        "bitcoin grid intensity: 2020 {:.0} g/kWh, 2025 {:.0} g/kWh",
         grid(e2020),
-        grid(&e2026)
+        grid(&e2025)
     );
     assert_eq!(
         e2020.inputs["location_profile"],
         serde_json::json!("bitcoin-2020")
     );
     assert_eq!(
-        e2026.inputs["location_profile"],
+        e2025.inputs["location_profile"],
         serde_json::json!("bitcoin-2022")
     );
     // China-heavy 2020 mix (coal) is dirtier than the US-heavy 2022 one; both in 300-700 g/kWh.
-    assert!(grid(e2020) > grid(&e2026));
-    assert!((300.0..700.0).contains(&grid(e2020)) && (300.0..700.0).contains(&grid(&e2026)));
+    assert!(grid(e2020) > grid(&e2025));
+    assert!((300.0..700.0).contains(&grid(e2020)) && (300.0..700.0).contains(&grid(&e2025)));
     let lower = e2020.inputs["grid_gco2e_per_kwh"]["lower"]
         .as_f64()
         .unwrap();

@@ -18,6 +18,9 @@ use crate::error::ApiError;
 pub struct Coverage {
     pub first_day: NaiveDate,
     pub last_day: NaiveDate,
+    /// Whole days between `last_day` and today (UTC): 1 when yesterday, the
+    /// last complete day, is stored.
+    pub data_age_days: i64,
 }
 
 /// The newest stored block.
@@ -76,8 +79,10 @@ pub struct AllocatedBody {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CompareBody {
-    /// The requested day; absent means each chain's latest day.
-    pub date: Option<NaiveDate>,
+    /// The day compared: the requested one or, without one, the newest day
+    /// every listed chain has data for (each estimate's `as_of` says how
+    /// old its data is).
+    pub date: NaiveDate,
     pub chains: Vec<Estimate>,
 }
 
@@ -109,9 +114,16 @@ pub(crate) fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
 /// One row per estimate; each quantity's unit is in its column name
 /// (`energy_twh_per_year_best`), so the file explains itself.
 pub fn estimates_csv(rows: &[Estimate]) -> Result<Vec<u8>, ApiError> {
-    let mut header: Vec<String> = ["chain", "date", "method", "methodology_version"]
-        .map(String::from)
-        .to_vec();
+    let mut header: Vec<String> = [
+        "chain",
+        "date",
+        "basis",
+        "as_of",
+        "method",
+        "methodology_version",
+    ]
+    .map(String::from)
+    .to_vec();
     header.extend(quantity_columns());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).map_err(csv_err)?;
@@ -119,6 +131,8 @@ pub fn estimates_csv(rows: &[Estimate]) -> Result<Vec<u8>, ApiError> {
         let mut row = vec![
             e.chain.clone(),
             e.date.to_string(),
+            e.basis.to_string(),
+            e.as_of.to_string(),
             e.method.clone(),
             e.methodology_version.clone(),
         ];
@@ -172,6 +186,7 @@ pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {
         "launched",
         "first_day",
         "last_day",
+        "data_age_days",
         "tip_height",
         "tip_time_unix_s",
         "lag_s",
@@ -189,6 +204,7 @@ pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {
             opt(c.info.launched.map(|d| d.to_string())),
             opt(c.coverage.as_ref().map(|v| v.first_day.to_string())),
             opt(c.coverage.as_ref().map(|v| v.last_day.to_string())),
+            opt(c.coverage.as_ref().map(|v| v.data_age_days.to_string())),
             opt(c.freshness.as_ref().map(|v| v.tip_height.to_string())),
             opt(c.freshness.as_ref().map(|v| v.tip_time.to_string())),
             opt(c.freshness.as_ref().map(|v| v.lag_s.to_string())),

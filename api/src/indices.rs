@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
 use base64::Engine as _;
-use blockwatt_domain::IndexSnapshot;
+use blockwatt_domain::{Basis, IndexSnapshot};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -74,7 +74,7 @@ pub struct IndexMetadataChain {
     pub methodology_version: String,
     /// `/v1/methodology/{method}`: formulas, parameters and sources.
     pub methodology_url: String,
-    pub basis: String,
+    pub basis: Basis,
     pub sources: Vec<String>,
 }
 
@@ -302,7 +302,7 @@ pub fn index_csv(doc: &IndexDocument) -> Result<Vec<u8>, ApiError> {
             doc.date.to_string(),
             doc.version.to_string(),
             c.chain.clone(),
-            c.basis.clone(),
+            c.basis.to_string(),
             c.estimate.method.clone(),
             c.estimate.methodology_version.clone(),
         ];
@@ -357,7 +357,7 @@ pub fn metadata_of(s: &IndexSnapshot, doc: &IndexDocument) -> IndexMetadata {
         for source in &c.sources {
             licences.insert(source.clone(), licence_of(source).to_owned());
         }
-        if c.basis == "fallback" {
+        if c.basis == Basis::Fallback {
             licences.insert("fallback".into(), licence_of("fallback").to_owned());
         }
     }
@@ -388,7 +388,7 @@ pub fn metadata_of(s: &IndexSnapshot, doc: &IndexDocument) -> IndexMetadata {
                 method: c.estimate.method.clone(),
                 methodology_version: c.estimate.methodology_version.clone(),
                 methodology_url: format!("/v1/methodology/{}", c.estimate.method),
-                basis: c.basis.clone(),
+                basis: c.basis,
                 sources: c.sources.clone(),
             })
             .collect(),

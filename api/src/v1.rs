@@ -104,18 +104,25 @@ fn date_range(
 }
 
 /// The default-parameter estimate, from the cache or computed and cached.
+///
+/// `method: None` is the chain's own method for the day (the one rule the
+/// CLI and the publisher use too: Ethereum by `hardware` before the Merge,
+/// `pos-nodes` after); naming the default instead would refuse pre-Merge
+/// days.
 pub(crate) async fn default_estimate(
     state: &AppState,
     chain: &str,
     date: Option<NaiveDate>,
-    method: &str,
+    method: Option<&str>,
 ) -> Result<Arc<CachedEstimate>, ApiError> {
-    if let Some(hit) = state.cache.get(chain, date, method) {
+    // No method is called "default": the key cannot collide with a named one.
+    let key = method.unwrap_or("default");
+    if let Some(hit) = state.cache.get(chain, date, key) {
         return Ok(hit);
     }
     let estimate = state
         .footprints
-        .day(chain, date, Some(method), &EstimateParams::default())
+        .day(chain, date, method, &EstimateParams::default())
         .await?;
     let json = json_bytes(&estimate)?;
     let entry = Arc::new(CachedEstimate {
@@ -127,7 +134,7 @@ pub(crate) async fn default_estimate(
     let live = date.is_none_or(|d| Freshness::of_day(d) == Freshness::Live);
     state
         .cache
-        .insert(chain, date, method, Arc::clone(&entry), live);
+        .insert(chain, date, key, Arc::clone(&entry), live);
     Ok(entry)
 }
 
@@ -177,7 +184,8 @@ async fn chains_body(state: &AppState) -> Result<Arc<ChainsBody>, ApiError> {
     }
     let now = Utc::now().timestamp();
     let mut entries = Vec::with_capacity(state.footprints.chains().len());
-    for info in state.footprints.chains() {
+    // A local test chain (devnet) is not listed unless configured public.
+    for info in state.footprints.public_chains() {
         let (info, slug) = (info.clone(), &info.slug);
         let coverage = state
             .footprints
@@ -186,6 +194,7 @@ async fn chains_body(state: &AppState) -> Result<Arc<ChainsBody>, ApiError> {
             .map(|(first_day, last_day)| Coverage {
                 first_day,
                 last_day,
+                data_age_days: (Utc::now().date_naive() - last_day).num_days(),
             });
         let freshness = state.footprints.tip(slug).await?.map(|b| Fresh {
             tip_height: b.height,
@@ -242,7 +251,12 @@ pub(crate) async fn footprint(
     let info = state.chain(&chain)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
     let date = parse_opt_date("date", q.date.as_deref())?;
-    let method = resolve_method(info, q.method.as_deref())?;
+    // Checked here (an unknown method names the valid ones); `None` stays
+    // `None`, so the day picks the chain's method.
+    let method = match q.method.as_deref() {
+        Some(m) => Some(resolve_method(info, Some(m))?),
+        None => None,
+    };
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
     if params.is_default() {
@@ -266,10 +280,7 @@ pub(crate) async fn footprint(
             freshness,
         );
     }
-    let estimate = state
-        .footprints
-        .day(&chain, date, Some(method), &params)
-        .await?;
+    let estimate = state.footprints.day(&chain, date, method, &params).await?;
     table(
         &headers,
         format,
@@ -587,15 +598,38 @@ pub(crate) async fn compare(
             limit: u64::from(max),
         });
     }
-    let date = parse_opt_date("date", q.date.as_deref())?;
+    let asked = parse_opt_date("date", q.date.as_deref())?;
+    for slug in &slugs {
+        if !state.chain(slug)?.public {
+            return Err(ApiError::invalid(
+                "chains",
+                format!(
+                    "chains: {slug} is a local test chain and is not compared; \
+                     list it in the configuration's public_chains to compare it"
+                ),
+            ));
+        }
+    }
+    // Side by side means the same day: without one asked, the newest day
+    // every chain has data for (the oldest of their latest days).
+    let date = match asked {
+        Some(d) => d,
+        None => {
+            let mut common: Option<NaiveDate> = None;
+            for slug in &slugs {
+                let latest = state.footprints.latest_day(slug).await?;
+                common = Some(common.map_or(latest, |c| c.min(latest)));
+            }
+            common.unwrap_or_else(|| Utc::now().date_naive())
+        }
+    };
     let mut rows = Vec::with_capacity(slugs.len());
     for slug in slugs {
-        let method = state.chain(slug)?.default_method.clone();
-        let hit = default_estimate(&state, slug, date, &method).await?;
+        let hit = default_estimate(&state, slug, Some(date), None).await?;
         rows.push(hit.estimate.clone());
     }
     let body = CompareBody { date, chains: rows };
-    let freshness = date.map_or(Freshness::Live, Freshness::of_day);
+    let freshness = asked.map_or(Freshness::Live, Freshness::of_day);
     table(
         &headers,
         format,

@@ -107,8 +107,7 @@ struct Figure {
 async fn figure(state: &AppState, chain: &str, metric: Option<&str>) -> Result<Figure, ApiError> {
     let info = state.chain(chain)?;
     let metric = Metric::parse(metric)?;
-    let method = info.default_method.clone();
-    let hit = crate::v1::default_estimate(state, chain, None, &method).await?;
+    let hit = crate::v1::default_estimate(state, chain, None, None).await?;
     let e = &hit.estimate;
     let (what, b, unit) = metric.pick(e).ok_or_else(|| {
         ApiError::NoData(format!(
@@ -123,8 +122,12 @@ async fn figure(state: &AppState, chain: &str, metric: Option<&str>) -> Result<F
         best,
         range,
         unit,
-        date: e.date.to_string(),
-        method,
+        // Never a guess or an old figure that reads as the day's own.
+        date: match e.basis {
+            blockwatt_domain::Basis::Measured => format!("{} (measured)", e.date),
+            b => format!("{} ({b}, data as of {})", e.date, e.as_of),
+        },
+        method: e.method.clone(),
     })
 }
 

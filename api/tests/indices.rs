@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use base64::Engine as _;
-use blockwatt_domain::{Bounds, Estimate, IndexSnapshot};
+use blockwatt_domain::{Basis, Bounds, Estimate, IndexSnapshot};
 use blockwatt_service::{IndexDocument, IndexEntry, INDEX_NAME};
 use common::*;
 use sha2::{Digest, Sha256};
@@ -20,13 +20,18 @@ fn hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn entry(chain: &str, basis: &str, best_twh: f64) -> IndexEntry {
+fn entry(chain: &str, basis: Basis, best_twh: f64) -> IndexEntry {
     let b = |v: f64| Bounds::new(v * 0.5, v, v * 2.0);
+    let as_of = match basis {
+        Basis::Fallback => day("2020-01-01"),
+        _ => day("2020-06-15"),
+    };
     IndexEntry {
         chain: chain.into(),
         name: chain.to_uppercase(),
-        basis: basis.into(),
-        sources: if basis == "stored" {
+        basis,
+        as_of: Some(as_of),
+        sources: if basis == Basis::Measured {
             vec!["coinmetrics".into()]
         } else {
             vec![]
@@ -35,6 +40,8 @@ fn entry(chain: &str, basis: &str, best_twh: f64) -> IndexEntry {
         estimate: Estimate {
             chain: chain.into(),
             date: day("2020-06-15"),
+            basis,
+            as_of,
             method: "hardware".into(),
             methodology_version: "hardware.1".into(),
             power_w: b(best_twh * 1.14e8),
@@ -58,8 +65,8 @@ async fn publish(t: &TestApp, version: u32, best_twh: f64) -> IndexSnapshot {
         methodology_versions: BTreeMap::from([("hardware".into(), "hardware.1".into())]),
         inputs_sha256: hex(format!("{best_twh}").as_bytes()),
         chains: vec![
-            entry("bitcoin", "stored", best_twh),
-            entry("solana", "fallback", 0.005),
+            entry("bitcoin", Basis::Measured, best_twh),
+            entry("solana", Basis::Fallback, 0.005),
         ],
     };
     let body = serde_json::to_string(&doc).unwrap();
@@ -202,7 +209,7 @@ async fn csv_has_one_row_per_chain_with_units_in_the_header() {
     assert_eq!(rows.len(), 2);
     let btc = &rows[0];
     assert_eq!(&btc[col("chain")], "bitcoin");
-    assert_eq!(&btc[col("basis")], "stored");
+    assert_eq!(&btc[col("basis")], "measured");
     assert_eq!(&btc[col("index_version")], "1");
     assert_eq!(
         btc[col("energy_twh_per_year_best")].parse::<f64>().unwrap(),

@@ -53,7 +53,10 @@ async fn chains_lists_coverage_and_freshness() {
     );
     let (h, rows) = csv_rows(&r.body);
     assert!(h.contains(&"tip_time_unix_s".to_owned()));
-    assert_eq!(rows.len(), t.state.footprints.chains().len());
+    // Public chains only: the devnet is not listed.
+    assert_eq!(rows.len(), t.state.footprints.public_chains().count());
+    assert!(rows.len() < t.state.footprints.chains().len());
+    assert!(!rows.iter().any(|r| &r[0] == "devnet"));
     assert_eq!(&rows[0][2], "pow", "consensus as the JSON spells it");
 }
 
@@ -143,12 +146,19 @@ async fn default_estimates_are_served_from_cache() {
         .expect("write");
     for uri in [
         "/v1/chains/bitcoin/footprint",
-        // An explicit default method shares the entry with the implicit one.
+        // A named method is its own entry (for Ethereum it may differ from
+        // the day's own method), computed after the write.
         "/v1/chains/bitcoin/footprint?method=hardware",
     ] {
-        assert_eq!(get(&t.router, uri).await.body, first.body, "{uri}");
+        let r = get(&t.router, uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
     }
-    assert_eq!(t.state.cache.len(), 1);
+    assert_eq!(
+        get(&t.router, "/v1/chains/bitcoin/footprint").await.body,
+        first.body,
+        "served from the cache"
+    );
+    assert_eq!(t.state.cache.len(), 2);
     t.state.cache.clear();
     let fresh = get(&t.router, "/v1/chains/bitcoin/footprint").await;
     assert_ne!(
@@ -700,4 +710,90 @@ async fn history_without_dates_ends_on_the_latest_day_with_data() {
     let v = r.json();
     assert_eq!(v["to"], last_day().to_string());
     assert_eq!(v["estimates"].as_array().map(Vec::len), Some(365));
+}
+
+/// Every estimate says on top how it was obtained and how old its data
+/// is; a day just after the newest stored one carries it forward, a week
+/// later there is no figure.
+#[tokio::test]
+async fn estimates_say_their_basis_and_the_age_of_their_data() {
+    let t = app().await;
+    let v = get(&t.router, "/v1/chains/bitcoin/footprint?date=2024-06-30")
+        .await
+        .json();
+    assert_eq!(
+        (v["basis"].as_str(), v["as_of"].as_str()),
+        (Some("measured"), Some("2024-06-30"))
+    );
+    let r = get(&t.router, "/v1/chains/bitcoin/footprint?date=2024-07-03").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let carried = r.json();
+    assert_eq!(carried["date"], "2024-07-03");
+    assert_eq!(carried["basis"], "carried-forward");
+    assert_eq!(carried["as_of"], "2024-06-30");
+    assert_eq!(carried["power_w"], v["power_w"], "the newest day's figures");
+    let r = get(&t.router, "/v1/chains/bitcoin/footprint?date=2024-07-08").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    // The CSV carries both columns.
+    let r = get(
+        &t.router,
+        "/v1/chains/bitcoin/footprint?date=2024-07-03&format=csv",
+    )
+    .await;
+    let (h, rows) = csv_rows(&r.body);
+    let col = |name: &str| h.iter().position(|c| c == name).expect(name);
+    assert_eq!(&rows[0][col("basis")], "carried-forward");
+    assert_eq!(&rows[0][col("as_of")], "2024-06-30");
+}
+
+/// Before the Merge the default answer is Ethereum's proof-of-work method,
+/// as in the CLI and the publisher: no 422 for "pos-nodes".
+#[tokio::test]
+async fn ethereum_before_the_merge_is_answered_by_its_method_of_the_day() {
+    let t = app().await;
+    let mut pre =
+        blockwatt_domain::DailyMetrics::empty("ethereum", day("2022-09-01"), "coinmetrics");
+    pre.hashrate_hs = Some(9e14);
+    pre.issuance_usd = Some(13_000.0 * 1_600.0);
+    pre.fees_usd = Some(1.5e6);
+    pre.tx_count = Some(1_100_000);
+    t.store.write_daily_metrics(&[pre]).await.expect("write");
+    let r = get(&t.router, "/v1/chains/ethereum/footprint?date=2022-09-01").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["method"], "hardware");
+    let after = get(&t.router, "/v1/chains/ethereum/footprint?date=2024-01-01")
+        .await
+        .json();
+    assert_eq!(after["method"], "pos-nodes");
+    // Naming the other era's method is still refused, naming why.
+    let r = get(
+        &t.router,
+        "/v1/chains/ethereum/footprint?date=2022-09-01&method=pos-nodes",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+}
+
+/// Without a date, a comparison is of one common day, the newest every
+/// listed chain has data for; a local test chain is not compared.
+#[tokio::test]
+async fn compare_without_a_date_uses_one_common_day() {
+    let t = app().await;
+    let mut late =
+        blockwatt_domain::DailyMetrics::empty("bitcoin", day("2024-07-02"), "coinmetrics");
+    late.hashrate_hs = Some(6e20);
+    late.issuance_usd = Some(6.25 * 144.0 * 30_000.0);
+    late.fees_usd = Some(1e6);
+    t.store.write_daily_metrics(&[late]).await.expect("write");
+    let v = get(&t.router, "/v1/compare?chains=bitcoin,ethereum")
+        .await
+        .json();
+    assert_eq!(v["date"], "2024-06-30", "{v}");
+    for e in v["chains"].as_array().expect("chains") {
+        assert_eq!(e["date"], "2024-06-30");
+        assert_eq!(e["basis"], "measured");
+    }
+    let r = get(&t.router, "/v1/compare?chains=bitcoin,devnet").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("public_chains"), "{}", r.text());
 }

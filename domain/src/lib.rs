@@ -14,5 +14,5 @@ pub use block::{Block, BlockBatch, Transaction};
 pub use chain::{validate_chain_slug, InvalidChainSlug};
 pub use checkpoint::Checkpoint;
 pub use daily_metrics::{merge_sources, DailyMetrics};
-pub use estimate::{Bounds, Estimate, PerTransaction};
+pub use estimate::{Basis, Bounds, Estimate, PerTransaction};
 pub use index::IndexSnapshot;

@@ -23,6 +23,10 @@ pub struct ChainInfo {
     pub methods: Vec<String>,
     /// The chain's first UTC day (genesis); no figure exists before it.
     pub launched: Option<chrono::NaiveDate>,
+    /// Listed in `/v1/chains`, compared and published. False for a local
+    /// test chain (devnet) unless the configuration's `public_chains`
+    /// names it.
+    pub public: bool,
 }
 
 impl ChainInfo {
@@ -56,6 +60,7 @@ pub fn chains(catalogues: &Catalogues) -> Vec<ChainInfo> {
             default_method: p.default_method,
             methods: p.methods.into_iter().map(str::to_owned).collect(),
             launched: p.launched,
+            public: p.public,
         })
         .collect()
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use blockwatt_analytics::{AnalyticsError, Catalogues, Method, Params, Pue};
-use blockwatt_domain::{merge_sources, DailyMetrics, Estimate};
+use blockwatt_domain::{merge_sources, Basis, DailyMetrics, Estimate};
 use blockwatt_store::Store;
 use chrono::{Days, NaiveDate};
 
@@ -15,6 +15,11 @@ use crate::ServiceError;
 /// Which source's figure wins when several describe the same day: our own
 /// block-derived aggregates first, then imports.
 pub const SOURCE_PREFERENCE: &[&str] = &["blocks", "price", "coinmetrics"];
+
+/// How many days a day's figures may stand for the days after it, until
+/// the sources publish those: a daily source publishes yesterday in the
+/// morning, and a weekend or an outage should not blank a widget.
+pub const CARRY_FORWARD_MAX_DAYS: i64 = 7;
 
 /// What a caller may change about an estimate. `None` is the method's own
 /// default; only all-`None` estimates are cached by the API.
@@ -92,9 +97,31 @@ impl Footprints {
         self.catalogues
     }
 
-    /// Every supported chain, in catalogue order.
+    /// Every supported chain, in catalogue order, local test chains included.
     pub fn chains(&self) -> &[ChainInfo] {
         &self.chains
+    }
+
+    /// The chains listed, compared and published: the catalogue's public
+    /// ones and those the configuration made public.
+    pub fn public_chains(&self) -> impl Iterator<Item = &ChainInfo> {
+        self.chains.iter().filter(|c| c.public)
+    }
+
+    /// Makes these catalogue chains public too (`public_chains` in the
+    /// configuration: a devnet shown on a demo server). Unknown names are
+    /// an error naming them.
+    pub fn with_public_chains(mut self, slugs: &[String]) -> Result<Self, ServiceError> {
+        let mut chains = self.chains.to_vec();
+        for slug in slugs {
+            let chain = chains
+                .iter_mut()
+                .find(|c| &c.slug == slug)
+                .ok_or_else(|| ServiceError::UnknownChain(slug.clone()))?;
+            chain.public = true;
+        }
+        self.chains = chains.into();
+        Ok(self)
     }
 
     /// The chain, or [`ServiceError::UnknownChain`].
@@ -245,6 +272,9 @@ impl Footprints {
             None => self.latest_day(chain).await?,
         };
         not_after_today(chain, date)?;
+        if let Some(carried) = self.carried_forward(chain, date, method, params).await? {
+            return Ok(carried);
+        }
         let (estimate, _) = self
             .with_enough_history(
                 chain,
@@ -265,6 +295,36 @@ impl Footprints {
             )
             .await?;
         Ok(estimate)
+    }
+
+    /// A day after the newest stored one, within
+    /// [`CARRY_FORWARD_MAX_DAYS`] of it (today, before the sources have
+    /// published yesterday): the newest day's figures, said to be carried
+    /// forward from it. `None` for any other day.
+    async fn carried_forward(
+        &self,
+        chain: &str,
+        date: NaiveDate,
+        method: Option<Method>,
+        params: &Params,
+    ) -> Result<Option<Estimate>, ServiceError> {
+        let Some((_, last)) = self.store.daily_coverage(chain).await? else {
+            return Ok(None);
+        };
+        let gap = (date - last).num_days();
+        if gap <= 0 || gap > CARRY_FORWARD_MAX_DAYS {
+            return Ok(None);
+        }
+        let mut estimate = Box::pin(self.day_by(chain, Some(last), method, params)).await?;
+        estimate.date = date;
+        // A fallback stays a fallback; anything measured is now older.
+        if estimate.basis == Basis::Measured {
+            estimate.basis = Basis::CarriedForward;
+        }
+        estimate
+            .inputs
+            .insert("estimated_day".into(), serde_json::json!(last));
+        Ok(Some(estimate))
     }
 
     /// The merged daily metrics of one day, if any source stored some.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use blockwatt_domain::Estimate;
+use blockwatt_domain::{Basis, Estimate};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -35,9 +35,13 @@ pub struct IndexDocument {
 pub struct IndexEntry {
     pub chain: String,
     pub name: String,
-    /// `stored`: the day's stored metrics; `fallback`: at least one input
-    /// is the catalogue's dated fallback (named in `estimate.inputs`).
-    pub basis: String,
+    /// The estimate's basis, repeated on top: `measured`, `carried-forward`
+    /// or `fallback` (documents published before it existed say `stored`
+    /// for `measured`, and read back as such).
+    pub basis: Basis,
+    /// The newest day of data the figures use.
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
     /// Sources of the stored daily metrics the estimate read (`coinmetrics`,
     /// `blocks`, `price`); empty when only fallbacks were used.
     pub sources: Vec<String>,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use blockwatt_analytics::{chain_profiles, Params};
-use blockwatt_domain::{Estimate, IndexSnapshot};
+use blockwatt_domain::IndexSnapshot;
 use blockwatt_store::{IndexWrite, Store, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
@@ -88,9 +88,14 @@ fn day_before(now: DateTime<Utc>) -> NaiveDate {
 
 impl Publisher {
     pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_footprints(Footprints::new(store))
+    }
+
+    /// Over these footprints: their public chains are the ones published.
+    pub fn with_footprints(footprints: Footprints) -> Self {
         Publisher {
-            footprints: Footprints::new(Arc::clone(&store)),
-            store,
+            store: Arc::clone(footprints.store()),
+            footprints,
         }
     }
 
@@ -192,7 +197,16 @@ impl Publisher {
         let mut chains = Vec::new();
         let mut methodology_versions = BTreeMap::new();
         let mut digests = BTreeMap::new();
+        let public: Vec<&str> = self
+            .footprints
+            .public_chains()
+            .map(|c| c.slug.as_str())
+            .collect();
         for profile in chain_profiles(self.footprints.catalogues()) {
+            // A local test chain is not part of a public index.
+            if !public.contains(&profile.chain.as_str()) {
+                continue;
+            }
             let estimate = match self
                 .footprints
                 .day_by(&profile.chain, Some(date), None, &params)
@@ -231,7 +245,8 @@ impl Publisher {
             chains.push(IndexEntry {
                 chain: profile.chain,
                 name: profile.name,
-                basis: basis(&estimate).to_owned(),
+                basis: estimate.basis,
+                as_of: Some(estimate.as_of),
                 sources,
                 inputs_sha256,
                 estimate,
@@ -266,20 +281,6 @@ fn why_changed(published: &str, recomputed: &str) -> &'static str {
             "the same inputs now give another body (a new blockwatt release or methodology)"
         }
         _ => "its inputs have changed since (new data arrived)",
-    }
-}
-
-/// `fallback` when any input is the catalogue's dated fallback (the models
-/// mark those inputs `{"fallback": true, …}`), else `stored`.
-fn basis(e: &Estimate) -> &'static str {
-    let fallback = e
-        .inputs
-        .values()
-        .any(|v| v.get("fallback").and_then(Value::as_bool) == Some(true));
-    if fallback {
-        "fallback"
-    } else {
-        "stored"
     }
 }
 
@@ -522,12 +523,14 @@ mod tests {
         let doc: IndexDocument = serde_json::from_str(&a).unwrap();
         assert_eq!(doc.chains.len(), n);
         let btc = doc.chains.iter().find(|c| c.chain == "bitcoin").unwrap();
-        assert_eq!(btc.basis, "stored");
+        assert_eq!(btc.basis, blockwatt_domain::Basis::Measured);
+        assert_eq!(btc.as_of, Some(day(D)));
         assert_eq!(btc.sources, ["coinmetrics"]);
         assert_eq!(btc.estimate.date, day(D));
-        // Proof-of-stake chains have no stored data: their dated fallback.
-        let sol = doc.chains.iter().find(|c| c.chain == "solana").unwrap();
-        assert_eq!(sol.basis, "fallback");
+        // Proof-of-stake chains have no stored data, and their catalogue
+        // fallbacks are dated years later: no figure, rather than a 2025
+        // node count filling 2020.
+        assert!(!doc.chains.iter().any(|c| c.chain == "solana"), "{a}");
         assert!(doc.methodology_versions.contains_key("hardware"), "{a}");
         assert_eq!(doc.blockwatt_version, env!("CARGO_PKG_VERSION"));
         // Canonical: re-serialising the parsed body gives the same bytes.

@@ -64,15 +64,29 @@ fn write_series(
         OutputFormat::Table => {
             writeln!(
                 out,
-                "{:<10}  {:<9}  {:>24}  {:>27}",
-                "date", "method", "energy TWh/yr (lo/best/hi)", "CO2e Mt/yr (lo/best/hi)"
+                "{:<10}  {:<15}  {:<10}  {:<9}  {:>24}  {:>27}",
+                "date",
+                "basis",
+                "as of",
+                "method",
+                "energy TWh/yr (lo/best/hi)",
+                "CO2e Mt/yr (lo/best/hi)"
             )?;
             for e in series {
                 let (t, c) = (e.energy_twh_per_year, e.co2e_t_per_year.scale(1e-6));
                 writeln!(
                     out,
-                    "{:<10}  {:<9}  {:>7.3} {:>8.3} {:>7.3}  {:>8.3} {:>9.3} {:>8.3}",
-                    e.date, e.method, t.lower, t.best, t.upper, c.lower, c.best, c.upper
+                    "{:<10}  {:<15}  {:<10}  {:<9}  {:>7.3} {:>8.3} {:>7.3}  {:>8.3} {:>9.3} {:>8.3}",
+                    e.date,
+                    e.basis.as_str(),
+                    e.as_of,
+                    e.method,
+                    t.lower,
+                    t.best,
+                    t.upper,
+                    c.lower,
+                    c.best,
+                    c.upper
                 )?;
             }
         }

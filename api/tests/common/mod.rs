@@ -182,6 +182,22 @@ pub async fn seed(store: &dyn Store) {
         .write_daily_metrics(&rows)
         .await
         .expect("seed metrics");
+    // Ethereum after the Merge: a daily validator-node count and
+    // transaction count of mainnet's magnitude (2023-2024), as a
+    // proof-of-stake source stores them.
+    let eth_first = day("2023-01-01");
+    let eth_days = (last_day() - eth_first).num_days() as u64;
+    let eth: Vec<DailyMetrics> = (0..=eth_days)
+        .map(|i| DailyMetrics {
+            node_count: Some(5_000 + i),
+            tx_count: Some(1_100_000),
+            ..DailyMetrics::empty("ethereum", eth_first + Days::new(i), "coinmetrics")
+        })
+        .collect();
+    store
+        .write_daily_metrics(&eth)
+        .await
+        .expect("seed ethereum metrics");
 }
 
 pub struct Reply {
