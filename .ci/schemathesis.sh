@@ -44,7 +44,8 @@ node="http://127.0.0.1:$anvil_port"
 export BLOCKWATT_CONFIG="$dir/local-nodes.toml"
 for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$anvil_port") 2>/dev/null && break; sleep 0.1; done
 port=$(free_port)
-RUST_LOG=warn "$bin" serve --addr "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
+# --offline: the public data providers are not reachable from tests.
+RUST_LOG=warn "$bin" serve --offline --addr "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid $anvil_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done

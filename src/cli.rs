@@ -33,6 +33,18 @@ pub enum Command {
         /// Listen address (overrides `addr` / BLOCKWATT_ADDR).
         #[arg(long)]
         addr: Option<String>,
+        /// Do not sync daily inputs from the public data providers
+        /// (as `[sources] enabled = false`).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Bring every chain with a public data provider (or one chain) to the
+    /// last complete UTC day, history included, once. Exit code 1 when a
+    /// chain could not be synced (the others are stored all the same).
+    Sync {
+        /// Only this chain.
+        #[arg(long)]
+        chain: Option<String>,
     },
     /// Pull blocks from a chain's configured source into the store, then
     /// aggregate the days they cover. Resumes from the last checkpoint.

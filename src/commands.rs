@@ -2,3 +2,4 @@
 
 pub mod estimate;
 pub mod ingest;
+pub mod sync;

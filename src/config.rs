@@ -47,6 +47,10 @@ pub struct Settings {
     /// `serve`'s daily index publication (`[publish]`, BLOCKWATT_PUBLISH__KEY).
     #[serde(default)]
     pub publish: PublishConfig,
+    /// Daily inputs from public data providers (`[sources]`,
+    /// `[sources.coinmetrics]`; BLOCKWATT_SOURCES__COINMETRICS__URL).
+    #[serde(default)]
+    pub sources: blockwatt_ingest::sources::SourcesConfig,
     /// Catalogue chains that are not public (a local devnet) to list,
     /// compare and publish all the same, e.g. on a demo server.
     #[serde(default)]
@@ -190,6 +194,12 @@ impl Settings {
                     reason: e.reason,
                 })?;
         }
+        self.sources
+            .validate()
+            .map_err(|e| ConfigError::OutOfRange {
+                key: e.key,
+                reason: e.reason,
+            })?;
         for chain in &self.public_chains {
             if catalogue.chain(chain).is_err() {
                 return Err(ConfigError::OutOfRange {

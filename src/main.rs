@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     let overrides = CliOverrides {
         log_format: cli.log_format,
         addr: match &cli.command {
-            Command::Serve { addr } => addr.clone(),
+            Command::Serve { addr, .. } => addr.clone(),
             _ => None,
         },
     };
@@ -98,10 +98,19 @@ fn init_logging(format: LogFormat) {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { .. } => {
+        Command::Serve { offline, .. } => {
+            let mut settings = settings;
+            if offline {
+                settings.sources.enabled = false;
+            }
             let store = open_store(&settings).await?;
             migrate(store.as_ref()).await?;
             serve::serve(&settings, store).await
+        }
+        Command::Sync { chain } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            commands::sync::sync(store, &settings.sources, chain).await
         }
         Command::Ingest {
             chain,

@@ -19,6 +19,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         api_config.admin_token.clone_from(&settings.admin_token);
     }
     let follower_store = Arc::clone(&store);
+    let sync_store = Arc::clone(&store);
     let footprints =
         Footprints::new(Arc::clone(&store)).with_public_chains(&settings.public_chains)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -58,9 +59,10 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         )
         .with_ingest_board(Arc::clone(&board))
         .with_import_dir(settings.import_dir.clone())
-        .on_data_changed(Arc::new(move || cache_state.cache.clear()));
+        .on_data_changed(Arc::new(move || cache_state.data_changed()));
         state = state.with_admin(Arc::new(admin));
     }
+    let state_for_cache = state.clone();
     let app = blockwatt_api::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -78,12 +80,30 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
             blockwatt_service::jobs::JobEnd::Stopped("the server stopped".into())
         });
     }
+    // New data (a follower's day, a provider's day) drops the cached
+    // estimates made from the old at once.
+    let cache_state = state_for_cache.clone();
+    let on_changed: blockwatt_service::sources::OnDataChanged =
+        Arc::new(move || cache_state.data_changed());
+    // After the listener is bound: a slow or failing provider never delays
+    // the API.
+    match blockwatt_service::SourceSync::new(Arc::clone(&sync_store), &settings.sources)? {
+        Some(sync) => {
+            tracing::info!("syncing daily inputs from the public data providers");
+            sync.on_data_changed(Arc::clone(&on_changed))
+                .spawn(&jobs, stopped.clone());
+        }
+        None => {
+            tracing::info!("public data providers off ([sources] enabled = false or --offline)")
+        }
+    }
     let followers = follow::spawn_followers(
         &settings.chains,
         &settings.price_url,
         &clients,
         follower_store,
         stopped,
+        Some(on_changed),
     );
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");

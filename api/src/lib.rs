@@ -121,6 +121,14 @@ impl AppState {
         })
     }
 
+    /// Stored data changed (an import, a sync, a follower's day): nothing
+    /// computed from the old data is served again, neither estimates nor
+    /// the chain list's coverage.
+    pub fn data_changed(&self) {
+        self.cache.clear();
+        *self.chains_body.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Looks transactions missing from the store up at the chain's node
     /// (and writes them to the store).
     pub fn with_lookup(mut self, lookup: Arc<ChainLookup>) -> Self {

@@ -15,6 +15,9 @@
 //! * [`daily`] — stored blocks → `DailyMetrics` (hashrate from difficulty).
 //! * [`nodes`] — validator and node counts (HTTP JSON count, Solana, beacon).
 //!
+//! * [`sources`] — daily inputs from public data providers (Coin Metrics
+//!   API v4), synced by `serve` and `blockwatt sync`.
+//!
 //! `coinmetrics` (the Coin Metrics CSV importer) lives beside these.
 
 pub mod batch_plan;
@@ -35,6 +38,7 @@ pub mod prices;
 pub mod retry_after;
 pub mod rpc;
 pub mod source;
+pub mod sources;
 
 pub use clients::{ChainClient, ChainClients};
 pub use config::{ChainSourceConfig, ConfigRangeError, SourceKind};

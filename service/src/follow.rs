@@ -42,6 +42,7 @@ pub fn spawn_followers(
     clients: &ChainClients,
     store: Arc<dyn Store>,
     stop: watch::Receiver<bool>,
+    on_changed: Option<crate::sources::OnDataChanged>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
     const PRICE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -73,6 +74,7 @@ pub fn spawn_followers(
         }));
         let mut stop_aggregate = stop.clone();
         let price_url = price_url.to_owned();
+        let on_changed = on_changed.clone();
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(AGGREGATE_EVERY);
             let mut last_price: Option<std::time::Instant> = None;
@@ -97,7 +99,7 @@ pub fn spawn_followers(
                     }
                 }
                 let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
-                if let Err(e) = aggregate_and_store(
+                match aggregate_and_store(
                     &store,
                     &chain,
                     HashrateModel::for_chain(&chain),
@@ -106,7 +108,15 @@ pub fn spawn_followers(
                 )
                 .await
                 {
-                    tracing::warn!(chain = %chain, error = %e, "daily aggregation failed");
+                    // Today's figures changed with the new blocks: cached
+                    // estimates of them go now, not when their TTL ends.
+                    Ok(rows) if !rows.is_empty() => {
+                        if let Some(f) = &on_changed {
+                            f();
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(chain = %chain, error = %e, "daily aggregation failed"),
                 }
             }
         }));

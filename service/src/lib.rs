@@ -13,6 +13,8 @@
 //! - [`records`] — stored blocks, transactions, coverage and indices as the
 //!   interfaces read them (the API's only way to the store);
 //! - [`lookup`] — transactions the store lacks, from the chain's node;
+//! - [`sources`] — every chain current from the public data providers
+//!   (`serve`'s background sync, `blockwatt sync`);
 //! - [`import`] — Coin Metrics files and prices into the store;
 //! - [`admin`], [`jobs`] — operator actions as tracked background jobs.
 //!
@@ -35,6 +37,7 @@ pub mod methodology;
 pub mod mica;
 pub mod publish;
 pub mod records;
+pub mod sources;
 
 pub use admin::{
     Accepted, Admin, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
@@ -50,6 +53,7 @@ pub use methodology::{CatalogueInfo, MethodDescription, ParameterInfo};
 pub use mica::{MicaIndicator, MicaReport};
 pub use publish::Publisher;
 pub use records::LookedUp;
+pub use sources::SourceSync;
 
 /// Re-exported so the interfaces need not depend on `analytics` or
 /// `ingest` for them.

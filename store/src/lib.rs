@@ -136,6 +136,13 @@ pub trait DailyMetricsStore: Send + Sync {
     ) -> Result<Vec<DailyMetrics>>;
     /// First and last day with daily metrics.
     async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>>;
+    /// First and last day with daily metrics from one source (where a
+    /// source's next sync starts).
+    async fn daily_source_coverage(
+        &self,
+        chain: &str,
+        source: &str,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>>;
 }
 
 /// What [`IndexStore::write_index`] did.

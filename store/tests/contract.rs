@@ -331,6 +331,15 @@ async fn daily_metrics_round_trip_and_replace(store: &dyn Store) {
         Some((day("2020-07-25"), day("2020-07-27")))
     );
     assert_eq!(store.daily_coverage("litecoin").await.unwrap(), None);
+    // Per source: where that source's next sync starts.
+    assert_eq!(
+        store.daily_source_coverage(CHAIN, "blocks").await.unwrap(),
+        Some((day("2020-07-26"), day("2020-07-26")))
+    );
+    assert_eq!(
+        store.daily_source_coverage(CHAIN, "mempool").await.unwrap(),
+        None
+    );
 }
 
 async fn indices_are_immutable(store: &dyn Store) {

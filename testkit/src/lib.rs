@@ -6,6 +6,8 @@
 //! when a missing component is a failure (CI sets it, so nothing is skipped
 //! silently there).
 
+pub mod coinmetrics_replay;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

@@ -25,6 +25,13 @@ pub fn blockwatt(dir: &Path) -> Command {
     // Tests talk to 127.0.0.1 only: a followed chain's hourly price comes
     // from a loopback port where nothing listens, never the public API.
     cmd.env("BLOCKWATT_PRICE_URL", "http://127.0.0.1:9");
+    // The same for the daily data providers: `serve` syncs them in the
+    // background, and finds nobody there (tests that need one start the
+    // replay and point this at it).
+    cmd.env(
+        "BLOCKWATT_SOURCES__COINMETRICS__URL",
+        "http://127.0.0.1:9/v4",
+    );
     cmd
 }
 

@@ -470,6 +470,21 @@ impl DailyMetricsStore for ClickHouseStore {
             .await?;
         Ok((row.count > 0).then(|| (from_ch_date(row.first), from_ch_date(row.last))))
     }
+
+    async fn daily_source_coverage(
+        &self,
+        chain: &str,
+        source: &str,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let row = self
+            .client
+            .query(&sql::select_daily_source_coverage())
+            .bind(chain)
+            .bind(source)
+            .fetch_one::<CoverageRow>()
+            .await?;
+        Ok((row.count > 0).then(|| (from_ch_date(row.first), from_ch_date(row.last))))
+    }
 }
 
 #[async_trait]

@@ -194,6 +194,12 @@ pub fn select_daily_coverage() -> String {
      (SELECT day, is_deleted FROM daily_metrics FINAL WHERE chain = ?) WHERE is_deleted = 0"
         .to_owned()
 }
+pub fn select_daily_source_coverage() -> String {
+    "SELECT min(day), max(day), count() FROM \
+     (SELECT day, is_deleted FROM daily_metrics FINAL WHERE chain = ? AND source = ?) \
+     WHERE is_deleted = 0"
+        .to_owned()
+}
 pub fn select_index_version() -> String {
     live(INDEX_COLUMNS, "indices", "date = ? AND version = ?", "")
 }
@@ -313,6 +319,12 @@ pub fn shapes() -> Vec<Shape> {
         bound(
             "select_daily_coverage",
             c.query(&select_daily_coverage()).bind("bitcoin"),
+        ),
+        bound(
+            "select_daily_source_coverage",
+            c.query(&select_daily_source_coverage())
+                .bind("bitcoin")
+                .bind("coinmetrics"),
         ),
         bound(
             "select_index_version",

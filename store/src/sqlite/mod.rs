@@ -464,6 +464,26 @@ impl DailyMetricsStore for SqliteStore {
         })
         .await
     }
+
+    async fn daily_source_coverage(
+        &self,
+        chain: &str,
+        source: &str,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let (chain, source) = (chain.to_owned(), source.to_owned());
+        self.read(move |conn| {
+            let (first, last): (Option<String>, Option<String>) = conn.query_row(
+                "SELECT MIN(day), MAX(day) FROM daily_metrics WHERE chain = ?1 AND source = ?2",
+                params![chain, source],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            match (first, last) {
+                (Some(f), Some(l)) => Ok(Some((rows::parse_day(&f)?, rows::parse_day(&l)?))),
+                _ => Ok(None),
+            }
+        })
+        .await
+    }
 }
 
 #[async_trait]

@@ -1,0 +1,136 @@
+//! Every chain current from the public data providers, from the first
+//! start: `serve` syncs in the background (never before the API is up, and
+//! again every `interval_s`), `blockwatt sync` once. A sync that changed
+//! stored days tells the API, whose cache then drops what it computed
+//! from the old data at once.
+
+use std::sync::Arc;
+
+use blockwatt_ingest::sources::coinmetrics_api::CoinMetricsClient;
+use blockwatt_ingest::sources::{sync_coinmetrics, SourcesConfig, SyncEvent, SyncOutcome};
+use blockwatt_store::Store;
+use chrono::{Days, NaiveDate, Utc};
+use tokio::sync::watch;
+
+use crate::jobs::{JobEnd, Jobs};
+use crate::ServiceError;
+
+/// Called after a sync stored new days.
+pub type OnDataChanged = Arc<dyn Fn() + Send + Sync>;
+
+pub struct SourceSync {
+    store: Arc<dyn Store>,
+    coinmetrics: Arc<CoinMetricsClient>,
+    interval: std::time::Duration,
+    on_changed: Option<OnDataChanged>,
+}
+
+/// The last complete UTC day: what a daily source can have.
+pub fn last_complete_day() -> NaiveDate {
+    let today = Utc::now().date_naive();
+    today.checked_sub_days(Days::new(1)).unwrap_or(today)
+}
+
+impl SourceSync {
+    /// `None` when the configuration turns every source off.
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: &SourcesConfig,
+    ) -> Result<Option<Self>, ServiceError> {
+        if !(config.enabled && config.coinmetrics.enabled) {
+            return Ok(None);
+        }
+        let coinmetrics = CoinMetricsClient::new(&config.coinmetrics)
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        Ok(Some(SourceSync {
+            store,
+            coinmetrics: Arc::new(coinmetrics),
+            interval: std::time::Duration::from_secs(config.interval_s),
+            on_changed: None,
+        }))
+    }
+
+    pub fn on_data_changed(mut self, f: OnDataChanged) -> Self {
+        self.on_changed = Some(f);
+        self
+    }
+
+    /// HTTP requests sent to the providers so far.
+    pub fn requests(&self) -> u64 {
+        self.coinmetrics.requests()
+    }
+
+    /// One sync of `chains` (every covered chain when `None`) through the
+    /// last complete UTC day.
+    pub async fn once(
+        &self,
+        chains: Option<&[String]>,
+        on_event: &(dyn Fn(SyncEvent<'_>) + Send + Sync),
+    ) -> Vec<SyncOutcome> {
+        let outcomes = sync_coinmetrics(
+            self.store.as_ref(),
+            &self.coinmetrics,
+            chains,
+            last_complete_day(),
+            on_event,
+        )
+        .await;
+        let changed = outcomes
+            .iter()
+            .any(|o| o.result.as_ref().is_ok_and(|s| s.days > 0));
+        if changed {
+            if let Some(f) = &self.on_changed {
+                f();
+            }
+        }
+        outcomes
+    }
+
+    /// Syncs now, then every interval, until `stop`; as a job, so
+    /// `/v1/admin/jobs` shows it and shutdown waits for it.
+    pub fn spawn(self, jobs: &Jobs, mut stop: watch::Receiver<bool>) {
+        jobs.spawn("source-sync".into(), async move {
+            loop {
+                // Stopping mid-sync is safe: each chain's rows are written
+                // all at once or not at all.
+                let outcomes = tokio::select! {
+                    outcomes = self.once(None, &log_event) => outcomes,
+                    _ = stop.wait_for(|s| *s) => {
+                        return JobEnd::Stopped("the server stopped".into());
+                    }
+                };
+                let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+                tracing::info!(
+                    chains = outcomes.len(),
+                    failed,
+                    requests = self.requests(),
+                    "source sync done"
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(self.interval) => {}
+                    _ = stop.wait_for(|s| *s) => {
+                        return JobEnd::Stopped("the server stopped".into());
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// A sync's events as log lines.
+pub fn log_event(event: SyncEvent<'_>) {
+    match event {
+        SyncEvent::Requesting { chains } => {
+            tracing::debug!(?chains, "requesting daily metrics")
+        }
+        SyncEvent::Done(o) => match &o.result {
+            Ok(s) if s.days > 0 => {
+                tracing::info!(chain = %o.chain, days = s.days, through = ?s.through, "daily metrics stored")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(chain = %o.chain, error = %e, "daily metrics refused or unavailable")
+            }
+        },
+    }
+}
