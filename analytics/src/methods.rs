@@ -173,10 +173,16 @@ pub fn chain_profiles(catalogues: &Catalogues) -> Vec<ChainMethods> {
                 live_inputs.extend(Method::Hardware.live_inputs());
             }
             live_inputs.push("tx_count");
-            let date = c.fallback_date.map(|d| d.to_string()).unwrap_or_default();
+            let date = match c.fallback_date {
+                Some(d) => {
+                    let until = d + chrono::Days::new(crate::FALLBACK_MAX_AGE_DAYS);
+                    format!("as of {d}, serving {d} .. {until}")
+                }
+                None => "any day (defines the test chain)".to_owned(),
+            };
             let fallback = match (c.fallback_hashrate_hs, c.fallback_node_count) {
-                (Some(h), _) => Some(format!("hashrate {h:e} H/s as of {date}")),
-                (None, Some(n)) => Some(format!("{n} nodes as of {date}")),
+                (Some(h), _) => Some(format!("hashrate {h:e} H/s {date}")),
+                (None, Some(n)) => Some(format!("{n} nodes {date}")),
                 (None, None) => None,
             };
             ChainMethods {

@@ -37,6 +37,11 @@ pub struct ApiConfig {
     /// `/readyz` fails when a chain this server follows is more than this
     /// many blocks behind its source's tip. `None` skips the check.
     pub max_ingest_lag_blocks: Option<u64>,
+    /// `/readyz` fails when a public chain's newest day of daily metrics is
+    /// more than this many days before today (UTC): 1 is "yesterday is
+    /// stored". Chains with no daily metrics at all are not counted (a
+    /// chain no source covers). `None` skips the check.
+    pub max_data_age_days: Option<u64>,
     /// `BLOCKWATT_ADMIN_TOKEN`: admin routes exist only when set.
     pub admin_token: Option<String>,
 }
@@ -57,6 +62,7 @@ impl Default for ApiConfig {
             trust_forwarded_for: false,
             max_ingest_lag_s: None,
             max_ingest_lag_blocks: None,
+            max_data_age_days: None,
             admin_token: None,
         }
     }

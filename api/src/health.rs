@@ -13,7 +13,8 @@ pub(crate) async fn healthz() -> Json<Value> {
 }
 
 /// Ready to serve: the store answers and, when bounds are configured, no
-/// chain lags behind them: its newest stored block older than
+/// chain lags behind them: its newest daily metrics older than
+/// `max_data_age_days`, its newest stored block older than
 /// `max_ingest_lag_s`, or (for chains this server follows) its written
 /// height more than `max_ingest_lag_blocks` below the source's tip, read
 /// from the live ingest counters. Chains with no block yet, or whose
@@ -36,7 +37,8 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
         .config
         .max_ingest_lag_blocks
         .filter(|_| state.ingest.is_some());
-    if max_lag_s.is_none() && max_lag_blocks.is_none() {
+    let max_age_days = state.config.max_data_age_days;
+    if max_lag_s.is_none() && max_lag_blocks.is_none() && max_age_days.is_none() {
         return (
             StatusCode::OK,
             Json(json!({ "status": "ready", "store": backend })),
@@ -60,6 +62,27 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
                 ));
             }
             chains.insert(slug.clone(), json!({ "lag_s": lag }));
+        }
+    }
+    if let Some(bound) = max_age_days {
+        let today = chrono::Utc::now().date_naive();
+        for slug in state.footprints.public_chains().map(|c| c.slug.clone()) {
+            let coverage = match state.footprints.coverage(&slug).await {
+                Ok(c) => c,
+                Err(e) => return unavailable(e.to_string()),
+            };
+            let Some((_, last)) = coverage else { continue };
+            let age = (today - last).num_days();
+            let entry = chains.entry(slug.clone()).or_insert_with(|| json!({}));
+            entry["data_age_days"] = json!(age);
+            if age > i64::try_from(bound).unwrap_or(i64::MAX) {
+                if !lagging.contains(&slug) {
+                    lagging.push(slug.clone());
+                }
+                reasons.push(format!(
+                    "{slug}: newest daily metrics are of {last}, {age} days old (bound {bound})"
+                ));
+            }
         }
     }
     if let (Some(bound), Some(board)) = (max_lag_blocks, state.ingest.as_ref()) {
@@ -86,6 +109,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<V
         "store": backend,
         "max_ingest_lag_s": max_lag_s,
         "max_ingest_lag_blocks": max_lag_blocks,
+        "max_data_age_days": max_age_days,
         "lagging": lagging,
         "reasons": reasons,
         "chains": chains,

@@ -797,3 +797,33 @@ async fn compare_without_a_date_uses_one_common_day() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("public_chains"), "{}", r.text());
 }
+
+/// `/readyz` can require current data: a public chain whose newest daily
+/// metrics are older than `max_data_age_days` makes it 503, named.
+#[tokio::test]
+async fn readiness_can_require_current_daily_data() {
+    let mut config = test_config();
+    config.max_data_age_days = Some(1);
+    let t = app_with(config).await;
+    let r = get(&t.router, "/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["status"], "lagging");
+    let reasons = v["reasons"].to_string();
+    assert!(
+        reasons.contains("bitcoin: newest daily metrics are of 2024-06-30"),
+        "{reasons}"
+    );
+    assert!(
+        v["chains"]["bitcoin"]["data_age_days"]
+            .as_i64()
+            .unwrap_or(0)
+            > 800
+    );
+    // Chains with no daily metrics at all are not counted.
+    assert!(!reasons.contains("litecoin"), "{reasons}");
+    let mut config = test_config();
+    config.max_data_age_days = Some(100_000);
+    let t = app_with(config).await;
+    assert_eq!(get(&t.router, "/readyz").await.status, StatusCode::OK);
+}

@@ -94,11 +94,34 @@ fn write_series(
     Ok(())
 }
 
+/// Where a chain's daily inputs come from without any node configured:
+/// a keyless public provider, or only the catalogue's dated fallback.
+fn daily_source(chain: &str, consensus: blockwatt_analytics::Consensus) -> String {
+    let provider = blockwatt_ingest::sources::coinmetrics_api::asset_of(chain)
+        .map(|_| blockwatt_ingest::sources::coinmetrics_api::PROVIDER);
+    let pos = consensus == blockwatt_analytics::Consensus::Pos;
+    match (provider, pos) {
+        (Some(p), false) => p.to_owned(),
+        (Some(p), true) => {
+            format!("{p} (transactions, price); node counts: no keyless source, dated fallback")
+        }
+        (None, _) => "no keyless source: dated fallback only".to_owned(),
+    }
+}
+
 pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<()> {
     let profiles = chain_profiles(catalogues);
     let mut out = std::io::stdout().lock();
     match format {
-        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&profiles)?)?,
+        OutputFormat::Json => {
+            let mut rows = Vec::with_capacity(profiles.len());
+            for p in &profiles {
+                let mut v = serde_json::to_value(p)?;
+                v["daily_source"] = daily_source(&p.chain, p.consensus).into();
+                rows.push(v);
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?
+        }
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record([
@@ -108,6 +131,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                 "default_method",
                 "methods",
                 "live_inputs",
+                "daily_source",
                 "fallback",
                 "location_profile",
                 "source",
@@ -120,6 +144,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                     &p.default_method,
                     &p.methods.join(" "),
                     &p.live_inputs.join(" "),
+                    &daily_source(&p.chain, p.consensus),
                     p.fallback.as_deref().unwrap_or(""),
                     &p.location_profile,
                     &p.source,
@@ -130,14 +155,14 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
         OutputFormat::Table => {
             writeln!(
                 out,
-                "{:<17} {:<5} {:<10} {:<10} {:<32} inputs (fallback)",
+                "{:<17} {:<5} {:<10} {:<10} {:<32} inputs (fallback); daily source",
                 "chain", "cons.", "algorithm", "default", "methods"
             )?;
             for p in &profiles {
                 let consensus = p.consensus.as_str();
                 writeln!(
                     out,
-                    "{:<17} {:<5} {:<10} {:<10} {:<32} {}{}",
+                    "{:<17} {:<5} {:<10} {:<10} {:<32} {}{}; {}",
                     p.chain,
                     consensus,
                     p.algorithm.unwrap_or("-"),
@@ -147,7 +172,8 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                     p.fallback
                         .as_deref()
                         .map(|f| format!(" ({f})"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    daily_source(&p.chain, p.consensus)
                 )?;
             }
         }
