@@ -91,6 +91,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         Some(sync) => {
             tracing::info!("syncing daily inputs from the public data providers");
             sync.on_data_changed(Arc::clone(&on_changed))
+                .with_agreement(Arc::clone(state_for_cache.footprints.agreement()))
                 .spawn(&jobs, stopped.clone());
         }
         None => {
@@ -104,6 +105,7 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         follower_store,
         stopped,
         Some(on_changed),
+        Some(Arc::clone(state_for_cache.footprints.agreement())),
     );
     if !followers.is_empty() {
         tracing::info!(tasks = followers.len(), "following enabled chains");

@@ -10,6 +10,7 @@
 //! can key on the client address.
 
 pub mod admin;
+pub mod agreement_collector;
 pub mod cache;
 pub mod config;
 mod docs;
@@ -98,6 +99,12 @@ pub enum SetupError {
 
 impl AppState {
     pub fn new(footprints: Footprints, config: ApiConfig) -> Result<Self, SetupError> {
+        let metrics = Metrics::new()?;
+        metrics
+            .registry()
+            .register(Box::new(agreement_collector::AgreementCollector::new(
+                Arc::clone(footprints.agreement()),
+            )?))?;
         Ok(AppState {
             shared: Arc::new(Shared {
                 footprints,
@@ -112,7 +119,7 @@ impl AppState {
                 limiter: middleware::limiter(config.rate_limit_per_minute),
                 limiter_calls: AtomicU64::new(0),
                 chains_body: std::sync::RwLock::new(None),
-                metrics: Metrics::new()?,
+                metrics,
                 config,
             }),
             admin: None,
@@ -177,6 +184,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(v1::chains))
         .routes(routes!(v1::footprint))
         .routes(routes!(v1::history))
+        .routes(routes!(v1::inputs))
         .routes(routes!(v1::block_footprint))
         .routes(routes!(v1::transaction_footprint))
         .routes(routes!(v1::compare))

@@ -11,6 +11,7 @@ use chrono::{Days, NaiveDate, Utc};
 use serde::Deserialize;
 
 use blockwatt_domain::Estimate;
+use blockwatt_service::inputs::DayInputs;
 use blockwatt_service::{
     Allocated, Allocation, ChainInfo, EstimateParams, LookedUp, MethodDescription, MicaReport,
     ELECTRICITY_PRICE_RANGE, PUE_RANGE,
@@ -288,6 +289,39 @@ pub(crate) async fn footprint(
         || estimates_csv(std::slice::from_ref(&estimate)),
         freshness,
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct InputsQuery {
+    date: Option<String>,
+}
+
+/// A day's inputs as each source stored them (our own block-derived
+/// figures, each provider's), the row the models read, and where our
+/// figures and a provider's disagree.
+#[utoipa::path(get, path = "/v1/chains/{chain}/inputs", tag = "footprint",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("date" = Option<String>, Query, format = Date, description = "The day (UTC); the chain's latest day with data when absent"),
+    ),
+    responses(
+        (status = 200, description = "The day's inputs per source", body = DayInputs),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, or no data stored for the day", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
+    ))]
+pub(crate) async fn inputs(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<InputsQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    state.chain(&chain)?;
+    let date = parse_opt_date("date", q.date.as_deref())?;
+    let body = state.footprints.inputs(&chain, date).await?;
+    let freshness = date.map_or(Freshness::Live, Freshness::of_day);
+    Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
 }
 
 #[derive(Debug, Deserialize)]

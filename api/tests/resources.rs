@@ -827,3 +827,47 @@ async fn readiness_can_require_current_daily_data() {
     let t = app_with(config).await;
     assert_eq!(get(&t.router, "/readyz").await.status, StatusCode::OK);
 }
+
+/// Where our own block-derived figures and a provider's both exist for a
+/// day, both are shown with their relative difference, ours win in the
+/// merged row, and `/metrics` exports the difference.
+#[tokio::test]
+async fn inputs_show_every_source_and_where_they_disagree() {
+    let t = app().await;
+    let mut ours = blockwatt_domain::DailyMetrics::empty("bitcoin", last_day(), "blocks");
+    ours.hashrate_hs = Some(5.8e20);
+    ours.tx_count = Some(350_000);
+    t.store.write_daily_metrics(&[ours]).await.expect("write");
+    let r = get(&t.router, "/v1/chains/bitcoin/inputs?date=2024-06-30").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["sources"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(v["merged"]["hashrate_hs"], 5.8e20, "ours win: {v}");
+    assert_eq!(v["merged"]["source"], "blocks+coinmetrics");
+    let comparisons = v["comparisons"].as_array().expect("comparisons");
+    let hashrate = comparisons
+        .iter()
+        .find(|c| c["field"] == "hashrate_hs")
+        .expect("hashrate compared");
+    let theirs = hashrate["theirs"].as_f64().unwrap();
+    let rel = hashrate["relative_difference"].as_f64().unwrap();
+    assert!(
+        (rel - (theirs - 5.8e20) / 5.8e20).abs() < 1e-12,
+        "{hashrate}"
+    );
+    assert_eq!(hashrate["source"], "coinmetrics");
+    let metrics = get(&t.router, "/metrics").await.text();
+    let line = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("blockwatt_source_relative_difference")
+                && l.contains(r#"field="hashrate_hs""#)
+        })
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(
+        line.contains(r#"chain="bitcoin""#) && line.contains(r#"source="coinmetrics""#),
+        "{line}"
+    );
+    let r = get(&t.router, "/v1/chains/bitcoin/inputs?date=2001-01-01").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// optional: an importer or aggregator fills what its source has, and the
 /// models say which inputs were missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyMetrics {
     pub chain: String,
     pub day: NaiveDate,

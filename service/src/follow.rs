@@ -43,6 +43,7 @@ pub fn spawn_followers(
     store: Arc<dyn Store>,
     stop: watch::Receiver<bool>,
     on_changed: Option<crate::sources::OnDataChanged>,
+    agreement: Option<Arc<crate::inputs::AgreementBoard>>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     const AGGREGATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
     const PRICE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -75,6 +76,7 @@ pub fn spawn_followers(
         let mut stop_aggregate = stop.clone();
         let price_url = price_url.to_owned();
         let on_changed = on_changed.clone();
+        let agreement = agreement.clone();
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(AGGREGATE_EVERY);
             let mut last_price: Option<std::time::Instant> = None;
@@ -113,6 +115,11 @@ pub fn spawn_followers(
                     Ok(rows) if !rows.is_empty() => {
                         if let Some(f) = &on_changed {
                             f();
+                        }
+                        if let Some(board) = &agreement {
+                            if let Err(e) = board.refresh(store.as_ref(), &chain, yesterday, today).await {
+                                tracing::warn!(chain = %chain, error = %e, "cannot compare with the providers");
+                            }
                         }
                     }
                     Ok(_) => {}

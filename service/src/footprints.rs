@@ -10,6 +10,7 @@ use blockwatt_store::Store;
 use chrono::{Days, NaiveDate};
 
 use crate::chains::{chains, ChainInfo};
+use crate::inputs::{AgreementBoard, DayInputs};
 use crate::ServiceError;
 
 /// Which source's figure wins when several describe the same day: our own
@@ -76,6 +77,7 @@ pub struct Footprints {
     store: Arc<dyn Store>,
     catalogues: &'static Catalogues,
     chains: Arc<[ChainInfo]>,
+    agreement: Arc<AgreementBoard>,
 }
 
 impl Footprints {
@@ -86,6 +88,7 @@ impl Footprints {
             store,
             catalogues,
             chains: chains(catalogues).into(),
+            agreement: Arc::default(),
         }
     }
 
@@ -95,6 +98,33 @@ impl Footprints {
 
     pub fn catalogues(&self) -> &'static Catalogues {
         self.catalogues
+    }
+
+    /// Where our figures and the providers' disagree, newest day each.
+    pub fn agreement(&self) -> &Arc<AgreementBoard> {
+        &self.agreement
+    }
+
+    /// A day's inputs per source and their comparison; a day no source
+    /// stored is [`ServiceError::NoData`]. `date: None` is the latest day.
+    pub async fn inputs(
+        &self,
+        chain: &str,
+        date: Option<NaiveDate>,
+    ) -> Result<DayInputs, ServiceError> {
+        self.chain(chain)?;
+        let date = match date {
+            Some(d) => d,
+            None => self.latest_day(chain).await?,
+        };
+        crate::inputs::day_inputs(self.store.as_ref(), &self.agreement, chain, date)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::no_data(
+                    chain,
+                    format!("no daily metrics stored for {chain} on {date}"),
+                )
+            })
     }
 
     /// Every supported chain, in catalogue order, local test chains included.

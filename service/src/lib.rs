@@ -10,6 +10,8 @@
 //! - [`chains`], [`methodology`] — what is supported and how it is computed;
 //! - [`publish`], [`index_document`] — the immutable daily index;
 //! - [`follow`] — following chains: blocks in, days aggregated, prices;
+//! - [`inputs`] — a day's inputs per source, and where our own figures
+//!   and a provider's disagree (with the board `/metrics` exports);
 //! - [`records`] — stored blocks, transactions, coverage and indices as the
 //!   interfaces read them (the API's only way to the store);
 //! - [`lookup`] — transactions the store lacks, from the chain's node;
@@ -31,6 +33,7 @@ pub mod follow;
 pub mod footprints;
 pub mod import;
 pub mod index_document;
+pub mod inputs;
 pub mod jobs;
 pub mod lookup;
 pub mod methodology;

@@ -7,11 +7,14 @@
 use std::sync::Arc;
 
 use blockwatt_ingest::sources::coinmetrics_api::CoinMetricsClient;
-use blockwatt_ingest::sources::{sync_coinmetrics, SourcesConfig, SyncEvent, SyncOutcome};
+use blockwatt_ingest::sources::{
+    sync_coinmetrics, ChainSync, SourcesConfig, SyncEvent, SyncOutcome,
+};
 use blockwatt_store::Store;
 use chrono::{Days, NaiveDate, Utc};
 use tokio::sync::watch;
 
+use crate::inputs::AgreementBoard;
 use crate::jobs::{JobEnd, Jobs};
 use crate::ServiceError;
 
@@ -23,6 +26,7 @@ pub struct SourceSync {
     coinmetrics: Arc<CoinMetricsClient>,
     interval: std::time::Duration,
     on_changed: Option<OnDataChanged>,
+    agreement: Option<Arc<AgreementBoard>>,
 }
 
 /// The last complete UTC day: what a daily source can have.
@@ -47,11 +51,18 @@ impl SourceSync {
             coinmetrics: Arc::new(coinmetrics),
             interval: std::time::Duration::from_secs(config.interval_s),
             on_changed: None,
+            agreement: None,
         }))
     }
 
     pub fn on_data_changed(mut self, f: OnDataChanged) -> Self {
         self.on_changed = Some(f);
+        self
+    }
+
+    /// Compares each chain's new days with our own block-derived ones.
+    pub fn with_agreement(mut self, board: Arc<AgreementBoard>) -> Self {
+        self.agreement = Some(board);
         self
     }
 
@@ -75,6 +86,31 @@ impl SourceSync {
             on_event,
         )
         .await;
+        if let Some(board) = &self.agreement {
+            for o in &outcomes {
+                let Ok(ChainSync {
+                    days,
+                    through: Some(last),
+                }) = &o.result
+                else {
+                    continue;
+                };
+                if *days == 0 {
+                    continue;
+                }
+                // The newest week is what a reader compares; older days
+                // were compared when they were new.
+                let first = last
+                    .checked_sub_days(Days::new((*days).min(7) as u64 - 1))
+                    .unwrap_or(*last);
+                if let Err(e) = board
+                    .refresh(self.store.as_ref(), &o.chain, first, *last)
+                    .await
+                {
+                    tracing::warn!(chain = %o.chain, error = %e, "cannot compare the new days");
+                }
+            }
+        }
         let changed = outcomes
             .iter()
             .any(|o| o.result.as_ref().is_ok_and(|s| s.days > 0));
