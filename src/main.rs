@@ -134,9 +134,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             migrate(store.as_ref()).await?;
             commands::estimate::estimate(&blockwatt_service::Footprints::new(store), args).await
         }
-        Command::Chains { format } => {
-            commands::estimate::chains(blockwatt_analytics::Catalogues::embedded(), format)
-        }
+        Command::Chains { format } => commands::estimate::chains(
+            blockwatt_analytics::Catalogues::embedded(),
+            &settings.sources,
+            format,
+        ),
         Command::Import {
             source:
                 ImportSource::Coinmetrics {

@@ -20,7 +20,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 export BLOCKWATT_DATABASE_URL="sqlite://$tmp/bw.db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
 "$release/blockwatt" import coinmetrics --chain bitcoin --file "$shared/coinmetrics/btc.csv" >/dev/null
 api_port=$(free_port); hello_port=$(free_port)
-"$release/blockwatt" serve --addr "127.0.0.1:$api_port" >"$tmp/serve.log" 2>&1 &
+"$release/blockwatt" serve --offline --addr "127.0.0.1:$api_port" >"$tmp/serve.log" 2>&1 &
 api_pid=$!
 "$release/examples/bench_serve" hello "127.0.0.1:$hello_port" >"$tmp/hello.log" 2>&1 &
 hello_pid=$!

@@ -50,6 +50,17 @@ pub enum NodeCountConfig {
     },
 }
 
+impl NodeCountConfig {
+    /// The endpoint, for messages (shown as its host only).
+    pub fn url(&self) -> &str {
+        match self {
+            NodeCountConfig::HttpCount { url, .. }
+            | NodeCountConfig::SolanaVoteAccounts { url, .. }
+            | NodeCountConfig::BeaconValidators { url, .. } => url,
+        }
+    }
+}
+
 /// Where the count rows are written in `daily_metrics`.
 pub const NODE_COUNT_SOURCE: &str = "node-count";
 

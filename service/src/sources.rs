@@ -4,9 +4,12 @@
 //! stored days tells the API, whose cache then drops what it computed
 //! from the old data at once.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use blockwatt_ingest::nodes::NodeCountConfig;
 use blockwatt_ingest::sources::coinmetrics_api::CoinMetricsClient;
+use blockwatt_ingest::sources::node_counts::sample_node_counts;
 use blockwatt_ingest::sources::{
     sync_coinmetrics, ChainSync, SourcesConfig, SyncEvent, SyncOutcome,
 };
@@ -23,7 +26,9 @@ pub type OnDataChanged = Arc<dyn Fn() + Send + Sync>;
 
 pub struct SourceSync {
     store: Arc<dyn Store>,
-    coinmetrics: Arc<CoinMetricsClient>,
+    /// `None` when `[sources.coinmetrics] enabled = false`.
+    coinmetrics: Option<Arc<CoinMetricsClient>>,
+    node_counts: BTreeMap<String, NodeCountConfig>,
     interval: std::time::Duration,
     on_changed: Option<OnDataChanged>,
     agreement: Option<Arc<AgreementBoard>>,
@@ -41,14 +46,20 @@ impl SourceSync {
         store: Arc<dyn Store>,
         config: &SourcesConfig,
     ) -> Result<Option<Self>, ServiceError> {
-        if !(config.enabled && config.coinmetrics.enabled) {
+        if !config.enabled || (!config.coinmetrics.enabled && config.node_counts.is_empty()) {
             return Ok(None);
         }
-        let coinmetrics = CoinMetricsClient::new(&config.coinmetrics)
-            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        let coinmetrics = match config.coinmetrics.enabled {
+            true => Some(Arc::new(
+                CoinMetricsClient::new(&config.coinmetrics)
+                    .map_err(|e| ServiceError::Unavailable(e.to_string()))?,
+            )),
+            false => None,
+        };
         Ok(Some(SourceSync {
             store,
-            coinmetrics: Arc::new(coinmetrics),
+            coinmetrics,
+            node_counts: config.node_counts.clone(),
             interval: std::time::Duration::from_secs(config.interval_s),
             on_changed: None,
             agreement: None,
@@ -66,9 +77,9 @@ impl SourceSync {
         self
     }
 
-    /// HTTP requests sent to the providers so far.
+    /// HTTP requests sent to Coin Metrics so far.
     pub fn requests(&self) -> u64 {
-        self.coinmetrics.requests()
+        self.coinmetrics.as_ref().map_or(0, |c| c.requests())
     }
 
     /// One sync of `chains` (every covered chain when `None`) through the
@@ -78,14 +89,30 @@ impl SourceSync {
         chains: Option<&[String]>,
         on_event: &(dyn Fn(SyncEvent<'_>) + Send + Sync),
     ) -> Vec<SyncOutcome> {
-        let outcomes = sync_coinmetrics(
-            self.store.as_ref(),
-            &self.coinmetrics,
-            chains,
-            last_complete_day(),
-            on_event,
-        )
-        .await;
+        let mut outcomes = match &self.coinmetrics {
+            Some(client) => {
+                sync_coinmetrics(
+                    self.store.as_ref(),
+                    client,
+                    chains,
+                    last_complete_day(),
+                    on_event,
+                )
+                .await
+            }
+            None => Vec::new(),
+        };
+        // Validator counts stand for the day they are read on.
+        outcomes.extend(
+            sample_node_counts(
+                self.store.as_ref(),
+                &self.node_counts,
+                chains,
+                Utc::now().date_naive(),
+                on_event,
+            )
+            .await,
+        );
         if let Some(board) = &self.agreement {
             for o in &outcomes {
                 let Ok(ChainSync {

@@ -96,20 +96,35 @@ fn write_series(
 
 /// Where a chain's daily inputs come from without any node configured:
 /// a keyless public provider, or only the catalogue's dated fallback.
-fn daily_source(chain: &str, consensus: blockwatt_analytics::Consensus) -> String {
+fn daily_source(
+    chain: &str,
+    consensus: blockwatt_analytics::Consensus,
+    sources: &blockwatt_ingest::sources::SourcesConfig,
+) -> String {
     let provider = blockwatt_ingest::sources::coinmetrics_api::asset_of(chain)
+        .filter(|_| sources.coinmetrics.enabled)
         .map(|_| blockwatt_ingest::sources::coinmetrics_api::PROVIDER);
     let pos = consensus == blockwatt_analytics::Consensus::Pos;
+    let nodes = match sources.node_counts.get(chain) {
+        Some(cfg) => format!(
+            "node counts: sampled daily from {} (earlier days: dated fallback)",
+            blockwatt_ingest::config::redact_url(cfg.url())
+        ),
+        None => "node counts: no keyless source, dated fallback".to_owned(),
+    };
     match (provider, pos) {
         (Some(p), false) => p.to_owned(),
-        (Some(p), true) => {
-            format!("{p} (transactions, price); node counts: no keyless source, dated fallback")
-        }
-        (None, _) => "no keyless source: dated fallback only".to_owned(),
+        (Some(p), true) => format!("{p} (transactions, price); {nodes}"),
+        (None, true) => nodes,
+        (None, false) => "no keyless source: dated fallback only".to_owned(),
     }
 }
 
-pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<()> {
+pub fn chains(
+    catalogues: &Catalogues,
+    sources: &blockwatt_ingest::sources::SourcesConfig,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     let profiles = chain_profiles(catalogues);
     let mut out = std::io::stdout().lock();
     match format {
@@ -117,7 +132,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
             let mut rows = Vec::with_capacity(profiles.len());
             for p in &profiles {
                 let mut v = serde_json::to_value(p)?;
-                v["daily_source"] = daily_source(&p.chain, p.consensus).into();
+                v["daily_source"] = daily_source(&p.chain, p.consensus, sources).into();
                 rows.push(v);
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?
@@ -144,7 +159,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                     &p.default_method,
                     &p.methods.join(" "),
                     &p.live_inputs.join(" "),
-                    &daily_source(&p.chain, p.consensus),
+                    &daily_source(&p.chain, p.consensus, sources),
                     p.fallback.as_deref().unwrap_or(""),
                     &p.location_profile,
                     &p.source,
@@ -173,7 +188,7 @@ pub fn chains(catalogues: &Catalogues, format: OutputFormat) -> anyhow::Result<(
                         .as_deref()
                         .map(|f| format!(" ({f})"))
                         .unwrap_or_default(),
-                    daily_source(&p.chain, p.consensus)
+                    daily_source(&p.chain, p.consensus, sources)
                 )?;
             }
         }

@@ -22,24 +22,22 @@ pub async fn sync(
     let Some(sync) = SourceSync::new(store, &config)? else {
         anyhow::bail!("no source is enabled");
     };
+    let covered: Vec<&str> = blockwatt_ingest::sources::coinmetrics_api::ASSETS
+        .iter()
+        .map(|a| a.chain)
+        .chain(config.node_counts.keys().map(String::as_str))
+        .collect();
     if let Some(c) = &chain {
-        if blockwatt_ingest::sources::coinmetrics_api::asset_of(c).is_none() {
+        if !covered.contains(&c.as_str()) {
             anyhow::bail!(
                 "chain {c:?} has no public daily data source (those with one: {})",
-                blockwatt_ingest::sources::coinmetrics_api::ASSETS
-                    .iter()
-                    .map(|a| a.chain)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                covered.join(", ")
             );
         }
     }
     let chains = chain.map(|c| vec![c]);
     let bar = if std::io::stderr().is_terminal() {
-        let n = chains.as_ref().map_or(
-            blockwatt_ingest::sources::coinmetrics_api::ASSETS.len(),
-            Vec::len,
-        );
+        let n = chains.as_ref().map_or(covered.len(), Vec::len);
         let bar = indicatif::ProgressBar::new(n as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "sync [{elapsed_precise}] {wide_bar} {pos}/{len} chains {msg}",

@@ -32,6 +32,14 @@ pub fn blockwatt(dir: &Path) -> Command {
         "BLOCKWATT_SOURCES__COINMETRICS__URL",
         "http://127.0.0.1:9/v4",
     );
+    cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL",
+        "http://127.0.0.1:9",
+    );
+    cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL",
+        "http://127.0.0.1:9/v1/delegates/count?active=true",
+    );
     cmd
 }
 

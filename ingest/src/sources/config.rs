@@ -19,6 +19,12 @@ pub struct SourcesConfig {
     pub interval_s: u64,
     #[serde(default)]
     pub coinmetrics: CoinMetricsConfig,
+    /// `[sources.node_counts.<chain>]`: a proof-of-stake chain's validator
+    /// count, read once a UTC day from a public endpoint (no keyless
+    /// provider keeps their history: counts exist from the first sync on).
+    /// The shipped ones are in `config/default.toml`.
+    #[serde(default)]
+    pub node_counts: std::collections::BTreeMap<String, crate::nodes::NodeCountConfig>,
 }
 
 impl Default for SourcesConfig {
@@ -27,6 +33,7 @@ impl Default for SourcesConfig {
             enabled: true,
             interval_s: defaults::interval_s(),
             coinmetrics: CoinMetricsConfig::default(),
+            node_counts: Default::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! * [`config`] — `[sources]` and `[sources.<provider>]`.
 //! * [`coinmetrics_api`] — Coin Metrics API v4 (`timeseries/asset-metrics`).
+//! * [`node_counts`] — proof-of-stake validator counts, one sample a day.
 //! * [`checks`] — what a provider's answer must satisfy before anything of
 //!   it is stored: types, units, continuity, plausibility.
 //! * [`sync`] — from "what is stored" to "current through yesterday",
@@ -12,6 +13,7 @@
 pub mod checks;
 pub mod coinmetrics_api;
 pub mod config;
+pub mod node_counts;
 pub mod sync;
 
 pub use config::{CoinMetricsConfig, SourcesConfig};
