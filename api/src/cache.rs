@@ -115,6 +115,22 @@ impl EstimateCache {
         }
     }
 
+    /// Drops one entry: its refresh failed, and an error followed by the
+    /// stale figure for the others in flight (then an error again) would
+    /// tell clients two stories. Every caller now computes, and sees the
+    /// same error until the data is back.
+    pub fn remove(&self, chain: &str, date: Option<NaiveDate>, method: &str) {
+        let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let (map, len) = &mut *guard;
+        let removed = map
+            .get_mut(chain)
+            .and_then(|m| m.get_mut(method))
+            .and_then(|m| m.remove(&date));
+        if removed.is_some() {
+            *len = len.saturating_sub(1);
+        }
+    }
+
     /// Call after an import, backfill or catalogue change.
     pub fn clear(&self) {
         let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
@@ -173,6 +189,15 @@ mod tests {
         // Expired again at once (zero TTL): one refresher, then the new one.
         assert!(cache.get("bitcoin", None, "hardware").is_none());
         assert_eq!(cache.get("bitcoin", None, "hardware").unwrap().json, "new");
+        // A failed refresh removes the entry (the refresher was the first
+        // caller above): no stale figure after an error.
+        cache.remove("bitcoin", None, "hardware");
+        assert!(cache.get("bitcoin", None, "hardware").is_none());
+        assert!(
+            cache.get("bitcoin", None, "hardware").is_none(),
+            "no stale one"
+        );
+        assert!(cache.is_empty());
         // Closed days never expire.
         let day = NaiveDate::from_ymd_opt(2020, 6, 15);
         cache.insert("bitcoin", day, "hardware", entry("day"), false);

@@ -121,10 +121,17 @@ pub(crate) async fn default_estimate(
     if let Some(hit) = state.cache.get(chain, date, key) {
         return Ok(hit);
     }
-    let estimate = state
+    let estimate = match state
         .footprints
         .day(chain, date, method, &EstimateParams::default())
-        .await?;
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => {
+            state.cache.remove(chain, date, key);
+            return Err(e.into());
+        }
+    };
     let json = json_bytes(&estimate)?;
     let entry = Arc::new(CachedEstimate {
         etag: etag_of(&json),

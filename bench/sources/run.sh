@@ -41,6 +41,11 @@ echo "reference (curl, every page of the whole history): $pages pages in ${ref_s
 port=$(free_port)
 export BLOCKWATT_DATABASE_URL="sqlite://$tmp/bw.db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=info
 export BLOCKWATT_SOURCES__COINMETRICS__URL="$url" BLOCKWATT_SOURCES__INTERVAL_S=2 BLOCKWATT_PUBLISH__DAILY=false
+# This machine reaches no public endpoint: the shipped validator-count
+# endpoints point at a closed loopback port, so they fail at once instead of
+# after DNS and retries.
+export BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL=http://127.0.0.1:9
+export BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL=http://127.0.0.1:9/count
 start=$(date +%s.%N)
 "$release/blockwatt" serve --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 pid=$!

@@ -76,6 +76,10 @@ fn client(
     cfg.auth_header = auth_header.clone();
     cfg.rate_limit_per_s = 5;
     cfg.max_in_flight = 1;
+    // One count a day: a failed read is tried again at the next sync, so
+    // one retry is enough and a dead endpoint does not hold the sync.
+    cfg.max_retries = 1;
+    cfg.backoff_ms = 500;
     let c = HttpClient::new(kind, &cfg, Arc::new(IngestCounters::default()))
         .map_err(IngestError::Config)?;
     Ok((c, path))

@@ -102,17 +102,20 @@ impl SourceSync {
             }
             None => Vec::new(),
         };
+        // Readers see the provider's days now, not after the node counts
+        // (a slow endpoint there must not hold the new figures back).
+        self.changed(&outcomes);
         // Validator counts stand for the day they are read on.
-        outcomes.extend(
-            sample_node_counts(
-                self.store.as_ref(),
-                &self.node_counts,
-                chains,
-                Utc::now().date_naive(),
-                on_event,
-            )
-            .await,
-        );
+        let counts = sample_node_counts(
+            self.store.as_ref(),
+            &self.node_counts,
+            chains,
+            Utc::now().date_naive(),
+            on_event,
+        )
+        .await;
+        self.changed(&counts);
+        outcomes.extend(counts);
         if let Some(board) = &self.agreement {
             for o in &outcomes {
                 let Ok(ChainSync {
@@ -138,6 +141,11 @@ impl SourceSync {
                 }
             }
         }
+        outcomes
+    }
+
+    /// Tells the API when any of `outcomes` stored days.
+    fn changed(&self, outcomes: &[SyncOutcome]) {
         let changed = outcomes
             .iter()
             .any(|o| o.result.as_ref().is_ok_and(|s| s.days > 0));
@@ -146,7 +154,6 @@ impl SourceSync {
                 f();
             }
         }
-        outcomes
     }
 
     /// Syncs now, then every interval, until `stop`; as a job, so
