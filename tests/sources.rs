@@ -190,7 +190,7 @@ fn the_api_starts_whatever_the_providers_do() {
     let out = String::from_utf8_lossy(&offline.stdout).into_owned();
     assert_eq!(offline.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("dogecoin: failed: coinmetrics (http://127.0.0.1:9)"),
+        out.contains("dogecoin (coinmetrics): failed: coinmetrics (http://127.0.0.1:9)"),
         "{out}"
     );
     let unknown = blockwatt(dir.path())

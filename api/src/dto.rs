@@ -67,6 +67,10 @@ pub struct AllocatedBody {
     pub block_hash: String,
     pub txid: Option<String>,
     pub date: NaiveDate,
+    /// How the day's chain-level figures were obtained, and the newest day
+    /// of data they use.
+    pub basis: blockwatt_domain::Basis,
+    pub as_of: NaiveDate,
     pub method: String,
     pub methodology_version: String,
     pub allocation: Allocation,

@@ -256,6 +256,11 @@ async fn block_by_height_and_hash() {
     assert_eq!(v["block_hash"], BLOCK_HASH);
     assert_eq!(v["allocation"], "per-tx");
     assert_eq!(v["date"], "2024-06-01");
+    // The day's figures say how they were obtained, as every estimate does.
+    assert_eq!(
+        (v["basis"].as_str(), v["as_of"].as_str()),
+        (Some("measured"), Some("2024-06-01"))
+    );
     let upper_hash = BLOCK_HASH.to_ascii_uppercase();
     let by_hash = get(
         &t.router,
@@ -849,13 +854,14 @@ async fn inputs_show_every_source_and_where_they_disagree() {
         .iter()
         .find(|c| c["field"] == "hashrate_hs")
         .expect("hashrate compared");
-    let theirs = hashrate["theirs"].as_f64().unwrap();
+    let theirs = hashrate["value"].as_f64().unwrap();
     let rel = hashrate["relative_difference"].as_f64().unwrap();
     assert!(
         (rel - (theirs - 5.8e20) / 5.8e20).abs() < 1e-12,
         "{hashrate}"
     );
     assert_eq!(hashrate["source"], "coinmetrics");
+    assert_eq!(hashrate["reference_source"], "blocks");
     let metrics = get(&t.router, "/metrics").await.text();
     let line = metrics
         .lines()

@@ -46,6 +46,7 @@ export BLOCKWATT_SOURCES__COINMETRICS__URL="$url" BLOCKWATT_SOURCES__INTERVAL_S=
 # after DNS and retries.
 export BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL=http://127.0.0.1:9
 export BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL=http://127.0.0.1:9/count
+export BLOCKWATT_SOURCES__MEMPOOL__URL=http://127.0.0.1:9/api
 start=$(date +%s.%N)
 "$release/blockwatt" serve --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 pid=$!

@@ -58,6 +58,9 @@ pub struct Allocated {
     pub allocation: Allocation,
     /// The UTC day whose chain-level estimate was shared out.
     pub date: NaiveDate,
+    /// That estimate's basis and data age (see `Estimate`).
+    pub basis: blockwatt_domain::Basis,
+    pub as_of: NaiveDate,
     pub energy_kwh: Bounds,
     pub co2e_kg: Bounds,
     pub water_l: Bounds,
@@ -298,6 +301,8 @@ impl DayContext {
             methodology_version: e.methodology_version.clone(),
             allocation,
             date: e.date,
+            basis: e.basis,
+            as_of: e.as_of,
             energy_kwh: energy,
             // t/yr ÷ TWh/yr = t/GWh; ×1000 kg/t, ÷1e9 kWh/TWh per kWh.
             co2e_kg: per_kwh(e.co2e_t_per_year, 1000.0),

@@ -34,20 +34,22 @@ pub struct DayInputs {
     pub comparisons: Vec<Comparison>,
 }
 
-/// One field both sides gave.
+/// One field both the reference source and another gave.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Comparison {
     pub field: String,
-    /// From our own blocks (what the models use).
-    pub ours: f64,
-    /// The provider's source name (`coinmetrics`).
+    /// The source whose figure the models use: our own blocks where we
+    /// ingest the chain, else the first provider of `preference`.
+    pub reference_source: String,
+    pub reference: f64,
+    /// The other source (`coinmetrics`, `mempool`).
     pub source: String,
-    pub theirs: f64,
-    /// (theirs − ours) / ours; absent when ours is 0.
+    pub value: f64,
+    /// (value − reference) / reference; absent when the reference is 0.
     pub relative_difference: Option<f64>,
 }
 
-/// The fields both a block-derived row and a provider row can hold.
+/// The fields two sources' rows can both hold.
 fn comparable(m: &DailyMetrics) -> [(&'static str, Option<f64>); 7] {
     [
         ("hashrate_hs", m.hashrate_hs),
@@ -60,21 +62,34 @@ fn comparable(m: &DailyMetrics) -> [(&'static str, Option<f64>); 7] {
     ]
 }
 
-/// Our block-derived row against every other source's, field by field.
+/// Every other source's row against the reference row (the first in
+/// [`SOURCE_PREFERENCE`] present, our blocks first), field by field.
 pub fn compare(rows: &[DailyMetrics]) -> Vec<Comparison> {
-    let Some(ours) = rows.iter().find(|r| r.source == OWN_SOURCE) else {
+    let rank = |source: &str| {
+        SOURCE_PREFERENCE
+            .iter()
+            .position(|p| *p == source)
+            .unwrap_or(SOURCE_PREFERENCE.len())
+    };
+    let Some(reference) = rows
+        .iter()
+        .min_by(|a, b| (rank(&a.source), &a.source).cmp(&(rank(&b.source), &b.source)))
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for other in rows.iter().filter(|r| r.source != OWN_SOURCE) {
-        for ((field, mine), (_, theirs)) in comparable(ours).into_iter().zip(comparable(other)) {
-            if let (Some(ours), Some(theirs)) = (mine, theirs) {
+    for other in rows.iter().filter(|r| r.source != reference.source) {
+        for ((field, mine), (_, theirs)) in comparable(reference).into_iter().zip(comparable(other))
+        {
+            if let (Some(reference_value), Some(value)) = (mine, theirs) {
                 out.push(Comparison {
                     field: field.to_owned(),
-                    ours,
+                    reference_source: reference.source.clone(),
+                    reference: reference_value,
                     source: other.source.clone(),
-                    theirs,
-                    relative_difference: (ours != 0.0).then(|| (theirs - ours) / ours),
+                    value,
+                    relative_difference: (reference_value != 0.0)
+                        .then(|| (value - reference_value) / reference_value),
                 });
             }
         }
@@ -193,11 +208,26 @@ mod tests {
         let c = compare(&[theirs.clone(), ours.clone()]);
         assert_eq!(c.len(), 1, "only fields both gave: {c:?}");
         assert_eq!(c[0].field, "hashrate_hs");
+        assert_eq!(
+            (c[0].reference_source.as_str(), c[0].source.as_str()),
+            (OWN_SOURCE, "coinmetrics")
+        );
         let rel = c[0].relative_difference.unwrap();
         assert!((rel - 0.05).abs() < 1e-12, "{rel}");
         assert!(
-            compare(&[theirs]).is_empty(),
-            "nothing of ours: nothing compared"
+            compare(std::slice::from_ref(&theirs)).is_empty(),
+            "one source: nothing compared"
+        );
+        // Without our blocks, the first provider is the reference.
+        let mut second = DailyMetrics::empty("bitcoin", day(), "mempool");
+        second.hashrate_hs = Some(6.0e20);
+        let with_mempool = compare(&[second, theirs]);
+        assert_eq!(
+            (
+                with_mempool[0].reference_source.as_str(),
+                with_mempool[0].source.as_str()
+            ),
+            ("coinmetrics", "mempool")
         );
 
         let board = AgreementBoard::default();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use blockwatt_ingest::nodes::NodeCountConfig;
 use blockwatt_ingest::sources::coinmetrics_api::CoinMetricsClient;
+use blockwatt_ingest::sources::mempool_space::{self, MempoolConfig};
 use blockwatt_ingest::sources::node_counts::sample_node_counts;
 use blockwatt_ingest::sources::{
     sync_coinmetrics, ChainSync, SourcesConfig, SyncEvent, SyncOutcome,
@@ -28,6 +29,8 @@ pub struct SourceSync {
     store: Arc<dyn Store>,
     /// `None` when `[sources.coinmetrics] enabled = false`.
     coinmetrics: Option<Arc<CoinMetricsClient>>,
+    /// `None` when `[sources.mempool] enabled = false`.
+    mempool: Option<MempoolConfig>,
     node_counts: BTreeMap<String, NodeCountConfig>,
     interval: std::time::Duration,
     on_changed: Option<OnDataChanged>,
@@ -46,7 +49,11 @@ impl SourceSync {
         store: Arc<dyn Store>,
         config: &SourcesConfig,
     ) -> Result<Option<Self>, ServiceError> {
-        if !config.enabled || (!config.coinmetrics.enabled && config.node_counts.is_empty()) {
+        if !config.enabled
+            || (!config.coinmetrics.enabled
+                && !config.mempool.enabled
+                && config.node_counts.is_empty())
+        {
             return Ok(None);
         }
         let coinmetrics = match config.coinmetrics.enabled {
@@ -59,6 +66,7 @@ impl SourceSync {
         Ok(Some(SourceSync {
             store,
             coinmetrics,
+            mempool: config.mempool.enabled.then(|| config.mempool.clone()),
             node_counts: config.node_counts.clone(),
             interval: std::time::Duration::from_secs(config.interval_s),
             on_changed: None,
@@ -102,7 +110,19 @@ impl SourceSync {
             }
             None => Vec::new(),
         };
-        // Readers see the provider's days now, not after the node counts
+        if let Some(cfg) = &self.mempool {
+            if chains.is_none_or(|c| c.iter().any(|c| c == mempool_space::CHAIN)) {
+                on_event(SyncEvent::Requesting {
+                    chains: &[mempool_space::CHAIN],
+                });
+                let outcome =
+                    mempool_space::sync_mempool(self.store.as_ref(), cfg, last_complete_day())
+                        .await;
+                on_event(SyncEvent::Done(&outcome));
+                outcomes.push(outcome);
+            }
+        }
+        // Readers see the providers' days now, not after the node counts
         // (a slow endpoint there must not hold the new figures back).
         self.changed(&outcomes);
         // Validator counts stand for the day they are read on.
@@ -195,7 +215,7 @@ pub fn log_event(event: SyncEvent<'_>) {
         }
         SyncEvent::Done(o) => match &o.result {
             Ok(s) if s.days > 0 => {
-                tracing::info!(chain = %o.chain, days = s.days, through = ?s.through, "daily metrics stored")
+                tracing::info!(chain = %o.chain, source = o.source, days = s.days, through = ?s.through, "daily metrics stored")
             }
             Ok(_) => {}
             Err(e) => {

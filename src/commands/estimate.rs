@@ -112,8 +112,14 @@ fn daily_source(
         ),
         None => "node counts: no keyless source, dated fallback".to_owned(),
     };
+    let second = match chain == blockwatt_ingest::sources::mempool_space::CHAIN
+        && sources.mempool.enabled
+    {
+        true => "; hashrate second opinion: mempool",
+        false => "",
+    };
     match (provider, pos) {
-        (Some(p), false) => p.to_owned(),
+        (Some(p), false) => format!("{p}{second}"),
         (Some(p), true) => format!("{p} (transactions, price); {nodes}"),
         (None, true) => nodes,
         (None, false) => "no keyless source: dated fallback only".to_owned(),

@@ -82,7 +82,7 @@ pub async fn sync(
             }
             Err(e) => {
                 failed += 1;
-                println!("{}: failed: {e}", o.chain);
+                println!("{} ({}): failed: {e}", o.chain, o.source);
             }
         }
     }

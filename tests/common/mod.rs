@@ -32,6 +32,7 @@ pub fn blockwatt(dir: &Path) -> Command {
         "BLOCKWATT_SOURCES__COINMETRICS__URL",
         "http://127.0.0.1:9/v4",
     );
+    cmd.env("BLOCKWATT_SOURCES__MEMPOOL__URL", "http://127.0.0.1:9/api");
     cmd.env(
         "BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL",
         "http://127.0.0.1:9",

@@ -19,6 +19,9 @@ pub struct SourcesConfig {
     pub interval_s: u64,
     #[serde(default)]
     pub coinmetrics: CoinMetricsConfig,
+    /// `[sources.mempool]`: Bitcoin's daily hashrate, a second opinion.
+    #[serde(default)]
+    pub mempool: super::mempool_space::MempoolConfig,
     /// `[sources.node_counts.<chain>]`: a proof-of-stake chain's validator
     /// count, read once a UTC day from a public endpoint (no keyless
     /// provider keeps their history: counts exist from the first sync on).
@@ -33,6 +36,7 @@ impl Default for SourcesConfig {
             enabled: true,
             interval_s: defaults::interval_s(),
             coinmetrics: CoinMetricsConfig::default(),
+            mempool: Default::default(),
             node_counts: Default::default(),
         }
     }
@@ -46,7 +50,8 @@ impl SourcesConfig {
                 reason: "must be at least 1 second".into(),
             });
         }
-        self.coinmetrics.validate()
+        self.coinmetrics.validate()?;
+        self.mempool.validate()
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! * [`config`] — `[sources]` and `[sources.<provider>]`.
 //! * [`coinmetrics_api`] — Coin Metrics API v4 (`timeseries/asset-metrics`).
+//! * [`mempool_space`] — mempool.space's daily Bitcoin hashrate, a second opinion.
 //! * [`node_counts`] — proof-of-stake validator counts, one sample a day.
 //! * [`checks`] — what a provider's answer must satisfy before anything of
 //!   it is stored: types, units, continuity, plausibility.
@@ -13,6 +14,7 @@
 pub mod checks;
 pub mod coinmetrics_api;
 pub mod config;
+pub mod mempool_space;
 pub mod node_counts;
 pub mod sync;
 

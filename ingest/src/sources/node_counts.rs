@@ -39,6 +39,7 @@ pub async fn sample_node_counts(
         let result = sample(store, chain, cfg, today).await.map_err(Arc::new);
         let outcome = SyncOutcome {
             chain: chain.clone(),
+            source: NODE_COUNT_SOURCE,
             result,
         };
         on_event(SyncEvent::Done(&outcome));

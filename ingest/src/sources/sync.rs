@@ -21,6 +21,8 @@ use super::SourceSyncError;
 #[derive(Debug)]
 pub struct SyncOutcome {
     pub chain: String,
+    /// The provider (`coinmetrics`, `mempool`, `node-count`).
+    pub source: &'static str,
     pub result: Result<ChainSync, Arc<SourceSyncError>>,
 }
 
@@ -68,6 +70,7 @@ pub async fn sync_coinmetrics(
             Ok(Some(last)) if last.day >= end => done(
                 SyncOutcome {
                     chain: asset.chain.to_owned(),
+                    source: PROVIDER,
                     result: Ok(ChainSync {
                         days: 0,
                         through: Some(last.day),
@@ -93,6 +96,7 @@ pub async fn sync_coinmetrics(
                     done(
                         SyncOutcome {
                             chain: asset.chain.to_owned(),
+                            source: PROVIDER,
                             result: Err(Arc::clone(&e)),
                         },
                         &mut outcomes,
@@ -124,6 +128,7 @@ pub async fn sync_coinmetrics(
             done(
                 SyncOutcome {
                     chain: asset.chain.to_owned(),
+                    source: PROVIDER,
                     result,
                 },
                 &mut outcomes,
@@ -172,6 +177,7 @@ async fn newest_stored(
 fn failed(chain: &str, e: SourceSyncError) -> SyncOutcome {
     SyncOutcome {
         chain: chain.to_owned(),
+        source: PROVIDER,
         result: Err(Arc::new(e)),
     }
 }
