@@ -47,6 +47,7 @@ export BLOCKWATT_SOURCES__COINMETRICS__URL="$url" BLOCKWATT_SOURCES__INTERVAL_S=
 export BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL=http://127.0.0.1:9
 export BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL=http://127.0.0.1:9/count
 export BLOCKWATT_SOURCES__MEMPOOL__URL=http://127.0.0.1:9/api
+export BLOCKWATT_SOURCES__NODE_COUNTS__AVALANCHE__URL=http://127.0.0.1:9/ext/bc/P
 start=$(date +%s.%N)
 "$release/blockwatt" serve --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 pid=$!

@@ -1,7 +1,9 @@
 //! Proof-of-stake validator counts sampled once a UTC day: Solana's
-//! documented `getVoteAccounts` answer (`tests/recorded/solana-docs/`) and
-//! TzKT's `delegates/count` (documented as a bare JSON number), served by
-//! local stand-ins; implausible samples are refused, named.
+//! documented `getVoteAccounts` answer (`tests/recorded/solana-docs/`),
+//! AvalancheGo's documented `platform.getCurrentValidators` answer
+//! (`tests/recorded/avalanchego-docs/`), and TzKT's `delegates/count`
+//! (documented as a bare JSON number), served by local stand-ins, with the
+//! shipped configuration; implausible samples are refused, named.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,10 +22,15 @@ fn day(s: &str) -> NaiveDate {
     s.parse().expect("a date")
 }
 
-fn documented_vote_accounts() -> Value {
+fn recorded(path: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/recorded/solana-docs/getVoteAccounts.json");
+        .join("tests/recorded")
+        .join(path);
     serde_json::from_str(&std::fs::read_to_string(path).expect("recorded")).expect("JSON")
+}
+
+fn documented_vote_accounts() -> Value {
+    recorded("solana-docs/getVoteAccounts.json")
 }
 
 #[tokio::test]
@@ -43,6 +50,17 @@ async fn one_sample_a_day_from_each_configured_endpoint() {
         .route(
             "/v1/delegates/count",
             get(|| async { Json(Value::from(287)) }),
+        )
+        .route(
+            "/ext/bc/P",
+            post(|body: String| async move {
+                // The shipped body asks for every current validator.
+                let call: Value = serde_json::from_str(&body).unwrap_or_default();
+                if call["method"] != "platform.getCurrentValidators" {
+                    return Err(axum::http::StatusCode::BAD_REQUEST);
+                }
+                Ok(Json(recorded("avalanchego-docs/getCurrentValidators.json")))
+            }),
         );
     let url = blockwatt_testkit::serve_router(app).await;
     let configs = BTreeMap::from([
@@ -60,6 +78,20 @@ async fn one_sample_a_day_from_each_configured_endpoint() {
                 pointer: String::new(),
                 length: false,
                 body: None,
+                auth_header: None,
+            },
+        ),
+        (
+            "avalanche".to_owned(),
+            // As config/default.toml ships it, pointed at the stand-in.
+            NodeCountConfig::HttpCount {
+                url: format!("{url}/ext/bc/P"),
+                pointer: "/result/validators".into(),
+                length: true,
+                body: Some(serde_json::json!({
+                    "jsonrpc": "2.0", "id": 1,
+                    "method": "platform.getCurrentValidators", "params": {}
+                })),
                 auth_header: None,
             },
         ),
@@ -81,6 +113,8 @@ async fn one_sample_a_day_from_each_configured_endpoint() {
     // The documented answer has one current vote account, none delinquent.
     assert_eq!(node_count("solana").await, Some(1));
     assert_eq!(node_count("tezos").await, Some(287));
+    // The documented answer lists one validator.
+    assert_eq!(node_count("avalanche").await, Some(1));
     // Once a day: a second sync the same day asks nothing.
     let again = sample_node_counts(store.as_ref(), &configs, None, today, &|_| ()).await;
     assert!(again

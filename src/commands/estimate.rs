@@ -112,12 +112,11 @@ fn daily_source(
         ),
         None => "node counts: no keyless source, dated fallback".to_owned(),
     };
-    let second = match chain == blockwatt_ingest::sources::mempool_space::CHAIN
-        && sources.mempool.enabled
-    {
-        true => "; hashrate second opinion: mempool",
-        false => "",
-    };
+    let second =
+        match chain == blockwatt_ingest::sources::mempool_space::CHAIN && sources.mempool.enabled {
+            true => "; hashrate second opinion: mempool",
+            false => "",
+        };
     match (provider, pos) {
         (Some(p), false) => format!("{p}{second}"),
         (Some(p), true) => format!("{p} (transactions, price); {nodes}"),

@@ -34,6 +34,10 @@ pub fn blockwatt(dir: &Path) -> Command {
     );
     cmd.env("BLOCKWATT_SOURCES__MEMPOOL__URL", "http://127.0.0.1:9/api");
     cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__AVALANCHE__URL",
+        "http://127.0.0.1:9/ext/bc/P",
+    );
+    cmd.env(
         "BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL",
         "http://127.0.0.1:9",
     );
