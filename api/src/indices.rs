@@ -85,6 +85,8 @@ fn licence_of(source: &str) -> &'static str {
         "blocks" => "public blockchain data read from the chain's own nodes",
         "price" => "USD prices from the configured CoinGecko-compatible API; its terms apply (CoinGecko requires attribution)",
         "fallback" => "dated public figures in blockwatt's catalogues; each row names its source (GET /v1/methodology)",
+        "mempool" => "mempool.space API (daily average Bitcoin hashrate); mempool.space's terms of use apply",
+        "node-count" => "validator counts read from each chain's public endpoints (GET /v1/chains/{chain}/inputs names the day's)",
         _ => "see the source's own terms",
     }
 }

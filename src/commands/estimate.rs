@@ -110,7 +110,7 @@ fn daily_source(
             "node counts: sampled daily from {} (earlier days: dated fallback)",
             blockwatt_ingest::config::redact_url(cfg.url())
         ),
-        None => "node counts: no keyless source, dated fallback".to_owned(),
+        None => "node counts: no keyless source shipped yet (add [sources.node_counts.CHAIN]); dated fallback".to_owned(),
     };
     let second =
         match chain == blockwatt_ingest::sources::mempool_space::CHAIN && sources.mempool.enabled {
@@ -121,7 +121,7 @@ fn daily_source(
         (Some(p), false) => format!("{p}{second}"),
         (Some(p), true) => format!("{p} (transactions, price); {nodes}"),
         (None, true) => nodes,
-        (None, false) => "no keyless source: dated fallback only".to_owned(),
+        (None, false) => "no keyless source shipped yet: dated fallback only".to_owned(),
     }
 }
 
