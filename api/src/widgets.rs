@@ -27,6 +27,46 @@ pub struct ShieldsBadge {
     pub label: String,
     pub message: String,
     pub color: String,
+    /// Set when there is no figure to show (no data, unknown chain or
+    /// metric): shields.io then draws the badge as an error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_error: Option<bool>,
+}
+
+/// Why a widget has no figure, in words for the page it sits on: a neutral
+/// grey badge or card with the right status instead of problem JSON (which
+/// a browser shows as text in an iframe, or as a broken image).
+struct NoFigure {
+    status: axum::http::StatusCode,
+    /// Short, for a badge: `no data`, `unknown chain`, `unknown metric`.
+    message: &'static str,
+    /// The full reason, for the card and the badge's title.
+    detail: String,
+}
+
+impl NoFigure {
+    /// The errors a widget answers in its own format; others (the store
+    /// down, a timeout) stay problems, as on every route.
+    fn from_error(e: ApiError) -> Result<NoFigure, ApiError> {
+        let (message, detail) = match &e {
+            ApiError::NoData(d) => ("no data", d.clone()),
+            ApiError::UnknownChain(_) => ("unknown chain", e.to_string()),
+            ApiError::Invalid { parameter, detail } if parameter == "metric" => {
+                ("unknown metric", detail.clone())
+            }
+            _ => return Err(e),
+        };
+        Ok(NoFigure {
+            status: e.status(),
+            message,
+            detail,
+        })
+    }
+}
+
+fn with_status(mut resp: Response, status: axum::http::StatusCode) -> Response {
+    *resp.status_mut() = status;
+    resp
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,8 +188,8 @@ fn escape(s: &str) -> String {
     responses(
         (status = 200, description = "shields.io endpoint JSON", body = ShieldsBadge),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, or no data: a grey `isError` badge saying so", body = ShieldsBadge),
+        (status = 422, description = "Unknown metric: a grey `isError` badge saying so", body = ShieldsBadge),
         LimitsAndOutages,
     ))]
 pub(crate) async fn badge_json(
@@ -158,20 +198,33 @@ pub(crate) async fn badge_json(
     Query(q): Query<MetricQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let f = figure(&state, &chain, q.metric.as_deref()).await?;
-    let badge = ShieldsBadge {
-        schema_version: 1,
-        label: f.label,
-        message: f.message,
-        color: "2e7d32".to_owned(),
+    let (badge, status) = match figure(&state, &chain, q.metric.as_deref()).await {
+        Ok(f) => (
+            ShieldsBadge {
+                schema_version: 1,
+                label: f.label,
+                message: f.message,
+                color: "2e7d32".to_owned(),
+                is_error: None,
+            },
+            axum::http::StatusCode::OK,
+        ),
+        Err(e) => {
+            let none = NoFigure::from_error(e)?;
+            (
+                ShieldsBadge {
+                    schema_version: 1,
+                    label: "blockwatt".to_owned(),
+                    message: none.message.to_owned(),
+                    color: "lightgrey".to_owned(),
+                    is_error: Some(true),
+                },
+                none.status,
+            )
+        }
     };
-    Ok(cached(
-        &headers,
-        json_bytes(&badge)?,
-        JSON,
-        None,
-        Freshness::Live,
-    ))
+    let resp = cached(&headers, json_bytes(&badge)?, JSON, None, Freshness::Live);
+    Ok(with_status(resp, status))
 }
 
 /// A flat SVG badge.
@@ -183,8 +236,8 @@ pub(crate) async fn badge_json(
     responses(
         (status = 200, description = "SVG image", content_type = "image/svg+xml", body = String),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data: a grey badge saying so", content_type = "image/svg+xml", body = String),
+        (status = 422, description = "Unknown metric: a grey badge saying so", content_type = "image/svg+xml", body = String),
         LimitsAndOutages,
     ))]
 pub(crate) async fn badge_svg(
@@ -193,24 +246,47 @@ pub(crate) async fn badge_svg(
     Query(q): Query<MetricQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let f = figure(&state, &chain, q.metric.as_deref()).await?;
+    let (label, message, title, fill, status) =
+        match figure(&state, &chain, q.metric.as_deref()).await {
+            Ok(f) => {
+                let title = format!("{}: {}", f.label, f.message);
+                (
+                    f.label,
+                    f.message,
+                    title,
+                    "#2e7d32",
+                    axum::http::StatusCode::OK,
+                )
+            }
+            Err(e) => {
+                let none = NoFigure::from_error(e)?;
+                (
+                    "blockwatt".to_owned(),
+                    none.message.to_owned(),
+                    none.detail,
+                    "#9f9f9f",
+                    none.status,
+                )
+            }
+        };
     // Verdana 11px averages about 6.5 px per character; good enough for a badge.
     let w = |s: &str| 10 + (s.chars().count() as u32 * 13).div_ceil(2);
-    let (lw, mw) = (w(&f.label), w(&f.message));
-    let (label, message) = (escape(&f.label), escape(&f.message));
+    let (lw, mw) = (w(&label), w(&message));
+    let (label, message, title) = (escape(&label), escape(&message), escape(&title));
     let svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="20" role="img" aria-label="{label}: {message}"><title>{label}: {message}</title><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="#2e7d32"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle"><text x="{lx}" y="14">{label}</text><text x="{mx}" y="14">{message}</text></g></svg>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="20" role="img" aria-label="{label}: {message}"><title>{title}</title><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="{fill}"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle"><text x="{lx}" y="14">{label}</text><text x="{mx}" y="14">{message}</text></g></svg>"##,
         tw = lw + mw,
         lx = lw / 2,
         mx = lw + mw / 2,
     );
-    Ok(cached(
+    let resp = cached(
         &headers,
         Bytes::from(svg),
         "image/svg+xml",
         None,
         Freshness::Live,
-    ))
+    );
+    Ok(with_status(resp, status))
 }
 
 /// An HTML card for an iframe: best value, bounds, day and method.
@@ -222,8 +298,8 @@ pub(crate) async fn badge_svg(
     responses(
         (status = 200, description = "HTML card", content_type = "text/html", body = String),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown metric", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain or no data: a neutral card saying so", content_type = "text/html", body = String),
+        (status = 422, description = "Unknown metric: a neutral card saying so", content_type = "text/html", body = String),
         LimitsAndOutages,
     ))]
 pub(crate) async fn card(
@@ -232,16 +308,32 @@ pub(crate) async fn card(
     Query(q): Query<MetricQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let f = figure(&state, &chain, q.metric.as_deref()).await?;
-    let html = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{label}</title><style>body{{margin:0;font:14px system-ui,sans-serif}}.c{{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem}}.v{{font-size:1.6rem;font-weight:600}}small{{color:#555}}</style></head><body><div class="c"><div>{label}</div><div class="v">{best} {unit}</div><div>range {range} {unit}</div><small>{date} · method {method} · blockwatt</small></div></body></html>"#,
-        label = escape(&f.label),
-        best = escape(&f.best),
-        unit = escape(f.unit),
-        range = escape(&f.range),
-        date = escape(&f.date),
-        method = escape(&f.method),
-    );
+    const STYLE: &str = "body{margin:0;font:14px system-ui,sans-serif}.c{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem}.v{font-size:1.6rem;font-weight:600}small{color:#555}";
+    let (html, status) = match figure(&state, &chain, q.metric.as_deref()).await {
+        Ok(f) => (
+            format!(
+                r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{label}</title><style>{STYLE}</style></head><body><div class="c"><div>{label}</div><div class="v">{best} {unit}</div><div>range {range} {unit}</div><small>{date} · method {method} · blockwatt</small></div></body></html>"#,
+                label = escape(&f.label),
+                best = escape(&f.best),
+                unit = escape(f.unit),
+                range = escape(&f.range),
+                date = escape(&f.date),
+                method = escape(&f.method),
+            ),
+            axum::http::StatusCode::OK,
+        ),
+        Err(e) => {
+            let none = NoFigure::from_error(e)?;
+            (
+                format!(
+                    r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blockwatt: {message}</title><style>{STYLE}</style></head><body><div class="c"><div class="v">{message}</div><div>{detail}</div><small>blockwatt</small></div></body></html>"#,
+                    message = escape(none.message),
+                    detail = escape(&none.detail),
+                ),
+                none.status,
+            )
+        }
+    };
     let mut resp = cached(
         &headers,
         Bytes::from(html),
@@ -249,6 +341,7 @@ pub(crate) async fn card(
         None,
         Freshness::Live,
     );
+    *resp.status_mut() = status;
     // Meant to be framed anywhere, and to run no script at all.
     resp.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,

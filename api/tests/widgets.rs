@@ -72,14 +72,45 @@ async fn embed_script_mounts_cards() {
     assert!(js.contains("data-blockwatt-chain") && js.contains("/card.html"));
 }
 
+/// No figure (unknown chain, unknown metric, no data) is a neutral widget
+/// that says so in words, with the right status: never problem JSON shown
+/// as text in an iframe or a broken image.
 #[tokio::test]
-async fn widget_errors_are_problems() {
+async fn widgets_without_a_figure_say_so_in_their_own_format() {
     let t = app().await;
-    get(&t.router, "/widgets/nochain/badge.svg")
-        .await
-        .problem(404, "unknown-chain");
-    let p = get(&t.router, "/widgets/bitcoin/badge.json?metric=vibes")
-        .await
-        .problem(422, "invalid-parameter");
-    assert_eq!(p["parameter"], "metric");
+    let r = get(&t.router, "/widgets/nochain/badge.svg").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.header(header::CONTENT_TYPE), Some("image/svg+xml"));
+    let svg = r.text();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("unknown chain") && svg.contains("#9f9f9f"),
+        "{svg}"
+    );
+
+    let r = get(&t.router, "/widgets/bitcoin/badge.json?metric=vibes").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v = r.json();
+    assert_eq!(
+        (v["message"].as_str(), v["isError"].as_bool()),
+        (Some("unknown metric"), Some(true))
+    );
+    assert_eq!(v["schemaVersion"], 1);
+
+    // Solana has no stored data and its catalogue fallback is far from
+    // today: no figure, said so in the card with the reason.
+    let r = get(&t.router, "/widgets/solana/card.html").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    let html = r.text();
+    assert!(
+        html.contains("no data") && html.contains("180 days"),
+        "{html}"
+    );
+    assert!(!html.contains("problem"), "{html}");
+    let r = get(&t.router, "/widgets/solana/badge.json").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["isError"], true);
 }
