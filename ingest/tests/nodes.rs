@@ -1,4 +1,8 @@
-//! Node and validator counts from local fake endpoints.
+//! Node and validator counts from local stand-ins: Solana's documented
+//! `getVoteAccounts` answer (`tests/recorded/solana-docs/`); a beacon
+//! validator list of 20,000 entries in the beacon API's shape, built here
+//! because only its size matters (counted while streaming); and a
+//! user-configured HTTP count, whose shape is the user's to name.
 
 mod common;
 
@@ -22,13 +26,26 @@ async fn serve() -> String {
         )
     };
     let app = Router::new()
-        .route("/api/nodes", get(|| async { json!({"data": {"count": "1234"}, "list": [1, 2, 3]}).to_string() }))
+        .route(
+            "/api/nodes",
+            get(|| async { json!({"data": {"count": "1234"}, "list": [1, 2, 3]}).to_string() }),
+        )
         .route(
             "/solana",
-            post(|| async { json!({"jsonrpc": "2.0", "id": 1, "result": {"current": [{}, {}, {}], "delinquent": [{}]}}).to_string() }),
+            post(|| async {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/recorded/solana-docs/getVoteAccounts.json");
+                std::fs::read_to_string(path).expect("recorded")
+            }),
         )
-        .route("/eth/v1/beacon/states/head/validators", get(move || async move { validators }))
-        .route("/bad/eth/v1/beacon/states/head/validators", get(|| async { "{\"message\":\"not ready\"}" }));
+        .route(
+            "/eth/v1/beacon/states/head/validators",
+            get(move || async move { validators }),
+        )
+        .route(
+            "/bad/eth/v1/beacon/states/head/validators",
+            get(|| async { "{\"message\":\"not ready\"}" }),
+        );
     let url = blockwatt_testkit::serve_router(app).await;
     url
 }
@@ -67,7 +84,8 @@ async fn counts_from_http_json_solana_and_beacon() {
         url: format!("{url}/solana"),
         auth_header: None,
     };
-    assert_eq!(fetch_node_count(&solana).await.expect("solana"), 3);
+    // The documented answer: one current vote account, none delinquent.
+    assert_eq!(fetch_node_count(&solana).await.expect("solana"), 1);
 
     let beacon = NodeCountConfig::BeaconValidators {
         url: url.clone(),
