@@ -15,8 +15,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::config::{ChainSourceConfig, SourceKind};
-use crate::counters::IngestCounters;
 use crate::error::{IngestError, SourceError, SourceErrorKind};
 use crate::rpc::HttpClient;
 
@@ -69,28 +67,13 @@ fn client(
     auth_header: &Option<String>,
     kind: &str,
 ) -> Result<(HttpClient, String), IngestError> {
-    // The base is scheme://host[:port]; the rest of the URL is the path.
-    let (base, path) =
-        split_url(url).ok_or_else(|| IngestError::Config(format!("bad url {url:?}")))?;
-    let mut cfg = ChainSourceConfig::new(SourceKind::Esplora, &base);
-    cfg.auth_header = auth_header.clone();
-    cfg.rate_limit_per_s = 5;
-    cfg.max_in_flight = 1;
-    // One count a day: a failed read is tried again at the next sync, so
-    // one retry is enough and a dead endpoint does not hold the sync.
-    cfg.max_retries = 1;
-    cfg.backoff_ms = 500;
-    let c = HttpClient::new(kind, &cfg, Arc::new(IngestCounters::default()))
-        .map_err(IngestError::Config)?;
-    Ok((c, path))
-}
-
-fn split_url(url: &str) -> Option<(String, String)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, String::new()), |(h, p)| (h, format!("/{p}")));
-    Some((format!("{scheme}://{host}"), path))
+    HttpClient::for_url(
+        kind,
+        url,
+        auth_header.clone(),
+        std::time::Duration::from_secs(30),
+    )
+    .map_err(IngestError::Config)
 }
 
 /// Reads the count named by `cfg`.

@@ -132,6 +132,37 @@ impl HttpClient {
     }
 
     /// `kind url`, for errors and logs.
+    /// A client for one occasional request to a full URL (a daily count, a
+    /// provider's daily series), and the URL's path to request: a few
+    /// requests a second at most, one in flight, one retry (the caller's
+    /// next sync tries again, so a dead endpoint does not hold it).
+    pub(crate) fn for_url(
+        kind: &str,
+        url: &str,
+        auth_header: Option<String>,
+        timeout: Duration,
+    ) -> Result<(HttpClient, String), String> {
+        // The base is scheme://host[:port]; the rest of the URL is the path.
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("{} is not a URL", redact_url(url)))?;
+        let (host, path) = rest
+            .split_once('/')
+            .map_or((rest, String::new()), |(h, p)| (h, format!("/{p}")));
+        let mut cfg = ChainSourceConfig::new(
+            crate::config::SourceKind::Esplora,
+            &format!("{scheme}://{host}"),
+        );
+        cfg.auth_header = auth_header;
+        cfg.rate_limit_per_s = 5;
+        cfg.max_in_flight = 1;
+        cfg.max_retries = 1;
+        cfg.backoff_ms = 500;
+        cfg.request_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let client = HttpClient::new(kind, &cfg, Arc::new(IngestCounters::default()))?;
+        Ok((client, path))
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

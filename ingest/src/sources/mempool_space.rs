@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use super::checks::{MAX_DAILY_HASHRATE_STEP, MAX_UNIT_DISAGREEMENT};
 use super::sync::{ChainSync, SyncOutcome};
 use super::SourceSyncError;
-use crate::config::{redact_url, reqwest_reason, ConfigRangeError};
+use crate::config::{redact_url, ConfigRangeError};
+use crate::rpc::HttpClient;
 
 /// The `source` of the rows.
 pub const PROVIDER: &str = "mempool";
@@ -125,14 +126,7 @@ async fn sync(
     end: NaiveDate,
 ) -> Result<ChainSync, SourceSyncError> {
     let host = redact_url(&cfg.url);
-    let last = match store.daily_source_coverage(CHAIN, PROVIDER).await? {
-        Some((_, last)) => store
-            .daily_metrics(CHAIN, last, last)
-            .await?
-            .into_iter()
-            .find(|m| m.source == PROVIDER),
-        None => None,
-    };
+    let last = super::newest_stored(store, CHAIN, PROVIDER).await?;
     if let Some(l) = last.as_ref().filter(|l| l.day >= end) {
         return Ok(ChainSync {
             days: 0,
@@ -155,37 +149,15 @@ async fn sync(
         host: host.clone(),
         detail,
     };
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(cfg.timeout_s))
-        .build()
-        .map_err(|e| malformed(reqwest_reason(e)))?;
-    let response = client
-        .get(&url)
-        .send()
+    // The project's HTTP client: its retry with Retry-After, and errors
+    // that name the host only.
+    let (client, path) =
+        HttpClient::for_url(PROVIDER, &url, None, Duration::from_secs(cfg.timeout_s))
+            .map_err(malformed)?;
+    let body = client
+        .get(&path, None)
         .await
-        .map_err(|e| SourceSyncError::Unreachable {
-            provider: PROVIDER,
-            host: host.clone(),
-            reason: reqwest_reason(e),
-        })?;
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| SourceSyncError::Unreachable {
-            provider: PROVIDER,
-            host: host.clone(),
-            reason: reqwest_reason(e),
-        })?;
-    if !status.is_success() {
-        let text = String::from_utf8_lossy(&body);
-        return Err(SourceSyncError::Http {
-            provider: PROVIDER,
-            host,
-            status: status.as_u16(),
-            detail: text.chars().take(300).collect(),
-        });
-    }
+        .map_err(|e| malformed(e.to_string()))?;
     let answer: Answer = serde_json::from_slice(&body).map_err(|e| {
         malformed(format!(
             "the answer is not the documented {{\"hashrates\": [{{timestamp, avgHashrate}}], \"difficulty\": [...]}}: {e}"

@@ -21,7 +21,26 @@ pub mod sync;
 pub use config::{CoinMetricsConfig, SourcesConfig};
 pub use sync::{sync_coinmetrics, ChainSync, SyncEvent, SyncOutcome};
 
+use blockwatt_domain::DailyMetrics;
+use blockwatt_store::Store;
 use chrono::NaiveDate;
+
+/// A chain's newest row from one source: the day that source's next sync
+/// continues from, and the figure its first new day is compared with.
+pub(crate) async fn newest_stored(
+    store: &dyn Store,
+    chain: &str,
+    source: &str,
+) -> Result<Option<DailyMetrics>, SourceSyncError> {
+    let Some((_, last)) = store.daily_source_coverage(chain, source).await? else {
+        return Ok(None);
+    };
+    Ok(store
+        .daily_metrics(chain, last, last)
+        .await?
+        .into_iter()
+        .find(|m| m.source == source))
+}
 
 /// Why a provider's data was not stored. Every variant names the provider;
 /// a value's error names chain, day and field too. Never a URL's path or

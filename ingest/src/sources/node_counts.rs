@@ -54,17 +54,7 @@ async fn sample(
     cfg: &NodeCountConfig,
     today: NaiveDate,
 ) -> Result<ChainSync, SourceSyncError> {
-    let previous = match store
-        .daily_source_coverage(chain, NODE_COUNT_SOURCE)
-        .await?
-    {
-        Some((_, last)) => store
-            .daily_metrics(chain, last, last)
-            .await?
-            .into_iter()
-            .find(|m| m.source == NODE_COUNT_SOURCE),
-        None => None,
-    };
+    let previous = super::newest_stored(store, chain, NODE_COUNT_SOURCE).await?;
     if previous.as_ref().is_some_and(|p| p.day >= today) {
         return Ok(ChainSync {
             days: 0,

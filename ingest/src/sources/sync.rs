@@ -65,7 +65,7 @@ pub async fn sync_coinmetrics(
     let mut groups: BTreeMap<Option<NaiveDate>, Vec<(&Asset, Option<DailyMetrics>)>> =
         BTreeMap::new();
     for asset in in_scope {
-        match newest_stored(store, asset.chain).await {
+        match super::newest_stored(store, asset.chain, PROVIDER).await {
             Err(e) => done(failed(asset.chain, e), &mut outcomes),
             Ok(Some(last)) if last.day >= end => done(
                 SyncOutcome {
@@ -156,22 +156,6 @@ async fn store_rows(
         days: checked.len(),
         through: checked.last().or(last.as_ref()).map(|m| m.day),
     })
-}
-
-/// The chain's newest row from this provider: the day a sync continues
-/// from, and the hashrate its first new day is compared with.
-async fn newest_stored(
-    store: &dyn Store,
-    chain: &str,
-) -> Result<Option<DailyMetrics>, SourceSyncError> {
-    let Some((_, last)) = store.daily_source_coverage(chain, PROVIDER).await? else {
-        return Ok(None);
-    };
-    Ok(store
-        .daily_metrics(chain, last, last)
-        .await?
-        .into_iter()
-        .find(|m| m.source == PROVIDER))
 }
 
 fn failed(chain: &str, e: SourceSyncError) -> SyncOutcome {
