@@ -255,13 +255,11 @@ mod tests {
             r#"{"kind":"beacon-validators","url":"x","typo":1}"#
         )
         .is_err());
-        assert_eq!(
-            split_url("http://h:1/a/b"),
-            Some(("http://h:1".into(), "/a/b".into()))
-        );
-        assert_eq!(
-            split_url("http://h:1"),
-            Some(("http://h:1".into(), String::new()))
-        );
+        let path = |url: &str| {
+            HttpClient::for_url("t", url, None, std::time::Duration::from_secs(1)).map(|(_, p)| p)
+        };
+        assert_eq!(path("http://h:1/a/b?c=d"), Ok("/a/b?c=d".to_owned()));
+        assert_eq!(path("http://h:1"), Ok(String::new()));
+        assert!(path("no-scheme").is_err());
     }
 }
