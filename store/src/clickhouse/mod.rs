@@ -468,7 +468,7 @@ impl DailyMetricsStore for ClickHouseStore {
             .bind(chain)
             .fetch_one::<CoverageRow>()
             .await?;
-        Ok((row.count > 0).then(|| (from_ch_date(row.first), from_ch_date(row.last))))
+        Ok(row.days())
     }
 
     async fn daily_source_coverage(
@@ -483,7 +483,7 @@ impl DailyMetricsStore for ClickHouseStore {
             .bind(source)
             .fetch_one::<CoverageRow>()
             .await?;
-        Ok((row.count > 0).then(|| (from_ch_date(row.first), from_ch_date(row.last))))
+        Ok(row.days())
     }
 }
 

@@ -275,3 +275,10 @@ pub struct CoverageRow {
     pub last: u16,
     pub count: u64,
 }
+
+impl CoverageRow {
+    /// The first and last day, when any row matched.
+    pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        (self.count > 0).then(|| (from_ch_date(self.first), from_ch_date(self.last)))
+    }
+}

@@ -190,15 +190,17 @@ pub fn select_daily_range() -> String {
     )
 }
 pub fn select_daily_coverage() -> String {
-    "SELECT min(day), max(day), count() FROM \
-     (SELECT day, is_deleted FROM daily_metrics FINAL WHERE chain = ?) WHERE is_deleted = 0"
-        .to_owned()
+    daily_coverage_where("chain = ?")
 }
 pub fn select_daily_source_coverage() -> String {
-    "SELECT min(day), max(day), count() FROM \
-     (SELECT day, is_deleted FROM daily_metrics FINAL WHERE chain = ? AND source = ?) \
-     WHERE is_deleted = 0"
-        .to_owned()
+    daily_coverage_where("chain = ? AND source = ?")
+}
+/// First day, last day and count of live daily rows matching `filter`.
+fn daily_coverage_where(filter: &str) -> String {
+    format!(
+        "SELECT min(day), max(day), count() FROM \
+         (SELECT day, is_deleted FROM daily_metrics FINAL WHERE {filter}) WHERE is_deleted = 0"
+    )
 }
 pub fn select_index_version() -> String {
     live(INDEX_COLUMNS, "indices", "date = ? AND version = ?", "")

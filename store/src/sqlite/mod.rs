@@ -452,15 +452,11 @@ impl DailyMetricsStore for SqliteStore {
     async fn daily_coverage(&self, chain: &str) -> Result<Option<(NaiveDate, NaiveDate)>> {
         let chain = chain.to_owned();
         self.read(move |conn| {
-            let (first, last): (Option<String>, Option<String>) = conn.query_row(
+            day_range(
+                conn,
                 "SELECT MIN(day), MAX(day) FROM daily_metrics WHERE chain = ?1",
                 params![chain],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            match (first, last) {
-                (Some(f), Some(l)) => Ok(Some((rows::parse_day(&f)?, rows::parse_day(&l)?))),
-                _ => Ok(None),
-            }
+            )
         })
         .await
     }
@@ -472,17 +468,27 @@ impl DailyMetricsStore for SqliteStore {
     ) -> Result<Option<(NaiveDate, NaiveDate)>> {
         let (chain, source) = (chain.to_owned(), source.to_owned());
         self.read(move |conn| {
-            let (first, last): (Option<String>, Option<String>) = conn.query_row(
+            day_range(
+                conn,
                 "SELECT MIN(day), MAX(day) FROM daily_metrics WHERE chain = ?1 AND source = ?2",
                 params![chain, source],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            match (first, last) {
-                (Some(f), Some(l)) => Ok(Some((rows::parse_day(&f)?, rows::parse_day(&l)?))),
-                _ => Ok(None),
-            }
+            )
         })
         .await
+    }
+}
+
+/// The first and last day a `SELECT MIN(day), MAX(day)` finds, if any.
+fn day_range(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<String>, Option<String>) =
+        conn.query_row(sql, params, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    match (first, last) {
+        (Some(f), Some(l)) => Ok(Some((rows::parse_day(&f)?, rows::parse_day(&l)?))),
+        _ => Ok(None),
     }
 }
 
