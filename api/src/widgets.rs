@@ -249,7 +249,9 @@ pub(crate) async fn badge_svg(
     let (label, message, title, fill, status) =
         match figure(&state, &chain, q.metric.as_deref()).await {
             Ok(f) => {
-                let title = format!("{}: {}", f.label, f.message);
+                // Hovered or read aloud, the badge says how old and how
+                // measured its figure is (the card says it in its text).
+                let title = format!("{}: {}, {}", f.label, f.message, f.date);
                 (
                     f.label,
                     f.message,
@@ -274,7 +276,7 @@ pub(crate) async fn badge_svg(
     let (lw, mw) = (w(&label), w(&message));
     let (label, message, title) = (escape(&label), escape(&message), escape(&title));
     let svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="20" role="img" aria-label="{label}: {message}"><title>{title}</title><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="{fill}"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle"><text x="{lx}" y="14">{label}</text><text x="{mx}" y="14">{message}</text></g></svg>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="20" role="img" aria-label="{title}"><title>{title}</title><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="{fill}"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle"><text x="{lx}" y="14">{label}</text><text x="{mx}" y="14">{message}</text></g></svg>"##,
         tw = lw + mw,
         lx = lw / 2,
         mx = lw + mw / 2,

@@ -34,6 +34,8 @@ async fn badge_svg_is_escaped_svg() {
     let svg = r.text();
     assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
     assert!(svg.contains("kWh"));
+    // Its title says the day and how it was measured.
+    assert!(svg.contains("2024-06-30 (measured)</title>"), "{svg}");
     assert!(r.header(header::ETAG).is_some());
 }
 
