@@ -23,12 +23,16 @@ use crate::rpc::HttpClient;
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum NodeCountConfig {
     /// GET `url` (or POST `body`), then read the value at `pointer`
-    /// (RFC 6901): a number, or with `length = true` an array's length.
+    /// (RFC 6901): a number, or with `length = true` an array's length;
+    /// `only` then counts just the elements it matches (TRON lists every
+    /// witness candidate, of which only the elected ones produce blocks).
     HttpCount {
         url: String,
         pointer: String,
         #[serde(default)]
         length: bool,
+        #[serde(default)]
+        only: Option<ElementMatch>,
         #[serde(default)]
         body: Option<Value>,
         #[serde(default)]
@@ -46,6 +50,15 @@ pub enum NodeCountConfig {
         #[serde(default)]
         auth_header: Option<String>,
     },
+}
+
+/// An array element counts when the value at `pointer` inside it equals
+/// `equals`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElementMatch {
+    pub pointer: String,
+    pub equals: Value,
 }
 
 impl NodeCountConfig {
@@ -83,15 +96,27 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
             url,
             pointer,
             length,
+            only,
             body,
             auth_header,
         } => {
+            if only.is_some() && !length {
+                return Err(IngestError::Config(format!(
+                    "node count at {}: `only` counts array elements and needs `length = true`",
+                    crate::config::redact_url(url)
+                )));
+            }
             let (c, path) = client(url, auth_header, "http-count")?;
             let bytes = match body {
                 Some(b) => c.post(&path, b.to_string().as_bytes(), "POST").await?,
                 None => c.get(&path, None).await?,
             };
-            Ok(count_at(&c, &bytes, pointer, *length)?)
+            let counting = match (length, only) {
+                (_, Some(m)) => Counting::Matching(m),
+                (true, None) => Counting::Length,
+                (false, None) => Counting::Number,
+            };
+            Ok(count_at(&c, &bytes, pointer, counting)?)
         }
         NodeCountConfig::SolanaVoteAccounts { url, auth_header } => {
             let (c, path) = client(url, auth_header, "solana")?;
@@ -99,7 +124,7 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
             let bytes = c
                 .post(&path, body.to_string().as_bytes(), "getVoteAccounts")
                 .await?;
-            Ok(count_at(&c, &bytes, "/result/current", true)?)
+            Ok(count_at(&c, &bytes, "/result/current", Counting::Length)?)
         }
         NodeCountConfig::BeaconValidators { url, auth_header } => {
             let (c, path) = client(url, auth_header, "beacon")?;
@@ -123,7 +148,19 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
     }
 }
 
-fn count_at(c: &HttpClient, bytes: &[u8], pointer: &str, length: bool) -> Result<u64, SourceError> {
+/// What is read at the pointer.
+enum Counting<'a> {
+    Number,
+    Length,
+    Matching(&'a ElementMatch),
+}
+
+fn count_at(
+    c: &HttpClient,
+    bytes: &[u8],
+    pointer: &str,
+    counting: Counting<'_>,
+) -> Result<u64, SourceError> {
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| c.error(pointer, None, SourceErrorKind::Malformed(e.to_string())))?;
     let at = v.pointer(pointer).ok_or_else(|| {
@@ -133,11 +170,16 @@ fn count_at(c: &HttpClient, bytes: &[u8], pointer: &str, length: bool) -> Result
             SourceErrorKind::Malformed(format!("nothing at {pointer}")),
         )
     })?;
-    let n = if length {
-        at.as_array().map(|a| a.len() as u64)
-    } else {
-        at.as_u64()
-            .or_else(|| at.as_str().and_then(|s| s.parse().ok()))
+    let n = match counting {
+        Counting::Length => at.as_array().map(|a| a.len() as u64),
+        Counting::Matching(m) => at.as_array().map(|a| {
+            a.iter()
+                .filter(|e| e.pointer(&m.pointer) == Some(&m.equals))
+                .count() as u64
+        }),
+        Counting::Number => at
+            .as_u64()
+            .or_else(|| at.as_str().and_then(|s| s.parse().ok())),
     };
     n.ok_or_else(|| {
         c.error(

@@ -1,21 +1,27 @@
-//! Proof-of-stake validator counts sampled once a UTC day: Solana's
-//! documented `getVoteAccounts` answer (`tests/recorded/solana-docs/`),
-//! AvalancheGo's documented `platform.getCurrentValidators` answer
-//! (`tests/recorded/avalanchego-docs/`), and TzKT's `delegates/count`
-//! (documented as a bare JSON number), served by local stand-ins, with the
-//! shipped configuration; implausible samples are refused, named.
+//! Proof-of-stake validator counts sampled once a UTC day, with every
+//! endpoint `config/default.toml` ships, each served by a local stand-in
+//! that answers what the provider documents or was recorded answering:
+//! Solana's `getVoteAccounts` (`tests/recorded/solana-docs/`), AvalancheGo's
+//! `platform.getCurrentValidators` (`avalanchego-docs/`), the Cosmos SDK's
+//! staking validators (`cosmos-sdk-docs/`), TronGrid's `listwitnesses`
+//! (`trongrid-blockatlas/`) and TzKT's `delegates/count` (documented as a
+//! bare JSON number). Implausible samples are refused, named.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use blockwatt_domain::DailyMetrics;
 use blockwatt_ingest::nodes::{NodeCountConfig, NODE_COUNT_SOURCE};
 use blockwatt_ingest::sources::node_counts::sample_node_counts;
 use chrono::NaiveDate;
+use figment::providers::{Format, Toml};
+use figment::Figment;
 use serde_json::Value;
 
 fn day(s: &str) -> NaiveDate {
@@ -29,18 +35,36 @@ fn recorded(path: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("recorded")).expect("JSON")
 }
 
-fn documented_vote_accounts() -> Value {
-    recorded("solana-docs/getVoteAccounts.json")
+/// `[sources.node_counts]` as shipped, each endpoint's scheme and host
+/// replaced by `stand_in` (its path, query and body kept).
+fn shipped_node_counts(stand_in: &str) -> BTreeMap<String, NodeCountConfig> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/default.toml");
+    let shipped: BTreeMap<String, Value> = Figment::from(Toml::file(file))
+        .extract_inner("sources.node_counts")
+        .expect("config/default.toml has [sources.node_counts]");
+    shipped
+        .into_iter()
+        .map(|(chain, mut cfg)| {
+            let url = cfg["url"].as_str().expect("a url").to_owned();
+            let after_scheme = url.split_once("://").expect("an absolute URL").1;
+            let rest = after_scheme
+                .find(['/', '?'])
+                .map_or("", |i| &after_scheme[i..]);
+            cfg["url"] = Value::from(format!("{stand_in}{rest}"));
+            let parsed = serde_json::from_value(cfg).expect("a node-count table");
+            (chain, parsed)
+        })
+        .collect()
 }
 
 #[tokio::test]
-async fn one_sample_a_day_from_each_configured_endpoint() {
+async fn one_sample_a_day_from_each_shipped_endpoint() {
     let calls = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&calls);
-    let answer = documented_vote_accounts();
+    let answer = recorded("solana-docs/getVoteAccounts.json");
     let app = Router::new()
         .route(
-            "/solana",
+            "/",
             post(move || {
                 counted.fetch_add(1, Ordering::Relaxed);
                 let answer = answer.clone();
@@ -49,7 +73,13 @@ async fn one_sample_a_day_from_each_configured_endpoint() {
         )
         .route(
             "/v1/delegates/count",
-            get(|| async { Json(Value::from(287)) }),
+            get(|q: Query<BTreeMap<String, String>>| async move {
+                // Active bakers only.
+                if q.get("active").map(String::as_str) != Some("true") {
+                    return Err(StatusCode::BAD_REQUEST);
+                }
+                Ok(Json(Value::from(287)))
+            }),
         )
         .route(
             "/ext/bc/P",
@@ -57,45 +87,36 @@ async fn one_sample_a_day_from_each_configured_endpoint() {
                 // The shipped body asks for every current validator.
                 let call: Value = serde_json::from_str(&body).unwrap_or_default();
                 if call["method"] != "platform.getCurrentValidators" {
-                    return Err(axum::http::StatusCode::BAD_REQUEST);
+                    return Err(StatusCode::BAD_REQUEST);
                 }
                 Ok(Json(recorded("avalanchego-docs/getCurrentValidators.json")))
             }),
+        )
+        .route(
+            "/cosmos/staking/v1beta1/validators",
+            get(|q: Query<BTreeMap<String, String>>| async move {
+                // The bonded set, with its total counted (the LCD leaves
+                // `pagination.total` at 0 unless asked).
+                let arg = |k: &str| q.get(k).map(String::as_str);
+                if arg("status") != Some("BOND_STATUS_BONDED")
+                    || arg("pagination.count_total") != Some("true")
+                {
+                    return Err(StatusCode::BAD_REQUEST);
+                }
+                Ok(Json(recorded("cosmos-sdk-docs/validators.json")))
+            }),
+        )
+        .route(
+            "/wallet/listwitnesses",
+            get(|| async { Json(recorded("trongrid-blockatlas/listwitnesses.json")) }),
         );
     let url = blockwatt_testkit::serve_router(app).await;
-    let configs = BTreeMap::from([
-        (
-            "solana".to_owned(),
-            NodeCountConfig::SolanaVoteAccounts {
-                url: format!("{url}/solana"),
-                auth_header: None,
-            },
-        ),
-        (
-            "tezos".to_owned(),
-            NodeCountConfig::HttpCount {
-                url: format!("{url}/v1/delegates/count?active=true"),
-                pointer: String::new(),
-                length: false,
-                body: None,
-                auth_header: None,
-            },
-        ),
-        (
-            "avalanche".to_owned(),
-            // As config/default.toml ships it, pointed at the stand-in.
-            NodeCountConfig::HttpCount {
-                url: format!("{url}/ext/bc/P"),
-                pointer: "/result/validators".into(),
-                length: true,
-                body: Some(serde_json::json!({
-                    "jsonrpc": "2.0", "id": 1,
-                    "method": "platform.getCurrentValidators", "params": {}
-                })),
-                auth_header: None,
-            },
-        ),
-    ]);
+    let configs = shipped_node_counts(&url);
+    assert_eq!(
+        configs.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["avalanche", "cosmos", "solana", "tezos", "tron"],
+        "a shipped endpoint needs a recorded answer here"
+    );
     let (store, _dir) = blockwatt_testkit::temp_sqlite().await;
     let today = day("2026-11-29");
     let out = sample_node_counts(store.as_ref(), &configs, None, today, &|_| ()).await;
@@ -115,6 +136,10 @@ async fn one_sample_a_day_from_each_configured_endpoint() {
     assert_eq!(node_count("tezos").await, Some(287));
     // The documented answer lists one validator.
     assert_eq!(node_count("avalanche").await, Some(1));
+    // The documented page counts 2 (its pagination total, a string).
+    assert_eq!(node_count("cosmos").await, Some(2));
+    // 27 of the 253 recorded witnesses were producing blocks.
+    assert_eq!(node_count("tron").await, Some(27));
     // Once a day: a second sync the same day asks nothing.
     let again = sample_node_counts(store.as_ref(), &configs, None, today, &|_| ()).await;
     assert!(again

@@ -8,7 +8,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::Router;
-use blockwatt_ingest::nodes::{fetch_node_count, record_node_count, NodeCountConfig};
+use blockwatt_ingest::nodes::{fetch_node_count, record_node_count, ElementMatch, NodeCountConfig};
 use blockwatt_ingest::IngestError;
 use common::temp_store;
 use serde_json::json;
@@ -57,6 +57,7 @@ async fn counts_from_http_json_solana_and_beacon() {
         url: format!("{url}/api/nodes"),
         pointer: pointer.into(),
         length,
+        only: None,
         body: None,
         auth_header: None,
     };
@@ -77,6 +78,26 @@ async fn counts_from_http_json_solana_and_beacon() {
         .expect_err("missing pointer");
     assert!(
         matches!(err, IngestError::Source(_)) && err.to_string().contains("/nope"),
+        "{err}"
+    );
+
+    // `only` counts array elements: asked of a number it is a config error.
+    let misread = NodeCountConfig::HttpCount {
+        url: format!("{url}/api/nodes"),
+        pointer: "/data/count".into(),
+        length: false,
+        only: Some(ElementMatch {
+            pointer: "/isJobs".into(),
+            equals: json!(true),
+        }),
+        body: None,
+        auth_header: None,
+    };
+    let err = fetch_node_count(&misread)
+        .await
+        .expect_err("only without length");
+    assert!(
+        matches!(err, IngestError::Config(_)) && err.to_string().contains("length = true"),
         "{err}"
     );
 

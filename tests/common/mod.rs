@@ -38,8 +38,16 @@ pub fn blockwatt(dir: &Path) -> Command {
         "http://127.0.0.1:9/ext/bc/P",
     );
     cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__COSMOS__URL",
+        "http://127.0.0.1:9/cosmos/staking/v1beta1/validators",
+    );
+    cmd.env(
         "BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL",
         "http://127.0.0.1:9",
+    );
+    cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__TRON__URL",
+        "http://127.0.0.1:9/wallet/listwitnesses",
     );
     cmd.env(
         "BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL",
