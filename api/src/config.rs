@@ -44,6 +44,11 @@ pub struct ApiConfig {
     pub max_data_age_days: Option<u64>,
     /// `BLOCKWATT_ADMIN_TOKEN`: admin routes exist only when set.
     pub admin_token: Option<String>,
+    /// The address readers reach this server at (`https://blockwatt.example`),
+    /// for links that leave it: oEmbed answers and discovery links, and the
+    /// snippets the widget gallery shows. `None`: the request's own origin
+    /// where one is needed, and no oEmbed discovery link.
+    pub public_url: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -64,6 +69,7 @@ impl Default for ApiConfig {
             max_ingest_lag_blocks: None,
             max_data_age_days: None,
             admin_token: None,
+            public_url: None,
         }
     }
 }

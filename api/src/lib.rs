@@ -23,7 +23,9 @@ pub mod indices;
 pub mod ingest_collector;
 mod middleware;
 mod openapi_constraints;
+mod pages;
 mod problem_responses;
+pub mod rendered_cache;
 pub mod respond;
 pub mod unknown_tx_cache;
 mod v1;
@@ -79,6 +81,8 @@ pub struct Shared {
     pub unknown_txs: unknown_tx_cache::UnknownTxCache,
     limiter: Option<middleware::ClientLimiter>,
     limiter_calls: AtomicU64,
+    /// Rendered widgets and pages, for the live TTL.
+    pub rendered: rendered_cache::RenderedCache,
     /// `/v1/chains` costs two store queries per chain; kept for the live TTL.
     chains_body: std::sync::RwLock<Option<(std::time::Instant, Arc<dto::ChainsBody>)>>,
 }
@@ -116,6 +120,10 @@ impl AppState {
                     Duration::from_secs(config.unknown_tx_ttl_s),
                     config.unknown_tx_max_entries,
                 ),
+                rendered: rendered_cache::RenderedCache::new(
+                    Duration::from_secs(config.latest_cache_ttl_s),
+                    config.cache_max_entries,
+                ),
                 limiter: middleware::limiter(config.rate_limit_per_minute),
                 limiter_calls: AtomicU64::new(0),
                 chains_body: std::sync::RwLock::new(None),
@@ -133,6 +141,7 @@ impl AppState {
     /// the chain list's coverage.
     pub fn data_changed(&self) {
         self.cache.clear();
+        self.rendered.clear();
         *self.chains_body.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
@@ -195,6 +204,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(widgets::badge_svg))
         .routes(routes!(widgets::card))
         .routes(routes!(widgets::embed_js))
+        .routes(routes!(widgets::card_js))
         .routes(routes!(indices::list))
         .routes(routes!(indices::one))
         .routes(routes!(indices::metadata))
@@ -244,7 +254,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(http_metrics::serve))
         .route("/openapi.json", get(serve_doc))
-        .route("/docs", get(docs::page));
+        .route("/docs", get(docs::page))
+        // Pages for people: HTML, outside the API's OpenAPI document.
+        .route("/", get(pages::landing))
+        .route("/chains/{chain}", get(pages::chain_page))
+        .route(blockwatt_web::STYLESHEET_PATH, get(pages::stylesheet))
+        .route("/oembed", get(pages::oembed));
     if state.config.admin_token.is_some() {
         let admin = Router::new()
             .route("/v1/admin/import", post(admin::import))

@@ -14,7 +14,7 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::config::ApiConfig;
 use crate::extract::{BLOCK_REF_PATTERN, HASH_PATTERN};
 use crate::respond::FORMATS;
-use crate::widgets::METRICS;
+use blockwatt_web::METRICS;
 
 /// One constraint on a parameter's schema.
 enum Constraint {
@@ -48,8 +48,19 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
             (ParameterIn::Query | ParameterIn::Path, "method") => {
                 Constraint::OneOf(methods.clone())
             }
-            (ParameterIn::Query, "metric") => {
-                Constraint::OneOf(METRICS.iter().map(|(name, _)| (*name).to_owned()).collect())
+            (ParameterIn::Query, "metric") => Constraint::OneOf(
+                METRICS
+                    .iter()
+                    .map(|(name, _)| (*name).to_owned())
+                    // The name before `per-tx`, still read.
+                    .chain(["energy-per-tx".to_owned()])
+                    .collect(),
+            ),
+            (ParameterIn::Query, "theme") => {
+                Constraint::OneOf(["light", "dark", "auto"].map(str::to_owned).to_vec())
+            }
+            (ParameterIn::Query, "period") => {
+                Constraint::OneOf(["30d", "1y", "all"].map(str::to_owned).to_vec())
             }
             (ParameterIn::Query, "allocation") => Constraint::OneOf(
                 Allocation::ALL

@@ -7,7 +7,8 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
-use blockwatt_domain::{Bounds, Estimate};
+use blockwatt_domain::Basis;
+use blockwatt_web::{CardView, Metric, Period, Shown, Theme};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,6 +16,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
 use crate::problem_responses::LimitsAndOutages;
+use crate::rendered_cache::Rendered;
 use crate::respond::{cached, json_bytes, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
@@ -74,100 +76,72 @@ pub(crate) struct MetricQuery {
     metric: Option<String>,
 }
 
-/// Which figure a widget shows, with its display unit.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Metric {
-    Energy,
-    Co2e,
-    Water,
-    Ewaste,
-    EnergyPerTx,
+#[derive(Debug, Deserialize)]
+pub(crate) struct CardQuery {
+    metric: Option<String>,
+    theme: Option<String>,
+    period: Option<String>,
 }
 
-/// `?metric=` values, the default first.
-pub(crate) const METRICS: [(&str, Metric); 5] = [
-    ("energy", Metric::Energy),
-    ("co2e", Metric::Co2e),
-    ("water", Metric::Water),
-    ("ewaste", Metric::Ewaste),
-    ("energy-per-tx", Metric::EnergyPerTx),
-];
-
-impl Metric {
-    fn parse(raw: Option<&str>) -> Result<Metric, ApiError> {
-        let raw = raw.unwrap_or(METRICS[0].0);
-        METRICS
-            .iter()
-            .find(|(name, _)| *name == raw)
-            .map(|(_, m)| *m)
-            .ok_or_else(|| {
-                let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
-                ApiError::invalid(
-                    "metric",
-                    format!("metric: {raw:?} is not one of {}", names.join(", ")),
-                )
-            })
-    }
-
-    /// (label, bounds in display unit, unit); `None` when the estimate lacks it.
-    fn pick(self, e: &Estimate) -> Option<(&'static str, Bounds, &'static str)> {
-        Some(match self {
-            Metric::Energy => ("energy", e.energy_twh_per_year, "TWh/yr"),
-            Metric::Co2e => ("CO2e", e.co2e_t_per_year.scale(1e-6), "Mt/yr"),
-            Metric::Water => ("water", e.water_m3_per_year.scale(1e-6), "million m³/yr"),
-            Metric::Ewaste => ("e-waste", e.ewaste_t_per_year.scale(1e-3), "kt/yr"),
-            Metric::EnergyPerTx => ("energy per tx", e.per_tx.as_ref()?.energy_kwh, "kWh"),
-        })
-    }
+fn parse_metric(raw: Option<&str>) -> Result<Metric, ApiError> {
+    Metric::parse(raw).ok_or_else(|| {
+        ApiError::invalid(
+            "metric",
+            format!(
+                "metric: {:?} is not one of {}",
+                raw.unwrap_or_default(),
+                Metric::names()
+            ),
+        )
+    })
 }
 
-/// Three significant digits: enough for an estimate whose bounds span tens of percent.
-fn sig3(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let digits = 2 - v.abs().log10().floor() as i32;
-    if digits > 0 {
-        format!("{:.*}", digits as usize, v)
-    } else {
-        format!("{:.0}", v)
+/// The badge's colour says how the figure was obtained (documented in the
+/// OpenAPI description of the badge routes): green measured, amber carried
+/// forward, orange-red a catalogue fallback, grey no figure.
+fn basis_colour(b: Basis) -> &'static str {
+    match b {
+        Basis::Measured => "2e7d32",
+        Basis::CarriedForward => "8a6100",
+        Basis::Fallback => "b3401a",
     }
 }
 
 struct Figure {
     label: String,
+    /// "152 TWh/yr (95.1–211), 2026-11-29": the day is in the message,
+    /// so a two-year-old figure never reads as today's.
     message: String,
-    best: String,
-    range: String,
-    unit: &'static str,
-    date: String,
-    method: String,
+    /// The message with the basis in words, for titles.
+    title: String,
+    basis: Basis,
 }
 
 async fn figure(state: &AppState, chain: &str, metric: Option<&str>) -> Result<Figure, ApiError> {
     let info = state.chain(chain)?;
-    let metric = Metric::parse(metric)?;
+    let metric = parse_metric(metric)?;
     let hit = crate::v1::default_estimate(state, chain, None, None).await?;
     let e = &hit.estimate;
-    let (what, b, unit) = metric.pick(e).ok_or_else(|| {
+    let b = metric.bounds(e).ok_or_else(|| {
         ApiError::NoData(format!(
-            "{chain} has no per-transaction figure for {}",
+            "{chain} has no {} figure for {}",
+            metric.label(),
             e.date
         ))
     })?;
-    let (best, range) = (sig3(b.best), format!("{}–{}", sig3(b.lower), sig3(b.upper)));
+    let shown = Shown::new(metric, b);
+    let message = format!("{}, {}", shown.one_line(), e.date);
     Ok(Figure {
-        label: format!("{} {what}", info.name),
-        message: format!("{best} {unit} ({range})"),
-        best,
-        range,
-        unit,
-        // Never a guess or an old figure that reads as the day's own.
-        date: match e.basis {
-            blockwatt_domain::Basis::Measured => format!("{} (measured)", e.date),
-            b => format!("{} ({b}, data as of {})", e.date, e.as_of),
-        },
-        method: e.method.clone(),
+        label: format!("{} {}", info.name, metric.label()),
+        title: format!(
+            "{} {}: {message} ({}; method {})",
+            info.name,
+            metric.label(),
+            blockwatt_web::basis::basis_words(e),
+            e.method
+        ),
+        message,
+        basis: e.basis,
     })
 }
 
@@ -183,10 +157,10 @@ fn escape(s: &str) -> String {
 #[utoipa::path(get, path = "/widgets/{chain}/badge.json", tag = "widgets",
     params(
         ("chain" = String, Path, description = "Chain slug"),
-        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `energy-per-tx`"),
+        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `per-tx` (also `energy-per-tx`)"),
     ),
     responses(
-        (status = 200, description = "shields.io endpoint JSON", body = ShieldsBadge),
+        (status = 200, description = "shields.io endpoint JSON; the message ends with the figure's day, and the colour says its basis: green `2e7d32` measured, amber `8a6100` carried forward, orange-red `b3401a` a catalogue fallback", body = ShieldsBadge),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain, or no data: a grey `isError` badge saying so", body = ShieldsBadge),
         (status = 422, description = "Unknown metric: a grey `isError` badge saying so", body = ShieldsBadge),
@@ -204,7 +178,7 @@ pub(crate) async fn badge_json(
                 schema_version: 1,
                 label: f.label,
                 message: f.message,
-                color: "2e7d32".to_owned(),
+                color: basis_colour(f.basis).to_owned(),
                 is_error: None,
             },
             axum::http::StatusCode::OK,
@@ -231,10 +205,10 @@ pub(crate) async fn badge_json(
 #[utoipa::path(get, path = "/widgets/{chain}/badge.svg", tag = "widgets",
     params(
         ("chain" = String, Path, description = "Chain slug"),
-        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `energy-per-tx`"),
+        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `per-tx` (also `energy-per-tx`)"),
     ),
     responses(
-        (status = 200, description = "SVG image", content_type = "image/svg+xml", body = String),
+        (status = 200, description = "SVG image; the message ends with the figure's day, the title says its basis and method, and the colour says its basis: green measured, amber carried forward, orange-red a catalogue fallback", content_type = "image/svg+xml", body = String),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data: a grey badge saying so", content_type = "image/svg+xml", body = String),
         (status = 422, description = "Unknown metric: a grey badge saying so", content_type = "image/svg+xml", body = String),
@@ -248,25 +222,20 @@ pub(crate) async fn badge_svg(
 ) -> Result<Response, ApiError> {
     let (label, message, title, fill, status) =
         match figure(&state, &chain, q.metric.as_deref()).await {
-            Ok(f) => {
-                // Hovered or read aloud, the badge says how old and how
-                // measured its figure is (the card says it in its text).
-                let title = format!("{}: {}, {}", f.label, f.message, f.date);
-                (
-                    f.label,
-                    f.message,
-                    title,
-                    "#2e7d32",
-                    axum::http::StatusCode::OK,
-                )
-            }
+            Ok(f) => (
+                f.label,
+                f.message,
+                f.title,
+                format!("#{}", basis_colour(f.basis)),
+                axum::http::StatusCode::OK,
+            ),
             Err(e) => {
                 let none = NoFigure::from_error(e)?;
                 (
                     "blockwatt".to_owned(),
                     none.message.to_owned(),
                     none.detail,
-                    "#9f9f9f",
+                    "#9f9f9f".to_owned(),
                     none.status,
                 )
             }
@@ -291,67 +260,183 @@ pub(crate) async fn badge_svg(
     Ok(with_status(resp, status))
 }
 
-/// An HTML card for an iframe: best value, bounds, day and method.
+/// An HTML card for an iframe: the value in a unit fitted to its size,
+/// its bounds, a chart of the period with the band, the day and basis, the
+/// method. Its own background in both themes.
 #[utoipa::path(get, path = "/widgets/{chain}/card.html", tag = "widgets",
     params(
         ("chain" = String, Path, description = "Chain slug"),
-        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `energy-per-tx`"),
+        ("metric" = Option<String>, Query, description = "`energy` (default), `co2e`, `water`, `ewaste` or `per-tx` (also `energy-per-tx`)"),
+        ("theme" = Option<String>, Query, description = "`light`, `dark` or `auto` (default: follows the reader's `prefers-color-scheme`)"),
+        ("period" = Option<String>, Query, description = "The chart's reach: `30d` (default), `1y` or `all` (since launch)"),
     ),
     responses(
         (status = 200, description = "HTML card", content_type = "text/html", body = String),
         (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data: a neutral card saying so", content_type = "text/html", body = String),
-        (status = 422, description = "Unknown metric: a neutral card saying so", content_type = "text/html", body = String),
+        (status = 422, description = "Unknown metric, theme or period: a neutral card saying so", content_type = "text/html", body = String),
         LimitsAndOutages,
     ))]
 pub(crate) async fn card(
     State(state): State<AppState>,
     Path(chain): Path<String>,
-    Query(q): Query<MetricQuery>,
+    Query(q): Query<CardQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    const STYLE: &str = "body{margin:0;font:14px system-ui,sans-serif}.c{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem}.v{font-size:1.6rem;font-weight:600}small{color:#555}";
-    let (html, status) = match figure(&state, &chain, q.metric.as_deref()).await {
-        Ok(f) => (
-            format!(
-                r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{label}</title><style>{STYLE}</style></head><body><div class="c"><div>{label}</div><div class="v">{best} {unit}</div><div>range {range} {unit}</div><small>{date} · method {method} · blockwatt</small></div></body></html>"#,
-                label = escape(&f.label),
-                best = escape(&f.best),
-                unit = escape(f.unit),
-                range = escape(&f.range),
-                date = escape(&f.date),
-                method = escape(&f.method),
-            ),
-            axum::http::StatusCode::OK,
-        ),
-        Err(e) => {
-            let none = NoFigure::from_error(e)?;
-            (
-                format!(
-                    r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blockwatt: {message}</title><style>{STYLE}</style></head><body><div class="c"><div class="v">{message}</div><div>{detail}</div><small>blockwatt</small></div></body></html>"#,
-                    message = escape(none.message),
-                    detail = escape(&none.detail),
-                ),
-                none.status,
-            )
+    // A bad theme still gets a readable card, in the default theme.
+    let theme = Theme::parse(q.theme.as_deref());
+    let rendered = match card_params(&q) {
+        Ok((metric, theme, period)) => {
+            let key = format!(
+                "card/{chain}/{}/{}/{}",
+                metric.slug(),
+                theme.slug(),
+                period.slug()
+            );
+            match state.rendered.get(&key) {
+                Some(hit) => hit,
+                None => {
+                    let r = render_card(&state, &chain, metric, theme, period).await?;
+                    // Only known chains: unknown names would grow the map.
+                    if state.chain(&chain).is_ok() {
+                        state.rendered.insert(key, r.clone());
+                    }
+                    r
+                }
+            }
         }
+        Err(e) => no_figure_card(e, None, theme.unwrap_or_default())?,
     };
     let mut resp = cached(
         &headers,
-        Bytes::from(html),
+        rendered.body,
         "text/html; charset=utf-8",
         None,
         Freshness::Live,
     );
-    *resp.status_mut() = status;
-    // Meant to be framed anywhere, and to run no script at all.
+    if resp.status() == axum::http::StatusCode::OK {
+        *resp.status_mut() = rendered.status;
+    }
+    // Framed anywhere; its one script (same origin) only reports its height.
     resp.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors *",
         ),
     );
     Ok(resp)
+}
+
+fn card_params(q: &CardQuery) -> Result<(Metric, Theme, Period), ApiError> {
+    let metric = parse_metric(q.metric.as_deref())?;
+    let theme = Theme::parse(q.theme.as_deref()).ok_or_else(|| {
+        ApiError::invalid(
+            "theme",
+            format!(
+                "theme: {:?} is not one of light, dark, auto",
+                q.theme.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
+    let period = Period::parse(q.period.as_deref()).ok_or_else(|| {
+        ApiError::invalid(
+            "period",
+            format!(
+                "period: {:?} is not one of 30d, 1y, all",
+                q.period.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
+    Ok((metric, theme, period))
+}
+
+fn no_figure_card(e: ApiError, chain: Option<&str>, theme: Theme) -> Result<Rendered, ApiError> {
+    let status = e.status();
+    let (message, detail) = match &e {
+        ApiError::Invalid { parameter, detail } => (
+            match parameter.as_str() {
+                "metric" => "unknown metric",
+                "theme" => "unknown theme",
+                "period" => "unknown period",
+                _ => return Err(e),
+            },
+            detail.clone(),
+        ),
+        _ => {
+            let none = NoFigure::from_error(e)?;
+            (none.message, none.detail)
+        }
+    };
+    let html = blockwatt_web::no_figure_card(message, &detail, chain, theme).into_string();
+    Ok(Rendered {
+        status,
+        body: Bytes::from(html),
+    })
+}
+
+async fn render_card(
+    state: &AppState,
+    chain: &str,
+    metric: Metric,
+    theme: Theme,
+    period: Period,
+) -> Result<Rendered, ApiError> {
+    let info = match state.chain(chain) {
+        Ok(i) => i,
+        Err(e) => return no_figure_card(e, None, theme),
+    };
+    let hit = match crate::v1::default_estimate(state, chain, None, None).await {
+        Ok(h) => h,
+        Err(e) => return no_figure_card(e, Some(chain), theme),
+    };
+    let e = &hit.estimate;
+    let series = crate::pages::series_back(state, info, e.date, period.days_back()).await;
+    let points = blockwatt_web::points(metric, &series);
+    let oembed = state.config.public_url.as_deref().map(|base| {
+        let base = base.trim_end_matches('/');
+        format!(
+            "{base}/oembed?url={}",
+            crate::pages::query_escape(&format!(
+                "{base}/widgets/{chain}/card.html?metric={}&theme={}&period={}",
+                metric.slug(),
+                theme.slug(),
+                period.slug()
+            ))
+        )
+    });
+    let html = blockwatt_web::card(&CardView {
+        chain_slug: chain,
+        chain_name: &info.name,
+        metric,
+        estimate: e,
+        series: &points,
+        period,
+        theme,
+        oembed,
+    })
+    .into_string();
+    Ok(Rendered {
+        status: axum::http::StatusCode::OK,
+        body: Bytes::from(html),
+    })
+}
+
+const CARD_JS: &str = include_str!("card.js");
+
+/// The card's only script: tells the page that embeds it its height.
+#[utoipa::path(get, path = "/widgets/card.js", tag = "widgets",
+    responses(
+        (status = 200, description = "JavaScript", content_type = "text/javascript", body = String),
+        LimitsAndOutages,
+    ))]
+pub(crate) async fn card_js(CondHeaders(headers): CondHeaders) -> Response {
+    cached(
+        &headers,
+        Bytes::from_static(CARD_JS.as_bytes()),
+        "text/javascript; charset=utf-8",
+        None,
+        Freshness::Static,
+    )
 }
 
 const EMBED_JS: &str = include_str!("embed.js");

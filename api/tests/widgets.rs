@@ -1,4 +1,6 @@
-//! Widgets: shields.io badge JSON, SVG badge, iframe card, embed script.
+//! Widgets: shields.io badge JSON, SVG badge, iframe card (themes,
+//! periods, units fitted to the figure, a band chart), embed script and
+//! the card's sizing script; the public pages and oEmbed.
 
 mod common;
 
@@ -14,13 +16,21 @@ async fn badge_json_follows_the_shields_schema() {
     assert_eq!(v["schemaVersion"], 1);
     assert_eq!(v["label"], "Bitcoin energy");
     let msg = v["message"].as_str().unwrap_or_default();
-    assert!(msg.contains("TWh/yr") && msg.contains('–'), "{msg}");
-    assert!(v["color"].is_string());
+    // The value, its bounds and its day: never a figure that reads as today's.
+    assert!(
+        msg.contains("TWh/yr") && msg.contains('–') && msg.ends_with(", 2024-06-30"),
+        "{msg}"
+    );
+    // Green: measured (the colours are by basis, documented in OpenAPI).
+    assert_eq!(v["color"], "2e7d32");
     let v = get(&t.router, "/widgets/ethereum/badge.json?metric=co2e")
         .await
         .json();
+    // Ethereum's proof-of-stake emissions read in kt, not "0.00209 Mt".
     assert!(
-        v["message"].as_str().is_some_and(|m| m.contains("Mt/yr")),
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("2.09 kt/yr (")),
         "{v}"
     );
 }
@@ -33,9 +43,12 @@ async fn badge_svg_is_escaped_svg() {
     assert_eq!(r.header(header::CONTENT_TYPE), Some("image/svg+xml"));
     let svg = r.text();
     assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-    assert!(svg.contains("kWh"));
-    // Its title says the day and how it was measured.
-    assert!(svg.contains("2024-06-30 (measured)</title>"), "{svg}");
+    assert!(svg.contains("MWh per tx"), "{svg}");
+    // Its title says the day, how it was obtained and the method.
+    assert!(
+        svg.contains(", 2024-06-30 (measured; method hardware)</title>"),
+        "{svg}"
+    );
     assert!(r.header(header::ETAG).is_some());
 }
 
@@ -50,15 +63,90 @@ async fn card_is_self_contained_html() {
     );
     let html = r.text();
     assert!(
-        html.contains("Bitcoin energy") && html.contains("2024-06-30") && html.contains("hardware")
-    );
-    assert!(
-        !html.contains("<script") && !html.contains("http"),
+        html.contains("Bitcoin") && html.contains("2024-06-30") && html.contains("hardware"),
         "{html}"
     );
-    assert!(r
+    // Nothing from another origin: its one script and its links are its own.
+    assert!(!html.contains("http"), "{html}");
+    assert!(html.contains(r#"<script src="/widgets/card.js" defer>"#));
+    assert!(
+        html.contains(r#"<span class="basis measured">measured</span>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"href="/chains/bitcoin""#)
+            && html.contains(r#"href="/methodology/hardware""#)
+    );
+    // Its own background in both themes, dark under auto when asked.
+    assert!(html.contains("--bg:#ffffff") && html.contains("prefers-color-scheme:dark"));
+    assert!(
+        html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+        "auto pins no theme"
+    );
+    // The 30-day chart: a band and a best line, with a text alternative.
+    assert!(html.contains(r#"class="band""#) && html.contains(r#"class="best""#));
+    assert!(
+        html.contains("daily from 2024-06-01 to 2024-06-30"),
+        "{html}"
+    );
+    assert!(html.len() < 20_000, "{} bytes", html.len());
+    let csp = r
         .header(header::CONTENT_SECURITY_POLICY)
-        .is_some_and(|c| c.contains("frame-ancestors *")));
+        .unwrap_or_default();
+    assert!(
+        csp.contains("frame-ancestors *") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+
+    let r = get(
+        &t.router,
+        "/widgets/bitcoin/card.html?theme=dark&period=all&metric=co2e",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\" class=\"dark\">"));
+    assert!(
+        html.contains("daily from 2020-01-01 to 2024-06-30"),
+        "since launch: all stored days"
+    );
+    assert!(html.contains("Mt/yr"), "{html}");
+    assert!(html.len() < 20_000, "{} bytes", html.len());
+}
+
+/// The unit follows the figure: the seeded Bitcoin's per-transaction
+/// energy (about 1,100 kWh) reads in MWh, its bounds in the same unit.
+#[tokio::test]
+async fn card_units_fit_the_figure() {
+    let t = app().await;
+    for metric in ["per-tx", "energy-per-tx"] {
+        let r = get(
+            &t.router,
+            &format!("/widgets/bitcoin/card.html?metric={metric}&period=1y"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{metric}");
+        let html = r.text();
+        assert!(
+            html.contains("1.11 <span class=\"unit\">MWh per tx"),
+            "{html}"
+        );
+        assert!(
+            html.contains("daily from 2023-07-02 to 2024-06-30"),
+            "{html}"
+        );
+    }
+    let r = get(&t.router, "/widgets/bitcoin/card.html?metric=ewaste").await;
+    assert!(r.text().contains("kt/yr"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn card_script_reports_its_height_only_to_the_embedding_origin() {
+    let t = app().await;
+    let r = get(&t.router, "/widgets/card.js").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let js = r.text();
+    assert!(js.contains("bw-origin") && js.contains("postMessage") && !js.contains(r#""*""#));
 }
 
 #[tokio::test]
@@ -72,6 +160,11 @@ async fn embed_script_mounts_cards() {
     );
     let js = r.text();
     assert!(js.contains("data-blockwatt-chain") && js.contains("/card.html"));
+    // Sized by message, from the card's origin and frame only.
+    assert!(js.contains("ev.origin !== origin") && js.contains("ev.source !== f.contentWindow"));
+    for attr in ["metric", "theme", "period"] {
+        assert!(js.contains(&format!(r#"attr(n, "{attr}""#)), "{attr}");
+    }
 }
 
 /// No figure (unknown chain, unknown metric, no data) is a neutral widget
@@ -115,4 +208,108 @@ async fn widgets_without_a_figure_say_so_in_their_own_format() {
     let r = get(&t.router, "/widgets/solana/badge.json").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["isError"], true);
+}
+
+#[tokio::test]
+async fn a_bad_theme_or_period_is_a_neutral_card_naming_it() {
+    let t = app().await;
+    for (q, word) in [
+        ("theme=neon", "unknown theme"),
+        ("period=5y", "unknown period"),
+    ] {
+        let r = get(&t.router, &format!("/widgets/bitcoin/card.html?{q}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+        let html = r.text();
+        assert!(
+            html.contains(word) && html.contains("is not one of"),
+            "{html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_landing_page_lists_every_public_chain_with_its_basis() {
+    let t = app().await;
+    let r = get(&t.router, "/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    let html = r.text();
+    assert!(html.contains(r#"<link rel="stylesheet" href="/assets/blockwatt.css">"#));
+    // Bitcoin has figures; Solana says why it has none; devnet is not public.
+    assert!(
+        html.contains(r#"<a href="/chains/bitcoin">Bitcoin</a>"#),
+        "{html}"
+    );
+    assert!(html.contains("TWh/yr") && html.contains("measured"));
+    assert!(html.contains(r#"<a href="/chains/solana">Solana</a>"#));
+    assert!(html.contains("No current figure"));
+    assert!(!html.contains("/chains/devnet"));
+    assert!(!html.contains("<script"), "readable with no script");
+    let css = get(&t.router, "/assets/blockwatt.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        css.header(header::CONTENT_TYPE),
+        Some("text/css; charset=utf-8")
+    );
+}
+
+#[tokio::test]
+async fn a_chain_page_charts_its_year_and_lists_its_inputs() {
+    let t = app().await;
+    let r = get(&t.router, "/chains/bitcoin").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    for needle in [
+        "<h1>Bitcoin</h1>",
+        "launched 2009-01-03",
+        "daily from 2023-07-02 to 2024-06-30",
+        "Inputs of 2024-06-30",
+        "hashrate_hs",
+        "/v1/chains/bitcoin/footprint/history?from=2023-07-02&amp;to=2024-06-30&amp;format=csv",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    let r = get(&t.router, "/chains/nochain").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("Unknown chain"));
+}
+
+#[tokio::test]
+async fn oembed_answers_for_its_own_cards_only() {
+    let mut config = test_config();
+    config.public_url = Some("https://bw.example".into());
+    let t = app_with(config).await;
+    let card = "https://bw.example/widgets/bitcoin/card.html?metric=co2e";
+    let r = get(
+        &t.router,
+        &format!(
+            "/oembed?url={}",
+            card.replace('?', "%3F").replace('=', "%3D")
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        (v["version"].as_str(), v["type"].as_str()),
+        (Some("1.0"), Some("rich"))
+    );
+    assert!(
+        v["html"].as_str().is_some_and(|h| h.starts_with(
+            "<iframe src=\"https://bw.example/widgets/bitcoin/card.html?metric=co2e\""
+        )),
+        "{v}"
+    );
+    // The card links to it for discovery.
+    let html = get(&t.router, "/widgets/bitcoin/card.html").await.text();
+    assert!(html.contains(r#"type="application/json+oembed" href="https://bw.example/oembed?url=https%3A%2F%2Fbw.example%2Fwidgets%2Fbitcoin%2Fcard.html"#), "{html}");
+    let r = get(
+        &t.router,
+        "/oembed?url=https%3A%2F%2Felsewhere.example%2Fwidgets%2Fbitcoin%2Fcard.html",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

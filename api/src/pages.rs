@@ -1,0 +1,313 @@
+//! Pages for people: `/` (every chain's figures), `/chains/{chain}` (a
+//! chain's history, inputs and downloads), `/oembed`, and the stylesheet.
+//! The markup is `blockwatt-web`'s; this module fetches what it shows and
+//! serves it cached like the API (ETag, max-age, the rendered-page cache).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use blockwatt_domain::Estimate;
+use blockwatt_service::{ChainInfo, EstimateParams};
+use bytes::Bytes;
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::extract::{Path, Query};
+use crate::rendered_cache::Rendered;
+use crate::respond::{cached, json_bytes, CondHeaders, Freshness, JSON};
+use crate::AppState;
+
+const HTML: &str = "text/html; charset=utf-8";
+
+/// The chain's default-method estimates for `days_back` days before `to`
+/// (`None`: since launch), oldest first; empty when there are none (a
+/// page then says so instead of failing).
+pub(crate) async fn series_back(
+    state: &AppState,
+    info: &ChainInfo,
+    to: NaiveDate,
+    days_back: Option<u64>,
+) -> Vec<Estimate> {
+    let earliest = info.launched.unwrap_or(NaiveDate::MIN);
+    let from = match days_back {
+        Some(n) => to.checked_sub_days(Days::new(n)).unwrap_or(earliest),
+        None => earliest,
+    }
+    .max(earliest);
+    match state
+        .footprints
+        .series(&info.slug, from, to, None, &EstimateParams::default())
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!(chain = %info.slug, error = %e, "no series for a page");
+            Vec::new()
+        }
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+pub(crate) fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn html_response(headers: &axum::http::HeaderMap, r: Rendered) -> Response {
+    let mut resp = cached(headers, r.body, HTML, None, Freshness::Live);
+    if resp.status() == StatusCode::OK {
+        *resp.status_mut() = r.status;
+    }
+    resp
+}
+
+/// Serves `key` from the rendered cache, or renders and keeps it.
+async fn cached_page<F, Fut>(state: &AppState, key: String, render: F) -> Result<Rendered, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Rendered, ApiError>>,
+{
+    if let Some(hit) = state.rendered.get(&key) {
+        return Ok(hit);
+    }
+    let r = render().await?;
+    state.rendered.insert(key, r.clone());
+    Ok(r)
+}
+
+fn ok(markup: maud::Markup) -> Rendered {
+    Rendered {
+        status: StatusCode::OK,
+        body: Bytes::from(markup.into_string()),
+    }
+}
+
+/// The newest estimate, or in words why there is none; outages stay errors.
+async fn latest(
+    state: &AppState,
+    chain: &str,
+) -> Result<Result<Arc<crate::cache::CachedEstimate>, String>, ApiError> {
+    match crate::v1::default_estimate(state, chain, None, None).await {
+        Ok(hit) => Ok(Ok(hit)),
+        Err(e @ (ApiError::NoData(_) | ApiError::Invalid { .. })) => Ok(Err(e.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// `/`: what blockwatt measures and every public chain's newest figures.
+pub(crate) async fn landing(
+    State(state): State<AppState>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let r = cached_page(&state, "page/".to_owned(), || async {
+        let chains: Vec<&ChainInfo> = state.footprints.public_chains().collect();
+        let mut latest_of = Vec::with_capacity(chains.len());
+        for c in &chains {
+            latest_of.push(latest(&state, &c.slug).await?);
+        }
+        let consensus: Vec<String> = chains.iter().map(|c| consensus_words(c)).collect();
+        let rows: Vec<blockwatt_web::ChainRow<'_>> = chains
+            .iter()
+            .zip(&latest_of)
+            .zip(&consensus)
+            .map(|((c, l), cons)| blockwatt_web::ChainRow {
+                slug: &c.slug,
+                name: &c.name,
+                consensus: cons,
+                latest: l.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
+            })
+            .collect();
+        Ok(ok(blockwatt_web::landing(&rows)))
+    })
+    .await?;
+    Ok(html_response(&headers, r))
+}
+
+fn consensus_words(c: &ChainInfo) -> String {
+    let base = match c.consensus.as_str() {
+        "pow" => "proof of work",
+        _ => "proof of stake",
+    };
+    match &c.algorithm {
+        Some(a) => format!("{base} ({a})"),
+        None => base.to_owned(),
+    }
+}
+
+/// Why the chain's default method is its default, in a phrase.
+fn method_reason(c: &ChainInfo) -> String {
+    match c.default_method.as_str() {
+        "pos-nodes" => {
+            "proof of stake spends its energy in the validators' nodes, not in hashing".to_owned()
+        }
+        "hardware" => format!(
+            "its hashrate is met by the catalogued {} hardware that is profitable on the day",
+            c.algorithm.as_deref().unwrap_or("mining")
+        ),
+        "cbeci-v1" => "it reproduces the Cambridge index's published method".to_owned(),
+        "economic" => "miners' revenue bounds what they can spend on electricity".to_owned(),
+        other => format!("{other} is the catalogue's choice for this chain"),
+    }
+}
+
+/// `/chains/{chain}`.
+pub(crate) async fn chain_page(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let Ok(info) = state.chain(&chain) else {
+        let body = blockwatt_web::layout::page(
+            "Unknown chain: blockwatt",
+            maud::html! {
+                h1 { "Unknown chain" }
+                p { "blockwatt has no chain called " code { (chain) } ". " a href="/" { "Every chain it covers" } " is listed on the front page." }
+            },
+        );
+        let r = Rendered {
+            status: StatusCode::NOT_FOUND,
+            body: Bytes::from(body.into_string()),
+        };
+        return Ok(html_response(&headers, r));
+    };
+    let r = cached_page(&state, format!("page/chains/{chain}"), || async {
+        let newest = latest(&state, &chain).await?;
+        let series = match &newest {
+            Ok(hit) => series_back(&state, info, hit.estimate.date, Some(364)).await,
+            Err(_) => Vec::new(),
+        };
+        let consensus = consensus_words(info);
+        let reason = method_reason(info);
+        Ok(ok(blockwatt_web::chain_page(
+            &blockwatt_web::ChainPageView {
+                slug: &info.slug,
+                name: &info.name,
+                consensus: &consensus,
+                launched: info.launched,
+                default_method: &info.default_method,
+                method_reason: &reason,
+                latest: newest.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
+                series: &series,
+            },
+        )))
+    })
+    .await?;
+    Ok(html_response(&headers, r))
+}
+
+/// `/assets/blockwatt.css`: the one stylesheet of every page.
+pub(crate) async fn stylesheet(CondHeaders(headers): CondHeaders) -> Response {
+    cached(
+        &headers,
+        Bytes::from(blockwatt_web::stylesheet()),
+        "text/css; charset=utf-8",
+        None,
+        Freshness::Static,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OembedQuery {
+    url: Option<String>,
+    maxwidth: Option<u32>,
+    format: Option<String>,
+}
+
+/// An oEmbed 1.0 `rich` answer.
+#[derive(Debug, Serialize)]
+struct Oembed {
+    version: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    provider_name: &'static str,
+    provider_url: String,
+    title: String,
+    html: String,
+    width: u32,
+    height: u32,
+    cache_age: u32,
+}
+
+/// `GET /oembed?url=…`: how a content system embeds a card it was given a
+/// link to (oEmbed 1.0, section 2.2: `rich`, with the iframe as `html`).
+pub(crate) async fn oembed(
+    State(state): State<AppState>,
+    Query(q): Query<OembedQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    if q.format.as_deref().is_some_and(|f| f != "json") {
+        return Err(ApiError::invalid(
+            "format",
+            "format: only json is served".to_owned(),
+        ));
+    }
+    let url = q.url.ok_or_else(|| {
+        ApiError::invalid("url", "url: the card's address is required".to_owned())
+    })?;
+    let base = state
+        .config
+        .public_url
+        .as_deref()
+        .map(|b| b.trim_end_matches('/').to_owned())
+        .ok_or_else(|| {
+            ApiError::NotFound(
+                "oembed: this server has no public_url configured, so it cannot tell its own links"
+                    .into(),
+            )
+        })?;
+    let rest = url
+        .strip_prefix(&base)
+        .and_then(|r| r.strip_prefix("/widgets/"))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "oembed: {base}/widgets/{{chain}}/card.html is the only kind of link served here"
+            ))
+        })?;
+    let (chain, query) = rest.split_once("/card.html").ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "oembed: {base}/widgets/{{chain}}/card.html is the only kind of link served here"
+        ))
+    })?;
+    let info = state.chain(chain)?;
+    let width = q.maxwidth.unwrap_or(420).clamp(280, 1200);
+    let height = 230;
+    let src = format!("{base}/widgets/{chain}/card.html{query}");
+    let body = Oembed {
+        version: "1.0",
+        kind: "rich",
+        provider_name: "blockwatt",
+        provider_url: format!("{base}/"),
+        title: format!("{}: environmental footprint (blockwatt)", info.name),
+        html: format!(
+            "<iframe src=\"{}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" title=\"{}\"></iframe>",
+            escape_attr(&src),
+            escape_attr(&format!("blockwatt: {}", info.name))
+        ),
+        width,
+        height,
+        cache_age: 3600,
+    };
+    let mut resp = cached(&headers, json_bytes(&body)?, JSON, None, Freshness::Live);
+    resp.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(resp)
+}
+
+fn escape_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

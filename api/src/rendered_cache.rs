@@ -1,0 +1,60 @@
+//! Rendered widgets and pages, kept for the live TTL: a card with a
+//! year's chart costs a model run over the year, and the same few hundred
+//! (chain × metric × theme × period) combinations are asked for again and
+//! again by every page that embeds them. Keys are built only from parsed,
+//! valid parameters, so their number is bounded; cleared with the
+//! estimate cache whenever stored data changes.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+pub struct RenderedCache {
+    map: RwLock<HashMap<String, (Instant, Rendered)>>,
+    ttl: Duration,
+    max_entries: usize,
+}
+
+impl RenderedCache {
+    pub fn new(ttl: Duration, max_entries: usize) -> Self {
+        RenderedCache {
+            map: RwLock::new(HashMap::new()),
+            ttl,
+            max_entries,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Rendered> {
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, r)| r.clone())
+    }
+
+    pub fn insert(&self, key: String, value: Rendered) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.max_entries {
+            // Expired entries first; if all are live, start over rather
+            // than track recency for a cache this small.
+            let ttl = self.ttl;
+            map.retain(|_, (at, _)| at.elapsed() < ttl);
+            if map.len() >= self.max_entries {
+                map.clear();
+            }
+        }
+        map.insert(key, (Instant::now(), value));
+    }
+
+    pub fn clear(&self) {
+        self.map.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}

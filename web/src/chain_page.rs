@@ -1,0 +1,115 @@
+//! `/chains/{chain}`: a chain's figures, their history with bounds, the
+//! inputs behind the newest one and where they come from, the method, and
+//! the downloads.
+
+use blockwatt_domain::Estimate;
+use chrono::NaiveDate;
+use maud::{html, Markup};
+
+use crate::basis::{basis_pill, basis_words};
+use crate::chart::{band_chart, Point};
+use crate::layout::page;
+use crate::metric::{Metric, Shown, METRICS};
+
+pub struct ChainPageView<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub consensus: &'a str,
+    pub launched: Option<NaiveDate>,
+    /// The chain's default method and why it is the default.
+    pub default_method: &'a str,
+    pub method_reason: &'a str,
+    pub latest: Result<&'a Estimate, String>,
+    /// The charted history, oldest first.
+    pub series: &'a [Estimate],
+}
+
+/// A metric's daily points from a series of estimates.
+pub fn points(metric: Metric, series: &[Estimate]) -> Vec<Point> {
+    series
+        .iter()
+        .filter_map(|e| {
+            let b = metric.bounds(e)?;
+            Some(Point {
+                date: e.date,
+                lower: b.lower,
+                best: b.best,
+                upper: b.upper,
+            })
+        })
+        .collect()
+}
+
+fn input_text(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 240 {
+        format!("{}…", s.chars().take(240).collect::<String>())
+    } else {
+        s
+    }
+}
+
+pub fn chain_page(v: &ChainPageView<'_>) -> Markup {
+    let body = html! {
+        h1 { (v.name) }
+        p.lede {
+            (v.consensus) " chain"
+            @if let Some(d) = v.launched { ", launched " (d) "; no figure is given for an earlier day" }
+            ". Default method: " a href=(format!("/methodology/{}", v.default_method)) { (v.default_method) } " (" (v.method_reason) ")."
+        }
+        @match &v.latest {
+            Err(why) => {
+                p { span class="basis none" { "no current figure" } " " (why) }
+            }
+            Ok(e) => {
+                p {
+                    "Newest figures: " strong { (e.date) } " " (basis_pill(e))
+                    @if e.as_of != e.date { " (data as of " (e.as_of) ")" }
+                    ", method " a href=(format!("/methodology/{}", e.method)) { (e.methodology_version) } "."
+                }
+                div.grid {
+                    @for (slug, m) in METRICS {
+                        @if let Some(b) = m.bounds(e) {
+                            @let shown = Shown::new(m, b);
+                            @let pts = points(m, v.series);
+                            section.panel aria-labelledby=(format!("h-{slug}")) {
+                                h3 id=(format!("h-{slug}")) { (m.label()) }
+                                div.big { (shown.best) " " (shown.unit.symbol) }
+                                div.muted { "range " (shown.lower) "–" (shown.upper) " " (shown.unit.symbol) }
+                                @match band_chart(&pts, shown.unit, &format!("{} {}", v.name, m.label()), &format!("chart-{slug}")) {
+                                    Some(c) => (c),
+                                    None => p.muted { "Not enough history to chart yet." },
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 { "Inputs of " (e.date) }
+                p.muted { "Every input the method used, so the sum can be redone; each says where it comes from. Basis: " (basis_words(e)) "." }
+                dl.inputs {
+                    @for (k, val) in &e.inputs {
+                        dt { (k) }
+                        dd { (input_text(val)) }
+                    }
+                }
+            }
+        }
+        h2 { "Downloads" }
+        ul {
+            li { a href=(format!("/v1/chains/{}/footprint", v.slug)) { "Newest footprint (JSON)" } " · " a href=(format!("/v1/chains/{}/footprint?format=csv", v.slug)) { "CSV" } }
+            @if let (Some(first), Some(last)) = (v.series.first(), v.series.last()) {
+                li {
+                    a href=(format!("/v1/chains/{}/footprint/history?from={}&to={}", v.slug, first.date, last.date)) { "Charted history, " (first.date) " to " (last.date) " (JSON)" }
+                    " · "
+                    a href=(format!("/v1/chains/{}/footprint/history?from={}&to={}&format=csv", v.slug, first.date, last.date)) { "CSV" }
+                }
+            }
+            li { a href=(format!("/v1/chains/{}/inputs", v.slug)) { "Inputs by source, with their agreement (JSON)" } }
+            li { "Widgets: " a href=(format!("/widgets/{}/card.html", v.slug)) { "card" } ", " a href=(format!("/widgets/{}/badge.svg", v.slug)) { "badge" } }
+        }
+    };
+    page(&format!("{}: blockwatt", v.name), body)
+}

@@ -1,0 +1,21 @@
+//! HTML for people, rendered on the server: the widget card, the public
+//! pages, and the inline SVG charts they share. Pure functions from
+//! estimates to markup (maud); the API crate fetches the data and serves
+//! the result.
+
+pub mod basis;
+pub mod card;
+pub mod chain_page;
+pub mod chart;
+pub mod landing;
+pub mod layout;
+pub mod metric;
+pub mod theme;
+
+pub use card::{card, no_figure_card, CardView, Period};
+pub use chain_page::{chain_page, points, ChainPageView};
+pub use chart::Point;
+pub use landing::{landing, ChainRow};
+pub use layout::{stylesheet, STYLESHEET_PATH};
+pub use metric::{Metric, Shown, METRICS};
+pub use theme::Theme;
