@@ -259,6 +259,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::landing))
         .route("/chains/{chain}", get(pages::chain_page))
         .route(blockwatt_web::STYLESHEET_PATH, get(pages::stylesheet))
+        .route(blockwatt_web::ICON_PATH, get(pages::icon))
         .route("/oembed", get(pages::oembed));
     if state.config.admin_token.is_some() {
         let admin = Router::new()

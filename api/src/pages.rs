@@ -216,6 +216,17 @@ pub(crate) async fn stylesheet(CondHeaders(headers): CondHeaders) -> Response {
     )
 }
 
+/// The icon every page and card names.
+pub(crate) async fn icon(CondHeaders(headers): CondHeaders) -> Response {
+    cached(
+        &headers,
+        Bytes::from_static(blockwatt_web::ICON_SVG.as_bytes()),
+        "image/svg+xml",
+        None,
+        Freshness::Static,
+    )
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct OembedQuery {
     url: Option<String>,

@@ -321,7 +321,7 @@ pub(crate) async fn card(
     resp.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors *",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; img-src 'self'; frame-ancestors *",
         ),
     );
     Ok(resp)

@@ -85,6 +85,7 @@ fn head(title: &str, oembed: Option<&str>) -> Markup {
                 link rel="alternate" type="application/json+oembed" href=(href) title=(title);
             }
             style { (PreEscaped(palette_css())) (PreEscaped(CARD_CSS)) (PreEscaped(BASIS_CSS)) (PreEscaped(CHART_CSS)) }
+            link rel="icon" href=(crate::layout::ICON_PATH) type="image/svg+xml";
             script src="/widgets/card.js" defer {}
         }
     }

@@ -16,6 +16,6 @@ pub use card::{card, no_figure_card, CardView, Period};
 pub use chain_page::{chain_page, points, ChainPageView};
 pub use chart::Point;
 pub use landing::{landing, ChainRow};
-pub use layout::{stylesheet, STYLESHEET_PATH};
+pub use layout::{stylesheet, ICON_PATH, ICON_SVG, STYLESHEET_PATH};
 pub use metric::{Metric, Shown, METRICS};
 pub use theme::Theme;

@@ -1,0 +1,197 @@
+// blockwatt's widgets and pages in a real browser: `serve` on real data
+// (Coin Metrics' community files from ../shared/data, imported by the
+// CLI), Debian's Chromium driven by playwright-core, axe-core for
+// accessibility. Screenshots go to target/browser/ so a failing run can be
+// looked at. Run by scripts/test; BLOCKWATT_BIN names the binary.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..");
+const bin = process.env.BLOCKWATT_BIN ?? join(root, "target/debug/blockwatt");
+const data = process.env.BLOCKWATT_SHARED_DATA ?? join(root, "../shared/data");
+const shots = join(root, "target/browser");
+const axeSource = readFileSync(join(import.meta.dirname, "node_modules/axe-core/axe.min.js"), "utf8");
+
+let serve, other, browser, base, otherBase;
+
+function port() {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  });
+}
+
+// Polls with a bound: never a fixed sleep.
+async function until(what, check, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {}
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), "blockwatt-browser-"));
+  const env = {
+    ...process.env,
+    BLOCKWATT_DATABASE_URL: `sqlite://${dir}/bw.db`,
+    BLOCKWATT_PUBLISH__DAILY: "false",
+    BLOCKWATT_API__RATE_LIMIT_PER_MINUTE: "0",
+    BLOCKWATT_PRICE_URL: "http://127.0.0.1:9",
+  };
+  for (const [asset, chain] of [["btc", "bitcoin"], ["eth", "ethereum"], ["ltc", "litecoin"]]) {
+    execFileSync(bin, ["import", "coinmetrics", "--chain", chain, "--file", join(data, "coinmetrics", `${asset}.csv`)], { env, stdio: "pipe" });
+  }
+  const p = await port();
+  base = `http://127.0.0.1:${p}`;
+  env.BLOCKWATT_API__PUBLIC_URL = base;
+  serve = spawn(bin, ["serve", "--offline", "--addr", `127.0.0.1:${p}`], { env, stdio: ["ignore", "ignore", "pipe"] });
+  serve.stderr.resume();
+  await until("serve", async () => (await fetch(`${base}/healthz`)).ok);
+
+  // A page on another origin (another port) that embeds three widgets,
+  // one of a chain with no figure.
+  const op = await port();
+  otherBase = `http://127.0.0.1:${op}`;
+  other = createServer((req, res) => {
+    res.setHeader("content-type", "text/html; charset=utf-8");
+    res.end(`<!doctype html><html lang="en"><head><title>A site that embeds blockwatt</title></head><body>
+<h1>Our site</h1>
+<div id="a" data-blockwatt-chain="bitcoin" data-blockwatt-metric="co2e" data-blockwatt-theme="dark" data-blockwatt-period="1y"></div>
+<div id="b" data-blockwatt-chain="litecoin"></div>
+<div id="c" data-blockwatt-chain="solana"></div>
+<script src="${base}/widgets/embed.js" async></script></body></html>`);
+  }).listen(op, "127.0.0.1");
+
+  browser = await chromium.launch({
+    executablePath: process.env.BLOCKWATT_CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  other?.close();
+  serve?.kill();
+});
+
+// A page with its console errors and failed requests recorded.
+async function open(url, { width = 1200, height = 900, dark = false, bypassCSP = false } = {}) {
+  const page = await browser.newPage({ viewport: { width, height }, colorScheme: dark ? "dark" : "light", bypassCSP });
+  const problems = [];
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()} (${m.location().url})`); });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`failed request: ${r.url()}`));
+  page.on("response", (r) => { if (r.status() >= 500) problems.push(`${r.status()}: ${r.url()}`); });
+  const response = await page.goto(url, { waitUntil: "load" });
+  return { page, problems, response };
+}
+
+async function seriousA11y(page) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`);
+}
+
+async function overflows(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
+
+for (const theme of ["light", "dark"]) {
+  for (const width of [280, 720]) {
+    test(`card, ${theme} theme, ${width} px: value, day, basis, band chart, readable`, async () => {
+      const { page, problems, response } = await open(`${base}/widgets/bitcoin/card.html?theme=${theme}&period=1y`, { width, height: 400 });
+      assert.equal(response.status(), 200);
+      const text = await page.locator("article.card").innerText();
+      assert.match(text, /\d TWh\/yr/);
+      assert.match(text, /2020-07-27/);
+      assert.match(text, /measured/);
+      assert.equal(await page.locator("svg path.band").count(), 1);
+      assert.equal(await page.locator("svg path.best").count(), 1);
+      assert.match(await page.locator("svg title").textContent(), /daily from 2019-07-29 to 2020-07-27/);
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.notEqual(bg, "rgba(0, 0, 0, 0)", "the card has its own background");
+      assert.equal(await overflows(page), false, "no horizontal overflow");
+      await page.screenshot({ path: join(shots, `card-${theme}-${width}.png`) });
+      assert.deepEqual(problems, []);
+      await page.close();
+      // axe is injected as a script, which the card's CSP (rightly)
+      // refuses: the accessibility check runs on a second load without it.
+      const { page: audited } = await open(`${base}/widgets/bitcoin/card.html?theme=${theme}&period=1y`, { width, height: 400, bypassCSP: true });
+      assert.deepEqual(await seriousA11y(audited), []);
+      await audited.close();
+    });
+  }
+}
+
+test("card under theme=auto follows the reader's colour scheme", async () => {
+  const { page } = await open(`${base}/widgets/bitcoin/card.html`, { width: 400, dark: true });
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, "rgb(21, 24, 28)");
+  await page.close();
+});
+
+test("a chain with no figure is a neutral card in words, with its status", async () => {
+  const { page, response } = await open(`${base}/widgets/solana/card.html`, { width: 320 });
+  assert.equal(response.status(), 404);
+  const text = await page.locator("body").innerText();
+  assert.match(text, /no data/);
+  assert.doesNotMatch(text, /"type"|problem/);
+  await page.close();
+});
+
+for (const [path, name] of [["/", "landing"], ["/chains/bitcoin", "chain"]]) {
+  for (const width of [360, 1200]) {
+    test(`${name} page at ${width} px: rendered, no overflow, accessible`, async () => {
+      const { page, problems, response } = await open(`${base}${path}`, { width });
+      assert.equal(response.status(), 200);
+      const text = await page.locator("main").innerText();
+      assert.match(text, /TWh\/yr/);
+      assert.match(text, /measured/);
+      assert.ok(await page.locator("svg path.band").count() >= (name === "chain" ? 5 : 0));
+      assert.equal(await overflows(page), false, "no horizontal overflow");
+      await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+      assert.deepEqual(await seriousA11y(page), []);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+}
+
+test("embedded from another origin: three cards, each sized to its content", async () => {
+  const { page, problems } = await open(`${otherBase}/`, { width: 900 });
+  await until("three iframes", async () => (await page.locator("iframe").count()) === 3);
+  const frames = page.locator("iframe");
+  // Each iframe leaves its initial 230 px for its card's own height.
+  await until("the iframes to be sized by their cards", async () => {
+    const heights = await frames.evaluateAll((fs) => fs.map((f) => Number(f.height)));
+    return heights.every((h) => h !== 230 && h > 80);
+  });
+  const a = page.frameLocator("#a iframe");
+  assert.match(await a.locator("article.card").innerText(), /Mt\/yr/);
+  const c = page.frameLocator("#c iframe");
+  assert.match(await c.locator("body").innerText(), /no data/);
+  // A message from this page's own origin does not resize a frame.
+  const before = await frames.first().evaluate((f) => f.height);
+  await page.evaluate(() => window.postMessage({ type: "blockwatt:size", frame: "bw1-x", height: 999 }, "*"));
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  assert.equal(await frames.first().evaluate((f) => f.height), before);
+  await page.screenshot({ path: join(shots, "embedded.png"), fullPage: true });
+  // The one expected 404: the card of the chain with no figure.
+  assert.deepEqual(problems.filter((p) => !p.includes("/widgets/solana/card.html")), []);
+  await page.close();
+});
