@@ -430,9 +430,13 @@ const CARD_JS: &str = include_str!("card.js");
         LimitsAndOutages,
     ))]
 pub(crate) async fn card_js(CondHeaders(headers): CondHeaders) -> Response {
+    script(&headers, CARD_JS)
+}
+
+fn script(headers: &axum::http::HeaderMap, js: &'static str) -> Response {
     cached(
-        &headers,
-        Bytes::from_static(CARD_JS.as_bytes()),
+        headers,
+        Bytes::from_static(js.as_bytes()),
         "text/javascript; charset=utf-8",
         None,
         Freshness::Static,
@@ -448,11 +452,5 @@ const EMBED_JS: &str = include_str!("embed.js");
         LimitsAndOutages,
     ))]
 pub(crate) async fn embed_js(CondHeaders(headers): CondHeaders) -> Response {
-    cached(
-        &headers,
-        Bytes::from_static(EMBED_JS.as_bytes()),
-        "text/javascript; charset=utf-8",
-        None,
-        Freshness::Static,
-    )
+    script(&headers, EMBED_JS)
 }

@@ -67,30 +67,20 @@ pub fn band_chart(points: &[Point], unit: Unit, what: &str, id: &str) -> Option<
     let n = (pts.len() - 1) as f64;
     let x = |i: usize| i as f64 / n * W;
     let y = |v: f64| H - (v - lo) / span * (H - 4.0) - 2.0;
+    // "M x,y L x,y …" through the points' values picked by `at`, in order.
+    let trace =
+        |out: &mut String, at: &dyn Fn(&Point) -> f64, order: &mut dyn Iterator<Item = usize>| {
+            for i in order {
+                let cmd = if out.is_empty() { "M" } else { "L" };
+                let _ = write!(out, "{cmd}{:.1},{:.1}", x(i), y(at(&pts[i])));
+            }
+        };
     let mut band = String::new();
-    for (i, p) in pts.iter().enumerate() {
-        let _ = write!(
-            band,
-            "{}{:.1},{:.1}",
-            if i == 0 { "M" } else { "L" },
-            x(i),
-            y(p.upper)
-        );
-    }
-    for (i, p) in pts.iter().enumerate().rev() {
-        let _ = write!(band, "L{:.1},{:.1}", x(i), y(p.lower));
-    }
+    trace(&mut band, &|p| p.upper, &mut (0..pts.len()));
+    trace(&mut band, &|p| p.lower, &mut (0..pts.len()).rev());
     band.push('Z');
     let mut line = String::new();
-    for (i, p) in pts.iter().enumerate() {
-        let _ = write!(
-            line,
-            "{}{:.1},{:.1}",
-            if i == 0 { "M" } else { "L" },
-            x(i),
-            y(p.best)
-        );
-    }
+    trace(&mut line, &|p| p.best, &mut (0..pts.len()));
     let (first, last) = (points[0], points[points.len() - 1]);
     let (min_best, max_best) = points
         .iter()
