@@ -258,6 +258,7 @@ pub fn router(state: AppState) -> Router {
         // Pages for people: HTML, outside the API's OpenAPI document.
         .route("/", get(pages::landing))
         .route("/chains/{chain}", get(pages::chain_page))
+        .route("/methodology/{method}", get(pages::method_page))
         .route(blockwatt_web::STYLESHEET_PATH, get(pages::stylesheet))
         .route(blockwatt_web::ICON_PATH, get(pages::icon))
         .route("/oembed", get(pages::oembed));

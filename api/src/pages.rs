@@ -216,6 +216,57 @@ pub(crate) async fn stylesheet(CondHeaders(headers): CondHeaders) -> Response {
     )
 }
 
+/// `/methodology/{method}`: the method for people.
+pub(crate) async fn method_page(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let Some(m) = blockwatt_service::methodology::method(state.footprints.catalogues(), &name)
+    else {
+        let body = blockwatt_web::layout::page(
+            "Unknown method: blockwatt",
+            maud::html! {
+                h1 { "Unknown method" }
+                p { "blockwatt has no method called " code { (name) } ". " a href="/v1/methodology" { "Every method" } " is listed in the API." }
+            },
+        );
+        let r = Rendered {
+            status: StatusCode::NOT_FOUND,
+            body: Bytes::from(body.into_string()),
+        };
+        return Ok(html_response(&headers, r));
+    };
+    let view = blockwatt_web::MethodView {
+        name: &m.name,
+        title: &m.title,
+        version: &m.version,
+        summary: &m.summary,
+        applies_to: &m.applies_to,
+        formulas: &m.formulas,
+        parameters: m
+            .parameters
+            .iter()
+            .map(|p| blockwatt_web::ParameterRow {
+                name: &p.name,
+                unit: &p.unit,
+                lower: p.lower,
+                best: p.best,
+                upper: p.upper,
+                source: &p.source,
+            })
+            .collect(),
+        catalogues: m
+            .catalogues
+            .iter()
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.source.as_str()))
+            .collect(),
+        references: &m.references,
+    };
+    let body = Bytes::from(blockwatt_web::method_page(&view).into_string());
+    Ok(cached(&headers, body, HTML, None, Freshness::Static))
+}
+
 /// The icon every page and card names.
 pub(crate) async fn icon(CondHeaders(headers): CondHeaders) -> Response {
     cached(

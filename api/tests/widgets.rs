@@ -313,3 +313,24 @@ async fn oembed_answers_for_its_own_cards_only() {
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_method_links_lead_to_a_page_for_people() {
+    let t = app().await;
+    let r = get(&t.router, "/methodology/hardware").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(
+        html.contains("<h1>Profitable hardware, per algorithm, weighted by age</h1>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h2>Parameters</h2>") && html.contains("USD/kWh"),
+        "{html}"
+    );
+    assert!(html.contains(r#"href="/chains/bitcoin""#), "{html}");
+    assert_eq!(
+        get(&t.router, "/methodology/vibes").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -9,6 +9,7 @@ pub mod chain_page;
 pub mod chart;
 pub mod landing;
 pub mod layout;
+pub mod method_page;
 pub mod metric;
 pub mod theme;
 
@@ -17,5 +18,6 @@ pub use chain_page::{chain_page, points, ChainPageView};
 pub use chart::Point;
 pub use landing::{landing, ChainRow};
 pub use layout::{stylesheet, ICON_PATH, ICON_SVG, STYLESHEET_PATH};
+pub use method_page::{method_page, MethodView, ParameterRow};
 pub use metric::{Metric, Shown, METRICS};
 pub use theme::Theme;
