@@ -54,6 +54,8 @@ before(async () => {
   for (const [asset, chain] of [["btc", "bitcoin"], ["eth", "ethereum"], ["ltc", "litecoin"]]) {
     execFileSync(bin, ["import", "coinmetrics", "--chain", chain, "--file", join(data, "coinmetrics", `${asset}.csv`)], { env, stdio: "pipe" });
   }
+  // A published index of the newest day, for its report page.
+  execFileSync(bin, ["publish", "--date", "2020-07-27"], { env, stdio: "pipe" });
   const p = await port();
   base = `http://127.0.0.1:${p}`;
   env.BLOCKWATT_API__PUBLIC_URL = base;
@@ -154,16 +156,35 @@ test("a chain with no figure is a neutral card in words, with its status", async
   await page.close();
 });
 
-for (const [path, name] of [["/", "landing"], ["/chains/bitcoin", "chain"]]) {
+// Each page: what must be read on it, and how many band charts it draws.
+const pages = [
+  ["/", "landing", [/TWh\/yr/, /measured/], 0],
+  ["/chains/bitcoin", "chain", [/TWh\/yr/, /measured/, /Inputs of 2020-07-27/], 5],
+  ["/indices", "indices", [/2020-07-27/], 0],
+  ["/indices/2020-07-27?version=1", "index", [/Daily index of 2020-07-27/, /TWh\/yr/, /sha256sum/, /blockwatt contributors/], 0],
+  ["/methodology", "methods", [/pos-nodes/], 0],
+  ["/methodology/hardware", "method", [/Formulas/, /Parameters/], 0],
+  ["/widgets?chain=litecoin", "gallery", [/Litecoin/, /Badges/], 0],
+];
+for (const [path, name, needles, bands] of pages) {
   for (const width of [360, 1200]) {
     test(`${name} page at ${width} px: rendered, no overflow, accessible`, async () => {
       const { page, problems, response } = await open(`${base}${path}`, { width });
       assert.equal(response.status(), 200);
       const text = await page.locator("main").innerText();
-      assert.match(text, /TWh\/yr/);
-      assert.match(text, /measured/);
-      assert.ok(await page.locator("svg path.band").count() >= (name === "chain" ? 5 : 0));
+      for (const n of needles) assert.match(text, n);
+      assert.ok((await page.locator("svg path.band").count()) >= bands);
       assert.equal(await overflows(page), false, "no horizontal overflow");
+      if (name === "gallery") {
+        // Its live previews: two cards (sized iframes) and five badges.
+        await until("the gallery's badges", async () =>
+          (await page.locator("ul.badges img").evaluateAll((is) => is.filter((i) => i.complete && i.naturalWidth > 0).length)) === 5);
+        assert.match(await page.frameLocator("iframe").first().locator("article.card").innerText(), /TWh\/yr/);
+        // The snippets name this server.
+        assert.match(await page.locator("#s-script").inputValue(), new RegExp(`<script src="${base}/widgets/embed\\.js" async>`));
+        assert.match(await page.locator("#s-shields").inputValue(), /^https:\/\/img\.shields\.io\/endpoint\?url=/);
+      }
+      if (name === "index") assert.equal(await page.locator("figure.bars svg rect.bar").count(), 3);
       await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
       assert.deepEqual(await seriousA11y(page), []);
       assert.deepEqual(problems, []);

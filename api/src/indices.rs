@@ -169,7 +169,7 @@ fn parse_version(raw: Option<&str>) -> Result<Option<u32>, ApiError> {
     }
 }
 
-async fn snapshot(
+pub(crate) async fn snapshot(
     state: &AppState,
     date: &str,
     version: Option<&str>,
@@ -187,7 +187,7 @@ async fn snapshot(
     })
 }
 
-fn document(s: &IndexSnapshot) -> Result<IndexDocument, ApiError> {
+pub(crate) fn document(s: &IndexSnapshot) -> Result<IndexDocument, ApiError> {
     serde_json::from_str(&s.body).map_err(|e| {
         ApiError::Internal(format!(
             "stored index {} v{} does not parse: {e}",

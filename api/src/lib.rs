@@ -258,7 +258,11 @@ pub fn router(state: AppState) -> Router {
         // Pages for people: HTML, outside the API's OpenAPI document.
         .route("/", get(pages::landing))
         .route("/chains/{chain}", get(pages::chain_page))
+        .route("/methodology", get(pages::methods))
         .route("/methodology/{method}", get(pages::method_page))
+        .route("/indices", get(pages::indices))
+        .route("/indices/{date}", get(pages::index_page))
+        .route("/widgets", get(pages::gallery))
         .route(blockwatt_web::STYLESHEET_PATH, get(pages::stylesheet))
         .route(blockwatt_web::ICON_PATH, get(pages::icon))
         .route("/oembed", get(pages::oembed));

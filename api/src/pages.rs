@@ -373,3 +373,191 @@ fn escape_attr(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct GalleryQuery {
+    chain: Option<String>,
+}
+
+/// `/widgets`: every widget of a chain, previewed, with snippets to paste.
+pub(crate) async fn gallery(
+    State(state): State<AppState>,
+    Query(q): Query<GalleryQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    match gallery_page(&state, &q, &headers) {
+        Ok(r) => Ok(r),
+        Err(e) => error_page(&headers, e),
+    }
+}
+
+fn gallery_page(
+    state: &AppState,
+    q: &GalleryQuery,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let chains: Vec<&ChainInfo> = state.footprints.public_chains().collect();
+    let chosen = q.chain.as_deref().unwrap_or("bitcoin");
+    let info = chains
+        .iter()
+        .find(|c| c.slug == chosen)
+        .copied()
+        .ok_or_else(|| ApiError::UnknownChain(chosen.to_owned()))?;
+    // Snippets need an absolute address: the configured one, else the one
+    // this request used (said so on the page).
+    let (base, guessed) = match state.config.public_url.as_deref() {
+        Some(u) => (u.trim_end_matches('/').to_owned(), false),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+                })
+                .unwrap_or("localhost:8080");
+            (format!("http://{host}"), true)
+        }
+    };
+    let markup = blockwatt_web::gallery(&blockwatt_web::GalleryView {
+        chains: chains
+            .iter()
+            .map(|c| (c.slug.as_str(), c.name.as_str()))
+            .collect(),
+        chain: &info.slug,
+        chain_name: &info.name,
+        base: &base,
+        base_guessed: guessed,
+    });
+    Ok(html_response(headers, ok(markup)))
+}
+
+/// A client's mistake on a page (an unknown chain or day, a bad version)
+/// as a page that says so, with its status; outages stay problems.
+fn error_page(headers: &axum::http::HeaderMap, e: ApiError) -> Result<Response, ApiError> {
+    let status = e.status();
+    if status.is_server_error() {
+        return Err(e);
+    }
+    let title = if status == StatusCode::NOT_FOUND {
+        "Not found"
+    } else {
+        "Cannot show that"
+    };
+    let body = blockwatt_web::layout::page(
+        &format!("{title}: blockwatt"),
+        maud::html! {
+            h1 { (title) }
+            p { (e.to_string()) }
+            p { a href="/" { "The front page" } " lists every chain." }
+        },
+    );
+    Ok(html_response(
+        headers,
+        Rendered {
+            status,
+            body: Bytes::from(body.into_string()),
+        },
+    ))
+}
+
+/// `/methodology`: every method.
+pub(crate) async fn methods(
+    State(state): State<AppState>,
+    CondHeaders(headers): CondHeaders,
+) -> Response {
+    let all = blockwatt_service::methodology::methodology(state.footprints.catalogues());
+    let rows: Vec<(&str, &str, &str, &str)> = all
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.title.as_str(),
+                m.version.as_str(),
+                m.summary.as_str(),
+            )
+        })
+        .collect();
+    let body = Bytes::from(blockwatt_web::methods_list(&rows).into_string());
+    cached(&headers, body, HTML, None, Freshness::Static)
+}
+
+/// `/indices`: every published index.
+pub(crate) async fn indices(
+    State(state): State<AppState>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let listed = state.footprints.published_indices().await?;
+    let rows: Vec<blockwatt_web::IndexRow<'_>> = listed
+        .iter()
+        .map(|l| blockwatt_web::IndexRow {
+            date: l.date,
+            version: l.version,
+            sha256: &l.sha256,
+        })
+        .collect();
+    Ok(html_response(
+        &headers,
+        ok(blockwatt_web::indices_list(&rows)),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct IndexPageQuery {
+    version: Option<String>,
+}
+
+/// `/indices/{date}[?version=N]`: one index as a report.
+pub(crate) async fn index_page(
+    State(state): State<AppState>,
+    Path(date): Path<String>,
+    Query(q): Query<IndexPageQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    match index_report(&state, &date, &q, &headers).await {
+        Ok(r) => Ok(r),
+        Err(e) => error_page(&headers, e),
+    }
+}
+
+async fn index_report(
+    state: &AppState,
+    date: &str,
+    q: &IndexPageQuery,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let (s, pinned) = crate::indices::snapshot(state, date, q.version.as_deref()).await?;
+    let doc = crate::indices::document(&s)?;
+    let meta = crate::indices::metadata_of(&s, &doc);
+    let view = blockwatt_web::IndexReportView {
+        date: s.date,
+        version: s.version,
+        sha256: &s.sha256,
+        created_at: &meta.created_at,
+        blockwatt_version: &doc.blockwatt_version,
+        rows: doc
+            .chains
+            .iter()
+            .map(|c| (c.chain.as_str(), c.name.as_str(), &c.estimate))
+            .collect(),
+        methodology_versions: doc
+            .methodology_versions
+            .iter()
+            .map(|(m, v)| (m.as_str(), v.as_str()))
+            .collect(),
+        licences: meta
+            .licences
+            .iter()
+            .map(|(s, l)| (s.as_str(), l.as_str()))
+            .collect(),
+        citation: &meta.citation,
+    };
+    let body = Bytes::from(blockwatt_web::index_report(&view).into_string());
+    // A pinned version never changes; the day's latest may gain a version.
+    let freshness = if pinned {
+        Freshness::Past
+    } else {
+        Freshness::Live
+    };
+    Ok(cached(headers, body, HTML, None, freshness))
+}

@@ -319,3 +319,51 @@ async fn no_index_yet_is_an_empty_list() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["indices"].as_array().map(Vec::len), Some(0));
 }
+
+/// The same index as a report for people: the table, the chart, the
+/// methods, sources and licences, the digest and how to check it, the
+/// citation; an unknown day is a page that says so.
+#[tokio::test]
+async fn an_index_reads_as_a_report() {
+    let t = app().await;
+    let v1 = publish(&t, 1, 55.5).await;
+    let r = get(&t.router, "/indices").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text()
+            .contains(r#"<a href="/indices/2020-06-15?version=1">2020-06-15</a>"#),
+        "{}",
+        r.text()
+    );
+    let r = get(&t.router, "/indices/2020-06-15?version=1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    let html = r.text();
+    for needle in [
+        "<h1>Daily index of 2020-06-15</h1>",
+        "55.5 TWh/yr",
+        r#"<span class="basis fallback">fallback: catalogue figure of 2020-01-01</span>"#,
+        "Annual energy by chain, log scale: BITCOIN 55.5 TWh/yr, SOLANA 5.00 GWh/yr.",
+        "hardware.1",
+        "CC BY-NC 4.0",
+        v1.sha256.as_str(),
+        "| sha256sum",
+        "blockwatt contributors.",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    // A pinned version never changes.
+    assert_eq!(
+        r.header(header::CACHE_CONTROL),
+        Some("public, max-age=86400")
+    );
+    let r = get(&t.router, "/indices/2021-01-01").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("<h1>Not found</h1>"), "{}", r.text());
+    let r = get(&t.router, "/indices/yesterday").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("<!DOCTYPE html>"));
+}

@@ -334,3 +334,29 @@ async fn the_method_links_lead_to_a_page_for_people() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_gallery_previews_every_widget_with_snippets_for_the_public_address() {
+    let mut config = test_config();
+    config.public_url = Some("https://bw.example/".into());
+    let t = app_with(config).await;
+    let r = get(&t.router, "/widgets?chain=ethereum").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    for needle in [
+        r#"<option value="ethereum" selected>Ethereum</option>"#,
+        r#"<iframe src="/widgets/ethereum/card.html?theme=light&amp;period=1y""#,
+        r#"<img src="/widgets/ethereum/badge.svg?metric=co2e""#,
+        "&lt;script src=&quot;https://bw.example/widgets/embed.js&quot; async&gt;&lt;/script&gt;",
+        "![Ethereum energy](https://bw.example/widgets/ethereum/badge.svg)",
+        "https://img.shields.io/endpoint?url=https://bw.example/widgets/ethereum/badge.json",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    let r = get(&t.router, "/widgets?chain=nochain").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("unknown chain"), "{}", r.text());
+    let r = get(&t.router, "/methodology").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains(r#"<a href="/methodology/pos-nodes">"#));
+}

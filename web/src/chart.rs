@@ -114,6 +114,63 @@ pub fn band_chart(points: &[Point], unit: Unit, what: &str, id: &str) -> Option<
     })
 }
 
+/// Horizontal bars comparing chains' annual energy (base unit kWh/yr) on a
+/// log scale, a whisker from lower to upper on each: chains differ by six
+/// orders of magnitude, and a linear axis would show only the largest.
+pub fn energy_bars(rows: &[(&str, blockwatt_domain::Bounds)], id: &str) -> Option<Markup> {
+    let rows: Vec<_> = rows
+        .iter()
+        .filter(|(_, b)| b.best > 0.0 && b.lower > 0.0 && b.upper.is_finite())
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let lo = rows
+        .iter()
+        .map(|(_, b)| b.lower)
+        .fold(f64::INFINITY, f64::min)
+        .log10()
+        .floor();
+    let hi = rows
+        .iter()
+        .map(|(_, b)| b.upper)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .log10()
+        .ceil();
+    let span = (hi - lo).max(1.0);
+    let (label_w, w, row_h) = (130.0, 600.0, 22.0);
+    // Room on the right for the last tick's label.
+    let x = |v: f64| label_w + (v.log10() - lo) / span * (w - label_w - 50.0);
+    let h = row_h * rows.len() as f64 + 24.0;
+    let unit = |v: f64| {
+        let u = crate::metric::Metric::Energy.unit_for(v);
+        format!("{} {}", sig3(v / u.factor), u.symbol)
+    };
+    let alt = format!(
+        "Annual energy by chain, log scale: {}.",
+        rows.iter()
+            .map(|(n, b)| format!("{n} {}", unit(b.best)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some(html! {
+        figure.chart.bars {
+            svg viewBox=(format!("0 0 {w} {h}")) role="img" aria-labelledby=(format!("{id}-alt")) {
+                title id=(format!("{id}-alt")) { (alt) }
+                @for (i, (name, b)) in rows.iter().enumerate() {
+                    @let y = 4.0 + i as f64 * row_h;
+                    text x="0" y=(format!("{:.1}", y + 14.0)) class="label" { (name) }
+                    rect class="bar" x=(label_w) y=(format!("{:.1}", y + 4.0)) width=(format!("{:.1}", (x(b.best) - label_w).max(1.0))) height="12" {}
+                    line class="whisker" x1=(format!("{:.1}", x(b.lower))) x2=(format!("{:.1}", x(b.upper))) y1=(format!("{:.1}", y + 10.0)) y2=(format!("{:.1}", y + 10.0)) {}
+                }
+                @for d in (lo as i32)..=(hi as i32) {
+                    text x=(format!("{:.1}", x(10f64.powi(d)))) y=(format!("{:.1}", h - 4.0)) class="tick" text-anchor="middle" { (unit(10f64.powi(d))) }
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ pub struct ChainRow<'a> {
     pub latest: Result<&'a Estimate, String>,
 }
 
-fn cell(metric: Metric, e: &Estimate) -> Markup {
+pub(crate) fn cell(metric: Metric, e: &Estimate) -> Markup {
     match metric.bounds(e) {
         Some(b) => {
             let s = Shown::new(metric, b);
@@ -35,7 +35,7 @@ pub fn landing(rows: &[ChainRow<'_>]) -> Markup {
             "carried forward from an earlier day, or taken from a dated catalogue figure."
         }
         h2 { "Chains" }
-        div.table-scroll {
+        div.table-scroll tabindex="0" role="region" aria-label="Table (scrolls sideways on narrow screens)" {
             table {
                 caption.muted { "Annualised figures on each chain's newest day with data; lower–upper bounds below each best estimate." }
                 thead {
@@ -67,9 +67,9 @@ pub fn landing(rows: &[ChainRow<'_>]) -> Markup {
         h2 { "Use the figures" }
         ul {
             li { a href="/docs" { "The REST API" } " (JSON and CSV; " a href="/openapi.json" { "OpenAPI document" } ")." }
-            li { a href="/v1/indices" { "Published daily indices" } ", each with a SHA-256 digest to verify it." }
-            li { a href="/v1/methodology" { "The methods" } ": formulas, parameters and catalogue sources." }
-            li { "Widgets for your site: a card (" code { "/widgets/{chain}/card.html" } ") and badges (" code { "badge.svg" } ", " code { "badge.json" } " for shields.io), placed with " a href="/widgets/embed.js" { "embed.js" } "." }
+            li { a href="/indices" { "Published daily indices" } ", each with a SHA-256 digest to verify it and a citation." }
+            li { a href="/methodology" { "The methods" } ": formulas, parameters and catalogue sources." }
+            li { a href="/widgets" { "Widgets for your site" } ": a card with a chart, and badges (SVG, or shields.io's endpoint)." }
         }
     };
     page(

@@ -38,7 +38,7 @@ pub fn method_page(m: &MethodView<'_>) -> Markup {
         h2 { "Formulas" }
         ul { @for f in m.formulas { li { code { (f) } } } }
         h2 { "Parameters" }
-        div.table-scroll {
+        div.table-scroll tabindex="0" role="region" aria-label="Table (scrolls sideways on narrow screens)" {
             table {
                 thead { tr { th scope="col" { "Name" } th scope="col" { "Unit" } th scope="col" { "Lower" } th scope="col" { "Best" } th scope="col" { "Upper" } th scope="col" { "Source" } } }
                 tbody {
