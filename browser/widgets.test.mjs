@@ -167,9 +167,10 @@ const pages = [
   ["/widgets?chain=litecoin", "gallery", [/Litecoin/, /Badges/], 0],
 ];
 for (const [path, name, needles, bands] of pages) {
-  for (const width of [360, 1200]) {
-    test(`${name} page at ${width} px: rendered, no overflow, accessible`, async () => {
-      const { page, problems, response } = await open(`${base}${path}`, { width });
+  for (const [width, dark] of [[360, false], [1200, false], [360, true], [1200, true]]) {
+    const scheme = dark ? "dark" : "light";
+    test(`${name} page at ${width} px, ${scheme}: rendered, no overflow, accessible`, async () => {
+      const { page, problems, response } = await open(`${base}${path}`, { width, dark });
       assert.equal(response.status(), 200);
       const text = await page.locator("main").innerText();
       for (const n of needles) assert.match(text, n);
@@ -185,7 +186,7 @@ for (const [path, name, needles, bands] of pages) {
         assert.match(await page.locator("#s-shields").inputValue(), /^https:\/\/img\.shields\.io\/endpoint\?url=/);
       }
       if (name === "index") assert.equal(await page.locator("figure.bars svg rect.bar").count(), 3);
-      await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+      await page.screenshot({ path: join(shots, `${name}-${width}-${scheme}.png`), fullPage: true });
       assert.deepEqual(await seriousA11y(page), []);
       assert.deepEqual(problems, []);
       await page.close();

@@ -79,7 +79,7 @@ pub struct IndexMetadataChain {
 }
 
 /// Licence and attribution of each input source a snapshot can name.
-fn licence_of(source: &str) -> &'static str {
+pub(crate) fn licence_of(source: &str) -> &'static str {
     match source {
         "coinmetrics" => "Coin Metrics community data, CC BY-NC 4.0 (https://creativecommons.org/licenses/by-nc/4.0/); attribution: Coin Metrics, Inc.",
         "blocks" => "public blockchain data read from the chain's own nodes",

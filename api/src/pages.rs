@@ -188,6 +188,20 @@ pub(crate) async fn chain_page(
         };
         let consensus = consensus_words(info);
         let reason = method_reason(info);
+        let source_names: Vec<String> = match &newest {
+            Ok(hit) => hit
+                .estimate
+                .inputs
+                .get("metrics_source")
+                .and_then(|v| v.as_str())
+                .map(|s| s.split('+').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let sources = source_names
+            .iter()
+            .map(|s| (s.as_str(), crate::indices::licence_of(s)))
+            .collect();
         Ok(ok(blockwatt_web::chain_page(
             &blockwatt_web::ChainPageView {
                 slug: &info.slug,
@@ -198,6 +212,7 @@ pub(crate) async fn chain_page(
                 method_reason: &reason,
                 latest: newest.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
                 series: &series,
+                sources,
             },
         )))
     })

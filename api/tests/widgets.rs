@@ -267,6 +267,7 @@ async fn a_chain_page_charts_its_year_and_lists_its_inputs() {
         "launched 2009-01-03",
         "daily from 2023-07-02 to 2024-06-30",
         "Inputs of 2024-06-30",
+        "<strong>coinmetrics</strong>: Coin Metrics community data, CC BY-NC 4.0",
         "hashrate_hs",
         "/v1/chains/bitcoin/footprint/history?from=2023-07-02&amp;to=2024-06-30&amp;format=csv",
     ] {

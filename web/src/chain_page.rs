@@ -22,6 +22,8 @@ pub struct ChainPageView<'a> {
     pub latest: Result<&'a Estimate, String>,
     /// The charted history, oldest first.
     pub series: &'a [Estimate],
+    /// The newest figure's data sources with their licences.
+    pub sources: Vec<(&'a str, &'a str)>,
 }
 
 /// A metric's daily points from a series of estimates.
@@ -86,6 +88,13 @@ pub fn chain_page(v: &ChainPageView<'_>) -> Markup {
                             }
                         }
                     }
+                }
+                h2 { "Sources" }
+                @if v.sources.is_empty() {
+                    p { "No stored data: the figure rests on the catalogue's dated fallback inputs, each with its source in the " a href=(format!("/methodology/{}", e.method)) { "methodology" } "." }
+                } @else {
+                    ul { @for (s, l) in &v.sources { li { strong { (s) } ": " (l) } } }
+                    p.muted { "Where several sources give the same field for a day, our own block-derived figures win; " a href=(format!("/v1/chains/{}/inputs?date={}", v.slug, e.date)) { "each source's values and their agreement" } " are in the API." }
                 }
                 h2 { "Inputs of " (e.date) }
                 p.muted { "Every input the method used, so the sum can be redone; each says where it comes from. Basis: " (basis_words(e)) "." }
