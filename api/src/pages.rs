@@ -64,7 +64,7 @@ pub(crate) fn query_escape(s: &str) -> String {
 }
 
 fn html_response(headers: &axum::http::HeaderMap, r: Rendered) -> Response {
-    let mut resp = cached(headers, r.body, HTML, None, Freshness::Live);
+    let mut resp = cached(headers, r.body, HTML, Some(r.etag), Freshness::Live);
     if resp.status() == StatusCode::OK {
         *resp.status_mut() = r.status;
     }
@@ -77,19 +77,11 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Rendered, ApiError>>,
 {
-    if let Some(hit) = state.rendered.get(&key) {
-        return Ok(hit);
-    }
-    let r = render().await?;
-    state.rendered.insert(key, r.clone());
-    Ok(r)
+    state.rendered.get_or_render(Some(key), render).await
 }
 
 fn ok(markup: maud::Markup) -> Rendered {
-    Rendered {
-        status: StatusCode::OK,
-        body: Bytes::from(markup.into_string()),
-    }
+    Rendered::new(StatusCode::OK, Bytes::from(markup.into_string()))
 }
 
 /// The newest estimate, or in words why there is none; outages stay errors.
@@ -174,10 +166,7 @@ pub(crate) async fn chain_page(
                 p { "blockwatt has no chain called " code { (chain) } ". " a href="/" { "Every chain it covers" } " is listed on the front page." }
             },
         );
-        let r = Rendered {
-            status: StatusCode::NOT_FOUND,
-            body: Bytes::from(body.into_string()),
-        };
+        let r = Rendered::new(StatusCode::NOT_FOUND, Bytes::from(body.into_string()));
         return Ok(html_response(&headers, r));
     };
     let r = cached_page(&state, format!("page/chains/{chain}"), || async {
@@ -246,10 +235,7 @@ pub(crate) async fn method_page(
                 p { "blockwatt has no method called " code { (name) } ". " a href="/v1/methodology" { "Every method" } " is listed in the API." }
             },
         );
-        let r = Rendered {
-            status: StatusCode::NOT_FOUND,
-            body: Bytes::from(body.into_string()),
-        };
+        let r = Rendered::new(StatusCode::NOT_FOUND, Bytes::from(body.into_string()));
         return Ok(html_response(&headers, r));
     };
     let view = blockwatt_web::MethodView {
@@ -469,10 +455,7 @@ fn error_page(headers: &axum::http::HeaderMap, e: ApiError) -> Result<Response, 
     );
     Ok(html_response(
         headers,
-        Rendered {
-            status,
-            body: Bytes::from(body.into_string()),
-        },
+        Rendered::new(status, Bytes::from(body.into_string())),
     ))
 }
 

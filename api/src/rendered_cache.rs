@@ -9,13 +9,27 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use bytes::Bytes;
 
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub status: StatusCode,
     pub body: Bytes,
+    /// Hashed once here: hashing a 10 KB card on every request cost more
+    /// than the rest of serving it from the cache.
+    pub etag: HeaderValue,
+}
+
+impl Rendered {
+    pub fn new(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        let body = body.into();
+        Rendered {
+            status,
+            etag: crate::respond::etag_of(&body),
+            body,
+        }
+    }
 }
 
 pub struct RenderedCache {
@@ -52,6 +66,27 @@ impl RenderedCache {
             }
         }
         map.insert(key, (Instant::now(), value));
+    }
+
+    /// The entry under `key`, or `render`'s result, kept under `key`
+    /// (`None`: a request whose parameters are not all known, never kept).
+    pub async fn get_or_render<E, F, Fut>(
+        &self,
+        key: Option<String>,
+        render: F,
+    ) -> Result<Rendered, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Rendered, E>>,
+    {
+        if let Some(hit) = key.as_deref().and_then(|k| self.get(k)) {
+            return Ok(hit);
+        }
+        let r = render().await?;
+        if let Some(k) = key {
+            self.insert(k, r.clone());
+        }
+        Ok(r)
     }
 
     pub fn clear(&self) {

@@ -172,7 +172,42 @@ pub(crate) async fn badge_json(
     Query(q): Query<MetricQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let (badge, status) = match figure(&state, &chain, q.metric.as_deref()).await {
+    let metric = q.metric.as_deref();
+    let key = widget_key(&state, "badge.json", &chain, metric);
+    let r = state
+        .rendered
+        .get_or_render(key, || render_badge_json(&state, &chain, metric))
+        .await?;
+    Ok(serve_rendered(&headers, r, JSON))
+}
+
+/// The cache key of a widget whose chain and metric are known; `None`
+/// for any other (rendered each time: their number is unbounded).
+fn widget_key(state: &AppState, kind: &str, chain: &str, metric: Option<&str>) -> Option<String> {
+    let metric = Metric::parse(metric)?;
+    state.chain(chain).ok()?;
+    Some(format!("{kind}/{chain}/{}", metric.slug()))
+}
+
+fn serve_rendered(
+    headers: &axum::http::HeaderMap,
+    r: Rendered,
+    content_type: &'static str,
+) -> Response {
+    let resp = cached(headers, r.body, content_type, Some(r.etag), Freshness::Live);
+    if resp.status() == axum::http::StatusCode::OK {
+        with_status(resp, r.status)
+    } else {
+        resp
+    }
+}
+
+async fn render_badge_json(
+    state: &AppState,
+    chain: &str,
+    metric: Option<&str>,
+) -> Result<Rendered, ApiError> {
+    let (badge, status) = match figure(state, chain, metric).await {
         Ok(f) => (
             ShieldsBadge {
                 schema_version: 1,
@@ -197,8 +232,7 @@ pub(crate) async fn badge_json(
             )
         }
     };
-    let resp = cached(&headers, json_bytes(&badge)?, JSON, None, Freshness::Live);
-    Ok(with_status(resp, status))
+    Ok(Rendered::new(status, json_bytes(&badge)?))
 }
 
 /// A flat SVG badge.
@@ -220,26 +254,39 @@ pub(crate) async fn badge_svg(
     Query(q): Query<MetricQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let (label, message, title, fill, status) =
-        match figure(&state, &chain, q.metric.as_deref()).await {
-            Ok(f) => (
-                f.label,
-                f.message,
-                f.title,
-                format!("#{}", basis_colour(f.basis)),
-                axum::http::StatusCode::OK,
-            ),
-            Err(e) => {
-                let none = NoFigure::from_error(e)?;
-                (
-                    "blockwatt".to_owned(),
-                    none.message.to_owned(),
-                    none.detail,
-                    "#9f9f9f".to_owned(),
-                    none.status,
-                )
-            }
-        };
+    let metric = q.metric.as_deref();
+    let key = widget_key(&state, "badge.svg", &chain, metric);
+    let r = state
+        .rendered
+        .get_or_render(key, || render_badge_svg(&state, &chain, metric))
+        .await?;
+    Ok(serve_rendered(&headers, r, "image/svg+xml"))
+}
+
+async fn render_badge_svg(
+    state: &AppState,
+    chain: &str,
+    metric: Option<&str>,
+) -> Result<Rendered, ApiError> {
+    let (label, message, title, fill, status) = match figure(state, chain, metric).await {
+        Ok(f) => (
+            f.label,
+            f.message,
+            f.title,
+            format!("#{}", basis_colour(f.basis)),
+            axum::http::StatusCode::OK,
+        ),
+        Err(e) => {
+            let none = NoFigure::from_error(e)?;
+            (
+                "blockwatt".to_owned(),
+                none.message.to_owned(),
+                none.detail,
+                "#9f9f9f".to_owned(),
+                none.status,
+            )
+        }
+    };
     // Verdana 11px averages about 6.5 px per character; good enough for a badge.
     let w = |s: &str| 10 + (s.chars().count() as u32 * 13).div_ceil(2);
     let (lw, mw) = (w(&label), w(&message));
@@ -250,14 +297,7 @@ pub(crate) async fn badge_svg(
         lx = lw / 2,
         mx = lw + mw / 2,
     );
-    let resp = cached(
-        &headers,
-        Bytes::from(svg),
-        "image/svg+xml",
-        None,
-        Freshness::Live,
-    );
-    Ok(with_status(resp, status))
+    Ok(Rendered::new(status, svg))
 }
 
 /// An HTML card for an iframe: the value in a unit fitted to its size,
@@ -287,36 +327,23 @@ pub(crate) async fn card(
     let theme = Theme::parse(q.theme.as_deref());
     let rendered = match card_params(&q) {
         Ok((metric, theme, period)) => {
-            let key = format!(
-                "card/{chain}/{}/{}/{}",
-                metric.slug(),
-                theme.slug(),
-                period.slug()
-            );
-            match state.rendered.get(&key) {
-                Some(hit) => hit,
-                None => {
-                    let r = render_card(&state, &chain, metric, theme, period).await?;
-                    // Only known chains: unknown names would grow the map.
-                    if state.chain(&chain).is_ok() {
-                        state.rendered.insert(key, r.clone());
-                    }
-                    r
-                }
-            }
+            // Only known chains are kept: unknown names would grow the map.
+            let key = state.chain(&chain).is_ok().then(|| {
+                format!(
+                    "card/{chain}/{}/{}/{}",
+                    metric.slug(),
+                    theme.slug(),
+                    period.slug()
+                )
+            });
+            state
+                .rendered
+                .get_or_render(key, || render_card(&state, &chain, metric, theme, period))
+                .await?
         }
         Err(e) => no_figure_card(e, None, theme.unwrap_or_default())?,
     };
-    let mut resp = cached(
-        &headers,
-        rendered.body,
-        "text/html; charset=utf-8",
-        None,
-        Freshness::Live,
-    );
-    if resp.status() == axum::http::StatusCode::OK {
-        *resp.status_mut() = rendered.status;
-    }
+    let mut resp = serve_rendered(&headers, rendered, "text/html; charset=utf-8");
     // Framed anywhere; its one script (same origin) only reports its height.
     resp.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -368,10 +395,7 @@ fn no_figure_card(e: ApiError, chain: Option<&str>, theme: Theme) -> Result<Rend
         }
     };
     let html = blockwatt_web::no_figure_card(message, &detail, chain, theme).into_string();
-    Ok(Rendered {
-        status,
-        body: Bytes::from(html),
-    })
+    Ok(Rendered::new(status, Bytes::from(html)))
 }
 
 async fn render_card(
@@ -415,10 +439,7 @@ async fn render_card(
         oembed,
     })
     .into_string();
-    Ok(Rendered {
-        status: axum::http::StatusCode::OK,
-        body: Bytes::from(html),
-    })
+    Ok(Rendered::new(axum::http::StatusCode::OK, Bytes::from(html)))
 }
 
 const CARD_JS: &str = include_str!("card.js");

@@ -49,6 +49,8 @@ export BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL=http://127.0.0.1:9/count
 export BLOCKWATT_SOURCES__MEMPOOL__URL=http://127.0.0.1:9/api
 export BLOCKWATT_SOURCES__NODE_COUNTS__AVALANCHE__URL=http://127.0.0.1:9/ext/bc/P
 export BLOCKWATT_SOURCES__NODE_COUNTS__COSMOS__URL=http://127.0.0.1:9/cosmos
+export BLOCKWATT_SOURCES__NODE_COUNTS__POLYGON__URL=http://127.0.0.1:9
+export BLOCKWATT_SOURCES__NODE_COUNTS__BNB__URL=http://127.0.0.1:9
 export BLOCKWATT_SOURCES__NODE_COUNTS__TRON__URL=http://127.0.0.1:9/wallet/listwitnesses
 start=$(date +%s.%N)
 "$release/blockwatt" serve --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &

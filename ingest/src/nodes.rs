@@ -44,12 +44,33 @@ pub enum NodeCountConfig {
         #[serde(default)]
         auth_header: Option<String>,
     },
+    /// An EVM `eth_call` of a view function without arguments on a staking
+    /// contract (`function` as its signature, `currentValidatorSetSize()`),
+    /// read as one `uint256` or as the length of an `address[]`.
+    EvmCall {
+        url: String,
+        to: String,
+        function: String,
+        returns: EvmReturn,
+        #[serde(default)]
+        auth_header: Option<String>,
+    },
     /// Ethereum beacon API (`url` is the node's base URL).
     BeaconValidators {
         url: String,
         #[serde(default)]
         auth_header: Option<String>,
     },
+}
+
+/// How an `eth_call` result holds the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvmReturn {
+    /// One `uint256`: the count itself.
+    Uint256,
+    /// A dynamic `address[]`: the count is its length.
+    AddressArray,
 }
 
 /// An array element counts when the value at `pointer` inside it equals
@@ -67,6 +88,7 @@ impl NodeCountConfig {
         match self {
             NodeCountConfig::HttpCount { url, .. }
             | NodeCountConfig::SolanaVoteAccounts { url, .. }
+            | NodeCountConfig::EvmCall { url, .. }
             | NodeCountConfig::BeaconValidators { url, .. } => url,
         }
     }
@@ -126,6 +148,28 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
                 .await?;
             Ok(count_at(&c, &bytes, "/result/current", Counting::Length)?)
         }
+        NodeCountConfig::EvmCall {
+            url,
+            to,
+            function,
+            returns,
+            auth_header,
+        } => {
+            let data = call_data(to, function).map_err(IngestError::Config)?;
+            let (c, path) = client(url, auth_header, "eth_call")?;
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
+                "params": [{"to": to, "data": data}, "latest"]});
+            let bytes = c
+                .post(&path, body.to_string().as_bytes(), "eth_call")
+                .await?;
+            Ok(decode_call_result(&bytes, *returns).map_err(|detail| {
+                c.error(
+                    "eth_call",
+                    None,
+                    SourceErrorKind::Malformed(format!("{function} at {to}: {detail}")),
+                )
+            })?)
+        }
         NodeCountConfig::BeaconValidators { url, auth_header } => {
             let (c, path) = client(url, auth_header, "beacon")?;
             let path = format!(
@@ -144,6 +188,63 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
                     .into());
             }
             Ok(counter.count)
+        }
+    }
+}
+
+/// The call's input: the function's 4-byte selector (Keccak-256 of its
+/// signature). Only functions without arguments are read.
+fn call_data(to: &str, function: &str) -> Result<String, String> {
+    to.parse::<alloy_primitives::Address>()
+        .map_err(|e| format!("node count: `to` = {to:?} is not an address: {e}"))?;
+    let well_formed = function.strip_suffix("()").is_some_and(|name| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    if !well_formed {
+        return Err(format!(
+            "node count: `function` = {function:?} must be the signature of a view function without arguments, like \"currentValidatorSetSize()\""
+        ));
+    }
+    let selector = &alloy_primitives::keccak256(function.as_bytes())[..4];
+    Ok(format!("0x{}", alloy_primitives::hex::encode(selector)))
+}
+
+/// The count in a JSON-RPC `eth_call` answer.
+fn decode_call_result(body: &[u8], returns: EvmReturn) -> Result<u64, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(err) = v.get("error") {
+        return Err(format!("the node refused the call: {err}"));
+    }
+    let hex = v
+        .get("result")
+        .and_then(Value::as_str)
+        .ok_or("no \"result\" string in the answer")?;
+    let raw = alloy_primitives::hex::decode(hex).map_err(|e| format!("result is not hex: {e}"))?;
+    let word = |at: usize| -> Result<u64, String> {
+        let w = raw.get(at..at + 32).ok_or_else(|| {
+            format!(
+                "result has {} bytes, needs {} (is `to` the contract?)",
+                raw.len(),
+                at + 32
+            )
+        })?;
+        let n = alloy_primitives::U256::from_be_slice(w);
+        u64::try_from(n).map_err(|_| format!("{n} is not a count"))
+    };
+    match returns {
+        EvmReturn::Uint256 => word(0),
+        EvmReturn::AddressArray => {
+            let offset = usize::try_from(word(0)?).map_err(|e| e.to_string())?;
+            let len = word(offset)?;
+            // The elements must be there too: a truncated answer is no count.
+            let end = offset as u64 + 32 + len.saturating_mul(32);
+            if (raw.len() as u64) < end {
+                return Err(format!(
+                    "an address[] of {len} needs {end} bytes, got {}",
+                    raw.len()
+                ));
+            }
+            Ok(len)
         }
     }
 }
@@ -281,6 +382,46 @@ mod tests {
             assert!(c.saw_data);
             assert_eq!(c.count, 3, "chunks of {split}");
         }
+    }
+
+    #[test]
+    fn contract_calls_name_what_is_wrong_with_them() {
+        let to = "0x5e3Ef299fDDf15eAa0432E6e66473ace8c13D908";
+        assert_eq!(
+            call_data(to, "currentValidatorSetSize()"),
+            Ok("0x7f952d95".to_owned())
+        );
+        assert!(call_data("0x5e3E", "f()").is_err_and(|e| e.contains("not an address")));
+        for f in ["getValidator(uint256)", "getValidators", "()", "f();drop"] {
+            assert!(
+                call_data(to, f).is_err_and(|e| e.contains("without arguments")),
+                "{f}"
+            );
+        }
+        let word = |n: u8| {
+            let mut w = [0u8; 32];
+            w[31] = n;
+            alloy_primitives::hex::encode(w)
+        };
+        let answer = |hex: String| format!(r#"{{"jsonrpc":"2.0","id":1,"result":"0x{hex}"}}"#);
+        let uint = answer(word(7));
+        assert_eq!(
+            decode_call_result(uint.as_bytes(), EvmReturn::Uint256),
+            Ok(7)
+        );
+        let array = answer(format!("{}{}{}{}", word(32), word(2), word(1), word(2)));
+        assert_eq!(
+            decode_call_result(array.as_bytes(), EvmReturn::AddressArray),
+            Ok(2)
+        );
+        assert!(
+            decode_call_result(answer(String::new()).as_bytes(), EvmReturn::Uint256)
+                .is_err_and(|e| e.contains("is `to` the contract"))
+        );
+        let refused =
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted"}}"#;
+        assert!(decode_call_result(refused.as_bytes(), EvmReturn::Uint256)
+            .is_err_and(|e| e.contains("execution reverted")));
     }
 
     #[test]

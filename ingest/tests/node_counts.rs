@@ -111,7 +111,11 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
             get(|| async { Json(recorded("trongrid-blockatlas/listwitnesses.json")) }),
         );
     let url = blockwatt_testkit::serve_router(app).await;
-    let configs = shipped_node_counts(&url);
+    // EVM contract calls are answered by a real node (the test below).
+    let configs: BTreeMap<_, _> = shipped_node_counts(&url)
+        .into_iter()
+        .filter(|(_, c)| !matches!(c, NodeCountConfig::EvmCall { .. }))
+        .collect();
     assert_eq!(
         configs.keys().map(String::as_str).collect::<Vec<_>>(),
         ["avalanche", "cosmos", "solana", "tezos", "tron"],
@@ -168,4 +172,116 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Runtime code that answers `selector` with `answer` (ABI-encoded return
+/// data) and reverts on any other call, as a compiled view function does.
+fn contract_answering(selector: &str, answer: &[[u8; 32]]) -> String {
+    // CALLDATALOAD(0) >> 224 == selector ? jump to 0x13 : revert
+    let mut code = format!("60003560e01c63{selector}14601357600080fd5b");
+    for (i, word) in answer.iter().enumerate() {
+        // PUSH32 word, PUSH1 offset, MSTORE
+        code.push_str(&format!(
+            "7f{}60{:02x}52",
+            alloy_primitives::hex::encode(word),
+            i * 32
+        ));
+    }
+    // PUSH1 size, PUSH1 0, RETURN
+    code.push_str(&format!("60{:02x}6000f3", answer.len() * 32));
+    format!("0x{code}")
+}
+
+fn word(n: u64) -> [u8; 32] {
+    alloy_primitives::U256::from(n).to_be_bytes()
+}
+
+/// Polygon's and BNB Smart Chain's shipped contract calls, sent to a real
+/// EVM node (anvil) where each contract's address holds code answering
+/// the shipped function's selector in the contract's ABI: a `uint256`
+/// (Polygon's StakeManager) and an `address[]` (BSC's validator set). The
+/// selectors are the ones Polygon's and BSC's own ABI bindings name
+/// (0x7f952d95, 0xb7ab4db5), so a wrong signature or encoding reverts here.
+#[tokio::test]
+async fn contract_calls_count_through_a_real_evm_node() {
+    let Some(anvil) =
+        blockwatt_testkit::AnvilNode::start("contract_calls_count_through_a_real_evm_node", None)
+    else {
+        return;
+    };
+    let all = shipped_node_counts(&anvil.url);
+    let set_code = |to: &str, code: String| {
+        anvil
+            .rpc("anvil_setCode", serde_json::json!([to, code]))
+            .expect("anvil_setCode");
+    };
+    set_code(
+        "0x5e3Ef299fDDf15eAa0432E6e66473ace8c13D908",
+        contract_answering("7f952d95", &[word(105)]),
+    );
+    let validators = [word(0x20), word(3), word(0x11), word(0x22), word(0x33)];
+    set_code(
+        "0x0000000000000000000000000000000000001000",
+        contract_answering("b7ab4db5", &validators),
+    );
+    let evm: BTreeMap<String, NodeCountConfig> = all
+        .into_iter()
+        .filter(|(_, c)| matches!(c, NodeCountConfig::EvmCall { .. }))
+        .collect();
+    assert_eq!(
+        evm.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["bnb", "polygon"]
+    );
+    let (store, _dir) = blockwatt_testkit::temp_sqlite().await;
+    let today = day("2026-11-29");
+    let out = sample_node_counts(store.as_ref(), &evm, None, today, &|_| ()).await;
+    for o in &out {
+        let s = o
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: {e}", o.chain));
+        assert_eq!(s.days, 1, "{}", o.chain);
+    }
+    let count = |chain: &'static str| {
+        let store = Arc::clone(&store);
+        async move { store.daily_metrics(chain, today, today).await.unwrap()[0].node_count }
+    };
+    assert_eq!(count("polygon").await, Some(105));
+    assert_eq!(count("bnb").await, Some(3));
+
+    // An answer that claims 3 addresses and carries 2 is no count.
+    set_code(
+        "0x0000000000000000000000000000000000001000",
+        contract_answering("b7ab4db5", &validators[..4]),
+    );
+    let err = blockwatt_ingest::nodes::fetch_node_count(&evm["bnb"])
+        .await
+        .expect_err("truncated")
+        .to_string();
+    assert!(
+        err.contains("getValidators()") && err.contains("needs 160 bytes, got 128"),
+        "{err}"
+    );
+    // A function the contract does not have reverts, and says which.
+    let NodeCountConfig::EvmCall {
+        url, to, returns, ..
+    } = evm["polygon"].clone()
+    else {
+        unreachable!()
+    };
+    let wrong = NodeCountConfig::EvmCall {
+        url,
+        to,
+        function: "validatorCount()".into(),
+        returns,
+        auth_header: None,
+    };
+    let err = blockwatt_ingest::nodes::fetch_node_count(&wrong)
+        .await
+        .expect_err("reverts")
+        .to_string();
+    assert!(
+        err.contains("validatorCount()") && err.contains("refused the call"),
+        "{err}"
+    );
 }

@@ -38,6 +38,14 @@ pub fn blockwatt(dir: &Path) -> Command {
         "http://127.0.0.1:9/ext/bc/P",
     );
     cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__BNB__URL",
+        "http://127.0.0.1:9",
+    );
+    cmd.env(
+        "BLOCKWATT_SOURCES__NODE_COUNTS__POLYGON__URL",
+        "http://127.0.0.1:9",
+    );
+    cmd.env(
         "BLOCKWATT_SOURCES__NODE_COUNTS__COSMOS__URL",
         "http://127.0.0.1:9/cosmos/staking/v1beta1/validators",
     );
