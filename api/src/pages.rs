@@ -64,7 +64,14 @@ pub(crate) fn query_escape(s: &str) -> String {
 }
 
 fn html_response(headers: &axum::http::HeaderMap, r: Rendered) -> Response {
-    let mut resp = cached(headers, r.body, HTML, Some(r.etag), Freshness::Live);
+    let mut resp = crate::respond::cached_precompressed(
+        headers,
+        &r.body,
+        r.gzip.as_ref(),
+        HTML,
+        r.etag,
+        Freshness::Live,
+    );
     if resp.status() == StatusCode::OK {
         *resp.status_mut() = r.status;
     }

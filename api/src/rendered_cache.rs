@@ -19,6 +19,9 @@ pub struct Rendered {
     /// Hashed once here: hashing a 10 KB card on every request cost more
     /// than the rest of serving it from the cache.
     pub etag: HeaderValue,
+    /// Gzipped once here, for the browsers that ask (all of them); `None`
+    /// if compressing failed (the compression layer then does it).
+    pub gzip: Option<Bytes>,
 }
 
 impl Rendered {
@@ -27,6 +30,7 @@ impl Rendered {
         Rendered {
             status,
             etag: crate::respond::etag_of(&body),
+            gzip: crate::respond::gzip(&body),
             body,
         }
     }

@@ -17,7 +17,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{Path, Query};
 use crate::problem_responses::LimitsAndOutages;
 use crate::rendered_cache::Rendered;
-use crate::respond::{cached, json_bytes, CondHeaders, Freshness, JSON};
+use crate::respond::{cached, cached_precompressed, json_bytes, CondHeaders, Freshness, JSON};
 use crate::AppState;
 
 /// The shields.io endpoint-badge schema.
@@ -194,7 +194,14 @@ fn serve_rendered(
     r: Rendered,
     content_type: &'static str,
 ) -> Response {
-    let resp = cached(headers, r.body, content_type, Some(r.etag), Freshness::Live);
+    let resp = cached_precompressed(
+        headers,
+        &r.body,
+        r.gzip.as_ref(),
+        content_type,
+        r.etag,
+        Freshness::Live,
+    );
     if resp.status() == axum::http::StatusCode::OK {
         with_status(resp, r.status)
     } else {

@@ -361,3 +361,30 @@ async fn the_gallery_previews_every_widget_with_snippets_for_the_public_address(
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains(r#"<a href="/methodology/pos-nodes">"#));
 }
+
+/// Browsers ask for gzip: a cached card is compressed once, not per request.
+#[tokio::test]
+async fn cards_are_served_gzipped_to_browsers() {
+    use axum::body::Body;
+    use axum::http::Request;
+    let t = app().await;
+    let plain = get(&t.router, "/widgets/bitcoin/card.html").await;
+    let req = || {
+        Request::get("/widgets/bitcoin/card.html")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let gz = send(&t.router, req()).await;
+    assert_eq!(gz.status, StatusCode::OK);
+    assert_eq!(gz.header(header::CONTENT_ENCODING), Some("gzip"));
+    assert!(
+        gz.body.len() * 2 < plain.body.len(),
+        "{} vs {}",
+        gz.body.len(),
+        plain.body.len()
+    );
+    // The same representation's ETag either way.
+    assert_eq!(gz.header(header::ETAG), plain.header(header::ETAG));
+    assert_eq!(send(&t.router, req()).await.body, gz.body);
+}

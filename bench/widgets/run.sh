@@ -29,22 +29,27 @@ for u in "$footprint" "$card" "$badge"; do curl -fsS -o /dev/null "$u"; done   #
 
 echo "card page bytes (uncompressed), Bitcoin energy:"
 for p in 30d 1y all; do
-  echo "  period=$p: $(curl -fsS "$b/widgets/bitcoin/card.html?period=$p" | wc -c)"
+  echo "  period=$p: $(curl -fsS "$b/widgets/bitcoin/card.html?period=$p" | wc -c), gzipped $(curl -fsS -H 'Accept-Encoding: gzip' "$b/widgets/bitcoin/card.html?period=$p" | wc -c)"
 done
 
-rps() { wrk -t2 -c64 -d"${secs}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
-echo "round footprint_rps card_rps badge_rps"
-f_all=""; c_all=""; g_all=""
-for r in $(seq 1 "$rounds"); do
-  f=$(rps "$footprint"); c=$(rps "$card"); g=$(rps "$badge")
-  f_all="$f_all $f"; c_all="$c_all $c"; g_all="$g_all $g"
-  echo "$r $f $c $g"
-done
+rps() { wrk -t2 -c64 -d"${secs}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
 med() { python3 -c "import statistics,sys; print(statistics.median(map(float,sys.argv[1:])))" "$@"; }
-fm=$(med $f_all); cm=$(med $c_all); gm=$(med $g_all)
-echo "median req/s: footprint $fm, card $cm ($(python3 -c "print(round($cm/$fm,3))")×), badge $gm ($(python3 -c "print(round($gm/$fm,3))")×)"
+# Browsers always send Accept-Encoding: gzip; plain clients (curl) may not.
+for enc in identity gzip; do
+  echo "Accept-Encoding: $enc"
+  echo "round footprint_rps card_rps badge_rps"
+  f_all=""; c_all=""; g_all=""
+  for r in $(seq 1 "$rounds"); do
+    f=$(rps -H "Accept-Encoding: $enc" "$footprint"); c=$(rps -H "Accept-Encoding: $enc" "$card"); g=$(rps -H "Accept-Encoding: $enc" "$badge")
+    f_all="$f_all $f"; c_all="$c_all $c"; g_all="$g_all $g"
+    echo "$r $f $c $g"
+  done
+  fm=$(med $f_all); cm=$(med $c_all); gm=$(med $g_all)
+  echo "median req/s ($enc): footprint $fm, card $cm ($(python3 -c "print(round($cm/$fm,3))")×), badge $gm ($(python3 -c "print(round($gm/$fm,3))")×)"
+done
 
-# Latency of each at the same paced rate: half the footprint's saturation.
+# Latency of each at the same paced rate: half the footprint's saturation
+# (the last, gzip, round's).
 half=$(python3 -c "print(int($fm/2))")
 conns=$(( half * 5 / 1000 )); [ "$conns" -ge 2 ] || conns=2
 echo "latency at $half req/s ($conns connections paced at 5 ms):"
