@@ -36,8 +36,15 @@ impl Rendered {
     }
 }
 
+/// When it was rendered, and until when one request is re-rendering it.
+struct Slot {
+    at: Instant,
+    refreshing_until: Option<Instant>,
+    value: Rendered,
+}
+
 pub struct RenderedCache {
-    map: RwLock<HashMap<String, (Instant, Rendered)>>,
+    map: RwLock<HashMap<String, Slot>>,
     ttl: Duration,
     max_entries: usize,
 }
@@ -51,25 +58,54 @@ impl RenderedCache {
         }
     }
 
+    /// The entry to serve, or `None` when the caller should render it. An
+    /// expired entry is re-rendered by the first request that sees it; the
+    /// others keep getting it for [`crate::cache::REFRESH_GRACE`] (without
+    /// this, every request in flight when a card expired rendered it again,
+    /// and p99 rose fourfold).
     pub fn get(&self, key: &str) -> Option<Rendered> {
-        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
-        map.get(key)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, r)| r.clone())
+        {
+            let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+            match map.get(key) {
+                None => return None,
+                Some(s) if s.at.elapsed() < self.ttl => return Some(s.value.clone()),
+                Some(_) => {}
+            }
+        }
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        let slot = map.get_mut(key)?;
+        let now = Instant::now();
+        if slot.at.elapsed() < self.ttl {
+            return Some(slot.value.clone());
+        }
+        match slot.refreshing_until {
+            Some(until) if now < until => Some(slot.value.clone()),
+            _ => {
+                slot.refreshing_until = Some(now + crate::cache::REFRESH_GRACE);
+                None
+            }
+        }
     }
 
     pub fn insert(&self, key: String, value: Rendered) {
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= self.max_entries {
+        if map.len() >= self.max_entries && !map.contains_key(&key) {
             // Expired entries first; if all are live, start over rather
             // than track recency for a cache this small.
             let ttl = self.ttl;
-            map.retain(|_, (at, _)| at.elapsed() < ttl);
+            map.retain(|_, s| s.at.elapsed() < ttl);
             if map.len() >= self.max_entries {
                 map.clear();
             }
         }
-        map.insert(key, (Instant::now(), value));
+        map.insert(
+            key,
+            Slot {
+                at: Instant::now(),
+                refreshing_until: None,
+                value,
+            },
+        );
     }
 
     /// The entry under `key`, or `render`'s result, kept under `key`
@@ -95,5 +131,25 @@ impl RenderedCache {
 
     pub fn clear(&self) {
         self.map.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_caller_re_renders_an_expired_entry_while_the_others_are_served_it() {
+        let cache = RenderedCache::new(Duration::ZERO, 10);
+        assert!(cache.get("k").is_none(), "absent");
+        cache.insert("k".into(), Rendered::new(StatusCode::OK, "old"));
+        // Expired at once (TTL 0): the first caller renders…
+        assert!(cache.get("k").is_none());
+        // …and the next ones get the old body meanwhile.
+        assert_eq!(cache.get("k").map(|r| r.body), Some(Bytes::from("old")));
+        cache.insert("k".into(), Rendered::new(StatusCode::OK, "new"));
+        assert!(cache.get("k").is_none(), "expired again: a new refresh");
+        cache.clear();
+        assert!(cache.get("k").is_none());
     }
 }
