@@ -103,6 +103,7 @@ pub fn card(v: &CardView<'_>) -> Markup {
                 shown.unit,
                 &format!("{} {}", v.chain_name, v.metric.label()),
                 "card-chart",
+                crate::chart::CARD_POINTS,
             );
             html! {
                 article.card aria-label=(format!("{} of {}", v.metric.label(), v.chain_name)) {

@@ -81,7 +81,7 @@ pub fn chain_page(v: &ChainPageView<'_>) -> Markup {
                                 h3 id=(format!("h-{slug}")) { (m.label()) }
                                 div.big { (shown.best) " " (shown.unit.symbol) }
                                 div.muted { "range " (shown.lower) "–" (shown.upper) " " (shown.unit.symbol) }
-                                @match band_chart(&pts, shown.unit, &format!("{} {}", v.name, m.label()), &format!("chart-{slug}")) {
+                                @match band_chart(&pts, shown.unit, &format!("{} {}", v.name, m.label()), &format!("chart-{slug}"), crate::chart::MAX_POINTS) {
                                     Some(c) => (c),
                                     None => p.muted { "Not enough history to chart yet." },
                                 }

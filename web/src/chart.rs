@@ -1,7 +1,8 @@
 //! A band chart in inline SVG: the lower–upper band and the best line of a
 //! daily series. It stretches to its container's width (the labels are
 //! HTML beside it, so they never stretch), carries a text alternative, and
-//! thins long series to at most [`MAX_POINTS`] so a card stays small.
+//! thins long series to at most [`MAX_POINTS`] (a card's [`CARD_POINTS`])
+//! so a page stays small.
 
 use std::fmt::Write as _;
 
@@ -23,15 +24,19 @@ pub struct Point {
 /// nothing more, and every point costs bytes in every card.
 pub const MAX_POINTS: usize = 240;
 
+/// A card's chart is a few hundred pixels wide: 120 points show all it
+/// can, at half the bytes of every card served.
+pub const CARD_POINTS: usize = 120;
+
 const W: f64 = 600.0;
 const H: f64 = 120.0;
 
 /// Every `k`-th point and the last, so the newest day is always drawn.
-fn thinned(points: &[Point]) -> Vec<Point> {
-    if points.len() <= MAX_POINTS {
+fn thinned(points: &[Point], max: usize) -> Vec<Point> {
+    if points.len() <= max {
         return points.to_vec();
     }
-    let step = points.len().div_ceil(MAX_POINTS);
+    let step = points.len().div_ceil(max);
     let mut out: Vec<Point> = points.iter().step_by(step).copied().collect();
     if let (Some(last), Some(kept)) = (points.last(), out.last()) {
         if last.date != kept.date {
@@ -43,11 +48,17 @@ fn thinned(points: &[Point]) -> Vec<Point> {
 
 /// The chart with its caption, or `None` for fewer than two points (no
 /// line to draw; the caller says so in words).
-pub fn band_chart(points: &[Point], unit: Unit, what: &str, id: &str) -> Option<Markup> {
+pub fn band_chart(
+    points: &[Point],
+    unit: Unit,
+    what: &str,
+    id: &str,
+    max_points: usize,
+) -> Option<Markup> {
     if points.len() < 2 {
         return None;
     }
-    let pts = thinned(points);
+    let pts = thinned(points, max_points);
     let finite = |v: f64| if v.is_finite() { Some(v) } else { None };
     let lo = pts
         .iter()
@@ -72,7 +83,8 @@ pub fn band_chart(points: &[Point], unit: Unit, what: &str, id: &str) -> Option<
         |out: &mut String, at: &dyn Fn(&Point) -> f64, order: &mut dyn Iterator<Item = usize>| {
             for i in order {
                 let cmd = if out.is_empty() { "M" } else { "L" };
-                let _ = write!(out, "{cmd}{:.1},{:.1}", x(i), y(at(&pts[i])));
+                // Whole units across 600: a tenth of a pixel at most on a card.
+                let _ = write!(out, "{cmd}{:.0},{:.1}", x(i), y(at(&pts[i])));
             }
         };
     let mut band = String::new();
@@ -194,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_band_and_a_best_line_with_a_text_alternative() {
-        let svg = band_chart(&series(30), KWH, "energy", "c")
+        let svg = band_chart(&series(30), KWH, "energy", "c", MAX_POINTS)
             .unwrap()
             .into_string();
         assert!(svg.contains("class=\"band\""), "{svg}");
@@ -204,16 +216,18 @@ mod tests {
             svg.contains("daily from 2020-01-01 to 2020-01-30: best estimate 100 on the first day and 129 on the last"),
             "{svg}"
         );
-        assert!(band_chart(&series(1), KWH, "energy", "c").is_none());
+        assert!(band_chart(&series(1), KWH, "energy", "c", MAX_POINTS).is_none());
     }
 
     #[test]
     fn long_series_are_thinned_and_keep_their_last_day() {
         let long = series(5000);
-        let thin = thinned(&long);
+        let thin = thinned(&long, MAX_POINTS);
         assert!(thin.len() <= MAX_POINTS + 1, "{}", thin.len());
         assert_eq!(thin.last().unwrap().date, long.last().unwrap().date);
-        let svg = band_chart(&long, KWH, "energy", "c").unwrap().into_string();
+        let svg = band_chart(&long, KWH, "energy", "c", CARD_POINTS)
+            .unwrap()
+            .into_string();
         assert!(svg.len() < 12_000, "{} bytes", svg.len());
     }
 }
