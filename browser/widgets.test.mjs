@@ -164,6 +164,7 @@ const pages = [
   ["/indices/2020-07-27?version=1", "index", [/Daily index of 2020-07-27/, /TWh\/yr/, /sha256sum/, /blockwatt contributors/], 0],
   ["/methodology", "methods", [/pos-nodes/], 0],
   ["/methodology/hardware", "method", [/Formulas/, /Parameters/], 0],
+  ["/methodology/catalogues/hardware", "catalogue", [/Antminer S19/, /rows/], 0],
   ["/widgets?chain=litecoin", "gallery", [/Litecoin/, /Badges/], 0],
 ];
 for (const [path, name, needles, bands] of pages) {

@@ -260,6 +260,7 @@ pub fn router(state: AppState) -> Router {
         .route("/chains/{chain}", get(pages::chain_page))
         .route("/methodology", get(pages::methods))
         .route("/methodology/{method}", get(pages::method_page))
+        .route("/methodology/catalogues/{name}", get(pages::catalogue))
         .route("/indices", get(pages::indices))
         .route("/indices/{date}", get(pages::index_page))
         .route("/widgets", get(pages::gallery))

@@ -566,3 +566,71 @@ async fn index_report(
     };
     Ok(cached(headers, body, HTML, None, freshness))
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CatalogueQuery {
+    format: Option<String>,
+}
+
+/// `/methodology/catalogues/{name}[?format=csv]`: a catalogue's rows with
+/// their sources, for people, or the CSV as shipped.
+pub(crate) async fn catalogue(
+    Path(name): Path<String>,
+    Query(q): Query<CatalogueQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let Some(text) = blockwatt_service::methodology::catalogue_csv(&name) else {
+        return error_page(
+            &headers,
+            ApiError::NotFound(format!(
+                "no catalogue called {name:?} (each method's page lists its catalogues)"
+            )),
+        );
+    };
+    match q.format.as_deref() {
+        Some("csv") => {
+            return Ok(cached(
+                &headers,
+                Bytes::from_static(text.as_bytes()),
+                crate::respond::CSV,
+                None,
+                Freshness::Static,
+            ))
+        }
+        None | Some("html") => {}
+        Some(other) => {
+            return error_page(
+                &headers,
+                ApiError::invalid(
+                    "format",
+                    format!("format: {other:?} is not one of html, csv"),
+                ),
+            )
+        }
+    }
+    let notes: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(str::trim)
+        .collect();
+    let data: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(data.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_owned).collect())
+        .map_err(|e| ApiError::Internal(format!("shipped catalogue {name} does not parse: {e}")))?;
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::Internal(format!("shipped catalogue {name} does not parse: {e}")))?;
+    let body =
+        Bytes::from(blockwatt_web::catalogue_page(&name, &notes, &header, &rows).into_string());
+    Ok(cached(&headers, body, HTML, None, Freshness::Static))
+}

@@ -334,6 +334,31 @@ async fn the_method_links_lead_to_a_page_for_people() {
         get(&t.router, "/methodology/vibes").await.status,
         StatusCode::NOT_FOUND
     );
+    // Each catalogue it reads, row by row with the sources.
+    assert!(
+        html.contains(r#"<a href="/methodology/catalogues/hardware">"#),
+        "{html}"
+    );
+    let r = get(&t.router, "/methodology/catalogues/hardware").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = r.text();
+    assert!(
+        page.contains("<th scope=\"col\">source</th>") && page.contains("Antminer S19"),
+        "{page}"
+    );
+    let csv = get(
+        &t.router,
+        "/methodology/catalogues/grid_intensity?format=csv",
+    )
+    .await;
+    assert_eq!(
+        csv.header(header::CONTENT_TYPE),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        get(&t.router, "/methodology/catalogues/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

@@ -43,6 +43,21 @@ pub struct MethodDescription {
     pub references: Vec<String>,
 }
 
+/// The CSV text of a shipped catalogue by the name methods list it under
+/// (`hardware`, `grid_intensity`, …): every row with its source column.
+pub fn catalogue_csv(name: &str) -> Option<&'static str> {
+    let c = blockwatt_analytics::CatalogueSources::embedded();
+    Some(match name {
+        "cbeci_v1_hardware" => c.cbeci_v1_hardware,
+        "hardware" => c.hardware,
+        "chains" => c.chains,
+        "grid_intensity" => c.grid_intensity,
+        "energy_mix" => c.energy_mix,
+        "mining_map" => c.mining_map,
+        _ => return None,
+    })
+}
+
 /// One method by its id.
 pub fn method(catalogues: &Catalogues, name: &str) -> Option<MethodDescription> {
     methodology(catalogues).into_iter().find(|m| m.name == name)

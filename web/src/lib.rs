@@ -22,6 +22,6 @@ pub use gallery::{gallery, GalleryView};
 pub use indices_page::{index_report, indices_list, methods_list, IndexReportView, IndexRow};
 pub use landing::{landing, ChainRow};
 pub use layout::{stylesheet, ICON_PATH, ICON_SVG, STYLESHEET_PATH};
-pub use method_page::{method_page, MethodView, ParameterRow};
+pub use method_page::{catalogue_page, method_page, MethodView, ParameterRow};
 pub use metric::{Metric, Shown, METRICS};
 pub use theme::Theme;

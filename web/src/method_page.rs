@@ -49,10 +49,32 @@ pub fn method_page(m: &MethodView<'_>) -> Markup {
             }
         }
         h2 { "Catalogues" }
-        ul { @for (name, version, source) in &m.catalogues { li { strong { (name) } " (" (version) "): " (source) } } }
+        ul { @for (name, version, source) in &m.catalogues { li { a href=(format!("/methodology/catalogues/{name}")) { strong { (name) } } " (" (version) "): " (source) } } }
         h2 { "References" }
         ul { @for r in m.references { li { (r) } } }
         p.muted { "As JSON: " a href=(format!("/v1/methodology/{}", m.name)) { "/v1/methodology/" (m.name) } "." }
     };
     page(&format!("{}: blockwatt methodology", m.title), body)
+}
+
+/// `/methodology/catalogues/{name}`: a catalogue's rows as a table, its
+/// notes (the CSV's `#` lines) above it; the CSV itself beside it.
+pub fn catalogue_page(
+    name: &str,
+    notes: &[&str],
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Markup {
+    let body = html! {
+        h1 { "Catalogue " code { (name) } }
+        @for n in notes { p.muted { (n) } }
+        p { (rows.len()) " rows. " a href=(format!("/methodology/catalogues/{name}?format=csv")) { "As CSV" } "." }
+        div.table-scroll tabindex="0" role="region" aria-label="Table (scrolls sideways on narrow screens)" {
+            table {
+                thead { tr { @for h in header { th scope="col" { (h) } } } }
+                tbody { @for r in rows { tr { @for c in r { td { (c) } } } } }
+            }
+        }
+    };
+    page(&format!("Catalogue {name}: blockwatt"), body)
 }
