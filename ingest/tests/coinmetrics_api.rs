@@ -4,7 +4,8 @@
 //! history in a few requests, the next day in one, and every kind of bad
 //! answer refused with nothing stored changed.
 
-use std::path::Path;
+mod common;
+
 use std::sync::Arc;
 
 use axum::routing::get;
@@ -17,18 +18,8 @@ use blockwatt_ingest::sources::{
 use blockwatt_store::Store;
 use blockwatt_testkit::coinmetrics_replay::CoinMetricsReplay;
 use chrono::NaiveDate;
+use common::{day, recorded};
 use serde_json::{json, Value};
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().expect("a date")
-}
-
-fn recorded(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/recorded/coinmetrics-api")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).expect("recorded file")).expect("JSON")
-}
 
 fn config(url: &str) -> CoinMetricsConfig {
     CoinMetricsConfig {
@@ -64,7 +55,7 @@ fn through(all: &[SyncOutcome], chain: &str) -> Option<NaiveDate> {
 
 #[test]
 fn the_documented_daily_answer_reads_as_daily_metrics() {
-    let page = recorded("asset-metrics-daily.json");
+    let page = recorded("coinmetrics-api/asset-metrics-daily.json");
     let rows: Vec<Row> = serde_json::from_value(page["data"].clone()).expect("rows");
     let refs: Vec<&Row> = rows.iter().collect();
     let btc = asset_of("bitcoin").expect("bitcoin");
@@ -86,8 +77,8 @@ fn the_documented_daily_answer_reads_as_daily_metrics() {
 /// travel with it).
 #[tokio::test]
 async fn documented_errors_and_foreign_next_pages_are_refused_with_the_host_only() {
-    let error = recorded("error-400-bad-asset.json");
-    let page = recorded("asset-metrics-daily.json");
+    let error = recorded("coinmetrics-api/error-400-bad-asset.json");
+    let page = recorded("coinmetrics-api/asset-metrics-daily.json");
     let app = Router::new()
         .route(
             "/bad/timeseries/asset-metrics",

@@ -3,25 +3,16 @@
 //! sync asking only the shortest period back to the newest stored day,
 //! and a unit that changed refused.
 
-use std::path::Path;
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{OriginalUri, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use blockwatt_ingest::sources::mempool_space::{sync_mempool, MempoolConfig, CHAIN, PROVIDER};
-use chrono::NaiveDate;
+use common::{day, recorded};
 use serde_json::Value;
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().expect("a date")
-}
-
-fn documented() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/recorded/mempool-docs/hashrate-3d-mainnet.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("recorded")).expect("JSON")
-}
 
 #[derive(Clone)]
 struct Served {
@@ -37,7 +28,9 @@ async fn hashrate(State(s): State<Served>, uri: OriginalUri) -> Json<Value> {
 #[tokio::test]
 async fn documented_daily_hashrates_are_stored_and_a_changed_unit_refused() {
     let served = Served {
-        answer: Arc::new(Mutex::new(documented())),
+        answer: Arc::new(Mutex::new(recorded(
+            "mempool-docs/hashrate-3d-mainnet.json",
+        ))),
         paths: Arc::default(),
     };
     let app = Router::new()
@@ -77,7 +70,7 @@ async fn documented_daily_hashrates_are_stored_and_a_changed_unit_refused() {
     );
 
     // The same answer in EH/s: the difficulty says it is not H/s.
-    let mut in_eh = documented();
+    let mut in_eh = recorded("mempool-docs/hashrate-3d-mainnet.json");
     for h in in_eh["hashrates"].as_array_mut().unwrap() {
         let v = h["avgHashrate"].as_f64().unwrap();
         h["avgHashrate"] = Value::from(v / 1e18);

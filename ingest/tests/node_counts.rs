@@ -7,6 +7,8 @@
 //! (`trongrid-blockatlas/`) and TzKT's `delegates/count` (documented as a
 //! bare JSON number). Implausible samples are refused, named.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,21 +21,10 @@ use axum::{Json, Router};
 use blockwatt_domain::DailyMetrics;
 use blockwatt_ingest::nodes::{NodeCountConfig, NODE_COUNT_SOURCE};
 use blockwatt_ingest::sources::node_counts::sample_node_counts;
-use chrono::NaiveDate;
+use common::{day, recorded};
 use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde_json::Value;
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().expect("a date")
-}
-
-fn recorded(path: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/recorded")
-        .join(path);
-    serde_json::from_str(&std::fs::read_to_string(path).expect("recorded")).expect("JSON")
-}
 
 /// `[sources.node_counts]` as shipped, each endpoint's scheme and host
 /// replaced by `stand_in` (its path, query and body kept).

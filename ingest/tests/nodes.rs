@@ -32,11 +32,7 @@ async fn serve() -> String {
         )
         .route(
             "/solana",
-            post(|| async {
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("tests/recorded/solana-docs/getVoteAccounts.json");
-                std::fs::read_to_string(path).expect("recorded")
-            }),
+            post(|| async { common::recorded("solana-docs/getVoteAccounts.json").to_string() }),
         )
         .route(
             "/eth/v1/beacon/states/head/validators",

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -22,14 +21,9 @@ struct Recorded {
 }
 
 fn recorded() -> Recorded {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/recorded/bor");
-    let read = |name: &str| -> Value {
-        let text = std::fs::read_to_string(dir.join(name)).expect("recorded file");
-        serde_json::from_str(&text).expect("recorded JSON")
-    };
     Recorded {
-        tx: read("eth_getTransactionByHash-state-sync-tx.json"),
-        receipt: read("eth_getTransactionReceipt-state-sync-tx.json"),
+        tx: common::recorded("bor/eth_getTransactionByHash-state-sync-tx.json"),
+        receipt: common::recorded("bor/eth_getTransactionReceipt-state-sync-tx.json"),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Shared test helpers: testkit's anvil node, a tiny
-//! JSON-RPC client, and a SQLite store in a temp dir.
+//! Shared test helpers: testkit's anvil node, a tiny JSON-RPC client, a
+//! SQLite store in a temp dir, and the recorded provider answers of
+//! `tests/recorded/` (each folder's README says where they come from).
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -11,6 +12,20 @@ use serde_json::{json, Value};
 // Not every test crate that includes this module starts a node.
 #[allow(unused_imports)]
 pub use blockwatt_testkit::AnvilNode as Anvil;
+
+/// A recorded JSON answer, by its path under `tests/recorded/`.
+pub fn recorded(path: &str) -> Value {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/recorded")
+        .join(path);
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("recorded answer {}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("recorded answer {path}: {e}"))
+}
+
+pub fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().expect("a date")
+}
 
 pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
