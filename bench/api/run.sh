@@ -13,9 +13,7 @@ shared=${BLOCKWATT_SHARED_DATA:-../shared/data}
 tmp=$(mktemp -d /tmp/blockwatt-api-bench.XXXXXX)
 cargo build --release --quiet --bin blockwatt
 cargo build --release --quiet -p blockwatt-api --example bench_serve
-# Where cargo put them (CARGO_TARGET_DIR is set on shared build machines).
-release=${CARGO_TARGET_DIR:-target}/release
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 
 export BLOCKWATT_DATABASE_URL="sqlite://$tmp/bw.db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
 "$release/blockwatt" import coinmetrics --chain bitcoin --file "$shared/coinmetrics/btc.csv" >/dev/null
@@ -41,8 +39,8 @@ for r in $(seq 1 "$rounds"); do
   api_all="$api_all $a"; hello_all="$hello_all $h"
   echo "$r $a $h $(python3 -c "print(round($a/$h,3))")"
 done
-api_med=$(python3 -c "import statistics,sys; print(statistics.median(map(float,sys.argv[1:])))" $api_all)
-hello_med=$(python3 -c "import statistics,sys; print(statistics.median(map(float,sys.argv[1:])))" $hello_all)
+api_med=$(median $api_all)
+hello_med=$(median $hello_all)
 echo "median: footprint $api_med req/s, hello-world $hello_med req/s, ratio $(python3 -c "print(round($api_med/$hello_med,3))")"
 
 # Most real clients send Accept-Encoding: gzip (the cache keeps a gzipped copy).

@@ -12,8 +12,7 @@ shared=${BLOCKWATT_SHARED_DATA:-../shared/data}
 tmp=$(mktemp -d /tmp/blockwatt-sources-bench.XXXXXX)
 cargo build --release --quiet --bin blockwatt
 cargo build --release --quiet -p blockwatt-testkit --example coinmetrics_replay
-release=${CARGO_TARGET_DIR:-target}/release
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 
 # The replay, steered through a FIFO: a date moves its last day, any other
 # line asks for its request count.
@@ -44,14 +43,11 @@ export BLOCKWATT_SOURCES__COINMETRICS__URL="$url" BLOCKWATT_SOURCES__INTERVAL_S=
 # This machine reaches no public endpoint: the shipped validator-count
 # endpoints point at a closed loopback port, so they fail at once instead of
 # after DNS and retries.
-export BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL=http://127.0.0.1:9
-export BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL=http://127.0.0.1:9/count
 export BLOCKWATT_SOURCES__MEMPOOL__URL=http://127.0.0.1:9/api
-export BLOCKWATT_SOURCES__NODE_COUNTS__AVALANCHE__URL=http://127.0.0.1:9/ext/bc/P
-export BLOCKWATT_SOURCES__NODE_COUNTS__COSMOS__URL=http://127.0.0.1:9/cosmos
-export BLOCKWATT_SOURCES__NODE_COUNTS__POLYGON__URL=http://127.0.0.1:9
-export BLOCKWATT_SOURCES__NODE_COUNTS__BNB__URL=http://127.0.0.1:9
-export BLOCKWATT_SOURCES__NODE_COUNTS__TRON__URL=http://127.0.0.1:9/wallet/listwitnesses
+# Every shipped [sources.node_counts.<chain>], read from the file itself.
+for chain in $(python3 -c 'import tomllib; print(" ".join(tomllib.load(open("config/default.toml","rb"))["sources"]["node_counts"]))'); do
+  export "BLOCKWATT_SOURCES__NODE_COUNTS__${chain^^}__URL=http://127.0.0.1:9"
+done
 start=$(date +%s.%N)
 "$release/blockwatt" serve --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 pid=$!

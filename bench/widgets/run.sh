@@ -11,8 +11,7 @@ rounds=${1:-3}; secs=${2:-10}
 shared=${BLOCKWATT_SHARED_DATA:-../shared/data}
 tmp=$(mktemp -d /tmp/blockwatt-widgets-bench.XXXXXX)
 cargo build --release --quiet --bin blockwatt
-release=${CARGO_TARGET_DIR:-target}/release
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 
 export BLOCKWATT_DATABASE_URL="sqlite://$tmp/bw.db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
 "$release/blockwatt" import coinmetrics --chain bitcoin --file "$shared/coinmetrics/btc.csv" >/dev/null
@@ -33,7 +32,6 @@ for p in 30d 1y all; do
 done
 
 rps() { wrk -t2 -c64 -d"${secs}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
-med() { python3 -c "import statistics,sys; print(statistics.median(map(float,sys.argv[1:])))" "$@"; }
 # Browsers always send Accept-Encoding: gzip; plain clients (curl) may not.
 for enc in identity gzip; do
   echo "Accept-Encoding: $enc"
@@ -44,7 +42,7 @@ for enc in identity gzip; do
     f_all="$f_all $f"; c_all="$c_all $c"; g_all="$g_all $g"
     echo "$r $f $c $g"
   done
-  fm=$(med $f_all); cm=$(med $c_all); gm=$(med $g_all)
+  fm=$(median $f_all); cm=$(median $c_all); gm=$(median $g_all)
   echo "median req/s ($enc): footprint $fm, card $cm ($(python3 -c "print(round($cm/$fm,3))")×), badge $gm ($(python3 -c "print(round($gm/$fm,3))")×)"
 done
 

@@ -33,35 +33,31 @@ pub fn blockwatt(dir: &Path) -> Command {
         "http://127.0.0.1:9/v4",
     );
     cmd.env("BLOCKWATT_SOURCES__MEMPOOL__URL", "http://127.0.0.1:9/api");
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__AVALANCHE__URL",
-        "http://127.0.0.1:9/ext/bc/P",
-    );
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__BNB__URL",
-        "http://127.0.0.1:9",
-    );
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__POLYGON__URL",
-        "http://127.0.0.1:9",
-    );
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__COSMOS__URL",
-        "http://127.0.0.1:9/cosmos/staking/v1beta1/validators",
-    );
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__SOLANA__URL",
-        "http://127.0.0.1:9",
-    );
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__TRON__URL",
-        "http://127.0.0.1:9/wallet/listwitnesses",
-    );
-    cmd.env(
-        "BLOCKWATT_SOURCES__NODE_COUNTS__TEZOS__URL",
-        "http://127.0.0.1:9/v1/delegates/count?active=true",
-    );
+    // Every validator-count endpoint config/default.toml ships, read from
+    // the file itself so a newly shipped one can never reach the internet
+    // from a test.
+    for chain in shipped_node_count_chains() {
+        cmd.env(
+            format!(
+                "BLOCKWATT_SOURCES__NODE_COUNTS__{}__URL",
+                chain.to_uppercase()
+            ),
+            "http://127.0.0.1:9",
+        );
+    }
     cmd
+}
+
+/// The chains `[sources.node_counts.<chain>]` of the shipped configuration
+/// names.
+pub fn shipped_node_count_chains() -> Vec<String> {
+    use figment::providers::{Format, Toml};
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
+    let tables: std::collections::BTreeMap<String, serde_json::Value> =
+        figment::Figment::from(Toml::file(file))
+            .extract_inner("sources.node_counts")
+            .expect("config/default.toml has [sources.node_counts]");
+    tables.into_keys().collect()
 }
 
 /// anvil with three transfers, one block each (blocks 1..=3); `None`
