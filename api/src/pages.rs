@@ -50,17 +50,9 @@ pub(crate) async fn series_back(
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+/// Percent-encodes a query value.
 pub(crate) fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn html_response(headers: &axum::http::HeaderMap, r: Rendered) -> Response {
@@ -335,19 +327,15 @@ pub(crate) async fn oembed(
                     .into(),
             )
         })?;
-    let rest = url
+    let (chain, query) = url
         .strip_prefix(&base)
         .and_then(|r| r.strip_prefix("/widgets/"))
+        .and_then(|r| r.split_once("/card.html"))
         .ok_or_else(|| {
             ApiError::NotFound(format!(
                 "oembed: {base}/widgets/{{chain}}/card.html is the only kind of link served here"
             ))
         })?;
-    let (chain, query) = rest.split_once("/card.html").ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "oembed: {base}/widgets/{{chain}}/card.html is the only kind of link served here"
-        ))
-    })?;
     let info = state.chain(chain)?;
     let width = q.maxwidth.unwrap_or(420).clamp(280, 1200);
     let height = 230;
@@ -358,11 +346,11 @@ pub(crate) async fn oembed(
         provider_name: "blockwatt",
         provider_url: format!("{base}/"),
         title: format!("{}: environmental footprint (blockwatt)", info.name),
-        html: format!(
-            "<iframe src=\"{}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" title=\"{}\"></iframe>",
-            escape_attr(&src),
-            escape_attr(&format!("blockwatt: {}", info.name))
-        ),
+        html: maud::html! {
+            iframe src=(src) width=(width) height=(height) style="border:0" loading="lazy"
+                title=(format!("blockwatt: {}", info.name)) {}
+        }
+        .into_string(),
         width,
         height,
         cache_age: 3600,
@@ -373,13 +361,6 @@ pub(crate) async fn oembed(
         HeaderValue::from_static("*"),
     );
     Ok(resp)
-}
-
-fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[derive(Debug, Deserialize)]

@@ -145,14 +145,6 @@ async fn figure(state: &AppState, chain: &str, metric: Option<&str>) -> Result<F
     })
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 /// shields.io endpoint badge: `https://img.shields.io/endpoint?url=<this URL>`.
 #[utoipa::path(get, path = "/widgets/{chain}/badge.json", tag = "widgets",
     params(
@@ -294,16 +286,7 @@ async fn render_badge_svg(
             )
         }
     };
-    // Verdana 11px averages about 6.5 px per character; good enough for a badge.
-    let w = |s: &str| 10 + (s.chars().count() as u32 * 13).div_ceil(2);
-    let (lw, mw) = (w(&label), w(&message));
-    let (label, message, title) = (escape(&label), escape(&message), escape(&title));
-    let svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="20" role="img" aria-label="{title}"><title>{title}</title><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="{fill}"/><g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle"><text x="{lx}" y="14">{label}</text><text x="{mx}" y="14">{message}</text></g></svg>"##,
-        tw = lw + mw,
-        lx = lw / 2,
-        mx = lw + mw / 2,
-    );
+    let svg = blockwatt_web::badge_svg(&label, &message, &title, &fill).into_string();
     Ok(Rendered::new(status, svg))
 }
 

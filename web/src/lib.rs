@@ -3,6 +3,7 @@
 //! estimates to markup (maud); the API crate fetches the data and serves
 //! the result.
 
+pub mod badge;
 pub mod basis;
 pub mod card;
 pub mod chain_page;
@@ -15,6 +16,7 @@ pub mod method_page;
 pub mod metric;
 pub mod theme;
 
+pub use badge::badge_svg;
 pub use card::{card, no_figure_card, CardView, Period};
 pub use chain_page::{chain_page, points, ChainPageView};
 pub use chart::Point;
