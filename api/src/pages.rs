@@ -70,15 +70,6 @@ fn html_response(headers: &axum::http::HeaderMap, r: Rendered) -> Response {
     resp
 }
 
-/// Serves `key` from the rendered cache, or renders and keeps it.
-async fn cached_page<F, Fut>(state: &AppState, key: String, render: F) -> Result<Rendered, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Rendered, ApiError>>,
-{
-    state.rendered.get_or_render(Some(key), render).await
-}
-
 fn ok(markup: maud::Markup) -> Rendered {
     Rendered::new(StatusCode::OK, Bytes::from(markup.into_string()))
 }
@@ -100,27 +91,29 @@ pub(crate) async fn landing(
     State(state): State<AppState>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let r = cached_page(&state, "page/".to_owned(), || async {
-        let chains: Vec<&ChainInfo> = state.footprints.public_chains().collect();
-        let mut latest_of = Vec::with_capacity(chains.len());
-        for c in &chains {
-            latest_of.push(latest(&state, &c.slug).await?);
-        }
-        let consensus: Vec<String> = chains.iter().map(|c| consensus_words(c)).collect();
-        let rows: Vec<blockwatt_web::ChainRow<'_>> = chains
-            .iter()
-            .zip(&latest_of)
-            .zip(&consensus)
-            .map(|((c, l), cons)| blockwatt_web::ChainRow {
-                slug: &c.slug,
-                name: &c.name,
-                consensus: cons,
-                latest: l.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
-            })
-            .collect();
-        Ok(ok(blockwatt_web::landing(&rows)))
-    })
-    .await?;
+    let r = state
+        .rendered
+        .get_or_render::<ApiError, _, _>(Some("page/".to_owned()), || async {
+            let chains: Vec<&ChainInfo> = state.footprints.public_chains().collect();
+            let mut latest_of = Vec::with_capacity(chains.len());
+            for c in &chains {
+                latest_of.push(latest(&state, &c.slug).await?);
+            }
+            let consensus: Vec<String> = chains.iter().map(|c| consensus_words(c)).collect();
+            let rows: Vec<blockwatt_web::ChainRow<'_>> = chains
+                .iter()
+                .zip(&latest_of)
+                .zip(&consensus)
+                .map(|((c, l), cons)| blockwatt_web::ChainRow {
+                    slug: &c.slug,
+                    name: &c.name,
+                    consensus: cons,
+                    latest: l.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
+                })
+                .collect();
+            Ok(ok(blockwatt_web::landing(&rows)))
+        })
+        .await?;
     Ok(html_response(&headers, r))
 }
 
@@ -157,54 +150,49 @@ pub(crate) async fn chain_page(
     Path(chain): Path<String>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    let Ok(info) = state.chain(&chain) else {
-        let body = blockwatt_web::layout::page(
-            "Unknown chain: blockwatt",
-            maud::html! {
-                h1 { "Unknown chain" }
-                p { "blockwatt has no chain called " code { (chain) } ". " a href="/" { "Every chain it covers" } " is listed on the front page." }
-            },
-        );
-        let r = Rendered::new(StatusCode::NOT_FOUND, Bytes::from(body.into_string()));
-        return Ok(html_response(&headers, r));
+    let info = match state.chain(&chain) {
+        Ok(info) => info,
+        Err(e) => return error_page(&headers, e),
     };
-    let r = cached_page(&state, format!("page/chains/{chain}"), || async {
-        let newest = latest(&state, &chain).await?;
-        let series = match &newest {
-            Ok(hit) => series_back(&state, info, hit.estimate.date, Some(364)).await,
-            Err(_) => Vec::new(),
-        };
-        let consensus = consensus_words(info);
-        let reason = method_reason(info);
-        let source_names: Vec<String> = match &newest {
-            Ok(hit) => hit
-                .estimate
-                .inputs
-                .get("metrics_source")
-                .and_then(|v| v.as_str())
-                .map(|s| s.split('+').map(str::to_owned).collect())
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
-        let sources = source_names
-            .iter()
-            .map(|s| (s.as_str(), crate::indices::licence_of(s)))
-            .collect();
-        Ok(ok(blockwatt_web::chain_page(
-            &blockwatt_web::ChainPageView {
-                slug: &info.slug,
-                name: &info.name,
-                consensus: &consensus,
-                launched: info.launched,
-                default_method: &info.default_method,
-                method_reason: &reason,
-                latest: newest.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
-                series: &series,
-                sources,
-            },
-        )))
-    })
-    .await?;
+    let r = state
+        .rendered
+        .get_or_render::<ApiError, _, _>(Some(format!("page/chains/{chain}")), || async {
+            let newest = latest(&state, &chain).await?;
+            let series = match &newest {
+                Ok(hit) => series_back(&state, info, hit.estimate.date, Some(364)).await,
+                Err(_) => Vec::new(),
+            };
+            let consensus = consensus_words(info);
+            let reason = method_reason(info);
+            let source_names: Vec<String> = match &newest {
+                Ok(hit) => hit
+                    .estimate
+                    .inputs
+                    .get("metrics_source")
+                    .and_then(|v| v.as_str())
+                    .map(|s| s.split('+').map(str::to_owned).collect())
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            let sources = source_names
+                .iter()
+                .map(|s| (s.as_str(), crate::indices::licence_of(s)))
+                .collect();
+            Ok(ok(blockwatt_web::chain_page(
+                &blockwatt_web::ChainPageView {
+                    slug: &info.slug,
+                    name: &info.name,
+                    consensus: &consensus,
+                    launched: info.launched,
+                    default_method: &info.default_method,
+                    method_reason: &reason,
+                    latest: newest.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
+                    series: &series,
+                    sources,
+                },
+            )))
+        })
+        .await?;
     Ok(html_response(&headers, r))
 }
 
@@ -227,15 +215,12 @@ pub(crate) async fn method_page(
 ) -> Result<Response, ApiError> {
     let Some(m) = blockwatt_service::methodology::method(state.footprints.catalogues(), &name)
     else {
-        let body = blockwatt_web::layout::page(
-            "Unknown method: blockwatt",
-            maud::html! {
-                h1 { "Unknown method" }
-                p { "blockwatt has no method called " code { (name) } ". " a href="/v1/methodology" { "Every method" } " is listed in the API." }
-            },
+        return error_page(
+            &headers,
+            ApiError::NotFound(format!(
+                "no method called {name:?} (/methodology lists them)"
+            )),
         );
-        let r = Rendered::new(StatusCode::NOT_FOUND, Bytes::from(body.into_string()));
-        return Ok(html_response(&headers, r));
     };
     let view = blockwatt_web::MethodView {
         name: &m.name,

@@ -275,7 +275,11 @@ async fn a_chain_page_charts_its_year_and_lists_its_inputs() {
     }
     let r = get(&t.router, "/chains/nochain").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.text().contains("Unknown chain"));
+    assert!(
+        r.text().contains("unknown chain &quot;nochain&quot;"),
+        "{}",
+        r.text()
+    );
 }
 
 #[tokio::test]
