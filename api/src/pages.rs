@@ -24,13 +24,14 @@ const HTML: &str = "text/html; charset=utf-8";
 
 /// The chain's default-method estimates for `days_back` days before `to`
 /// (`None`: since launch), oldest first; empty when there are none (a
-/// page then says so instead of failing).
+/// page then says so instead of failing). An outage stays an error, so a
+/// chart emptied by it is never cached.
 pub(crate) async fn series_back(
     state: &AppState,
     info: &ChainInfo,
     to: NaiveDate,
     days_back: Option<u64>,
-) -> Vec<Estimate> {
+) -> Result<Vec<Estimate>, ApiError> {
     let earliest = info.launched.unwrap_or(NaiveDate::MIN);
     let from = match days_back {
         Some(n) => to.checked_sub_days(Days::new(n)).unwrap_or(earliest),
@@ -42,11 +43,11 @@ pub(crate) async fn series_back(
         .series(&info.slug, from, to, None, &EstimateParams::default())
         .await
     {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::debug!(chain = %info.slug, error = %e, "no series for a page");
-            Vec::new()
-        }
+        Ok(s) => Ok(s),
+        Err(e) => match ApiError::from(e) {
+            ApiError::NoData(_) | ApiError::Invalid { .. } => Ok(Vec::new()),
+            other => Err(other),
+        },
     }
 }
 
@@ -159,7 +160,7 @@ pub(crate) async fn chain_page(
         .get_or_render::<ApiError, _, _>(Some(format!("page/chains/{chain}")), || async {
             let newest = latest(&state, &chain).await?;
             let series = match &newest {
-                Ok(hit) => series_back(&state, info, hit.estimate.date, Some(364)).await,
+                Ok(hit) => series_back(&state, info, hit.estimate.date, Some(364)).await?,
                 Err(_) => Vec::new(),
             };
             let consensus = consensus_words(info);

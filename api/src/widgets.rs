@@ -404,7 +404,7 @@ async fn render_card(
         Err(e) => return no_figure_card(e, Some(chain), theme),
     };
     let e = &hit.estimate;
-    let series = crate::pages::series_back(state, info, e.date, period.days_back()).await;
+    let series = crate::pages::series_back(state, info, e.date, period.days_back()).await?;
     let points = blockwatt_web::points(metric, &series);
     let oembed = state.config.public_url.as_deref().map(|base| {
         let base = base.trim_end_matches('/');
