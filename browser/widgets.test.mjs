@@ -208,10 +208,15 @@ test("embedded from another origin: three cards, each sized to its content", asy
   assert.match(await a.locator("article.card").innerText(), /Mt\/yr/);
   const c = page.frameLocator("#c iframe");
   assert.match(await c.locator("body").innerText(), /no data/);
-  // A message from this page's own origin does not resize a frame.
+  // A message naming a real frame, but from this page's own origin, does
+  // not resize it.
   const before = await frames.first().evaluate((f) => f.height);
-  await page.evaluate(() => window.postMessage({ type: "blockwatt:size", frame: "bw1-x", height: 999 }, "*"));
-  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  const id = await frames.first().evaluate((f) => /bw-frame=([\w-]+)/.exec(new URL(f.src).hash)[1]);
+  // Posted and waited for: embed.js's listener, added first, has run when ours does.
+  await page.evaluate((frame) => new Promise((done) => {
+    window.addEventListener("message", () => done(), { once: true });
+    window.postMessage({ type: "blockwatt:size", frame, height: 999 }, "*");
+  }), id);
   assert.equal(await frames.first().evaluate((f) => f.height), before);
   await page.screenshot({ path: join(shots, "embedded.png"), fullPage: true });
   // The one expected 404: the card of the chain with no figure.
