@@ -119,13 +119,12 @@ pub(crate) async fn landing(
 }
 
 fn consensus_words(c: &ChainInfo) -> String {
-    let base = match c.consensus.as_str() {
-        "pow" => "proof of work",
-        _ => "proof of stake",
-    };
-    match &c.algorithm {
-        Some(a) => format!("{base} ({a})"),
-        None => base.to_owned(),
+    // A chain that left proof of work keeps its old algorithm in the
+    // catalogue (Ethereum's ethash); it is named only while it is mined.
+    match (c.consensus.as_str(), &c.algorithm) {
+        ("pow", Some(a)) => format!("proof of work ({a})"),
+        ("pow", None) => "proof of work".to_owned(),
+        _ => "proof of stake".to_owned(),
     }
 }
 
