@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use crate::basis::{basis_pill, basis_words};
 use crate::chart::{band_chart, Point};
 use crate::layout::page;
-use crate::metric::{Metric, Shown, METRICS};
+use crate::metric::{sig3, Metric, Shown, METRICS};
 
 pub struct ChainPageView<'a> {
     pub slug: &'a str,
@@ -43,9 +43,14 @@ pub fn points(metric: Metric, series: &[Estimate]) -> Vec<Point> {
 }
 
 fn input_text(v: &serde_json::Value) -> String {
-    let s = match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+    let bound = |k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+    let s = match (v, bound("lower"), bound("best"), bound("upper")) {
+        // A bounded input reads as the figures do: best (lower–upper).
+        (_, Some(lower), Some(best), Some(upper)) => {
+            format!("{} ({}–{})", sig3(best), sig3(lower), sig3(upper))
+        }
+        (serde_json::Value::String(s), ..) => s.clone(),
+        (other, ..) => other.to_string(),
     };
     if s.chars().count() > 240 {
         format!("{}…", s.chars().take(240).collect::<String>())

@@ -138,6 +138,10 @@ pub fn sig3(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
+    // Below a thousandth, a run of zeros hides the digits that matter.
+    if v.abs() < 1e-3 {
+        return format!("{v:.2e}");
+    }
     let digits = 2 - v.abs().log10().floor() as i32;
     if digits > 0 {
         format!("{:.*}", digits as usize, v)
@@ -202,6 +206,8 @@ mod tests {
         assert_eq!(shown(Metric::Water, 5.0e8).unit.symbol, "million m³/yr");
         // Below the smallest unit: the smallest unit, never a blank.
         assert_eq!(shown(Metric::Co2e, 1e-5).unit.symbol, "kg/yr");
+        assert_eq!(sig3(4.1385933e-11), "4.14e-11");
+        assert_eq!(sig3(0.0302), "0.0302");
     }
 
     #[test]
