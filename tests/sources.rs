@@ -194,7 +194,7 @@ fn the_api_starts_whatever_the_providers_do() {
         "{out}"
     );
     let unknown = blockwatt(dir.path())
-        .args(["sync", "--chain", "cardano"])
+        .args(["sync", "--chain", "polkadot"])
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(1));

@@ -35,6 +35,9 @@ pub enum NodeCountConfig {
         only: Option<ElementMatch>,
         #[serde(default)]
         body: Option<Value>,
+        /// The list spans several pages: read them all (GET only).
+        #[serde(default)]
+        pages: Option<Paging>,
         #[serde(default)]
         auth_header: Option<String>,
     },
@@ -62,6 +65,24 @@ pub enum NodeCountConfig {
         auth_header: Option<String>,
     },
 }
+
+/// How a list served a page at a time is read to its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Paging {
+    /// PostgREST's `offset` and `limit` (Koios): pages of `size` rows
+    /// until one comes back shorter.
+    Offset { size: u64 },
+    /// A continuation token (the Algorand indexer's `next-token`): the
+    /// value at `cursor` goes back as the query parameter `param`, until
+    /// an answer has none.
+    Cursor { cursor: String, param: String },
+}
+
+/// A list longer than this many pages is refused rather than followed:
+/// the largest sets counted here (Cardano's ~3,000 pools) fill a few
+/// pages of 1000.
+pub const MAX_PAGES: usize = 20;
 
 /// How an `eth_call` result holds the count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,25 +141,40 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
             length,
             only,
             body,
+            pages,
             auth_header,
         } => {
-            if only.is_some() && !length {
-                return Err(IngestError::Config(format!(
-                    "node count at {}: `only` counts array elements and needs `length = true`",
+            let misconfigured = |what: &str| {
+                IngestError::Config(format!(
+                    "node count at {}: {what}",
                     crate::config::redact_url(url)
-                )));
+                ))
+            };
+            if only.is_some() && !length {
+                return Err(misconfigured(
+                    "`only` counts array elements and needs `length = true`",
+                ));
+            }
+            if pages.is_some() && (!length || body.is_some()) {
+                return Err(misconfigured(
+                    "`pages` follows a GET list and needs `length = true` and no `body`",
+                ));
             }
             let (c, path) = client(url, auth_header, "http-count")?;
-            let bytes = match body {
-                Some(b) => c.post(&path, b.to_string().as_bytes(), "POST").await?,
-                None => c.get(&path, None).await?,
-            };
             let counting = match (length, only) {
                 (_, Some(m)) => Counting::Matching(m),
                 (true, None) => Counting::Length,
                 (false, None) => Counting::Number,
             };
-            Ok(count_at(&c, &bytes, pointer, counting)?)
+            if let Some(paging) = pages {
+                return Ok(count_pages(&c, &path, pointer, counting, paging).await?);
+            }
+            let bytes = match body {
+                Some(b) => c.post(&path, b.to_string().as_bytes(), "POST").await?,
+                None => c.get(&path, None).await?,
+            };
+            let answer = parse(&c, &bytes, pointer)?;
+            Ok(count_in(&c, &answer, pointer, &counting)?.counted)
         }
         NodeCountConfig::SolanaVoteAccounts { url, auth_header } => {
             let (c, path) = client(url, auth_header, "solana")?;
@@ -146,7 +182,9 @@ pub async fn fetch_node_count(cfg: &NodeCountConfig) -> Result<u64, IngestError>
             let bytes = c
                 .post(&path, body.to_string().as_bytes(), "getVoteAccounts")
                 .await?;
-            Ok(count_at(&c, &bytes, "/result/current", Counting::Length)?)
+            let pointer = "/result/current";
+            let answer = parse(&c, &bytes, pointer)?;
+            Ok(count_in(&c, &answer, pointer, &Counting::Length)?.counted)
         }
         NodeCountConfig::EvmCall {
             url,
@@ -256,39 +294,131 @@ enum Counting<'a> {
     Matching(&'a ElementMatch),
 }
 
-fn count_at(
+fn parse(c: &HttpClient, bytes: &[u8], pointer: &str) -> Result<Value, SourceError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| c.error(pointer, None, SourceErrorKind::Malformed(e.to_string())))
+}
+
+/// What one answer holds: the count, and for a list the number of rows
+/// it carried before `only` filtered them (a short page ends the list).
+struct Counted {
+    counted: u64,
+    rows: u64,
+}
+
+fn count_in(
     c: &HttpClient,
-    bytes: &[u8],
+    answer: &Value,
     pointer: &str,
-    counting: Counting<'_>,
-) -> Result<u64, SourceError> {
-    let v: Value = serde_json::from_slice(bytes)
-        .map_err(|e| c.error(pointer, None, SourceErrorKind::Malformed(e.to_string())))?;
-    let at = v.pointer(pointer).ok_or_else(|| {
+    counting: &Counting<'_>,
+) -> Result<Counted, SourceError> {
+    let at = answer.pointer(pointer).ok_or_else(|| {
         c.error(
             pointer,
             None,
-            SourceErrorKind::Malformed(format!("nothing at {pointer}")),
+            SourceErrorKind::Malformed(format!("nothing at {pointer:?}")),
         )
     })?;
-    let n = match counting {
-        Counting::Length => at.as_array().map(|a| a.len() as u64),
-        Counting::Matching(m) => at.as_array().map(|a| {
-            a.iter()
-                .filter(|e| e.pointer(&m.pointer) == Some(&m.equals))
-                .count() as u64
+    let counted = match counting {
+        Counting::Length | Counting::Matching(_) => at.as_array().map(|a| {
+            let counted = match counting {
+                Counting::Matching(m) => a
+                    .iter()
+                    .filter(|e| e.pointer(&m.pointer) == Some(&m.equals))
+                    .count(),
+                _ => a.len(),
+            };
+            Counted {
+                counted: counted as u64,
+                rows: a.len() as u64,
+            }
         }),
         Counting::Number => at
             .as_u64()
-            .or_else(|| at.as_str().and_then(|s| s.parse().ok())),
+            .or_else(|| at.as_str().and_then(|s| s.parse().ok()))
+            .map(|n| Counted {
+                counted: n,
+                rows: 1,
+            }),
     };
-    n.ok_or_else(|| {
+    counted.ok_or_else(|| {
         c.error(
             pointer,
             None,
-            SourceErrorKind::Malformed(format!("{pointer} is not a count: {at}")),
+            SourceErrorKind::Malformed(format!("{pointer:?} is not a count: {at}")),
         )
     })
+}
+
+/// Reads every page of a list and counts across them.
+async fn count_pages(
+    c: &HttpClient,
+    path: &str,
+    pointer: &str,
+    counting: Counting<'_>,
+    paging: &Paging,
+) -> Result<u64, SourceError> {
+    let malformed = |detail: String| c.error(path, None, SourceErrorKind::Malformed(detail));
+    let with = |params: &[(&str, &str)]| {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}{query}")
+    };
+    let mut total = 0u64;
+    let mut next: Option<String> = None;
+    for page in 0..MAX_PAGES {
+        let page_path = match paging {
+            Paging::Offset { size } => with(&[
+                ("limit", &size.to_string()),
+                ("offset", &(page as u64 * size).to_string()),
+            ]),
+            Paging::Cursor { param, .. } => match &next {
+                Some(token) => with(&[(param, token)]),
+                None => path.to_owned(),
+            },
+        };
+        let answer = parse(c, &c.get(&page_path, None).await?, pointer)?;
+        let counted = count_in(c, &answer, pointer, &counting)?;
+        total += counted.counted;
+        match paging {
+            Paging::Offset { size } => {
+                if counted.rows > *size {
+                    return Err(malformed(format!(
+                        "page {page} holds {} rows, more than the {size} asked for",
+                        counted.rows
+                    )));
+                }
+                if counted.rows < *size {
+                    return Ok(total);
+                }
+            }
+            Paging::Cursor { cursor, .. } => {
+                let token = match answer.pointer(cursor) {
+                    None | Some(Value::Null) => return Ok(total),
+                    Some(Value::String(t)) if t.is_empty() => return Ok(total),
+                    Some(Value::String(t)) => t.clone(),
+                    Some(other) => {
+                        return Err(malformed(format!(
+                            "{cursor:?} is not a continuation token: {other}"
+                        )))
+                    }
+                };
+                // An empty page with a token, or the same token again,
+                // would go round for ever.
+                if counted.rows == 0 || next.as_deref() == Some(token.as_str()) {
+                    return Err(malformed(format!(
+                        "page {page} sends back to a page already read ({cursor:?} = {token:?})"
+                    )));
+                }
+                next = Some(token);
+            }
+        }
+    }
+    Err(malformed(format!(
+        "the list runs past {MAX_PAGES} pages; no validator set is that long"
+    )))
 }
 
 /// Counts the objects directly inside the top-level `"data"` array of a

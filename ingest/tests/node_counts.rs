@@ -4,8 +4,10 @@
 //! Solana's `getVoteAccounts` (`tests/recorded/solana-docs/`), AvalancheGo's
 //! `platform.getCurrentValidators` (`avalanchego-docs/`), the Cosmos SDK's
 //! staking validators (`cosmos-sdk-docs/`), TronGrid's `listwitnesses`
-//! (`trongrid-blockatlas/`) and TzKT's `delegates/count` (documented as a
-//! bare JSON number). Implausible samples are refused, named.
+//! (`trongrid-blockatlas/`), Koios's `pool_list` (`koios-docs/`), the
+//! Algorand indexer's `accounts` (`algorand-sdk-testing/`) and TzKT's
+//! `delegates/count` (documented as a bare JSON number). Implausible
+//! samples and lists that never end are refused, named.
 
 mod common;
 
@@ -100,6 +102,31 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
         .route(
             "/wallet/listwitnesses",
             get(|| async { Json(recorded("trongrid-blockatlas/listwitnesses.json")) }),
+        )
+        .route(
+            "/api/v1/pool_list",
+            get(|q: Query<BTreeMap<String, String>>| async move {
+                // Registered pools, the first page of 1000.
+                let arg = |k: &str| q.get(k).map(String::as_str);
+                if arg("pool_status") != Some("eq.registered")
+                    || arg("limit") != Some("1000")
+                    || arg("offset") != Some("0")
+                {
+                    return Err(StatusCode::BAD_REQUEST);
+                }
+                Ok(Json(recorded("koios-docs/pool_list.json")))
+            }),
+        )
+        .route(
+            "/v2/accounts",
+            get(|q: Query<BTreeMap<String, String>>| async move {
+                if q.get("online-only").map(String::as_str) != Some("true") {
+                    return Err(StatusCode::BAD_REQUEST);
+                }
+                Ok(Json(recorded(
+                    "algorand-sdk-testing/searchForAccounts_0.json",
+                )))
+            }),
         );
     let url = blockwatt_testkit::serve_router(app).await;
     // EVM contract calls are answered by a real node (the test below).
@@ -109,7 +136,15 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
         .collect();
     assert_eq!(
         configs.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["avalanche", "cosmos", "solana", "tezos", "tron"],
+        [
+            "algorand",
+            "avalanche",
+            "cardano",
+            "cosmos",
+            "solana",
+            "tezos",
+            "tron"
+        ],
         "a shipped endpoint needs a recorded answer here"
     );
     let (store, _dir) = blockwatt_testkit::temp_sqlite().await;
@@ -135,6 +170,10 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
     assert_eq!(node_count("cosmos").await, Some(2));
     // 27 of the 253 recorded witnesses were producing blocks.
     assert_eq!(node_count("tron").await, Some(27));
+    // One documented pool row, one recorded online account: each list
+    // ends on its first, short page.
+    assert_eq!(node_count("cardano").await, Some(1));
+    assert_eq!(node_count("algorand").await, Some(1));
     // Once a day: a second sync the same day asks nothing.
     let again = sample_node_counts(store.as_ref(), &configs, None, today, &|_| ()).await;
     assert!(again
@@ -275,4 +314,90 @@ async fn contract_calls_count_through_a_real_evm_node() {
         err.contains("validatorCount()") && err.contains("refused the call"),
         "{err}"
     );
+}
+
+/// Paging, with the recorded pages: an offset list is read until a short
+/// page; a cursor is followed until an answer has none; a cursor that
+/// sends back to a page already read, and a list longer than any
+/// validator set, are refused instead of followed for ever.
+#[tokio::test]
+async fn paged_lists_are_read_to_their_end_and_no_further() {
+    let asked = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&asked);
+    let app = Router::new()
+        .route(
+            "/api/v1/pool_list",
+            get(move |q: Query<BTreeMap<String, String>>| {
+                let log = Arc::clone(&log);
+                async move {
+                    let offset = q.get("offset").cloned().unwrap_or_default();
+                    log.lock().unwrap().push(offset.clone());
+                    // Pages of one row: the documented row twice, then none.
+                    match offset.as_str() {
+                        "0" | "1" => Json(recorded("koios-docs/pool_list.json")),
+                        _ => Json(Value::Array(Vec::new())),
+                    }
+                }
+            }),
+        )
+        .route(
+            "/v2/accounts",
+            get(|q: Query<BTreeMap<String, String>>| async move {
+                // The recorded page, with a fault injected: it names itself
+                // as the next page (or, with `endless`, a fresh token
+                // every time, so the list never ends).
+                let mut page = recorded("algorand-sdk-testing/searchForAccounts_0.json");
+                let next = if q.contains_key("endless") {
+                    format!("{}x", q.get("next").map_or("", String::as_str))
+                } else {
+                    "same".to_owned()
+                };
+                page["next-token"] = Value::from(next);
+                Json(page)
+            }),
+        );
+    let url = blockwatt_testkit::serve_router(app).await;
+    let cfg = |json: Value| -> NodeCountConfig { serde_json::from_value(json).expect("config") };
+
+    let koios = cfg(serde_json::json!({
+        "kind": "http-count", "url": format!("{url}/api/v1/pool_list?pool_status=eq.registered"),
+        "pointer": "", "length": true, "pages": {"by": "offset", "size": 1}
+    }));
+    let n = blockwatt_ingest::nodes::fetch_node_count(&koios)
+        .await
+        .expect("three pages");
+    assert_eq!(n, 2);
+    assert_eq!(*asked.lock().unwrap(), ["0", "1", "2"]);
+
+    let cursor = |query: &str| {
+        cfg(serde_json::json!({
+            "kind": "http-count", "url": format!("{url}/v2/accounts?online-only=true{query}"),
+            "pointer": "/accounts", "length": true,
+            "pages": {"by": "cursor", "cursor": "/next-token", "param": "next"}
+        }))
+    };
+    let err = blockwatt_ingest::nodes::fetch_node_count(&cursor(""))
+        .await
+        .expect_err("a page naming itself")
+        .to_string();
+    assert!(
+        err.contains("already read") && err.contains("\"same\""),
+        "{err}"
+    );
+    let err = blockwatt_ingest::nodes::fetch_node_count(&cursor("&endless=1"))
+        .await
+        .expect_err("an endless list")
+        .to_string();
+    assert!(err.contains("runs past 20 pages"), "{err}");
+
+    // Paging a POST, or a number, is a configuration error, said before
+    // anything is asked.
+    let err = blockwatt_ingest::nodes::fetch_node_count(&cfg(serde_json::json!({
+        "kind": "http-count", "url": format!("{url}/v2/accounts"), "pointer": "/n",
+        "pages": {"by": "offset", "size": 10}
+    })))
+    .await
+    .expect_err("a number has no pages")
+    .to_string();
+    assert!(err.contains("`pages` follows a GET list"), "{err}");
 }

@@ -55,6 +55,7 @@ async fn counts_from_http_json_solana_and_beacon() {
         length,
         only: None,
         body: None,
+        pages: None,
         auth_header: None,
     };
     assert_eq!(
@@ -87,6 +88,7 @@ async fn counts_from_http_json_solana_and_beacon() {
             equals: json!(true),
         }),
         body: None,
+        pages: None,
         auth_header: None,
     };
     let err = fetch_node_count(&misread)
