@@ -194,7 +194,7 @@ fn the_api_starts_whatever_the_providers_do() {
         "{out}"
     );
     let unknown = blockwatt(dir.path())
-        .args(["sync", "--chain", "polkadot"])
+        .args(["sync", "--chain", "devnet"])
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(1));

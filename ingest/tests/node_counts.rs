@@ -5,7 +5,8 @@
 //! `platform.getCurrentValidators` (`avalanchego-docs/`), the Cosmos SDK's
 //! staking validators (`cosmos-sdk-docs/`), TronGrid's `listwitnesses`
 //! (`trongrid-blockatlas/`), Koios's `pool_list` (`koios-docs/`), the
-//! Algorand indexer's `accounts` (`algorand-sdk-testing/`) and TzKT's
+//! Algorand indexer's `accounts` (`algorand-sdk-testing/`), Substrate API
+//! Sidecar's staking validators (`sidecar/`) and TzKT's
 //! `delegates/count` (documented as a bare JSON number). Implausible
 //! samples and lists that never end are refused, named.
 
@@ -118,6 +119,10 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
             }),
         )
         .route(
+            "/pallets/staking/validators",
+            get(|| async { Json(recorded("sidecar/staking-validators-789629.json")) }),
+        )
+        .route(
             "/v2/accounts",
             get(|q: Query<BTreeMap<String, String>>| async move {
                 if q.get("online-only").map(String::as_str) != Some("true") {
@@ -141,6 +146,7 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
             "avalanche",
             "cardano",
             "cosmos",
+            "polkadot",
             "solana",
             "tezos",
             "tron"
@@ -174,6 +180,8 @@ async fn one_sample_a_day_from_each_shipped_endpoint() {
     // ends on its first, short page.
     assert_eq!(node_count("cardano").await, Some(1));
     assert_eq!(node_count("algorand").await, Some(1));
+    // 297 of Polkadot's 921 recorded validators were in the active set.
+    assert_eq!(node_count("polkadot").await, Some(297));
     // Once a day: a second sync the same day asks nothing.
     let again = sample_node_counts(store.as_ref(), &configs, None, today, &|_| ()).await;
     assert!(again
