@@ -1,7 +1,7 @@
 //! Validator counts of proof-of-stake chains, one sample per UTC day from
 //! a public endpoint (`[sources.node_counts.<chain>]`, read by
-//! [`crate::nodes`]). No keyless provider keeps their history, so a chain
-//! has measured counts from its first sample on; earlier days keep the
+//! [`crate::nodes`]). The endpoints answer for today only, so a chain has
+//! measured counts from its first sample on; earlier days keep the
 //! catalogue's dated fallback, and the estimates say which is which.
 
 use std::collections::BTreeMap;
