@@ -302,9 +302,14 @@ fn cbeci_segment(
     let (models, algorithm) = pow_models(catalogues, profile);
     let sources: Vec<Option<(f64, serde_json::Value)>> =
         days.iter().map(|d| hashrate(profile, d)).collect();
+    // A cold start: the windows see nothing before that day.
+    let first = params
+        .cold_start
+        .map_or(0, |cold| days.partition_point(|d| d.day < cold));
     let inputs: Vec<CbeciInput> = days
         .iter()
         .zip(&sources)
+        .skip(first)
         .map(|(d, h)| CbeciInput {
             day_unix: d
                 .day
@@ -317,8 +322,11 @@ fn cbeci_segment(
         .collect();
     let out = cbeci_v1_core(&inputs, &catalogues.cbeci_v1, params)?;
     let mut powers = Vec::new();
-    for (index, day) in out.into_iter().enumerate().skip(from) {
-        let Some(day) = day else { continue };
+    for (k, day) in out.into_iter().enumerate() {
+        let index = first + k;
+        let Some(day) = day.filter(|_| index >= from) else {
+            continue;
+        };
         let d = &days[index];
         let mut inputs = Inputs::new();
         if let Some((h, from)) = &sources[index] {
@@ -337,6 +345,9 @@ fn cbeci_segment(
             "hardware_list".into(),
             json!("cbeci_v1_hardware.csv (CCAF CBECI v1, 2020)"),
         );
+        if let Some(cold) = params.cold_start {
+            inputs.insert("cold_start".into(), json!(cold.to_string()));
+        }
         let hashrate_hs = sources[index].as_ref().map(|h| h.0).unwrap_or(0.0);
         powers.push(DayPower {
             index,

@@ -56,6 +56,13 @@ pub struct Params {
     /// Share of the location mix moved to the cleanest / dirtiest location for
     /// the carbon and water bounds: how wrong the mining map may be. Default 0.2. Range [0, 1].
     pub location_uncertainty_share: f64,
+    /// cbeci-v1 only: start its 14-day threshold and 7-day smoothing
+    /// windows cold on this day, as the published v1 series did on its
+    /// first day, ignoring every earlier day; the days before it get no
+    /// cbeci-v1 figure. `None` (the default) runs the windows over the
+    /// whole history given, so each day's windows are full ("warm").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_start: Option<chrono::NaiveDate>,
 }
 
 impl Default for Params {
@@ -70,6 +77,7 @@ impl Default for Params {
             smoothing_window_days: 7,
             shipping_delay_months: 2,
             location_uncertainty_share: 0.2,
+            cold_start: None,
         }
     }
 }
