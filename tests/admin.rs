@@ -142,7 +142,7 @@ fn publish_serve_and_republish_through_the_admin_routes() {
     assert_eq!(status, 200, "{live}");
     let live: serde_json::Value = serde_json::from_str(&live).unwrap();
     assert_eq!(bitcoin["estimate"], live);
-    assert!(!chains.iter().any(|c| c["chain"] == "litecoin"));
+    assert!(!chains.iter().any(|c| c["chain"] == "dash"));
 
     let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
     let daily = wait_until(Duration::from_secs(20), || {
@@ -158,26 +158,24 @@ fn publish_serve_and_republish_through_the_admin_routes() {
         (Some("unchanged"), Some(sha.as_str()))
     );
 
-    // New data for the day: Litecoin, imported by the server from a file
+    // New data for the day: Dash (mined alone, so its figure needs no
+    // other chain's data), imported by the server from a file
     // in its import directory (a copy for the test's run, in a temp dir).
-    let ltc = dir.path().join("ltc.csv");
-    std::fs::copy(data.join("coinmetrics/ltc.csv"), &ltc).unwrap();
+    let dash = dir.path().join("dash.csv");
+    std::fs::copy(data.join("coinmetrics/dash.csv"), &dash).unwrap();
     let body = format!(
-        r#"{{"kind":"coinmetrics","chain":"litecoin","file":"{}"}}"#,
-        ltc.display()
+        r#"{{"kind":"coinmetrics","chain":"dash","file":"{}"}}"#,
+        dash.display()
     );
     let (status, text) = server.post("/v1/admin/import", Some(token), &body);
     assert_eq!(status, 202, "{text}");
-    assert!(text.contains("import-coinmetrics-litecoin"), "{text}");
+    assert!(text.contains("import-coinmetrics-dash"), "{text}");
     let imported = wait_until(Duration::from_secs(30), || {
-        server
-            .get("/v1/chains/litecoin/footprint?date=2020-06-15")
-            .0
-            == 200
+        server.get("/v1/chains/dash/footprint?date=2020-06-15").0 == 200
     });
     assert!(
         imported,
-        "the admin import of ltc.csv did not land within 30 s"
+        "the admin import of dash.csv did not land within 30 s"
     );
 
     // A revised Bitcoin file (every HashRate +10%): the API caches closed
@@ -234,7 +232,7 @@ fn publish_serve_and_republish_through_the_admin_routes() {
         Some(sha256_hex(body.as_bytes()).as_str()),
         v2["sha256"].as_str()
     );
-    assert!(body.contains("\"chain\":\"litecoin\""));
+    assert!(body.contains("\"chain\":\"dash\""));
     let (_, old) = get_with_headers(&server.base, "/v1/indices/2020-06-15?version=1");
     assert_eq!(sha256_hex(old.as_bytes()), sha, "version 1 must not change");
 

@@ -221,6 +221,7 @@ pub struct CatalogueSources<'a> {
     pub grid_intensity: &'a str,
     pub energy_mix: &'a str,
     pub mining_map: &'a str,
+    pub merge_mining: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -233,6 +234,7 @@ impl CatalogueSources<'static> {
             grid_intensity: include_str!("../../config/catalogues/grid_intensity.csv"),
             energy_mix: include_str!("../../config/catalogues/energy_mix.csv"),
             mining_map: include_str!("../../config/catalogues/mining_map.csv"),
+            merge_mining: include_str!("../../config/catalogues/merge_mining.csv"),
         }
     }
 }
@@ -252,6 +254,19 @@ pub struct Catalogues {
     pub water_l_per_kwh: CountrySeries,
     /// profile → shares summing to about 1.
     pub locations: BTreeMap<String, Vec<LocationShare>>,
+    /// Merge-mined chains, by fleet.
+    pub merge_mining: Vec<MergeMined>,
+}
+
+/// A chain mined by a fleet it shares with other chains (merged mining).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MergeMined {
+    /// The fleet's name; the chains with the same name share it.
+    pub fleet: String,
+    pub chain: String,
+    /// First day the chain accepted the fleet's work.
+    pub since: NaiveDate,
+    pub source: String,
 }
 
 impl Catalogues {
@@ -278,6 +293,7 @@ impl Catalogues {
         let grid_intensity = parse_grid(src.grid_intensity)?;
         let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix)?;
         let locations = parse_mining_map(src.mining_map)?;
+        let merge_mining = parse_merge_mining(src.merge_mining, &chains)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -298,7 +314,39 @@ impl Catalogues {
             renewable_share,
             water_l_per_kwh,
             locations,
+            merge_mining,
         })
+    }
+
+    /// The other chains `chain` shares its fleet with on `day` (empty for
+    /// a chain mined alone that day), with the fleet's name.
+    pub fn merge_mined_with(&self, chain: &str, day: NaiveDate) -> Option<(&str, Vec<&str>)> {
+        let own = self
+            .merge_mining
+            .iter()
+            .find(|m| m.chain == chain && m.since <= day)?;
+        let others: Vec<&str> = self
+            .merge_mining
+            .iter()
+            .filter(|m| m.fleet == own.fleet && m.chain != chain && m.since <= day)
+            .map(|m| m.chain.as_str())
+            .collect();
+        (!others.is_empty()).then_some((own.fleet.as_str(), others))
+    }
+
+    /// Every chain that is ever merge-mined with `chain`.
+    pub fn fleet_partners(&self, chain: &str) -> Vec<&str> {
+        let fleets: Vec<&str> = self
+            .merge_mining
+            .iter()
+            .filter(|m| m.chain == chain)
+            .map(|m| m.fleet.as_str())
+            .collect();
+        self.merge_mining
+            .iter()
+            .filter(|m| fleets.contains(&m.fleet.as_str()) && m.chain != chain)
+            .map(|m| m.chain.as_str())
+            .collect()
     }
 
     pub fn chain(&self, slug: &str) -> Result<&ChainProfile> {
@@ -597,6 +645,57 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
             })
         })
         .collect()
+}
+
+#[derive(Deserialize)]
+struct MergeRow {
+    fleet: String,
+    chain: String,
+    since: String,
+    source: String,
+}
+
+fn parse_merge_mining(text: &str, chains: &[ChainProfile]) -> Result<Vec<MergeMined>> {
+    const C: &str = "merge_mining";
+    let mut out: Vec<MergeMined> = Vec::new();
+    for (line, r) in rows::<MergeRow>(C, text)? {
+        need_source(C, line, &r.source)?;
+        let Some(profile) = chains.iter().find(|c| c.slug == r.chain) else {
+            return Err(bad(C, line, format!("unknown chain {:?}", r.chain)));
+        };
+        if profile.consensus != Consensus::Pow {
+            return Err(bad(C, line, format!("{} is not proof of work", r.chain)));
+        }
+        if out.iter().any(|m| m.chain == r.chain) {
+            return Err(bad(C, line, format!("{} is in two rows", r.chain)));
+        }
+        let since = opt_date(C, line, &r.since)?
+            .ok_or_else(|| bad(C, line, "since: the day the chain joined the fleet"))?;
+        // One fleet, one algorithm: its machines compute one kind of hash.
+        if let Some(other) = out.iter().find(|m| m.fleet == r.fleet) {
+            let algorithm =
+                |slug: &str| chains.iter().find(|c| c.slug == slug).map(|c| c.algorithm);
+            if algorithm(&other.chain) != Some(profile.algorithm) {
+                return Err(bad(
+                    C,
+                    line,
+                    format!("{} and {} use different algorithms", r.chain, other.chain),
+                ));
+            }
+        }
+        out.push(MergeMined {
+            fleet: r.fleet,
+            chain: r.chain,
+            since,
+            source: r.source,
+        });
+    }
+    for m in &out {
+        if out.iter().filter(|o| o.fleet == m.fleet).count() < 2 {
+            return Err(bad(C, 0, format!("fleet {} has one chain", m.fleet)));
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]

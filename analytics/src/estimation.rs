@@ -34,14 +34,36 @@ struct DayPower {
     inputs: Inputs,
 }
 
+/// Daily metrics of the chains a merge-mined chain shares its fleet with
+/// (`Catalogues::fleet_partners`), by chain; each ascending by day.
+pub type FleetDays<'a> = [(&'a str, &'a [DailyMetrics])];
+
 /// Estimates for every day of `days` (one chain, ascending dates) that has
 /// the inputs its method needs. `method = None` uses the chain's default,
 /// switching per day for a chain that changed consensus (Ethereum: hardware
-/// until 2022-09-15, pos-nodes after).
+/// until 2022-09-15, pos-nodes after). A merge-mined chain needs its fleet
+/// partners' days too: [`estimate_series_in_fleet`].
 pub fn estimate_series(
     catalogues: &Catalogues,
     chain: &str,
     days: &[DailyMetrics],
+    params: &Params,
+    method: Option<Method>,
+) -> Result<Vec<Estimate>> {
+    estimate_series_in_fleet(catalogues, chain, days, &[], params, method)
+}
+
+/// [`estimate_series`] for a chain merge-mined with others (Dogecoin with
+/// Litecoin): the hardware method computes the shared fleet once, from the
+/// fleet's hashrate and revenue on each day, and gives the chain its share
+/// of the fleet's revenue. A day without every partner's revenue has no
+/// hardware figure: splitting is impossible, and the whole fleet on each
+/// chain would count its machines twice.
+pub fn estimate_series_in_fleet(
+    catalogues: &Catalogues,
+    chain: &str,
+    days: &[DailyMetrics],
+    fleet: &FleetDays<'_>,
     params: &Params,
     method: Option<Method>,
 ) -> Result<Vec<Estimate>> {
@@ -67,7 +89,9 @@ pub fn estimate_series(
             .unwrap_or(days.len());
         let mut segment = match m {
             Method::CbeciV1 => cbeci_segment(catalogues, profile, days, start, params)?,
-            Method::Hardware => hardware_segment(catalogues, profile, days, start..end, params)?,
+            Method::Hardware => {
+                hardware_segment(catalogues, profile, days, fleet, start..end, params)?
+            }
             Method::Economic => economic_segment(catalogues, profile, days, start..end, params),
             Method::PosNodes => pos_segment(profile, days, start..end, params),
         };
@@ -106,6 +130,20 @@ pub fn estimate_day(
     params: &Params,
     method: Option<Method>,
 ) -> Result<Estimate> {
+    estimate_day_in_fleet(catalogues, chain, date, history, &[], params, method)
+}
+
+/// [`estimate_day`] with the fleet partners' days of a merge-mined chain
+/// (see [`estimate_series_in_fleet`]).
+pub fn estimate_day_in_fleet(
+    catalogues: &Catalogues,
+    chain: &str,
+    date: NaiveDate,
+    history: &[DailyMetrics],
+    fleet: &FleetDays<'_>,
+    params: &Params,
+    method: Option<Method>,
+) -> Result<Estimate> {
     let profile = catalogues.chain(chain)?;
     if let Some(launched) = profile.launched.filter(|first| date < *first) {
         return Err(AnalyticsError::BeforeLaunch {
@@ -122,7 +160,8 @@ pub fn estimate_day(
         .unwrap_or_else(|| DailyMetrics::empty(chain, date, "fallback"));
     rows.push(today);
     let resolved = resolve_method(profile, date, method)?;
-    estimate_series(catalogues, chain, &rows, params, method)?
+    let merged = catalogues.merge_mined_with(chain, date).is_some();
+    estimate_series_in_fleet(catalogues, chain, &rows, fleet, params, method)?
         .into_iter()
         .find(|e| e.date == date)
         .ok_or_else(|| AnalyticsError::MissingInput {
@@ -131,6 +170,9 @@ pub fn estimate_day(
             input: match resolved {
                 Method::PosNodes => "node_count",
                 Method::Economic => "miner revenue (issuance_usd)",
+                Method::Hardware if merged => {
+                    "hashrate_hs and the miner revenue of every chain of its merge-mined fleet"
+                }
                 _ => "hashrate_hs and miner revenue",
             },
         })
@@ -362,10 +404,69 @@ fn cbeci_segment(
     Ok(powers)
 }
 
+/// A merge-mined chain's day: the fleet it shares, and its part of it.
+struct FleetShare {
+    fleet: String,
+    chains: Vec<String>,
+    hashrate_hs: f64,
+    revenue_usd: f64,
+    /// The chain's own revenue ÷ the fleet's: its share of the fleet's power.
+    share: f64,
+}
+
+/// The fleet's hashrate and revenue on `d`'s day, or why they are unknown
+/// (`Err`): a partner's or the chain's own revenue is missing.
+fn fleet_share(
+    catalogues: &Catalogues,
+    profile: &ChainProfile,
+    d: &DailyMetrics,
+    own_hashrate: Option<f64>,
+    fleet: &FleetDays<'_>,
+) -> Option<std::result::Result<FleetShare, ()>> {
+    let (name, partners) = catalogues.merge_mined_with(&profile.slug, d.day)?;
+    let own_revenue = revenue_usd(d).filter(|r| r.is_finite() && *r >= 0.0);
+    let mut hashrate_hs = own_hashrate.unwrap_or(0.0);
+    let Some(mut revenue) = own_revenue else {
+        return Some(Err(()));
+    };
+    let mut chains = vec![profile.slug.clone()];
+    for partner in partners {
+        let row = fleet
+            .iter()
+            .find(|(c, _)| *c == partner)
+            .and_then(|(_, rows)| {
+                let i = rows.partition_point(|r| r.day < d.day);
+                rows.get(i).filter(|r| r.day == d.day)
+            });
+        let Some(r) = row.and_then(|r| revenue_usd(r).map(|v| (r, v))) else {
+            return Some(Err(()));
+        };
+        if !(r.1.is_finite() && r.1 >= 0.0) {
+            return Some(Err(()));
+        }
+        revenue += r.1;
+        // The fleet is at least as large as the largest hashrate any of
+        // its chains sees (a chain can count only machines of the fleet).
+        hashrate_hs = hashrate_hs.max(r.0.hashrate_hs.unwrap_or(0.0));
+        chains.push(partner.to_owned());
+    }
+    if revenue <= 0.0 || hashrate_hs <= 0.0 {
+        return Some(Err(()));
+    }
+    Some(Ok(FleetShare {
+        fleet: name.to_owned(),
+        chains,
+        hashrate_hs,
+        revenue_usd: revenue,
+        share: own_revenue.unwrap_or(0.0) / revenue,
+    }))
+}
+
 fn hardware_segment(
     catalogues: &Catalogues,
     profile: &ChainProfile,
     days: &[DailyMetrics],
+    fleet: &FleetDays<'_>,
     range: std::ops::Range<usize>,
     params: &Params,
 ) -> Result<Vec<DayPower>> {
@@ -374,21 +475,64 @@ fn hardware_segment(
         .iter()
         .map(|d| hashrate(profile, d))
         .collect();
+    let shares: Vec<Option<std::result::Result<FleetShare, ()>>> = days[range.clone()]
+        .iter()
+        .zip(&sources)
+        .map(|(d, h)| fleet_share(catalogues, profile, d, h.as_ref().map(|h| h.0), fleet))
+        .collect();
+    // A merge-mined day runs the model on the whole fleet; one that cannot
+    // be split gets no input, so no figure.
     let inputs: Vec<PowInput> = days[range.clone()]
         .iter()
         .zip(&sources)
-        .map(|(d, h)| PowInput {
-            day: d.day,
-            hashrate_hs: h.as_ref().map(|h| h.0),
-            revenue_usd: revenue_usd(d),
+        .zip(&shares)
+        .map(|((d, h), share)| match share {
+            None => PowInput {
+                day: d.day,
+                hashrate_hs: h.as_ref().map(|h| h.0),
+                revenue_usd: revenue_usd(d),
+            },
+            Some(Ok(f)) => PowInput {
+                day: d.day,
+                hashrate_hs: Some(f.hashrate_hs),
+                revenue_usd: Some(f.revenue_usd),
+            },
+            Some(Err(())) => PowInput {
+                day: d.day,
+                hashrate_hs: None,
+                revenue_usd: None,
+            },
         })
         .collect();
     let out = hardware_core(&inputs, models, params)?;
     let mut powers = Vec::new();
     for (k, day) in out.into_iter().enumerate() {
-        let Some(day) = day else { continue };
+        let Some(mut day) = day else { continue };
         let index = range.start + k;
         let mut inputs = Inputs::new();
+        // The part of the model's fleet (its power, its machines) that is
+        // this chain's.
+        let mut attributed = 1.0;
+        match &shares[k] {
+            None => {}
+            Some(Err(())) => continue,
+            Some(Ok(f)) => {
+                inputs.insert(
+                    "merge_mining".into(),
+                    json!({
+                        "fleet": f.fleet,
+                        "chains": f.chains,
+                        "fleet_hashrate_hs": f.hashrate_hs,
+                        "fleet_revenue_usd": f.revenue_usd,
+                        "fleet_power_w": bounds_json(day.power_w),
+                        "revenue_share": f.share,
+                        "rule": "one fleet's power, split between its chains by their share of its revenue; see merge_mining.csv",
+                    }),
+                );
+                day.power_w = day.power_w.scale(f.share);
+                attributed = f.share;
+            }
+        }
         inputs.insert("hashrate_hs".into(), json!(day.hashrate_hs));
         if let Some((_, from)) = &sources[k] {
             inputs.insert("hashrate_from".into(), from.clone());
@@ -416,7 +560,7 @@ fn hardware_segment(
             power_w: day.power_w,
             energy_twh_per_year: None,
             fleet_mass_kg: Some(ewaste::fleet_mass_kg(
-                day.hashrate_hs,
+                day.hashrate_hs * attributed,
                 day.basket.mass_kg_per_hs,
             )),
             lifetime_years: pow_lifetime(params, algorithm),

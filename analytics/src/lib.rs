@@ -33,10 +33,11 @@ pub mod water;
 pub type Inputs = std::collections::BTreeMap<String, serde_json::Value>;
 
 pub use allocation::{allocate, AllocationInput, AllocationMethod};
-pub use catalogue::{Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus};
+pub use catalogue::{Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus, MergeMined};
 pub use error::AnalyticsError;
 pub use estimation::{
-    cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_series, FALLBACK_MAX_AGE_DAYS,
+    cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_day_in_fleet, estimate_series,
+    estimate_series_in_fleet, FleetDays, FALLBACK_MAX_AGE_DAYS,
 };
 pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
 pub use mica::{mica, MicaIndicators};

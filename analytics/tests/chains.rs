@@ -4,8 +4,8 @@
 mod common;
 
 use blockwatt_analytics::{
-    chain_profiles, estimate_day, estimate_series, AnalyticsError, Catalogues, Method, Params,
-    FALLBACK_MAX_AGE_DAYS,
+    chain_profiles, estimate_day, estimate_series, estimate_series_in_fleet, AnalyticsError,
+    Catalogues, Method, Params, FALLBACK_MAX_AGE_DAYS,
 };
 use blockwatt_domain::{Basis, DailyMetrics, Estimate};
 use chrono::NaiveDate;
@@ -49,8 +49,16 @@ fn every_chain_estimates_its_fallback_days_from_it_and_says_so() {
     let c = Catalogues::embedded();
     for profile in chain_profiles(c) {
         let on = fallback_day(&profile.chain);
-        let e = estimate_day(c, &profile.chain, on, &[], &Params::default(), None)
-            .unwrap_or_else(|err| panic!("{}: {err}", profile.chain));
+        let result = estimate_day(c, &profile.chain, on, &[], &Params::default(), None);
+        if c.merge_mined_with(&profile.chain, on).is_some() {
+            // A fallback hashrate says nothing of how the shared fleet's
+            // revenue splits: no figure, rather than the fleet counted on
+            // each of its chains.
+            let err = result.expect_err(&profile.chain);
+            assert!(err.to_string().contains("merge-mined fleet"), "{err}");
+            continue;
+        }
+        let e = result.unwrap_or_else(|err| panic!("{}: {err}", profile.chain));
         assert_shape(&e);
         assert_eq!(e.method, profile.default_method, "{}", profile.chain);
         let from = e
@@ -77,6 +85,9 @@ fn a_fallback_serves_only_the_days_from_its_date_to_its_stated_distance() {
     for profile in chain_profiles(c).into_iter().filter(|p| p.public) {
         let since = fallback_day(&profile.chain);
         let last = since + chrono::Days::new(FALLBACK_MAX_AGE_DAYS);
+        if c.merge_mined_with(&profile.chain, since).is_some() {
+            continue; // no fallback figure at all (the test above)
+        }
         let estimate =
             |on: NaiveDate| estimate_day(c, &profile.chain, on, &[], &Params::default(), None);
         let e = estimate(last).unwrap_or_else(|err| panic!("{}: {err}", profile.chain));
@@ -232,9 +243,23 @@ fn every_coinmetrics_pow_history_has_a_sound_series_by_every_pow_method() {
         if chain == "bitcoin" {
             methods.push(Method::CbeciV1);
         }
+        // A merge-mined chain is estimated with its fleet partners' days.
+        let partners: Vec<(&str, Vec<DailyMetrics>)> = c
+            .fleet_partners(chain)
+            .into_iter()
+            .map(|p| {
+                (
+                    p,
+                    common::history("every_coinmetrics_pow_history", p).unwrap(),
+                )
+            })
+            .collect();
+        let fleet: Vec<(&str, &[DailyMetrics])> =
+            partners.iter().map(|(p, d)| (*p, d.as_slice())).collect();
         for m in methods {
-            let est = estimate_series(c, chain, &days, &Params::default(), Some(m))
-                .unwrap_or_else(|e| panic!("{chain} {m:?}: {e}"));
+            let est =
+                estimate_series_in_fleet(c, chain, &days, &fleet, &Params::default(), Some(m))
+                    .unwrap_or_else(|e| panic!("{chain} {m:?}: {e}"));
             assert!(
                 est.len() > days.len() / 2,
                 "{chain} {m:?}: {} of {} days",

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use blockwatt_analytics::{AnalyticsError, Catalogues, Method, Params, Pue};
+use blockwatt_analytics::{AnalyticsError, Catalogues, FleetDays, Method, Params, Pue};
 use blockwatt_domain::{merge_sources, Basis, DailyMetrics, Estimate};
 use blockwatt_store::Store;
 use chrono::{Days, NaiveDate};
@@ -226,7 +226,7 @@ impl Footprints {
         from: NaiveDate,
         to: NaiveDate,
         params: &Params,
-        estimate: impl Fn(&[DailyMetrics]) -> Result<T, AnalyticsError>,
+        estimate: impl Fn(&[DailyMetrics], &FleetDays<'_>) -> Result<T, AnalyticsError>,
         complete: impl Fn(&Result<T, AnalyticsError>) -> bool,
     ) -> Result<(T, Vec<DailyMetrics>), ServiceError> {
         // Read only when the first window falls short: the common case
@@ -235,7 +235,17 @@ impl Footprints {
         let mut lookback = Self::lookback(params);
         loop {
             let history = self.history_back(chain, from, to, lookback).await?;
-            let result = estimate(&history);
+            // A merge-mined chain's figure needs its fleet partners' days.
+            let mut partners = Vec::new();
+            for partner in self.catalogues.fleet_partners(chain) {
+                let rows = self.history_back(partner, from, to, lookback).await?;
+                partners.push((partner, rows));
+            }
+            let fleet: Vec<(&str, &[DailyMetrics])> = partners
+                .iter()
+                .map(|(c, rows)| (*c, rows.as_slice()))
+                .collect();
+            let result = estimate(&history, &fleet);
             // A day with no stored row is estimated from the catalogue's
             // fallback inputs alone, never from whatever history lies
             // before a gap.
@@ -311,12 +321,13 @@ impl Footprints {
                 date,
                 date,
                 params,
-                |history| {
-                    blockwatt_analytics::estimate_day(
+                |history, fleet| {
+                    blockwatt_analytics::estimate_day_in_fleet(
                         self.catalogues,
                         chain,
                         date,
                         history,
+                        fleet,
                         params,
                         method,
                     )
@@ -437,11 +448,12 @@ impl Footprints {
                 from,
                 to,
                 params,
-                |history| {
-                    blockwatt_analytics::estimate_series(
+                |history, fleet| {
+                    blockwatt_analytics::estimate_series_in_fleet(
                         self.catalogues,
                         chain,
                         history,
+                        fleet,
                         params,
                         method,
                     )

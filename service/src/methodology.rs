@@ -54,6 +54,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "grid_intensity" => c.grid_intensity,
         "energy_mix" => c.energy_mix,
         "mining_map" => c.mining_map,
+        "merge_mining" => c.merge_mining,
         _ => return None,
     })
 }
@@ -128,6 +129,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "mining_map",
             "mining location shares (CCAF mining map), each cited",
+        ),
+        (
+            "merge_mining",
+            "chains mined by one shared fleet (merged mining), each cited",
         ),
     ]
     .into_iter()
