@@ -174,6 +174,16 @@ pub struct EstimateArgs {
     /// json: one object (a series: one per line); csv: one row per day; table: for people.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
+    /// sensitivity: each parameter moved across its stated range, ranked by
+    /// how much it moves the day's best figure (one day only).
+    #[arg(long, value_enum)]
+    pub explain: Option<Explain>,
+}
+
+/// What `--explain` adds to a day's estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Explain {
+    Sensitivity,
 }
 
 #[cfg(test)]

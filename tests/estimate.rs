@@ -133,6 +133,51 @@ fn estimate_after_import_in_every_format() {
         .collect();
     assert_eq!(days.len(), 3, "2020-07-25 .. latest stored day 2020-07-27");
 
+    // The day's sensitivity, as a ranked table with a bar per parameter,
+    // and as the API's JSON.
+    let table = run(&[
+        "estimate",
+        "--chain",
+        "bitcoin",
+        "--date",
+        "2020-06-15",
+        "--explain",
+        "sensitivity",
+        "--format",
+        "table",
+    ]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout);
+    let ranked: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        ranked.contains(&"electricity_price") && ranked.contains(&"pue"),
+        "{text}"
+    );
+    assert!(
+        text.lines().nth(1).is_some_and(|l| l.contains('#')),
+        "{text}"
+    );
+    let json = run(&[
+        "estimate",
+        "--chain",
+        "bitcoin",
+        "--date",
+        "2020-06-15",
+        "--explain",
+        "sensitivity",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v["sensitivity"][0]["parameter"].as_str(),
+        ranked.first().copied(),
+        "the table and the JSON rank alike"
+    );
+    println!("{text}");
+
     for (args, needle) in [
         (
             vec!["estimate", "--chain", "bitcoin", "--price", "7"],
@@ -161,6 +206,18 @@ fn estimate_after_import_in_every_format() {
         (
             vec!["estimate", "--chain", "bitcoin", "--date", "2020-02-30"],
             "is not a date",
+        ),
+        (
+            vec![
+                "estimate",
+                "--chain",
+                "bitcoin",
+                "--from",
+                "2020-07-01",
+                "--explain",
+                "sensitivity",
+            ],
+            "explains one day",
         ),
     ] {
         let out = run(&args);

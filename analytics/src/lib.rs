@@ -25,6 +25,7 @@ pub mod mica;
 pub mod params;
 pub mod pos;
 pub mod reference;
+pub mod sensitivity;
 pub mod smoothing;
 pub mod units;
 pub mod water;
@@ -42,3 +43,4 @@ pub use estimation::{
 pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
 pub use mica::{mica, MicaIndicators};
 pub use params::{Params, Pue, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
+pub use sensitivity::{sensitivity, Sensitivity, SensitivityRow};

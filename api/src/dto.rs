@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use blockwatt_domain::{Bounds, Estimate};
-use blockwatt_service::{Allocation, ChainInfo, MethodDescription, MicaReport};
+use blockwatt_service::{Allocation, ChainInfo, MethodDescription, MicaReport, SensitivityRow};
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -113,6 +113,63 @@ pub(crate) fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
         Some(b) => row.extend([b.lower, b.best, b.upper].map(|v| v.to_string())),
         None => row.extend(std::iter::repeat_n(String::new(), 3)),
     }
+}
+
+/// A day's estimate; with `explain=sensitivity`, also its parameters
+/// ranked by how much each moves the best figure it acts on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExplainedEstimate {
+    #[serde(flatten)]
+    pub estimate: Estimate,
+    /// Only with `explain=sensitivity`: each parameter moved across its
+    /// stated range with the others at their best, largest swing first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Vec<SensitivityRow>>,
+}
+
+/// The sensitivity rows, largest swing first; the estimate's chain, day
+/// and method on every row, so the file explains itself.
+pub fn sensitivity_csv(estimate: &Estimate, rows: &[SensitivityRow]) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "chain",
+        "date",
+        "as_of",
+        "method",
+        "parameter",
+        "unit",
+        "low",
+        "best",
+        "high",
+        "range",
+        "figure",
+        "figure_at_low",
+        "figure_at_best",
+        "figure_at_high",
+        "swing",
+    ])
+    .map_err(csv_err)?;
+    for r in rows {
+        w.write_record([
+            estimate.chain.clone(),
+            estimate.date.to_string(),
+            estimate.as_of.to_string(),
+            estimate.method.clone(),
+            r.parameter.to_owned(),
+            r.unit.to_owned(),
+            r.low.to_string(),
+            r.best.to_string(),
+            r.high.to_string(),
+            r.range.to_owned(),
+            r.figure.to_owned(),
+            r.figure_at_low.map(|v| v.to_string()).unwrap_or_default(),
+            r.figure_at_best.to_string(),
+            r.figure_at_high.map(|v| v.to_string()).unwrap_or_default(),
+            r.swing.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    csv_finish(w)
 }
 
 /// One row per estimate; each quantity's unit is in its column name

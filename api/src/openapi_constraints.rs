@@ -59,6 +59,7 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
             (ParameterIn::Query, "theme") => {
                 Constraint::OneOf(["light", "dark", "auto"].map(str::to_owned).to_vec())
             }
+            (ParameterIn::Query, "explain") => Constraint::OneOf(vec!["sensitivity".to_owned()]),
             (ParameterIn::Query, "period") => {
                 Constraint::OneOf(["30d", "1y", "all"].map(str::to_owned).to_vec())
             }

@@ -10,7 +10,6 @@ use axum::response::Response;
 use chrono::{Days, NaiveDate, Utc};
 use serde::Deserialize;
 
-use blockwatt_domain::Estimate;
 use blockwatt_service::inputs::DayInputs;
 use blockwatt_service::{
     Allocated, Allocation, ChainInfo, EstimateParams, LookedUp, MethodDescription, MicaReport,
@@ -20,7 +19,7 @@ use blockwatt_service::{
 use crate::cache::CachedEstimate;
 use crate::dto::{
     chains_csv, estimates_csv, mica_csv, AllocatedBody, ChainEntry, ChainsBody, CompareBody,
-    Coverage, Freshness as Fresh, HistoryBody, MethodologyBody,
+    Coverage, ExplainedEstimate, Freshness as Fresh, HistoryBody, MethodologyBody,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{
@@ -230,6 +229,7 @@ pub(crate) struct FootprintQuery {
     price: Option<String>,
     pue: Option<String>,
     format: Option<String>,
+    explain: Option<String>,
 }
 
 /// One day's footprint of a chain, with lower / best / upper bounds.
@@ -241,9 +241,10 @@ pub(crate) struct FootprintQuery {
         ("price" = Option<f64>, Query, description = "Electricity price, USD per kWh (its bounds come from the models)"),
         ("pue" = Option<f64>, Query, description = "Power usage effectiveness (its bounds come from the models)"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`; `Accept: text/csv` also selects CSV"),
+        ("explain" = Option<String>, Query, description = "`sensitivity`: add each parameter (electricity price, PUE, hardware mix, node count, node power, grid intensity, lifetime) moved across its stated range with the others at their best, ranked by how much it moves the best figure it acts on; as CSV, those rows"),
     ),
     responses(
-        (status = 200, description = "The estimate", content((Estimate = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The estimate (with `sensitivity` when explained)", content((ExplainedEstimate = "application/json"), (String = "text/csv"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "Malformed parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown chain or no data for the day", body = Problem, content_type = "application/problem+json"),
@@ -267,6 +268,38 @@ pub(crate) async fn footprint(
     };
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
+    match q.explain.as_deref() {
+        None => {}
+        Some("sensitivity") => {
+            let (estimate, rows) = state
+                .footprints
+                .sensitivity(&chain, date, method, &params)
+                .await?;
+            let csv = || crate::dto::sensitivity_csv(&estimate, &rows);
+            let csv_bytes = if format == Format::Csv {
+                Some(csv()?)
+            } else {
+                None
+            };
+            let body = crate::dto::ExplainedEstimate {
+                estimate: estimate.clone(),
+                sensitivity: Some(rows.clone()),
+            };
+            return table(
+                &headers,
+                format,
+                &body,
+                || Ok(csv_bytes.unwrap_or_default()),
+                freshness,
+            );
+        }
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "explain",
+                format!("explain: {other:?} is not one of: sensitivity"),
+            ))
+        }
+    }
     if params.is_default() {
         let hit = default_estimate(&state, &chain, date, method).await?;
         if format == Format::Json {

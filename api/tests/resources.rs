@@ -127,6 +127,53 @@ async fn parameters_change_the_estimate_and_bypass_the_cache() {
     );
 }
 
+/// `explain=sensitivity`: the estimate as without it, plus its parameters
+/// ranked by swing; as CSV, those rows; any other value is a 422 naming
+/// `explain`.
+#[tokio::test]
+async fn a_footprint_explains_its_sensitivity() {
+    let t = app().await;
+    let url = "/v1/chains/bitcoin/footprint?date=2023-03-01";
+    let plain = get(&t.router, url).await.json();
+    let r = get(&t.router, &format!("{url}&explain=sensitivity")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["energy_twh_per_year"], plain["energy_twh_per_year"]);
+    let rows = v["sensitivity"].as_array().expect("sensitivity rows");
+    let names: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["parameter"].as_str())
+        .collect();
+    for p in [
+        "electricity_price",
+        "pue",
+        "hardware_mix",
+        "grid_intensity",
+        "lifetime",
+    ] {
+        assert!(names.contains(&p), "{names:?}");
+    }
+    let swings: Vec<f64> = rows.iter().filter_map(|r| r["swing"].as_f64()).collect();
+    assert_eq!(swings.len(), rows.len());
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]), "{swings:?}");
+    let pue = rows.iter().find(|r| r["parameter"] == "pue").unwrap();
+    assert_eq!(pue["figure_at_best"], plain["energy_twh_per_year"]["best"]);
+
+    let r = get(&t.router, &format!("{url}&explain=sensitivity&format=csv")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (h, csv) = csv_rows(&r.body);
+    assert_eq!(h[4], "parameter");
+    assert_eq!(csv.len(), rows.len());
+    assert_eq!(&csv[0][4], names[0]);
+
+    let r = get(&t.router, &format!("{url}&explain=everything")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains("explain"));
+}
+
 /// Served from the cache: new data written behind the cache's back does
 /// not show until the cache is cleared (imports and ingests clear it).
 #[tokio::test]

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use blockwatt_analytics::{AnalyticsError, Catalogues, FleetDays, Method, Params, Pue};
+use blockwatt_analytics::{
+    AnalyticsError, Catalogues, FleetDays, Method, Params, Pue, SensitivityRow,
+};
 use blockwatt_domain::{merge_sources, Basis, DailyMetrics, Estimate};
 use blockwatt_store::Store;
 use chrono::{Days, NaiveDate};
@@ -296,6 +298,45 @@ impl Footprints {
         let method = self.method(chain, method)?;
         let params = params.to_model()?;
         self.day_by(chain, date, method, &params).await
+    }
+
+    /// A day's estimate with its parameters ranked by how much each moves
+    /// the figure it acts on ([`blockwatt_analytics::sensitivity`]). A day
+    /// served carried forward is explained on the day whose data it uses
+    /// (`as_of`); the estimate returned is the day's own, as
+    /// [`Footprints::day`] gives it.
+    pub async fn sensitivity(
+        &self,
+        chain: &str,
+        date: Option<NaiveDate>,
+        method: Option<&str>,
+        params: &EstimateParams,
+    ) -> Result<(Estimate, Vec<SensitivityRow>), ServiceError> {
+        let method = self.method(chain, method)?;
+        let params = params.to_model()?;
+        let estimate = self.day_by(chain, date, method, &params).await?;
+        let on = estimate.as_of;
+        let (explained, _) = self
+            .with_enough_history(
+                chain,
+                on,
+                on,
+                &params,
+                |history, fleet| {
+                    blockwatt_analytics::sensitivity(
+                        self.catalogues,
+                        chain,
+                        on,
+                        history,
+                        fleet,
+                        &params,
+                        method,
+                    )
+                },
+                |result| !matches!(result, Err(AnalyticsError::MissingInput { .. })),
+            )
+            .await?;
+        Ok((estimate, explained.ranked))
     }
 
     /// [`Footprints::day`] with the model's own method and parameters.

@@ -4,11 +4,11 @@ use std::io::Write;
 
 use anyhow::Context;
 use blockwatt_analytics::{chain_profiles, Catalogues};
-use blockwatt_api::dto::estimates_csv;
+use blockwatt_api::dto::{estimates_csv, sensitivity_csv, ExplainedEstimate};
 use blockwatt_domain::Estimate;
-use blockwatt_service::{EstimateParams, Footprints};
+use blockwatt_service::{EstimateParams, Footprints, SensitivityRow};
 
-use crate::cli::{EstimateArgs, OutputFormat};
+use crate::cli::{EstimateArgs, Explain, OutputFormat};
 
 pub async fn estimate(footprints: &Footprints, args: EstimateArgs) -> anyhow::Result<()> {
     let method = args.method.as_deref();
@@ -17,6 +17,15 @@ pub async fn estimate(footprints: &Footprints, args: EstimateArgs) -> anyhow::Re
         pue: args.pue,
     };
     let mut out = std::io::stdout().lock();
+    if args.explain == Some(Explain::Sensitivity) {
+        if args.from.is_some() || args.to.is_some() {
+            anyhow::bail!("--explain sensitivity explains one day: give --date, not --from/--to");
+        }
+        let (e, rows) = footprints
+            .sensitivity(&args.chain, args.date, method, &params)
+            .await?;
+        return write_sensitivity(&mut out, &e, &rows, args.format);
+    }
     match (args.date, args.from, args.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             anyhow::bail!("give either --date or --from/--to, not both")
@@ -37,6 +46,65 @@ pub async fn estimate(footprints: &Footprints, args: EstimateArgs) -> anyhow::Re
             match args.format {
                 OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?,
                 other => write_series(&mut out, std::slice::from_ref(&e), other)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The API's `explain=sensitivity` body (JSON), its CSV, or a ranked
+/// table with the swing as a bar, widest first: a tornado chart in text.
+fn write_sensitivity(
+    out: &mut impl Write,
+    e: &Estimate,
+    rows: &[SensitivityRow],
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            let body = ExplainedEstimate {
+                estimate: e.clone(),
+                sensitivity: Some(rows.to_vec()),
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&body)?)?;
+        }
+        OutputFormat::Csv => {
+            let bytes = sensitivity_csv(e, rows)
+                .map_err(|err| anyhow::anyhow!("cannot write CSV: {err}"))?;
+            out.write_all(&bytes)?;
+        }
+        OutputFormat::Table => {
+            writeln!(
+                out,
+                "{} {} ({}, {} as of {}): what moves the best figure most",
+                e.chain,
+                e.date,
+                e.method,
+                e.basis.as_str(),
+                e.as_of
+            )?;
+            let widest = rows.iter().map(|r| r.swing).fold(0.0, f64::max);
+            for r in rows {
+                let bar = if widest > 0.0 {
+                    (r.swing / widest * 30.0).round() as usize
+                } else {
+                    0
+                };
+                let end = |v: Option<f64>| v.map_or("no figure".to_owned(), |v| format!("{v:.4}"));
+                writeln!(
+                    out,
+                    "{:<18} {:>6.1}%  {:<30}  {} {} .. {} as {} goes {:.4} .. {:.4} {}",
+                    r.parameter,
+                    r.swing * 100.0,
+                    "#".repeat(bar),
+                    r.figure,
+                    end(r.figure_at_low),
+                    end(r.figure_at_high),
+                    r.parameter,
+                    r.low,
+                    r.high,
+                    r.unit
+                )?;
             }
         }
     }
