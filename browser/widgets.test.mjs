@@ -51,7 +51,8 @@ before(async () => {
     BLOCKWATT_API__RATE_LIMIT_PER_MINUTE: "0",
     BLOCKWATT_PRICE_URL: "http://127.0.0.1:9",
   };
-  for (const [asset, chain] of [["btc", "bitcoin"], ["eth", "ethereum"], ["ltc", "litecoin"]]) {
+  // Litecoin with Dogecoin: one merge-mined fleet, split between them by revenue.
+  for (const [asset, chain] of [["btc", "bitcoin"], ["eth", "ethereum"], ["ltc", "litecoin"], ["doge", "dogecoin"]]) {
     execFileSync(bin, ["import", "coinmetrics", "--chain", chain, "--file", join(data, "coinmetrics", `${asset}.csv`)], { env, stdio: "pipe" });
   }
   // A published index of the newest day, for its report page.
@@ -159,7 +160,7 @@ test("a chain with no figure is a neutral card in words, with its status", async
 // Each page: what must be read on it, and how many band charts it draws.
 const pages = [
   ["/", "landing", [/TWh\/yr/, /measured/], 0],
-  ["/chains/bitcoin", "chain", [/TWh\/yr/, /measured/, /Inputs of 2020-07-27/], 5],
+  ["/chains/bitcoin", "chain", [/TWh\/yr/, /measured/, /Inputs of 2020-07-27/, /What moves these figures/, /electricity price/], 5],
   ["/indices", "indices", [/2020-07-27/], 0],
   ["/indices/2020-07-27?version=1", "index", [/Daily index of 2020-07-27/, /TWh\/yr/, /sha256sum/, /blockwatt contributors/], 0],
   ["/methodology", "methods", [/pos-nodes/], 0],
@@ -186,7 +187,8 @@ for (const [path, name, needles, bands] of pages) {
         assert.match(await page.locator("#s-script").inputValue(), new RegExp(`<script src="${base}/widgets/embed\\.js" async>`));
         assert.match(await page.locator("#s-shields").inputValue(), /^https:\/\/img\.shields\.io\/endpoint\?url=/);
       }
-      if (name === "index") assert.equal(await page.locator("figure.bars svg rect.bar").count(), 3);
+      if (name === "index") assert.equal(await page.locator("figure.bars svg rect.bar").count(), 4);
+      if (name === "chain") assert.ok((await page.locator("figure.tornado svg rect").count()) >= 5, "a tornado bar per parameter end");
       await page.screenshot({ path: join(shots, `${name}-${width}-${scheme}.png`), fullPage: true });
       assert.deepEqual(await seriousA11y(page), []);
       assert.deepEqual(problems, []);

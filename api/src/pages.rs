@@ -144,6 +144,45 @@ fn method_reason(c: &ChainInfo) -> String {
     }
 }
 
+/// The newest figure's sensitivity as the page draws it. A failure leaves
+/// the section saying so; the page itself still renders.
+async fn tornado_rows(
+    state: &AppState,
+    chain: &str,
+    day: chrono::NaiveDate,
+) -> Vec<blockwatt_web::TornadoRow> {
+    let default = blockwatt_service::EstimateParams::default();
+    let Ok((_, rows)) = state
+        .footprints
+        .sensitivity(chain, Some(day), None, &default)
+        .await
+    else {
+        return Vec::new();
+    };
+    let sig = blockwatt_web::metric::sig3;
+    rows.iter()
+        .map(|r| {
+            let change = |v: Option<f64>| {
+                v.filter(|_| r.figure_at_best > 0.0)
+                    .map(|v| v / r.figure_at_best - 1.0)
+            };
+            blockwatt_web::TornadoRow {
+                parameter: r.parameter.to_owned(),
+                range: format!("{}–{} {}", sig(r.low), sig(r.high), r.unit),
+                range_source: r.range.to_owned(),
+                figure: match r.figure {
+                    "co2e_t_per_year" => "CO2e",
+                    "ewaste_t_per_year" => "e-waste",
+                    _ => "energy",
+                }
+                .to_owned(),
+                at_low: change(r.figure_at_low),
+                at_high: change(r.figure_at_high),
+            }
+        })
+        .collect()
+}
+
 /// `/chains/{chain}`.
 pub(crate) async fn chain_page(
     State(state): State<AppState>,
@@ -178,6 +217,10 @@ pub(crate) async fn chain_page(
                 .iter()
                 .map(|s| (s.as_str(), crate::indices::licence_of(s)))
                 .collect();
+            let sensitivity = match &newest {
+                Ok(hit) => tornado_rows(&state, &chain, hit.estimate.as_of).await,
+                Err(_) => Vec::new(),
+            };
             Ok(ok(blockwatt_web::chain_page(
                 &blockwatt_web::ChainPageView {
                     slug: &info.slug,
@@ -189,6 +232,7 @@ pub(crate) async fn chain_page(
                     latest: newest.as_ref().map(|h| &h.estimate).map_err(Clone::clone),
                     series: &series,
                     sources,
+                    sensitivity: &sensitivity,
                 },
             )))
         })

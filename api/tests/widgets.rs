@@ -270,6 +270,12 @@ async fn a_chain_page_charts_its_year_and_lists_its_inputs() {
         "<strong>coinmetrics</strong>: Coin Metrics community data, CC BY-NC 4.0",
         "hashrate_hs",
         "/v1/chains/bitcoin/footprint/history?from=2023-07-02&amp;to=2024-06-30&amp;format=csv",
+        // The newest figure's sensitivity: a tornado chart and its table.
+        "What moves these figures",
+        "/v1/chains/bitcoin/footprint?date=2024-06-30&amp;explain=sensitivity",
+        "<figure class=\"tornado\">",
+        "<th scope=\"row\">electricity price</th>",
+        "<th scope=\"row\">pue</th>",
     ] {
         assert!(html.contains(needle), "{needle}: {html}");
     }

@@ -10,6 +10,7 @@ use crate::basis::{basis_pill, basis_words};
 use crate::chart::{band_chart, Point};
 use crate::layout::page;
 use crate::metric::{sig3, Metric, Shown, METRICS};
+use crate::tornado::{tornado, TornadoRow};
 
 pub struct ChainPageView<'a> {
     pub slug: &'a str,
@@ -24,6 +25,9 @@ pub struct ChainPageView<'a> {
     pub series: &'a [Estimate],
     /// The newest figure's data sources with their licences.
     pub sources: Vec<(&'a str, &'a str)>,
+    /// What moves the newest figure, widest swing first (empty when the
+    /// sensitivity could not be computed).
+    pub sensitivity: &'a [TornadoRow],
 }
 
 /// A metric's daily points from a series of estimates.
@@ -93,6 +97,12 @@ pub fn chain_page(v: &ChainPageView<'_>) -> Markup {
                             }
                         }
                     }
+                }
+                h2 { "What moves these figures" }
+                p.muted { "Each assumption moved across its stated range, the others at their best; widest swing first. The same in the API: " a href=(format!("/v1/chains/{}/footprint?date={}&explain=sensitivity", v.slug, e.as_of)) { "explain=sensitivity" } "." }
+                @match tornado(v.sensitivity, &format!("{} on {}", v.name, e.as_of)) {
+                    Some(t) => (t),
+                    None => p.muted { "Not available for this figure." },
                 }
                 h2 { "Sources" }
                 @if v.sources.is_empty() {

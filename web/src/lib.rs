@@ -15,6 +15,7 @@ pub mod layout;
 pub mod method_page;
 pub mod metric;
 pub mod theme;
+pub mod tornado;
 
 pub use badge::badge_svg;
 pub use card::{card, no_figure_card, CardView, Period};
@@ -27,3 +28,4 @@ pub use layout::{stylesheet, ICON_PATH, ICON_SVG, STYLESHEET_PATH};
 pub use method_page::{catalogue_page, method_page, MethodView, ParameterRow};
 pub use metric::{Metric, Shown, METRICS};
 pub use theme::Theme;
+pub use tornado::{tornado, TornadoRow};
