@@ -175,7 +175,8 @@ pub struct EstimateArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
     /// sensitivity: each parameter moved across its stated range, ranked by
-    /// how much it moves the day's best figure (one day only).
+    /// how much it moves the day's best figure; distribution: percentiles
+    /// of a seeded 10,000-draw Monte Carlo over those ranges (one day only).
     #[arg(long, value_enum)]
     pub explain: Option<Explain>,
 }
@@ -184,6 +185,7 @@ pub struct EstimateArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Explain {
     Sensitivity,
+    Distribution,
 }
 
 #[cfg(test)]

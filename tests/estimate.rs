@@ -177,6 +177,26 @@ fn estimate_after_import_in_every_format() {
         "the table and the JSON rank alike"
     );
     println!("{text}");
+    // The Monte Carlo's percentiles beside the bounds, as people read them.
+    let dist = run(&[
+        "estimate",
+        "--chain",
+        "bitcoin",
+        "--date",
+        "2020-06-15",
+        "--explain",
+        "distribution",
+        "--format",
+        "table",
+    ]);
+    assert!(dist.status.success(), "{}", stderr(&dist));
+    let text = String::from_utf8_lossy(&dist.stdout);
+    assert!(text.contains("10000 draws, seed 1"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("energy TWh/yr")),
+        "{text}"
+    );
+    println!("{text}");
 
     for (args, needle) in [
         (

@@ -1,6 +1,8 @@
 //! Recomputing whole daily histories: cbeci-v1 over ~4,200 Bitcoin days,
-//! fast path against the straightforward reference, and every Coin Metrics
-//! chain's full estimate series (footprint included), in one run:
+//! fast path against the straightforward reference, every Coin Metrics
+//! chain's full estimate series (footprint included), and one day's
+//! sensitivity and Monte Carlo against that day's plain estimate, in one
+//! run:
 //!
 //!     cargo bench -p blockwatt-analytics --bench estimates
 //!
@@ -69,6 +71,56 @@ fn histories(c: &mut Criterion) {
             |b| b.iter(|| estimate_series(catalogues, chain, black_box(&days), &params, None)),
         );
     }
+    group.finish();
+
+    // One day explained: the sensitivity re-runs the model for the
+    // electricity price, PUE and hardware mix (six runs) and scales the
+    // rest, so its reference is one run of the same day's estimate, over
+    // the history the service loads for it (the look-back windows).
+    let day = "2020-06-15".parse().expect("a date");
+    let end = btc.partition_point(|d| d.day <= day);
+    let window = &btc[end.saturating_sub(60)..end];
+    let mut group = c.benchmark_group("one day explained, bitcoin 2020-06-15 (hardware)");
+    group.bench_function("reference: estimate_day", |b| {
+        b.iter(|| {
+            blockwatt_analytics::estimate_day(
+                catalogues,
+                "bitcoin",
+                day,
+                black_box(window),
+                &params,
+                None,
+            )
+        })
+    });
+    group.bench_function("sensitivity (explain=sensitivity)", |b| {
+        b.iter(|| {
+            blockwatt_analytics::sensitivity(
+                catalogues,
+                "bitcoin",
+                day,
+                black_box(window),
+                &[],
+                &params,
+                None,
+            )
+        })
+    });
+    group.bench_function("monte carlo, 10,000 draws (explain=distribution)", |b| {
+        b.iter(|| {
+            blockwatt_analytics::monte_carlo(
+                catalogues,
+                "bitcoin",
+                day,
+                black_box(window),
+                &[],
+                &params,
+                None,
+                blockwatt_analytics::monte_carlo::DEFAULT_DRAWS,
+                blockwatt_analytics::monte_carlo::DEFAULT_SEED,
+            )
+        })
+    });
     group.finish();
 }
 

@@ -22,6 +22,7 @@ pub mod hardware;
 pub mod location;
 pub mod methods;
 pub mod mica;
+pub mod monte_carlo;
 pub mod params;
 pub mod pos;
 pub mod reference;
@@ -42,5 +43,6 @@ pub use estimation::{
 };
 pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
 pub use mica::{mica, MicaIndicators};
+pub use monte_carlo::{monte_carlo, Distribution, DrawnParameter, Percentiles};
 pub use params::{Params, Pue, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
 pub use sensitivity::{sensitivity, Sensitivity, SensitivityRow};

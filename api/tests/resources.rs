@@ -127,11 +127,12 @@ async fn parameters_change_the_estimate_and_bypass_the_cache() {
     );
 }
 
-/// `explain=sensitivity`: the estimate as without it, plus its parameters
-/// ranked by swing; as CSV, those rows; any other value is a 422 naming
-/// `explain`.
+/// `explain=sensitivity` and `explain=distribution`: the estimate as
+/// without them, plus its parameters ranked by swing, or the percentiles
+/// of a seeded Monte Carlo; each as CSV too; any other value is a 422
+/// naming `explain`.
 #[tokio::test]
-async fn a_footprint_explains_its_sensitivity() {
+async fn a_footprint_explains_its_sensitivity_and_distribution() {
     let t = app().await;
     let url = "/v1/chains/bitcoin/footprint?date=2023-03-01";
     let plain = get(&t.router, url).await.json();
@@ -165,6 +166,33 @@ async fn a_footprint_explains_its_sensitivity() {
     assert_eq!(h[4], "parameter");
     assert_eq!(csv.len(), rows.len());
     assert_eq!(&csv[0][4], names[0]);
+
+    // The Monte Carlo: ordered percentiles inside the bounds, the draws
+    // and seed said, and the same answer twice.
+    let r = get(&t.router, &format!("{url}&explain=distribution")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let d = &v["distribution"];
+    assert_eq!(
+        (d["draws"].as_u64(), d["seed"].as_u64()),
+        (Some(10_000), Some(1))
+    );
+    let q: Vec<f64> = ["p5", "p25", "p50", "p75", "p95"]
+        .iter()
+        .filter_map(|k| d["energy_twh_per_year"][k].as_f64())
+        .collect();
+    assert_eq!(q.len(), 5, "{d}");
+    assert!(q.windows(2).all(|w| w[0] <= w[1]), "{q:?}");
+    let b = &plain["energy_twh_per_year"];
+    assert!(b["lower"].as_f64().unwrap() <= q[0] && q[4] <= b["upper"].as_f64().unwrap());
+    let again = get(&t.router, &format!("{url}&explain=distribution"))
+        .await
+        .json();
+    assert_eq!(again["distribution"], *d);
+    let r = get(&t.router, &format!("{url}&explain=distribution&format=csv")).await;
+    let (h, csv) = csv_rows(&r.body);
+    assert_eq!(h[4], "figure");
+    assert_eq!(&csv[0][4], "energy_twh_per_year");
 
     let r = get(&t.router, &format!("{url}&explain=everything")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use blockwatt_analytics::{
-    AnalyticsError, Catalogues, FleetDays, Method, Params, Pue, SensitivityRow,
+    AnalyticsError, Catalogues, Distribution, FleetDays, Method, Params, Pue, SensitivityRow,
 };
 use blockwatt_domain::{merge_sources, Basis, DailyMetrics, Estimate};
 use blockwatt_store::Store;
@@ -301,10 +301,7 @@ impl Footprints {
     }
 
     /// A day's estimate with its parameters ranked by how much each moves
-    /// the figure it acts on ([`blockwatt_analytics::sensitivity`]). A day
-    /// served carried forward is explained on the day whose data it uses
-    /// (`as_of`); the estimate returned is the day's own, as
-    /// [`Footprints::day`] gives it.
+    /// the figure it acts on ([`blockwatt_analytics::sensitivity`]).
     pub async fn sensitivity(
         &self,
         chain: &str,
@@ -312,6 +309,56 @@ impl Footprints {
         method: Option<&str>,
         params: &EstimateParams,
     ) -> Result<(Estimate, Vec<SensitivityRow>), ServiceError> {
+        self.explained(chain, date, method, params, |history, fleet, on, p, m| {
+            blockwatt_analytics::sensitivity(self.catalogues, chain, on, history, fleet, p, m)
+                .map(|s| s.ranked)
+        })
+        .await
+    }
+
+    /// A day's estimate with the percentiles of a seeded Monte Carlo over
+    /// its parameters' ranges ([`blockwatt_analytics::monte_carlo`]).
+    pub async fn distribution(
+        &self,
+        chain: &str,
+        date: Option<NaiveDate>,
+        method: Option<&str>,
+        params: &EstimateParams,
+    ) -> Result<(Estimate, Distribution), ServiceError> {
+        self.explained(chain, date, method, params, |history, fleet, on, p, m| {
+            blockwatt_analytics::monte_carlo(
+                self.catalogues,
+                chain,
+                on,
+                history,
+                fleet,
+                p,
+                m,
+                blockwatt_analytics::monte_carlo::DEFAULT_DRAWS,
+                blockwatt_analytics::monte_carlo::DEFAULT_SEED,
+            )
+            .map(|(_, d)| d)
+        })
+        .await
+    }
+
+    /// The day's estimate, as [`Footprints::day`] gives it, and `explain`
+    /// run on the day whose data it uses (`as_of`: a day served carried
+    /// forward is explained on the day it was carried from).
+    async fn explained<T>(
+        &self,
+        chain: &str,
+        date: Option<NaiveDate>,
+        method: Option<&str>,
+        params: &EstimateParams,
+        explain: impl Fn(
+            &[DailyMetrics],
+            &FleetDays<'_>,
+            NaiveDate,
+            &Params,
+            Option<Method>,
+        ) -> Result<T, AnalyticsError>,
+    ) -> Result<(Estimate, T), ServiceError> {
         let method = self.method(chain, method)?;
         let params = params.to_model()?;
         let estimate = self.day_by(chain, date, method, &params).await?;
@@ -322,21 +369,11 @@ impl Footprints {
                 on,
                 on,
                 &params,
-                |history, fleet| {
-                    blockwatt_analytics::sensitivity(
-                        self.catalogues,
-                        chain,
-                        on,
-                        history,
-                        fleet,
-                        &params,
-                        method,
-                    )
-                },
+                |history, fleet| explain(history, fleet, on, &params, method),
                 |result| !matches!(result, Err(AnalyticsError::MissingInput { .. })),
             )
             .await?;
-        Ok((estimate, explained.ranked))
+        Ok((estimate, explained))
     }
 
     /// [`Footprints::day`] with the model's own method and parameters.

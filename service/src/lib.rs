@@ -61,6 +61,6 @@ pub use sources::SourceSync;
 /// Re-exported so the interfaces need not depend on `analytics` or
 /// `ingest` for them.
 pub use blockwatt_analytics::{
-    Catalogues, Consensus, SensitivityRow, ELECTRICITY_PRICE_RANGE, PUE_RANGE,
+    Catalogues, Consensus, Distribution, SensitivityRow, ELECTRICITY_PRICE_RANGE, PUE_RANGE,
 };
 pub use blockwatt_ingest::{ChainCounters, CountersSnapshot, IngestBoard};

@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use anyhow::Context;
+use blockwatt_analytics::Percentiles;
 use blockwatt_analytics::{chain_profiles, Catalogues};
-use blockwatt_api::dto::{estimates_csv, sensitivity_csv, ExplainedEstimate};
+use blockwatt_api::dto::{distribution_csv, estimates_csv, sensitivity_csv, ExplainedEstimate};
 use blockwatt_domain::Estimate;
-use blockwatt_service::{EstimateParams, Footprints, SensitivityRow};
+use blockwatt_service::{Distribution, EstimateParams, Footprints, SensitivityRow};
 
 use crate::cli::{EstimateArgs, Explain, OutputFormat};
 
@@ -17,14 +18,24 @@ pub async fn estimate(footprints: &Footprints, args: EstimateArgs) -> anyhow::Re
         pue: args.pue,
     };
     let mut out = std::io::stdout().lock();
-    if args.explain == Some(Explain::Sensitivity) {
+    if let Some(explain) = args.explain {
         if args.from.is_some() || args.to.is_some() {
-            anyhow::bail!("--explain sensitivity explains one day: give --date, not --from/--to");
+            anyhow::bail!("--explain explains one day: give --date, not --from/--to");
         }
-        let (e, rows) = footprints
-            .sensitivity(&args.chain, args.date, method, &params)
-            .await?;
-        return write_sensitivity(&mut out, &e, &rows, args.format);
+        return match explain {
+            Explain::Sensitivity => {
+                let (e, rows) = footprints
+                    .sensitivity(&args.chain, args.date, method, &params)
+                    .await?;
+                write_sensitivity(&mut out, &e, &rows, args.format)
+            }
+            Explain::Distribution => {
+                let (e, d) = footprints
+                    .distribution(&args.chain, args.date, method, &params)
+                    .await?;
+                write_distribution(&mut out, &e, &d, args.format)
+            }
+        };
     }
     match (args.date, args.from, args.to) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
@@ -65,6 +76,7 @@ fn write_sensitivity(
             let body = ExplainedEstimate {
                 estimate: e.clone(),
                 sensitivity: Some(rows.to_vec()),
+                distribution: None,
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&body)?)?;
         }
@@ -104,6 +116,76 @@ fn write_sensitivity(
                     r.low,
                     r.high,
                     r.unit
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The API's `explain=distribution` body (JSON), its CSV, or the
+/// percentiles beside the bounds for people.
+fn write_distribution(
+    out: &mut impl Write,
+    e: &Estimate,
+    d: &Distribution,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            let body = ExplainedEstimate {
+                estimate: e.clone(),
+                sensitivity: None,
+                distribution: Some(d.clone()),
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&body)?)?;
+        }
+        OutputFormat::Csv => {
+            let bytes =
+                distribution_csv(e, d).map_err(|err| anyhow::anyhow!("cannot write CSV: {err}"))?;
+            out.write_all(&bytes)?;
+        }
+        OutputFormat::Table => {
+            writeln!(
+                out,
+                "{} {} ({}, {} as of {}): {} draws, seed {}, {} without a figure",
+                e.chain,
+                e.date,
+                e.method,
+                e.basis.as_str(),
+                e.as_of,
+                d.draws,
+                d.seed,
+                d.draws_without_figure
+            )?;
+            writeln!(
+                out,
+                "{:<20} {:>9} {:>9} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}",
+                "figure", "p5", "p25", "p50", "p75", "p95", "lower", "best", "upper"
+            )?;
+            for (name, q, b) in [
+                (
+                    "energy TWh/yr",
+                    d.energy_twh_per_year,
+                    e.energy_twh_per_year,
+                ),
+                (
+                    "CO2e Mt/yr",
+                    d.co2e_t_per_year.map(|q| Percentiles {
+                        p5: q.p5 * 1e-6,
+                        p25: q.p25 * 1e-6,
+                        p50: q.p50 * 1e-6,
+                        p75: q.p75 * 1e-6,
+                        p95: q.p95 * 1e-6,
+                    }),
+                    e.co2e_t_per_year.scale(1e-6),
+                ),
+            ] {
+                let Some(q) = q else { continue };
+                writeln!(
+                    out,
+                    "{:<20} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}   {:>9.3} {:>9.3} {:>9.3}",
+                    name, q.p5, q.p25, q.p50, q.p75, q.p95, b.lower, b.best, b.upper
                 )?;
             }
         }
