@@ -701,7 +701,16 @@ struct YearIntensities<'a> {
     vintage: &'a str,
     grid: Bounds,
     water_l: Bounds,
+    /// No published location: the world average, with bounds as wide as
+    /// where mining or nodes are known to be.
+    world_average: bool,
+    /// Share of the mix the bounds move to the cleanest / dirtiest place.
+    uncertainty: f64,
 }
+
+/// Where a chain's machines are, when nobody has published it: anywhere
+/// mining or nodes are known to be, so the bounds move the whole mix.
+pub const UNKNOWN_LOCATION_UNCERTAINTY: f64 = 1.0;
 
 impl<'a> LocationCache<'a> {
     fn new(catalogues: &'a Catalogues, profile: &'a ChainProfile, uncertainty: f64) -> Self {
@@ -720,10 +729,18 @@ impl<'a> LocationCache<'a> {
         let plausible = &self.plausible;
         *self.by_year.entry(year).or_insert_with(|| {
             let (vintage, shares) = c.location_for(profile, year)?;
+            let world_average = shares.iter().all(|s| s.iso3 == "WLD");
+            let u = if world_average {
+                UNKNOWN_LOCATION_UNCERTAINTY
+            } else {
+                u
+            };
             Some(YearIntensities {
                 vintage,
                 grid: location_weighted(shares, plausible, &c.grid_intensity, year, u)?,
                 water_l: location_weighted(shares, plausible, &c.water_l_per_kwh, year, u)?,
+                world_average,
+                uncertainty: u,
             })
         })
     }
@@ -757,6 +774,18 @@ fn finish(
     params.record(&mut inputs);
     inputs.insert("power_w_day".into(), bounds_json(p.power_w));
     inputs.insert("location_profile".into(), json!(place.vintage));
+    inputs.insert(
+        "location_basis".into(),
+        json!(if place.world_average {
+            "world average: no published location for this chain; the carbon and water bounds span the cleanest to the dirtiest country where mining or nodes are known to be".to_owned()
+        } else {
+            format!(
+                "published location profile {}; the bounds move {}% of its mix to the cleanest or dirtiest country where mining or nodes are known to be",
+                place.vintage,
+                (place.uncertainty * 100.0).round()
+            )
+        }),
+    );
     inputs.insert("grid_gco2e_per_kwh".into(), bounds_json(grid));
     inputs.insert("water_l_per_kwh".into(), bounds_json(water_l));
     inputs.insert(

@@ -561,3 +561,58 @@ fn no_estimate_before_a_chain_existed() {
     }
     assert!(checked >= 19, "only {checked} chains have a first day");
 }
+
+/// A chain without a published location says the world average is used,
+/// and its carbon bounds span every country where mining or nodes are
+/// known to be: wider than Bitcoin's, whose mining map is published.
+#[test]
+fn world_average_locations_say_so_and_widen_the_carbon_bounds() {
+    let c = Catalogues::embedded();
+    let d = day("2020-06-01");
+    let mut btc = DailyMetrics::empty("bitcoin", d, "t");
+    btc.hashrate_hs = Some(100e18);
+    btc.issuance_usd = Some(9e6);
+    btc.fees_usd = Some(5e5);
+    let mut dash = DailyMetrics::empty("dash", d, "t");
+    dash.hashrate_hs = Some(4e15);
+    dash.issuance_usd = Some(2e5);
+    dash.fees_usd = Some(0.0);
+    let p = Params::default();
+    let b = &estimate_series(c, "bitcoin", &[btc], &p, None).unwrap()[0];
+    let w = &estimate_series(c, "dash", &[dash], &p, None).unwrap()[0];
+    let basis = |e: &Estimate| e.inputs["location_basis"].as_str().unwrap().to_owned();
+    assert!(basis(w).starts_with("world average"), "{}", basis(w));
+    assert!(
+        basis(b).starts_with("published location profile bitcoin-2020"),
+        "{}",
+        basis(b)
+    );
+    let grid = |e: &Estimate| {
+        let g = &e.inputs["grid_gco2e_per_kwh"];
+        (
+            g["lower"].as_f64().unwrap(),
+            g["best"].as_f64().unwrap(),
+            g["upper"].as_f64().unwrap(),
+        )
+    };
+    let (wl, wb, wu) = grid(w);
+    let (bl, bb, bu) = grid(b);
+    assert!(
+        (wu - wl) / wb > (bu - bl) / bb,
+        "{:?} vs {:?}",
+        grid(w),
+        grid(b)
+    );
+    // The whole span: the cleanest and dirtiest plausible countries.
+    let plausible = blockwatt_analytics::location::plausible_locations(c);
+    let values: Vec<f64> = plausible
+        .iter()
+        .filter_map(|iso| c.grid_intensity.get(iso, 2020).map(|r| r.1))
+        .collect();
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        (wl - min).abs() < 1e-9 && (wu - max).abs() < 1e-9,
+        "{wl}..{wu} vs {min}..{max}"
+    );
+}
