@@ -23,9 +23,11 @@ use crate::catalogue::Catalogues;
 use crate::error::Result;
 use crate::estimation::{estimate_day_in_fleet, FleetDays};
 use crate::methods::Method;
-use crate::params::{Params, Pue};
-use crate::pos::CLASS_WEIGHTS;
-use crate::sensitivity::{NODE_COUNT_RANGE, PRICE_RANGE_USD_PER_KWH, SHIPPING_DELAY_RANGE_MONTHS};
+use crate::params::Params;
+use crate::sensitivity::{
+    grid_bounds, node_classes, with_best_pue, NODE_COUNT_RANGE, PRICE_RANGE_USD_PER_KWH,
+    SHIPPING_DELAY_RANGE_MONTHS,
+};
 
 /// Draws by default, and the most a caller may ask for.
 pub const DEFAULT_DRAWS: usize = 10_000;
@@ -152,16 +154,9 @@ pub fn monte_carlo(
 
     // PUE as a factor on the figure, from runs at its ends.
     let pue = params.pue;
-    let with_best_pue = |best: f64| {
-        params.clone().with_pue(Pue {
-            lower: pue.lower.min(best),
-            best,
-            upper: pue.upper.max(best),
-        })
-    };
     let factor = |v: Option<f64>| v.filter(|_| e_best > 0.0).map_or(1.0, |v| v / e_best);
-    let pue_lo = factor(energy(&with_best_pue(pue.lower)));
-    let pue_hi = factor(energy(&with_best_pue(pue.upper)));
+    let pue_lo = factor(energy(&with_best_pue(params, pue.lower)));
+    let pue_hi = factor(energy(&with_best_pue(params, pue.upper)));
     drawn.push(DrawnParameter {
         parameter: "pue",
         unit: "ratio",
@@ -227,14 +222,10 @@ pub fn monte_carlo(
             });
         }
     }
-    let classes = base.inputs.get("node_power_w").and_then(|v| {
-        Some([
-            v.get("low")?.as_f64()?,
-            v.get("medium")?.as_f64()?,
-            v.get("high")?.as_f64()?,
-        ])
-    });
-    let mix = classes.map(|c| c.iter().zip(CLASS_WEIGHTS).map(|(w, s)| w * s).sum::<f64>());
+    let (classes, mix) = match node_classes(&base) {
+        Some((c, m)) => (Some(c), Some(m)),
+        None => (None, None),
+    };
     if !pow {
         let (lo, hi) = NODE_COUNT_RANGE;
         drawn.push(DrawnParameter {
@@ -254,13 +245,7 @@ pub fn monte_carlo(
             });
         }
     }
-    let grid_intensity = base.inputs.get("grid_gco2e_per_kwh").and_then(|v| {
-        Some((
-            v.get("lower")?.as_f64()?,
-            v.get("best")?.as_f64()?,
-            v.get("upper")?.as_f64()?,
-        ))
-    });
+    let grid_intensity = grid_bounds(&base);
     if let Some((lo, best, hi)) = grid_intensity {
         drawn.push(DrawnParameter {
             parameter: "grid_intensity",

@@ -35,6 +35,39 @@ pub const NODE_COUNT_RANGE: (f64, f64) = (0.75, 1.25);
 /// Hardware lifetime: half to double the method's default.
 pub const LIFETIME_RANGE: (f64, f64) = (0.5, 2.0);
 
+/// `params` with its best PUE at `best`, the bounds widened to include it.
+pub(crate) fn with_best_pue(params: &Params, best: f64) -> Params {
+    let pue = params.pue;
+    params.clone().with_pue(Pue {
+        lower: pue.lower.min(best),
+        best,
+        upper: pue.upper.max(best),
+    })
+}
+
+/// The node power classes (low, medium, high, W) a `pos-nodes` estimate
+/// used, and their weighted mean.
+pub(crate) fn node_classes(e: &Estimate) -> Option<([f64; 3], f64)> {
+    let v = e.inputs.get("node_power_w")?;
+    let c = [
+        v.get("low")?.as_f64()?,
+        v.get("medium")?.as_f64()?,
+        v.get("high")?.as_f64()?,
+    ];
+    let mix = c.iter().zip(CLASS_WEIGHTS).map(|(w, s)| w * s).sum();
+    Some((c, mix))
+}
+
+/// The grid intensity bounds (lower, best, upper gCO2e/kWh) an estimate used.
+pub(crate) fn grid_bounds(e: &Estimate) -> Option<(f64, f64, f64)> {
+    let v = e.inputs.get("grid_gco2e_per_kwh")?;
+    Some((
+        v.get("lower")?.as_f64()?,
+        v.get("best")?.as_f64()?,
+        v.get("upper")?.as_f64()?,
+    ))
+}
+
 /// One parameter's effect on the best figure it acts on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -140,13 +173,6 @@ pub fn sensitivity(
         );
     }
     let pue = params.pue;
-    let with_best_pue = |best: f64| {
-        params.clone().with_pue(Pue {
-            lower: pue.lower.min(best),
-            best,
-            upper: pue.upper.max(best),
-        })
-    };
     push(
         "pue",
         "ratio",
@@ -154,9 +180,9 @@ pub fn sensitivity(
         "the method's own PUE bounds (CBECI v1: 1.01 and 1.20)",
         "energy_twh_per_year",
         (
-            rerun(with_best_pue(pue.lower)),
+            rerun(with_best_pue(params, pue.lower)),
             at_best,
-            rerun(with_best_pue(pue.upper)),
+            rerun(with_best_pue(params, pue.upper)),
         ),
     );
     if resolved == Method::Hardware {
@@ -191,15 +217,7 @@ pub fn sensitivity(
                 (exact(at_best * lo), at_best, exact(at_best * hi)),
             );
         }
-        let classes = base.inputs.get("node_power_w").and_then(|v| {
-            Some([
-                v.get("low")?.as_f64()?,
-                v.get("medium")?.as_f64()?,
-                v.get("high")?.as_f64()?,
-            ])
-        });
-        if let Some(classes) = classes {
-            let mix: f64 = classes.iter().zip(CLASS_WEIGHTS).map(|(w, s)| w * s).sum();
+        if let Some((classes, mix)) = node_classes(&base) {
             push(
                 "node_power",
                 "W per node",
@@ -214,13 +232,7 @@ pub fn sensitivity(
             );
         }
     }
-    let grid = base.inputs.get("grid_gco2e_per_kwh").and_then(|v| {
-        Some((
-            v.get("lower")?.as_f64()?,
-            v.get("best")?.as_f64()?,
-            v.get("upper")?.as_f64()?,
-        ))
-    });
+    let grid = grid_bounds(&base);
     if let Some((lo, best, hi)) = grid.filter(|g| g.1 > 0.0) {
         let co2 = base.co2e_t_per_year.best;
         push(

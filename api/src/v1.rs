@@ -268,61 +268,42 @@ pub(crate) async fn footprint(
     };
     let params = estimate_params(q.price.as_deref(), q.pue.as_deref())?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
-    match q.explain.as_deref() {
-        None => {}
-        Some("sensitivity") => {
-            let (estimate, rows) = state
-                .footprints
-                .sensitivity(&chain, date, method, &params)
-                .await?;
-            let csv = || crate::dto::sensitivity_csv(&estimate, &rows);
-            let csv_bytes = if format == Format::Csv {
-                Some(csv()?)
-            } else {
-                None
-            };
-            let body = crate::dto::ExplainedEstimate {
-                estimate: estimate.clone(),
-                sensitivity: Some(rows.clone()),
-                distribution: None,
-            };
-            return table(
-                &headers,
-                format,
-                &body,
-                || Ok(csv_bytes.unwrap_or_default()),
-                freshness,
-            );
-        }
-        Some("distribution") => {
-            let (estimate, d) = state
-                .footprints
-                .distribution(&chain, date, method, &params)
-                .await?;
-            let csv_bytes = if format == Format::Csv {
-                Some(crate::dto::distribution_csv(&estimate, &d)?)
-            } else {
-                None
-            };
-            let body = crate::dto::ExplainedEstimate {
-                estimate,
-                sensitivity: None,
-                distribution: Some(d),
-            };
-            return table(
-                &headers,
-                format,
-                &body,
-                || Ok(csv_bytes.unwrap_or_default()),
-                freshness,
-            );
-        }
-        Some(other) => {
-            return Err(ApiError::invalid(
-                "explain",
-                format!("explain: {other:?} is not one of: sensitivity, distribution"),
-            ))
-        }
+    if let Some(explain) = q.explain.as_deref() {
+        let (body, csv) = match explain {
+            "sensitivity" => {
+                let (estimate, rows) = state
+                    .footprints
+                    .sensitivity(&chain, date, method, &params)
+                    .await?;
+                let csv = crate::dto::sensitivity_csv(&estimate, &rows)?;
+                let body = ExplainedEstimate {
+                    estimate,
+                    sensitivity: Some(rows),
+                    distribution: None,
+                };
+                (body, csv)
+            }
+            "distribution" => {
+                let (estimate, d) = state
+                    .footprints
+                    .distribution(&chain, date, method, &params)
+                    .await?;
+                let csv = crate::dto::distribution_csv(&estimate, &d)?;
+                let body = ExplainedEstimate {
+                    estimate,
+                    sensitivity: None,
+                    distribution: Some(d),
+                };
+                (body, csv)
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    "explain",
+                    format!("explain: {other:?} is not one of: sensitivity, distribution"),
+                ))
+            }
+        };
+        return table(&headers, format, &body, || Ok(csv), freshness);
     }
     if params.is_default() {
         let hit = default_estimate(&state, &chain, date, method).await?;
