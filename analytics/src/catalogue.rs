@@ -222,6 +222,7 @@ pub struct CatalogueSources<'a> {
     pub energy_mix: &'a str,
     pub mining_map: &'a str,
     pub merge_mining: &'a str,
+    pub published_figures: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -235,6 +236,7 @@ impl CatalogueSources<'static> {
             energy_mix: include_str!("../../config/catalogues/energy_mix.csv"),
             mining_map: include_str!("../../config/catalogues/mining_map.csv"),
             merge_mining: include_str!("../../config/catalogues/merge_mining.csv"),
+            published_figures: include_str!("../../config/catalogues/published_figures.csv"),
         }
     }
 }
@@ -256,7 +258,30 @@ pub struct Catalogues {
     pub locations: BTreeMap<String, Vec<LocationShare>>,
     /// Merge-mined chains, by fleet.
     pub merge_mining: Vec<MergeMined>,
+    /// Other indices' published figures, for reconciliation.
+    pub published: Vec<PublishedFigure>,
 }
+
+/// A figure another index published for a chain and a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedFigure {
+    /// `cbeci`, `digiconomist`, `ccri`, …
+    pub index: String,
+    pub release: String,
+    pub chain: String,
+    pub date: NaiveDate,
+    /// `energy_twh_per_year` or `co2e_t_per_year`.
+    pub figure: String,
+    pub value: f64,
+    /// Our method following the same approach, if any.
+    pub comparable_method: Option<crate::Method>,
+    /// How the index got its figure.
+    pub method_note: String,
+    pub source: String,
+}
+
+/// The figures a published value may be.
+pub const PUBLISHED_FIGURES: [&str; 2] = ["energy_twh_per_year", "co2e_t_per_year"];
 
 /// A chain mined by a fleet it shares with other chains (merged mining).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -294,6 +319,7 @@ impl Catalogues {
         let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix)?;
         let locations = parse_mining_map(src.mining_map)?;
         let merge_mining = parse_merge_mining(src.merge_mining, &chains)?;
+        let published = parse_published(src.published_figures, &chains)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -315,6 +341,7 @@ impl Catalogues {
             water_l_per_kwh,
             locations,
             merge_mining,
+            published,
         })
     }
 
@@ -645,6 +672,67 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
             })
         })
         .collect()
+}
+
+#[derive(Deserialize)]
+struct PublishedRow {
+    index: String,
+    release: String,
+    chain: String,
+    date: String,
+    figure: String,
+    value: f64,
+    comparable_method: String,
+    method_note: String,
+    source: String,
+}
+
+fn parse_published(text: &str, chains: &[ChainProfile]) -> Result<Vec<PublishedFigure>> {
+    const C: &str = "published_figures";
+    let mut out = Vec::new();
+    for (line, r) in rows::<PublishedRow>(C, text)? {
+        need_source(C, line, &r.source)?;
+        let Some(profile) = chains.iter().find(|c| c.slug == r.chain) else {
+            return Err(bad(C, line, format!("unknown chain {:?}", r.chain)));
+        };
+        let date = opt_date(C, line, &r.date)?.ok_or_else(|| bad(C, line, "date is required"))?;
+        if profile.launched.is_some_and(|l| date < l) {
+            return Err(bad(
+                C,
+                line,
+                format!("{date} is before {} launched", r.chain),
+            ));
+        }
+        if !PUBLISHED_FIGURES.contains(&r.figure.as_str()) {
+            return Err(bad(
+                C,
+                line,
+                format!("figure {:?} is not one of {PUBLISHED_FIGURES:?}", r.figure),
+            ));
+        }
+        if !(r.value.is_finite() && r.value > 0.0) {
+            return Err(bad(C, line, "value must be a positive number"));
+        }
+        if r.method_note.trim().is_empty() {
+            return Err(bad(C, line, "method_note: how the index got its figure"));
+        }
+        let comparable_method = match r.comparable_method.trim() {
+            "" => None,
+            m => Some(crate::Method::parse(m).map_err(|e| bad(C, line, e.to_string()))?),
+        };
+        out.push(PublishedFigure {
+            index: r.index,
+            release: r.release,
+            chain: r.chain,
+            date,
+            figure: r.figure,
+            value: r.value,
+            comparable_method,
+            method_note: r.method_note,
+            source: r.source,
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]

@@ -35,7 +35,9 @@ pub mod water;
 pub type Inputs = std::collections::BTreeMap<String, serde_json::Value>;
 
 pub use allocation::{allocate, AllocationInput, AllocationMethod};
-pub use catalogue::{Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus, MergeMined};
+pub use catalogue::{
+    Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus, MergeMined, PublishedFigure,
+};
 pub use error::AnalyticsError;
 pub use estimation::{
     cbeci_v1_day, cbeci_v1_series, estimate_day, estimate_day_in_fleet, estimate_series,

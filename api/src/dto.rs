@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use blockwatt_domain::{Bounds, Estimate};
 use blockwatt_service::{
-    Allocation, ChainInfo, Distribution, MethodDescription, MicaReport, SensitivityRow,
+    Allocation, ChainInfo, Distribution, MethodDescription, MicaReport, Reconciled, SensitivityRow,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -115,6 +115,16 @@ pub(crate) fn push_bounds(row: &mut Vec<String>, b: Option<&Bounds>) {
         Some(b) => row.extend([b.lower, b.best, b.upper].map(|v| v.to_string())),
         None => row.extend(std::iter::repeat_n(String::new(), 3)),
     }
+}
+
+/// Every figure other indices published for a chain, beside ours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReconcileBody {
+    pub chain: String,
+    /// One entry per published figure (those of `date` when given), each
+    /// with its source, our default estimate of its day, our estimate by
+    /// the same approach where we have one, and the gap in words.
+    pub figures: Vec<Reconciled>,
 }
 
 /// A day's estimate; with `explain=sensitivity`, also its parameters

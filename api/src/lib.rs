@@ -194,6 +194,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(v1::footprint))
         .routes(routes!(v1::history))
         .routes(routes!(v1::inputs))
+        .routes(routes!(v1::reconcile))
         .routes(routes!(v1::block_footprint))
         .routes(routes!(v1::transaction_footprint))
         .routes(routes!(v1::compare))

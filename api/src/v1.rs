@@ -19,7 +19,7 @@ use blockwatt_service::{
 use crate::cache::CachedEstimate;
 use crate::dto::{
     chains_csv, estimates_csv, mica_csv, AllocatedBody, ChainEntry, ChainsBody, CompareBody,
-    Coverage, ExplainedEstimate, Freshness as Fresh, HistoryBody, MethodologyBody,
+    Coverage, ExplainedEstimate, Freshness as Fresh, HistoryBody, MethodologyBody, ReconcileBody,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{
@@ -367,6 +367,40 @@ pub(crate) async fn inputs(
     let body = state.footprints.inputs(&chain, date).await?;
     let freshness = date.map_or(Freshness::Live, Freshness::of_day);
     Ok(cached(&headers, json_bytes(&body)?, JSON, None, freshness))
+}
+
+/// blockwatt's figures beside the Cambridge index's, Digiconomist's and
+/// CCRI's published ones (`published_figures` catalogue), with each gap
+/// explained as inputs, method, or both.
+#[utoipa::path(get, path = "/v1/chains/{chain}/reconcile", tag = "footprint",
+    params(
+        ("chain" = String, Path, description = "Chain slug"),
+        ("date" = Option<String>, Query, format = Date, description = "Only the figures published for this day; every published figure of the chain when absent"),
+    ),
+    responses(
+        (status = 200, description = "Published figures beside ours (empty when none is catalogued for the chain or day)", body = ReconcileBody),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
+    ))]
+pub(crate) async fn reconcile(
+    State(state): State<AppState>,
+    Path(chain): Path<String>,
+    Query(q): Query<InputsQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    state.chain(&chain)?;
+    let date = parse_opt_date("date", q.date.as_deref())?;
+    let figures = state.footprints.reconcile(&chain, date).await?;
+    let body = ReconcileBody { chain, figures };
+    Ok(cached(
+        &headers,
+        json_bytes(&body)?,
+        JSON,
+        None,
+        Freshness::Live,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

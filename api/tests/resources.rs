@@ -202,6 +202,54 @@ async fn a_footprint_explains_its_sensitivity_and_distribution() {
         .contains("explain"));
 }
 
+/// The published figures of a chain beside ours: Cambridge's for a day we
+/// hold, with our same-approach (cbeci-v1) figure and the gap in words;
+/// Digiconomist's for a day we do not hold, said so; CCRI's Ethereum
+/// figures, which this store cannot estimate.
+#[tokio::test]
+async fn reconcile_sets_published_figures_beside_ours() {
+    let t = app().await;
+    let r = get(&t.router, "/v1/chains/bitcoin/reconcile?date=2020-06-15").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let figures = v["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 1, "{v}");
+    let f = &figures[0];
+    assert_eq!(f["index"], "cbeci");
+    assert_eq!(f["published"].as_f64(), Some(53.3913564948298));
+    let ours = &f["ours"];
+    assert_eq!(ours["method"], "hardware");
+    let best = ours["value"]["best"].as_f64().unwrap();
+    assert!((ours["ratio"].as_f64().unwrap() - best / 53.3913564948298).abs() < 1e-12);
+    assert_eq!(f["ours_same_approach"]["method"], "cbeci-v1");
+    let text = f["explanation"].as_str().unwrap();
+    assert!(text.contains("With the same approach (cbeci-v1)"), "{text}");
+    assert!(f["source"].as_str().unwrap().contains("dataalways"));
+
+    // Every figure of the chain without a date; one the store has no
+    // data for says so.
+    let all = get(&t.router, "/v1/chains/bitcoin/reconcile").await.json();
+    let all = all["figures"].as_array().unwrap();
+    assert!(all.len() >= 9, "{all:?}");
+    let digi = all.iter().find(|f| f["index"] == "digiconomist").unwrap();
+    assert!(
+        digi["ours"].is_null() && digi["unavailable"].is_string(),
+        "{digi}"
+    );
+    assert!(digi["explanation"].as_str().unwrap().contains("no figure"));
+
+    let eth = get(&t.router, "/v1/chains/ethereum/reconcile").await.json();
+    assert!(eth["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["index"] == "ccri"));
+    let r = get(&t.router, "/v1/chains/nochain/reconcile").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = get(&t.router, "/v1/chains/bitcoin/reconcile?date=2020-13-01").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
 /// Served from the cache: new data written behind the cache's back does
 /// not show until the cache is cleared (imports and ingests clear it).
 #[tokio::test]

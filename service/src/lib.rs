@@ -39,6 +39,7 @@ pub mod lookup;
 pub mod methodology;
 pub mod mica;
 pub mod publish;
+pub mod reconcile;
 pub mod records;
 pub mod sources;
 
@@ -55,6 +56,7 @@ pub use lookup::{ChainLookup, LookupError};
 pub use methodology::{CatalogueInfo, MethodDescription, ParameterInfo};
 pub use mica::{MicaIndicator, MicaReport};
 pub use publish::Publisher;
+pub use reconcile::{OurFigure, Reconciled};
 pub use records::LookedUp;
 pub use sources::SourceSync;
 

@@ -55,6 +55,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "energy_mix" => c.energy_mix,
         "mining_map" => c.mining_map,
         "merge_mining" => c.merge_mining,
+        "published_figures" => c.published_figures,
         _ => return None,
     })
 }
@@ -133,6 +134,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "merge_mining",
             "chains mined by one shared fleet (merged mining), each cited",
+        ),
+        (
+            "published_figures",
+            "other indices' published figures (CBECI, Digiconomist, CCRI), each cited, for /reconcile",
         ),
     ]
     .into_iter()
