@@ -21,19 +21,23 @@ pub enum Algorithm {
     Ethash,
     Equihash,
     X11,
-    /// RandomX on CPUs; the catalogue's pre-2019-11-30 rows are CryptoNight.
+    /// RandomX on CPUs (Monero from 2019-11-30).
     Randomx,
+    /// CryptoNight and its variants on CPUs and GPUs (Monero until
+    /// 2019-11-29; `algorithm_eras.csv`).
+    Cryptonight,
     Kheavyhash,
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 7] = [
+    pub const ALL: [Algorithm; 8] = [
         Algorithm::Sha256,
         Algorithm::Scrypt,
         Algorithm::Ethash,
         Algorithm::Equihash,
         Algorithm::X11,
         Algorithm::Randomx,
+        Algorithm::Cryptonight,
         Algorithm::Kheavyhash,
     ];
 
@@ -45,6 +49,7 @@ impl Algorithm {
             Algorithm::Equihash => "equihash",
             Algorithm::X11 => "x11",
             Algorithm::Randomx => "randomx",
+            Algorithm::Cryptonight => "cryptonight",
             Algorithm::Kheavyhash => "kheavyhash",
         }
     }
@@ -64,7 +69,7 @@ impl Algorithm {
             | Algorithm::Equihash
             | Algorithm::X11
             | Algorithm::Kheavyhash => 1.29,
-            Algorithm::Ethash | Algorithm::Randomx => 4.0,
+            Algorithm::Ethash | Algorithm::Randomx | Algorithm::Cryptonight => 4.0,
         }
     }
 }
@@ -223,6 +228,7 @@ pub struct CatalogueSources<'a> {
     pub mining_map: &'a str,
     pub merge_mining: &'a str,
     pub published_figures: &'a str,
+    pub algorithm_eras: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -237,6 +243,7 @@ impl CatalogueSources<'static> {
             mining_map: include_str!("../../config/catalogues/mining_map.csv"),
             merge_mining: include_str!("../../config/catalogues/merge_mining.csv"),
             published_figures: include_str!("../../config/catalogues/published_figures.csv"),
+            algorithm_eras: include_str!("../../config/catalogues/algorithm_eras.csv"),
         }
     }
 }
@@ -260,6 +267,18 @@ pub struct Catalogues {
     pub merge_mining: Vec<MergeMined>,
     /// Other indices' published figures, for reconciliation.
     pub published: Vec<PublishedFigure>,
+    /// Earlier proof-of-work algorithms of chains that changed theirs.
+    pub algorithm_eras: Vec<AlgorithmEra>,
+}
+
+/// A chain's proof-of-work algorithm up to a day, when it later changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlgorithmEra {
+    pub chain: String,
+    /// Last day mined with `algorithm`.
+    pub until: NaiveDate,
+    pub algorithm: Algorithm,
+    pub source: String,
 }
 
 /// A figure another index published for a chain and a day.
@@ -320,6 +339,7 @@ impl Catalogues {
         let locations = parse_mining_map(src.mining_map)?;
         let merge_mining = parse_merge_mining(src.merge_mining, &chains)?;
         let published = parse_published(src.published_figures, &chains)?;
+        let algorithm_eras = parse_algorithm_eras(src.algorithm_eras, &chains)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -342,6 +362,7 @@ impl Catalogues {
             locations,
             merge_mining,
             published,
+            algorithm_eras,
         })
     }
 
@@ -359,6 +380,18 @@ impl Catalogues {
             .map(|m| m.chain.as_str())
             .collect();
         (!others.is_empty()).then_some((own.fleet.as_str(), others))
+    }
+
+    /// The proof-of-work algorithm `profile` was mined with on `day`: an
+    /// earlier era's (`algorithm_eras.csv`) when the chain changed its
+    /// algorithm after that day, else the chain's own.
+    pub fn algorithm_on(&self, profile: &ChainProfile, day: NaiveDate) -> Option<Algorithm> {
+        self.algorithm_eras
+            .iter()
+            .filter(|e| e.chain == profile.slug && day <= e.until)
+            .min_by_key(|e| e.until)
+            .map(|e| e.algorithm)
+            .or(profile.algorithm)
     }
 
     /// Every chain that is ever merge-mined with `chain`.
@@ -675,6 +708,43 @@ fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
 }
 
 #[derive(Deserialize)]
+struct EraRow {
+    chain: String,
+    until: String,
+    algorithm: String,
+    source: String,
+}
+
+fn parse_algorithm_eras(text: &str, chains: &[ChainProfile]) -> Result<Vec<AlgorithmEra>> {
+    const C: &str = "algorithm_eras";
+    let mut out = Vec::new();
+    for (line, r) in rows::<EraRow>(C, text)? {
+        need_source(C, line, &r.source)?;
+        let Some(profile) = chains.iter().find(|c| c.slug == r.chain) else {
+            return Err(bad(C, line, format!("unknown chain {:?}", r.chain)));
+        };
+        let algorithm = Algorithm::parse(&r.algorithm)
+            .ok_or_else(|| bad(C, line, format!("unknown algorithm {:?}", r.algorithm)))?;
+        if profile.algorithm == Some(algorithm) {
+            return Err(bad(
+                C,
+                line,
+                "an earlier era needs another algorithm than the chain's",
+            ));
+        }
+        let until =
+            opt_date(C, line, &r.until)?.ok_or_else(|| bad(C, line, "until is required"))?;
+        out.push(AlgorithmEra {
+            chain: r.chain,
+            until,
+            algorithm,
+            source: r.source,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
 struct PublishedRow {
     index: String,
     release: String,
@@ -909,12 +979,20 @@ mod tests {
         assert_eq!(c.cbeci_v1.len(), 90);
         for a in Algorithm::ALL {
             let rows = c.hardware_for(a);
+            assert!(rows.iter().all(|m| m.algorithm == a));
+            // An algorithm no chain mines any more (Monero's CryptoNight)
+            // needs machines of its era only, all released before it ended.
+            if let Some(era) = c.algorithm_eras.iter().find(|e| e.algorithm == a) {
+                assert!(!c.chains.iter().any(|ch| ch.algorithm == Some(a)));
+                assert!(rows.len() >= 3, "{a:?} has {} rows", rows.len());
+                assert!(rows.iter().all(|m| m.released < era.until), "{a:?}");
+                continue;
+            }
             assert!(rows.len() >= 5, "{a:?} has {} rows", rows.len());
             assert!(
                 rows.iter().any(|m| m.released.year() >= 2023),
                 "{a:?} stops early"
             );
-            assert!(rows.iter().all(|m| m.algorithm == a));
         }
         assert!(c.grid_intensity.get("CHN", 2020).is_some());
         assert!(c.water_l_per_kwh.get("WLD", 2023).is_some());

@@ -81,11 +81,16 @@ pub fn estimate_series_in_fleet(
         methods.push(resolve_method(profile, d.day, method)?);
     }
     let mut powers: Vec<DayPower> = Vec::with_capacity(days.len());
+    // A segment is one method and, for proof of work, one algorithm: a
+    // chain that changed its algorithm changed its whole fleet, so the
+    // windows start again.
+    let algorithm = |i: usize| catalogues.algorithm_on(profile, days[i].day);
     let mut start = 0;
     while start < days.len() {
         let m = methods[start];
+        let a = algorithm(start);
         let end = (start..days.len())
-            .find(|i| methods[*i] != m)
+            .find(|i| methods[*i] != m || algorithm(*i) != a)
             .unwrap_or(days.len());
         let mut segment = match m {
             Method::CbeciV1 => cbeci_segment(catalogues, profile, days, start, params)?,
@@ -294,11 +299,16 @@ fn revenue_usd(d: &DailyMetrics) -> Option<f64> {
         .or_else(|| Some((d.issuance_native? + d.fees_native.unwrap_or(0.0)) * d.price_usd?))
 }
 
+/// The hardware list of the algorithm the chain was mined with on `day`
+/// (Monero: CryptoNight until 2019-11-29, RandomX after).
 fn pow_models<'a>(
     catalogues: &'a Catalogues,
     profile: &ChainProfile,
+    day: NaiveDate,
 ) -> (&'a [HardwareModel], Algorithm) {
-    let algorithm = profile.algorithm.unwrap_or(Algorithm::Sha256);
+    let algorithm = catalogues
+        .algorithm_on(profile, day)
+        .unwrap_or(Algorithm::Sha256);
     (catalogues.hardware_for(algorithm), algorithm)
 }
 
@@ -341,7 +351,7 @@ fn cbeci_segment(
     from: usize,
     params: &Params,
 ) -> Result<Vec<DayPower>> {
-    let (models, algorithm) = pow_models(catalogues, profile);
+    let (models, algorithm) = pow_models(catalogues, profile, days[from].day);
     let sources: Vec<Option<(f64, serde_json::Value)>> =
         days.iter().map(|d| hashrate(profile, d)).collect();
     // A cold start: the windows see nothing before that day.
@@ -470,7 +480,7 @@ fn hardware_segment(
     range: std::ops::Range<usize>,
     params: &Params,
 ) -> Result<Vec<DayPower>> {
-    let (models, algorithm) = pow_models(catalogues, profile);
+    let (models, algorithm) = pow_models(catalogues, profile, days[range.start].day);
     let sources: Vec<Option<(f64, serde_json::Value)>> = days[range.clone()]
         .iter()
         .map(|d| hashrate(profile, d))
@@ -577,7 +587,7 @@ fn economic_segment(
     range: std::ops::Range<usize>,
     params: &Params,
 ) -> Vec<DayPower> {
-    let (models, algorithm) = pow_models(catalogues, profile);
+    let (models, algorithm) = pow_models(catalogues, profile, days[range.start].day);
     let mut powers = Vec::new();
     for index in range {
         let d = &days[index];

@@ -48,10 +48,13 @@ impl Method {
         match self {
             // .2: the threshold and smoothing windows are calendar days
             // (they counted stored rows, so a gap stretched them back).
+            // .3: a chain without a published location has carbon and
+            // water bounds over every plausible country; hardware also
+            // splits merge-mined fleets and uses Monero's CryptoNight era.
             Method::CbeciV1 => "cbeci-v1.2",
-            Method::Hardware => "hardware.2",
-            Method::Economic => "economic.2",
-            Method::PosNodes => "pos-nodes.2",
+            Method::Hardware => "hardware.3",
+            Method::Economic => "economic.3",
+            Method::PosNodes => "pos-nodes.3",
         }
     }
 
@@ -94,7 +97,7 @@ const COMMON: &str = "Carbon: energy × location-weighted grid intensity (gCO2e/
 
 const CBECI_TEXT: &str = "cbeci-v1 reproduces the Cambridge Bitcoin Electricity Consumption Index as computed in 2019-2021. For each UTC day: profitability threshold (J/GH) = (miner revenue USD/day ÷ (hashrate TH/s × 86400)) ÷ (electricity price USD/kWh ÷ 3.6e6) ÷ 1000, averaged over the trailing 14 calendar days; a model of the index's 2020 hardware list is profitable when released before the day and more efficient than the threshold; power (W) = efficiency (J/GH) × hashrate (TH/s) × 1000 × PUE with the most efficient profitable model and PUE 1.01 (lower), the mean efficiency and PUE 1.10 (best), the least efficient and PUE 1.20 (upper); a day without a profitable model carries the previous values forward; annualised energy (TWh/yr) = W × 24 × 365.25 ÷ 1e12, averaged over the trailing 7 calendar days. Both windows run over the whole stored history (min_periods=1 as in the index's pandas code), so they are full from the 20th day of data; a cold start on a day D (the analytics `cold_start` parameter) ignores every earlier day, as the published series did on its first day, and meets the full-window series exactly from D + 20 days.";
 
-const HARDWARE_TEXT: &str = "hardware applies the cbeci-v1 threshold idea to every proof-of-work chain with a per-algorithm catalogue (SHA-256, Scrypt, Ethash/Etchash, Equihash, X11, RandomX, kHeavyHash) through 2025: threshold (J/H) from revenue, hashrate and electricity price over the trailing 14 calendar days; models count two months after release; lower = most efficient profitable model × PUE 1.01, upper = least efficient × PUE 1.20, best = mean efficiency weighted by age since shipping (1.0, 0.8, 0.6, 0.4, 0.2, then 0 from five years) × PUE 1.10; without revenue data every model younger than five years counts; smoothing over the trailing 7 calendar days. Merge-mined chains (merge_mining.csv: Litecoin and Dogecoin from 2014-09-11) share one fleet: it is computed once from the fleet's hashrate (the largest of its chains') and revenue (theirs together), and each chain carries the fleet's power times its share of that revenue, so the parts sum to the fleet and no machine is counted twice; a day without every member's revenue has no figure. Chains that only share an algorithm (Bitcoin, Bitcoin Cash) are not merged: each chain's hashrate counts its own machines.";
+const HARDWARE_TEXT: &str = "hardware applies the cbeci-v1 threshold idea to every proof-of-work chain with a per-algorithm catalogue (SHA-256, Scrypt, Ethash/Etchash, Equihash, X11, RandomX, kHeavyHash) through 2025: threshold (J/H) from revenue, hashrate and electricity price over the trailing 14 calendar days; models count two months after release; lower = most efficient profitable model × PUE 1.01, upper = least efficient × PUE 1.20, best = mean efficiency weighted by age since shipping (1.0, 0.8, 0.6, 0.4, 0.2, then 0 from five years) × PUE 1.10; without revenue data every model younger than five years counts; smoothing over the trailing 7 calendar days. Merge-mined chains (merge_mining.csv: Litecoin and Dogecoin from 2014-09-11) share one fleet: it is computed once from the fleet's hashrate (the largest of its chains') and revenue (theirs together), and each chain carries the fleet's power times its share of that revenue, so the parts sum to the fleet and no machine is counted twice; a day without every member's revenue has no figure. Chains that only share an algorithm (Bitcoin, Bitcoin Cash) are not merged: each chain's hashrate counts its own machines. A chain that changed its algorithm (algorithm_eras.csv: Monero, CryptoNight until 2019-11-29, RandomX after) is estimated with each era's hardware list, and the windows restart at the switch.";
 
 const ECONOMIC_TEXT: &str = "economic: energy (kWh/day) = miner revenue (USD/day) × share spent on electricity (default 0.6; bounds 2/3 of it and halfway to 1) ÷ electricity price (default 0.05 USD/kWh); 7-day smoothing. An independent cross-check of the hardware methods.";
 

@@ -616,3 +616,38 @@ fn world_average_locations_say_so_and_widen_the_carbon_bounds() {
         "{wl}..{wu} vs {min}..{max}"
     );
 }
+
+/// Monero mined CryptoNight until 2019-11-29 and RandomX from 2019-11-30
+/// (`algorithm_eras.csv`): each era is estimated with its own hardware,
+/// whose hashrates are in its own hashes, and the windows restart at the
+/// switch.
+#[test]
+fn monero_is_estimated_with_each_eras_hardware() {
+    let Some(days) = common::history("monero_eras", "monero") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let est = estimate_series(
+        c,
+        "monero",
+        &days,
+        &Params::default(),
+        Some(Method::Hardware),
+    )
+    .unwrap();
+    let on = |d: &str| est.iter().find(|e| e.date == day(d)).unwrap();
+    let algorithm = |d: &str| on(d).inputs["algorithm"].as_str().unwrap().to_owned();
+    assert_eq!(algorithm("2018-06-01"), "cryptonight");
+    assert_eq!(algorithm("2019-11-29"), "cryptonight");
+    assert_eq!(algorithm("2019-11-30"), "randomx");
+    assert_eq!(algorithm("2020-06-01"), "randomx");
+    for d in ["2018-06-01", "2019-11-29", "2019-11-30", "2020-06-01"] {
+        assert_shape(on(d));
+        println!("monero {d}: {:?} TWh/yr", on(d).energy_twh_per_year);
+    }
+    // A CryptoNight hash costs a GPU far more energy than a RandomX hash
+    // costs a Zen 2 CPU: the basket's efficiency jumps at the switch.
+    let joules = |d: &str| on(d).inputs["efficiency_j_per_h"]["best"].as_f64().unwrap();
+    let (before, after) = (joules("2019-11-29"), joules("2019-11-30"));
+    assert!(before > 5.0 * after, "{before} J/H then {after} J/H");
+}

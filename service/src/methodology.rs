@@ -56,6 +56,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "mining_map" => c.mining_map,
         "merge_mining" => c.merge_mining,
         "published_figures" => c.published_figures,
+        "algorithm_eras" => c.algorithm_eras,
         _ => return None,
     })
 }
@@ -134,6 +135,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "merge_mining",
             "chains mined by one shared fleet (merged mining), each cited",
+        ),
+        (
+            "algorithm_eras",
+            "earlier proof-of-work algorithms (Monero's CryptoNight years), each cited",
         ),
         (
             "published_figures",
