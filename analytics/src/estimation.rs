@@ -14,7 +14,7 @@ use crate::hardware::{basket_on, hardware_core, threshold_j_per_h, PowInput};
 use crate::location::{location_weighted, plausible_locations};
 use crate::methods::Method;
 use crate::params::Params;
-use crate::pos::{node_fleet_mass_kg, pos_power_w, NODE_LIFETIME_YEARS};
+use crate::pos::{node_fleet_mass_kg, NODE_LIFETIME_YEARS};
 use crate::smoothing::trailing_mean_dense;
 use crate::units::{
     twh_per_year_to_kwh_per_day, twh_per_year_to_watts, watts_to_twh_per_year, DAYS_PER_YEAR,
@@ -634,6 +634,7 @@ fn pos_segment(
     let Some(classes) = profile.node_power_w else {
         return Vec::new();
     };
+    let spread = crate::pos::node_spread(classes, params.pue);
     let mut powers = Vec::new();
     for index in range {
         let d = &days[index];
@@ -653,11 +654,18 @@ fn pos_segment(
             json!({"low": classes[0], "medium": classes[1], "high": classes[2]}),
         );
         inputs.insert("class_weights".into(), json!(crate::pos::CLASS_WEIGHTS));
+        inputs.insert(
+            "bounds_rule".into(),
+            json!(format!(
+                "5th and 95th percentiles of node count (±25%) × power per node (low class .. mix .. high class) × PUE, each triangular around its best: {:.2}× and {:.2}× the best figure",
+                spread.p5, spread.p95
+            )),
+        );
         let n = nodes as f64;
         powers.push(DayPower {
             index,
             method: Method::PosNodes,
-            power_w: pos_power_w(n, classes, params.pue),
+            power_w: spread.power_w(n),
             energy_twh_per_year: None,
             fleet_mass_kg: Some(node_fleet_mass_kg(n)),
             lifetime_years: params

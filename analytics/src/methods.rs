@@ -50,7 +50,9 @@ impl Method {
             // (they counted stored rows, so a gap stretched them back).
             // .3: a chain without a published location has carbon and
             // water bounds over every plausible country; hardware also
-            // splits merge-mined fleets and uses Monero's CryptoNight era.
+            // splits merge-mined fleets and uses Monero's CryptoNight era;
+            // pos-nodes bounds are percentiles of the spreads, not the
+            // stacked extremes.
             Method::CbeciV1 => "cbeci-v1.2",
             Method::Hardware => "hardware.3",
             Method::Economic => "economic.3",
@@ -101,7 +103,7 @@ const HARDWARE_TEXT: &str = "hardware applies the cbeci-v1 threshold idea to eve
 
 const ECONOMIC_TEXT: &str = "economic: energy (kWh/day) = miner revenue (USD/day) × share spent on electricity (default 0.6; bounds 2/3 of it and halfway to 1) ÷ electricity price (default 0.05 USD/kWh); 7-day smoothing. An independent cross-check of the hardware methods.";
 
-const POS_TEXT: &str = "pos-nodes: power (W) = node or validator count × wall power per node × PUE, with low / medium / high hardware classes per chain (lower = all low class with PUE 1.01, upper = all high class with PUE 1.20, best = 0.25/0.5/0.25 mix with PUE 1.10); node counts from ingestion, or a dated figure from the chain catalogue until ingestion supplies one (the estimate's inputs say which).";
+const POS_TEXT: &str = "pos-nodes: power (W) = node or validator count × wall power per node × PUE, with low / medium / high hardware classes per chain (best = 0.25/0.5/0.25 mix with PUE 1.10; lower and upper = the 5th and 95th percentiles of node count ±25% × power per node from the low to the high class × PUE 1.01–1.20, each triangular around its best, on a deterministic quantile grid, rather than every factor's extreme stacked; the estimate's bounds_rule input gives the factors); node counts from ingestion, or a dated figure from the chain catalogue until ingestion supplies one (the estimate's inputs say which).";
 
 /// The common tail of every methodology text.
 pub fn footprint_methodology() -> &'static str {

@@ -30,8 +30,8 @@ pub const PRICE_RANGE_USD_PER_KWH: (f64, f64) = (0.025, 0.10);
 pub const SHIPPING_DELAY_RANGE_MONTHS: (u32, u32) = (0, 6);
 /// A validator count stands for nodes: operators run more than one node
 /// per validator (sentries, backups) or several validators per node; we
-/// state ±25%.
-pub const NODE_COUNT_RANGE: (f64, f64) = (0.75, 1.25);
+/// state ±25% (the same spread the `pos-nodes` bounds use).
+pub const NODE_COUNT_RANGE: (f64, f64) = crate::pos::NODE_COUNT_SPREAD;
 /// Hardware lifetime: half to double the method's default.
 pub const LIFETIME_RANGE: (f64, f64) = (0.5, 2.0);
 

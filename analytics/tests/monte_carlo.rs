@@ -1,6 +1,7 @@
 //! The Monte Carlo on a real day and on a stored node count: ordered
-//! percentiles inside the estimate's own bounds, reproducible by seed,
-//! and the draws' median near the best figure.
+//! percentiles inside the estimate's own bounds (for proof of stake, equal
+//! to them within a few percent: the bounds are the same percentiles),
+//! reproducible by seed, and the draws' median near the best figure.
 
 mod common;
 
@@ -74,7 +75,11 @@ fn pos_draws_scale_the_node_figures() {
     let q = dist.energy_twh_per_year.unwrap();
     let b = e.energy_twh_per_year;
     assert_eq!(dist.draws_without_figure, 0);
-    assert!(b.lower <= q.p5 && q.p95 <= b.upper, "{q:?} vs {b:?}");
+    // The pos-nodes bounds are the 5th and 95th percentiles of the same
+    // spreads, computed on a deterministic quantile grid: the seeded draws
+    // land on them within a few percent.
+    assert!((q.p5 / b.lower - 1.0).abs() < 0.07, "{q:?} vs {b:?}");
+    assert!((q.p95 / b.upper - 1.0).abs() < 0.07, "{q:?} vs {b:?}");
     // Node count ±25% and node power between the classes: the median
     // stays within a third of the best figure.
     assert!((q.p50 / b.best - 1.0).abs() < 0.33, "{q:?} vs {b:?}");
