@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::estimation::{estimate_day_in_fleet, FleetDays};
 use crate::methods::Method;
 use crate::params::Params;
+use crate::pos::triangular_quantile;
 use crate::sensitivity::{
     grid_bounds, node_classes, with_best_pue, NODE_COUNT_RANGE, PRICE_RANGE_USD_PER_KWH,
     SHIPPING_DELAY_RANGE_MONTHS,
@@ -85,16 +86,7 @@ fn unit(rng: &mut ChaCha8Rng) -> f64 {
 
 /// A triangular draw by inverse transform.
 fn triangular(rng: &mut ChaCha8Rng, low: f64, mode: f64, high: f64) -> f64 {
-    if high <= low {
-        return mode;
-    }
-    let u = unit(rng);
-    let split = (mode - low) / (high - low);
-    if u < split {
-        low + (u * (high - low) * (mode - low)).sqrt()
-    } else {
-        high - ((1.0 - u) * (high - low) * (high - mode)).sqrt()
-    }
+    triangular_quantile(unit(rng), low, mode, high)
 }
 
 fn percentiles(mut v: Vec<f64>) -> Option<Percentiles> {

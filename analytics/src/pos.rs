@@ -32,8 +32,9 @@ pub const NODE_COUNT_SPREAD: (f64, f64) = (0.75, 1.25);
 /// Points per factor of the quantile grid (16³ products).
 const GRID: usize = 16;
 
-/// The inverse CDF of a triangular distribution at probability `u`.
-fn triangular_quantile(u: f64, low: f64, mode: f64, high: f64) -> f64 {
+/// The inverse CDF of a triangular distribution at probability `u` (the
+/// Monte Carlo draws with it too).
+pub(crate) fn triangular_quantile(u: f64, low: f64, mode: f64, high: f64) -> f64 {
     if high <= low {
         return mode;
     }
