@@ -336,8 +336,9 @@ pub(crate) async fn footprint(
     )
 }
 
+/// `?date=`: one day, or the latest / every one when absent (inputs, reconcile).
 #[derive(Debug, Deserialize)]
-pub(crate) struct InputsQuery {
+pub(crate) struct DayQuery {
     date: Option<String>,
 }
 
@@ -359,7 +360,7 @@ pub(crate) struct InputsQuery {
 pub(crate) async fn inputs(
     State(state): State<AppState>,
     Path(chain): Path<String>,
-    Query(q): Query<InputsQuery>,
+    Query(q): Query<DayQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     state.chain(&chain)?;
@@ -387,7 +388,7 @@ pub(crate) async fn inputs(
 pub(crate) async fn reconcile(
     State(state): State<AppState>,
     Path(chain): Path<String>,
-    Query(q): Query<InputsQuery>,
+    Query(q): Query<DayQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     state.chain(&chain)?;
