@@ -24,9 +24,11 @@ pub struct TornadoRow {
     pub at_high: Option<f64>,
 }
 
-const W: f64 = 600.0;
-const ROW_H: f64 = 26.0;
-const LABEL_W: f64 = 170.0;
+// A narrow drawing (it scales to its container): on a 320-pixel screen its
+// labels still read at about 11 px.
+const W: f64 = 400.0;
+const ROW_H: f64 = 24.0;
+const LABEL_W: f64 = 125.0;
 
 fn percent(v: Option<f64>) -> String {
     match v {
