@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::bibliography::References;
 use crate::error::{AnalyticsError, Result};
 
 /// Proof-of-work algorithm families of the hardware catalogue.
@@ -26,11 +27,10 @@ pub enum Algorithm {
     /// CryptoNight and its variants on CPUs and GPUs (Monero until
     /// 2019-11-29; `algorithm_eras.csv`).
     Cryptonight,
-    Kheavyhash,
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 8] = [
+    pub const ALL: [Algorithm; 7] = [
         Algorithm::Sha256,
         Algorithm::Scrypt,
         Algorithm::Ethash,
@@ -38,7 +38,6 @@ impl Algorithm {
         Algorithm::X11,
         Algorithm::Randomx,
         Algorithm::Cryptonight,
-        Algorithm::Kheavyhash,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,7 +49,6 @@ impl Algorithm {
             Algorithm::X11 => "x11",
             Algorithm::Randomx => "randomx",
             Algorithm::Cryptonight => "cryptonight",
-            Algorithm::Kheavyhash => "kheavyhash",
         }
     }
 
@@ -64,11 +62,7 @@ impl Algorithm {
     /// difficulty race); GPUs and CPUs resell into general use, so 4 y.
     pub fn default_lifetime_years(self) -> f64 {
         match self {
-            Algorithm::Sha256
-            | Algorithm::Scrypt
-            | Algorithm::Equihash
-            | Algorithm::X11
-            | Algorithm::Kheavyhash => 1.29,
+            Algorithm::Sha256 | Algorithm::Scrypt | Algorithm::Equihash | Algorithm::X11 => 1.29,
             Algorithm::Ethash | Algorithm::Randomx | Algorithm::Cryptonight => 4.0,
         }
     }
@@ -114,7 +108,10 @@ pub struct HardwareModel {
     pub hashrate_hs: f64,
     pub power_w: f64,
     pub mass_kg: f64,
+    /// Cites what gives `released`, `hashrate_hs` and `power_w`.
     pub source: String,
+    /// Cites what gives `mass_kg` (e-waste only).
+    pub mass_source: String,
 }
 
 impl HardwareModel {
@@ -220,6 +217,8 @@ pub struct LocationShare {
 /// The CSV texts a `Catalogues` is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct CatalogueSources<'a> {
+    /// The bibliography the other catalogues cite by `[key]`.
+    pub references: &'a str,
     pub cbeci_v1_hardware: &'a str,
     pub hardware: &'a str,
     pub chains: &'a str,
@@ -235,6 +234,7 @@ impl CatalogueSources<'static> {
     /// The catalogues shipped in `config/catalogues/`.
     pub fn embedded() -> Self {
         CatalogueSources {
+            references: include_str!("../../config/catalogues/references.csv"),
             cbeci_v1_hardware: include_str!("../../config/catalogues/cbeci_v1_hardware.csv"),
             hardware: include_str!("../../config/catalogues/hardware.csv"),
             chains: include_str!("../../config/catalogues/chains.csv"),
@@ -269,6 +269,8 @@ pub struct Catalogues {
     pub published: Vec<PublishedFigure>,
     /// Earlier proof-of-work algorithms of chains that changed theirs.
     pub algorithm_eras: Vec<AlgorithmEra>,
+    /// What every row cites.
+    pub references: References,
 }
 
 /// A chain's proof-of-work algorithm up to a day, when it later changed.
@@ -325,21 +327,22 @@ impl Catalogues {
     }
 
     pub fn parse(src: CatalogueSources<'_>) -> Result<Catalogues> {
-        let mut cbeci_v1 = parse_cbeci_v1(src.cbeci_v1_hardware)?;
+        let refs = References::parse(src.references)?;
+        let mut cbeci_v1 = parse_cbeci_v1(src.cbeci_v1_hardware, &refs)?;
         cbeci_v1.sort_by(|a, b| {
             a.released_unix
                 .cmp(&b.released_unix)
                 .then(a.efficiency_j_per_gh.total_cmp(&b.efficiency_j_per_gh))
         });
-        let mut hardware = parse_hardware(src.hardware)?;
+        let mut hardware = parse_hardware(src.hardware, &refs)?;
         hardware.sort_by_key(|m| (m.algorithm, m.released));
-        let chains = parse_chains(src.chains)?;
-        let grid_intensity = parse_grid(src.grid_intensity)?;
-        let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix)?;
-        let locations = parse_mining_map(src.mining_map)?;
-        let merge_mining = parse_merge_mining(src.merge_mining, &chains)?;
-        let published = parse_published(src.published_figures, &chains)?;
-        let algorithm_eras = parse_algorithm_eras(src.algorithm_eras, &chains)?;
+        let chains = parse_chains(src.chains, &refs)?;
+        let grid_intensity = parse_grid(src.grid_intensity, &refs)?;
+        let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix, &refs)?;
+        let locations = parse_mining_map(src.mining_map, &refs)?;
+        let merge_mining = parse_merge_mining(src.merge_mining, &chains, &refs)?;
+        let published = parse_published(src.published_figures, &chains, &refs)?;
+        let algorithm_eras = parse_algorithm_eras(src.algorithm_eras, &chains, &refs)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -363,6 +366,7 @@ impl Catalogues {
             merge_mining,
             published,
             algorithm_eras,
+            references: refs,
         })
     }
 
@@ -494,14 +498,6 @@ fn positive(catalogue: &'static str, line: u64, name: &str, v: f64) -> Result<f6
     }
 }
 
-fn need_source(catalogue: &'static str, line: u64, source: &str) -> Result<()> {
-    if source.trim().is_empty() {
-        Err(bad(catalogue, line, "every row needs a source"))
-    } else {
-        Ok(())
-    }
-}
-
 fn date(catalogue: &'static str, line: u64, s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| bad(catalogue, line, format!("bad date {s:?}: {e}")))
@@ -524,12 +520,12 @@ struct CbeciRow {
     source: String,
 }
 
-fn parse_cbeci_v1(text: &str) -> Result<Vec<CbeciModel>> {
+fn parse_cbeci_v1(text: &str, refs: &References) -> Result<Vec<CbeciModel>> {
     const C: &str = "cbeci_v1_hardware";
     rows::<CbeciRow>(C, text)?
         .into_iter()
         .map(|(line, r)| {
-            need_source(C, line, &r.source)?;
+            refs.check(C, line, "source", &r.source)?;
             let d = date(C, line, &r.released_utc)?;
             let from_unix = chrono::DateTime::from_timestamp(r.released_unix, 0)
                 .map(|t| t.date_naive())
@@ -562,6 +558,7 @@ struct HardwareRow {
     power_w: f64,
     mass_kg: f64,
     source: String,
+    mass_source: String,
 }
 
 /// Hashrate unit → factor to H/s. An Equihash solution counts as one hash:
@@ -582,12 +579,13 @@ pub fn hashrate_unit_factor(unit: &str) -> Option<f64> {
     })
 }
 
-fn parse_hardware(text: &str) -> Result<Vec<HardwareModel>> {
+fn parse_hardware(text: &str, refs: &References) -> Result<Vec<HardwareModel>> {
     const C: &str = "hardware";
     rows::<HardwareRow>(C, text)?
         .into_iter()
         .map(|(line, r)| {
-            need_source(C, line, &r.source)?;
+            refs.check(C, line, "source", &r.source)?;
+            refs.check(C, line, "mass_source", &r.mass_source)?;
             let algorithm = Algorithm::parse(&r.algorithm)
                 .ok_or_else(|| bad(C, line, format!("unknown algorithm {:?}", r.algorithm)))?;
             let factor = hashrate_unit_factor(&r.unit)
@@ -600,6 +598,7 @@ fn parse_hardware(text: &str) -> Result<Vec<HardwareModel>> {
                 mass_kg: positive(C, line, "mass_kg", r.mass_kg)?,
                 model: r.model,
                 source: r.source,
+                mass_source: r.mass_source,
             })
         })
         .collect()
@@ -626,12 +625,12 @@ struct ChainRow {
     source: String,
 }
 
-fn parse_chains(text: &str) -> Result<Vec<ChainProfile>> {
+fn parse_chains(text: &str, refs: &References) -> Result<Vec<ChainProfile>> {
     const C: &str = "chains";
     rows::<ChainRow>(C, text)?
         .into_iter()
         .map(|(line, r)| {
-            need_source(C, line, &r.source)?;
+            refs.check(C, line, "source", &r.source)?;
             blockwatt_domain::validate_chain_slug(&r.slug)
                 .map_err(|e| bad(C, line, e.to_string()))?;
             let consensus = match r.consensus.as_str() {
@@ -715,11 +714,15 @@ struct EraRow {
     source: String,
 }
 
-fn parse_algorithm_eras(text: &str, chains: &[ChainProfile]) -> Result<Vec<AlgorithmEra>> {
+fn parse_algorithm_eras(
+    text: &str,
+    chains: &[ChainProfile],
+    refs: &References,
+) -> Result<Vec<AlgorithmEra>> {
     const C: &str = "algorithm_eras";
     let mut out = Vec::new();
     for (line, r) in rows::<EraRow>(C, text)? {
-        need_source(C, line, &r.source)?;
+        refs.check(C, line, "source", &r.source)?;
         let Some(profile) = chains.iter().find(|c| c.slug == r.chain) else {
             return Err(bad(C, line, format!("unknown chain {:?}", r.chain)));
         };
@@ -757,11 +760,15 @@ struct PublishedRow {
     source: String,
 }
 
-fn parse_published(text: &str, chains: &[ChainProfile]) -> Result<Vec<PublishedFigure>> {
+fn parse_published(
+    text: &str,
+    chains: &[ChainProfile],
+    refs: &References,
+) -> Result<Vec<PublishedFigure>> {
     const C: &str = "published_figures";
     let mut out = Vec::new();
     for (line, r) in rows::<PublishedRow>(C, text)? {
-        need_source(C, line, &r.source)?;
+        refs.check(C, line, "source", &r.source)?;
         let Some(profile) = chains.iter().find(|c| c.slug == r.chain) else {
             return Err(bad(C, line, format!("unknown chain {:?}", r.chain)));
         };
@@ -813,11 +820,15 @@ struct MergeRow {
     source: String,
 }
 
-fn parse_merge_mining(text: &str, chains: &[ChainProfile]) -> Result<Vec<MergeMined>> {
+fn parse_merge_mining(
+    text: &str,
+    chains: &[ChainProfile],
+    refs: &References,
+) -> Result<Vec<MergeMined>> {
     const C: &str = "merge_mining";
     let mut out: Vec<MergeMined> = Vec::new();
     for (line, r) in rows::<MergeRow>(C, text)? {
-        need_source(C, line, &r.source)?;
+        refs.check(C, line, "source", &r.source)?;
         let Some(profile) = chains.iter().find(|c| c.slug == r.chain) else {
             return Err(bad(C, line, format!("unknown chain {:?}", r.chain)));
         };
@@ -864,11 +875,11 @@ struct GridRow {
     source: String,
 }
 
-fn parse_grid(text: &str) -> Result<CountrySeries> {
+fn parse_grid(text: &str, refs: &References) -> Result<CountrySeries> {
     const C: &str = "grid_intensity";
     let mut out = CountrySeries::default();
     for (line, r) in rows::<GridRow>(C, text)? {
-        need_source(C, line, &r.source)?;
+        refs.check(C, line, "source", &r.source)?;
         if !(r.gco2e_per_kwh.is_finite() && r.gco2e_per_kwh >= 0.0) {
             return Err(bad(C, line, "gco2e_per_kwh must be >= 0"));
         }
@@ -886,12 +897,12 @@ struct MixRow {
     source: String,
 }
 
-fn parse_energy_mix(text: &str) -> Result<(CountrySeries, CountrySeries)> {
+fn parse_energy_mix(text: &str, refs: &References) -> Result<(CountrySeries, CountrySeries)> {
     const C: &str = "energy_mix";
     let mut renewable = CountrySeries::default();
     let mut water = CountrySeries::default();
     for (line, r) in rows::<MixRow>(C, text)? {
-        need_source(C, line, &r.source)?;
+        refs.check(C, line, "source", &r.source)?;
         if !(0.0..=1.0).contains(&r.renewable_share)
             || !r.water_l_per_kwh.is_finite()
             || r.water_l_per_kwh < 0.0
@@ -916,11 +927,11 @@ struct MapRow {
     source: String,
 }
 
-fn parse_mining_map(text: &str) -> Result<BTreeMap<String, Vec<LocationShare>>> {
+fn parse_mining_map(text: &str, refs: &References) -> Result<BTreeMap<String, Vec<LocationShare>>> {
     const C: &str = "mining_map";
     let mut out: BTreeMap<String, Vec<LocationShare>> = BTreeMap::new();
     for (line, r) in rows::<MapRow>(C, text)? {
-        need_source(C, line, &r.source)?;
+        refs.check(C, line, "source", &r.source)?;
         if !(0.0..=1.0).contains(&r.share) {
             return Err(bad(C, line, "share must be in [0,1]"));
         }
@@ -1014,33 +1025,45 @@ mod tests {
         let s19 = c
             .hardware
             .iter()
-            .find(|m| m.model == "Bitmain Antminer S19 Pro")
+            .find(|m| m.model == "Bitmain Antminer S19 Pro (110Th)")
             .unwrap();
         assert_eq!(s19.hashrate_hs, 110e12);
-        // 3250 W / 110 TH/s = 0.02955 J/GH, the CBECI list's figure.
-        assert!((s19.efficiency_j_per_h() * 1e9 - 0.029545).abs() < 1e-5);
+        // 3250.5 W / 110 TH/s = 0.02955 J/GH, the CBECI list's figure.
+        assert!((s19.efficiency_j_per_h() * 1e9 - 0.02955).abs() < 1e-9);
     }
 
     #[test]
-    fn a_row_without_source_is_rejected_with_its_line() {
-        let text = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source\n\
-                    sha256,A,2020-01-01,1,TH/s,100,5,vendor\n\
-                    sha256,B,2020-01-01,1,TH/s,100,5,\n";
-        let err = parse_hardware(text).unwrap_err();
+    fn a_row_without_a_citation_is_rejected_with_its_line() {
+        let refs = References::parse(
+            "key,kind,title,publisher,date,url,licence,seen,note\n\
+             vendor-sheet,document,Sheet,Vendor,2020-01,https://example.org,none,a copy,specs\n",
+        )
+        .unwrap();
+        let head = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source,mass_source\n";
+        let ok = "sha256,A,2020-01-01,1,TH/s,100,5,[vendor-sheet],[vendor-sheet]\n";
+        assert!(parse_hardware(&format!("{head}{ok}"), &refs).is_ok());
+        let err = |row: &str| parse_hardware(&format!("{head}{ok}{row}"), &refs).unwrap_err();
         assert_eq!(
-            err,
+            err("sha256,B,2020-01-01,1,TH/s,100,5,,[vendor-sheet]\n"),
             AnalyticsError::Catalogue {
                 catalogue: "hardware",
                 line: 3,
                 message: "every row needs a source".into()
             }
         );
-        let text = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source\n\
-                    sha256,A,2020-01-01,1,TW,100,5,vendor\n";
-        assert!(parse_hardware(text)
-            .unwrap_err()
+        assert!(
+            err("sha256,B,2020-01-01,1,TH/s,100,5,vendor sheet,[vendor-sheet]\n")
+                .to_string()
+                .contains("line 3: source cites no reference")
+        );
+        assert!(err("sha256,B,2020-01-01,1,TH/s,100,5,[vendor-sheet],\n")
             .to_string()
-            .contains("unit"));
+            .contains("line 3: every row needs a mass_source"));
+        assert!(
+            err("sha256,B,2020-01-01,1,TW,100,5,[vendor-sheet],[vendor-sheet]\n")
+                .to_string()
+                .contains("unit")
+        );
     }
 
     #[test]

@@ -210,6 +210,7 @@ mod tests {
             power_w,
             mass_kg: 10.0,
             source: "test".into(),
+            mass_source: "test".into(),
         }
     }
 

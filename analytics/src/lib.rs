@@ -11,6 +11,7 @@
 //! - [`Params`] — every caller-adjustable parameter, range-checked.
 
 pub mod allocation;
+pub mod bibliography;
 pub mod carbon;
 pub mod catalogue;
 pub mod cbeci;
@@ -35,6 +36,7 @@ pub mod water;
 pub type Inputs = std::collections::BTreeMap<String, serde_json::Value>;
 
 pub use allocation::{allocate, AllocationInput, AllocationMethod};
+pub use bibliography::{Reference, ReferenceKind, References};
 pub use catalogue::{
     Algorithm, CatalogueSources, Catalogues, ChainProfile, Consensus, MergeMined, PublishedFigure,
 };

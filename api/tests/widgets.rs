@@ -26,11 +26,11 @@ async fn badge_json_follows_the_shields_schema() {
     let v = get(&t.router, "/widgets/ethereum/badge.json?metric=co2e")
         .await
         .json();
-    // Ethereum's proof-of-stake emissions read in kt, not "0.00209 Mt".
+    // Ethereum's proof-of-stake emissions read in kt, not "0.00173 Mt".
     assert!(
         v["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("2.09 kt/yr (")),
+            .is_some_and(|m| m.starts_with("1.73 kt/yr (")),
         "{v}"
     );
 }
@@ -115,7 +115,7 @@ async fn card_is_self_contained_html() {
 }
 
 /// The unit follows the figure: the seeded Bitcoin's per-transaction
-/// energy (about 1,100 kWh) reads in MWh, its bounds in the same unit.
+/// energy (about 1,140 kWh) reads in MWh, its bounds in the same unit.
 #[tokio::test]
 async fn card_units_fit_the_figure() {
     let t = app().await;
@@ -128,7 +128,7 @@ async fn card_units_fit_the_figure() {
         assert_eq!(r.status, StatusCode::OK, "{metric}");
         let html = r.text();
         assert!(
-            html.contains("1.11 <span class=\"unit\">MWh per tx"),
+            html.contains("1.14 <span class=\"unit\">MWh per tx"),
             "{html}"
         );
         assert!(

@@ -57,6 +57,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "merge_mining" => c.merge_mining,
         "published_figures" => c.published_figures,
         "algorithm_eras" => c.algorithm_eras,
+        "references" => c.references,
         _ => return None,
     })
 }
@@ -114,6 +115,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         },
     ];
     let catalogue_list: Vec<CatalogueInfo> = [
+        (
+            "references",
+            "the documents (URL or DOI, dated) and stated assumptions every other catalogue cites by [key]",
+        ),
         ("cbeci_v1_hardware", "CCAF CBECI v1 hardware list (2020)"),
         ("hardware", "per-algorithm mining hardware, each row cited"),
         (

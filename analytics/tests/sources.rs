@@ -1,0 +1,343 @@
+//! Every catalogue number rests on a cited reference, and the ones that
+//! cite a document in ../shared/data agree with it.
+//!
+//! The parser already refuses a row without a known `[key]`; these tests
+//! check what the parser cannot: that the rows today's default estimates
+//! read rest on documents (not on entries whose page was not kept), and
+//! that a cited dataset says what the row says it says.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use blockwatt_analytics::catalogue::{Algorithm, CatalogueSources, HardwareModel};
+use blockwatt_analytics::hardware::age_weight;
+use blockwatt_analytics::{Catalogues, Consensus, ReferenceKind};
+use chrono::{Datelike, NaiveDate};
+
+/// The fixed day: the fallback date of the proof-of-work chains, and a day
+/// every public chain existed.
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 11, 10).unwrap()
+}
+
+/// Machines still in the basket on `day()` whose figures were entered
+/// without a kept document (`bw-unarchived-2025`). Listed so that a fix or
+/// a new gap changes this test, and the gap is read in one place.
+const KNOWN_UNDOCUMENTED: [(&str, &str); 4] = [
+    ("scrypt", "Bitmain Antminer L7"),
+    ("randomx", "CPU Ryzen 9 5950X"),
+    ("randomx", "CPU Ryzen 9 7950X"),
+    ("randomx", "CPU Ryzen 9 9950X"),
+];
+
+fn embedded_text() -> Vec<(&'static str, &'static str)> {
+    let s = CatalogueSources::embedded();
+    vec![
+        ("cbeci_v1_hardware", s.cbeci_v1_hardware),
+        ("hardware", s.hardware),
+        ("chains", s.chains),
+        ("grid_intensity", s.grid_intensity),
+        ("energy_mix", s.energy_mix),
+        ("mining_map", s.mining_map),
+        ("merge_mining", s.merge_mining),
+        ("published_figures", s.published_figures),
+        ("algorithm_eras", s.algorithm_eras),
+        // Parameters cited in the method text rather than a catalogue row.
+        (
+            "footprint_methodology",
+            blockwatt_analytics::methods::footprint_methodology(),
+        ),
+    ]
+}
+
+#[test]
+fn every_reference_is_dated_and_cited_by_some_row() {
+    let c = Catalogues::embedded();
+    let texts = embedded_text();
+    let mut documents = 0;
+    for r in c.references.iter() {
+        assert!(!r.date.is_empty(), "{} has no date", r.key);
+        if r.kind == ReferenceKind::Document {
+            documents += 1;
+            assert!(
+                r.url.starts_with("http") || r.url.starts_with("doi:10."),
+                "{}",
+                r.key
+            );
+        }
+        let token = format!("[{}]", r.key);
+        assert!(
+            texts.iter().any(|(_, t)| t.contains(&token)),
+            "{} is cited by no catalogue row",
+            r.key
+        );
+    }
+    assert!(documents >= 20, "{documents} documents");
+}
+
+/// The shipped basket of `algorithm` on `day`: what the hardware method can
+/// count (shipped, younger than five years), with the default delay.
+fn basket(c: &Catalogues, algorithm: Algorithm, day: NaiveDate) -> Vec<&HardwareModel> {
+    let delay = blockwatt_analytics::Params::default().shipping_delay_months;
+    c.hardware_for(algorithm)
+        .iter()
+        .filter(|m| {
+            let shipped = m.shipped(delay);
+            shipped < day && age_weight((day - shipped).num_days()) > 0.0
+        })
+        .collect()
+}
+
+#[test]
+fn the_default_estimate_of_every_public_chain_rests_on_documents() {
+    let c = Catalogues::embedded();
+    let refs = &c.references;
+    let mut undocumented = BTreeSet::new();
+    for chain in c.chains.iter().filter(|ch| ch.public) {
+        let rests = refs.rests_on_documents(&chain.source);
+        match chain.consensus {
+            Consensus::Pow => {
+                // The fallback hashrate and the location rule.
+                assert!(rests, "{}: {}", chain.slug, chain.source);
+                let algorithm = c.algorithm_on(chain, day()).expect("a PoW algorithm");
+                let machines = basket(c, algorithm, day());
+                assert!(!machines.is_empty(), "{}: empty basket", chain.slug);
+                for m in machines {
+                    if !refs.rests_on_documents(&m.source) {
+                        undocumented.insert((algorithm.as_str(), m.model.as_str()));
+                    }
+                }
+            }
+            Consensus::Pos => {
+                // Node power classes cite a measurement; the fallback node
+                // count (used until the node-count source syncs) may not.
+                let cited = refs.cited(&chain.source).expect("known keys");
+                assert!(
+                    cited.iter().any(|r| r.kind == ReferenceKind::Document),
+                    "{}: node power cites no document",
+                    chain.slug
+                );
+            }
+        }
+        let (profile, shares) = c
+            .location_for(&chain.location_profile, day().year())
+            .expect("a location");
+        assert!(!shares.is_empty(), "{}: {profile}", chain.slug);
+    }
+    let known: BTreeSet<(&str, &str)> = KNOWN_UNDOCUMENTED.into_iter().collect();
+    assert_eq!(undocumented, known);
+}
+
+#[test]
+fn no_catalogue_says_approx_without_an_assumption() {
+    for (name, text) in embedded_text() {
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') {
+                continue;
+            }
+            assert!(
+                !line.to_ascii_lowercase().contains("approx"),
+                "{name} line {}: {line}",
+                i + 1
+            );
+        }
+    }
+}
+
+// ---- rows against the documents they cite (../shared/data) ----
+
+fn read(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).expect("csv opens");
+    let headers = rdr.headers().expect("header").clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+/// "1.16 Ph/s" → 1.16e15; "11020 W" → 11020.
+fn scaled(s: &str) -> f64 {
+    let mut parts = s.split_whitespace();
+    let v: f64 = parts.next().and_then(|v| v.parse().ok()).expect("number");
+    let unit = parts.next().unwrap_or("").to_ascii_lowercase();
+    let f = match unit.chars().next() {
+        Some('k') => 1e3,
+        Some('m') => 1e6,
+        Some('g') => 1e9,
+        Some('t') => 1e12,
+        Some('p') => 1e15,
+        _ => 1.0,
+    };
+    v * f
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs())
+}
+
+#[test]
+fn rows_agree_with_the_datasets_they_cite() {
+    let Some(dir) = blockwatt_testkit::shared_data("rows_agree_with_the_datasets_they_cite") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let scrape = dir.join("bitinfocharts-asicminervalue-scrape");
+
+    // asicminervalue listings: hashrate, power and release month.
+    let mut listings = Vec::new();
+    for coin in [
+        "bitcoin",
+        "litecoin",
+        "dogecoin",
+        "dash",
+        "zcash",
+        "ethereum_classic",
+    ] {
+        listings.extend(read(&scrape.join(format!("{coin}_asic_miners.csv"))));
+    }
+    let cited_amv: Vec<&HardwareModel> = c
+        .hardware
+        .iter()
+        .filter(|m| m.source.contains("[asicminervalue-2025]"))
+        .collect();
+    assert!(cited_amv.len() >= 25, "{}", cited_amv.len());
+    for m in cited_amv {
+        let found = listings.iter().any(|l| {
+            l["model"].starts_with(&format!("{} (", m.model))
+                && close(scaled(&l["hashrate"]), m.hashrate_hs, 0.005)
+                && close(scaled(&l["power"]), m.power_w, 0.005)
+                && l["release"] == m.released.format("%b %Y").to_string()
+        });
+        assert!(found, "{} is not listed as cited", m.model);
+    }
+
+    // CBECI's list: the release day and J/GH of each cited model.
+    let cbeci = read(&dir.join("cbeci-hardware-and-countries/miners.csv"));
+    let cbeci_days: Vec<(NaiveDate, f64)> = cbeci
+        .iter()
+        .map(|r| {
+            let unix: i64 = r["UNIX_date_of_release"].parse().expect("unix");
+            let day = chrono::DateTime::from_timestamp(unix, 0)
+                .expect("day")
+                .date_naive();
+            (day, r["Efficiency_J_Gh"].parse().expect("J/GH"))
+        })
+        .collect();
+    let cited_cbeci: Vec<&HardwareModel> = c
+        .hardware
+        .iter()
+        .filter(|m| m.source.contains("[ccaf-cbeci-v1-miners]"))
+        .collect();
+    assert!(cited_cbeci.len() >= 15, "{}", cited_cbeci.len());
+    for m in cited_cbeci {
+        let j_per_gh = m.efficiency_j_per_h() * 1e9;
+        assert!(
+            cbeci_days
+                .iter()
+                .any(|(d, e)| *d == m.released && close(*e, j_per_gh, 0.001)),
+            "{}: {j_per_gh} J/GH from {} is not in the CBECI list",
+            m.model,
+            m.released
+        );
+    }
+    // cbeci_v1_hardware.csv is the same list, row for row.
+    assert_eq!(c.cbeci_v1.len(), cbeci.len());
+    for m in &c.cbeci_v1 {
+        assert!(
+            cbeci
+                .iter()
+                .any(|r| r["UNIX_date_of_release"] == m.released_unix.to_string()
+                    && r["Efficiency_J_Gh"].parse::<f64>().is_ok_and(|e| close(
+                        e,
+                        m.efficiency_j_per_gh,
+                        1e-9
+                    ))),
+            "{} differs from CBECI's list",
+            m.model
+        );
+    }
+
+    // bitinfocharts: the fallback hashrate of every proof-of-work chain.
+    let series = read(&scrape.join("hashrates_2015_to_present_bitinfocharts.csv"));
+    let row = series
+        .iter()
+        .find(|r| r.values().any(|v| v.starts_with("2025-11-10")))
+        .expect("2025-11-10 in the series");
+    let column = |name: &str| {
+        row.iter()
+            .find(|(k, _)| k.to_ascii_lowercase().replace(' ', "") == name)
+            .map(|(_, v)| v.parse::<f64>().expect("H/s"))
+    };
+    for chain in c
+        .chains
+        .iter()
+        .filter(|ch| ch.source.contains("[bitinfocharts-hashrate-2025]"))
+    {
+        let name = chain.name.to_ascii_lowercase().replace(' ', "");
+        let published = column(&name).unwrap_or_else(|| panic!("no column for {name}"));
+        let ours = chain.fallback_hashrate_hs.expect("fallback hashrate");
+        assert!(
+            close(ours, published, 1e-6),
+            "{}: {ours} vs {published}",
+            chain.slug
+        );
+    }
+
+    // McDonald's tables: release day and board power of the cited cards.
+    let reference = read(&dir.join("ethereum-emissions-mcdonald/input__reference.csv"));
+    let benchmarks = read(&dir.join("ethereum-emissions-mcdonald/input__benchmarks.csv"));
+    let cited_mcdonald: Vec<&HardwareModel> = c
+        .hardware
+        .iter()
+        .filter(|m| m.source.contains("[mcdonald-ethereum-emissions]"))
+        .collect();
+    assert!(cited_mcdonald.len() >= 15, "{}", cited_mcdonald.len());
+    for m in cited_mcdonald {
+        let name = m.model.trim_start_matches("GPU ");
+        let card = reference.iter().find(|r| r["Model"] == name);
+        // Where the table dates the model, the row's month is the table's.
+        if let Some(card) = card {
+            let text = &card["Release"];
+            assert!(
+                text.contains(&m.released.year().to_string())
+                    && text.contains(&m.released.format("%B").to_string()),
+                "{}: released {} but McDonald's table says {text}",
+                m.model,
+                m.released
+            );
+        }
+        // Other algorithms cite McDonald for the card's release and power
+        // only; their hashrate cites something else.
+        if m.algorithm != Algorithm::Ethash {
+            assert!(card.is_some(), "{} is not in reference.csv", m.model);
+            continue;
+        }
+        let watts = |v: &str| v.parse::<f64>().ok();
+        let power_in_reference = card
+            .and_then(|r| watts(&r["Power (Watts)"]))
+            .is_some_and(|p| close(p, m.power_w, 0.005));
+        let benchmarked = benchmarks.iter().any(|b| {
+            // Benchmark sites prefix their shop's name ("CoinMiner Antminer E3").
+            let unbranded = name.split_once(' ').map_or(name, |(_, rest)| rest);
+            (b["Reference Model"] == name || b["Model"].contains(unbranded))
+                && watts(&b["Hashrate (Mh)"]).is_some_and(|h| close(h * 1e6, m.hashrate_hs, 0.01))
+                && (power_in_reference
+                    || watts(&b["Power (Watts)"]).is_some_and(|p| close(p, m.power_w, 0.005)))
+        });
+        assert!(
+            benchmarked,
+            "{}: no benchmark in McDonald's table gives {} MH/s at {} W",
+            m.model,
+            m.hashrate_hs / 1e6,
+            m.power_w
+        );
+    }
+}
