@@ -112,6 +112,9 @@ pub struct HardwareModel {
     pub source: String,
     /// Cites what gives `mass_kg` (e-waste only).
     pub mass_source: String,
+    /// Whether `source` rests on documents (`References::rests_on_documents`):
+    /// false for figures entered without a kept document.
+    pub documented: bool,
 }
 
 impl HardwareModel {
@@ -597,6 +600,7 @@ fn parse_hardware(text: &str, refs: &References) -> Result<Vec<HardwareModel>> {
                 power_w: positive(C, line, "power_w", r.power_w)?,
                 mass_kg: positive(C, line, "mass_kg", r.mass_kg)?,
                 model: r.model,
+                documented: refs.rests_on_documents(&r.source),
                 source: r.source,
                 mass_source: r.mass_source,
             })

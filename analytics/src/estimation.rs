@@ -555,6 +555,10 @@ fn hardware_segment(
             json!(day.basket.profitability_filter),
         );
         inputs.insert("basket_models".into(), json!(day.basket.models));
+        inputs.insert(
+            "basket_undocumented_share".into(),
+            json!(day.basket.undocumented_share),
+        );
         inputs.insert("carried_forward".into(), json!(day.carried_forward));
         inputs.insert(
             "efficiency_j_per_h".into(),

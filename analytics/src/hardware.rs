@@ -56,6 +56,10 @@ pub struct Basket {
     pub mass_kg_per_hs: Bounds,
     /// False when no threshold was available and every recent model counted.
     pub profitability_filter: bool,
+    /// The basket's weight on machines whose figures rest on an entry
+    /// without a kept document (`HardwareModel::documented` false), 0..1:
+    /// an estimate says how much of it the catalogue cannot yet back.
+    pub undocumented_share: f64,
 }
 
 /// The basket on `day`: shipped models under `threshold` (J/H), or every
@@ -93,7 +97,25 @@ pub fn basket_on(
         efficiency_j_per_h: weighted_bounds(&candidates, HardwareModel::efficiency_j_per_h),
         mass_kg_per_hs: weighted_bounds(&candidates, HardwareModel::mass_kg_per_hs),
         profitability_filter: threshold.is_some(),
+        undocumented_share: undocumented_share(&candidates),
     })
+}
+
+/// The age-weighted share of `candidates` not resting on documents (the
+/// plain share when every weight is 0, as in `weighted_bounds`).
+fn undocumented_share(candidates: &[(&HardwareModel, f64)]) -> f64 {
+    let total: f64 = candidates.iter().map(|(_, w)| w).sum();
+    let flagged = |(m, _): &&(&HardwareModel, f64)| !m.documented;
+    if total > 0.0 {
+        candidates
+            .iter()
+            .filter(flagged)
+            .map(|(_, w)| w)
+            .sum::<f64>()
+            / total
+    } else {
+        candidates.iter().filter(flagged).count() as f64 / candidates.len() as f64
+    }
 }
 
 /// min, weighted mean (plain mean if every weight is 0), max.
@@ -211,6 +233,7 @@ mod tests {
             mass_kg: 10.0,
             source: "test".into(),
             mass_source: "test".into(),
+            documented: true,
         }
     }
 
@@ -247,6 +270,20 @@ mod tests {
         let b = basket_on(&models, day, Some(60.0), 0).unwrap();
         assert_eq!(b.models, 1);
         assert!(b.profitability_filter);
+    }
+
+    #[test]
+    fn the_undocumented_share_is_weighted_like_the_mean() {
+        let mut new = m("2022-01-01", 1.0, 50.0);
+        new.documented = false;
+        let models = [m("2020-01-01", 1.0, 100.0), new];
+        let day: NaiveDate = "2022-02-15".parse().unwrap();
+        // The new, undocumented machine weighs 1.0 against the old one's 0.6.
+        let b = basket_on(&models, day, Some(1e9), 0).unwrap();
+        assert!((b.undocumented_share - 1.0 / 1.6).abs() < 1e-12);
+        // A threshold that prices out the old machine leaves only the new one.
+        let b = basket_on(&models, day, Some(60.0), 0).unwrap();
+        assert_eq!(b.undocumented_share, 1.0);
     }
 
     #[test]

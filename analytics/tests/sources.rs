@@ -341,3 +341,30 @@ fn rows_agree_with_the_datasets_they_cite() {
         );
     }
 }
+
+/// An estimate says how much of its machines the catalogue cannot yet back:
+/// none of Bitcoin's 2025-11-10 basket, part of Monero's (three Ryzen CPUs
+/// entered without a kept page, the basket's only machines that day).
+#[test]
+fn an_estimate_states_its_share_of_undocumented_machines() {
+    let c = Catalogues::embedded();
+    let share = |chain: &str| {
+        let e = blockwatt_analytics::estimate_day(
+            c,
+            chain,
+            day(),
+            &[],
+            &blockwatt_analytics::Params::default(),
+            None,
+        )
+        .expect("a fallback estimate");
+        e.inputs["basket_undocumented_share"]
+            .as_f64()
+            .expect("the share is stated")
+    };
+    assert_eq!(share("bitcoin"), 0.0);
+    assert_eq!(share("ethereum-classic"), 0.0);
+    assert_eq!(share("monero"), 1.0);
+    let basket = basket(c, Algorithm::Randomx, day());
+    assert!(basket.iter().all(|m| !m.documented), "{basket:?}");
+}
