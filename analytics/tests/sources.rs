@@ -179,6 +179,19 @@ fn scaled(s: &str) -> f64 {
     v * f
 }
 
+/// The machines whose source cites `key`, at least `at_least` of them (so a
+/// renamed key cannot leave the check with nothing to check).
+fn citing<'a>(c: &'a Catalogues, key: &str, at_least: usize) -> Vec<&'a HardwareModel> {
+    let token = format!("[{key}]");
+    let rows: Vec<&HardwareModel> = c
+        .hardware
+        .iter()
+        .filter(|m| m.source.contains(&token))
+        .collect();
+    assert!(rows.len() >= at_least, "{key}: {} rows", rows.len());
+    rows
+}
+
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * a.abs().max(b.abs())
 }
@@ -203,12 +216,7 @@ fn rows_agree_with_the_datasets_they_cite() {
     ] {
         listings.extend(read(&scrape.join(format!("{coin}_asic_miners.csv"))));
     }
-    let cited_amv: Vec<&HardwareModel> = c
-        .hardware
-        .iter()
-        .filter(|m| m.source.contains("[asicminervalue-2025]"))
-        .collect();
-    assert!(cited_amv.len() >= 25, "{}", cited_amv.len());
+    let cited_amv = citing(c, "asicminervalue-2025", 25);
     for m in cited_amv {
         let found = listings.iter().any(|l| {
             l["model"].starts_with(&format!("{} (", m.model))
@@ -231,12 +239,7 @@ fn rows_agree_with_the_datasets_they_cite() {
             (day, r["Efficiency_J_Gh"].parse().expect("J/GH"))
         })
         .collect();
-    let cited_cbeci: Vec<&HardwareModel> = c
-        .hardware
-        .iter()
-        .filter(|m| m.source.contains("[ccaf-cbeci-v1-miners]"))
-        .collect();
-    assert!(cited_cbeci.len() >= 15, "{}", cited_cbeci.len());
+    let cited_cbeci = citing(c, "ccaf-cbeci-v1-miners", 15);
     for m in cited_cbeci {
         let j_per_gh = m.efficiency_j_per_h() * 1e9;
         assert!(
@@ -294,12 +297,7 @@ fn rows_agree_with_the_datasets_they_cite() {
     // McDonald's tables: release day and board power of the cited cards.
     let reference = read(&dir.join("ethereum-emissions-mcdonald/input__reference.csv"));
     let benchmarks = read(&dir.join("ethereum-emissions-mcdonald/input__benchmarks.csv"));
-    let cited_mcdonald: Vec<&HardwareModel> = c
-        .hardware
-        .iter()
-        .filter(|m| m.source.contains("[mcdonald-ethereum-emissions]"))
-        .collect();
-    assert!(cited_mcdonald.len() >= 15, "{}", cited_mcdonald.len());
+    let cited_mcdonald = citing(c, "mcdonald-ethereum-emissions", 15);
     for m in cited_mcdonald {
         let name = m.model.trim_start_matches("GPU ");
         let card = reference.iter().find(|r| r["Model"] == name);
