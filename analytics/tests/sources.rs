@@ -25,10 +25,9 @@ fn day() -> NaiveDate {
 /// Machines still in the basket on `day()` whose figures were entered
 /// without a kept document (`bw-unarchived-2025`). Listed so that a fix or
 /// a new gap changes this test, and the gap is read in one place.
-const KNOWN_UNDOCUMENTED: [(&str, &str); 4] = [
+const KNOWN_UNDOCUMENTED: [(&str, &str); 3] = [
     ("scrypt", "Bitmain Antminer L7"),
     ("randomx", "CPU Ryzen 9 5950X"),
-    ("randomx", "CPU Ryzen 9 7950X"),
     ("randomx", "CPU Ryzen 9 9950X"),
 ];
 
@@ -341,8 +340,8 @@ fn rows_agree_with_the_datasets_they_cite() {
 }
 
 /// An estimate says how much of its machines the catalogue cannot yet back:
-/// none of Bitcoin's 2025-11-10 basket, part of Monero's (three Ryzen CPUs
-/// entered without a kept page, the basket's only machines that day).
+/// none of Bitcoin's 2025-11-10 basket, part of Monero's (two of its three
+/// Ryzen CPUs were entered without a kept page).
 #[test]
 fn an_estimate_states_its_share_of_undocumented_machines() {
     let c = Catalogues::embedded();
@@ -362,7 +361,8 @@ fn an_estimate_states_its_share_of_undocumented_machines() {
     };
     assert_eq!(share("bitcoin"), 0.0);
     assert_eq!(share("ethereum-classic"), 0.0);
-    assert_eq!(share("monero"), 1.0);
+    let monero = share("monero");
+    assert!(monero > 0.0 && monero < 1.0, "{monero}");
     let basket = basket(c, Algorithm::Randomx, day());
-    assert!(basket.iter().all(|m| !m.documented), "{basket:?}");
+    assert_eq!(basket.iter().filter(|m| !m.documented).count(), 2, "{basket:?}");
 }
