@@ -94,6 +94,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PublishFormat::Table)]
         format: PublishFormat,
     },
+    /// MiCA sustainability disclosure of a crypto-asset (Delegated
+    /// Regulation (EU) 2025/422): every field of the Annex, S.1 to S.36.
+    /// The period defaults to the last full calendar year.
+    Mica {
+        /// The crypto-asset: a chain's native coin, by the chain's slug.
+        #[arg(long)]
+        asset: String,
+        /// First day; alone, the period runs to the end of its year.
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+        /// Last day; alone, the period starts on 1 January of its year.
+        #[arg(long, value_parser = parse_date)]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = MicaFormat::Json)]
+        format: MicaFormat,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -140,6 +156,14 @@ pub enum OutputFormat {
     Json,
     Csv,
     Table,
+}
+
+/// `json` and `csv` as the API serves them; `html` the document of `/mica/{asset}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MicaFormat {
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

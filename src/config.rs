@@ -51,6 +51,10 @@ pub struct Settings {
     /// `[sources.coinmetrics]`; BLOCKWATT_SOURCES__COINMETRICS__URL).
     #[serde(default)]
     pub sources: blockwatt_ingest::sources::SourcesConfig,
+    /// Who MiCA disclosures name (`[mica]`: S.1 and S.2 of Delegated
+    /// Regulation (EU) 2025/422).
+    #[serde(default)]
+    pub mica: MicaConfig,
     /// Catalogue chains that are not public (a local devnet) to list,
     /// compare and publish all the same, e.g. on a demo server.
     #[serde(default)]
@@ -75,6 +79,33 @@ pub struct PublishConfig {
 impl Default for PublishConfig {
     fn default() -> Self {
         PublishConfig { daily: true }
+    }
+}
+
+/// The person drawing up the white paper, or the crypto-asset service
+/// provider, that the MiCA disclosures name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MicaConfig {
+    /// S.1: the name, as reported under Implementing Regulation (EU) 2024/2984.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// S.2: its legal entity identifier (ISO 17442).
+    #[serde(default)]
+    pub lei: Option<String>,
+}
+
+impl MicaConfig {
+    pub fn discloser(&self) -> blockwatt_analytics::Discloser {
+        let set = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        blockwatt_analytics::Discloser {
+            name: set(&self.name),
+            lei: set(&self.lei),
+        }
     }
 }
 
@@ -207,6 +238,12 @@ impl Settings {
                     reason: format!("{chain:?} is not a chain of the catalogue"),
                 });
             }
+        }
+        if let Some(lei) = self.mica.discloser().lei {
+            blockwatt_domain::validate_lei(&lei).map_err(|e| ConfigError::OutOfRange {
+                key: "mica.lei",
+                reason: format!("{lei:?}: {e}"),
+            })?;
         }
         if let Some(token) = &self.admin_token {
             if token.len() < 16 {

@@ -178,6 +178,47 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{chain} ({coin}) on {day}: {usd} USD");
             Ok(())
         }
+        Command::Mica {
+            asset,
+            from,
+            to,
+            format,
+        } => {
+            let store = open_store(&settings).await?;
+            migrate(store.as_ref()).await?;
+            let footprints = blockwatt_service::Footprints::new(store)
+                .with_public_chains(&settings.public_chains)?
+                .with_discloser(settings.mica.discloser());
+            let today = chrono::Utc::now().date_naive();
+            let period = blockwatt_service::Period::resolve(from, to, today);
+            if period.end < period.start {
+                anyhow::bail!("--from {} is after --to {}", period.start, period.end);
+            }
+            let d = footprints.mica(&asset, Some(period), today).await?;
+            match format {
+                cli::MicaFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+                cli::MicaFormat::Csv => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&d.to_csv()?)?;
+                }
+                cli::MicaFormat::Html => {
+                    let name = footprints
+                        .catalogues()
+                        .chain(&d.chain)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_else(|_| d.chain.clone());
+                    let doc = blockwatt_web::MicaDocument {
+                        disclosure: &d,
+                        asset_name: &name,
+                        generated: today,
+                        json_url: None,
+                        csv_url: None,
+                    };
+                    println!("{}", blockwatt_web::mica_document(&doc).into_string());
+                }
+            }
+            Ok(())
+        }
         Command::Publish {
             date,
             new_version,

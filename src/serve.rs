@@ -20,8 +20,9 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     }
     let follower_store = Arc::clone(&store);
     let sync_store = Arc::clone(&store);
-    let footprints =
-        Footprints::new(Arc::clone(&store)).with_public_chains(&settings.public_chains)?;
+    let footprints = Footprints::new(Arc::clone(&store))
+        .with_public_chains(&settings.public_chains)?
+        .with_discloser(settings.mica.discloser());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // Followers and backfills count into it; /metrics and /readyz read it.
     let board = Arc::new(blockwatt_ingest::IngestBoard::default());

@@ -87,13 +87,14 @@ fn serve_real_estimates_over_http() {
     let (status, body) = server.get("/v1/mica/bitcoin?from=2020-01-01&to=2020-06-30");
     assert_eq!(status, 200, "{body}");
     let mica: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let energy = mica["indicators"]
+    let energy = mica["fields"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["key"] == "energy_kwh_per_year")
+        .find(|f| f["code"] == "S.8")
         .unwrap();
-    assert!(energy["value"]["best"].as_f64().unwrap() > 1e10, "{energy}");
+    let kwh: f64 = energy["value"].as_str().unwrap().parse().unwrap();
+    assert!(kwh > 1e10, "{energy}");
 
     // Proof of stake with no stored data: the dated fallback near its own
     // date, said so on top; today, far from it, no figure at all.

@@ -231,6 +231,7 @@ pub struct CatalogueSources<'a> {
     pub merge_mining: &'a str,
     pub published_figures: &'a str,
     pub algorithm_eras: &'a str,
+    pub mica_annex: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -247,6 +248,7 @@ impl CatalogueSources<'static> {
             merge_mining: include_str!("../../config/catalogues/merge_mining.csv"),
             published_figures: include_str!("../../config/catalogues/published_figures.csv"),
             algorithm_eras: include_str!("../../config/catalogues/algorithm_eras.csv"),
+            mica_annex: include_str!("../../config/catalogues/mica_annex.csv"),
         }
     }
 }
@@ -272,6 +274,8 @@ pub struct Catalogues {
     pub published: Vec<PublishedFigure>,
     /// Earlier proof-of-work algorithms of chains that changed theirs.
     pub algorithm_eras: Vec<AlgorithmEra>,
+    /// The fields of the MiCA sustainability annex (S.1 … S.36).
+    pub mica_annex: Vec<crate::mica::AnnexField>,
     /// What every row cites.
     pub references: References,
 }
@@ -346,6 +350,7 @@ impl Catalogues {
         let merge_mining = parse_merge_mining(src.merge_mining, &chains, &refs)?;
         let published = parse_published(src.published_figures, &chains, &refs)?;
         let algorithm_eras = parse_algorithm_eras(src.algorithm_eras, &chains, &refs)?;
+        let mica_annex = crate::mica::annex::parse_annex(src.mica_annex, &refs)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -369,6 +374,7 @@ impl Catalogues {
             merge_mining,
             published,
             algorithm_eras,
+            mica_annex,
             references: refs,
         })
     }

@@ -66,6 +66,13 @@ pub enum AnalyticsError {
         value: f64,
         why: &'static str,
     },
+    /// No estimate exists in a period asked for as a whole (a disclosure).
+    #[error("no estimate for {chain} between {from} and {to}")]
+    NoEstimates {
+        chain: String,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
     /// Series functions need one chain's days in strictly ascending order.
     #[error("daily metrics must be for chain {chain} in strictly ascending date order; {day} is out of order or for another chain")]
     UnorderedDays { chain: String, day: NaiveDate },

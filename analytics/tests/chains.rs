@@ -432,36 +432,105 @@ fn bitcoin_carbon_uses_the_mining_map_of_its_time_and_reports_the_intensity() {
 }
 
 #[test]
-fn mica_indicators_for_bitcoin_2019() {
-    let Some(days) = common::history("mica_indicators_for_bitcoin_2019", "bitcoin") else {
+fn mica_disclosure_for_bitcoin_2019() {
+    let Some(days) = common::history("mica_disclosure_for_bitcoin_2019", "bitcoin") else {
         return;
     };
     let c = Catalogues::embedded();
     let est = estimate_series(c, "bitcoin", &days, &Params::default(), None).unwrap();
-    let year: Vec<Estimate> = est
-        .into_iter()
-        .filter(|e| e.date.format("%Y").to_string() == "2019")
-        .collect();
-    assert_eq!(year.len(), 365);
-    let m = blockwatt_analytics::mica(c, &year, &days).unwrap();
+    let profile = c.chain("bitcoin").unwrap();
+    let asset = blockwatt_analytics::Asset {
+        id: "bitcoin",
+        name: "Bitcoin",
+        chain: profile,
+    };
+    let year = blockwatt_analytics::Period {
+        start: day("2019-01-01"),
+        end: day("2019-12-31"),
+    };
+    let anonymous = blockwatt_analytics::Discloser::default();
+    let d = blockwatt_analytics::disclosure(
+        c,
+        asset,
+        &anonymous,
+        year,
+        &est,
+        &days,
+        &Params::default(),
+    )
+    .unwrap();
+    let field = |code: &str| d.fields.iter().find(|f| f.code == code).unwrap();
+    let number = |code: &str| {
+        field(code)
+            .value
+            .as_deref()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
     println!(
-        "bitcoin 2019: {:.1} TWh/yr, renewable {:.0}%, {:.0} kWh/tx, {:.1} Mt CO2e, {:.0} kg/tx, {:.0} t WEEE, {:.0} g/tx, water {:.0} Mm3",
-        m.energy_kwh_per_year / 1e9,
-        m.renewable_share * 100.0,
-        m.energy_kwh_per_tx.unwrap(),
-        m.scope2_t_co2e / 1e6,
-        m.co2e_kg_per_tx.unwrap(),
-        m.weee_t,
-        m.waste_g_per_tx.unwrap(),
-        m.water_m3 / 1e6
+        "bitcoin 2019: S.8 {} kWh ({}..{}), S.10 {}%, S.11 {} kWh/tx, S.13 {} t, S.14 {} kg/tx, S.19 {} kg/kWh, S.22 {} t, S.31 {} m3",
+        field("S.8").value.as_deref().unwrap(),
+        field("S.8").lower.as_deref().unwrap(),
+        field("S.8").upper.as_deref().unwrap(),
+        number("S.10"),
+        number("S.11"),
+        number("S.13"),
+        number("S.14"),
+        number("S.19"),
+        number("S.22"),
+        number("S.31"),
     );
+    // The whole year is estimated, so S.8 is the year's total, not a scaled part.
+    assert_eq!(d.days_with_estimates, 365);
+    assert!(field("S.8").note.is_none());
     // Published 2019 figures: ~50-80 TWh, ~20-40 Mt CO2e, a few hundred kWh per transaction.
-    assert!((20.0..120.0).contains(&(m.energy_kwh_per_year / 1e9)));
-    assert!((100.0..1500.0).contains(&m.energy_kwh_per_tx.unwrap()));
-    assert!((5e6..8e7).contains(&m.scope2_t_co2e));
-    assert!(m.weee_t > 1000.0 && m.water_m3 > 0.0);
-    assert!((0.0..1.0).contains(&m.renewable_share));
-    assert_eq!(m.methods, vec!["hardware".to_owned()]);
+    assert!((20e9..120e9).contains(&number("S.8")));
+    assert!((100.0..1500.0).contains(&number("S.11")));
+    assert!((5e6..8e7).contains(&number("S.13")));
+    assert!((0.0..100.0).contains(&number("S.10")));
+    assert!(number("S.22") > 1000.0 && number("S.31") > 0.0);
+    // S.19 is S.13 over S.8, in kg per kWh.
+    assert!((number("S.19") - number("S.13") * 1000.0 / number("S.8")).abs() < 1e-4);
+    // Far above 500,000 kWh: Table 3 applies, and what it lacks is named.
+    assert!(d.threshold.table3_mandatory && !d.threshold.within_bounds);
+    assert_eq!(d.missing_required, vec!["S.1", "S.2", "S.12"]);
+    assert_eq!(field("S.6").value.as_deref(), Some("2019-01-01"));
+    assert_eq!(
+        d.methodology_versions,
+        vec![blockwatt_analytics::Method::Hardware
+            .methodology_version()
+            .to_owned()]
+    );
+    let named = blockwatt_analytics::Discloser {
+        name: Some("Example CASP".into()),
+        lei: Some("529900T8BM49AURSDO55".into()),
+    };
+    let d =
+        blockwatt_analytics::disclosure(c, asset, &named, year, &est, &days, &Params::default())
+            .unwrap();
+    assert_eq!(d.missing_required, vec!["S.12"]);
+    // Before the chain existed, or a period with no estimate: an error that says so.
+    let early = blockwatt_analytics::Period {
+        start: day("2008-12-01"),
+        end: day("2009-12-31"),
+    };
+    let err =
+        blockwatt_analytics::disclosure(c, asset, &named, early, &est, &days, &Params::default())
+            .unwrap_err();
+    assert!(err.to_string().contains("first day is 2009-01-03"), "{err}");
+    let empty = blockwatt_analytics::Period {
+        start: day("2024-01-01"),
+        end: day("2024-12-31"),
+    };
+    let err =
+        blockwatt_analytics::disclosure(c, asset, &named, empty, &est, &days, &Params::default())
+            .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no estimate for bitcoin between 2024-01-01 and 2024-12-31"),
+        "{err}"
+    );
 }
 
 /// The 14-day threshold and 7-day smoothing windows are calendar days: with

@@ -43,6 +43,7 @@ fn embedded_text() -> Vec<(&'static str, &'static str)> {
         ("merge_mining", s.merge_mining),
         ("published_figures", s.published_figures),
         ("algorithm_eras", s.algorithm_eras),
+        ("mica_annex", s.mica_annex),
         // Parameters cited in the method text rather than a catalogue row.
         (
             "footprint_methodology",
@@ -364,5 +365,9 @@ fn an_estimate_states_its_share_of_undocumented_machines() {
     let monero = share("monero");
     assert!(monero > 0.0 && monero < 1.0, "{monero}");
     let basket = basket(c, Algorithm::Randomx, day());
-    assert_eq!(basket.iter().filter(|m| !m.documented).count(), 2, "{basket:?}");
+    assert_eq!(
+        basket.iter().filter(|m| !m.documented).count(),
+        2,
+        "{basket:?}"
+    );
 }

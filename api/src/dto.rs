@@ -1,13 +1,13 @@
 //! Response envelopes: what the OpenAPI document describes is exactly what
 //! is serialised, because these are the types the handlers return. What
 //! they carry is the service's and the domain's own types (an `Estimate`,
-//! a `ChainInfo`, a `MicaReport`), never a copy of them.
+//! a `ChainInfo`, a `Disclosure`), never a copy of them.
 
 use std::collections::BTreeMap;
 
 use blockwatt_domain::{Bounds, Estimate};
 use blockwatt_service::{
-    Allocation, ChainInfo, Distribution, MethodDescription, MicaReport, Reconciled, SensitivityRow,
+    Allocation, ChainInfo, Distribution, MethodDescription, Reconciled, SensitivityRow,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -329,36 +329,8 @@ pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {
     csv_finish(w)
 }
 
-/// Indicators carry their unit in a column of their own (units differ by row).
-pub fn mica_csv(body: &MicaReport) -> Result<Vec<u8>, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "chain",
-        "from",
-        "to",
-        "key",
-        "name",
-        "unit",
-        "mandatory",
-        "lower",
-        "best",
-        "upper",
-        "note",
-    ])
-    .map_err(csv_err)?;
-    for i in &body.indicators {
-        let mut row = vec![
-            body.chain.clone(),
-            body.from.to_string(),
-            body.to.to_string(),
-            i.key.clone(),
-            i.name.clone(),
-            i.unit.clone(),
-            i.mandatory.to_string(),
-        ];
-        push_bounds(&mut row, i.value.as_ref());
-        row.push(i.note.clone().unwrap_or_default());
-        w.write_record(&row).map_err(csv_err)?;
-    }
-    csv_finish(w)
+/// The disclosure as CSV, one row per field (written by the model crate,
+/// so the CLI writes the same file).
+pub fn mica_csv(body: &blockwatt_service::Disclosure) -> Result<Vec<u8>, ApiError> {
+    body.to_csv().map_err(csv_err)
 }

@@ -262,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         .route("/methodology", get(pages::methods))
         .route("/methodology/{method}", get(pages::method_page))
         .route("/methodology/catalogues/{name}", get(pages::catalogue))
+        .route("/mica/{asset}", get(pages::mica))
         .route("/indices", get(pages::indices))
         .route("/indices/{date}", get(pages::index_page))
         .route("/widgets", get(pages::gallery))

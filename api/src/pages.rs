@@ -644,3 +644,77 @@ pub(crate) async fn catalogue(
         Bytes::from(blockwatt_web::catalogue_page(&name, &notes, &header, &rows).into_string());
     Ok(cached(&headers, body, HTML, None, Freshness::Static))
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MicaPageQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// `1`: offered as a file to save (Content-Disposition: attachment).
+    download: Option<String>,
+}
+
+/// `/mica/{asset}`: the MiCA disclosure as the self-contained document a
+/// provider can put on its website; `?download=1` offers it as a file.
+pub(crate) async fn mica(
+    State(state): State<AppState>,
+    Path(asset): Path<String>,
+    Query(q): Query<MicaPageQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    let download = match q.download.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => {
+            return error_page(
+                &headers,
+                ApiError::invalid("download", format!("download: {other:?} is not 0 or 1")),
+            )
+        }
+    };
+    let result = async {
+        state.chain(&asset)?;
+        let period = crate::v1::mica_period(
+            q.from.as_deref(),
+            q.to.as_deref(),
+            state.config.max_history_days,
+        )?;
+        let today = chrono::Utc::now().date_naive();
+        let d = state.footprints.mica(&asset, period, today).await?;
+        Ok::<_, ApiError>((d, today))
+    }
+    .await;
+    let (d, today) = match result {
+        Ok(v) => v,
+        Err(e) => return error_page(&headers, e),
+    };
+    let name = state
+        .footprints
+        .catalogues()
+        .chain(&d.chain)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|_| d.chain.clone());
+    let query = format!("from={}&to={}", d.period.start, d.period.end);
+    let json_url = format!("/v1/mica/{}?{query}", d.asset);
+    let csv_url = format!("/v1/mica/{}?{query}&format=csv", d.asset);
+    let doc = blockwatt_web::MicaDocument {
+        disclosure: &d,
+        asset_name: &name,
+        generated: today,
+        json_url: Some(&json_url),
+        csv_url: Some(&csv_url),
+    };
+    let body = Bytes::from(blockwatt_web::mica_document(&doc).into_string());
+    let mut response = cached(&headers, body, HTML, None, Freshness::of_day(d.period.end));
+    if download {
+        let file = format!(
+            "attachment; filename=\"mica-{}-{}-{}.html\"",
+            d.asset, d.period.start, d.period.end
+        );
+        if let Ok(v) = HeaderValue::from_str(&file) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
+}

@@ -12,9 +12,10 @@ use serde::Deserialize;
 
 use blockwatt_service::inputs::DayInputs;
 use blockwatt_service::{
-    Allocated, Allocation, ChainInfo, EstimateParams, LookedUp, MethodDescription, MicaReport,
+    Allocated, Allocation, ChainInfo, EstimateParams, LookedUp, MethodDescription,
     ELECTRICITY_PRICE_RANGE, PUE_RANGE,
 };
+use blockwatt_service::{Disclosure, Period};
 
 use crate::cache::CachedEstimate;
 use crate::dto::{
@@ -764,38 +765,37 @@ pub(crate) struct PeriodQuery {
     format: Option<String>,
 }
 
-/// MiCA sustainability indicators of a chain for a period.
-#[utoipa::path(get, path = "/v1/mica/{chain}", tag = "mica",
+/// MiCA sustainability disclosure of a crypto-asset for a period: every
+/// field of the Annex to Delegated Regulation (EU) 2025/422 (S.1 … S.36).
+#[utoipa::path(get, path = "/v1/mica/{asset}", tag = "mica",
     params(
-        ("chain" = String, Path, description = "Chain slug"),
-        ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 365 days before `to` when absent"),
-        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); yesterday when absent"),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
+        ("asset" = String, Path, description = "The crypto-asset: a chain's native coin, by the chain's slug (`bitcoin`)"),
+        ("from" = Option<String>, Query, format = Date, description = "First day (inclusive). With `to` absent too: the last full calendar year, as disclosures use"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); 31 December of `from`'s year when only `from` is given"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (one row per field)"),
     ),
     responses(
-        (status = 200, description = "The indicators", content((MicaReport = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The disclosure: each field's code, table, name, unit, format and value as the Annex writes it, our lower and upper bounds beside each number, and which tables apply", content((Disclosure = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain or no data", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown asset, a period before it existed, or a period without estimates", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Range invalid or too large", body = Problem, content_type = "application/problem+json"),
         LimitsAndOutages,
     ))]
 pub(crate) async fn mica(
     State(state): State<AppState>,
-    Path(chain): Path<String>,
+    Path(asset): Path<String>,
     Query(q): Query<PeriodQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    state.chain(&chain)?;
+    state.chain(&asset)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
-    let yesterday = today().checked_sub_days(Days::new(1)).unwrap_or_else(today);
-    let (from, to) = date_range(
+    let period = mica_period(
         q.from.as_deref(),
         q.to.as_deref(),
-        yesterday,
-        364,
         state.config.max_history_days,
     )?;
-    let body: MicaReport = state.footprints.mica(&chain, from, to).await?;
+    let body: Disclosure = state.footprints.mica(&asset, period, today()).await?;
+    let to = body.period.end;
     table(
         &headers,
         format,
@@ -803,6 +803,28 @@ pub(crate) async fn mica(
         || mica_csv(&body),
         Freshness::of_day(to),
     )
+}
+
+/// The disclosure's period (`Period::resolve`), checked like every range.
+pub(crate) fn mica_period(
+    from: Option<&str>,
+    to: Option<&str>,
+    max_days: u32,
+) -> Result<Option<Period>, ApiError> {
+    let from_day = parse_opt_date("from", from)?;
+    let to_day = parse_opt_date("to", to)?;
+    if from_day.is_none() && to_day.is_none() {
+        return Ok(None);
+    }
+    let p = Period::resolve(from_day, to_day, today());
+    let (start, end) = date_range(
+        Some(&p.start.to_string()),
+        Some(&p.end.to_string()),
+        p.end,
+        364,
+        max_days,
+    )?;
+    Ok(Some(Period { start, end }))
 }
 
 // ---- methodology -------------------------------------------------------------

@@ -213,7 +213,17 @@ async fn reconcile_sets_published_figures_beside_ours() {
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();
     let figures = v["figures"].as_array().unwrap();
-    assert_eq!(figures.len(), 1, "{v}");
+    // Two Cambridge releases published this day, one after revising its history.
+    let releases: Vec<&str> = figures
+        .iter()
+        .filter_map(|f| f["release"].as_str())
+        .collect();
+    assert_eq!(
+        releases,
+        ["v1.2.0 (2022 API)", "2023-09 API (revised history)"],
+        "{v}"
+    );
+    assert!(figures[1]["ours_same_approach"].is_null());
     let f = &figures[0];
     assert_eq!(f["index"], "cbeci");
     assert_eq!(f["published"].as_f64(), Some(53.3913564948298));
@@ -439,24 +449,61 @@ async fn compare_side_by_side() {
 }
 
 #[tokio::test]
-async fn mica_indicators() {
+async fn mica_disclosure_has_every_field_of_the_annex() {
     let t = app().await;
     let r = get(&t.router, "/v1/mica/bitcoin?from=2024-01-01&to=2024-01-31").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let v = r.json();
-    assert_eq!(v["chain"], "bitcoin");
-    assert_eq!(v["from"], "2024-01-01");
-    assert_eq!(v["indicators"][0]["key"], "energy_kwh_per_year");
-    let energy = &v["indicators"][0]["value"];
-    assert!(energy["best"].as_f64().is_some_and(|kwh| kwh > 0.0), "{v}");
+    assert_eq!(v["asset"], "bitcoin");
+    assert_eq!(v["period"]["start"], "2024-01-01");
+    let fields = v["fields"].as_array().unwrap();
+    let codes: Vec<&str> = fields.iter().filter_map(|f| f["code"].as_str()).collect();
+    let expected: Vec<String> = (1..=36).map(|i| format!("S.{i}")).collect();
+    assert_eq!(codes, expected);
+    let s8 = &fields[7];
+    assert_eq!(
+        (
+            s8["name"].as_str(),
+            s8["unit"].as_str(),
+            s8["format"].as_str()
+        ),
+        (
+            Some("Energy consumption"),
+            Some("kWh"),
+            Some("{DECIMAL-18/5}")
+        )
+    );
+    let kwh: f64 = s8["value"].as_str().unwrap().parse().unwrap();
+    let lower: f64 = s8["lower"].as_str().unwrap().parse().unwrap();
+    assert!(kwh > 0.0 && lower <= kwh, "{s8}");
+    // January alone is scaled to a year, and the field says so.
+    assert!(
+        s8["note"].as_str().is_some_and(|n| n.contains("scaled")),
+        "{s8}"
+    );
+    assert_eq!(v["threshold"]["table3_mandatory"], true);
+    // Nobody is configured as the discloser in tests: S.1 and S.2 are named as missing.
+    let missing: Vec<&str> = v["missing_required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(missing, ["S.1", "S.2", "S.12"]);
+    assert!(["measured", "carried-forward", "fallback"].contains(&v["basis"].as_str().unwrap()));
+
     let r = get(
         &t.router,
         "/v1/mica/bitcoin?from=2024-01-01&to=2024-01-31&format=csv",
     )
     .await;
     let (h, rows) = csv_rows(&r.body);
-    assert!(h.iter().any(|c| c == "unit"));
-    assert_eq!(&rows[0][5], "kWh/yr");
+    assert_eq!(
+        &h[5..11],
+        ["code", "table", "section", "name", "unit", "format"]
+    );
+    assert_eq!(rows.len(), 36);
+    assert_eq!((&rows[7][5], &rows[7][9]), ("S.8", "kWh"));
 }
 
 #[tokio::test]

@@ -423,3 +423,66 @@ async fn cards_are_served_gzipped_to_browsers() {
     assert_eq!(gz.header(header::ETAG), plain.header(header::ETAG));
     assert_eq!(send(&t.router, req()).await.body, gz.body);
 }
+
+/// `/mica/{asset}`: the disclosure as one self-contained document, offered
+/// as a file on request; a client's mistake is an HTML page with its status.
+#[tokio::test]
+async fn the_mica_disclosure_is_a_document_to_download() {
+    let t = app().await;
+    let r = get(&t.router, "/mica/bitcoin?from=2024-01-01&to=2024-01-31").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    let html = r.text();
+    for needle in [
+        "Sustainability indicators of Bitcoin (2024-01-01 to 2024-01-31)",
+        "<th scope=\"row\">S.8</th>",
+        "<th scope=\"row\">S.36</th>",
+        "Table 3 applies",
+        "Required fields not filled here: S.1, S.2, S.12",
+        "href=\"/v1/mica/bitcoin?from=2024-01-01&amp;to=2024-01-31&amp;format=csv\"",
+    ] {
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    // Self-contained: no script, no stylesheet or image fetched from elsewhere.
+    assert!(
+        !html.contains("<script") && !html.contains("stylesheet"),
+        "{html}"
+    );
+    assert!(html.contains("rel=\"icon\" type=\"image/svg+xml\" href=\"data:image/svg+xml,"));
+    assert!(r.header(header::CONTENT_DISPOSITION).is_none());
+    let r = get(
+        &t.router,
+        "/mica/bitcoin?from=2024-01-01&to=2024-01-31&download=1",
+    )
+    .await;
+    assert_eq!(
+        r.header(header::CONTENT_DISPOSITION),
+        Some("attachment; filename=\"mica-bitcoin-2024-01-01-2024-01-31.html\"")
+    );
+    for (uri, status, words) in [
+        ("/mica/nochain", StatusCode::NOT_FOUND, "nochain"),
+        (
+            "/mica/bitcoin?from=2008-01-01&to=2008-12-31",
+            StatusCode::NOT_FOUND,
+            "first day is 2009-01-03",
+        ),
+        ("/mica/bitcoin?from=soon", StatusCode::BAD_REQUEST, "from"),
+        (
+            "/mica/bitcoin?download=yes",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "download",
+        ),
+    ] {
+        let r = get(&t.router, uri).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.text());
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            Some("text/html; charset=utf-8"),
+            "{uri}"
+        );
+        assert!(r.text().contains(words), "{uri}: {}", r.text());
+    }
+}

@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod daily_metrics;
 pub mod estimate;
 pub mod index;
+pub mod lei;
 
 pub use block::{Block, BlockBatch, Transaction};
 pub use chain::{validate_chain_slug, InvalidChainSlug};
@@ -16,3 +17,4 @@ pub use checkpoint::Checkpoint;
 pub use daily_metrics::{merge_sources, DailyMetrics};
 pub use estimate::{Basis, Bounds, Estimate, PerTransaction};
 pub use index::IndexSnapshot;
+pub use lei::{validate_lei, InvalidLei};

@@ -74,7 +74,8 @@ impl ServiceError {
             // Their text names the chain and the day already.
             AnalyticsError::MissingInput { .. }
             | AnalyticsError::InvalidInput { .. }
-            | AnalyticsError::BeforeLaunch { .. } => ServiceError::no_data(chain, e.to_string()),
+            | AnalyticsError::BeforeLaunch { .. }
+            | AnalyticsError::NoEstimates { .. } => ServiceError::no_data(chain, e.to_string()),
             AnalyticsError::Catalogue { .. } | AnalyticsError::UnorderedDays { .. } => {
                 ServiceError::Internal(e.to_string())
             }

@@ -80,6 +80,8 @@ pub struct Footprints {
     catalogues: &'static Catalogues,
     chains: Arc<[ChainInfo]>,
     agreement: Arc<AgreementBoard>,
+    /// Who the MiCA disclosures name in S.1 and S.2.
+    discloser: Arc<blockwatt_analytics::Discloser>,
 }
 
 impl Footprints {
@@ -91,7 +93,18 @@ impl Footprints {
             catalogues,
             chains: chains(catalogues).into(),
             agreement: Arc::default(),
+            discloser: Arc::default(),
         }
+    }
+
+    /// The person or service provider MiCA disclosures name (S.1, S.2).
+    pub fn with_discloser(mut self, discloser: blockwatt_analytics::Discloser) -> Self {
+        self.discloser = Arc::new(discloser);
+        self
+    }
+
+    pub fn discloser(&self) -> &blockwatt_analytics::Discloser {
+        &self.discloser
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -47,6 +47,9 @@ pub use admin::{
     Accepted, Admin, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
 };
 pub use allocation::{Allocated, Allocation};
+/// The MiCA disclosure as the models write it (the API serves it as is).
+pub use blockwatt_analytics::mica::{BasisDays, Threshold};
+pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, Period};
 pub use chains::ChainInfo;
 pub use error::ServiceError;
 pub use footprints::{EstimateParams, Footprints};
@@ -54,7 +57,6 @@ pub use index_document::{IndexDocument, IndexEntry, INDEX_NAME};
 pub use jobs::{JobState, JobStatus, Jobs};
 pub use lookup::{ChainLookup, LookupError};
 pub use methodology::{CatalogueInfo, MethodDescription, ParameterInfo};
-pub use mica::{MicaIndicator, MicaReport};
 pub use publish::Publisher;
 pub use reconcile::{OurFigure, Reconciled};
 pub use records::LookedUp;

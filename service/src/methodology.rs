@@ -57,6 +57,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "merge_mining" => c.merge_mining,
         "published_figures" => c.published_figures,
         "algorithm_eras" => c.algorithm_eras,
+        "mica_annex" => c.mica_annex,
         "references" => c.references,
         _ => return None,
     })
@@ -147,7 +148,11 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         ),
         (
             "published_figures",
-            "other indices' published figures (CBECI, Digiconomist, CCRI), each cited, for /reconcile",
+            "other indices' published figures (CBECI's releases, Digiconomist, CCRI, McDonald, Krause & Tolaymat), each cited, for /reconcile",
+        ),
+        (
+            "mica_annex",
+            "the fields S.1 to S.36 of the Annex to Delegated Regulation (EU) 2025/422, with table, unit, format and where each was read",
         ),
     ]
     .into_iter()

@@ -14,6 +14,7 @@ pub mod landing;
 pub mod layout;
 pub mod method_page;
 pub mod metric;
+pub mod mica_page;
 pub mod theme;
 pub mod tornado;
 
@@ -27,5 +28,6 @@ pub use landing::{landing, ChainRow};
 pub use layout::{stylesheet, ICON_PATH, ICON_SVG, STYLESHEET_PATH};
 pub use method_page::{catalogue_page, method_page, MethodView, ParameterRow};
 pub use metric::{Metric, Shown, METRICS};
+pub use mica_page::{mica_document, MicaDocument};
 pub use theme::Theme;
 pub use tornado::{tornado, TornadoRow};

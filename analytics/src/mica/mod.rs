@@ -1,0 +1,623 @@
+//! MiCA sustainability indicators as Commission Delegated Regulation (EU)
+//! 2025/422 defines them: every field of its Annex (S.1 … S.36), filled
+//! from our daily estimates for one crypto-asset over a period, written in
+//! the Annex's formats, with our lower and upper bounds beside each number.
+//!
+//! A field our models do not cover is given as not computed, with the
+//! reason, never as a zero.
+
+pub mod annex;
+pub mod format;
+
+use blockwatt_domain::{Basis, Bounds, DailyMetrics, Estimate};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+pub use annex::{AnnexField, AnnexTable, Checked, FieldFormat, ENERGY_THRESHOLD_KWH};
+pub use format::{format_decimal, format_significant};
+
+/// Significant digits of every number disclosed: our bounds span a factor
+/// of two or more, so more digits would only show float noise.
+pub const SIGNIFICANT_DIGITS: u8 = 6;
+
+use crate::catalogue::{Catalogues, ChainProfile, Consensus};
+use crate::error::{AnalyticsError, Result};
+use crate::estimation::UNKNOWN_LOCATION_UNCERTAINTY;
+use crate::location::{location_weighted, plausible_locations};
+use crate::methods::{methodology, Method};
+use crate::params::Params;
+use crate::units::DAYS_PER_YEAR;
+
+/// Who discloses (S.1, S.2): the white paper's author or the service
+/// provider, as configured. Absent values are reported as missing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Discloser {
+    pub name: Option<String>,
+    pub lei: Option<String>,
+}
+
+/// The crypto-asset disclosed: a chain's native coin.
+#[derive(Debug, Clone, Copy)]
+pub struct Asset<'a> {
+    pub id: &'a str,
+    /// S.3, as the white paper names it.
+    pub name: &'a str,
+    pub chain: &'a ChainProfile,
+}
+
+/// The reporting period, both days included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Period {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Period {
+    pub fn days(self) -> usize {
+        usize::try_from((self.end - self.start).num_days() + 1).unwrap_or(0)
+    }
+
+    /// The last full calendar year before `today`, as disclosures use.
+    pub fn last_full_year(today: NaiveDate) -> Period {
+        let y = today.year() - 1;
+        Period {
+            start: NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(today),
+            end: NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(today),
+        }
+    }
+
+    /// The period a request names: none given is the last full calendar
+    /// year; `from` alone runs to the end of its year; `to` alone starts on
+    /// 1 January of its year.
+    pub fn resolve(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> Period {
+        let jan1 = |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), 1, 1).unwrap_or(d);
+        let dec31 = |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), 12, 31).unwrap_or(d);
+        match (from, to) {
+            (None, None) => Period::last_full_year(today),
+            (Some(f), None) => Period {
+                start: f,
+                end: dec31(f),
+            },
+            (None, Some(t)) => Period {
+                start: jan1(t),
+                end: t,
+            },
+            (Some(f), Some(t)) => Period { start: f, end: t },
+        }
+    }
+
+    fn is_calendar_year(self) -> bool {
+        self.start.year() == self.end.year()
+            && (self.start.month(), self.start.day()) == (1, 1)
+            && (self.end.month(), self.end.day()) == (12, 31)
+    }
+}
+
+/// Whether Table 3 must be given (Article 5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Threshold {
+    /// S.8's best estimate, kWh a year.
+    pub energy_kwh: f64,
+    pub limit_kwh: f64,
+    /// True when S.8 exceeds the limit: Table 3 is then mandatory for a
+    /// service provider providing the services of Article 3(16)(b), (c) or
+    /// (d) of MiCA, and for white papers.
+    pub table3_mandatory: bool,
+    /// True when the limit lies between S.8's lower and upper bounds.
+    pub within_bounds: bool,
+    pub rule: &'static str,
+}
+
+/// One field as disclosed. Numbers are written in the field's format;
+/// `lower` and `upper` (our addition, outside the regulated fields) in
+/// the same format.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DisclosureField {
+    pub code: String,
+    pub table: u8,
+    pub section: String,
+    pub name: String,
+    pub unit: String,
+    pub format: String,
+    /// None when not computed; `note` says why.
+    pub value: Option<String>,
+    pub lower: Option<String>,
+    pub upper: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Days of the period by how their estimate was obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BasisDays {
+    pub measured: usize,
+    pub carried_forward: usize,
+    pub fallback: usize,
+}
+
+/// The disclosure of one crypto-asset for one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Disclosure {
+    pub asset: String,
+    pub chain: String,
+    pub period: Period,
+    /// Days of the period with an estimate (the figures scale these to a
+    /// year when they are fewer than the period's).
+    pub days_with_estimates: usize,
+    /// The weakest basis of any day: measured, carried-forward or fallback.
+    pub basis: Basis,
+    pub basis_days: BasisDays,
+    /// The newest data the figures rest on.
+    pub as_of: NaiveDate,
+    pub methodology_versions: Vec<String>,
+    pub threshold: Threshold,
+    /// Codes of fields that must be given (Table 2, and Table 3 above the
+    /// threshold) but are not computed here.
+    pub missing_required: Vec<String>,
+    pub fields: Vec<DisclosureField>,
+}
+
+/// Period totals (bounds) of the estimates, and their scale to a year.
+struct Totals {
+    energy_kwh: Bounds,
+    co2e_t: Bounds,
+    weee_t: Bounds,
+    water_m3: Bounds,
+    /// Multiplies a period total into "per calendar year".
+    to_year: f64,
+    transactions: Option<u64>,
+}
+
+fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Totals {
+    let day_share = |b: Bounds, unit: f64| b.scale(unit / DAYS_PER_YEAR);
+    let sum = |f: &dyn Fn(&Estimate) -> Bounds| {
+        estimates
+            .iter()
+            .map(f)
+            .fold(Bounds::new(0.0, 0.0, 0.0), |acc, b| {
+                Bounds::new(acc.lower + b.lower, acc.best + b.best, acc.upper + b.upper)
+            })
+    };
+    let energy_kwh = sum(&|e| day_share(e.energy_twh_per_year, 1e9));
+    let co2e_t = sum(&|e| day_share(e.co2e_t_per_year, 1.0));
+    let weee_t = sum(&|e| day_share(e.ewaste_t_per_year, 1.0));
+    let water_m3 = sum(&|e| day_share(e.water_m3_per_year, 1.0));
+    // A whole calendar year with every day estimated is its own year;
+    // otherwise the days we have are scaled to one.
+    let to_year = if period.is_calendar_year() && estimates.len() == period.days() {
+        1.0
+    } else {
+        DAYS_PER_YEAR / estimates.len() as f64
+    };
+    let transactions = estimates
+        .iter()
+        .map(|e| {
+            days.iter()
+                .find(|d| d.day == e.date && d.chain == e.chain)
+                .and_then(|d| d.tx_count)
+        })
+        .sum::<Option<u64>>()
+        .filter(|n| *n > 0);
+    Totals {
+        energy_kwh,
+        co2e_t,
+        weee_t,
+        water_m3,
+        to_year,
+        transactions,
+    }
+}
+
+/// A value of a field before it is written.
+enum Value {
+    Text(String),
+    Date(NaiveDate),
+    Number(Bounds),
+    /// Not computed: why.
+    Missing(String),
+}
+
+/// Every field of the Annex for `asset` over `period`, from its daily
+/// `estimates` (one chain, any order) and the `days` that carry its
+/// transaction counts.
+pub fn disclosure(
+    catalogues: &Catalogues,
+    asset: Asset<'_>,
+    discloser: &Discloser,
+    period: Period,
+    estimates: &[Estimate],
+    days: &[DailyMetrics],
+    params: &Params,
+) -> Result<Disclosure> {
+    let chain = asset.chain;
+    if period.end < period.start {
+        return Err(AnalyticsError::InvalidInput {
+            name: "period",
+            value: (period.end - period.start).num_days() as f64,
+            why: "the period ends before it starts",
+        });
+    }
+    if let Some(launched) = chain.launched.filter(|l| period.start < *l) {
+        return Err(AnalyticsError::BeforeLaunch {
+            chain: chain.slug.clone(),
+            day: period.start,
+            launched,
+        });
+    }
+    let mut estimates: Vec<&Estimate> = estimates
+        .iter()
+        .filter(|e| e.chain == chain.slug && period.start <= e.date && e.date <= period.end)
+        .collect();
+    estimates.sort_by_key(|e| e.date);
+    estimates.dedup_by_key(|e| e.date);
+    let Some(newest) = estimates.last() else {
+        return Err(AnalyticsError::NoEstimates {
+            chain: chain.slug.clone(),
+            from: period.start,
+            to: period.end,
+        });
+    };
+    let owned: Vec<Estimate> = estimates.iter().map(|e| (*e).clone()).collect();
+    let t = totals(period, &owned, days);
+    let per_year = |b: Bounds| b.scale(t.to_year);
+    let energy = per_year(t.energy_kwh);
+
+    let mut basis_days = BasisDays::default();
+    for e in &owned {
+        match e.basis {
+            Basis::Measured => basis_days.measured += 1,
+            Basis::CarriedForward => basis_days.carried_forward += 1,
+            Basis::Fallback => basis_days.fallback += 1,
+        }
+    }
+    let basis = owned
+        .iter()
+        .map(|e| e.basis)
+        .max_by_key(|b| basis_rank(*b))
+        .unwrap_or(Basis::Measured);
+    let mut versions: Vec<String> = owned
+        .iter()
+        .map(|e| e.methodology_version.clone())
+        .collect();
+    versions.sort();
+    versions.dedup();
+    let methods: Vec<Method> = {
+        let mut m: Vec<Method> = owned
+            .iter()
+            .filter_map(|e| Method::parse(&e.method).ok())
+            .collect();
+        m.sort_by_key(|m| m.name());
+        m.dedup();
+        m
+    };
+
+    let threshold = Threshold {
+        energy_kwh: energy.best,
+        limit_kwh: ENERGY_THRESHOLD_KWH,
+        table3_mandatory: energy.best > ENERGY_THRESHOLD_KWH,
+        within_bounds: energy.lower <= ENERGY_THRESHOLD_KWH && ENERGY_THRESHOLD_KWH <= energy.upper,
+        rule: "Article 5: Table 3 is mandatory when S.8 exceeds 500,000 kWh a year (for a service provider, when it also provides the services of Article 3(16)(b), (c) or (d) of MiCA); decided on S.8's best estimate",
+    };
+
+    let year = period.end.year();
+    let renewable = renewable_share(catalogues, chain, year, params);
+    let scaled_note = (t.to_year != 1.0).then(|| {
+        format!(
+            "per calendar year: the {} estimated days of the period scaled to 365.25 days",
+            owned.len()
+        )
+    });
+    let per_tx = |total: Bounds, unit: f64| match t.transactions {
+        Some(n) => Value::Number(total.scale(unit / n as f64)),
+        None => Value::Missing("not computed: a day of the period has no transaction count".into()),
+    };
+    let not_modelled = |what: &str| Value::Missing(format!("not computed: {what}"));
+    let method_text: String = methods
+        .iter()
+        .map(|m| {
+            format!(
+                "{} ({}): {}",
+                m.name(),
+                m.methodology_version(),
+                methodology(*m)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let basis_text = format!(
+        "Period {} to {}: {} days estimated ({} measured, {} carried forward, {} from dated catalogue fallbacks); data as of {}.",
+        period.start,
+        period.end,
+        owned.len(),
+        basis_days.measured,
+        basis_days.carried_forward,
+        basis_days.fallback,
+        newest.as_of
+    );
+
+    let value_of = |code: &str| -> (Value, Option<String>) {
+        match code {
+            "S.1" => (
+                discloser.name.clone().map_or_else(
+                    || Value::Missing("not configured: set [mica] name to the person drawing up the white paper or the service provider".into()),
+                    Value::Text,
+                ),
+                None,
+            ),
+            "S.2" => (
+                discloser.lei.clone().map_or_else(
+                    || Value::Missing("not configured: set [mica] lei to the legal entity identifier of S.1".into()),
+                    Value::Text,
+                ),
+                None,
+            ),
+            "S.3" => (Value::Text(asset.name.to_owned()), None),
+            "S.4" => (Value::Text(consensus_text(chain, period)), Some("a description by consensus family from blockwatt's chain catalogue; align it with the white paper's".into())),
+            "S.5" => (Value::Text(incentive_text(chain, period)), Some("a description by consensus family; align it with the white paper's".into())),
+            "S.6" => (Value::Date(period.start), None),
+            "S.7" => (Value::Date(period.end), None),
+            "S.8" => (Value::Number(energy), scaled_note.clone()),
+            "S.9" => (Value::Text(format!("{basis_text} {method_text}")), None),
+            "S.10" => (
+                renewable.map_or_else(
+                    || Value::Missing("not computed: no generation mix for the chain's location".into()),
+                    |r| Value::Number(r.scale(100.0)),
+                ),
+                Some(format!("share of renewable sources in the electricity generation of the chain's location profile ({}), {year}", chain.location_profile)),
+            ),
+            "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
+            "S.12" => (not_modelled("the models count purchased grid electricity (S.13); fuel burnt on site by miners or validators is not modelled"), None),
+            "S.13" => (Value::Number(per_year(t.co2e_t)), Some(format!("location-based: energy × the grid intensity of the chain's location profile{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 is not computed, so S.13 alone per validated transaction".into())),
+            "S.15" => (
+                Value::Text(format!(
+                    "Renewable energy consumption (S.10): the renewable share of electricity generation in the chain's location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving {}% of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
+                    chain.location_profile,
+                    if chain.location_profile == "world" { 100 } else { (params.location_uncertainty_share * 100.0).round() as i64 }
+                )),
+                None,
+            ),
+            "S.16" => (
+                Value::Text(format!(
+                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the chain's location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10. Scope 1 (S.12) is not modelled. GHG intensity (S.14): S.13's period emissions divided by the period's on-chain transactions.",
+                    chain.location_profile
+                )),
+                None,
+            ),
+            "S.17" => (not_modelled("the catalogues hold the renewable share (S.10), not every primary source"), None),
+            "S.18" | "S.21" | "S.28" | "S.30" => (Value::Missing("not applicable: targets are the discloser's commitments, not a measurement".into()), None),
+            "S.19" => (
+                Value::Number(Bounds::new(
+                    ratio(t.co2e_t.lower * 1000.0, t.energy_kwh.lower),
+                    ratio(t.co2e_t.best * 1000.0, t.energy_kwh.best),
+                    ratio(t.co2e_t.upper * 1000.0, t.energy_kwh.upper),
+                )),
+                Some("S.13 over S.8: the location-weighted grid intensity".into()),
+            ),
+            "S.20" => (not_modelled("the manufacture and transport of hardware (scope 3) are not modelled"), None),
+            "S.22" => (Value::Number(per_year(t.weee_t)), Some(format!("the fleet's hardware mass retired per year (mass ÷ lifetime){}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.23" => (not_modelled("no recycling rate of mining or validating hardware is sourced"), None),
+            "S.24" => (not_modelled("hazardous waste is not separated from WEEE"), None),
+            "S.25" => (not_modelled("only WEEE is modelled (S.22)"), None),
+            "S.26" => (not_modelled("only WEEE is modelled (S.22)"), None),
+            "S.27" => (
+                not_modelled("only WEEE is modelled (S.22)"),
+                match per_tx(t.weee_t, 1e6) {
+                    Value::Number(b) => Some(format!("WEEE alone is {:.3} g per validated transaction", b.best)),
+                    _ => None,
+                },
+            ),
+            "S.29" => (Value::Text("The electricity used draws on water at the power plants (S.31, consumptive use by generation source); the raw materials of the hardware are not modelled.".into()), None),
+            "S.31" => (Value::Number(per_year(t.water_m3)), Some(format!("consumptive water use of the electricity's generation mix{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.32" => (not_modelled("no water recycling data applies to electricity generation"), None),
+            "S.33" => (Value::Text("S.17 and S.18 are not computed.".into()), None),
+            "S.34" => (Value::Text("Carbon intensity (S.19): S.13 over S.8, the location-weighted grid intensity (Ember and the Energy Institute via Our World in Data). Scope 3 (S.20) is not modelled.".into()), None),
+            "S.35" => (Value::Text("WEEE (S.22): the fleet's hardware mass divided by its lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021), from the hardware catalogue's unit masses.".into()), None),
+            "S.36" => (Value::Text("Water (S.31): energy × the consumptive water use of the generation mix (codecarbon mix × Meldrum et al. 2013 factors).".into()), None),
+            _ => (Value::Missing("not computed".into()), None),
+        }
+    };
+
+    let mut fields = Vec::with_capacity(catalogues.mica_annex.len());
+    let mut missing_required = Vec::new();
+    for f in &catalogues.mica_annex {
+        let (value, note) = value_of(&f.code);
+        let required = f.table == AnnexTable::Mandatory
+            || (f.table == AnnexTable::Supplementary && threshold.table3_mandatory);
+        let field = write(f, value, note)?;
+        if field.value.is_none() && required {
+            missing_required.push(f.code.clone());
+        }
+        fields.push(field);
+    }
+    Ok(Disclosure {
+        asset: asset.id.to_owned(),
+        chain: chain.slug.clone(),
+        period,
+        days_with_estimates: owned.len(),
+        basis,
+        basis_days,
+        as_of: newest.as_of,
+        methodology_versions: versions,
+        threshold,
+        missing_required,
+        fields,
+    })
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+fn basis_rank(b: Basis) -> u8 {
+    match b {
+        Basis::Measured => 0,
+        Basis::CarriedForward => 1,
+        Basis::Fallback => 2,
+    }
+}
+
+/// The location-weighted renewable share of the chain's electricity, 0..1,
+/// with the same bounds rule as the grid intensity.
+fn renewable_share(
+    catalogues: &Catalogues,
+    chain: &ChainProfile,
+    year: i32,
+    params: &Params,
+) -> Option<Bounds> {
+    let (_, shares) = catalogues.location_for(&chain.location_profile, year)?;
+    let world = shares.iter().all(|s| s.iso3 == "WLD");
+    let u = if world {
+        UNKNOWN_LOCATION_UNCERTAINTY
+    } else {
+        params.location_uncertainty_share
+    };
+    location_weighted(
+        shares,
+        &plausible_locations(catalogues),
+        &catalogues.renewable_share,
+        year,
+        u,
+    )
+}
+
+fn pow_days(chain: &ChainProfile, period: Period) -> (bool, bool) {
+    (chain.is_pow_on(period.start), chain.is_pow_on(period.end))
+}
+
+fn consensus_text(chain: &ChainProfile, period: Period) -> String {
+    let pow = |alg: &str| {
+        format!("Proof of work ({alg}): miners repeat a hash computation until one finds a block whose hash meets the difficulty target; nodes follow the chain with the most accumulated work.")
+    };
+    let pos = "Proof of stake: validators, selected in proportion to the stake they lock, propose blocks and attest to them; blocks become final once enough stake has attested.";
+    let alg = chain
+        .algorithm
+        .map(|a| a.as_str())
+        .unwrap_or("unknown algorithm");
+    match (chain.consensus, pow_days(chain, period)) {
+        (Consensus::Pow, _) => pow(alg),
+        (Consensus::Pos, (true, true)) => pow(alg),
+        (Consensus::Pos, (true, false)) => format!(
+            "{} Until {}: {}",
+            pos,
+            chain.pow_until.map(|d| d.to_string()).unwrap_or_default(),
+            pow(alg)
+        ),
+        (Consensus::Pos, _) => pos.to_owned(),
+    }
+}
+
+fn incentive_text(chain: &ChainProfile, period: Period) -> String {
+    let pow = "Miners receive the protocol's block subsidy and the transaction fees of the blocks they mine.";
+    let pos = "Validators receive protocol rewards for proposing and attesting blocks and the transaction fees paid to them; stake can be slashed for provable misbehaviour.";
+    match (chain.consensus, pow_days(chain, period)) {
+        (Consensus::Pow, _) | (Consensus::Pos, (true, true)) => pow.to_owned(),
+        (Consensus::Pos, (true, false)) => {
+            format!("{pos} Before the switch to proof of stake: {pow}")
+        }
+        (Consensus::Pos, _) => pos.to_owned(),
+    }
+}
+
+/// A field's value written in its format.
+fn write(f: &AnnexField, value: Value, note: Option<String>) -> Result<DisclosureField> {
+    let mut out = DisclosureField {
+        code: f.code.clone(),
+        table: f.table.number(),
+        section: f.section.clone(),
+        name: f.name.clone(),
+        unit: f.unit.clone(),
+        format: f.format.label(),
+        value: None,
+        lower: None,
+        upper: None,
+        note,
+    };
+    match (value, f.format) {
+        (Value::Missing(why), _) => {
+            out.note = Some(match out.note.take() {
+                Some(n) => format!("{why}; {n}"),
+                None => why,
+            })
+        }
+        (Value::Text(s), FieldFormat::FreeText) => out.value = Some(s),
+        (Value::Date(d), FieldFormat::Date) => out.value = Some(d.format("%Y-%m-%d").to_string()),
+        (Value::Number(b), FieldFormat::Decimal { digits, fraction }) => {
+            let write = |v: f64| format_significant(v, digits, fraction, SIGNIFICANT_DIGITS);
+            out.value = Some(write(b.best)?);
+            out.lower = Some(write(b.lower)?);
+            out.upper = Some(write(b.upper)?);
+        }
+        // A value of the wrong kind for the Annex's format is a defect here.
+        _ => {
+            return Err(AnalyticsError::Catalogue {
+                catalogue: "mica_annex",
+                line: 0,
+                message: format!(
+                    "{}: value does not match format {}",
+                    f.code,
+                    f.format.label()
+                ),
+            })
+        }
+    }
+    Ok(out)
+}
+
+impl Disclosure {
+    /// One row per field, in the Annex's order; the period, basis and data
+    /// age repeat on every row so a row stands alone.
+    pub fn to_csv(&self) -> std::result::Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "asset",
+            "period_start",
+            "period_end",
+            "basis",
+            "as_of",
+            "code",
+            "table",
+            "section",
+            "name",
+            "unit",
+            "format",
+            "value",
+            "lower",
+            "upper",
+            "note",
+        ])?;
+        let (start, end, as_of) = (
+            self.period.start.to_string(),
+            self.period.end.to_string(),
+            self.as_of.to_string(),
+        );
+        for f in &self.fields {
+            w.write_record([
+                self.asset.as_str(),
+                &start,
+                &end,
+                self.basis.as_str(),
+                &as_of,
+                &f.code,
+                &f.table.to_string(),
+                &f.section,
+                &f.name,
+                &f.unit,
+                &f.format,
+                f.value.as_deref().unwrap_or(""),
+                f.lower.as_deref().unwrap_or(""),
+                f.upper.as_deref().unwrap_or(""),
+                f.note.as_deref().unwrap_or(""),
+            ])?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    }
+}

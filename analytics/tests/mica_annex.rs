@@ -1,0 +1,271 @@
+//! The disclosure against the Annex of Delegated Regulation (EU) 2025/422:
+//! every field, in order, with the code, name, unit and format the Annex
+//! gives (`config/catalogues/mica_annex.csv`, each row with where it was
+//! read), and every value written as Table 1 says.
+
+use blockwatt_analytics::mica::{AnnexTable, Checked, FieldFormat};
+use blockwatt_analytics::{disclosure, Asset, Catalogues, Discloser, Params, Period};
+use blockwatt_domain::{Basis, Bounds, DailyMetrics, Estimate};
+use chrono::NaiveDate;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// Two plain days: 365.25 TWh/yr is 1e9 kWh a day.
+fn estimates() -> (Vec<Estimate>, Vec<DailyMetrics>) {
+    let b = |x: f64| Bounds::new(x * 0.5, x, x * 2.0);
+    let mut est = Vec::new();
+    let mut days = Vec::new();
+    for d in ["2020-01-01", "2020-01-02"] {
+        est.push(Estimate {
+            chain: "bitcoin".into(),
+            date: day(d),
+            basis: Basis::Measured,
+            as_of: day(d),
+            method: "hardware".into(),
+            methodology_version: "hardware.4".into(),
+            power_w: b(1.0),
+            energy_twh_per_year: b(365.25),
+            co2e_t_per_year: b(365.25e6),
+            water_m3_per_year: b(365.25),
+            ewaste_t_per_year: b(365.25),
+            per_tx: None,
+            inputs: Default::default(),
+        });
+        let mut m = DailyMetrics::empty("bitcoin", day(d), "test");
+        m.tx_count = Some(1_000_000);
+        days.push(m);
+    }
+    (est, days)
+}
+
+#[test]
+fn the_annex_has_its_tables_in_order() {
+    let c = Catalogues::embedded();
+    let a = &c.mica_annex;
+    let table = |t: AnnexTable| {
+        a.iter()
+            .filter(|f| f.table == t)
+            .map(|f| f.code.as_str())
+            .collect::<Vec<_>>()
+    };
+    let codes =
+        |r: std::ops::RangeInclusive<usize>| r.map(|i| format!("S.{i}")).collect::<Vec<_>>();
+    assert_eq!(table(AnnexTable::Mandatory), codes(1..=9));
+    assert_eq!(table(AnnexTable::Supplementary), codes(10..=16));
+    assert_eq!(table(AnnexTable::Optional), codes(17..=36));
+    // The two fields read in the adopted text, word for word.
+    assert_eq!((a[0].name.as_str(), a[0].checked), ("Name", Checked::Oj));
+    assert_eq!(
+        (a[1].name.as_str(), a[1].checked),
+        ("Relevant legal entity identifier", Checked::Oj)
+    );
+    // Units and formats of the figures the issue names.
+    let f = |code: &str| a.iter().find(|f| f.code == code).unwrap();
+    for (code, unit, format) in [
+        ("S.6", "", FieldFormat::Date),
+        (
+            "S.8",
+            "kWh",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.10",
+            "%",
+            FieldFormat::Decimal {
+                digits: 11,
+                fraction: 10,
+            },
+        ),
+        (
+            "S.11",
+            "kWh",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.12",
+            "tCO2e",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.13",
+            "tCO2e",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.14",
+            "kgCO2e",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.19",
+            "kgCO2e per kWh",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.22",
+            "t",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+        (
+            "S.31",
+            "m3",
+            FieldFormat::Decimal {
+                digits: 18,
+                fraction: 5,
+            },
+        ),
+    ] {
+        assert_eq!(
+            (f(code).unit.as_str(), f(code).format),
+            (unit, format),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn every_field_is_disclosed_as_the_annex_writes_it() {
+    let c = Catalogues::embedded();
+    let (est, days) = estimates();
+    let asset = Asset {
+        id: "bitcoin",
+        name: "Bitcoin",
+        chain: c.chain("bitcoin").unwrap(),
+    };
+    let period = Period {
+        start: day("2020-01-01"),
+        end: day("2020-01-02"),
+    };
+    let who = Discloser {
+        name: Some("Example CASP".into()),
+        lei: Some("529900T8BM49AURSDO55".into()),
+    };
+    let d = disclosure(c, asset, &who, period, &est, &days, &Params::default()).unwrap();
+    assert_eq!(d.fields.len(), 36);
+    for (field, annex) in d.fields.iter().zip(&c.mica_annex) {
+        assert_eq!(field.code, annex.code);
+        assert_eq!(field.name, annex.name);
+        assert_eq!(field.unit, annex.unit);
+        assert_eq!(field.format, annex.format.label());
+        assert_eq!(field.table, annex.table.number());
+        // A field not computed says why; none is a silent blank.
+        if field.value.is_none() {
+            assert!(
+                field.note.as_deref().is_some_and(|n| n.starts_with("not ")),
+                "{field:?}"
+            );
+        }
+        for v in [&field.value, &field.lower, &field.upper]
+            .into_iter()
+            .flatten()
+        {
+            match annex.format {
+                FieldFormat::Decimal { digits, fraction } => {
+                    let fits = v.parse::<f64>().is_ok()
+                        && v.chars().filter(char::is_ascii_digit).count() <= usize::from(digits)
+                        && v.split('.').nth(1).map_or(0, str::len) <= usize::from(fraction);
+                    assert!(fits, "{}: {v} in {}", field.code, annex.format.label());
+                }
+                FieldFormat::Date => {
+                    assert!(NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(), "{v}")
+                }
+                FieldFormat::FreeText => assert!(!v.trim().is_empty()),
+            }
+        }
+    }
+    let value = |code: &str| {
+        d.fields
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap()
+            .value
+            .clone()
+    };
+    // Two days of 1e9 kWh scaled to a year; 2e9 kWh over 2e6 transactions.
+    assert_eq!(value("S.8").as_deref(), Some("365250000000"));
+    assert_eq!(d.fields[7].lower.as_deref(), Some("182625000000"));
+    assert_eq!(value("S.11").as_deref(), Some("1000"));
+    assert_eq!(value("S.14").as_deref(), Some("1000"));
+    assert_eq!(value("S.19").as_deref(), Some("1"));
+    assert_eq!(value("S.1").as_deref(), Some("Example CASP"));
+    assert_eq!(value("S.7").as_deref(), Some("2020-01-02"));
+    assert_eq!(d.missing_required, ["S.12"]);
+}
+
+#[test]
+fn the_threshold_decides_on_the_best_estimate_and_says_when_it_is_close() {
+    let c = Catalogues::embedded();
+    let (mut est, days) = estimates();
+    // 400,000 kWh a year best, 200,000 to 800,000 in the bounds.
+    for e in &mut est {
+        e.energy_twh_per_year = Bounds::new(0.0002, 0.0004, 0.0008);
+    }
+    let asset = Asset {
+        id: "bitcoin",
+        name: "Bitcoin",
+        chain: c.chain("bitcoin").unwrap(),
+    };
+    let period = Period {
+        start: day("2020-01-01"),
+        end: day("2020-01-02"),
+    };
+    let d = disclosure(
+        c,
+        asset,
+        &Discloser::default(),
+        period,
+        &est,
+        &days,
+        &Params::default(),
+    )
+    .unwrap();
+    assert!(
+        !d.threshold.table3_mandatory && d.threshold.within_bounds,
+        "{:?}",
+        d.threshold
+    );
+    // Below the threshold Table 3's gaps are not required ones.
+    assert_eq!(d.missing_required, ["S.1", "S.2"]);
+}
+
+#[test]
+fn a_period_defaults_to_the_last_full_calendar_year() {
+    assert_eq!(
+        Period::resolve(None, None, day("2026-11-30")),
+        Period {
+            start: day("2025-01-01"),
+            end: day("2025-12-31")
+        }
+    );
+    assert_eq!(
+        Period::resolve(Some(day("2024-03-01")), None, day("2026-11-30")).end,
+        day("2024-12-31")
+    );
+    assert_eq!(
+        Period::resolve(None, Some(day("2024-03-01")), day("2026-11-30")).start,
+        day("2024-01-01")
+    );
+}
