@@ -40,6 +40,20 @@ fn estimates() -> (Vec<Estimate>, Vec<DailyMetrics>) {
     (est, days)
 }
 
+/// The asset and period the two plain days describe.
+fn bitcoin_two_days(c: &Catalogues) -> (Asset<'_>, Period) {
+    let asset = Asset {
+        id: "bitcoin",
+        name: "Bitcoin",
+        chain: c.chain("bitcoin").unwrap(),
+    };
+    let period = Period {
+        start: day("2020-01-01"),
+        end: day("2020-01-02"),
+    };
+    (asset, period)
+}
+
 #[test]
 fn the_annex_has_its_tables_in_order() {
     let c = Catalogues::embedded();
@@ -150,15 +164,7 @@ fn the_annex_has_its_tables_in_order() {
 fn every_field_is_disclosed_as_the_annex_writes_it() {
     let c = Catalogues::embedded();
     let (est, days) = estimates();
-    let asset = Asset {
-        id: "bitcoin",
-        name: "Bitcoin",
-        chain: c.chain("bitcoin").unwrap(),
-    };
-    let period = Period {
-        start: day("2020-01-01"),
-        end: day("2020-01-02"),
-    };
+    let (asset, period) = bitcoin_two_days(c);
     let who = Discloser {
         name: Some("Example CASP".into()),
         lei: Some("529900T8BM49AURSDO55".into()),
@@ -223,15 +229,7 @@ fn the_threshold_decides_on_the_best_estimate_and_says_when_it_is_close() {
     for e in &mut est {
         e.energy_twh_per_year = Bounds::new(0.0002, 0.0004, 0.0008);
     }
-    let asset = Asset {
-        id: "bitcoin",
-        name: "Bitcoin",
-        chain: c.chain("bitcoin").unwrap(),
-    };
-    let period = Period {
-        start: day("2020-01-01"),
-        end: day("2020-01-02"),
-    };
+    let (asset, period) = bitcoin_two_days(c);
     let d = disclosure(
         c,
         asset,
