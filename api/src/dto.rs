@@ -334,3 +334,34 @@ pub fn chains_csv(rows: &[ChainEntry]) -> Result<Vec<u8>, ApiError> {
 pub fn mica_csv(body: &blockwatt_service::Disclosure) -> Result<Vec<u8>, ApiError> {
     body.to_csv().map_err(csv_err)
 }
+
+/// A contract's footprint per day; the contract and the period repeat on
+/// every row.
+pub fn contract_csv(body: &blockwatt_service::ContractFootprint) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "chain",
+        "contract",
+        "date",
+        "contract_transactions",
+        "chain_transactions",
+        "energy_kwh_lower",
+        "energy_kwh_best",
+        "energy_kwh_upper",
+    ])
+    .map_err(csv_err)?;
+    for d in &body.days {
+        w.write_record([
+            body.chain.clone(),
+            body.contract.clone(),
+            d.date.to_string(),
+            d.contract_transactions.to_string(),
+            d.chain_transactions.to_string(),
+            d.energy_kwh.lower.to_string(),
+            d.energy_kwh.best.to_string(),
+            d.energy_kwh.upper.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    csv_finish(w)
+}

@@ -199,6 +199,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(v1::transaction_footprint))
         .routes(routes!(v1::compare))
         .routes(routes!(v1::mica))
+        .routes(routes!(v1::contract_footprint))
         .routes(routes!(v1::methodology))
         .routes(routes!(v1::method))
         .routes(routes!(widgets::badge_json))

@@ -15,12 +15,13 @@ use blockwatt_service::{
     Allocated, Allocation, ChainInfo, EstimateParams, LookedUp, MethodDescription,
     ELECTRICITY_PRICE_RANGE, PUE_RANGE,
 };
-use blockwatt_service::{Disclosure, Period};
+use blockwatt_service::{ContractFootprint, Disclosure, Period};
 
 use crate::cache::CachedEstimate;
 use crate::dto::{
-    chains_csv, estimates_csv, mica_csv, AllocatedBody, ChainEntry, ChainsBody, CompareBody,
-    Coverage, ExplainedEstimate, Freshness as Fresh, HistoryBody, MethodologyBody, ReconcileBody,
+    chains_csv, contract_csv, estimates_csv, mica_csv, AllocatedBody, ChainEntry, ChainsBody,
+    CompareBody, Coverage, ExplainedEstimate, Freshness as Fresh, HistoryBody, MethodologyBody,
+    ReconcileBody,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{
@@ -763,6 +764,58 @@ pub(crate) struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
+}
+
+/// The footprint of a contract's activity (a token, an NFT collection)
+/// over a period: the chain's daily footprint times the contract's share of
+/// the day's transactions, counted in the stored blocks.
+#[utoipa::path(get, path = "/v1/chains/{chain}/contracts/{address}/footprint", tag = "footprint",
+    params(
+        ("chain" = String, Path, description = "An EVM chain slug with a configured node"),
+        ("address" = String, Path, description = "The contract: 0x and 40 hex digits"),
+        ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 29 days before `to` when absent"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); yesterday when absent"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv` (one row per day)"),
+    ),
+    responses(
+        (status = 200, description = "The contract's footprint, its transactions and the chain's beside them, per day and in total", content((ContractFootprint = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, no node to count at, or no stored blocks and estimate in the period", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed address, or range invalid or too large", body = Problem, content_type = "application/problem+json"),
+        LimitsAndOutages,
+    ))]
+pub(crate) async fn contract_footprint(
+    State(state): State<AppState>,
+    Path((chain, address)): Path<(String, String)>,
+    Query(q): Query<PeriodQuery>,
+    CondHeaders(headers): CondHeaders,
+) -> Result<Response, ApiError> {
+    state.chain(&chain)?;
+    let format = negotiate(q.format.as_deref(), &headers)?;
+    let yesterday = today().checked_sub_days(Days::new(1)).unwrap_or_else(today);
+    let (from, to) = date_range(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        yesterday,
+        29,
+        state.config.max_history_days,
+    )?;
+    let Some(lookup) = state.lookup.as_deref() else {
+        return Err(ApiError::NotIngested(format!(
+            "{chain}: no node is configured to count a contract's transactions at"
+        )));
+    };
+    let body = state
+        .footprints
+        .contract_footprint(lookup, &chain, &address, from, to)
+        .await?;
+    table(
+        &headers,
+        format,
+        &body,
+        || contract_csv(&body),
+        Freshness::of_day(to),
+    )
 }
 
 /// MiCA sustainability disclosure of a crypto-asset for a period: every

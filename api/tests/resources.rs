@@ -1047,3 +1047,139 @@ async fn inputs_show_every_source_and_where_they_disagree() {
     let r = get(&t.router, "/v1/chains/bitcoin/inputs?date=2001-01-01").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
 }
+
+/// End to end on a real node: an ERC-20 deployed on anvil, transfers sent
+/// among plain value transfers, the chain ingested and aggregated, then the
+/// token's footprint asked for. Its transactions are counted at the node,
+/// its share is theirs over the chain's, and its part and the rest of the
+/// chain add up to the chain's footprint.
+#[tokio::test]
+async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
+    let Some(anvil) = blockwatt_testkit::AnvilNode::start(
+        "api::a_tokens_footprint_is_its_share_of_the_chains_transactions",
+        None,
+    ) else {
+        return;
+    };
+    let rpc = |method: &str, params: serde_json::Value| anvil.rpc(method, params).expect(method);
+    rpc("evm_setAutomine", serde_json::json!([false]));
+    let send = |tx: serde_json::Value| {
+        let hash = rpc("eth_sendTransaction", serde_json::json!([tx]));
+        rpc("evm_mine", serde_json::json!([]));
+        hash
+    };
+    let accounts = rpc("eth_accounts", serde_json::json!([]));
+    let (a, b) = (accounts[0].as_str().unwrap(), accounts[1].as_str().unwrap());
+    let code = include_str!("../../ingest/tests/contracts/TestToken.bin").trim();
+    let deploy =
+        send(serde_json::json!({"from": a, "data": format!("0x{code}{:064x}", 1_000_000u64)}));
+    let receipt = rpc("eth_getTransactionReceipt", serde_json::json!([deploy]));
+    let token = receipt["contractAddress"]
+        .as_str()
+        .expect("deployed")
+        .to_owned();
+    for i in 1..=4u64 {
+        let data = format!("0xa9059cbb{:0>64}{i:064x}", b.trim_start_matches("0x"));
+        send(serde_json::json!({"from": a, "to": token, "data": data}));
+    }
+    for _ in 0..3 {
+        send(serde_json::json!({"from": a, "to": b, "value": "0x1"}));
+    }
+
+    let t = app().await;
+    let chains = devnet_source(&anvil.url);
+    let cfg = chains["devnet"].clone();
+    blockwatt_ingest::run_ingest(
+        &cfg,
+        "devnet",
+        t.store.clone(),
+        blockwatt_ingest::IngestRange::default(),
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("ingest");
+    let tip = t.store.tip("devnet").await.expect("store").expect("blocks");
+    let first = t
+        .store
+        .block("devnet", 1)
+        .await
+        .expect("store")
+        .expect("block 1");
+    let day = |time: i64| {
+        chrono::DateTime::from_timestamp(time, 0)
+            .unwrap()
+            .date_naive()
+    };
+    let (from, to) = (day(first.time), day(tip.time));
+    blockwatt_ingest::daily::aggregate_and_store(
+        &t.store,
+        "devnet",
+        blockwatt_ingest::daily::HashrateModel::None,
+        from,
+        to,
+    )
+    .await
+    .expect("aggregate");
+    let clients = blockwatt_ingest::ChainClients::new(&chains, |_, _| std::sync::Arc::default());
+    let lookup = std::sync::Arc::new(blockwatt_service::ChainLookup::new(&clients));
+    let router = blockwatt_api::router(t.state.clone().with_lookup(lookup));
+
+    let uri = format!(
+        "/v1/chains/devnet/contracts/{}/footprint?from={from}&to={to}",
+        token.to_uppercase().replace("0X", "0x")
+    );
+    let r = get(&router, &uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["contract"], token.to_lowercase());
+    // The deployment (its constructor mints with a Transfer) and four transfers, of eight.
+    assert_eq!(v["contract_transactions"], 5, "{v}");
+    assert_eq!(v["chain_transactions"], 8, "{v}");
+    assert!((v["share"].as_f64().unwrap() - 5.0 / 8.0).abs() < 1e-12);
+    // Its part and the rest of the chain sum to the chain's, bound by bound.
+    for bound in ["lower", "best", "upper"] {
+        let part = v["energy_kwh"][bound].as_f64().unwrap();
+        let chain = v["chain_energy_kwh"][bound].as_f64().unwrap();
+        assert!(part > 0.0 && part < chain, "{bound}: {v}");
+        let rest = chain - part;
+        assert!(((part + rest) - chain).abs() <= 1e-12 * chain);
+        if from == to {
+            assert!((part / chain - 5.0 / 8.0).abs() < 1e-9, "{bound}: {v}");
+        }
+    }
+    assert!(v["counted_by"].as_str().unwrap().contains("eth_getLogs"));
+    let r = get(&router, &format!("{uri}&format=csv")).await;
+    let (h, rows) = csv_rows(&r.body);
+    assert_eq!(
+        &h[..5],
+        [
+            "chain",
+            "contract",
+            "date",
+            "contract_transactions",
+            "chain_transactions"
+        ]
+    );
+    assert_eq!(
+        rows.len(),
+        usize::try_from((to - from).num_days() + 1).unwrap()
+    );
+
+    // A malformed address, a chain with no node to count at: each says so.
+    get(&router, "/v1/chains/devnet/contracts/0x1234/footprint")
+        .await
+        .problem(422, "invalid-parameter");
+    let p = get(
+        &router,
+        &format!("/v1/chains/bitcoin/contracts/{token}/footprint?from=2020-01-01&to=2020-01-31"),
+    )
+    .await
+    .problem(404, "no-data");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("no blocks stored")),
+        "{p}"
+    );
+}

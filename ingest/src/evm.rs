@@ -115,7 +115,17 @@ impl EvmSource {
         })
     }
 
-    fn err(&self, method: &str, height: Option<u64>, kind: SourceErrorKind) -> SourceError {
+    /// The node's HTTP client (rate limit and pool shared with ingestion).
+    pub(crate) fn rpc_client(&self) -> &HttpClient {
+        &self.client
+    }
+
+    pub(crate) fn err(
+        &self,
+        method: &str,
+        height: Option<u64>,
+        kind: SourceErrorKind,
+    ) -> SourceError {
         self.client.error(method, height, kind)
     }
 

@@ -25,6 +25,7 @@ pub mod bitcoin_rpc;
 pub mod clients;
 pub mod coinmetrics;
 pub mod config;
+pub mod contract_logs;
 pub mod counters;
 pub mod daily;
 pub mod dash;

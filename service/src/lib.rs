@@ -28,6 +28,7 @@
 pub mod admin;
 pub mod allocation;
 pub mod chains;
+pub mod contracts;
 mod error;
 pub mod follow;
 pub mod footprints;
@@ -51,6 +52,7 @@ pub use allocation::{Allocated, Allocation};
 pub use blockwatt_analytics::mica::{BasisDays, Threshold};
 pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, Period};
 pub use chains::ChainInfo;
+pub use contracts::{ContractDay, ContractFootprint};
 pub use error::ServiceError;
 pub use footprints::{EstimateParams, Footprints};
 pub use index_document::{IndexDocument, IndexEntry, INDEX_NAME};

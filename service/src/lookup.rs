@@ -60,6 +60,28 @@ impl ChainLookup {
     }
 }
 
+impl ChainLookup {
+    /// The transactions of blocks `from ..= to` that made `contract` log,
+    /// counted at the chain's node (`eth_getLogs`); `Ok(None)` when no EVM
+    /// source covers the chain.
+    pub async fn contract_txs(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Option<Vec<blockwatt_ingest::contract_logs::ContractTx>>, LookupError> {
+        let Some(source) = self.evm.get(chain) else {
+            return Ok(None);
+        };
+        source
+            .contract_txs(contract, from, to)
+            .await
+            .map(Some)
+            .map_err(|e| LookupError(e.to_string()))
+    }
+}
+
 /// The chain's source failed; the client may retry.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("transaction source: {0}")]
