@@ -55,6 +55,10 @@ pub struct Settings {
     /// Regulation (EU) 2025/422).
     #[serde(default)]
     pub mica: MicaConfig,
+    /// Tokens beyond the catalogue's (`[assets.ID]`): name, issuer, LEI,
+    /// decimals and a contract per host chain.
+    #[serde(default)]
+    pub assets: std::collections::BTreeMap<String, AssetConfig>,
     /// Catalogue chains that are not public (a local devnet) to list,
     /// compare and publish all the same, e.g. on a demo server.
     #[serde(default)]
@@ -106,6 +110,44 @@ impl MicaConfig {
             name: set(&self.name),
             lei: set(&self.lei),
         }
+    }
+}
+
+/// A token the configuration adds (`[assets.ID]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetConfig {
+    pub name: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub lei: Option<String>,
+    pub decimals: u8,
+    /// Host chain slug → contract address.
+    pub contracts: std::collections::BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// The configured tokens as listings (checked when the service takes them).
+    pub fn token_listings(&self) -> Vec<blockwatt_analytics::assets::TokenListing> {
+        self.assets
+            .iter()
+            .flat_map(|(id, a)| {
+                a.contracts.iter().map(move |(chain, contract)| {
+                    blockwatt_analytics::assets::TokenListing {
+                        asset: id.clone(),
+                        name: a.name.clone(),
+                        kind: "erc20".into(),
+                        chain: chain.clone(),
+                        contract: contract.to_ascii_lowercase(),
+                        decimals: a.decimals,
+                        issuer: a.issuer.clone(),
+                        lei: a.lei.clone(),
+                        source: "configuration".into(),
+                    }
+                })
+            })
+            .collect()
     }
 }
 
@@ -238,6 +280,14 @@ impl Settings {
                     reason: format!("{chain:?} is not a chain of the catalogue"),
                 });
             }
+        }
+        for t in self.token_listings() {
+            blockwatt_analytics::assets::check_listing(&t, &catalogue.chains).map_err(
+                |reason| ConfigError::OutOfRange {
+                    key: "assets",
+                    reason,
+                },
+            )?;
         }
         if let Some(lei) = self.mica.discloser().lei {
             blockwatt_domain::validate_lei(&lei).map_err(|e| ConfigError::OutOfRange {

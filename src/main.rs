@@ -188,13 +188,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             migrate(store.as_ref()).await?;
             let footprints = blockwatt_service::Footprints::new(store)
                 .with_public_chains(&settings.public_chains)?
-                .with_discloser(settings.mica.discloser());
+                .with_discloser(settings.mica.discloser())
+                .with_tokens(settings.token_listings())?;
+            // A token's transactions are counted at its host chains' nodes.
+            let clients = blockwatt_ingest::ChainClients::new(&settings.chains, |_, _| {
+                std::sync::Arc::default()
+            });
+            let lookup = blockwatt_service::ChainLookup::new(&clients);
             let today = chrono::Utc::now().date_naive();
             let period = blockwatt_service::Period::resolve(from, to, today);
             if period.end < period.start {
                 anyhow::bail!("--from {} is after --to {}", period.start, period.end);
             }
-            let d = footprints.mica(&asset, Some(period), today).await?;
+            let d = footprints
+                .mica(&asset, Some(period), today, None, Some(&lookup))
+                .await?;
             match format {
                 cli::MicaFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),
                 cli::MicaFormat::Csv => {
@@ -202,14 +210,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     std::io::stdout().write_all(&d.to_csv()?)?;
                 }
                 cli::MicaFormat::Html => {
-                    let name = footprints
-                        .catalogues()
-                        .chain(&d.chain)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_else(|_| d.chain.clone());
                     let doc = blockwatt_web::MicaDocument {
                         disclosure: &d,
-                        asset_name: &name,
+                        asset_name: &d.asset_name,
                         generated: today,
                         json_url: None,
                         csv_url: None,

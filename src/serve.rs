@@ -22,7 +22,8 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let sync_store = Arc::clone(&store);
     let footprints = Footprints::new(Arc::clone(&store))
         .with_public_chains(&settings.public_chains)?
-        .with_discloser(settings.mica.discloser());
+        .with_discloser(settings.mica.discloser())
+        .with_tokens(settings.token_listings())?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // Followers and backfills count into it; /metrics and /readyz read it.
     let board = Arc::new(blockwatt_ingest::IngestBoard::default());

@@ -52,6 +52,23 @@ fn unwritable_sqlite_path_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn a_token_or_lei_the_configuration_gets_wrong_is_named() {
+    expect_setup_error(
+        &[],
+        &["--config", "bad-asset.toml", "chains"],
+        &[
+            "configuration key `assets`",
+            "\"bitcoin\" is a chain's slug",
+        ],
+    );
+    expect_setup_error(
+        &[("BLOCKWATT_MICA__LEI", "529900T8BM49AURSDO56")],
+        &["chains"],
+        &["configuration key `mica.lei`", "check digits"],
+    );
+}
+
+#[test]
 fn unknown_and_out_of_range_keys_name_the_key() {
     expect_setup_error(
         &[],

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AnalyticsError, Result};
+use crate::catalogue::bad;
+use crate::error::Result;
 
 /// A document a reader can open, or blockwatt's own stated assumption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,14 +234,6 @@ fn is_partial_date(s: &str) -> bool {
                 && digits(d, 2)
         }
         _ => false,
-    }
-}
-
-fn bad(catalogue: &'static str, line: u64, message: impl Into<String>) -> AnalyticsError {
-    AnalyticsError::Catalogue {
-        catalogue,
-        line,
-        message: message.into(),
     }
 }
 

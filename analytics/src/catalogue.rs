@@ -232,6 +232,7 @@ pub struct CatalogueSources<'a> {
     pub published_figures: &'a str,
     pub algorithm_eras: &'a str,
     pub mica_annex: &'a str,
+    pub assets: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -249,6 +250,7 @@ impl CatalogueSources<'static> {
             published_figures: include_str!("../../config/catalogues/published_figures.csv"),
             algorithm_eras: include_str!("../../config/catalogues/algorithm_eras.csv"),
             mica_annex: include_str!("../../config/catalogues/mica_annex.csv"),
+            assets: include_str!("../../config/catalogues/assets.csv"),
         }
     }
 }
@@ -274,6 +276,8 @@ pub struct Catalogues {
     pub published: Vec<PublishedFigure>,
     /// Earlier proof-of-work algorithms of chains that changed theirs.
     pub algorithm_eras: Vec<AlgorithmEra>,
+    /// Tokens and their host chains.
+    pub tokens: Vec<crate::assets::TokenListing>,
     /// The fields of the MiCA sustainability annex (S.1 … S.36).
     pub mica_annex: Vec<crate::mica::AnnexField>,
     /// What every row cites.
@@ -351,6 +355,7 @@ impl Catalogues {
         let published = parse_published(src.published_figures, &chains, &refs)?;
         let algorithm_eras = parse_algorithm_eras(src.algorithm_eras, &chains, &refs)?;
         let mica_annex = crate::mica::annex::parse_annex(src.mica_annex, &refs)?;
+        let tokens = crate::assets::parse_assets(src.assets, &chains, &refs)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -374,6 +379,7 @@ impl Catalogues {
             merge_mining,
             published,
             algorithm_eras,
+            tokens,
             mica_annex,
             references: refs,
         })
@@ -487,7 +493,12 @@ fn rows<T: for<'de> Deserialize<'de>>(
     Ok(out)
 }
 
-fn bad(catalogue: &'static str, line: u64, message: impl Into<String>) -> AnalyticsError {
+/// A catalogue error naming the catalogue and the line.
+pub(crate) fn bad(
+    catalogue: &'static str,
+    line: u64,
+    message: impl Into<String>,
+) -> AnalyticsError {
     AnalyticsError::Catalogue {
         catalogue,
         line,

@@ -11,6 +11,7 @@
 //! - [`Params`] — every caller-adjustable parameter, range-checked.
 
 pub mod allocation;
+pub mod assets;
 pub mod bibliography;
 pub mod carbon;
 pub mod catalogue;

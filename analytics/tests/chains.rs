@@ -442,7 +442,7 @@ fn mica_disclosure_for_bitcoin_2019() {
     let asset = blockwatt_analytics::Asset {
         id: "bitcoin",
         name: "Bitcoin",
-        chain: profile,
+        hosts: vec![profile],
     };
     let year = blockwatt_analytics::Period {
         start: day("2019-01-01"),
@@ -451,7 +451,7 @@ fn mica_disclosure_for_bitcoin_2019() {
     let anonymous = blockwatt_analytics::Discloser::default();
     let d = blockwatt_analytics::disclosure(
         c,
-        asset,
+        &asset,
         &anonymous,
         year,
         &est,
@@ -507,7 +507,7 @@ fn mica_disclosure_for_bitcoin_2019() {
         lei: Some("529900T8BM49AURSDO55".into()),
     };
     let d =
-        blockwatt_analytics::disclosure(c, asset, &named, year, &est, &days, &Params::default())
+        blockwatt_analytics::disclosure(c, &asset, &named, year, &est, &days, &Params::default())
             .unwrap();
     assert_eq!(d.missing_required, vec!["S.12"]);
     // Before the chain existed, or a period with no estimate: an error that says so.
@@ -516,7 +516,7 @@ fn mica_disclosure_for_bitcoin_2019() {
         end: day("2009-12-31"),
     };
     let err =
-        blockwatt_analytics::disclosure(c, asset, &named, early, &est, &days, &Params::default())
+        blockwatt_analytics::disclosure(c, &asset, &named, early, &est, &days, &Params::default())
             .unwrap_err();
     assert!(err.to_string().contains("first day is 2009-01-03"), "{err}");
     let empty = blockwatt_analytics::Period {
@@ -524,7 +524,7 @@ fn mica_disclosure_for_bitcoin_2019() {
         end: day("2024-12-31"),
     };
     let err =
-        blockwatt_analytics::disclosure(c, asset, &named, empty, &est, &days, &Params::default())
+        blockwatt_analytics::disclosure(c, &asset, &named, empty, &est, &days, &Params::default())
             .unwrap_err();
     assert!(
         err.to_string()

@@ -45,7 +45,7 @@ fn bitcoin_two_days(c: &Catalogues) -> (Asset<'_>, Period) {
     let asset = Asset {
         id: "bitcoin",
         name: "Bitcoin",
-        chain: c.chain("bitcoin").unwrap(),
+        hosts: vec![c.chain("bitcoin").unwrap()],
     };
     let period = Period {
         start: day("2020-01-01"),
@@ -169,7 +169,7 @@ fn every_field_is_disclosed_as_the_annex_writes_it() {
         name: Some("Example CASP".into()),
         lei: Some("529900T8BM49AURSDO55".into()),
     };
-    let d = disclosure(c, asset, &who, period, &est, &days, &Params::default()).unwrap();
+    let d = disclosure(c, &asset, &who, period, &est, &days, &Params::default()).unwrap();
     assert_eq!(d.fields.len(), 36);
     for (field, annex) in d.fields.iter().zip(&c.mica_annex) {
         assert_eq!(field.code, annex.code);
@@ -232,7 +232,7 @@ fn the_threshold_decides_on_the_best_estimate_and_says_when_it_is_close() {
     let (asset, period) = bitcoin_two_days(c);
     let d = disclosure(
         c,
-        asset,
+        &asset,
         &Discloser::default(),
         period,
         &est,

@@ -44,6 +44,7 @@ fn embedded_text() -> Vec<(&'static str, &'static str)> {
         ("published_figures", s.published_figures),
         ("algorithm_eras", s.algorithm_eras),
         ("mica_annex", s.mica_annex),
+        ("assets", s.assets),
         // Parameters cited in the method text rather than a catalogue row.
         (
             "footprint_methodology",

@@ -190,6 +190,7 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::UnknownChain(c) => ApiError::UnknownChain(c),
+            ServiceError::UnknownAsset(_) => ApiError::NotFound(e.to_string()),
             ServiceError::UnknownMethod { .. } | ServiceError::MethodNotApplicable { .. } => {
                 ApiError::invalid("method", e.to_string())
             }

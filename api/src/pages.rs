@@ -651,6 +651,7 @@ pub(crate) struct MicaPageQuery {
     to: Option<String>,
     /// `1`: offered as a file to save (Content-Disposition: attachment).
     download: Option<String>,
+    allocation: Option<String>,
 }
 
 /// `/mica/{asset}`: the MiCA disclosure as the self-contained document a
@@ -672,14 +673,22 @@ pub(crate) async fn mica(
         }
     };
     let result = async {
-        state.chain(&asset)?;
         let period = crate::v1::mica_period(
             q.from.as_deref(),
             q.to.as_deref(),
             state.config.max_history_days,
         )?;
         let today = chrono::Utc::now().date_naive();
-        let d = state.footprints.mica(&asset, period, today).await?;
+        let d = state
+            .footprints
+            .mica(
+                &asset,
+                period,
+                today,
+                q.allocation.as_deref(),
+                state.lookup.as_deref(),
+            )
+            .await?;
         Ok::<_, ApiError>((d, today))
     }
     .await;
@@ -687,18 +696,12 @@ pub(crate) async fn mica(
         Ok(v) => v,
         Err(e) => return error_page(&headers, e),
     };
-    let name = state
-        .footprints
-        .catalogues()
-        .chain(&d.chain)
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|_| d.chain.clone());
     let query = format!("from={}&to={}", d.period.start, d.period.end);
     let json_url = format!("/v1/mica/{}?{query}", d.asset);
     let csv_url = format!("/v1/mica/{}?{query}&format=csv", d.asset);
     let doc = blockwatt_web::MicaDocument {
         disclosure: &d,
-        asset_name: &name,
+        asset_name: &d.asset_name,
         generated: today,
         json_url: Some(&json_url),
         csv_url: Some(&csv_url),

@@ -822,10 +822,11 @@ pub(crate) async fn contract_footprint(
 /// field of the Annex to Delegated Regulation (EU) 2025/422 (S.1 … S.36).
 #[utoipa::path(get, path = "/v1/mica/{asset}", tag = "mica",
     params(
-        ("asset" = String, Path, description = "The crypto-asset: a chain's native coin, by the chain's slug (`bitcoin`)"),
+        ("asset" = String, Path, description = "The crypto-asset: a chain's native coin by the chain's slug (`bitcoin`), or a listed token (`usdc`; /methodology/catalogues/assets)"),
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive). With `to` absent too: the last full calendar year, as disclosures use"),
         ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); 31 December of `from`'s year when only `from` is given"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv` (one row per field)"),
+        ("allocation" = Option<String>, Query, description = "How a token's part of its host chain is measured: `transactions` (the default and only one: its share of each day's transactions, those that make its contract log, counted at the chain's node)"),
     ),
     responses(
         (status = 200, description = "The disclosure: each field's code, table, name, unit, format and value as the Annex writes it, our lower and upper bounds beside each number, and which tables apply", content((Disclosure = "application/json"), (String = "text/csv"))),
@@ -837,17 +838,25 @@ pub(crate) async fn contract_footprint(
 pub(crate) async fn mica(
     State(state): State<AppState>,
     Path(asset): Path<String>,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<MicaQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
-    state.chain(&asset)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
     let period = mica_period(
         q.from.as_deref(),
         q.to.as_deref(),
         state.config.max_history_days,
     )?;
-    let body: Disclosure = state.footprints.mica(&asset, period, today()).await?;
+    let body: Disclosure = state
+        .footprints
+        .mica(
+            &asset,
+            period,
+            today(),
+            q.allocation.as_deref(),
+            state.lookup.as_deref(),
+        )
+        .await?;
     let to = body.period.end;
     table(
         &headers,
@@ -856,6 +865,14 @@ pub(crate) async fn mica(
         || mica_csv(&body),
         Freshness::of_day(to),
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MicaQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+    allocation: Option<String>,
 }
 
 /// The disclosure's period (`Period::resolve`), checked like every range.

@@ -20,7 +20,7 @@ async fn unknown_chain_is_404() {
         "/v1/chains/nochain/blocks/1/footprint",
         &format!("/v1/chains/nochain/transactions/{TXID}/footprint"),
         "/v1/compare?chains=bitcoin,nochain",
-        "/v1/mica/nochain",
+        "/v1/chains/nochain/contracts/0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48/footprint",
         "/v1/chains/Bad%20Slug/footprint",
     ] {
         let p = get(&t.router, uri).await.problem(404, "unknown-chain");
@@ -31,6 +31,16 @@ async fn unknown_chain_is_404() {
             "{p}"
         );
     }
+    // A MiCA disclosure names a crypto-asset: a chain's native coin or a token.
+    let p = get(&t.router, "/v1/mica/nochain")
+        .await
+        .problem(404, "not-found");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("unknown asset \"nochain\"")),
+        "{p}"
+    );
 }
 
 #[tokio::test]

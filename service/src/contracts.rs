@@ -77,25 +77,20 @@ fn rank(b: Basis) -> u8 {
     }
 }
 
+/// Per day of stored blocks: (the contract's transactions, the chain's).
+pub(crate) type DayCounts = BTreeMap<NaiveDate, (u64, u64)>;
+
 impl Footprints {
-    /// The footprint of `contract` on `chain` from `from` to `to`: each day
-    /// the chain has stored blocks and an estimate for.
-    pub async fn contract_footprint(
+    /// The contract's and the chain's transactions per day of `from ..= to`
+    /// with stored blocks, and how the contract's were counted.
+    pub(crate) async fn contract_days(
         &self,
         lookup: &ChainLookup,
         chain: &str,
-        contract: &str,
+        address: &str,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<ContractFootprint, ServiceError> {
-        self.chain(chain)?;
-        let address =
-            blockwatt_ingest::contract_logs::normalise_address(contract).ok_or_else(|| {
-                ServiceError::invalid(
-                    "address",
-                    format!("address: {contract:?} is not 0x and 40 hex digits"),
-                )
-            })?;
+    ) -> Result<(DayCounts, String), ServiceError> {
         let start = from
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc().timestamp())
@@ -118,7 +113,7 @@ impl Footprints {
             ));
         };
         let txs = lookup
-            .contract_txs(chain, &address, first, last)
+            .contract_txs(chain, address, first, last)
             .await
             .map_err(|e| ServiceError::Unavailable(e.to_string()))?
             .ok_or_else(|| {
@@ -133,7 +128,7 @@ impl Footprints {
             .iter()
             .filter_map(|b| Some((b.height, DateTime::from_timestamp(b.time, 0)?.date_naive())))
             .collect();
-        let mut per_day: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
+        let mut per_day = DayCounts::new();
         for b in &blocks {
             if let Some(d) = day_of_height.get(&b.height) {
                 per_day.entry(*d).or_default().1 += u64::from(b.tx_count);
@@ -144,6 +139,33 @@ impl Footprints {
                 per_day.entry(*d).or_default().0 += 1;
             }
         }
+        let counted_by = format!(
+            "eth_getLogs at the {chain} node for logs of {address} in blocks {first}..={last}, the stored blocks of the period"
+        );
+        Ok((per_day, counted_by))
+    }
+
+    /// The footprint of `contract` on `chain` from `from` to `to`: each day
+    /// the chain has stored blocks and an estimate for.
+    pub async fn contract_footprint(
+        &self,
+        lookup: &ChainLookup,
+        chain: &str,
+        contract: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<ContractFootprint, ServiceError> {
+        self.chain(chain)?;
+        let address =
+            blockwatt_ingest::contract_logs::normalise_address(contract).ok_or_else(|| {
+                ServiceError::invalid(
+                    "address",
+                    format!("address: {contract:?} is not 0x and 40 hex digits"),
+                )
+            })?;
+        let (per_day, counted_by) = self
+            .contract_days(lookup, chain, &address, from, to)
+            .await?;
         let estimates = self
             .series(chain, from, to, None, &EstimateParams::default())
             .await?;
@@ -164,9 +186,7 @@ impl Footprints {
             chain_co2e_kg: zero(),
             basis: Basis::Measured,
             as_of: from,
-            counted_by: format!(
-                "eth_getLogs at the chain's node for logs of {address} in blocks {first}..={last}, the stored blocks of the period"
-            ),
+            counted_by,
             days: Vec::new(),
         };
         for e in &estimates {

@@ -11,6 +11,9 @@ pub enum ServiceError {
     /// The chain is not in the catalogue.
     #[error("unknown chain {0:?}")]
     UnknownChain(String),
+    /// Neither a chain's native coin nor a listed token.
+    #[error("unknown asset {0:?}: a chain's slug names its native coin, and /methodology/catalogues/assets lists the tokens")]
+    UnknownAsset(String),
     /// The method exists nowhere, or does not apply to the chain.
     #[error("method {method:?} is not available for {chain}{}", if valid.is_empty() { String::new() } else { format!("; use one of {}", valid.join(", ")) })]
     UnknownMethod {

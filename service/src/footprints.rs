@@ -82,6 +82,8 @@ pub struct Footprints {
     agreement: Arc<AgreementBoard>,
     /// Who the MiCA disclosures name in S.1 and S.2.
     discloser: Arc<blockwatt_analytics::Discloser>,
+    /// Tokens and their host chains: the catalogue's, then the configuration's.
+    tokens: Arc<[blockwatt_analytics::assets::TokenListing]>,
 }
 
 impl Footprints {
@@ -94,7 +96,36 @@ impl Footprints {
             chains: chains(catalogues).into(),
             agreement: Arc::default(),
             discloser: Arc::default(),
+            tokens: catalogues.tokens.clone().into(),
         }
+    }
+
+    /// Adds tokens (from the configuration) to the catalogue's; a listing
+    /// that fails the catalogue's checks, or repeats an (asset, chain), is
+    /// refused naming it.
+    pub fn with_tokens(
+        mut self,
+        extra: Vec<blockwatt_analytics::assets::TokenListing>,
+    ) -> Result<Self, ServiceError> {
+        let mut all = self.tokens.to_vec();
+        for t in extra {
+            blockwatt_analytics::assets::check_listing(&t, &self.catalogues.chains)
+                .map_err(|m| ServiceError::invalid("assets", m))?;
+            if all.iter().any(|o| o.asset == t.asset && o.chain == t.chain) {
+                return Err(ServiceError::invalid(
+                    "assets",
+                    format!("{} on {} is listed twice", t.asset, t.chain),
+                ));
+            }
+            all.push(t);
+        }
+        self.tokens = all.into();
+        Ok(self)
+    }
+
+    /// The listings of a token (empty for anything else).
+    pub fn token(&self, asset: &str) -> Vec<&blockwatt_analytics::assets::TokenListing> {
+        self.tokens.iter().filter(|t| t.asset == asset).collect()
     }
 
     /// The person or service provider MiCA disclosures name (S.1, S.2).

@@ -48,6 +48,7 @@ pub use admin::{
     Accepted, Admin, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,
 };
 pub use allocation::{Allocated, Allocation};
+pub use blockwatt_analytics::assets::TokenListing;
 /// The MiCA disclosure as the models write it (the API serves it as is).
 pub use blockwatt_analytics::mica::{BasisDays, Threshold};
 pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, Period};

@@ -58,6 +58,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "published_figures" => c.published_figures,
         "algorithm_eras" => c.algorithm_eras,
         "mica_annex" => c.mica_annex,
+        "assets" => c.assets,
         "references" => c.references,
         _ => return None,
     })
@@ -149,6 +150,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "published_figures",
             "other indices' published figures (CBECI's releases, Digiconomist, CCRI, McDonald, Krause & Tolaymat), each cited, for /reconcile",
+        ),
+        (
+            "assets",
+            "tokens and their host chains' contracts, each cited (native coins are their chain's)",
         ),
         (
             "mica_annex",

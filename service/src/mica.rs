@@ -1,60 +1,178 @@
 //! MiCA sustainability disclosures (Delegated Regulation (EU) 2025/422) of
 //! a crypto-asset over a period: every field of the Annex, from the stored
-//! estimates.
+//! estimates. A chain's native coin carries its chain's footprint; a token
+//! carries, on each host chain and each day, the chain's footprint times
+//! the token's share of the day's transactions (the transactions that make
+//! its contract log, counted at the chain's node), summed over its hosts.
 
 use blockwatt_analytics::{AnalyticsError, Asset, Disclosure, Params, Period};
+use blockwatt_domain::{DailyMetrics, Estimate};
 use chrono::NaiveDate;
 
-use crate::{Footprints, ServiceError};
+use crate::lookup::ChainLookup;
+use crate::{EstimateParams, Footprints, ServiceError};
+
+/// How a token's part of its host chain is measured.
+pub const ALLOCATIONS: [&str; 1] = ["transactions"];
 
 impl Footprints {
-    /// The disclosure of `asset` (a chain's native coin, by the chain's
-    /// slug) for `period`, or for the last full calendar year before
-    /// `today` when `period` is `None`.
+    /// The disclosure of `asset` (a chain's slug for its native coin, or a
+    /// listed token's id) for `period`, or for the last full calendar year
+    /// before `today` when `period` is `None`. A token needs `lookup`, the
+    /// nodes its transactions are counted at.
     pub async fn mica(
         &self,
         asset: &str,
         period: Option<Period>,
         today: NaiveDate,
+        allocation: Option<&str>,
+        lookup: Option<&ChainLookup>,
     ) -> Result<Disclosure, ServiceError> {
-        let slug = self.chain(asset)?.slug.clone();
+        let period = period.unwrap_or_else(|| Period::last_full_year(today));
+        let listings = self.token(asset);
+        if listings.is_empty() {
+            let slug = match self.chain(asset) {
+                Ok(c) => c.slug.clone(),
+                Err(ServiceError::UnknownChain(_)) => {
+                    return Err(ServiceError::UnknownAsset(asset.to_owned()))
+                }
+                Err(e) => return Err(e),
+            };
+            return self.native_disclosure(&slug, period).await;
+        }
+        match allocation.unwrap_or("transactions") {
+            "transactions" => {}
+            other => {
+                return Err(ServiceError::invalid(
+                    "allocation",
+                    format!(
+                        "allocation: {other:?} is not one of {}: a share of gas or of holdings needs per-transaction gas and balances of the token, not stored yet",
+                        ALLOCATIONS.join(", ")
+                    ),
+                ))
+            }
+        }
+        let lookup = lookup.ok_or_else(|| {
+            ServiceError::no_data(
+                asset,
+                format!("{asset}: a token's transactions are counted at its host chains' nodes, and none is configured"),
+            )
+        })?;
+        let mut hosts = Vec::new();
+        let mut estimates: Vec<Estimate> = Vec::new();
+        let mut days: Vec<DailyMetrics> = Vec::new();
+        for t in &listings {
+            let profile = self
+                .catalogues()
+                .chain(&t.chain)
+                .map_err(|e| ServiceError::from_model(&t.chain, e))?;
+            check_launch(profile, period)?;
+            let (per_day, _) = self
+                .contract_days(lookup, &t.chain, &t.contract, period.start, period.end)
+                .await?;
+            let chain_estimates = self
+                .series(
+                    &t.chain,
+                    period.start,
+                    period.end,
+                    None,
+                    &EstimateParams::default(),
+                )
+                .await?;
+            for e in chain_estimates {
+                let Some(&(token_txs, chain_txs)) = per_day.get(&e.date) else {
+                    continue;
+                };
+                if chain_txs == 0 {
+                    continue;
+                }
+                let share = token_txs as f64 / chain_txs as f64;
+                let mut part = e.clone();
+                part.energy_twh_per_year = e.energy_twh_per_year.scale(share);
+                part.co2e_t_per_year = e.co2e_t_per_year.scale(share);
+                part.water_m3_per_year = e.water_m3_per_year.scale(share);
+                part.ewaste_t_per_year = e.ewaste_t_per_year.scale(share);
+                part.power_w = e.power_w.scale(share);
+                part.per_tx = None;
+                let mut day = DailyMetrics::empty(&t.chain, e.date, "contract-logs");
+                day.tx_count = Some(token_txs);
+                days.push(day);
+                estimates.push(part);
+            }
+            hosts.push(profile);
+        }
+        let name = listings.first().map(|t| t.name.clone()).unwrap_or_default();
+        let asset = Asset {
+            id: asset,
+            name: &name,
+            hosts,
+        };
+        self.disclose(&asset, period, &estimates, &days)
+    }
+
+    async fn native_disclosure(
+        &self,
+        slug: &str,
+        period: Period,
+    ) -> Result<Disclosure, ServiceError> {
         let profile = self
             .catalogues()
-            .chain(&slug)
-            .map_err(|e| ServiceError::from_model(&slug, e))?;
-        let period = period.unwrap_or_else(|| Period::last_full_year(today));
-        if let Some(launched) = profile.launched.filter(|l| period.start < *l) {
-            let e = AnalyticsError::BeforeLaunch {
-                chain: slug.clone(),
-                day: period.start,
-                launched,
-            };
-            return Err(ServiceError::from_model(&slug, e));
-        }
+            .chain(slug)
+            .map_err(|e| ServiceError::from_model(slug, e))?;
+        check_launch(profile, period)?;
         let estimates = self
             .series(
-                &slug,
+                slug,
                 period.start,
                 period.end,
                 None,
-                &crate::EstimateParams::default(),
+                &EstimateParams::default(),
             )
             .await?;
-        let days = self.metrics_range(&slug, period.start, period.end).await?;
+        let days = self.metrics_range(slug, period.start, period.end).await?;
         let asset = Asset {
-            id: &slug,
+            id: slug,
             name: &profile.name,
-            chain: profile,
+            hosts: vec![profile],
         };
+        self.disclose(&asset, period, &estimates, &days)
+    }
+
+    /// The model's disclosure, with this service's discloser (S.1, S.2).
+    fn disclose(
+        &self,
+        asset: &Asset<'_>,
+        period: Period,
+        estimates: &[Estimate],
+        days: &[DailyMetrics],
+    ) -> Result<Disclosure, ServiceError> {
         blockwatt_analytics::disclosure(
             self.catalogues(),
             asset,
             self.discloser(),
             period,
-            &estimates,
-            &days,
+            estimates,
+            days,
             &Params::default(),
         )
-        .map_err(|e| ServiceError::from_model(&slug, e))
+        .map_err(|e| ServiceError::from_model(asset.id, e))
+    }
+}
+
+/// A period that starts before the chain existed names its first day.
+fn check_launch(
+    profile: &blockwatt_analytics::ChainProfile,
+    period: Period,
+) -> Result<(), ServiceError> {
+    match profile.launched.filter(|l| period.start < *l) {
+        Some(launched) => Err(ServiceError::from_model(
+            &profile.slug,
+            AnalyticsError::BeforeLaunch {
+                chain: profile.slug.clone(),
+                day: period.start,
+                launched,
+            },
+        )),
+        None => Ok(()),
     }
 }

@@ -84,6 +84,11 @@ pub fn expect_setup_error(env: &[(&str, &str)], args: &[&str], needles: &[&str])
     )
     .unwrap();
     std::fs::write(dir.path().join("bad-enum.toml"), "log_format = \"xml\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad-asset.toml"),
+        "[assets.bitcoin]\nname = \"A coin\"\ndecimals = 8\ncontracts = { ethereum = \"0x1234\" }\n",
+    )
+    .unwrap();
     let out = blockwatt(dir.path())
         .envs(env.iter().copied())
         .args(args)

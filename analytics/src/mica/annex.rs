@@ -175,11 +175,7 @@ pub fn parse_annex(text: &str, refs: &References) -> Result<Vec<AnnexField>> {
 }
 
 fn bad(line: u64, message: impl Into<String>) -> AnalyticsError {
-    AnalyticsError::Catalogue {
-        catalogue: C,
-        line,
-        message: message.into(),
-    }
+    crate::catalogue::bad(C, line, message)
 }
 
 #[cfg(test)]

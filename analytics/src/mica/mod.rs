@@ -36,13 +36,15 @@ pub struct Discloser {
     pub lei: Option<String>,
 }
 
-/// The crypto-asset disclosed: a chain's native coin.
-#[derive(Debug, Clone, Copy)]
+/// The crypto-asset disclosed: a chain's native coin (one host), or a token
+/// on one or more host chains, whose estimates are then the token's
+/// allocated parts of each host's (a token on several chains sums them).
+#[derive(Debug, Clone)]
 pub struct Asset<'a> {
     pub id: &'a str,
     /// S.3, as the white paper names it.
     pub name: &'a str,
-    pub chain: &'a ChainProfile,
+    pub hosts: Vec<&'a ChainProfile>,
 }
 
 /// The reporting period, both days included.
@@ -143,7 +145,10 @@ pub struct BasisDays {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disclosure {
     pub asset: String,
-    pub chain: String,
+    /// S.3.
+    pub asset_name: String,
+    /// The chains the asset lives on.
+    pub chains: Vec<String>,
     pub period: Period,
     /// Days of the period with an estimate (the figures scale these to a
     /// year when they are fewer than the period's).
@@ -188,10 +193,13 @@ fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Tota
     let water_m3 = sum(&|e| day_share(e.water_m3_per_year, 1.0));
     // A whole calendar year with every day estimated is its own year;
     // otherwise the days we have are scaled to one.
-    let to_year = if period.is_calendar_year() && estimates.len() == period.days() {
+    let mut dates: Vec<NaiveDate> = estimates.iter().map(|e| e.date).collect();
+    dates.sort();
+    dates.dedup();
+    let to_year = if period.is_calendar_year() && dates.len() == period.days() {
         1.0
     } else {
-        DAYS_PER_YEAR / estimates.len() as f64
+        DAYS_PER_YEAR / dates.len() as f64
     };
     let transactions = estimates
         .iter()
@@ -226,14 +234,20 @@ enum Value {
 /// transaction counts.
 pub fn disclosure(
     catalogues: &Catalogues,
-    asset: Asset<'_>,
+    asset: &Asset<'_>,
     discloser: &Discloser,
     period: Period,
     estimates: &[Estimate],
     days: &[DailyMetrics],
     params: &Params,
 ) -> Result<Disclosure> {
-    let chain = asset.chain;
+    let Some(chain) = asset.hosts.first().copied() else {
+        return Err(AnalyticsError::InvalidInput {
+            name: "hosts",
+            value: 0.0,
+            why: "an asset needs at least one host chain",
+        });
+    };
     if period.end < period.start {
         return Err(AnalyticsError::InvalidInput {
             name: "period",
@@ -241,22 +255,30 @@ pub fn disclosure(
             why: "the period ends before it starts",
         });
     }
-    if let Some(launched) = chain.launched.filter(|l| period.start < *l) {
-        return Err(AnalyticsError::BeforeLaunch {
-            chain: chain.slug.clone(),
-            day: period.start,
-            launched,
-        });
+    for host in &asset.hosts {
+        if let Some(launched) = host.launched.filter(|l| period.start < *l) {
+            return Err(AnalyticsError::BeforeLaunch {
+                chain: host.slug.clone(),
+                day: period.start,
+                launched,
+            });
+        }
     }
+    let on_host = |e: &&Estimate| asset.hosts.iter().any(|h| h.slug == e.chain);
     let mut estimates: Vec<&Estimate> = estimates
         .iter()
-        .filter(|e| e.chain == chain.slug && period.start <= e.date && e.date <= period.end)
+        .filter(|e| on_host(e) && period.start <= e.date && e.date <= period.end)
         .collect();
-    estimates.sort_by_key(|e| e.date);
-    estimates.dedup_by_key(|e| e.date);
-    let Some(newest) = estimates.last() else {
+    estimates.sort_by(|a, b| (a.date, &a.chain).cmp(&(b.date, &b.chain)));
+    estimates.dedup_by(|a, b| a.date == b.date && a.chain == b.chain);
+    let Some(newest) = estimates.iter().max_by_key(|e| e.as_of).copied() else {
         return Err(AnalyticsError::NoEstimates {
-            chain: chain.slug.clone(),
+            chain: asset
+                .hosts
+                .iter()
+                .map(|h| h.slug.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
             from: period.start,
             to: period.end,
         });
@@ -304,7 +326,49 @@ pub fn disclosure(
     };
 
     let year = period.end.year();
-    let renewable = renewable_share(catalogues, chain, year, params);
+    // Each host's renewable share, weighted by its part of the energy.
+    let mut weighted: Option<(Bounds, f64)> = None;
+    for host in &asset.hosts {
+        let weight: f64 = estimates
+            .iter()
+            .filter(|e| e.chain == host.slug)
+            .map(|e| e.energy_twh_per_year.best)
+            .sum();
+        let Some(r) = renewable_share(catalogues, host, year, params) else {
+            continue;
+        };
+        let (sum, w) = weighted.unwrap_or((Bounds::new(0.0, 0.0, 0.0), 0.0));
+        weighted = Some((
+            Bounds::new(
+                sum.lower + r.lower * weight,
+                sum.best + r.best * weight,
+                sum.upper + r.upper * weight,
+            ),
+            w + weight,
+        ));
+    }
+    let renewable = weighted
+        .filter(|(_, w)| *w > 0.0)
+        .map(|(b, w)| b.scale(1.0 / w));
+    let profiles = asset
+        .hosts
+        .iter()
+        .map(|h| h.location_profile.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let per_host = |text: &dyn Fn(&ChainProfile) -> String| {
+        if asset.hosts.len() == 1 {
+            text(chain)
+        } else {
+            asset
+                .hosts
+                .iter()
+                .map(|h| format!("On {}: {}", h.name, text(h)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+
     let scaled_note = (t.to_year != 1.0).then(|| {
         format!(
             "per calendar year: the {} estimated days of the period scaled to 365.25 days",
@@ -356,8 +420,8 @@ pub fn disclosure(
                 None,
             ),
             "S.3" => (Value::Text(asset.name.to_owned()), None),
-            "S.4" => (Value::Text(consensus_text(chain, period)), Some("a description by consensus family from blockwatt's chain catalogue; align it with the white paper's".into())),
-            "S.5" => (Value::Text(incentive_text(chain, period)), Some("a description by consensus family; align it with the white paper's".into())),
+            "S.4" => (Value::Text(per_host(&|h| consensus_text(h, period))), Some("a description by consensus family from blockwatt's chain catalogue; align it with the white paper's".into())),
+            "S.5" => (Value::Text(per_host(&|h| incentive_text(h, period))), Some("a description by consensus family; align it with the white paper's".into())),
             "S.6" => (Value::Date(period.start), None),
             "S.7" => (Value::Date(period.end), None),
             "S.8" => (Value::Number(energy), scaled_note.clone()),
@@ -367,7 +431,7 @@ pub fn disclosure(
                     || Value::Missing("not computed: no generation mix for the chain's location".into()),
                     |r| Value::Number(r.scale(100.0)),
                 ),
-                Some(format!("share of renewable sources in the electricity generation of the chain's location profile ({}), {year}", chain.location_profile)),
+                Some(format!("share of renewable sources in the electricity generation of the location profile ({profiles}), {year}, weighted by each host's energy")),
             ),
             "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
             "S.12" => (not_modelled("the models count purchased grid electricity (S.13); fuel burnt on site by miners or validators is not modelled"), None),
@@ -375,16 +439,16 @@ pub fn disclosure(
             "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 is not computed, so S.13 alone per validated transaction".into())),
             "S.15" => (
                 Value::Text(format!(
-                    "Renewable energy consumption (S.10): the renewable share of electricity generation in the chain's location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving {}% of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
-                    chain.location_profile,
+                    "Renewable energy consumption (S.10): the renewable share of electricity generation in the location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving {}% of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
+                    profiles,
                     if chain.location_profile == "world" { 100 } else { (params.location_uncertainty_share * 100.0).round() as i64 }
                 )),
                 None,
             ),
             "S.16" => (
                 Value::Text(format!(
-                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the chain's location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10. Scope 1 (S.12) is not modelled. GHG intensity (S.14): S.13's period emissions divided by the period's on-chain transactions.",
-                    chain.location_profile
+                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10. Scope 1 (S.12) is not modelled. GHG intensity (S.14): S.13's period emissions divided by the period's on-chain transactions.",
+                    profiles
                 )),
                 None,
             ),
@@ -434,11 +498,14 @@ pub fn disclosure(
         }
         fields.push(field);
     }
+    let mut dates: Vec<NaiveDate> = owned.iter().map(|e| e.date).collect();
+    dates.dedup();
     Ok(Disclosure {
         asset: asset.id.to_owned(),
-        chain: chain.slug.clone(),
+        asset_name: asset.name.to_owned(),
+        chains: asset.hosts.iter().map(|h| h.slug.clone()).collect(),
         period,
-        days_with_estimates: owned.len(),
+        days_with_estimates: dates.len(),
         basis,
         basis_days,
         as_of: newest.as_of,
