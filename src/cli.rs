@@ -98,9 +98,14 @@ pub enum Command {
     /// Regulation (EU) 2025/422): every field of the Annex, S.1 to S.36.
     /// The period defaults to the last full calendar year.
     Mica {
-        /// The crypto-asset: a chain's native coin, by the chain's slug.
+        /// The crypto-asset: a chain's native coin by the chain's slug, or
+        /// a listed token's id (`config/catalogues/assets.csv`, `[assets.ID]`).
         #[arg(long)]
         asset: String,
+        /// A token's part of each host chain: its share of the
+        /// transactions (default) or of the gas.
+        #[arg(long, value_parser = ["transactions", "gas"])]
+        allocation: Option<String>,
         /// First day; alone, the period runs to the end of its year.
         #[arg(long, value_parser = parse_date)]
         from: Option<NaiveDate>,

@@ -182,6 +182,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             asset,
             from,
             to,
+            allocation,
             format,
         } => {
             let store = open_store(&settings).await?;
@@ -201,7 +202,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 anyhow::bail!("--from {} is after --to {}", period.start, period.end);
             }
             let d = footprints
-                .mica(&asset, Some(period), today, None, Some(&lookup))
+                .mica(
+                    &asset,
+                    Some(period),
+                    today,
+                    allocation.as_deref(),
+                    Some(&lookup),
+                )
                 .await?;
             match format {
                 cli::MicaFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),

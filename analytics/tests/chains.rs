@@ -443,6 +443,7 @@ fn mica_disclosure_for_bitcoin_2019() {
         id: "bitcoin",
         name: "Bitcoin",
         hosts: vec![profile],
+        allocation: None,
     };
     let year = blockwatt_analytics::Period {
         start: day("2019-01-01"),

@@ -46,6 +46,7 @@ fn bitcoin_two_days(c: &Catalogues) -> (Asset<'_>, Period) {
         id: "bitcoin",
         name: "Bitcoin",
         hosts: vec![c.chain("bitcoin").unwrap()],
+        allocation: None,
     };
     let period = Period {
         start: day("2020-01-01"),

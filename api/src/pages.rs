@@ -696,7 +696,11 @@ pub(crate) async fn mica(
         Ok(v) => v,
         Err(e) => return error_page(&headers, e),
     };
-    let query = format!("from={}&to={}", d.period.start, d.period.end);
+    let mut query = format!("from={}&to={}", d.period.start, d.period.end);
+    // The links give the same figures: the key was checked by `mica`.
+    if let (Some(key), Some(_)) = (q.allocation.as_deref(), d.allocation.as_ref()) {
+        query.push_str(&format!("&allocation={key}"));
+    }
     let json_url = format!("/v1/mica/{}?{query}", d.asset);
     let csv_url = format!("/v1/mica/{}?{query}&format=csv", d.asset);
     let doc = blockwatt_web::MicaDocument {

@@ -759,13 +759,6 @@ pub(crate) async fn compare(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct PeriodQuery {
-    from: Option<String>,
-    to: Option<String>,
-    format: Option<String>,
-}
-
 /// The footprint of a contract's activity (a token, an NFT collection)
 /// over a period: the chain's daily footprint times the contract's share of
 /// the day's transactions, counted in the stored blocks.
@@ -776,6 +769,7 @@ pub(crate) struct PeriodQuery {
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 29 days before `to` when absent"),
         ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); yesterday when absent"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv` (one row per day)"),
+        ("allocation" = Option<String>, Query, description = "`transactions` (default: the contract's share of each day's transactions) or `gas` (of each day's gas)"),
     ),
     responses(
         (status = 200, description = "The contract's footprint, its transactions and the chain's beside them, per day and in total", content((ContractFootprint = "application/json"), (String = "text/csv"))),
@@ -792,6 +786,7 @@ pub(crate) async fn contract_footprint(
 ) -> Result<Response, ApiError> {
     state.chain(&chain)?;
     let format = negotiate(q.format.as_deref(), &headers)?;
+    let allocation = blockwatt_service::ContractAllocation::parse(q.allocation.as_deref())?;
     let yesterday = today().checked_sub_days(Days::new(1)).unwrap_or_else(today);
     let (from, to) = date_range(
         q.from.as_deref(),
@@ -807,7 +802,7 @@ pub(crate) async fn contract_footprint(
     };
     let body = state
         .footprints
-        .contract_footprint(lookup, &chain, &address, from, to)
+        .contract_footprint(lookup, &chain, &address, from, to, allocation)
         .await?;
     table(
         &headers,
@@ -826,7 +821,7 @@ pub(crate) async fn contract_footprint(
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive). With `to` absent too: the last full calendar year, as disclosures use"),
         ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); 31 December of `from`'s year when only `from` is given"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv` (one row per field)"),
-        ("allocation" = Option<String>, Query, description = "How a token's part of its host chain is measured: `transactions` (the default and only one: its share of each day's transactions, those that make its contract log, counted at the chain's node)"),
+        ("allocation" = Option<String>, Query, description = "How a token's part of each host chain is measured: `transactions` (the default: its share of each day's transactions, those that make its contract log, counted at the chain's node) or `gas` (its share of each day's gas)"),
     ),
     responses(
         (status = 200, description = "The disclosure: each field's code, table, name, unit, format and value as the Annex writes it, our lower and upper bounds beside each number, and which tables apply", content((Disclosure = "application/json"), (String = "text/csv"))),
@@ -838,7 +833,7 @@ pub(crate) async fn contract_footprint(
 pub(crate) async fn mica(
     State(state): State<AppState>,
     Path(asset): Path<String>,
-    Query(q): Query<MicaQuery>,
+    Query(q): Query<PeriodQuery>,
     CondHeaders(headers): CondHeaders,
 ) -> Result<Response, ApiError> {
     let format = negotiate(q.format.as_deref(), &headers)?;
@@ -867,8 +862,10 @@ pub(crate) async fn mica(
     )
 }
 
+/// A period, a format and how a contract's or token's part of its chain
+/// is measured.
 #[derive(Debug, Deserialize)]
-pub(crate) struct MicaQuery {
+pub(crate) struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,

@@ -1078,12 +1078,29 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         .as_str()
         .expect("deployed")
         .to_owned();
+    let gas_used = |hash: &serde_json::Value| {
+        let receipt = rpc("eth_getTransactionReceipt", serde_json::json!([hash]));
+        u64::from_str_radix(
+            receipt["gasUsed"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("0x"),
+            16,
+        )
+        .unwrap()
+    };
+    let mut token_gas = gas_used(&deploy);
     for i in 1..=4u64 {
         let data = format!("0xa9059cbb{:0>64}{i:064x}", b.trim_start_matches("0x"));
-        send(serde_json::json!({"from": a, "to": token, "data": data}));
+        token_gas += gas_used(&send(
+            serde_json::json!({"from": a, "to": token, "data": data}),
+        ));
     }
+    let mut chain_gas = token_gas;
     for _ in 0..3 {
-        send(serde_json::json!({"from": a, "to": b, "value": "0x1"}));
+        chain_gas += gas_used(&send(
+            serde_json::json!({"from": a, "to": b, "value": "0x1"}),
+        ));
     }
 
     let t = app().await;
@@ -1149,6 +1166,26 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         }
     }
     assert!(v["counted_by"].as_str().unwrap().contains("eth_getLogs"));
+    // By gas: the receipts' gas of its five transactions over all eight's.
+    assert_eq!(v["contract_gas"], token_gas, "{v}");
+    assert_eq!(v["chain_gas"], chain_gas, "{v}");
+    let by_gas = get(&router, &format!("{uri}&allocation=gas")).await.json();
+    assert_eq!(by_gas["allocation"], "gas");
+    let gas_share = token_gas as f64 / chain_gas as f64;
+    assert!(
+        (by_gas["share"].as_f64().unwrap() - gas_share).abs() < 1e-12,
+        "{by_gas}"
+    );
+    // A deployment costs more gas than a transfer: the keys differ.
+    assert!(gas_share > 5.0 / 8.0, "{gas_share}");
+    if from == to {
+        let part = by_gas["energy_kwh"]["best"].as_f64().unwrap();
+        let chain = by_gas["chain_energy_kwh"]["best"].as_f64().unwrap();
+        assert!((part / chain - gas_share).abs() < 1e-9, "{by_gas}");
+    }
+    get(&router, &format!("{uri}&allocation=holdings"))
+        .await
+        .problem(422, "invalid-parameter");
     let r = get(&router, &format!("{uri}&format=csv")).await;
     let (h, rows) = csv_rows(&r.body);
     assert_eq!(
@@ -1213,9 +1250,40 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         // (Both written to 5 decimals: 0.22523 against 0.22522 is rounding.)
         assert!((field(&token_d, "S.11") / field(&chain_d, "S.11") - 1.0).abs() < 1e-4);
     }
-    get(
+    let s9 = |v: &serde_json::Value| {
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "S.9")
+            .unwrap()["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        s9(&token_d).contains("Allocation (transactions)"),
+        "{token_d}"
+    );
+    assert!(!s9(&chain_d).contains("Allocation"), "{chain_d}");
+    let gas_d = get(
         &router,
         &format!("/v1/mica/bwt?from={from}&to={to}&allocation=gas"),
+    )
+    .await;
+    assert_eq!(gas_d.status, StatusCode::OK, "{}", gas_d.text());
+    let gas_d = gas_d.json();
+    assert!(s9(&gas_d).contains("Allocation (gas)"), "{gas_d}");
+    if from == to {
+        let ratio = field(&gas_d, "S.8") / field(&chain_d, "S.8");
+        assert!(
+            (ratio - gas_share).abs() < 1e-5,
+            "{ratio} against {gas_share}"
+        );
+    }
+    get(
+        &router,
+        &format!("/v1/mica/bwt?from={from}&to={to}&allocation=holdings"),
     )
     .await
     .problem(422, "invalid-parameter");

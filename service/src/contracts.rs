@@ -38,12 +38,14 @@ pub struct ContractFootprint {
     pub contract: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// `transactions`: each day's footprint times the contract's share of
-    /// that day's transactions.
+    /// `transactions` (each day's footprint times the contract's share of
+    /// that day's transactions) or `gas` (of that day's gas).
     pub allocation: String,
     pub contract_transactions: u64,
     pub chain_transactions: u64,
-    /// The contract's share of the chain's transactions over the period.
+    pub contract_gas: u64,
+    pub chain_gas: u64,
+    /// The contract's share of the chain over the period, by `allocation`.
     pub share: f64,
     pub energy_kwh: Bounds,
     pub co2e_kg: Bounds,
@@ -77,8 +79,77 @@ fn rank(b: Basis) -> u8 {
     }
 }
 
-/// Per day of stored blocks: (the contract's transactions, the chain's).
-pub(crate) type DayCounts = BTreeMap<NaiveDate, (u64, u64)>;
+/// How a contract's part of its chain is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractAllocation {
+    /// Its share of each day's transactions (the default: every
+    /// transaction is one use of the network, whatever it costs).
+    Transactions,
+    /// Its share of each day's gas (work the validators did for it).
+    Gas,
+}
+
+impl ContractAllocation {
+    pub const NAMES: [&'static str; 2] = ["transactions", "gas"];
+
+    /// `None` (the default) is `transactions`; a name not in
+    /// [`ContractAllocation::NAMES`] is refused naming them.
+    pub fn parse(name: Option<&str>) -> Result<ContractAllocation, ServiceError> {
+        match name.unwrap_or("transactions") {
+            "transactions" => Ok(ContractAllocation::Transactions),
+            "gas" => Ok(ContractAllocation::Gas),
+            other => Err(ServiceError::invalid(
+                "allocation",
+                format!(
+                    "allocation: {other:?} is not one of {} (a holdings share needs the token's balances, not stored)",
+                    ContractAllocation::NAMES.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// The rule as a disclosure states it (S.9).
+    pub fn describe(self) -> &'static str {
+        match self {
+            ContractAllocation::Transactions => "ContractAllocation (transactions): each day, the host chain's figures times the token's share of that day's transactions, a transaction counted for the token when its contract emits a log in it (eth_getLogs at the chain's node over the stored blocks).",
+            ContractAllocation::Gas => "ContractAllocation (gas): each day, the host chain's figures times the token's share of that day's gas, the gas used by the transactions in which its contract emits a log (eth_getLogs at the chain's node) over the gas used by the stored blocks.",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractAllocation::Transactions => "transactions",
+            ContractAllocation::Gas => "gas",
+        }
+    }
+}
+
+/// One day of stored blocks: the contract's and the chain's transactions
+/// and gas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct DayCount {
+    pub contract_txs: u64,
+    pub chain_txs: u64,
+    pub contract_gas: u64,
+    pub chain_gas: u64,
+}
+
+impl DayCount {
+    /// The contract's share of the day by `allocation` (0 on an empty day).
+    pub(crate) fn share(&self, allocation: ContractAllocation) -> f64 {
+        let (part, whole) = match allocation {
+            ContractAllocation::Transactions => (self.contract_txs, self.chain_txs),
+            ContractAllocation::Gas => (self.contract_gas, self.chain_gas),
+        };
+        if whole > 0 {
+            part as f64 / whole as f64
+        } else {
+            0.0
+        }
+    }
+}
+
+pub(crate) type DayCounts = BTreeMap<NaiveDate, DayCount>;
 
 impl Footprints {
     /// The contract's and the chain's transactions per day of `from ..= to`
@@ -131,13 +202,28 @@ impl Footprints {
         let mut per_day = DayCounts::new();
         for b in &blocks {
             if let Some(d) = day_of_height.get(&b.height) {
-                per_day.entry(*d).or_default().1 += u64::from(b.tx_count);
+                let day = per_day.entry(*d).or_default();
+                day.chain_txs += u64::from(b.tx_count);
+                day.chain_gas += b.gas_used;
             }
         }
         for t in &txs {
-            if let Some(d) = day_of_height.get(&t.height) {
-                per_day.entry(*d).or_default().0 += 1;
-            }
+            let Some(d) = day_of_height.get(&t.height) else {
+                continue;
+            };
+            // The gas is the stored transaction's (its block is stored).
+            let stored = self.store().transaction(chain, &t.txid).await?.ok_or_else(|| {
+                ServiceError::no_data(
+                    chain,
+                    format!(
+                        "{chain}: transaction {} of stored block {} is not stored; re-ingest the block",
+                        t.txid, t.height
+                    ),
+                )
+            })?;
+            let day = per_day.entry(*d).or_default();
+            day.contract_txs += 1;
+            day.contract_gas += stored.gas_used;
         }
         let counted_by = format!(
             "eth_getLogs at the {chain} node for logs of {address} in blocks {first}..={last}, the stored blocks of the period"
@@ -154,6 +240,7 @@ impl Footprints {
         contract: &str,
         from: NaiveDate,
         to: NaiveDate,
+        allocation: ContractAllocation,
     ) -> Result<ContractFootprint, ServiceError> {
         self.chain(chain)?;
         let address =
@@ -174,9 +261,11 @@ impl Footprints {
             contract: address.clone(),
             from,
             to,
-            allocation: "transactions".into(),
+            allocation: allocation.as_str().into(),
             contract_transactions: 0,
             chain_transactions: 0,
+            contract_gas: 0,
+            chain_gas: 0,
             share: 0.0,
             energy_kwh: zero(),
             co2e_kg: zero(),
@@ -190,15 +279,12 @@ impl Footprints {
             days: Vec::new(),
         };
         for e in &estimates {
-            let Some(&(contract_txs, chain_txs)) = per_day.get(&e.date) else {
+            let Some(count) = per_day.get(&e.date) else {
                 continue;
             };
+            let (contract_txs, chain_txs) = (count.contract_txs, count.chain_txs);
             let day = |b: Bounds, unit: f64| b.scale(unit / DAYS_PER_YEAR);
-            let share = if chain_txs > 0 {
-                contract_txs as f64 / chain_txs as f64
-            } else {
-                0.0
-            };
+            let share = count.share(allocation);
             let energy = day(e.energy_twh_per_year, 1e9);
             let co2e = day(e.co2e_t_per_year, 1e3);
             out.chain_energy_kwh = add(out.chain_energy_kwh, energy);
@@ -209,6 +295,8 @@ impl Footprints {
             out.ewaste_kg = add(out.ewaste_kg, day(e.ewaste_t_per_year, 1e3).scale(share));
             out.contract_transactions += contract_txs;
             out.chain_transactions += chain_txs;
+            out.contract_gas += count.contract_gas;
+            out.chain_gas += count.chain_gas;
             if rank(e.basis) > rank(out.basis) {
                 out.basis = e.basis;
             }
@@ -226,9 +314,13 @@ impl Footprints {
                 format!("{chain}: no day between {from} and {to} has both stored blocks and an estimate"),
             ));
         }
-        if out.chain_transactions > 0 {
-            out.share = out.contract_transactions as f64 / out.chain_transactions as f64;
-        }
+        let total = DayCount {
+            contract_txs: out.contract_transactions,
+            chain_txs: out.chain_transactions,
+            contract_gas: out.contract_gas,
+            chain_gas: out.chain_gas,
+        };
+        out.share = total.share(allocation);
         Ok(out)
     }
 }

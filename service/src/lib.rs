@@ -53,7 +53,7 @@ pub use blockwatt_analytics::assets::TokenListing;
 pub use blockwatt_analytics::mica::{BasisDays, Threshold};
 pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, Period};
 pub use chains::ChainInfo;
-pub use contracts::{ContractDay, ContractFootprint};
+pub use contracts::{ContractAllocation, ContractDay, ContractFootprint};
 pub use error::ServiceError;
 pub use footprints::{EstimateParams, Footprints};
 pub use index_document::{IndexDocument, IndexEntry, INDEX_NAME};

@@ -9,11 +9,9 @@ use blockwatt_analytics::{AnalyticsError, Asset, Disclosure, Params, Period};
 use blockwatt_domain::{DailyMetrics, Estimate};
 use chrono::NaiveDate;
 
+use crate::contracts::ContractAllocation;
 use crate::lookup::ChainLookup;
 use crate::{EstimateParams, Footprints, ServiceError};
-
-/// How a token's part of its host chain is measured.
-pub const ALLOCATIONS: [&str; 1] = ["transactions"];
 
 impl Footprints {
     /// The disclosure of `asset` (a chain's slug for its native coin, or a
@@ -29,6 +27,9 @@ impl Footprints {
         lookup: Option<&ChainLookup>,
     ) -> Result<Disclosure, ServiceError> {
         let period = period.unwrap_or_else(|| Period::last_full_year(today));
+        // Checked for a native coin too, though the whole chain is its own:
+        // a misspelt key is refused wherever it is sent.
+        let allocation = ContractAllocation::parse(allocation)?;
         let listings = self.token(asset);
         if listings.is_empty() {
             let slug = match self.chain(asset) {
@@ -39,18 +40,6 @@ impl Footprints {
                 Err(e) => return Err(e),
             };
             return self.native_disclosure(&slug, period).await;
-        }
-        match allocation.unwrap_or("transactions") {
-            "transactions" => {}
-            other => {
-                return Err(ServiceError::invalid(
-                    "allocation",
-                    format!(
-                        "allocation: {other:?} is not one of {}: a share of gas or of holdings needs per-transaction gas and balances of the token, not stored yet",
-                        ALLOCATIONS.join(", ")
-                    ),
-                ))
-            }
         }
         let lookup = lookup.ok_or_else(|| {
             ServiceError::no_data(
@@ -80,13 +69,14 @@ impl Footprints {
                 )
                 .await?;
             for e in chain_estimates {
-                let Some(&(token_txs, chain_txs)) = per_day.get(&e.date) else {
+                let Some(count) = per_day.get(&e.date) else {
                     continue;
                 };
-                if chain_txs == 0 {
+                if count.chain_txs == 0 {
                     continue;
                 }
-                let share = token_txs as f64 / chain_txs as f64;
+                let token_txs = count.contract_txs;
+                let share = count.share(allocation);
                 let mut part = e.clone();
                 part.energy_twh_per_year = e.energy_twh_per_year.scale(share);
                 part.co2e_t_per_year = e.co2e_t_per_year.scale(share);
@@ -106,6 +96,7 @@ impl Footprints {
             id: asset,
             name: &name,
             hosts,
+            allocation: Some(allocation.describe().to_owned()),
         };
         self.disclose(&asset, period, &estimates, &days)
     }
@@ -134,6 +125,7 @@ impl Footprints {
             id: slug,
             name: &profile.name,
             hosts: vec![profile],
+            allocation: None,
         };
         self.disclose(&asset, period, &estimates, &days)
     }

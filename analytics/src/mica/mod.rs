@@ -45,6 +45,10 @@ pub struct Asset<'a> {
     /// S.3, as the white paper names it.
     pub name: &'a str,
     pub hosts: Vec<&'a ChainProfile>,
+    /// For a token: how its part of each host chain was measured (said in
+    /// S.9 and beside the fields). `None` for a chain's native coin, which
+    /// is the whole chain.
+    pub allocation: Option<String>,
 }
 
 /// The reporting period, both days included.
@@ -149,6 +153,8 @@ pub struct Disclosure {
     pub asset_name: String,
     /// The chains the asset lives on.
     pub chains: Vec<String>,
+    /// For a token: how its part of each host chain was measured.
+    pub allocation: Option<String>,
     pub period: Period,
     /// Days of the period with an estimate (the figures scale these to a
     /// year when they are fewer than the period's).
@@ -425,7 +431,13 @@ pub fn disclosure(
             "S.6" => (Value::Date(period.start), None),
             "S.7" => (Value::Date(period.end), None),
             "S.8" => (Value::Number(energy), scaled_note.clone()),
-            "S.9" => (Value::Text(format!("{basis_text} {method_text}")), None),
+            "S.9" => (
+                Value::Text(match &asset.allocation {
+                    Some(rule) => format!("{basis_text} {rule} {method_text}"),
+                    None => format!("{basis_text} {method_text}"),
+                }),
+                None,
+            ),
             "S.10" => (
                 renewable.map_or_else(
                     || Value::Missing("not computed: no generation mix for the chain's location".into()),
@@ -504,6 +516,7 @@ pub fn disclosure(
         asset: asset.id.to_owned(),
         asset_name: asset.name.to_owned(),
         chains: asset.hosts.iter().map(|h| h.slug.clone()).collect(),
+        allocation: asset.allocation.clone(),
         period,
         days_with_estimates: dates.len(),
         basis,
