@@ -29,6 +29,7 @@ pub mod params;
 pub mod pos;
 pub mod reference;
 pub mod sensitivity;
+pub mod share_sample;
 pub mod smoothing;
 pub mod units;
 pub mod water;

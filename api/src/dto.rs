@@ -345,6 +345,10 @@ pub fn contract_csv(body: &blockwatt_service::ContractFootprint) -> Result<Vec<u
         "date",
         "contract_transactions",
         "chain_transactions",
+        "counted_by",
+        "share_lower",
+        "share_best",
+        "share_upper",
         "energy_kwh_lower",
         "energy_kwh_best",
         "energy_kwh_upper",
@@ -355,8 +359,16 @@ pub fn contract_csv(body: &blockwatt_service::ContractFootprint) -> Result<Vec<u
             body.chain.clone(),
             body.contract.clone(),
             d.date.to_string(),
-            d.contract_transactions.to_string(),
-            d.chain_transactions.to_string(),
+            d.contract_transactions
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            d.chain_transactions
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            d.counted_by.clone(),
+            d.share.lower.to_string(),
+            d.share.best.to_string(),
+            d.share.upper.to_string(),
             d.energy_kwh.lower.to_string(),
             d.energy_kwh.best.to_string(),
             d.energy_kwh.upper.to_string(),

@@ -765,7 +765,7 @@ pub(crate) async fn compare(
 #[utoipa::path(get, path = "/v1/chains/{chain}/contracts/{address}/footprint", tag = "footprint",
     params(
         ("chain" = String, Path, description = "An EVM chain slug with a configured node"),
-        ("address" = String, Path, description = "The contract: 0x and 40 hex digits"),
+        ("address" = String, Path, pattern = "^0[xX][0-9a-fA-F]{40}$", description = "The contract: 0x and 40 hex digits"),
         ("from" = Option<String>, Query, format = Date, description = "First day (inclusive); 29 days before `to` when absent"),
         ("to" = Option<String>, Query, format = Date, description = "Last day (inclusive); yesterday when absent"),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv` (one row per day)"),

@@ -1167,10 +1167,10 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
     }
     assert!(v["counted_by"].as_str().unwrap().contains("eth_getLogs"));
     // By gas: the receipts' gas of its five transactions over all eight's.
-    assert_eq!(v["contract_gas"], token_gas, "{v}");
-    assert_eq!(v["chain_gas"], chain_gas, "{v}");
     let by_gas = get(&router, &format!("{uri}&allocation=gas")).await.json();
     assert_eq!(by_gas["allocation"], "gas");
+    assert_eq!(by_gas["contract_gas"], token_gas, "{by_gas}");
+    assert_eq!(by_gas["chain_gas"], chain_gas, "{by_gas}");
     let gas_share = token_gas as f64 / chain_gas as f64;
     assert!(
         (by_gas["share"].as_f64().unwrap() - gas_share).abs() < 1e-12,
@@ -1291,7 +1291,7 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         .await
         .problem(404, "not-found");
 
-    // A malformed address, a chain with no node to count at: each says so.
+    // A malformed address, a chain with no EVM node to count at: each says so.
     get(&router, "/v1/chains/devnet/contracts/0x1234/footprint")
         .await
         .problem(422, "invalid-parameter");
@@ -1304,7 +1304,219 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
     assert!(
         p["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("no blocks stored")),
+            .is_some_and(|d| d.contains("no EVM node")),
         "{p}"
+    );
+}
+
+/// Days whose blocks are not stored take the contract's share from a
+/// sample of the node's blocks, with the sample's interval around it.
+#[tokio::test]
+async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
+    let day1 = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    let day2 = day1.succ_opt().unwrap();
+    let at = |d: chrono::NaiveDate, secs: i64| {
+        d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() + secs
+    };
+    let Some(anvil) = blockwatt_testkit::AnvilNode::start_at(
+        "api::days_not_stored_are_sampled_at_the_node_with_an_interval",
+        at(day1, 0),
+    ) else {
+        return;
+    };
+    let rpc = |method: &str, params: serde_json::Value| anvil.rpc(method, params).expect(method);
+    rpc("evm_setAutomine", serde_json::json!([false]));
+    let send = |tx: serde_json::Value| {
+        rpc("eth_sendTransaction", serde_json::json!([tx]));
+        rpc("evm_mine", serde_json::json!([]));
+    };
+    let accounts = rpc("eth_accounts", serde_json::json!([]));
+    let (a, b) = (accounts[0].as_str().unwrap(), accounts[1].as_str().unwrap());
+    let code = include_str!("../../ingest/tests/contracts/TestToken.bin").trim();
+    rpc(
+        "evm_setNextBlockTimestamp",
+        serde_json::json!([at(day1, 3600)]),
+    );
+    send(serde_json::json!({"from": a, "data": format!("0x{code}{:064x}", 1_000_000u64)}));
+    let token = rpc(
+        "eth_getTransactionReceipt",
+        serde_json::json!([
+            rpc("eth_getBlockByNumber", serde_json::json!(["0x1", false]))["transactions"][0]
+        ]),
+    )["contractAddress"]
+        .as_str()
+        .expect("deployed")
+        .to_owned();
+    let transfer = || {
+        let data = format!("0xa9059cbb{:0>64}{:064x}", b.trim_start_matches("0x"), 1);
+        serde_json::json!({"from": a, "to": token, "data": data})
+    };
+    let plain = || serde_json::json!({"from": a, "to": b, "value": "0x1"});
+    send(transfer());
+    send(plain());
+    let stored_tip = 3u64;
+    // Day 2, never ingested: 1,200 blocks of one transaction each, about
+    // three in ten of them the token's, in a fixed pseudo-random order.
+    rpc(
+        "evm_setNextBlockTimestamp",
+        serde_json::json!([at(day2, 60)]),
+    );
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut token_blocks = 0u64;
+    let day2_blocks = 1_200u64;
+    for _ in 0..day2_blocks {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        if state % 10 < 3 {
+            token_blocks += 1;
+            send(transfer());
+        } else {
+            send(plain());
+        }
+    }
+    let truth = token_blocks as f64 / day2_blocks as f64;
+
+    let t = app().await;
+    let chains = devnet_source(&anvil.url);
+    blockwatt_ingest::run_ingest(
+        &chains["devnet"],
+        "devnet",
+        t.store.clone(),
+        blockwatt_ingest::IngestRange {
+            from: 0,
+            to: Some(stored_tip),
+        },
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("ingest");
+    blockwatt_ingest::daily::aggregate_and_store(
+        &t.store,
+        "devnet",
+        blockwatt_ingest::daily::HashrateModel::None,
+        day1,
+        day1,
+    )
+    .await
+    .expect("aggregate");
+    // Day 2's row as a daily source sends it: the chain's own counts.
+    let mut row = t
+        .store
+        .daily_metrics("devnet", day1, day1)
+        .await
+        .expect("store")
+        .pop()
+        .expect("day 1 aggregated");
+    row.day = day2;
+    row.tx_count = Some(day2_blocks);
+    row.block_count = Some(day2_blocks);
+    row.source = "coinmetrics".into();
+    t.store.write_daily_metrics(&[row]).await.expect("store");
+
+    let clients = blockwatt_ingest::ChainClients::new(&chains, |_, _| std::sync::Arc::default());
+    let lookup = std::sync::Arc::new(blockwatt_service::ChainLookup::new(&clients));
+    let router = blockwatt_api::router(t.state.clone().with_lookup(lookup));
+    let uri = format!("/v1/chains/devnet/contracts/{token}/footprint?from={day1}&to={day2}");
+    let r = get(&router, &uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let days = v["days"].as_array().unwrap();
+    assert_eq!(days.len(), 2, "{v}");
+    // Day 1 is counted in its stored blocks: the deployment and a transfer of three.
+    assert_eq!(days[0]["counted_by"], "stored-blocks");
+    assert_eq!(days[0]["contract_transactions"], 2);
+    assert_eq!(days[0]["chain_transactions"], 3);
+    // Day 2 is sampled: 96 runs of 8 of its 1,200 blocks, found by time.
+    assert_eq!(days[1]["counted_by"], "node-sample");
+    let sample = &v["node_samples"][0];
+    assert_eq!(sample["from"], day2.to_string());
+    assert_eq!(sample["first_block"], stored_tip + 1);
+    assert_eq!(sample["last_block"], stored_tip + day2_blocks);
+    assert_eq!(sample["sampled_blocks"], 768);
+    assert_eq!(sample["chain_transactions"], 768);
+    let share = &days[1]["share"];
+    let (lower, best, upper) = (
+        share["lower"].as_f64().unwrap(),
+        share["best"].as_f64().unwrap(),
+        share["upper"].as_f64().unwrap(),
+    );
+    assert!(lower < best && best < upper, "{share}");
+    assert!(lower <= truth && truth <= upper, "{truth} outside {share}");
+    assert!(upper - lower < 0.1, "{share}");
+    assert_eq!(
+        best,
+        sample["contract_transactions"].as_f64().unwrap() / 768.0
+    );
+    // Its transactions: the daily row's 1,200 times the sampled share.
+    assert_eq!(
+        days[1]["contract_transactions"],
+        (1_200.0 * best).round() as u64
+    );
+    // The energy of day 2 is the chain's day times each bound of the share.
+    let chain_day = v["chain_energy_kwh"]["best"].as_f64().unwrap() / 2.0;
+    let part = days[1]["energy_kwh"]["best"].as_f64().unwrap();
+    assert!((part / chain_day - best).abs() < 1e-9, "{v}");
+    assert!(days[1]["energy_kwh"]["upper"].as_f64().unwrap() > 0.0);
+    assert!(
+        v["counted_by"].as_str().unwrap().contains("not stored"),
+        "{v}"
+    );
+
+    // The token's disclosure over both days: the same parts of the chain's.
+    let footprints = t
+        .state
+        .footprints
+        .clone()
+        .with_tokens(vec![blockwatt_service::TokenListing {
+            asset: "bwt".into(),
+            name: "blockwatt test token".into(),
+            kind: "erc20".into(),
+            chain: "devnet".into(),
+            contract: token.to_lowercase(),
+            decimals: 18,
+            issuer: "blockwatt tests".into(),
+            lei: None,
+            source: "this test".into(),
+        }])
+        .expect("a valid listing");
+    let state = blockwatt_api::AppState::new(footprints, test_config())
+        .expect("state")
+        .with_lookup(std::sync::Arc::new(blockwatt_service::ChainLookup::new(
+            &clients,
+        )));
+    let router = blockwatt_api::router(state);
+    let s8 = |d: &serde_json::Value| {
+        d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "S.8")
+            .unwrap()
+            .clone()
+    };
+    let d = get(&router, &format!("/v1/mica/bwt?from={day1}&to={day2}")).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    let token_s8 = s8(&d.json());
+    let chain_s8 = s8(
+        &get(&router, &format!("/v1/mica/devnet?from={day1}&to={day2}"))
+            .await
+            .json(),
+    );
+    let value = |f: &serde_json::Value| -> f64 { f["value"].as_str().unwrap().parse().unwrap() };
+    let energy = v["energy_kwh"]["best"].as_f64().unwrap();
+    let chain = v["chain_energy_kwh"]["best"].as_f64().unwrap();
+    assert!(
+        (value(&token_s8) / value(&chain_s8) - energy / chain).abs() < 1e-4,
+        "{token_s8}"
+    );
+    // The sample's interval widens the disclosed bounds beyond the chain's.
+    let spread = |f: &serde_json::Value| -> f64 {
+        f["upper"].as_str().unwrap().parse::<f64>().unwrap() / value(f)
+    };
+    assert!(
+        spread(&token_s8) > spread(&chain_s8),
+        "{token_s8} against {chain_s8}"
     );
 }

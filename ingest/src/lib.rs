@@ -22,6 +22,7 @@
 
 pub mod batch_plan;
 pub mod bitcoin_rpc;
+pub mod block_headers;
 pub mod clients;
 pub mod coinmetrics;
 pub mod config;

@@ -4,12 +4,14 @@
 //!
 //! Counted, not modelled: the chain's transactions are the stored blocks'
 //! own counts, the contract's are the transactions of those blocks that
-//! made it emit a log, found with `eth_getLogs` at the chain's node. A
+//! made it emit a log, found with `eth_getLogs` at the chain's node. Days
+//! with no stored block are sampled at the node instead
+//! (`contract_sample`), and their share carries the sample's interval. A
 //! transaction that called the contract without any log (a failed call,
 //! a function without events) is not counted; for an ERC-20 every
 //! transfer logs `Transfer`, so a token's transfers are all counted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use blockwatt_analytics::units::DAYS_PER_YEAR;
 use blockwatt_domain::{Basis, Bounds};
@@ -17,6 +19,7 @@ use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::contract_sample::{self, NodeSample};
 use crate::lookup::ChainLookup;
 use crate::{EstimateParams, Footprints, ServiceError};
 
@@ -24,8 +27,17 @@ use crate::{EstimateParams, Footprints, ServiceError};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ContractDay {
     pub date: NaiveDate,
-    pub contract_transactions: u64,
-    pub chain_transactions: u64,
+    /// `stored-blocks` (counted in the day's stored blocks) or
+    /// `node-sample` (the share of a sample of the node's blocks of the
+    /// stretch of days not stored the day belongs to).
+    pub counted_by: String,
+    /// Counted in stored blocks; for a sampled day, the chain's count
+    /// from the daily metrics times the sampled share (absent without one).
+    pub contract_transactions: Option<u64>,
+    pub chain_transactions: Option<u64>,
+    /// The contract's share of the day by the allocation: exact when
+    /// counted, the sample's 95 % interval when sampled.
+    pub share: Bounds,
     /// The contract's part of the chain's energy that day, kWh.
     pub energy_kwh: Bounds,
 }
@@ -41,11 +53,15 @@ pub struct ContractFootprint {
     /// `transactions` (each day's footprint times the contract's share of
     /// that day's transactions) or `gas` (of that day's gas).
     pub allocation: String,
+    /// Counted in the blocks read: the stored blocks and the node's
+    /// sampled blocks.
     pub contract_transactions: u64,
     pub chain_transactions: u64,
+    /// The receipts' gas of the contract's transactions in the blocks
+    /// read (counted for `allocation=gas` only) and the blocks' gas.
     pub contract_gas: u64,
     pub chain_gas: u64,
-    /// The contract's share of the chain over the period, by `allocation`.
+    /// The contract's share of the blocks read, by `allocation`.
     pub share: f64,
     pub energy_kwh: Bounds,
     pub co2e_kg: Bounds,
@@ -60,6 +76,8 @@ pub struct ContractFootprint {
     pub as_of: NaiveDate,
     /// How the contract's transactions were counted.
     pub counted_by: String,
+    /// The stretches of days not stored, sampled at the node.
+    pub node_samples: Vec<NodeSample>,
     pub days: Vec<ContractDay>,
 }
 
@@ -101,7 +119,7 @@ impl ContractAllocation {
             other => Err(ServiceError::invalid(
                 "allocation",
                 format!(
-                    "allocation: {other:?} is not one of {} (a holdings share needs the token's balances, not stored)",
+                    "{other:?} is not one of {} (a holdings share needs the token's balances, not stored)",
                     ContractAllocation::NAMES.join(", ")
                 ),
             )),
@@ -124,115 +142,213 @@ impl ContractAllocation {
     }
 }
 
-/// One day of stored blocks: the contract's and the chain's transactions
-/// and gas.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// One day's counts: the contract's and the chain's transactions and gas
+/// in the day's stored blocks, or the share sampled at the node for a day
+/// not stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct DayCount {
     pub contract_txs: u64,
     pub chain_txs: u64,
     pub contract_gas: u64,
     pub chain_gas: u64,
+    /// For a day not stored: the share of its stretch's sample, by the
+    /// allocation asked for, and the share of transactions.
+    pub sampled: Option<(Bounds, Bounds)>,
 }
 
 impl DayCount {
-    /// The contract's share of the day by `allocation` (0 on an empty day).
-    pub(crate) fn share(&self, allocation: ContractAllocation) -> f64 {
+    /// The contract's share of the day by `allocation`: exact in stored
+    /// blocks, bounded when sampled; `None` for a day whose stored blocks
+    /// hold nothing to share.
+    pub(crate) fn share(&self, allocation: ContractAllocation) -> Option<Bounds> {
+        if let Some((share, _)) = self.sampled {
+            return Some(share);
+        }
         let (part, whole) = match allocation {
             ContractAllocation::Transactions => (self.contract_txs, self.chain_txs),
             ContractAllocation::Gas => (self.contract_gas, self.chain_gas),
         };
-        if whole > 0 {
-            part as f64 / whole as f64
-        } else {
-            0.0
+        (whole > 0).then(|| {
+            let r = part as f64 / whole as f64;
+            Bounds::new(r, r, r)
+        })
+    }
+
+    /// The contract's transactions that day: counted when stored, the
+    /// chain's `chain_txs` (from the daily metrics) times the sampled share
+    /// of transactions otherwise.
+    pub(crate) fn contract_transactions(&self, chain_txs: Option<u64>) -> Option<u64> {
+        match self.sampled {
+            None => Some(self.contract_txs),
+            Some((_, tx_share)) => chain_txs.map(|n| (n as f64 * tx_share.best).round() as u64),
         }
     }
 }
 
+/// Each bound of `b` times the same bound of `share`.
+pub(crate) fn allocate(b: Bounds, share: Bounds) -> Bounds {
+    Bounds::new(
+        b.lower * share.lower,
+        b.best * share.best,
+        b.upper * share.upper,
+    )
+}
+
 pub(crate) type DayCounts = BTreeMap<NaiveDate, DayCount>;
 
+/// A contract's counts over the days asked for.
+pub(crate) struct ContractCounts {
+    pub per_day: DayCounts,
+    pub counted_by: String,
+    pub samples: Vec<NodeSample>,
+}
+
+fn midnight(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp())
+        .unwrap_or(0)
+}
+
+/// Runs of consecutive days.
+fn stretches(days: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &d in days {
+        match out.last_mut() {
+            Some((_, end)) if end.succ_opt() == Some(d) => *end = d,
+            _ => out.push((d, d)),
+        }
+    }
+    out
+}
+
 impl Footprints {
-    /// The contract's and the chain's transactions per day of `from ..= to`
-    /// with stored blocks, and how the contract's were counted.
+    /// The contract's and the chain's counts on each of `days`: in the
+    /// stored blocks of a day that has some, from a sample of the node's
+    /// blocks for each stretch of days that has none.
     pub(crate) async fn contract_days(
         &self,
         lookup: &ChainLookup,
         chain: &str,
         address: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<(DayCounts, String), ServiceError> {
-        let start = from
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp())
-            .unwrap_or(0);
-        let end = to
-            .succ_opt()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc().timestamp())
-            .unwrap_or(i64::MAX);
-        let blocks = self.store().blocks_in_time(chain, start, end).await?;
-        let (Some(first), Some(last)) = (
-            blocks.iter().map(|b| b.height).min(),
-            blocks.iter().map(|b| b.height).max(),
-        ) else {
+        days: &BTreeSet<NaiveDate>,
+        allocation: ContractAllocation,
+    ) -> Result<ContractCounts, ServiceError> {
+        let source = lookup.source(chain).ok_or_else(|| {
+            ServiceError::no_data(
+                chain,
+                format!("{chain}: no EVM node is configured to count a contract's transactions at"),
+            )
+        })?;
+        let (Some(&from), Some(&to)) = (days.first(), days.last()) else {
             return Err(ServiceError::no_data(
                 chain,
-                format!(
-                    "{chain}: no blocks stored between {from} and {to}; a contract's share is counted in the chain's own blocks (ingest them first)"
-                ),
+                format!("{chain}: no day to count"),
             ));
         };
-        let txs = lookup
-            .contract_txs(chain, address, first, last)
-            .await
-            .map_err(|e| ServiceError::Unavailable(e.to_string()))?
-            .ok_or_else(|| {
-                ServiceError::no_data(
-                    chain,
-                    format!(
-                        "{chain}: no EVM node is configured to count a contract's transactions at"
-                    ),
-                )
-            })?;
+        let end = to.succ_opt().map(midnight).unwrap_or(i64::MAX);
+        let blocks = self
+            .store()
+            .blocks_in_time(chain, midnight(from), end)
+            .await?;
         let day_of_height: BTreeMap<u64, NaiveDate> = blocks
             .iter()
             .filter_map(|b| Some((b.height, DateTime::from_timestamp(b.time, 0)?.date_naive())))
+            .filter(|(_, d)| days.contains(d))
             .collect();
         let mut per_day = DayCounts::new();
-        for b in &blocks {
-            if let Some(d) = day_of_height.get(&b.height) {
-                let day = per_day.entry(*d).or_default();
-                day.chain_txs += u64::from(b.tx_count);
-                day.chain_gas += b.gas_used;
+        let mut counted_by = Vec::new();
+        if let (Some(&first), Some(&last)) = (
+            day_of_height.keys().next(),
+            day_of_height.keys().next_back(),
+        ) {
+            for b in &blocks {
+                if let Some(d) = day_of_height.get(&b.height) {
+                    let day = per_day.entry(*d).or_default();
+                    day.chain_txs += u64::from(b.tx_count);
+                    day.chain_gas += b.gas_used;
+                }
             }
+            let txs = source
+                .contract_txs(address, first, last)
+                .await
+                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+            for t in &txs {
+                let Some(d) = day_of_height.get(&t.height) else {
+                    continue;
+                };
+                let day = per_day.entry(*d).or_default();
+                day.contract_txs += 1;
+                if allocation == ContractAllocation::Gas {
+                    // The gas is the stored transaction's (its block is stored).
+                    let stored = self.store().transaction(chain, &t.txid).await?.ok_or_else(|| {
+                        ServiceError::no_data(
+                            chain,
+                            format!(
+                                "{chain}: transaction {} of stored block {} is not stored; re-ingest the block",
+                                t.txid, t.height
+                            ),
+                        )
+                    })?;
+                    day.contract_gas += stored.gas_used;
+                }
+            }
+            counted_by.push(format!(
+                "stored blocks: eth_getLogs at the {chain} node for logs of {address} in blocks {first}..={last}, over the {} with stored blocks",
+                match per_day.len() {
+                    1 => "day".to_owned(),
+                    n => format!("{n} days"),
+                }
+            ));
         }
-        for t in &txs {
-            let Some(d) = day_of_height.get(&t.height) else {
+        let missing: Vec<NaiveDate> = days
+            .iter()
+            .filter(|d| !per_day.contains_key(d))
+            .copied()
+            .collect();
+        let mut samples = Vec::new();
+        for (a, b) in stretches(&missing) {
+            let with_gas = allocation == ContractAllocation::Gas;
+            let Some(s) = contract_sample::sample(source, chain, address, a, b, with_gas).await?
+            else {
                 continue;
             };
-            // The gas is the stored transaction's (its block is stored).
-            let stored = self.store().transaction(chain, &t.txid).await?.ok_or_else(|| {
-                ServiceError::no_data(
-                    chain,
-                    format!(
-                        "{chain}: transaction {} of stored block {} is not stored; re-ingest the block",
-                        t.txid, t.height
-                    ),
-                )
-            })?;
-            let day = per_day.entry(*d).or_default();
-            day.contract_txs += 1;
-            day.contract_gas += stored.gas_used;
+            let share = match allocation {
+                ContractAllocation::Gas => s.gas_share.unwrap_or(s.transaction_share),
+                ContractAllocation::Transactions => s.transaction_share,
+            };
+            for d in missing.iter().filter(|d| (a..=b).contains(*d)) {
+                per_day.insert(
+                    *d,
+                    DayCount {
+                        sampled: Some((share, s.transaction_share)),
+                        ..DayCount::default()
+                    },
+                );
+            }
+            counted_by.push(format!(
+                "{a} to {b}, not stored: {} of the node's blocks {}..={} in {} runs ({} of the contract's transactions of {})",
+                s.sampled_blocks, s.first_block, s.last_block, s.runs, s.contract_transactions, s.chain_transactions
+            ));
+            samples.push(s);
         }
-        let counted_by = format!(
-            "eth_getLogs at the {chain} node for logs of {address} in blocks {first}..={last}, the stored blocks of the period"
-        );
-        Ok((per_day, counted_by))
+        if per_day.is_empty() {
+            return Err(ServiceError::no_data(
+                chain,
+                format!(
+                    "{chain}: neither the store nor the node holds a block between {from} and {to}"
+                ),
+            ));
+        }
+        Ok(ContractCounts {
+            per_day,
+            counted_by: counted_by.join("; "),
+            samples,
+        })
     }
 
     /// The footprint of `contract` on `chain` from `from` to `to`: each day
-    /// the chain has stored blocks and an estimate for.
+    /// the chain has an estimate for, counted in the stored blocks or
+    /// sampled at the node.
     pub async fn contract_footprint(
         &self,
         lookup: &ChainLookup,
@@ -247,15 +363,28 @@ impl Footprints {
             blockwatt_ingest::contract_logs::normalise_address(contract).ok_or_else(|| {
                 ServiceError::invalid(
                     "address",
-                    format!("address: {contract:?} is not 0x and 40 hex digits"),
+                    format!("{contract:?} is not 0x and 40 hex digits"),
                 )
             })?;
-        let (per_day, counted_by) = self
-            .contract_days(lookup, chain, &address, from, to)
-            .await?;
         let estimates = self
             .series(chain, from, to, None, &EstimateParams::default())
             .await?;
+        let days: BTreeSet<NaiveDate> = estimates.iter().map(|e| e.date).collect();
+        if days.is_empty() {
+            return Err(ServiceError::no_data(
+                chain,
+                format!("{chain}: no estimate between {from} and {to}"),
+            ));
+        }
+        let counts = self
+            .contract_days(lookup, chain, &address, &days, allocation)
+            .await?;
+        let metrics: BTreeMap<NaiveDate, Option<u64>> = self
+            .metrics_range(chain, from, to)
+            .await?
+            .into_iter()
+            .map(|m| (m.day, m.tx_count))
+            .collect();
         let mut out = ContractFootprint {
             chain: chain.to_owned(),
             contract: address.clone(),
@@ -275,52 +404,75 @@ impl Footprints {
             chain_co2e_kg: zero(),
             basis: Basis::Measured,
             as_of: from,
-            counted_by,
+            counted_by: counts.counted_by,
+            node_samples: Vec::new(),
             days: Vec::new(),
         };
         for e in &estimates {
-            let Some(count) = per_day.get(&e.date) else {
+            let Some(count) = counts.per_day.get(&e.date) else {
                 continue;
             };
-            let (contract_txs, chain_txs) = (count.contract_txs, count.chain_txs);
             let day = |b: Bounds, unit: f64| b.scale(unit / DAYS_PER_YEAR);
-            let share = count.share(allocation);
+            let share = count.share(allocation).unwrap_or_else(zero);
             let energy = day(e.energy_twh_per_year, 1e9);
             let co2e = day(e.co2e_t_per_year, 1e3);
             out.chain_energy_kwh = add(out.chain_energy_kwh, energy);
             out.chain_co2e_kg = add(out.chain_co2e_kg, co2e);
-            out.energy_kwh = add(out.energy_kwh, energy.scale(share));
-            out.co2e_kg = add(out.co2e_kg, co2e.scale(share));
-            out.water_m3 = add(out.water_m3, day(e.water_m3_per_year, 1.0).scale(share));
-            out.ewaste_kg = add(out.ewaste_kg, day(e.ewaste_t_per_year, 1e3).scale(share));
-            out.contract_transactions += contract_txs;
-            out.chain_transactions += chain_txs;
+            out.energy_kwh = add(out.energy_kwh, allocate(energy, share));
+            out.co2e_kg = add(out.co2e_kg, allocate(co2e, share));
+            out.water_m3 = add(out.water_m3, allocate(day(e.water_m3_per_year, 1.0), share));
+            out.ewaste_kg = add(
+                out.ewaste_kg,
+                allocate(day(e.ewaste_t_per_year, 1e3), share),
+            );
+            out.contract_transactions += count.contract_txs;
+            out.chain_transactions += count.chain_txs;
             out.contract_gas += count.contract_gas;
             out.chain_gas += count.chain_gas;
             if rank(e.basis) > rank(out.basis) {
                 out.basis = e.basis;
             }
             out.as_of = out.as_of.max(e.as_of);
+            let sampled = count.sampled.is_some();
+            let chain_txs = if sampled {
+                metrics.get(&e.date).copied().flatten()
+            } else {
+                Some(count.chain_txs)
+            };
             out.days.push(ContractDay {
                 date: e.date,
-                contract_transactions: contract_txs,
+                counted_by: if sampled {
+                    "node-sample"
+                } else {
+                    "stored-blocks"
+                }
+                .into(),
+                contract_transactions: count.contract_transactions(chain_txs),
                 chain_transactions: chain_txs,
-                energy_kwh: energy.scale(share),
+                share,
+                energy_kwh: allocate(energy, share),
             });
         }
         if out.days.is_empty() {
             return Err(ServiceError::no_data(
                 chain,
-                format!("{chain}: no day between {from} and {to} has both stored blocks and an estimate"),
+                format!("{chain}: no day between {from} and {to} has both counted blocks and an estimate"),
             ));
         }
-        let total = DayCount {
-            contract_txs: out.contract_transactions,
-            chain_txs: out.chain_transactions,
-            contract_gas: out.contract_gas,
-            chain_gas: out.chain_gas,
+        for s in &counts.samples {
+            out.contract_transactions += s.contract_transactions;
+            out.chain_transactions += s.chain_transactions;
+            out.contract_gas += s.contract_gas.unwrap_or(0);
+            out.chain_gas += s.chain_gas;
+        }
+        out.node_samples = counts.samples;
+        let (part, whole) = match allocation {
+            ContractAllocation::Transactions => (out.contract_transactions, out.chain_transactions),
+            ContractAllocation::Gas => (out.contract_gas, out.chain_gas),
         };
-        out.share = total.share(allocation);
+        if whole > 0 {
+            out.share = part as f64 / whole as f64;
+        }
         Ok(out)
     }
 }

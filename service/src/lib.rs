@@ -28,6 +28,7 @@
 pub mod admin;
 pub mod allocation;
 pub mod chains;
+pub mod contract_sample;
 pub mod contracts;
 mod error;
 pub mod follow;
@@ -53,6 +54,7 @@ pub use blockwatt_analytics::assets::TokenListing;
 pub use blockwatt_analytics::mica::{BasisDays, Threshold};
 pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, Period};
 pub use chains::ChainInfo;
+pub use contract_sample::NodeSample;
 pub use contracts::{ContractAllocation, ContractDay, ContractFootprint};
 pub use error::ServiceError;
 pub use footprints::{EstimateParams, Footprints};

@@ -35,7 +35,8 @@ impl ChainLookup {
         self.evm.contains_key(chain)
     }
 
-    #[cfg(test)]
+    /// The chain's EVM node, for reads the service composes itself (block
+    /// headers, receipts); `None` when no EVM source covers the chain.
     pub(crate) fn source(&self, chain: &str) -> Option<&Arc<EvmSource>> {
         self.evm.get(chain)
     }

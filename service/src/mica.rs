@@ -3,13 +3,17 @@
 //! estimates. A chain's native coin carries its chain's footprint; a token
 //! carries, on each host chain and each day, the chain's footprint times
 //! the token's share of the day's transactions (the transactions that make
-//! its contract log, counted at the chain's node), summed over its hosts.
+//! its contract log, counted at the chain's node) or gas, summed over its
+//! hosts. Days whose blocks are not stored take the share of a sample of
+//! the node's blocks, with its interval (`contract_sample`).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use blockwatt_analytics::{AnalyticsError, Asset, Disclosure, Params, Period};
 use blockwatt_domain::{DailyMetrics, Estimate};
 use chrono::NaiveDate;
 
-use crate::contracts::ContractAllocation;
+use crate::contracts::{allocate, ContractAllocation};
 use crate::lookup::ChainLookup;
 use crate::{EstimateParams, Footprints, ServiceError};
 
@@ -56,9 +60,6 @@ impl Footprints {
                 .chain(&t.chain)
                 .map_err(|e| ServiceError::from_model(&t.chain, e))?;
             check_launch(profile, period)?;
-            let (per_day, _) = self
-                .contract_days(lookup, &t.chain, &t.contract, period.start, period.end)
-                .await?;
             let chain_estimates = self
                 .series(
                     &t.chain,
@@ -68,24 +69,36 @@ impl Footprints {
                     &EstimateParams::default(),
                 )
                 .await?;
+            let wanted: BTreeSet<NaiveDate> = chain_estimates.iter().map(|e| e.date).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let counts = self
+                .contract_days(lookup, &t.chain, &t.contract, &wanted, allocation)
+                .await?;
+            let chain_txs: BTreeMap<NaiveDate, Option<u64>> = self
+                .metrics_range(&t.chain, period.start, period.end)
+                .await?
+                .into_iter()
+                .map(|m| (m.day, m.tx_count))
+                .collect();
             for e in chain_estimates {
-                let Some(count) = per_day.get(&e.date) else {
+                let Some(count) = counts.per_day.get(&e.date) else {
                     continue;
                 };
-                if count.chain_txs == 0 {
+                let Some(share) = count.share(allocation) else {
                     continue;
-                }
-                let token_txs = count.contract_txs;
-                let share = count.share(allocation);
+                };
                 let mut part = e.clone();
-                part.energy_twh_per_year = e.energy_twh_per_year.scale(share);
-                part.co2e_t_per_year = e.co2e_t_per_year.scale(share);
-                part.water_m3_per_year = e.water_m3_per_year.scale(share);
-                part.ewaste_t_per_year = e.ewaste_t_per_year.scale(share);
-                part.power_w = e.power_w.scale(share);
+                part.energy_twh_per_year = allocate(e.energy_twh_per_year, share);
+                part.co2e_t_per_year = allocate(e.co2e_t_per_year, share);
+                part.water_m3_per_year = allocate(e.water_m3_per_year, share);
+                part.ewaste_t_per_year = allocate(e.ewaste_t_per_year, share);
+                part.power_w = allocate(e.power_w, share);
                 part.per_tx = None;
                 let mut day = DailyMetrics::empty(&t.chain, e.date, "contract-logs");
-                day.tx_count = Some(token_txs);
+                day.tx_count =
+                    count.contract_transactions(chain_txs.get(&e.date).copied().flatten());
                 days.push(day);
                 estimates.push(part);
             }

@@ -117,11 +117,25 @@ impl AnvilNode {
     /// name of every RPC method it serves there, one a line: how a test
     /// counts what reached the node.
     pub fn start(test: &str, log: Option<&Path>) -> Option<AnvilNode> {
+        Self::spawn(test, log, None)
+    }
+
+    /// As [`AnvilNode::start`], with the genesis block at `genesis_time`
+    /// (Unix seconds): a chain whose history lies on past dates, since a
+    /// node refuses a block older than its parent.
+    pub fn start_at(test: &str, genesis_time: i64) -> Option<AnvilNode> {
+        Self::spawn(test, None, Some(genesis_time))
+    }
+
+    fn spawn(test: &str, log: Option<&Path>, genesis_time: Option<i64>) -> Option<AnvilNode> {
         use std::process::{Command, Stdio};
         let bin = anvil(test)?;
         let port = free_port();
         let mut cmd = Command::new(bin);
         cmd.args(["--port", &port.to_string(), "--chain-id", "31337"]);
+        if let Some(t) = genesis_time {
+            cmd.args(["--timestamp", &t.to_string()]);
+        }
         match log {
             Some(path) => cmd.stdout(std::fs::File::create(path).expect("anvil log file")),
             None => cmd.arg("--silent").stdout(Stdio::null()),
