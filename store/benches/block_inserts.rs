@@ -132,7 +132,10 @@ async fn raw_clickhouse(endpoint: &str, db: &str, all: &[Block], batch: usize) {
         .with_validation(false)
         .with_database(db);
     client
-        .query(blockwatt_store::clickhouse::sql::MIGRATIONS[0].statements[0])
+        .query(
+            &blockwatt_store::clickhouse::schema::Layout::Single
+                .statements(&blockwatt_store::clickhouse::schema::MIGRATIONS[0].steps[0])[0],
+        )
         .execute()
         .await
         .expect("schema");

@@ -6,15 +6,17 @@
 use blockwatt_store::clickhouse::rows::{
     BlockRow, CheckpointRow, DailyRow, IndexRow, TransactionRow,
 };
+use blockwatt_store::clickhouse::schema::{self, Layout};
 use blockwatt_store::clickhouse::sql;
 use serde_json::{json, Value};
 
 fn main() {
-    let mut ddl = vec![sql::CREATE_MIGRATIONS_TABLE.to_owned()];
+    let layout = Layout::Single;
+    let mut ddl = vec![layout.create_migrations_table()];
     ddl.extend(
-        sql::MIGRATIONS
+        schema::MIGRATIONS
             .iter()
-            .flat_map(|m| m.statements.iter().map(|s| (*s).to_owned())),
+            .flat_map(|m| m.steps.iter().flat_map(|s| layout.statements(s))),
     );
     let queries: Vec<Value> = sql::shapes()
         .into_iter()

@@ -11,12 +11,15 @@ pub enum DatabaseUrl {
     /// `sqlite://data/blockwatt.db` (relative) or `sqlite:///var/lib/x.db`.
     Sqlite { path: PathBuf },
     /// `http://[user[:password]@]host:8123/?database=DB`, or
-    /// `clickhouse://[user[:password]@]host[:port]/DB` (HTTP, port 8123 by default).
+    /// `clickhouse://[user[:password]@]host[:port]/DB` (HTTP, port 8123 by
+    /// default); either with `cluster=NAME` (a cluster of the server's
+    /// `remote_servers`) to keep the tables replicated and sharded on it.
     ClickHouse {
         endpoint: String,
         database: String,
         user: Option<String>,
         password: Option<String>,
+        cluster: Option<String>,
     },
 }
 
@@ -59,10 +62,24 @@ impl DatabaseUrl {
             .query_pairs()
             .find(|(k, _)| k == "database")
             .map(|(_, v)| v.into_owned());
-        if let Some((key, _)) = url.query_pairs().find(|(k, _)| k != "database") {
+        if let Some((key, _)) = url
+            .query_pairs()
+            .find(|(k, _)| k != "database" && k != "cluster")
+        {
             return Err(invalid(&format!(
-                "unknown query parameter {key:?}; only database= is read"
+                "unknown query parameter {key:?}; only database= and cluster= are read"
             )));
+        }
+        let cluster = url
+            .query_pairs()
+            .find(|(k, _)| k == "cluster")
+            .map(|(_, v)| v.into_owned());
+        if let Some(c) = &cluster {
+            if c.is_empty() || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(invalid(&format!(
+                    "cluster name {c:?} must be letters, digits and '_'"
+                )));
+            }
         }
         let database = query_database
             .or(path_database)
@@ -99,6 +116,7 @@ impl DatabaseUrl {
             database,
             user,
             password,
+            cluster,
         })
     }
 
@@ -111,6 +129,7 @@ impl DatabaseUrl {
                 database,
                 user,
                 password,
+                cluster,
             } => {
                 let (scheme, rest) = endpoint.split_once("://").unwrap_or(("http", endpoint));
                 let auth = match (user, password) {
@@ -119,7 +138,11 @@ impl DatabaseUrl {
                     (None, Some(_)) => ":***@".to_owned(),
                     (None, None) => String::new(),
                 };
-                format!("{scheme}://{auth}{rest}/?database={database}")
+                let cluster = cluster
+                    .as_deref()
+                    .map(|c| format!("&cluster={c}"))
+                    .unwrap_or_default();
+                format!("{scheme}://{auth}{rest}/?database={database}{cluster}")
             }
         }
     }
@@ -183,6 +206,7 @@ mod tests {
                 database: "energy".into(),
                 user: Some("bw".into()),
                 password: Some("s3cret".into()),
+                cluster: None,
             }
         );
         assert_eq!(
@@ -193,6 +217,11 @@ mod tests {
         assert_eq!(c.redacted(), "http://ch.example:8123/?database=metrics");
         let d = DatabaseUrl::parse("http://localhost:8123").unwrap();
         assert_eq!(d.redacted(), "http://localhost:8123/?database=blockwatt");
+        let k = DatabaseUrl::parse("clickhouse://127.0.0.1:8123/bw?cluster=blockwatt").unwrap();
+        assert_eq!(
+            k.redacted(),
+            "http://127.0.0.1:8123/?database=bw&cluster=blockwatt"
+        );
     }
 
     #[test]
@@ -202,6 +231,8 @@ mod tests {
             ("sqlite://", "needs a file path"),
             ("http://u:pw@h:8123/?database=a;drop", "database name"),
             ("http://u:pw@h:8123/?db=x", "unknown query parameter"),
+            ("http://u:pw@h:8123/?cluster=a%20b", "cluster name"),
+            ("http://u:pw@h:8123/?cluster=", "cluster name"),
             ("http://u:pw@:8123/", "host"),
         ] {
             let err = DatabaseUrl::parse(raw).unwrap_err().to_string();

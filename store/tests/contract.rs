@@ -1,6 +1,7 @@
-//! One contract, two backends: every test here runs against SQLite (always)
-//! and against a real ClickHouse server (when one answers; CI starts one
-//! and sets BLOCKWATT_REQUIRE_ALL=1 so it is never skipped there).
+//! One contract, three stores: every test here runs against SQLite
+//! (always), a real ClickHouse server and a real ClickHouse cluster of 2
+//! shards × 2 replicas (when they answer; CI starts both and sets
+//! BLOCKWATT_REQUIRE_ALL=1 so neither is skipped there).
 
 use std::sync::Arc;
 
@@ -12,20 +13,16 @@ use chrono::NaiveDate;
 struct Fixture {
     store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
+    /// The endpoint and the statement that drops the test's database.
     drop_db: Option<(String, String)>,
 }
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        if let Some((endpoint, db)) = self.drop_db.take() {
+        if let Some((endpoint, statement)) = self.drop_db.take() {
             // Best effort: a leftover test database is harmless.
             let _ = std::process::Command::new("curl")
-                .args([
-                    "-fsS",
-                    "--data-binary",
-                    &format!("DROP DATABASE IF EXISTS {db}"),
-                    &endpoint,
-                ])
+                .args(["-fsS", "--data-binary", &statement, &endpoint])
                 .output();
         }
     }
@@ -53,8 +50,124 @@ async fn clickhouse(test: &str) -> Option<Fixture> {
     Some(Fixture {
         store,
         _dir: None,
-        drop_db: Some((endpoint, db)),
+        drop_db: Some((endpoint, format!("DROP DATABASE IF EXISTS {db}"))),
     })
+}
+
+/// The same contract on a cluster: replicated shards behind `Distributed`
+/// tables (scripts/clickhouse-cluster-start).
+async fn clickhouse_cluster(test: &str) -> Option<Fixture> {
+    cluster_fixture(test).await.map(|c| c.fixture)
+}
+
+struct ClusterFixture {
+    fixture: Fixture,
+    endpoint: String,
+    cluster: String,
+    db: String,
+}
+
+async fn cluster_fixture(test: &str) -> Option<ClusterFixture> {
+    let (endpoint, cluster) = blockwatt_testkit::clickhouse_cluster(test)?;
+    let db = blockwatt_testkit::unique_name("bw_cluster");
+    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}&cluster={cluster}"))
+        .expect("clickhouse cluster url");
+    let store = blockwatt_store::open(&url)
+        .await
+        .expect("connect clickhouse cluster");
+    Some(ClusterFixture {
+        fixture: Fixture {
+            store,
+            _dir: None,
+            drop_db: Some((
+                endpoint.clone(),
+                format!("DROP DATABASE IF EXISTS {db} ON CLUSTER {cluster}"),
+            )),
+        },
+        endpoint,
+        cluster,
+        db,
+    })
+}
+
+/// Plain SQL over HTTP, to look past the store at where rows are.
+fn sql(endpoint: &str, query: &str) -> String {
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "--fail-with-body", "--data-binary", query, endpoint])
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(out.status.success(), "{query}: {text}");
+    text
+}
+
+/// On a cluster the store's rows are spread over both shards, and both
+/// replicas of a shard come to hold the same rows.
+#[tokio::test]
+async fn on_a_cluster_rows_are_sharded_and_every_replica_holds_its_shard() {
+    let Some(c) =
+        cluster_fixture("on_a_cluster_rows_are_sharded_and_every_replica_holds_its_shard").await
+    else {
+        return;
+    };
+    let store = c.fixture.store.as_ref();
+    store.migrate().await.expect("migrate");
+    store
+        .write_batch(&batch(CHAIN, 0..=199, "a"))
+        .await
+        .expect("write");
+    let replicas: Vec<(u32, u32, u16)> = sql(
+        &c.endpoint,
+        &format!(
+            "SELECT shard_num, replica_num, port FROM system.clusters WHERE cluster = '{}' ORDER BY shard_num, replica_num",
+            c.cluster
+        ),
+    )
+    .lines()
+    .map(|l| {
+        let f: Vec<u64> = l.split('\t').map(|x| x.parse().expect("a number")).collect();
+        (f[0] as u32, f[1] as u32, f[2] as u16)
+    })
+    .collect();
+    assert_eq!(replicas.len(), 4, "2 shards × 2 replicas");
+    let counts = |table: &str| -> Vec<u64> {
+        replicas
+            .iter()
+            .map(|(_, _, port)| {
+                sql(
+                    &c.endpoint,
+                    &format!(
+                        "SELECT count() FROM remote('127.0.0.1:{port}', {}, {table}_local)",
+                        c.db
+                    ),
+                )
+                .parse()
+                .expect("a count")
+            })
+            .collect()
+    };
+    // Replication is asynchronous: poll, bounded, until each shard's second
+    // replica has fetched what its first was given.
+    for (table, rows) in [("blocks", 200), ("transactions", 400)] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let n = loop {
+            let n = counts(table);
+            if (n[0] == n[1] && n[2] == n[3]) || std::time::Instant::now() > deadline {
+                break n;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(
+            (n[0], n[2]),
+            (n[1], n[3]),
+            "{table}: replicas differ: {n:?}"
+        );
+        assert_eq!(n[0] + n[2], rows, "{table}: {n:?}");
+        assert!(
+            n[0] > 0 && n[2] > 0,
+            "{table}: one shard holds everything: {n:?}"
+        );
+    }
 }
 
 /// Generates `mod sqlite_backend` and `mod clickhouse_backend`, each with
@@ -71,6 +184,13 @@ macro_rules! contract {
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2]);
+                super::$name(f.store.as_ref()).await;
+            })*
+        }
+        mod clickhouse_cluster_backend {
+            $(#[tokio::test] async fn $name() {
+                let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
                 assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2]);
                 super::$name(f.store.as_ref()).await;
             })*

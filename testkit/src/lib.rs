@@ -82,6 +82,35 @@ pub fn clickhouse_endpoint(test: &str) -> Option<String> {
     }
 }
 
+/// A ClickHouse cluster (`BLOCKWATT_TEST_CLICKHOUSE_CLUSTER_URL`, the last
+/// line of `scripts/clickhouse-cluster-start`) as its HTTP endpoint and
+/// cluster name, once its first node answers.
+pub fn clickhouse_cluster(test: &str) -> Option<(String, String)> {
+    let Ok(url) = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_CLUSTER_URL") else {
+        return skip(
+            test,
+            "BLOCKWATT_TEST_CLICKHOUSE_CLUSTER_URL is not set (scripts/clickhouse-cluster-start DIR prints it)",
+        );
+    };
+    let parsed = (|| {
+        let rest = url.strip_prefix("clickhouse://")?;
+        let (host, query) = rest.split_once('/')?;
+        let cluster = query.split_once("cluster=")?.1.split('&').next()?;
+        Some((format!("http://{host}"), cluster.to_owned()))
+    })();
+    let Some((endpoint, cluster)) = parsed else {
+        panic!("BLOCKWATT_TEST_CLICKHOUSE_CLUSTER_URL={url:?} is not clickhouse://HOST:PORT/DB?cluster=NAME");
+    };
+    if http_ping(&endpoint, "/ping") {
+        Some((endpoint, cluster))
+    } else {
+        skip(
+            test,
+            &format!("no ClickHouse cluster answering at {endpoint}"),
+        )
+    }
+}
+
 /// The anvil binary: `BLOCKWATT_ANVIL`, `anvil` on PATH, or the npm package
 /// installed under `/opt/anvil` or `./node_modules` by `.ci/run`.
 pub fn anvil(test: &str) -> Option<PathBuf> {

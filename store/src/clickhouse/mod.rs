@@ -8,6 +8,7 @@
 //! `write_batch` and `rollback_above`).
 
 pub mod rows;
+pub mod schema;
 pub mod sql;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,7 @@ use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
     DailyRow, IndexRow, TotalsRow, TransactionRow, TransactionTotalsRow,
 };
+use self::schema::Layout;
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
     IndexListing, IndexStore, IndexWrite, Result, StoreAdmin, StoreError, TransactionTotals,
@@ -33,6 +35,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ClickHouseStore {
     client: Client,
     database: String,
+    layout: Layout,
     last_version: AtomicU64,
 }
 
@@ -45,6 +48,7 @@ impl ClickHouseStore {
             database,
             user,
             password,
+            cluster,
         } = url
         else {
             return Err(StoreError::InvalidUrl {
@@ -72,20 +76,38 @@ impl ClickHouseStore {
             Ok(Err(e)) => return Err(unreachable(error_chain(&e))),
             Ok(Ok(_)) => {}
         }
-        server
-            .query(&sql::create_database())
-            .bind(Identifier(database))
-            .execute()
-            .await
-            .map_err(|e| {
-                unreachable(format!(
-                    "cannot create database {database}: {}",
-                    error_chain(&e)
-                ))
-            })?;
+        let layout = match cluster {
+            None => Layout::Single,
+            Some(c) => Layout::Cluster {
+                cluster: c.clone(),
+                database: database.clone(),
+            },
+        };
+        let create = match &layout {
+            Layout::Single => server
+                .query(&layout.create_database())
+                .bind(Identifier(database)),
+            Layout::Cluster { .. } => server.query(&layout.create_database()),
+        };
+        if let Layout::Cluster { .. } = layout {
+            // An insert returns once each shard holds its rows (not later,
+            // from a queue), and reads and writes go to the first healthy
+            // replica of each shard, so a client reads what it wrote; when
+            // that replica is down both move to the next.
+            server = server
+                .with_setting("insert_distributed_sync", "1")
+                .with_setting("load_balancing", "in_order");
+        }
+        create.execute().await.map_err(|e| {
+            unreachable(format!(
+                "cannot create database {database}: {}",
+                error_chain(&e)
+            ))
+        })?;
         Ok(ClickHouseStore {
             client: server.with_database(database.as_str()),
             database: database.clone(),
+            layout,
             last_version: AtomicU64::new(0),
         })
     }
@@ -168,20 +190,18 @@ impl StoreAdmin for ClickHouseStore {
     }
 
     async fn migrate(&self) -> Result<Vec<u32>> {
-        self.client
-            .query(sql::CREATE_MIGRATIONS_TABLE)
-            .execute()
-            .await?;
         let applied = self.applied_migrations().await?;
         let mut newly = Vec::new();
-        for m in sql::MIGRATIONS
+        for m in schema::MIGRATIONS
             .iter()
             .filter(|m| !applied.contains(&m.version))
         {
             // Every statement is IF NOT EXISTS, so a migration cut short is
             // simply run again: it is recorded only once all of it is in.
-            for statement in m.statements {
-                self.client.query(statement).execute().await?;
+            for step in m.steps {
+                for statement in self.layout.statements(step) {
+                    self.client.query(&statement).execute().await?;
+                }
             }
             #[derive(Row, Serialize)]
             struct MigrationRow<'a> {
@@ -208,7 +228,7 @@ impl StoreAdmin for ClickHouseStore {
 
     async fn applied_migrations(&self) -> Result<Vec<u32>> {
         self.client
-            .query(sql::CREATE_MIGRATIONS_TABLE)
+            .query(&self.layout.create_migrations_table())
             .execute()
             .await?;
         Ok(self

@@ -10,62 +10,6 @@
 //! [`shapes`] lists every query with sample parameters;
 //! `.ci/clickhouse_sql_check.py` runs them all on a current ClickHouse.
 
-pub struct Migration {
-    pub version: u32,
-    pub name: &'static str,
-    pub statements: &'static [&'static str],
-}
-
-pub const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
-     (version UInt32, name String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY version";
-
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "initial schema",
-        statements: &[
-            "CREATE TABLE IF NOT EXISTS blocks (
-            chain String, height UInt64, hash String, parent_hash String, time DateTime,
-            tx_count UInt32, size_bytes UInt64, weight UInt64, gas_used UInt64, gas_limit UInt64,
-            difficulty Float64, fees_native Float64, subsidy_native Float64, provisional UInt8,
-            version UInt64, is_deleted UInt8
-        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, height)",
-            "CREATE TABLE IF NOT EXISTS transactions (
-            chain String, txid String, block_height UInt64, block_hash String, position UInt32,
-            size_bytes UInt64, vsize UInt64, gas_used UInt64, fee_native Float64,
-            version UInt64, is_deleted UInt8
-        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, txid)",
-            "CREATE TABLE IF NOT EXISTS daily_metrics (
-            chain String, day Date, source String,
-            hashrate_hs Nullable(Float64), difficulty_mean Nullable(Float64),
-            block_count Nullable(UInt64), tx_count Nullable(UInt64),
-            block_size_mean_bytes Nullable(Float64), fees_native Nullable(Float64),
-            issuance_native Nullable(Float64), fees_usd Nullable(Float64),
-            issuance_usd Nullable(Float64), price_usd Nullable(Float64),
-            node_count Nullable(UInt64),
-            version UInt64, is_deleted UInt8
-        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, day, source)",
-            "CREATE TABLE IF NOT EXISTS estimates (
-            chain String, day Date, method String, methodology_version String, body String,
-            computed_at DateTime, version UInt64, is_deleted UInt8
-        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, day, method)",
-            "CREATE TABLE IF NOT EXISTS checkpoints (
-            chain String, source String, height UInt64, hash String, updated_at DateTime,
-            version UInt64, is_deleted UInt8
-        ) ENGINE = ReplacingMergeTree(version) ORDER BY (chain, source)",
-            "CREATE TABLE IF NOT EXISTS indices (
-            date Date, version UInt32, created_at DateTime, sha256 String, body String,
-            row_version UInt64, is_deleted UInt8
-        ) ENGINE = ReplacingMergeTree(row_version) ORDER BY (date, version)",
-        ],
-    },
-    Migration {
-        version: 2,
-        name: "drop the estimates table (estimates are computed, not stored)",
-        statements: &["DROP TABLE IF EXISTS estimates"],
-    },
-];
-
 pub const BLOCK_COLUMNS: &str = "chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
      gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted";
 pub const TRANSACTION_COLUMNS: &str =
@@ -91,7 +35,7 @@ pub fn select_one() -> String {
     "SELECT toUInt8(1)".to_owned()
 }
 pub fn create_database() -> String {
-    "CREATE DATABASE IF NOT EXISTS ?".to_owned()
+    super::schema::Layout::Single.create_database()
 }
 pub fn select_block_at() -> String {
     live(BLOCK_COLUMNS, "blocks", "chain = ? AND height = ?", "")

@@ -1,0 +1,239 @@
+//! The tables and their layout: on one server, or replicated and sharded
+//! on a cluster behind `Distributed` tables that keep the same names, so
+//! every query in [`super::sql`] reads the same either way.
+//!
+//! On a cluster each table is `NAME_local`, a `ReplicatedReplacingMergeTree`
+//! on every node (its replicas share `/clickhouse/tables/{shard}/DB/NAME`
+//! in ZooKeeper), and `NAME` a `Distributed` table over them. The sharding
+//! key hashes the table's `ORDER BY` key, so a row and every row that
+//! replaces or tombstones it land on the same shard, where `FINAL` sees
+//! them together. All of it runs on ClickHouse 18.16 and current releases.
+
+/// One `ReplacingMergeTree` table.
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static str,
+    /// The version column `FINAL` keeps the greatest of ("" for none).
+    pub version: &'static str,
+    pub order_by: &'static str,
+    /// The shard of a row: a hash of its `ORDER BY` key.
+    pub shard_by: &'static str,
+}
+
+pub enum Step {
+    Create(Table),
+    Drop(&'static str),
+}
+
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub steps: &'static [Step],
+}
+
+/// Kept on every node of a cluster (one shard of all of them), so any
+/// node a client reaches knows which migrations ran.
+pub const MIGRATIONS_TABLE: Table = Table {
+    name: "schema_migrations",
+    columns: "version UInt32, name String, applied_at DateTime",
+    version: "",
+    order_by: "version",
+    shard_by: "",
+};
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        steps: &[
+            Step::Create(Table {
+                name: "blocks",
+                columns: "chain String, height UInt64, hash String, parent_hash String, time DateTime,
+            tx_count UInt32, size_bytes UInt64, weight UInt64, gas_used UInt64, gas_limit UInt64,
+            difficulty Float64, fees_native Float64, subsidy_native Float64, provisional UInt8,
+            version UInt64, is_deleted UInt8",
+                version: "version",
+                order_by: "chain, height",
+                shard_by: "cityHash64(chain, height)",
+            }),
+            Step::Create(Table {
+                name: "transactions",
+                columns: "chain String, txid String, block_height UInt64, block_hash String, position UInt32,
+            size_bytes UInt64, vsize UInt64, gas_used UInt64, fee_native Float64,
+            version UInt64, is_deleted UInt8",
+                version: "version",
+                order_by: "chain, txid",
+                shard_by: "cityHash64(chain, txid)",
+            }),
+            Step::Create(Table {
+                name: "daily_metrics",
+                columns: "chain String, day Date, source String,
+            hashrate_hs Nullable(Float64), difficulty_mean Nullable(Float64),
+            block_count Nullable(UInt64), tx_count Nullable(UInt64),
+            block_size_mean_bytes Nullable(Float64), fees_native Nullable(Float64),
+            issuance_native Nullable(Float64), fees_usd Nullable(Float64),
+            issuance_usd Nullable(Float64), price_usd Nullable(Float64),
+            node_count Nullable(UInt64),
+            version UInt64, is_deleted UInt8",
+                version: "version",
+                order_by: "chain, day, source",
+                shard_by: "cityHash64(chain, toUInt32(day), source)",
+            }),
+            Step::Create(Table {
+                name: "estimates",
+                columns: "chain String, day Date, method String, methodology_version String, body String,
+            computed_at DateTime, version UInt64, is_deleted UInt8",
+                version: "version",
+                order_by: "chain, day, method",
+                shard_by: "cityHash64(chain, toUInt32(day), method)",
+            }),
+            Step::Create(Table {
+                name: "checkpoints",
+                columns: "chain String, source String, height UInt64, hash String, updated_at DateTime,
+            version UInt64, is_deleted UInt8",
+                version: "version",
+                order_by: "chain, source",
+                shard_by: "cityHash64(chain, source)",
+            }),
+            Step::Create(Table {
+                name: "indices",
+                columns: "date Date, version UInt32, created_at DateTime, sha256 String, body String,
+            row_version UInt64, is_deleted UInt8",
+                version: "row_version",
+                order_by: "date, version",
+                shard_by: "cityHash64(toUInt32(date), version)",
+            }),
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "drop the estimates table (estimates are computed, not stored)",
+        steps: &[Step::Drop("estimates")],
+    },
+];
+
+/// Where the tables live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// One server: plain `ReplacingMergeTree` tables.
+    Single,
+    /// `cluster` of the servers' `remote_servers`, database `database`.
+    Cluster { cluster: String, database: String },
+}
+
+impl Layout {
+    /// The statement that creates the database (bound to its name on one
+    /// server; on a cluster, on every node).
+    pub fn create_database(&self) -> String {
+        match self {
+            Layout::Single => "CREATE DATABASE IF NOT EXISTS ?".to_owned(),
+            Layout::Cluster { cluster, database } => {
+                format!("CREATE DATABASE IF NOT EXISTS `{database}` ON CLUSTER `{cluster}`")
+            }
+        }
+    }
+
+    pub fn create_migrations_table(&self) -> String {
+        let t = &MIGRATIONS_TABLE;
+        match self {
+            Layout::Single => single(t),
+            Layout::Cluster { cluster, database } => format!(
+                "CREATE TABLE IF NOT EXISTS `{database}`.{name} ON CLUSTER `{cluster}` ({columns}) \
+                 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/{name}', '{{replica}}') \
+                 ORDER BY ({order_by})",
+                name = t.name,
+                columns = t.columns,
+                order_by = t.order_by,
+            ),
+        }
+    }
+
+    /// The statements of one migration step, in order.
+    pub fn statements(&self, step: &Step) -> Vec<String> {
+        match (self, step) {
+            (Layout::Single, Step::Create(t)) => vec![single(t)],
+            (Layout::Single, Step::Drop(name)) => vec![format!("DROP TABLE IF EXISTS {name}")],
+            (Layout::Cluster { cluster, database }, Step::Create(t)) => {
+                let version = if t.version.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", t.version)
+                };
+                vec![
+                    format!(
+                        "CREATE TABLE IF NOT EXISTS `{database}`.{name}_local ON CLUSTER `{cluster}` ({columns}) \
+                         ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{{shard}}/{database}/{name}', '{{replica}}'{version}) \
+                         ORDER BY ({order_by})",
+                        name = t.name,
+                        columns = t.columns,
+                        order_by = t.order_by,
+                    ),
+                    format!(
+                        "CREATE TABLE IF NOT EXISTS `{database}`.{name} ON CLUSTER `{cluster}` AS `{database}`.{name}_local \
+                         ENGINE = Distributed(`{cluster}`, `{database}`, {name}_local, {shard_by})",
+                        name = t.name,
+                        shard_by = t.shard_by,
+                    ),
+                ]
+            }
+            (Layout::Cluster { cluster, database }, Step::Drop(name)) => vec![
+                format!("DROP TABLE IF EXISTS `{database}`.{name} ON CLUSTER `{cluster}`"),
+                format!("DROP TABLE IF EXISTS `{database}`.{name}_local ON CLUSTER `{cluster}`"),
+            ],
+        }
+    }
+}
+
+fn single(t: &Table) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({}) ENGINE = ReplacingMergeTree({}) ORDER BY ({})",
+        t.name, t.columns, t.version, t.order_by
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sharding key hashes exactly the `ORDER BY` columns: the rows
+    /// that replace each other share a shard.
+    #[test]
+    fn every_table_is_sharded_by_its_order_by_key() {
+        for m in MIGRATIONS {
+            for step in m.steps {
+                let Step::Create(t) = step else { continue };
+                let mut hashed: Vec<&str> = t
+                    .shard_by
+                    .trim_start_matches("cityHash64(")
+                    .trim_end_matches(')')
+                    .split(", ")
+                    .map(|c| c.trim_start_matches("toUInt32(").trim_end_matches(')'))
+                    .collect();
+                let mut ordered: Vec<&str> = t.order_by.split(", ").collect();
+                hashed.sort_unstable();
+                ordered.sort_unstable();
+                assert_eq!(hashed, ordered, "{}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cluster_table_is_replicated_locally_and_distributed_by_name() {
+        let layout = Layout::Cluster {
+            cluster: "bw".into(),
+            database: "db".into(),
+        };
+        let Step::Create(blocks) = &MIGRATIONS[0].steps[0] else {
+            panic!("blocks first")
+        };
+        let s = layout.statements(&MIGRATIONS[0].steps[0]);
+        assert_eq!(s.len(), 2);
+        assert!(s[0].contains("`db`.blocks_local ON CLUSTER `bw`"));
+        assert!(s[0].contains("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/db/blocks', '{replica}', version)"));
+        assert!(s[1].contains(&format!(
+            "Distributed(`bw`, `db`, blocks_local, {})",
+            blocks.shard_by
+        )));
+        assert_eq!(Layout::Single.statements(&MIGRATIONS[0].steps[0]).len(), 1);
+    }
+}
