@@ -6,6 +6,7 @@
 //! when a missing component is a failure (CI sets it, so nothing is skipped
 //! silently there).
 
+pub mod clickhouse_cluster;
 pub mod coinmetrics_replay;
 
 use std::io::{Read, Write};

@@ -1,0 +1,59 @@
+//! Blocks, transactions and batches made up for the store's tests: a
+//! chain of `height`s whose hashes name their branch.
+
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
+
+pub fn block(chain: &str, height: u64, branch: &str) -> Block {
+    Block {
+        chain: chain.into(),
+        height,
+        hash: format!("{branch}{height:060}"),
+        parent_hash: if height == 0 {
+            String::new()
+        } else {
+            format!("{branch}{:060}", height - 1)
+        },
+        time: 1_600_000_000 + height as i64 * 600,
+        tx_count: 2,
+        size_bytes: 1_000 + height,
+        weight: 4_000 + height,
+        gas_used: 0,
+        gas_limit: 0,
+        difficulty: 1.5e13,
+        fees_native: 0.125,
+        subsidy_native: 6.25,
+        provisional: height.is_multiple_of(2),
+    }
+}
+
+pub fn tx(chain: &str, height: u64, position: u32, branch: &str) -> Transaction {
+    Transaction {
+        chain: chain.into(),
+        txid: format!("{branch}tx{height}-{position}"),
+        block_height: height,
+        block_hash: format!("{branch}{height:060}"),
+        position,
+        size_bytes: 250,
+        vsize: 141,
+        gas_used: 0,
+        fee_native: 0.0001,
+    }
+}
+
+pub fn batch(chain: &str, heights: std::ops::RangeInclusive<u64>, branch: &str) -> BlockBatch {
+    let blocks: Vec<Block> = heights.clone().map(|h| block(chain, h, branch)).collect();
+    let transactions = heights
+        .flat_map(|h| (0..2).map(move |p| tx(chain, h, p, branch)))
+        .collect();
+    let last = blocks.last().expect("non-empty range");
+    BlockBatch {
+        checkpoint: Checkpoint {
+            chain: chain.into(),
+            source: "test".into(),
+            height: last.height,
+            hash: last.hash.clone(),
+        },
+        blocks,
+        transactions,
+    }
+}
