@@ -59,6 +59,10 @@ pub struct Settings {
     /// decimals and a contract per host chain.
     #[serde(default)]
     pub assets: std::collections::BTreeMap<String, AssetConfig>,
+    /// How several `serve` instances on one store agree which runs the
+    /// background work (`[lease]`, BLOCKWATT_LEASE__TTL_SECONDS).
+    #[serde(default)]
+    pub lease: blockwatt_service::lease::LeaseConfig,
     /// Catalogue chains that are not public (a local devnet) to list,
     /// compare and publish all the same, e.g. on a demo server.
     #[serde(default)]
@@ -295,6 +299,12 @@ impl Settings {
                 reason: format!("{lei:?}: {e}"),
             })?;
         }
+        self.lease
+            .check()
+            .map_err(|reason| ConfigError::OutOfRange {
+                key: "lease",
+                reason,
+            })?;
         if let Some(token) = &self.admin_token {
             if token.len() < 16 {
                 return Err(ConfigError::OutOfRange {

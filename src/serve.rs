@@ -44,9 +44,20 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     let admin_wanted = api_config.admin_token.is_some();
     let jobs = Jobs::default();
     let footprints_for_publish = footprints.clone();
+    let lease_store: Arc<dyn blockwatt_store::LeaseStore> = store.clone();
+    let (keeper, lease_held) = blockwatt_service::lease::LeaseKeeper::new(
+        lease_store,
+        blockwatt_service::lease::holder_name(),
+        settings.lease.clone(),
+    );
+    tracing::info!(
+        holder = keeper.holder(),
+        "this instance's name for the store's lease"
+    );
     let mut state = AppState::new(footprints, api_config)?
         .with_lookup(lookup)
-        .with_ingest(Arc::clone(&board))?;
+        .with_ingest(Arc::clone(&board))?
+        .with_lease(lease_held)?;
     // Without a token the admin routes do not exist, so nothing to wire.
     if admin_wanted {
         // A clone without the admin actions: no reference cycle.
@@ -74,44 +85,65 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
         })?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving; GET /healthz to check");
-    if settings.publish.daily {
-        let publisher = publish::Publisher::with_footprints(footprints_for_publish);
-        let stop = stopped.clone();
-        jobs.spawn("daily-publish".into(), async move {
-            publish::daily(publisher, stop).await;
-            blockwatt_service::jobs::JobEnd::Stopped("the server stopped".into())
-        });
-    }
     // New data (a follower's day, a provider's day) drops the cached
     // estimates made from the old at once.
     let cache_state = state_for_cache.clone();
     let on_changed: blockwatt_service::sources::OnDataChanged =
         Arc::new(move || cache_state.data_changed());
-    // After the listener is bound: a slow or failing provider never delays
-    // the API.
-    match blockwatt_service::SourceSync::new(Arc::clone(&sync_store), &settings.sources)? {
-        Some(sync) => {
-            tracing::info!("syncing daily inputs from the public data providers");
-            sync.on_data_changed(Arc::clone(&on_changed))
-                .with_agreement(Arc::clone(state_for_cache.footprints.agreement()))
-                .spawn(&jobs, stopped.clone());
-        }
-        None => {
-            tracing::info!("public data providers off ([sources] enabled = false or --offline)")
-        }
+    // A configuration error in [sources] stops the start, not a later term.
+    if blockwatt_service::SourceSync::new(Arc::clone(&sync_store), &settings.sources)?.is_none() {
+        tracing::info!("public data providers off ([sources] enabled = false or --offline)");
     }
-    let followers = follow::spawn_followers(
-        &settings.chains,
-        &settings.price_url,
-        &clients,
-        follower_store,
-        stopped,
-        Some(on_changed),
-        Some(Arc::clone(state_for_cache.footprints.agreement())),
-    );
-    if !followers.is_empty() {
-        tracing::info!(tasks = followers.len(), "following enabled chains");
-    }
+    // The background work runs on whichever instance holds the store's
+    // lease, one term at a time; each term's tasks stop when it ends.
+    let followers: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let start_term = {
+        let publish_daily = settings.publish.daily;
+        let sources = settings.sources.clone();
+        let chains = settings.chains.clone();
+        let price_url = settings.price_url.clone();
+        let clients = Arc::clone(&clients);
+        let jobs = jobs.clone();
+        let agreement = Arc::clone(state_for_cache.footprints.agreement());
+        let followers = Arc::clone(&followers);
+        move |term: tokio::sync::watch::Receiver<bool>| {
+            if publish_daily {
+                let publisher = publish::Publisher::with_footprints(footprints_for_publish.clone());
+                let stop = term.clone();
+                jobs.spawn("daily-publish".into(), async move {
+                    publish::daily(publisher, stop).await;
+                    blockwatt_service::jobs::JobEnd::Stopped("the lease's term ended".into())
+                });
+            }
+            // After the listener is bound: a slow or failing provider never
+            // delays the API.
+            if let Ok(Some(sync)) =
+                blockwatt_service::SourceSync::new(Arc::clone(&sync_store), &sources)
+            {
+                tracing::info!("syncing daily inputs from the public data providers");
+                sync.on_data_changed(Arc::clone(&on_changed))
+                    .with_agreement(Arc::clone(&agreement))
+                    .spawn(&jobs, term.clone());
+            }
+            let tasks = follow::spawn_followers(
+                &chains,
+                &price_url,
+                &clients,
+                Arc::clone(&follower_store),
+                term,
+                Some(Arc::clone(&on_changed)),
+                Some(Arc::clone(&agreement)),
+            );
+            if !tasks.is_empty() {
+                tracing::info!(tasks = tasks.len(), "following enabled chains");
+            }
+            followers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(tasks);
+        }
+    };
+    let keeper_task = tokio::spawn(keeper.run(stopped, start_term));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -121,6 +153,15 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
     // Followers finish their current batch (written with its checkpoint)
     // and stop; a bound keeps a hung node from holding the exit.
     let _ = stop.send(true);
+    // The keeper ends the term (every task's stop signal) and gives the
+    // lease up, so another instance takes over at its next look.
+    if tokio::time::timeout(std::time::Duration::from_secs(15), keeper_task)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the lease keeper did not stop within 15 s");
+    }
+    let followers = std::mem::take(&mut *followers.lock().unwrap_or_else(|p| p.into_inner()));
     let followers_done = async {
         for task in followers {
             if tokio::time::timeout(std::time::Duration::from_secs(15), task)

@@ -21,6 +21,7 @@ mod health;
 pub mod http_metrics;
 pub mod indices;
 pub mod ingest_collector;
+pub mod lease_collector;
 mod middleware;
 mod openapi_constraints;
 mod pages;
@@ -158,6 +159,14 @@ impl AppState {
         let collector = IngestCollector::new(Arc::clone(&board))?;
         self.metrics.registry().register(Box::new(collector))?;
         self.ingest = Some(board);
+        Ok(self)
+    }
+
+    /// Exports whether this instance holds the store's lease
+    /// (`blockwatt_lease_held` on `/metrics`).
+    pub fn with_lease(self, held: tokio::sync::watch::Receiver<bool>) -> Result<Self, SetupError> {
+        let collector = lease_collector::LeaseCollector::new(held)?;
+        self.metrics.registry().register(Box::new(collector))?;
         Ok(self)
     }
 

@@ -37,6 +37,7 @@ pub mod import;
 pub mod index_document;
 pub mod inputs;
 pub mod jobs;
+pub mod lease;
 pub mod lookup;
 pub mod methodology;
 pub mod mica;

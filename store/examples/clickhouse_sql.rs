@@ -95,6 +95,7 @@ fn main() {
         { "table": "daily_metrics", "row": daily },
         { "table": "checkpoints", "row": checkpoint },
         { "table": "indices", "row": index },
+        { "table": "leases", "row": { "name": "background-work", "holder": "host:4242:1f2e", "expires_at_ms": 1_790_000_000_000i64, "version": 1_790_000_000_000_000_000u64 } },
         { "table": "schema_migrations", "row": { "version": 1, "name": "initial schema", "applied_at": 1_790_000_000u32 } },
     ]);
     let doc = json!({ "ddl": ddl, "queries": queries, "inserts": inserts });

@@ -167,12 +167,41 @@ pub trait IndexStore: Send + Sync {
     async fn indices(&self) -> Result<Vec<IndexListing>>;
 }
 
+/// One row of a named lease: who claimed it, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub name: String,
+    pub holder: String,
+    /// Unix milliseconds; 0 for a lease given up.
+    pub expires_at_ms: i64,
+    /// Of the rows written for a name, the greatest version is the lease.
+    pub version: u64,
+}
+
+/// Leases: how several `serve` instances on one store agree which of them
+/// runs the background work. No backend offers a compare-and-set that
+/// both share (ClickHouse has none), so a lease is the last write: every
+/// claim is a row, the row with the greatest version wins, and a claimant
+/// reads back after its writes have settled to learn whether it won
+/// (`blockwatt_service::lease`).
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// The row with the greatest version, if any was written.
+    async fn lease(&self, name: &str) -> Result<Option<Lease>>;
+    /// Writes a row; one with a version not above the stored one's is
+    /// kept out (SQLite) or loses at every read (ClickHouse's `FINAL`).
+    async fn write_lease(&self, lease: &Lease) -> Result<()>;
+}
+
 /// Everything blockwatt keeps: every role at once, as a backend provides
 /// it. Callers that need one role take that trait, so a test double
 /// implements only what it stands in for.
-pub trait Store: StoreAdmin + BlockStore + DailyMetricsStore + IndexStore {}
+pub trait Store: StoreAdmin + BlockStore + DailyMetricsStore + IndexStore + LeaseStore {}
 
-impl<T: StoreAdmin + BlockStore + DailyMetricsStore + IndexStore + ?Sized> Store for T {}
+impl<T: StoreAdmin + BlockStore + DailyMetricsStore + IndexStore + LeaseStore + ?Sized> Store
+    for T
+{
+}
 
 /// Opens (and for SQLite creates) the store named by `url`, proving it
 /// answers. Migrations are the caller's choice.

@@ -180,21 +180,21 @@ macro_rules! contract {
         mod sqlite_backend {
             $(#[tokio::test] async fn $name() {
                 let f = super::sqlite().await;
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
@@ -211,6 +211,7 @@ contract!(
     indices_are_immutable,
     chains_are_isolated,
     block_totals_match_the_blocks_they_sum,
+    a_lease_is_its_greatest_version,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -538,4 +539,24 @@ async fn block_totals_match_the_blocks_they_sum(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(gone, blockwatt_store::BlockTotals::default());
+}
+
+async fn a_lease_is_its_greatest_version(store: &dyn Store) {
+    use blockwatt_store::Lease;
+    let lease = |holder: &str, version: u64| Lease {
+        name: "background-work".into(),
+        holder: holder.into(),
+        expires_at_ms: 1_790_000_000_000 + version as i64,
+        version,
+    };
+    assert_eq!(store.lease("background-work").await.unwrap(), None);
+    store.write_lease(&lease("a", 10)).await.unwrap();
+    store.write_lease(&lease("b", 30)).await.unwrap();
+    // A claim written late with an older version loses.
+    store.write_lease(&lease("c", 20)).await.unwrap();
+    assert_eq!(
+        store.lease("background-work").await.unwrap(),
+        Some(lease("b", 30))
+    );
+    assert_eq!(store.lease("other").await.unwrap(), None);
 }

@@ -22,12 +22,13 @@ use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, IndexRow, TotalsRow, TransactionRow, TransactionTotalsRow,
+    DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow,
 };
 use self::schema::Layout;
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
-    IndexListing, IndexStore, IndexWrite, Result, StoreAdmin, StoreError, TransactionTotals,
+    IndexListing, IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError,
+    TransactionTotals,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -504,6 +505,23 @@ impl DailyMetricsStore for ClickHouseStore {
             .fetch_one::<CoverageRow>()
             .await?;
         Ok(row.days())
+    }
+}
+
+#[async_trait]
+impl LeaseStore for ClickHouseStore {
+    async fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        let rows = self
+            .client
+            .query(&sql::select_lease())
+            .bind(name)
+            .fetch_all::<LeaseRow>()
+            .await?;
+        Ok(rows.into_iter().next().map(LeaseRow::into_lease))
+    }
+
+    async fn write_lease(&self, lease: &Lease) -> Result<()> {
+        self.insert("leases", &[LeaseRow::new(lease)]).await
     }
 }
 

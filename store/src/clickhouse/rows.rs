@@ -209,6 +209,34 @@ impl DailyRow {
 }
 
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct LeaseRow {
+    pub name: String,
+    pub holder: String,
+    pub expires_at_ms: i64,
+    pub version: u64,
+}
+
+impl LeaseRow {
+    pub(super) fn new(l: &crate::Lease) -> Self {
+        LeaseRow {
+            name: l.name.clone(),
+            holder: l.holder.clone(),
+            expires_at_ms: l.expires_at_ms,
+            version: l.version,
+        }
+    }
+
+    pub(super) fn into_lease(self) -> crate::Lease {
+        crate::Lease {
+            name: self.name,
+            holder: self.holder,
+            expires_at_ms: self.expires_at_ms,
+            version: self.version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct CheckpointRow {
     pub chain: String,
     pub source: String,

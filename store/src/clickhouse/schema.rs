@@ -110,6 +110,17 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "drop the estimates table (estimates are computed, not stored)",
         steps: &[Step::Drop("estimates")],
     },
+    Migration {
+        version: 3,
+        name: "leases",
+        steps: &[Step::Create(Table {
+            name: "leases",
+            columns: "name String, holder String, expires_at_ms Int64, version UInt64",
+            version: "version",
+            order_by: "name",
+            shard_by: "cityHash64(name)",
+        })],
+    },
 ];
 
 /// Where the tables live.

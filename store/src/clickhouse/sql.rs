@@ -109,6 +109,13 @@ pub fn select_transactions_above() -> String {
         "",
     )
 }
+/// The lease's row of greatest version (ties between two claimants'
+/// rows of one version: the greater holder, so every reader agrees).
+pub fn select_lease() -> String {
+    "SELECT name, holder, expires_at_ms, version FROM leases FINAL WHERE name = ? \
+     ORDER BY version DESC, holder DESC LIMIT 1"
+        .to_owned()
+}
 pub fn select_checkpoint() -> String {
     live(
         CHECKPOINT_COLUMNS,
@@ -248,6 +255,10 @@ pub fn shapes() -> Vec<Shape> {
             c.query(&select_checkpoint())
                 .bind("bitcoin")
                 .bind("bitcoin-rpc"),
+        ),
+        bound(
+            "select_lease",
+            c.query(&select_lease()).bind("background-work"),
         ),
         bound(
             "select_checkpoints_above",

@@ -126,4 +126,16 @@ CREATE INDEX transactions_by_height ON transactions (chain, block_height);
         // frozen in published indices); nothing ever read this table.
         sql: "DROP TABLE IF EXISTS estimates;",
     },
+    Migration {
+        version: 4,
+        name: "leases",
+        sql: r#"
+CREATE TABLE leases (
+    name          TEXT    NOT NULL PRIMARY KEY,
+    holder        TEXT    NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    version       INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+    },
 ];

@@ -23,7 +23,7 @@ use self::rows::{
 };
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, IndexListing,
-    IndexStore, IndexWrite, Result, StoreAdmin, StoreError, TransactionTotals,
+    IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals,
 };
 
 const READERS: usize = 4;
@@ -569,6 +569,49 @@ impl IndexStore for SqliteStore {
     }
 }
 
+#[async_trait]
+impl LeaseStore for SqliteStore {
+    async fn lease(&self, name: &str) -> Result<Option<Lease>> {
+        let name = name.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT name, holder, expires_at_ms, version FROM leases WHERE name = ?1",
+                    params![name],
+                    |r| {
+                        Ok(Lease {
+                            name: r.get(0)?,
+                            holder: r.get(1)?,
+                            expires_at_ms: r.get(2)?,
+                            version: r.get::<_, i64>(3)? as u64,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn write_lease(&self, lease: &Lease) -> Result<()> {
+        let l = lease.clone();
+        let version = i64::try_from(l.version).map_err(|_| {
+            StoreError::Invalid(format!("lease version {} out of range", l.version))
+        })?;
+        self.write(move |conn| {
+            // The greatest version stays, as ClickHouse's FINAL keeps it.
+            conn.execute(
+                "INSERT INTO leases (name, holder, expires_at_ms, version) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+                     expires_at_ms = excluded.expires_at_ms, version = excluded.version
+                 WHERE excluded.version > leases.version",
+                params![l.name, l.holder, l.expires_at_ms, version],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,7 +641,7 @@ mod tests {
             .expect("old row");
         }
         let store = SqliteStore::open(&path).await.expect("reopen");
-        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3]);
+        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3, 4]);
         let tx = store
             .transaction("bitcoin", "ab")
             .await
