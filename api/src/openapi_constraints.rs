@@ -5,7 +5,7 @@
 //! promise a value the server refuses, nor leave out one it takes.
 //! schemathesis checks both directions in CI.
 
-use blockwatt_service::{Allocation, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
+use blockwatt_service::{Allocation, ContractAllocation, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
 use serde_json::Value;
 use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::schema::{Object, Schema};
@@ -36,8 +36,16 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
         .collect();
     let slug = "[a-z0-9]+(-[a-z0-9]+)*";
     let more = config.max_compare_chains.saturating_sub(1);
-    let rules = |location: &ParameterIn, name: &str| -> Option<Constraint> {
+    let rules = |path: &str, location: &ParameterIn, name: &str| -> Option<Constraint> {
+        // A token's or a contract's part of its chain has its own keys.
+        let shares_a_chain = path.contains("/contracts/") || path.starts_with("/v1/mica/");
         Some(match (location, name) {
+            (ParameterIn::Query, "allocation") if shares_a_chain => Constraint::OneOf(
+                ContractAllocation::NAMES
+                    .iter()
+                    .map(|a| (*a).to_owned())
+                    .collect(),
+            ),
             (ParameterIn::Query, "price") => {
                 Constraint::Range(ELECTRICITY_PRICE_RANGE.0, ELECTRICITY_PRICE_RANGE.1)
             }
@@ -80,7 +88,7 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
             _ => return None,
         })
     };
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [
             item.get.as_mut(),
             item.post.as_mut(),
@@ -89,7 +97,7 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
         ];
         for op in ops.into_iter().flatten() {
             for param in op.parameters.iter_mut().flatten() {
-                if let Some(rule) = rules(&param.parameter_in, &param.name) {
+                if let Some(rule) = rules(path, &param.parameter_in, &param.name) {
                     constrain(param, rule);
                 }
             }
