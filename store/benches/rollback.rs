@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
-use blockwatt_store::{DatabaseUrl, Store};
+use blockwatt_store::DatabaseUrl;
 
 const CHAIN: &str = "ethereum";
 const REORG: u64 = 10;
