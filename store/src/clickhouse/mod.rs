@@ -22,7 +22,8 @@ use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow,
+    DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionPlaceRow, TransactionRow,
+    TransactionTotalsRow,
 };
 use self::schema::Layout;
 use crate::{
@@ -154,6 +155,18 @@ impl ClickHouseStore {
         Ok(())
     }
 
+    /// Transactions and their places (`transactions_by_block`), side by
+    /// side: a place without its row is harmless (reads check the row), a
+    /// row without its place is re-written by the next run of its batch.
+    async fn insert_transactions(&self, rows: &[TransactionRow]) -> Result<()> {
+        let places: Vec<TransactionPlaceRow> = rows.iter().map(TransactionPlaceRow::of).collect();
+        tokio::try_join!(
+            self.insert("transactions", rows),
+            self.insert("transactions_by_block", &places)
+        )?;
+        Ok(())
+    }
+
     async fn blocks_where(
         &self,
         sql: String,
@@ -268,7 +281,7 @@ impl BlockStore for ClickHouseStore {
         // The two data INSERTs run side by side (each costs a round trip
         // and a part on disk); the checkpoint waits for both.
         tokio::try_join!(
-            self.insert("transactions", &txs),
+            self.insert_transactions(&txs),
             self.insert("blocks", &blocks)
         )?;
         let c = &batch.checkpoint;
@@ -383,7 +396,7 @@ impl BlockStore for ClickHouseStore {
             .iter()
             .map(|t| TransactionRow::new(t, version))
             .collect();
-        self.insert("transactions", &rows).await
+        self.insert_transactions(&rows).await
     }
 
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {
@@ -410,19 +423,16 @@ impl BlockStore for ClickHouseStore {
         }
         self.insert("checkpoints", &checkpoints).await?;
 
-        let mut txs = self
+        let places = self
             .client
-            .query(&sql::select_transactions_above())
+            .query(&sql::select_places_above())
             .bind(chain)
             .bind(height)
-            .fetch_all::<TransactionRow>()
+            .fetch_all::<TransactionPlaceRow>()
             .await?;
         let version = self.next_version();
-        for t in &mut txs {
-            t.version = version;
-            t.is_deleted = 1;
-        }
-        self.insert("transactions", &txs).await?;
+        let txs: Vec<TransactionRow> = places.iter().map(|p| p.tombstone(version)).collect();
+        self.insert_transactions(&txs).await?;
 
         let mut blocks = self
             .client

@@ -114,6 +114,54 @@ pub struct TransactionRow {
     pub is_deleted: u8,
 }
 
+/// A transaction's place in `transactions_by_block`, with what a block's
+/// totals and a rollback need.
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct TransactionPlaceRow {
+    pub chain: String,
+    pub block_height: u64,
+    pub txid: String,
+    pub block_hash: String,
+    pub vsize: u64,
+    pub gas_used: u64,
+    pub version: u64,
+    pub is_deleted: u8,
+}
+
+impl TransactionPlaceRow {
+    pub(super) fn of(t: &TransactionRow) -> Self {
+        TransactionPlaceRow {
+            chain: t.chain.clone(),
+            block_height: t.block_height,
+            txid: t.txid.clone(),
+            block_hash: t.block_hash.clone(),
+            vsize: t.vsize,
+            gas_used: t.gas_used,
+            version: t.version,
+            is_deleted: t.is_deleted,
+        }
+    }
+
+    /// The tombstone of its transaction: the key and the columns a read
+    /// filters on, at `version`. Reads of `transactions` filter inside
+    /// `FINAL` on its key only, so no other column needs its old value.
+    pub(super) fn tombstone(&self, version: u64) -> TransactionRow {
+        TransactionRow {
+            chain: self.chain.clone(),
+            txid: self.txid.clone(),
+            block_height: self.block_height,
+            block_hash: self.block_hash.clone(),
+            position: 0,
+            size_bytes: 0,
+            vsize: 0,
+            gas_used: 0,
+            fee_native: 0.0,
+            version,
+            is_deleted: 1,
+        }
+    }
+}
+
 impl TransactionRow {
     pub(super) fn new(t: &Transaction, version: u64) -> Self {
         TransactionRow {

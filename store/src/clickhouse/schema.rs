@@ -23,6 +23,9 @@ pub struct Table {
 pub enum Step {
     Create(Table),
     Drop(&'static str),
+    /// A statement on the tables by their names (the `Distributed` ones on
+    /// a cluster): moving data between them.
+    Sql(&'static str),
 }
 
 pub struct Migration {
@@ -121,6 +124,32 @@ pub const MIGRATIONS: &[Migration] = &[
             shard_by: "cityHash64(name)",
         })],
     },
+    Migration {
+        version: 4,
+        name: "transactions by block",
+        // `transactions` is ordered by (chain, txid): finding a block's
+        // transactions (a rollback, a block's totals) scanned the chain's
+        // every row, and reading them back by txid touches one granule per
+        // transaction, spread over the whole table. This companion, ordered
+        // by height, holds what those two need (the block's hash repeats
+        // along a sorted run and compresses to almost nothing).
+        steps: &[
+            Step::Create(Table {
+                name: "transactions_by_block",
+                columns: "chain String, block_height UInt64, txid String, block_hash String, \
+                          vsize UInt64, gas_used UInt64, version UInt64, is_deleted UInt8",
+                version: "version",
+                order_by: "chain, block_height, txid",
+                shard_by: "cityHash64(chain, block_height, txid)",
+            }),
+            Step::Sql(
+                "INSERT INTO transactions_by_block \
+                 (chain, block_height, txid, block_hash, vsize, gas_used, version, is_deleted) \
+                 SELECT chain, block_height, txid, block_hash, vsize, gas_used, version, is_deleted \
+                 FROM transactions",
+            ),
+        ],
+    },
 ];
 
 /// Where the tables live.
@@ -187,6 +216,7 @@ impl Layout {
                     ),
                 ]
             }
+            (_, Step::Sql(statement)) => vec![(*statement).to_owned()],
             (Layout::Cluster { cluster, database }, Step::Drop(name)) => vec![
                 format!("DROP TABLE IF EXISTS `{database}`.{name} ON CLUSTER `{cluster}`"),
                 format!("DROP TABLE IF EXISTS `{database}`.{name}_local ON CLUSTER `{cluster}`"),

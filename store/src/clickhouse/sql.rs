@@ -71,10 +71,11 @@ pub fn select_block_totals_in_time() -> String {
      WHERE chain = ? AND time >= ? AND time < ?) WHERE is_deleted = 0"
         .to_owned()
 }
+/// A block's totals from `transactions_by_block`: a range of its key.
 pub fn select_block_transaction_totals() -> String {
     "SELECT count(), sum(vsize), sum(gas_used) FROM \
-     (SELECT vsize, gas_used, is_deleted FROM transactions FINAL \
-     WHERE chain = ? AND block_height = ? AND block_hash = ?) WHERE is_deleted = 0"
+     (SELECT vsize, gas_used, block_hash, is_deleted FROM transactions_by_block FINAL \
+     WHERE chain = ? AND block_height = ?) WHERE is_deleted = 0 AND block_hash = ?"
         .to_owned()
 }
 pub fn select_blocks_above() -> String {
@@ -101,10 +102,14 @@ pub fn select_transaction() -> String {
         "",
     )
 }
-pub fn select_transactions_above() -> String {
+pub const PLACE_COLUMNS: &str =
+    "chain, block_height, txid, block_hash, vsize, gas_used, version, is_deleted";
+/// The live places of the transactions above a height: what a rollback
+/// tombstones, a range of `transactions_by_block`'s key.
+pub fn select_places_above() -> String {
     live(
-        TRANSACTION_COLUMNS,
-        "transactions",
+        PLACE_COLUMNS,
+        "transactions_by_block",
         "chain = ? AND block_height > ?",
         "",
     )
@@ -245,8 +250,8 @@ pub fn shapes() -> Vec<Shape> {
                 .bind("0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216"),
         ),
         bound(
-            "select_transactions_above",
-            c.query(&select_transactions_above())
+            "select_places_above",
+            c.query(&select_places_above())
                 .bind("bitcoin")
                 .bind(50_000u64),
         ),
