@@ -1205,28 +1205,7 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
 
     // The same token as a crypto-asset: its MiCA disclosure is the chain's,
     // allocated by the same share.
-    let footprints = t
-        .state
-        .footprints
-        .clone()
-        .with_tokens(vec![blockwatt_service::TokenListing {
-            asset: "bwt".into(),
-            name: "blockwatt test token".into(),
-            kind: "erc20".into(),
-            chain: "devnet".into(),
-            contract: token.to_lowercase(),
-            decimals: 18,
-            issuer: "blockwatt tests".into(),
-            lei: None,
-            source: "this test".into(),
-        }])
-        .expect("a valid listing");
-    let state = blockwatt_api::AppState::new(footprints, test_config())
-        .expect("state")
-        .with_lookup(std::sync::Arc::new(blockwatt_service::ChainLookup::new(
-            &clients,
-        )));
-    let router = blockwatt_api::router(state);
+    let router = token_router(&t, &clients, &token);
     let field = |v: &serde_json::Value, code: &str| -> f64 {
         let f = v["fields"]
             .as_array()
@@ -1465,28 +1444,7 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
     );
 
     // The token's disclosure over both days: the same parts of the chain's.
-    let footprints = t
-        .state
-        .footprints
-        .clone()
-        .with_tokens(vec![blockwatt_service::TokenListing {
-            asset: "bwt".into(),
-            name: "blockwatt test token".into(),
-            kind: "erc20".into(),
-            chain: "devnet".into(),
-            contract: token.to_lowercase(),
-            decimals: 18,
-            issuer: "blockwatt tests".into(),
-            lei: None,
-            source: "this test".into(),
-        }])
-        .expect("a valid listing");
-    let state = blockwatt_api::AppState::new(footprints, test_config())
-        .expect("state")
-        .with_lookup(std::sync::Arc::new(blockwatt_service::ChainLookup::new(
-            &clients,
-        )));
-    let router = blockwatt_api::router(state);
+    let router = token_router(&t, &clients, &token);
     let s8 = |d: &serde_json::Value| {
         d["fields"]
             .as_array()
@@ -1519,4 +1477,35 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
         spread(&token_s8) > spread(&chain_s8),
         "{token_s8} against {chain_s8}"
     );
+}
+
+/// The app with `token` (devnet) listed as the crypto-asset `bwt`, its
+/// transactions counted at the nodes of `clients`.
+fn token_router(
+    t: &TestApp,
+    clients: &blockwatt_ingest::ChainClients,
+    token: &str,
+) -> axum::Router {
+    let footprints = t
+        .state
+        .footprints
+        .clone()
+        .with_tokens(vec![blockwatt_service::TokenListing {
+            asset: "bwt".into(),
+            name: "blockwatt test token".into(),
+            kind: "erc20".into(),
+            chain: "devnet".into(),
+            contract: token.to_lowercase(),
+            decimals: 18,
+            issuer: "blockwatt tests".into(),
+            lei: None,
+            source: "this test".into(),
+        }])
+        .expect("a valid listing");
+    let state = blockwatt_api::AppState::new(footprints, test_config())
+        .expect("state")
+        .with_lookup(std::sync::Arc::new(blockwatt_service::ChainLookup::new(
+            clients,
+        )));
+    blockwatt_api::router(state)
 }

@@ -15,11 +15,10 @@
 //! has expired. On shutdown the holder gives it up (a row already expired),
 //! so another takes over at its next look rather than after `ttl`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use blockwatt_store::{Lease, LeaseStore, StoreError};
+use blockwatt_store::{Lease, LeaseStore, StoreError, VersionClock};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -97,7 +96,7 @@ pub struct LeaseKeeper {
     holder: String,
     config: LeaseConfig,
     held: watch::Sender<bool>,
-    last_version: AtomicU64,
+    versions: VersionClock,
 }
 
 impl LeaseKeeper {
@@ -114,7 +113,7 @@ impl LeaseKeeper {
             holder,
             config,
             held,
-            last_version: AtomicU64::new(0),
+            versions: VersionClock::default(),
         };
         (keeper, seen)
     }
@@ -123,30 +122,8 @@ impl LeaseKeeper {
         &self.holder
     }
 
-    /// Newer than this keeper's every earlier version, and (through the
-    /// clock) than other instances' earlier ones.
-    fn next_version(&self) -> u64 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let mut last = self.last_version.load(Ordering::Relaxed);
-        loop {
-            let next = now.max(last + 1);
-            match self.last_version.compare_exchange_weak(
-                last,
-                next,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return next,
-                Err(seen) => last = seen,
-            }
-        }
-    }
-
     async fn write(&self, expires_at_ms: i64) -> Result<u64, StoreError> {
-        let version = self.next_version();
+        let version = self.versions.next();
         self.store
             .write_lease(&Lease {
                 name: LEASE_NAME.into(),

@@ -14,6 +14,7 @@ pub mod clickhouse;
 mod database_url;
 mod error;
 pub mod sqlite;
+mod version_clock;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use chrono::NaiveDate;
 
 pub use database_url::DatabaseUrl;
 pub use error::StoreError;
+pub use version_clock::VersionClock;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

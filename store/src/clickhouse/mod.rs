@@ -11,7 +11,6 @@ pub mod rows;
 pub mod schema;
 pub mod sql;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -29,7 +28,7 @@ use self::schema::Layout;
 use crate::{
     check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
     IndexListing, IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError,
-    TransactionTotals,
+    TransactionTotals, VersionClock,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,7 +37,7 @@ pub struct ClickHouseStore {
     client: Client,
     database: String,
     layout: Layout,
-    last_version: AtomicU64,
+    versions: VersionClock,
 }
 
 impl ClickHouseStore {
@@ -110,7 +109,7 @@ impl ClickHouseStore {
             client: server.with_database(database.as_str()),
             database: database.clone(),
             layout,
-            last_version: AtomicU64::new(0),
+            versions: VersionClock::default(),
         })
     }
 
@@ -118,26 +117,8 @@ impl ClickHouseStore {
         &self.database
     }
 
-    /// A row version that is newer than every version this process wrote
-    /// before, and (through the clock) than earlier processes' versions.
     fn next_version(&self) -> u64 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let mut last = self.last_version.load(Ordering::Relaxed);
-        loop {
-            let next = now.max(last + 1);
-            match self.last_version.compare_exchange_weak(
-                last,
-                next,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return next,
-                Err(seen) => last = seen,
-            }
-        }
+        self.versions.next()
     }
 
     async fn insert<T>(&self, table: &str, rows: &[T]) -> Result<()>
