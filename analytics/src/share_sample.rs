@@ -153,6 +153,7 @@ mod tests {
             }
         }
         let rate = f64::from(covered) / 400.0;
+        eprintln!("the 95 % interval held the true share in {covered} of 400 populations");
         assert!((0.90..=0.99).contains(&rate), "coverage {rate}");
     }
 

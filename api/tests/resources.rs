@@ -1422,6 +1422,7 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
         share["upper"].as_f64().unwrap(),
     );
     assert!(lower < best && best < upper, "{share}");
+    eprintln!("day 2: true share {truth:.4}, sampled {best:.4} [{lower:.4}, {upper:.4}]");
     assert!(lower <= truth && truth <= upper, "{truth} outside {share}");
     assert!(upper - lower < 0.1, "{share}");
     assert_eq!(

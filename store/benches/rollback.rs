@@ -1,17 +1,18 @@
-//! Rolling back a 10-block reorg as the transactions table grows, on a
-//! ClickHouse server, beside a reference: the raw client counting the rows
-//! above the fork (what any plan that scans the chain's transactions pays).
+//! Rolling back a 10-block reorg as the transactions table grows, on
+//! SQLite and on a ClickHouse server, each beside a reference: its raw
+//! client counting the rows above the fork (what any plan that scans the
+//! chain's transactions pays). Then the bytes on disk per transaction.
 //!
 //!   cargo bench -p blockwatt-store --bench rollback
 //!
-//! Needs a ClickHouse at BLOCKWATT_TEST_CLICKHOUSE_URL (default
-//! http://127.0.0.1:8123). BENCH_TX_PER_BLOCK (default 200) and
+//! ClickHouse is measured when one answers at BLOCKWATT_TEST_CLICKHOUSE_URL
+//! (default http://127.0.0.1:8123). BENCH_TX_PER_BLOCK (default 200) and
 //! BENCH_SIZES (blocks, comma-separated; default 2000,10000,50000) set the size.
 
 use std::time::{Duration, Instant};
 
 use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
-use blockwatt_store::DatabaseUrl;
+use blockwatt_store::{DatabaseUrl, Store};
 
 const CHAIN: &str = "ethereum";
 const REORG: u64 = 10;
@@ -93,39 +94,76 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-#[tokio::main]
-async fn main() {
-    let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
-        .unwrap_or_else(|_| "http://127.0.0.1:8123".to_owned());
-    let txs: u32 = std::env::var("BENCH_TX_PER_BLOCK")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let sizes: Vec<u64> = std::env::var("BENCH_SIZES")
-        .unwrap_or_else(|_| "2000,10000,50000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let db = format!("bw_bench_rollback_{}", std::process::id());
-    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
-    let store = match blockwatt_store::open(&url).await {
-        Ok(s) => s,
-        Err(e) => {
-            println!("SKIPPED: no ClickHouse at {endpoint}: {e}");
-            return;
+/// The backend's own client, for the reference count and the bytes.
+enum Raw {
+    ClickHouse(Box<clickhouse::Client>, String),
+    Sqlite(std::path::PathBuf),
+}
+
+impl Raw {
+    async fn count_above(&self, fork: u64) -> u64 {
+        match self {
+            Raw::ClickHouse(client, _) => client
+                .query("SELECT count() FROM transactions WHERE chain = ? AND block_height > ?")
+                .bind(CHAIN)
+                .bind(fork)
+                .fetch_one()
+                .await
+                .expect("raw count"),
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("raw sqlite");
+                conn.query_row(
+                    "SELECT count(*) FROM transactions WHERE chain = ?1 AND block_height > ?2",
+                    rusqlite::params![CHAIN, fork as i64],
+                    |r| r.get::<_, i64>(0),
+                )
+                .expect("raw count") as u64
+            }
         }
-    };
+    }
+
+    /// (table, bytes) on disk once compacted.
+    async fn bytes(&self) -> Vec<(String, u64)> {
+        match self {
+            Raw::ClickHouse(client, db) => {
+                // Merged parts, as they are after a while in production.
+                for table in ["blocks", "transactions", "transactions_by_block"] {
+                    client
+                        .query(&format!("OPTIMIZE TABLE {table} FINAL"))
+                        .execute()
+                        .await
+                        .expect("optimize");
+                }
+                client
+                    .query(
+                        "SELECT table, sum(data_compressed_bytes) FROM system.parts \
+                         WHERE database = ? AND active GROUP BY table ORDER BY table",
+                    )
+                    .bind(db.as_str())
+                    .fetch_all()
+                    .await
+                    .expect("system.parts")
+            }
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("raw sqlite");
+                conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+                    .expect("vacuum");
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                vec![("the whole file".to_owned(), size)]
+            }
+        }
+    }
+}
+
+async fn measure(label: &str, store: &dyn Store, raw: &Raw, sizes: &[u64], txs: u32) {
     store.migrate().await.expect("migrate");
-    let raw = clickhouse::Client::default()
-        .with_url(endpoint.as_str())
-        .with_validation(false)
-        .with_database(db.as_str());
+    println!("\n{label}");
     println!(
-        "{:>12} {:>14} {:>16} {:>22}",
+        "{:>12} {:>14} {:>18} {:>22}",
         "blocks", "transactions", "rollback (median)", "raw count above fork"
     );
     let mut stored = 0u64;
-    for &blocks in &sizes {
+    for &blocks in sizes {
         // Grow the chain to `blocks` blocks, 1,000 blocks a write.
         while stored < blocks {
             let to = (stored + 1_000).min(blocks) - 1;
@@ -139,20 +177,14 @@ async fn main() {
         let mut rollbacks = Vec::new();
         let mut counts = Vec::new();
         for round in 0..ROUNDS {
+            // The reference first: the rows the rollback has to find.
+            let started = Instant::now();
+            assert!(raw.count_above(fork).await > 0);
+            counts.push(started.elapsed());
             let started = Instant::now();
             let removed = store.rollback_above(CHAIN, fork).await.expect("rollback");
             rollbacks.push(started.elapsed());
             assert_eq!(removed, REORG, "round {round}");
-            let started = Instant::now();
-            let above: u64 = raw
-                .query("SELECT count() FROM transactions WHERE chain = ? AND block_height > ?")
-                .bind(CHAIN)
-                .bind(fork)
-                .fetch_one()
-                .await
-                .expect("raw count");
-            counts.push(started.elapsed());
-            assert!(above > 0);
             // The other branch takes the 10 heights, as after a real reorg.
             store
                 .write_batch(&batch(fork + 1, blocks - 1, txs, (round + 1) as u8))
@@ -160,39 +192,55 @@ async fn main() {
                 .expect("rewrite");
         }
         println!(
-            "{blocks:>12} {:>14} {:>14.1} ms {:>19.1} ms",
+            "{blocks:>12} {:>14} {:>15.1} ms {:>19.1} ms",
             blocks * u64::from(txs),
             median(rollbacks).as_secs_f64() * 1e3,
             median(counts).as_secs_f64() * 1e3
         );
     }
-    // What the stored history costs on disk, per transaction, once the
-    // parts are merged (as they are after a while in production).
-    for table in ["blocks", "transactions", "transactions_by_block"] {
-        raw.query(&format!("OPTIMIZE TABLE {table} FINAL"))
-            .execute()
-            .await
-            .expect("optimize");
-    }
-    let per_table: Vec<(String, u64, u64)> = raw
-        .query(
-            "SELECT table, sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.parts \
-             WHERE database = ? AND active GROUP BY table ORDER BY table",
-        )
-        .bind(db.as_str())
-        .fetch_all()
-        .await
-        .expect("system.parts");
     let transactions = stored * u64::from(txs);
-    println!("\nbytes on disk per transaction ({transactions} transactions, parts merged):");
-    for (table, compressed, uncompressed) in &per_table {
-        println!(
-            "{table:>24} {:>8.1} B compressed {:>8.1} B uncompressed",
-            *compressed as f64 / transactions as f64,
-            *uncompressed as f64 / transactions as f64
-        );
+    println!("bytes on disk per transaction ({transactions} transactions):");
+    for (table, bytes) in raw.bytes().await {
+        println!("{table:>24} {:>8.1} B", bytes as f64 / transactions as f64);
     }
-    let _ = raw
+}
+
+#[tokio::main]
+async fn main() {
+    let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8123".to_owned());
+    let txs: u32 = std::env::var("BENCH_TX_PER_BLOCK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let sizes: Vec<u64> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "2000,10000,50000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bw.db");
+    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("url");
+    let store = blockwatt_store::open(&url).await.expect("sqlite");
+    measure("SQLite", store.as_ref(), &Raw::Sqlite(path), &sizes, txs).await;
+
+    let db = format!("bw_bench_rollback_{}", std::process::id());
+    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
+    let store = match blockwatt_store::open(&url).await {
+        Ok(s) => s,
+        Err(e) => {
+            println!("SKIPPED: no ClickHouse at {endpoint}: {e}");
+            return;
+        }
+    };
+    let client = clickhouse::Client::default()
+        .with_url(endpoint.as_str())
+        .with_validation(false)
+        .with_database(db.as_str());
+    let raw = Raw::ClickHouse(Box::new(client.clone()), db.clone());
+    measure("ClickHouse", store.as_ref(), &raw, &sizes, txs).await;
+    let _ = client
         .query(&format!("DROP DATABASE IF EXISTS {db}"))
         .execute()
         .await;
