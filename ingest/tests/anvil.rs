@@ -8,7 +8,7 @@ use blockwatt_ingest::daily::{aggregate_and_store, HashrateModel};
 use blockwatt_ingest::{run_ingest, IngestError, IngestRange, SourceErrorKind};
 use blockwatt_store::Store;
 use chrono::DateTime;
-use common::{evm_config, hex_u128, hex_u64, rpc, temp_store, Anvil};
+use common::{evm_config, hex_u128, hex_u64, rpc, temp_store, Anvil, Backend};
 use serde_json::{json, Value};
 
 const CHAIN: &str = "devnet";
@@ -110,6 +110,15 @@ async fn assert_store_matches_node(url: &str, store: &Arc<dyn Store>, to: u64) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingests_every_block_and_transaction_exactly() {
+    ingests_every_block_and_transaction_exactly_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingests_every_block_and_transaction_exactly_on_a_clickhouse_cluster() {
+    ingests_every_block_and_transaction_exactly_on(Backend::ClickHouseCluster).await;
+}
+
+async fn ingests_every_block_and_transaction_exactly_on(backend: Backend) {
     let Some(anvil) = Anvil::start("ingests_every_block_and_transaction_exactly", None) else {
         return;
     };
@@ -122,7 +131,12 @@ async fn ingests_every_block_and_transaction_exactly() {
     }
     let head = tip(&url).await;
     assert_eq!(head, 12);
-    let (_dir, store) = temp_store().await;
+    let Some((_dir, store)) = backend
+        .store("ingests_every_block_and_transaction_exactly")
+        .await
+    else {
+        return;
+    };
     let mut cfg = evm_config(&url, 31337);
     cfg.confirmations = 3;
     let report = run_ingest(
@@ -215,6 +229,15 @@ async fn ingests_every_block_and_transaction_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reorg_is_detected_and_repaired_within_the_bound() {
+    reorg_is_detected_and_repaired_within_the_bound_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reorg_is_detected_and_repaired_within_the_bound_on_a_clickhouse_cluster() {
+    reorg_is_detected_and_repaired_within_the_bound_on(Backend::ClickHouseCluster).await;
+}
+
+async fn reorg_is_detected_and_repaired_within_the_bound_on(backend: Backend) {
     let Some(anvil) = Anvil::start("reorg_is_detected_and_repaired_within_the_bound", None) else {
         return;
     };
@@ -228,7 +251,12 @@ async fn reorg_is_detected_and_repaired_within_the_bound() {
         mine_block_with_txs(&url, 2, 200 + b).await;
     }
     assert_eq!(tip(&url).await, 8);
-    let (_dir, store) = temp_store().await;
+    let Some((_dir, store)) = backend
+        .store("reorg_is_detected_and_repaired_within_the_bound")
+        .await
+    else {
+        return;
+    };
     let cfg = evm_config(&url, 31337);
     run_ingest(
         &cfg,
@@ -362,6 +390,15 @@ async fn wrong_chain_id_is_rejected_before_anything_is_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate() {
+    rerun_from_checkpoint_leaves_no_gap_and_no_duplicate_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate_on_a_clickhouse_cluster() {
+    rerun_from_checkpoint_leaves_no_gap_and_no_duplicate_on(Backend::ClickHouseCluster).await;
+}
+
+async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate_on(backend: Backend) {
     let Some(anvil) = Anvil::start("rerun_from_checkpoint_leaves_no_gap_and_no_duplicate", None)
     else {
         return;
@@ -371,7 +408,12 @@ async fn rerun_from_checkpoint_leaves_no_gap_and_no_duplicate() {
     for b in 0..20 {
         mine_block_with_txs(&url, 2, 300 + b).await;
     }
-    let (_dir, store) = temp_store().await;
+    let Some((_dir, store)) = backend
+        .store("rerun_from_checkpoint_leaves_no_gap_and_no_duplicate")
+        .await
+    else {
+        return;
+    };
     let cfg = evm_config(&url, 31337);
     // A run stopped part-way (as a crash after a committed batch would).
     let first = run_ingest(

@@ -59,6 +59,38 @@ pub async fn temp_store() -> (tempfile::TempDir, Arc<dyn Store>) {
     (dir, store)
 }
 
+/// Where an ingestion test writes: a fresh SQLite file, or a fresh
+/// database on the ClickHouse cluster (`BLOCKWATT_TEST_CLICKHOUSE_CLUSTER_URL`).
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    ClickHouseCluster,
+}
+
+impl Backend {
+    /// A migrated store, and the directory to keep while it is used;
+    /// `None` (skipped) when the cluster is not there.
+    pub async fn store(self, test: &str) -> Option<(Option<tempfile::TempDir>, Arc<dyn Store>)> {
+        match self {
+            Backend::Sqlite => {
+                let (dir, store) = temp_store().await;
+                Some((Some(dir), store))
+            }
+            Backend::ClickHouseCluster => {
+                let (endpoint, cluster) = blockwatt_testkit::clickhouse_cluster(test)?;
+                let db = blockwatt_testkit::unique_name("bw_ingest");
+                let url = blockwatt_store::DatabaseUrl::parse(&format!(
+                    "{endpoint}/?database={db}&cluster={cluster}"
+                ))
+                .expect("cluster url");
+                let store = blockwatt_store::open(&url).await.expect("open the cluster");
+                store.migrate().await.expect("migrate");
+                Some((None, store))
+            }
+        }
+    }
+}
+
 /// A config tuned for tests: small batches, fast retries.
 pub fn evm_config(url: &str, chain_id: u64) -> ChainSourceConfig {
     let mut cfg = ChainSourceConfig::new(SourceKind::Evm, url);
