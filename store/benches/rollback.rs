@@ -104,7 +104,9 @@ impl Raw {
     async fn count_above(&self, fork: u64) -> u64 {
         match self {
             Raw::ClickHouse(client, _) => client
-                .query("SELECT count() FROM transactions WHERE chain = ? AND block_height > ?")
+                .query(
+                    "SELECT count() FROM block_transactions WHERE chain = ? AND block_height > ?",
+                )
                 .bind(CHAIN)
                 .bind(fork)
                 .fetch_one()
@@ -127,7 +129,7 @@ impl Raw {
         match self {
             Raw::ClickHouse(client, db) => {
                 // Merged parts, as they are after a while in production.
-                for table in ["blocks", "transactions", "transactions_by_block"] {
+                for table in ["blocks", "block_transactions", "txid_index"] {
                     client
                         .query(&format!("OPTIMIZE TABLE {table} FINAL"))
                         .execute()

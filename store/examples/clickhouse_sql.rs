@@ -3,9 +3,7 @@
 //! table. `.ci/clickhouse_sql_check.py` runs them all on a current
 //! ClickHouse (chdb), since CI's own server is 18.16.
 
-use blockwatt_store::clickhouse::rows::{
-    BlockRow, CheckpointRow, DailyRow, IndexRow, TransactionRow,
-};
+use blockwatt_store::clickhouse::rows::{BlockRow, CheckpointRow, DailyRow, IndexRow};
 use blockwatt_store::clickhouse::schema::{self, Layout};
 use blockwatt_store::clickhouse::sql;
 use serde_json::{json, Value};
@@ -40,19 +38,23 @@ fn main() {
         version: 1,
         is_deleted: 0,
     };
-    let tx = TransactionRow {
-        chain: "bitcoin".into(),
-        txid: "0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216".into(),
-        block_height: 50_000,
-        block_hash: block.hash.clone(),
-        position: 0,
-        size_bytes: 134,
-        vsize: 134,
-        gas_used: 0,
-        fee_native: 0.0,
-        version: 1,
-        is_deleted: 0,
-    };
+    // Binary columns do not travel in JSON: these two rows are SQL.
+    let txid = blockwatt_store::Hash32::parse(sql::SAMPLE_TXID).expect("a txid");
+    let insert_sql = vec![
+        format!(
+            "INSERT INTO block_transactions ({}) SELECT 'bitcoin', 50000, 0, unhex('{}'), unhex('{}'), 0, \
+             toDateTime({}), 134, 134, 0, 0.0, 1, 0",
+            sql::TRANSACTION_COLUMNS,
+            txid.digits(),
+            block.hash,
+            block.time
+        ),
+        format!(
+            "INSERT INTO txid_index (chain, txid_key, block_height, version) \
+             VALUES ('bitcoin', {}, 50000, 1)",
+            txid.prefix_key()
+        ),
+    ];
     let daily = DailyRow {
         chain: "bitcoin".into(),
         day: 18_470,
@@ -91,14 +93,49 @@ fn main() {
     };
     let inserts = json!([
         { "table": "blocks", "row": block },
-        { "table": "transactions", "row": tx },
         { "table": "daily_metrics", "row": daily },
         { "table": "checkpoints", "row": checkpoint },
         { "table": "indices", "row": index },
         { "table": "leases", "row": { "name": "background-work", "holder": "host:4242:1f2e", "expires_at_ms": 1_790_000_000_000i64, "version": 1_790_000_000_000_000_000u64 } },
         { "table": "schema_migrations", "row": { "version": 1, "name": "initial schema", "applied_at": 1_790_000_000u32 } },
     ]);
-    let doc = json!({ "ddl": ddl, "queries": queries, "inserts": inserts });
+    // Migration 5 carries hex rows over to binary ones: run on a store
+    // that migrations 1 to 4 left with a row in it.
+    let steps_of = |keep: fn(u32) -> bool| -> Vec<String> {
+        schema::MIGRATIONS
+            .iter()
+            .filter(|m| keep(m.version))
+            .flat_map(|m| m.steps.iter().flat_map(|s| layout.statements(s)))
+            .collect()
+    };
+    let migration_5 = json!({
+        "before": steps_of(|v| v < 5),
+        "seed": [
+            format!(
+                "INSERT INTO blocks (chain, height, hash, time, version, is_deleted) \
+                 VALUES ('ethereum', 7, '0x{0:064x}', toDateTime(1600000000), 1, 0)",
+                7
+            ),
+            format!(
+                "INSERT INTO transactions (chain, txid, block_height, block_hash, position, gas_used, version, is_deleted) \
+                 VALUES ('ethereum', '0x{:064x}', 7, '0x{:064x}', 0, 21000, 1, 0)",
+                0xabcd_u64, 7
+            ),
+        ],
+        "migrate": steps_of(|v| v == 5),
+        "expect": format!(
+            "SELECT count() FROM block_transactions WHERE txid = unhex('{:064x}') AND hex_0x = 1 \
+             AND block_time = toDateTime(1600000000) AND gas_used = 21000",
+            0xabcd_u64
+        ),
+    });
+    let doc = json!({
+        "ddl": ddl,
+        "queries": queries,
+        "inserts": inserts,
+        "insert_sql": insert_sql,
+        "migration_5": migration_5,
+    });
     println!(
         "{}",
         serde_json::to_string_pretty(&doc).expect("JSON of plain values")

@@ -13,6 +13,7 @@
 pub mod clickhouse;
 mod database_url;
 mod error;
+mod hash32;
 pub mod sqlite;
 mod version_clock;
 
@@ -24,6 +25,7 @@ use chrono::NaiveDate;
 
 pub use database_url::DatabaseUrl;
 pub use error::StoreError;
+pub use hash32::Hash32;
 pub use version_clock::VersionClock;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -2,19 +2,31 @@
 //! an earlier release is built and filled with the raw client, then the
 //! store migrates it and its reads and rollbacks work on the old rows.
 
-use blockwatt_store::clickhouse::rows::{BlockRow, TransactionRow};
+use blockwatt_store::clickhouse::rows::BlockRow;
 use blockwatt_store::clickhouse::schema::{Layout, MIGRATIONS, MIGRATIONS_TABLE};
-use blockwatt_store::DatabaseUrl;
+use blockwatt_store::{DatabaseUrl, StoreError};
+use clickhouse::Row;
+use serde::Serialize;
 
 const CHAIN: &str = "ethereum";
+const DAY: u32 = 86_400;
 
+fn block_hash(h: u64) -> String {
+    format!("0x{h:064x}")
+}
+
+fn txid(h: u64, p: u32) -> String {
+    format!("0x{h:016x}{p:048x}")
+}
+
+/// Two days apart: the 30 blocks span three calendar months.
 fn block_row(h: u64) -> BlockRow {
     BlockRow {
         chain: CHAIN.into(),
         height: h,
-        hash: format!("{h:064x}"),
-        parent_hash: format!("{:064x}", h.saturating_sub(1)),
-        time: 1_600_000_000 + h as u32 * 12,
+        hash: block_hash(h),
+        parent_hash: block_hash(h.saturating_sub(1)),
+        time: 1_600_000_000 + h as u32 * 2 * DAY,
         tx_count: 3,
         size_bytes: 1_000,
         weight: 0,
@@ -29,12 +41,29 @@ fn block_row(h: u64) -> BlockRow {
     }
 }
 
-fn tx_row(h: u64, p: u32) -> TransactionRow {
-    TransactionRow {
+/// A row of `transactions` as releases before migration 5 wrote it: hex
+/// text, ordered by txid.
+#[derive(Debug, Clone, Row, Serialize)]
+struct OldTransactionRow {
+    chain: String,
+    txid: String,
+    block_height: u64,
+    block_hash: String,
+    position: u32,
+    size_bytes: u64,
+    vsize: u64,
+    gas_used: u64,
+    fee_native: f64,
+    version: u64,
+    is_deleted: u8,
+}
+
+fn tx_row(h: u64, p: u32) -> OldTransactionRow {
+    OldTransactionRow {
         chain: CHAIN.into(),
-        txid: format!("{h:032x}{p:032x}"),
+        txid: txid(h, p),
         block_height: h,
-        block_hash: format!("{h:064x}"),
+        block_hash: block_hash(h),
         position: p,
         size_bytes: 110,
         vsize: 110,
@@ -45,30 +74,30 @@ fn tx_row(h: u64, p: u32) -> TransactionRow {
     }
 }
 
-#[tokio::test]
-async fn a_store_from_before_transactions_by_block_migrates_with_its_data() {
-    let Some(endpoint) =
-        blockwatt_testkit::clickhouse_endpoint("a_store_from_before_transactions_by_block")
-    else {
-        return;
-    };
+struct OldStore {
+    raw: clickhouse::Client,
+    db: String,
+    url: DatabaseUrl,
+}
+
+/// The schema as migrations up to `last` left it, with 30 blocks of 3
+/// transactions (one of them since deleted by a tombstone) and `extra`.
+async fn old_store(endpoint: &str, last: u32, extra: &[OldTransactionRow]) -> OldStore {
     let db = blockwatt_testkit::unique_name("bw_migrate");
     let raw = clickhouse::Client::default()
-        .with_url(endpoint.as_str())
+        .with_url(endpoint)
         .with_validation(false);
     raw.query(&format!("CREATE DATABASE {db}"))
         .execute()
         .await
         .expect("database");
     let raw = raw.with_database(db.as_str());
-    // The schema as migrations 1 to 3 left it, with 30 blocks of 3
-    // transactions written by that release.
     let layout = Layout::Single;
     raw.query(&layout.create_migrations_table())
         .execute()
         .await
         .expect("migrations table");
-    for m in MIGRATIONS.iter().filter(|m| m.version <= 3) {
+    for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
         for step in m.steps {
             for statement in layout.statements(step) {
                 raw.query(&statement).execute().await.expect("old schema");
@@ -86,7 +115,7 @@ async fn a_store_from_before_transactions_by_block_migrates_with_its_data() {
     }
     let mut blocks = raw.insert::<BlockRow>("blocks").await.expect("insert");
     let mut txs = raw
-        .insert::<TransactionRow>("transactions")
+        .insert::<OldTransactionRow>("transactions")
         .await
         .expect("insert");
     for h in 0..30 {
@@ -95,35 +124,149 @@ async fn a_store_from_before_transactions_by_block_migrates_with_its_data() {
             txs.write(&tx_row(h, p)).await.expect("row");
         }
     }
+    let mut deleted = tx_row(3, 2);
+    (deleted.version, deleted.is_deleted) = (2, 1);
+    txs.write(&deleted).await.expect("tombstone");
+    for row in extra {
+        txs.write(row).await.expect("row");
+    }
     blocks.end().await.expect("blocks");
     txs.end().await.expect("transactions");
-
     let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
-    let store = blockwatt_store::open(&url).await.expect("open");
-    assert_eq!(store.migrate().await.expect("migrate"), vec![4]);
-    // The old rows are found through the new table.
-    let totals = store
-        .block_transaction_totals(CHAIN, 7, &format!("{:064x}", 7))
-        .await
-        .expect("totals");
-    assert_eq!((totals.transactions, totals.gas_used), (3, 63_000));
-    assert_eq!(store.rollback_above(CHAIN, 24).await.expect("rollback"), 5);
-    assert_eq!(
-        store
-            .transaction(CHAIN, &format!("{:032x}{:032x}", 25, 1))
+    OldStore { raw, db, url }
+}
+
+impl OldStore {
+    async fn count(&self, sql: &str) -> u64 {
+        let query = self.raw.query(sql);
+        // System tables are asked about this database by name.
+        let query = if sql.contains('?') {
+            query.bind(self.db.as_str())
+        } else {
+            query
+        };
+        query.fetch_one::<u64>().await.expect(sql)
+    }
+
+    async fn drop(self) {
+        let _ = self
+            .raw
+            .query(&format!("DROP DATABASE {}", self.db))
+            .execute()
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data() {
+    let Some(endpoint) =
+        blockwatt_testkit::clickhouse_endpoint("a_store_with_hex_transactions_migrates")
+    else {
+        return;
+    };
+    // From before migration 4 (no transactions_by_block) and from before 5.
+    for last in [3, 4] {
+        let old = old_store(&endpoint, last, &[]).await;
+        let store = blockwatt_store::open(&old.url).await.expect("open");
+        let expected: Vec<u32> = (last + 1..=5).collect();
+        assert_eq!(store.migrate().await.expect("migrate"), expected);
+        // Every live row carried over, with its block's time (so its month's
+        // partition), the tombstoned one not; the hex tables are gone.
+        assert_eq!(
+            old.count("SELECT count() FROM block_transactions").await,
+            89
+        );
+        assert_eq!(
+            old.count("SELECT count() FROM block_transactions WHERE block_time = 0")
+                .await,
+            0
+        );
+        assert_eq!(old.count("SELECT count() FROM txid_index").await, 89);
+        assert_eq!(
+            old.count(
+                "SELECT uniqExact(partition) FROM system.parts WHERE database = ? \
+                 AND table = 'block_transactions' AND active"
+            )
+            .await,
+            3
+        );
+        assert_eq!(
+            old.count(
+                "SELECT count() FROM system.tables WHERE database = ? \
+                 AND name IN ('transactions', 'transactions_by_block')"
+            )
+            .await,
+            0
+        );
+        // The old rows read back as they were written, 0x and all.
+        let t = store
+            .transaction(CHAIN, &txid(7, 1))
             .await
-            .expect("read"),
-        None
+            .expect("read")
+            .expect("carried over");
+        assert_eq!(
+            (t.txid.as_str(), t.block_hash.as_str(), t.gas_used),
+            (txid(7, 1).as_str(), block_hash(7).as_str(), 21_000)
+        );
+        assert_eq!(
+            store.transaction(CHAIN, &txid(3, 2)).await.expect("read"),
+            None
+        );
+        let totals = store
+            .block_transaction_totals(CHAIN, 7, &block_hash(7))
+            .await
+            .expect("totals");
+        assert_eq!((totals.transactions, totals.gas_used), (3, 63_000));
+        assert_eq!(store.rollback_above(CHAIN, 24).await.expect("rollback"), 5);
+        assert_eq!(
+            store.transaction(CHAIN, &txid(25, 1)).await.expect("read"),
+            None
+        );
+        assert!(store
+            .transaction(CHAIN, &txid(24, 1))
+            .await
+            .expect("read")
+            .is_some());
+        let above = store
+            .block_transaction_totals(CHAIN, 25, &block_hash(25))
+            .await
+            .expect("totals");
+        assert_eq!(above.transactions, 0);
+        assert_eq!(store.migrate().await.expect("again"), Vec::<u32>::new());
+        old.drop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_row_migration_5_cannot_carry_stops_it_before_anything_changes() {
+    let Some(endpoint) = blockwatt_testkit::clickhouse_endpoint("a_row_migration_5_cannot_carry")
+    else {
+        return;
+    };
+    let mut bad = tx_row(8, 3);
+    bad.txid = "tx-8-3".into();
+    let old = old_store(&endpoint, 4, &[bad]).await;
+    let store = blockwatt_store::open(&old.url).await.expect("open");
+    let e = store.migrate().await.expect_err("refused");
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains("migration 5")
+            && text.contains("1 stored transactions cannot be carried over"),
+        "{text}"
     );
-    assert!(store
-        .transaction(CHAIN, &format!("{:032x}{:032x}", 24, 1))
-        .await
-        .expect("read")
-        .is_some());
-    let above = store
-        .block_transaction_totals(CHAIN, 25, &format!("{:064x}", 25))
-        .await
-        .expect("totals");
-    assert_eq!(above.transactions, 0);
-    let _ = raw.query(&format!("DROP DATABASE {db}")).execute().await;
+    assert_eq!(old.count("SELECT count() FROM transactions").await, 92);
+    assert_eq!(
+        old.count(
+            "SELECT count() FROM system.tables WHERE database = ? AND name = 'block_transactions'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        old.count("SELECT count() FROM schema_migrations WHERE version = 5")
+            .await,
+        0
+    );
+    old.drop().await;
 }

@@ -10,7 +10,7 @@ use blockwatt_store::{DatabaseUrl, IndexWrite, Store, StoreError};
 use chrono::NaiveDate;
 
 mod common;
-use common::{batch, block, tx};
+use common::{batch, block, tx, txid};
 
 /// A store plus whatever must live as long as it (a temp dir, a database to drop).
 struct Fixture {
@@ -151,7 +151,11 @@ async fn on_a_cluster_rows_are_sharded_and_every_replica_holds_its_shard() {
     };
     // Replication is asynchronous: poll, bounded, until each shard's second
     // replica has fetched what its first was given.
-    for (table, rows) in [("blocks", 200), ("transactions", 400)] {
+    for (table, rows) in [
+        ("blocks", 200),
+        ("block_transactions", 400),
+        ("txid_index", 400),
+    ] {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let n = loop {
             let n = counts(table);
@@ -180,21 +184,21 @@ macro_rules! contract {
         mod sqlite_backend {
             $(#[tokio::test] async fn $name() {
                 let f = super::sqlite().await;
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
@@ -207,6 +211,8 @@ contract!(
     rewriting_blocks_never_duplicates,
     rollback_removes_blocks_transactions_and_lowers_checkpoint,
     batch_mixing_chains_is_refused_and_writes_nothing,
+    a_transaction_without_a_hash_is_refused_and_writes_nothing,
+    a_txid_is_found_in_its_block_after_a_reorg_and_beside_a_lookalike,
     daily_metrics_round_trip_and_replace,
     indices_are_immutable,
     chains_are_isolated,
@@ -262,10 +268,22 @@ async fn batch_is_readable_every_way(store: &dyn Store) {
         vec![2, 3, 4]
     );
     assert_eq!(
-        store.transaction(CHAIN, "atx4-1").await.unwrap().as_ref(),
+        store
+            .transaction(CHAIN, &txid(4, 1, "a"))
+            .await
+            .unwrap()
+            .as_ref(),
         Some(&b.transactions[9])
     );
     assert_eq!(store.transaction(CHAIN, "missing").await.unwrap(), None);
+    assert_eq!(
+        store.transaction(CHAIN, &txid(4, 2, "a")).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.transaction(CHAIN, &txid(4, 1, "b")).await.unwrap(),
+        None
+    );
     assert_eq!(
         store.checkpoint(CHAIN, "test").await.unwrap().as_ref(),
         Some(&b.checkpoint)
@@ -319,8 +337,15 @@ async fn rollback_removes_blocks_transactions_and_lowers_checkpoint(store: &dyn 
         .collect();
     assert_eq!(heights, (0..=5).collect::<Vec<_>>());
     assert_eq!(store.tip(CHAIN).await.unwrap().unwrap().height, 5);
-    assert_eq!(store.transaction(CHAIN, "atx7-0").await.unwrap(), None);
-    assert!(store.transaction(CHAIN, "atx5-0").await.unwrap().is_some());
+    assert_eq!(
+        store.transaction(CHAIN, &txid(7, 0, "a")).await.unwrap(),
+        None
+    );
+    assert!(store
+        .transaction(CHAIN, &txid(5, 0, "a"))
+        .await
+        .unwrap()
+        .is_some());
     let cp = store.checkpoint(CHAIN, "test").await.unwrap().unwrap();
     assert_eq!(
         (cp.height, cp.hash.as_str()),
@@ -350,6 +375,64 @@ async fn batch_mixing_chains_is_refused_and_writes_nothing(store: &dyn Store) {
     assert!(err.to_string().contains("litecoin"), "{err}");
     assert!(store.blocks(CHAIN, 0, 10).await.unwrap().is_empty());
     assert_eq!(store.checkpoint(CHAIN, "test").await.unwrap(), None);
+}
+
+/// A txid is looked up through its first 8 bytes on ClickHouse: two
+/// txids sharing them, in different blocks, are each found where they
+/// are, and a transaction a reorg moves is found in its new block.
+async fn a_txid_is_found_in_its_block_after_a_reorg_and_beside_a_lookalike(store: &dyn Store) {
+    store.write_batch(&batch(CHAIN, 0..=9, "a")).await.unwrap();
+    store.rollback_above(CHAIN, 5).await.unwrap();
+    let mut b = batch(CHAIN, 6..=8, "b");
+    let moved = txid(7, 0, "a");
+    let lookalike = txid(6, 5, "b");
+    let in_8 = b
+        .transactions
+        .iter()
+        .position(|t| t.block_height == 8)
+        .unwrap();
+    b.transactions[in_8].txid.clone_from(&moved);
+    b.transactions[in_8 + 1].txid.clone_from(&lookalike);
+    store.write_batch(&b).await.unwrap();
+    let found = store.transaction(CHAIN, &moved).await.unwrap().unwrap();
+    assert_eq!(
+        (found.block_height, found.block_hash.as_str()),
+        (8, block(CHAIN, 8, "b").hash.as_str())
+    );
+    let found = store.transaction(CHAIN, &lookalike).await.unwrap().unwrap();
+    assert_eq!((found.block_height, found.position), (8, 1));
+    let found = store
+        .transaction(CHAIN, &txid(6, 0, "b"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.block_height, found.position), (6, 0));
+    assert_eq!(
+        store.transaction(CHAIN, &txid(8, 0, "a")).await.unwrap(),
+        None
+    );
+}
+
+/// Hashes are stored as their 32 bytes: text that is not one is refused
+/// with its name, before anything of the batch is written.
+async fn a_transaction_without_a_hash_is_refused_and_writes_nothing(store: &dyn Store) {
+    let mut b = batch(CHAIN, 0..=2, "a");
+    b.transactions[3].txid = "tx-1-1".into();
+    let err = store.write_batch(&b).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("txid \"tx-1-1\" is not a 32-byte hash"),
+        "{err}"
+    );
+    let mut mixed = batch(CHAIN, 0..=2, "a");
+    mixed.transactions[0].txid = format!("0x{}", mixed.transactions[0].txid);
+    let err = store.write_batch(&mixed).await.unwrap_err();
+    assert!(err.to_string().contains("differ in form"), "{err}");
+    assert!(store.blocks(CHAIN, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.checkpoint(CHAIN, "test").await.unwrap(), None);
+    let one = tx(CHAIN, 1, 0, "a");
+    assert_eq!(store.transaction(CHAIN, &one.txid).await.unwrap(), None);
 }
 
 fn metrics(d: &str, source: &str, hashrate: Option<f64>) -> DailyMetrics {

@@ -21,12 +21,11 @@ use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionPlaceRow, TransactionRow,
-    TransactionTotalsRow,
+    DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow, TxidIndexRow,
 };
 use self::schema::Layout;
 use crate::{
-    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl,
+    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl, Hash32,
     IndexListing, IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError,
     TransactionTotals, VersionClock,
 };
@@ -136,16 +135,52 @@ impl ClickHouseStore {
         Ok(())
     }
 
-    /// Transactions and their places (`transactions_by_block`), side by
-    /// side: a place without its row is harmless (reads check the row), a
-    /// row without its place is re-written by the next run of its batch.
+    /// Transactions and their `txid_index` entries, side by side: an
+    /// entry without its row is harmless (a lookup confirms against the
+    /// row), a row without its entry is re-written by the next run of its
+    /// batch.
     async fn insert_transactions(&self, rows: &[TransactionRow]) -> Result<()> {
-        let places: Vec<TransactionPlaceRow> = rows.iter().map(TransactionPlaceRow::of).collect();
+        let index: Vec<TxidIndexRow> = rows.iter().map(TxidIndexRow::of).collect();
         tokio::try_join!(
-            self.insert("transactions", rows),
-            self.insert("transactions_by_block", &places)
+            self.insert("block_transactions", rows),
+            self.insert("txid_index", &index)
         )?;
         Ok(())
+    }
+
+    /// The stored time of each block `txs` name, where the block stored
+    /// at that height has that hash (0 otherwise: a transaction looked up
+    /// alone).
+    async fn block_times(&self, chain: &str, txs: &[Transaction]) -> Result<Vec<u32>> {
+        let (Some(low), Some(high)) = (
+            txs.iter().map(|t| t.block_height).min(),
+            txs.iter().map(|t| t.block_height).max(),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let blocks = self.blocks(chain, low, high).await?;
+        let time_of: std::collections::HashMap<(u64, &str), i64> = blocks
+            .iter()
+            .map(|b| ((b.height, b.hash.as_str()), b.time))
+            .collect();
+        txs.iter()
+            .map(
+                |t| match time_of.get(&(t.block_height, t.block_hash.as_str())) {
+                    Some(&time) => to_ch_time(time),
+                    None => Ok(0),
+                },
+            )
+            .collect()
+    }
+
+    async fn table_exists(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .client
+            .query("EXISTS TABLE ?")
+            .bind(Identifier(name))
+            .fetch_one::<u8>()
+            .await?
+            == 1)
     }
 
     async fn blocks_where(
@@ -194,6 +229,23 @@ impl StoreAdmin for ClickHouseStore {
             // Every statement is IF NOT EXISTS, so a migration cut short is
             // simply run again: it is recorded only once all of it is in.
             for step in m.steps {
+                match step {
+                    schema::Step::Sql { needs, .. } | schema::Step::Require { needs, .. }
+                        if !self.table_exists(needs).await? =>
+                    {
+                        continue
+                    }
+                    schema::Step::Require { count, problem, .. } => {
+                        let refused = self.client.query(count).fetch_one::<u64>().await?;
+                        if refused > 0 {
+                            return Err(StoreError::Invalid(format!(
+                                "migration {} ({}): {refused} {problem}",
+                                m.version, m.name
+                            )));
+                        }
+                    }
+                    _ => {}
+                }
                 for statement in self.layout.statements(step) {
                     self.client.query(&statement).execute().await?;
                 }
@@ -252,11 +304,20 @@ impl BlockStore for ClickHouseStore {
             .iter()
             .map(|b| BlockRow::new(b, version))
             .collect::<Result<Vec<_>>>()?;
-        let txs: Vec<_> = batch
+        let time_of: std::collections::HashMap<u64, u32> = batch
+            .blocks
+            .iter()
+            .zip(&blocks)
+            .map(|(b, row)| (b.height, row.time))
+            .collect();
+        let txs = batch
             .transactions
             .iter()
-            .map(|t| TransactionRow::new(t, version))
-            .collect();
+            .map(|t| {
+                let time = time_of.get(&t.block_height).copied().unwrap_or(0);
+                TransactionRow::new(t, version, time)
+            })
+            .collect::<Result<Vec<_>>>()?;
         // Data first, checkpoint last: a crash in between leaves the old
         // checkpoint, the restart re-writes the same keys, FINAL shows one.
         // The two data INSERTs run side by side (each costs a round trip
@@ -316,12 +377,15 @@ impl BlockStore for ClickHouseStore {
         height: u64,
         hash: &str,
     ) -> Result<TransactionTotals> {
+        let Some(hash) = Hash32::parse(hash) else {
+            return Ok(TransactionTotals::default());
+        };
         let row = self
             .client
             .query(&sql::select_block_transaction_totals())
             .bind(chain)
             .bind(height)
-            .bind(hash)
+            .bind(hash.digits())
             .fetch_one::<TransactionTotalsRow>()
             .await?;
         Ok(TransactionTotals {
@@ -357,26 +421,53 @@ impl BlockStore for ClickHouseStore {
         Ok(found.into_iter().next())
     }
 
+    /// Two key ranges: the txid's blocks in `txid_index`, then each
+    /// block's rows, highest first. Of a txid stored twice (Bitcoin's
+    /// duplicate coinbases before BIP 30), the higher block's.
     async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>> {
-        let rows = self
+        let Some(wanted) = Hash32::parse(txid) else {
+            return Ok(None);
+        };
+        let heights = self
             .client
-            .query(&sql::select_transaction())
+            .query(&sql::select_txid_blocks())
             .bind(chain)
-            .bind(txid)
-            .fetch_all::<TransactionRow>()
+            .bind(wanted.prefix_key())
+            .fetch_all::<u64>()
             .await?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .map(TransactionRow::into_transaction))
+        for height in heights {
+            let rows = self
+                .client
+                .query(&sql::select_transaction_in_block())
+                .bind(chain)
+                .bind(height)
+                .bind(wanted.digits())
+                .fetch_all::<TransactionRow>()
+                .await?;
+            if let Some(row) = rows.into_iter().next() {
+                return Ok(Some(row.into_transaction()));
+            }
+        }
+        Ok(None)
     }
 
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()> {
+        let Some(first) = txs.first() else {
+            return Ok(());
+        };
+        if let Some(t) = txs.iter().find(|t| t.chain != first.chain) {
+            return Err(StoreError::Invalid(format!(
+                "transactions of two chains in one write: {} and {}",
+                first.chain, t.chain
+            )));
+        }
+        let times = self.block_times(&first.chain, txs).await?;
         let version = self.next_version();
-        let rows: Vec<_> = txs
+        let rows = txs
             .iter()
-            .map(|t| TransactionRow::new(t, version))
-            .collect();
+            .zip(times)
+            .map(|(t, time)| TransactionRow::new(t, version, time))
+            .collect::<Result<Vec<_>>>()?;
         self.insert_transactions(&rows).await
     }
 
@@ -404,16 +495,17 @@ impl BlockStore for ClickHouseStore {
         }
         self.insert("checkpoints", &checkpoints).await?;
 
-        let places = self
+        let above = self
             .client
-            .query(&sql::select_places_above())
+            .query(&sql::select_transactions_above())
             .bind(chain)
             .bind(height)
-            .fetch_all::<TransactionPlaceRow>()
+            .fetch_all::<TransactionRow>()
             .await?;
         let version = self.next_version();
-        let txs: Vec<TransactionRow> = places.iter().map(|p| p.tombstone(version)).collect();
-        self.insert_transactions(&txs).await?;
+        let tombstones: Vec<TransactionRow> = above.iter().map(|t| t.tombstone(version)).collect();
+        // The txid index keeps its entries: they find these tombstones.
+        self.insert("block_transactions", &tombstones).await?;
 
         let mut blocks = self
             .client

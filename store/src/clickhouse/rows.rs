@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
-use crate::{Result, StoreError};
+use crate::{Hash32, Result, StoreError};
 
 const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
     Some(d) => d,
@@ -99,97 +99,102 @@ impl BlockRow {
     }
 }
 
+/// A row of `block_transactions`: hashes as their 32 bytes, sizes and
+/// gas in 32 bits (a transaction's gas is bounded by its block's limit).
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct TransactionRow {
     pub chain: String,
-    pub txid: String,
     pub block_height: u64,
-    pub block_hash: String,
     pub position: u32,
-    pub size_bytes: u64,
-    pub vsize: u64,
-    pub gas_used: u64,
+    pub txid: [u8; 32],
+    pub block_hash: [u8; 32],
+    /// Both hashes were written with `0x` (EVM chains).
+    pub hex_0x: u8,
+    /// The block's time: the row's partition is the chain's month. 0 for a
+    /// transaction looked up alone, whose block is not stored.
+    pub block_time: u32,
+    pub size_bytes: u32,
+    pub vsize: u32,
+    pub gas_used: u32,
     pub fee_native: f64,
     pub version: u64,
     pub is_deleted: u8,
 }
 
-/// A transaction's place in `transactions_by_block`, with what a block's
-/// totals and a rollback need.
-#[derive(Debug, Clone, Row, Serialize, Deserialize)]
-pub struct TransactionPlaceRow {
-    pub chain: String,
-    pub block_height: u64,
-    pub txid: String,
-    pub block_hash: String,
-    pub vsize: u64,
-    pub gas_used: u64,
-    pub version: u64,
-    pub is_deleted: u8,
-}
-
-impl TransactionPlaceRow {
-    pub(super) fn of(t: &TransactionRow) -> Self {
-        TransactionPlaceRow {
-            chain: t.chain.clone(),
-            block_height: t.block_height,
-            txid: t.txid.clone(),
-            block_hash: t.block_hash.clone(),
-            vsize: t.vsize,
-            gas_used: t.gas_used,
-            version: t.version,
-            is_deleted: t.is_deleted,
-        }
-    }
-
-    /// The tombstone of its transaction: the key and the columns a read
-    /// filters on, at `version`. Reads of `transactions` filter inside
-    /// `FINAL` on its key only, so no other column needs its old value.
-    pub(super) fn tombstone(&self, version: u64) -> TransactionRow {
-        TransactionRow {
-            chain: self.chain.clone(),
-            txid: self.txid.clone(),
-            block_height: self.block_height,
-            block_hash: self.block_hash.clone(),
-            position: 0,
-            size_bytes: 0,
-            vsize: 0,
-            gas_used: 0,
-            fee_native: 0.0,
-            version,
-            is_deleted: 1,
-        }
-    }
+fn u32_of(t: &Transaction, what: &str, value: u64) -> Result<u32> {
+    u32::try_from(value).map_err(|_| {
+        StoreError::Invalid(format!(
+            "transaction {}: {what} {value} does not fit 32 bits",
+            t.txid
+        ))
+    })
 }
 
 impl TransactionRow {
-    pub(super) fn new(t: &Transaction, version: u64) -> Self {
-        TransactionRow {
+    pub(super) fn new(t: &Transaction, version: u64, block_time: u32) -> Result<Self> {
+        let (txid, block_hash) = Hash32::of_transaction(t)?;
+        Ok(TransactionRow {
             chain: t.chain.clone(),
-            txid: t.txid.clone(),
             block_height: t.block_height,
-            block_hash: t.block_hash.clone(),
             position: t.position,
-            size_bytes: t.size_bytes,
-            vsize: t.vsize,
-            gas_used: t.gas_used,
+            txid: txid.bytes,
+            block_hash: block_hash.bytes,
+            hex_0x: u8::from(txid.prefixed),
+            block_time,
+            size_bytes: u32_of(t, "size", t.size_bytes)?,
+            vsize: u32_of(t, "virtual size", t.vsize)?,
+            gas_used: u32_of(t, "gas used", t.gas_used)?,
             fee_native: t.fee_native,
             version,
             is_deleted: 0,
+        })
+    }
+
+    /// The tombstone of this row at `version`: same key and partition.
+    pub(super) fn tombstone(&self, version: u64) -> TransactionRow {
+        TransactionRow {
+            version,
+            is_deleted: 1,
+            ..self.clone()
         }
     }
 
     pub(super) fn into_transaction(self) -> Transaction {
+        let prefixed = self.hex_0x != 0;
         Transaction {
             chain: self.chain,
-            txid: self.txid,
+            txid: Hash32::text(&self.txid, prefixed),
             block_height: self.block_height,
-            block_hash: self.block_hash,
+            block_hash: Hash32::text(&self.block_hash, prefixed),
             position: self.position,
-            size_bytes: self.size_bytes,
-            vsize: self.vsize,
-            gas_used: self.gas_used,
+            size_bytes: u64::from(self.size_bytes),
+            vsize: u64::from(self.vsize),
+            gas_used: u64::from(self.gas_used),
             fee_native: self.fee_native,
+        }
+    }
+}
+
+/// A row of `txid_index`: the block of a txid's transaction.
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct TxidIndexRow {
+    pub chain: String,
+    pub txid_key: u64,
+    pub block_height: u64,
+    pub version: u64,
+}
+
+impl TxidIndexRow {
+    pub(super) fn of(t: &TransactionRow) -> Self {
+        TxidIndexRow {
+            chain: t.chain.clone(),
+            txid_key: Hash32 {
+                bytes: t.txid,
+                prefixed: false,
+            }
+            .prefix_key(),
+            block_height: t.block_height,
+            version: t.version,
         }
     }
 }

@@ -5,6 +5,9 @@ pub(super) struct Migration {
     pub version: u32,
     pub name: &'static str,
     pub sql: &'static str,
+    /// Counts the rows the migration cannot carry over, with what is
+    /// wrong with them: any, and it stops before changing anything.
+    pub require: Option<(&'static str, &'static str)>,
 }
 
 pub(super) const MIGRATIONS: &[Migration] = &[
@@ -92,6 +95,7 @@ CREATE TABLE indices (
     PRIMARY KEY (date, version)
 ) WITHOUT ROWID;
 "#,
+        require: None,
     },
     Migration {
         version: 2,
@@ -118,6 +122,7 @@ ALTER TABLE transactions_v2 RENAME TO transactions;
 CREATE UNIQUE INDEX transactions_by_txid ON transactions (chain, txid);
 CREATE INDEX transactions_by_height ON transactions (chain, block_height);
 "#,
+        require: None,
     },
     Migration {
         version: 3,
@@ -125,6 +130,7 @@ CREATE INDEX transactions_by_height ON transactions (chain, block_height);
         // Estimates are computed from the daily metrics on request (and
         // frozen in published indices); nothing ever read this table.
         sql: "DROP TABLE IF EXISTS estimates;",
+        require: None,
     },
     Migration {
         version: 4,
@@ -137,5 +143,46 @@ CREATE TABLE leases (
     version       INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+        require: None,
+    },
+    Migration {
+        version: 5,
+        name: "binary hashes in transactions",
+        // A txid and its block hash as their 32 bytes instead of 64+ hex
+        // characters, in the row and in the txid index: about 100 bytes
+        // less per transaction. `hex_0x` keeps whether both were written
+        // with 0x (EVM chains), so they read back as written.
+        sql: r#"
+CREATE TABLE transactions_v3 (
+    chain        TEXT    NOT NULL,
+    txid         BLOB    NOT NULL,
+    block_height INTEGER NOT NULL,
+    block_hash   BLOB    NOT NULL,
+    hex_0x       INTEGER NOT NULL,
+    position     INTEGER NOT NULL,
+    size_bytes   INTEGER NOT NULL,
+    vsize        INTEGER NOT NULL,
+    gas_used     INTEGER NOT NULL,
+    fee_native   REAL    NOT NULL
+);
+INSERT INTO transactions_v3 SELECT chain,
+    unhex(CASE WHEN substr(txid, 1, 2) = '0x' THEN substr(txid, 3) ELSE txid END), block_height,
+    unhex(CASE WHEN substr(block_hash, 1, 2) = '0x' THEN substr(block_hash, 3) ELSE block_hash END),
+    substr(txid, 1, 2) = '0x', position, size_bytes, vsize, gas_used, fee_native
+    FROM transactions;
+DROP TABLE transactions;
+ALTER TABLE transactions_v3 RENAME TO transactions;
+CREATE UNIQUE INDEX transactions_by_txid ON transactions (chain, txid);
+CREATE INDEX transactions_by_height ON transactions (chain, block_height);
+"#,
+        require: Some((
+            "SELECT count(*) FROM transactions WHERE \
+             length(unhex(CASE WHEN substr(txid, 1, 2) = '0x' THEN substr(txid, 3) ELSE txid END)) IS NOT 32 \
+             OR length(unhex(CASE WHEN substr(block_hash, 1, 2) = '0x' THEN substr(block_hash, 3) ELSE block_hash END)) IS NOT 32 \
+             OR (substr(txid, 1, 2) = '0x') != (substr(block_hash, 1, 2) = '0x')",
+            "stored transactions cannot be carried over: a txid or block hash is not a 32-byte hash \
+             (64 hex digits, optionally after 0x), or the two differ in form. Nothing was changed; \
+             correct or delete those rows in `transactions` and migrate again",
+        )),
     },
 ];

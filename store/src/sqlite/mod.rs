@@ -22,7 +22,7 @@ use self::rows::{
     transaction_from_row, BLOCK_COLUMNS, DAILY_COLUMNS, TRANSACTION_COLUMNS,
 };
 use crate::{
-    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, IndexListing,
+    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, Hash32, IndexListing,
     IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals,
 };
 
@@ -153,6 +153,16 @@ impl StoreAdmin for SqliteStore {
             };
             let mut newly = Vec::new();
             for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+                if let Some((count, problem)) = m.require {
+                    let refused: i64 = tx.query_row(count, [], |r| r.get(0))?;
+                    if refused > 0 {
+                        // Dropping `tx` rolls back every migration of this call.
+                        return Err(StoreError::Invalid(format!(
+                            "migration {} ({}): {refused} {problem}",
+                            m.version, m.name
+                        )));
+                    }
+                }
                 tx.execute_batch(m.sql)?;
                 tx.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -276,20 +286,25 @@ impl BlockStore for SqliteStore {
         height: u64,
         hash: &str,
     ) -> Result<TransactionTotals> {
-        let (chain, hash) = (chain.to_owned(), hash.to_owned());
+        let Some(hash) = Hash32::parse(hash) else {
+            return Ok(TransactionTotals::default());
+        };
+        let chain = chain.to_owned();
         self.read(move |conn| {
             // The (chain, block_height) index finds the block's rows.
             let mut stmt = conn.prepare_cached(
                 "SELECT count(*), coalesce(sum(vsize), 0), coalesce(sum(gas_used), 0) \
                  FROM transactions WHERE chain = ?1 AND block_height = ?2 AND block_hash = ?3",
             )?;
-            Ok(stmt.query_row(params![chain, height as i64, hash], |r| {
-                Ok(TransactionTotals {
-                    transactions: r.get::<_, i64>(0)? as u64,
-                    vsize: r.get::<_, i64>(1)? as u64,
-                    gas_used: r.get::<_, i64>(2)? as u64,
-                })
-            })?)
+            Ok(
+                stmt.query_row(params![chain, height as i64, hash.bytes], |r| {
+                    Ok(TransactionTotals {
+                        transactions: r.get::<_, i64>(0)? as u64,
+                        vsize: r.get::<_, i64>(1)? as u64,
+                        gas_used: r.get::<_, i64>(2)? as u64,
+                    })
+                })?,
+            )
         })
         .await
     }
@@ -331,13 +346,16 @@ impl BlockStore for SqliteStore {
     }
 
     async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>> {
-        let (chain, txid) = (chain.to_owned(), txid.to_owned());
+        let Some(txid) = Hash32::parse(txid) else {
+            return Ok(None);
+        };
+        let chain = chain.to_owned();
         self.read(move |conn| {
             let sql = format!(
                 "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE chain = ?1 AND txid = ?2"
             );
             Ok(conn
-                .query_row(&sql, params![chain, txid], transaction_from_row)
+                .query_row(&sql, params![chain, txid.bytes], transaction_from_row)
                 .optional()?)
         })
         .await
@@ -616,47 +634,103 @@ impl LeaseStore for SqliteStore {
 mod tests {
     use super::*;
 
+    const OLD_TXID: &str = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
+    const OLD_BLOCK: &str = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
+
+    /// A version-1 database (hex text txids) holding `rows` of
+    /// `transactions`, each `(txid, block_hash)`.
+    fn version_1_database(path: &std::path::Path, rows: &[(&str, &str)]) {
+        let conn = Connection::open(path).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .expect("migrations table");
+        conn.execute_batch(MIGRATIONS[0].sql).expect("version 1");
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)",
+            [],
+        )
+        .expect("record v1");
+        for (txid, block_hash) in rows {
+            conn.execute(
+                "INSERT INTO transactions VALUES ('bitcoin', ?1, 7, ?2, 0, 250, 141, 0, 0.5)",
+                params![txid, block_hash],
+            )
+            .expect("old row");
+        }
+    }
+
     /// A database made by an older binary keeps its rows through the
-    /// migrations that rebuild tables.
+    /// migrations that rebuild tables, hex text becoming bytes.
     #[tokio::test]
     async fn upgrading_from_version_1_keeps_transactions() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.db");
-        {
-            let conn = Connection::open(&path).expect("open");
-            conn.execute_batch(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-            )
-            .expect("migrations table");
-            conn.execute_batch(MIGRATIONS[0].sql).expect("version 1");
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)",
-                [],
-            )
-            .expect("record v1");
-            conn.execute(
-                "INSERT INTO transactions VALUES ('bitcoin', 'ab', 7, 'h7', 0, 250, 141, 0, 0.5)",
-                [],
-            )
-            .expect("old row");
-        }
+        let evm_txid = format!("0x{:064x}", 0xabcd);
+        let evm_block = format!("0x{:064x}", 7);
+        version_1_database(&path, &[(OLD_TXID, OLD_BLOCK), (&evm_txid, &evm_block)]);
         let store = SqliteStore::open(&path).await.expect("reopen");
-        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3, 4]);
+        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3, 4, 5]);
         let tx = store
-            .transaction("bitcoin", "ab")
+            .transaction("bitcoin", OLD_TXID)
             .await
             .expect("read")
             .expect("kept");
-        assert_eq!((tx.block_height, tx.vsize, tx.fee_native), (7, 141, 0.5));
+        assert_eq!(
+            (
+                tx.block_hash.as_str(),
+                tx.block_height,
+                tx.vsize,
+                tx.fee_native
+            ),
+            (OLD_BLOCK, 7, 141, 0.5)
+        );
+        let evm = store
+            .transaction("bitcoin", &evm_txid.to_uppercase().replace("0X", "0x"))
+            .await
+            .expect("read")
+            .expect("kept, found in either case");
+        assert_eq!((evm.txid, evm.block_hash), (evm_txid, evm_block));
         // The key is still unique: a re-write replaces, never duplicates.
         store
             .write_transactions(std::slice::from_ref(&tx))
             .await
             .expect("rewrite");
-        let n: i64 = store
-            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM transactions", [], |r| r.get(0))?))
+        let (n, bytes): (i64, i64) = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT COUNT(*), max(length(txid)) FROM transactions",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
             .await
             .expect("count");
-        assert_eq!(n, 1);
+        assert_eq!((n, bytes), (2, 32));
+    }
+
+    /// A row migration 5 cannot turn into bytes stops it: the error names
+    /// the problem and the database is as it was.
+    #[tokio::test]
+    async fn a_row_that_is_not_a_hash_stops_the_upgrade_and_changes_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        version_1_database(&path, &[(OLD_TXID, OLD_BLOCK), ("ab", "h7")]);
+        let store = SqliteStore::open(&path).await.expect("reopen");
+        let e = store.migrate().await.expect_err("refused").to_string();
+        assert!(
+            e.contains("migration 5") && e.contains("1 stored transactions cannot be carried over"),
+            "{e}"
+        );
+        assert_eq!(store.applied_migrations().await.expect("versions"), vec![1]);
+        let kept: Vec<String> = store
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT txid FROM transactions ORDER BY txid")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .expect("rows");
+        assert_eq!(kept, vec![OLD_TXID.to_owned(), "ab".to_owned()]);
     }
 }

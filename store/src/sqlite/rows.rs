@@ -4,14 +4,14 @@ use blockwatt_domain::{Block, DailyMetrics, IndexSnapshot, Transaction};
 use chrono::NaiveDate;
 use rusqlite::{params, CachedStatement, Row};
 
-use crate::{Result, StoreError};
+use crate::{Hash32, Result, StoreError};
 
 pub(super) const BLOCK_COLUMNS: &str =
     "chain, height, hash, parent_hash, time, tx_count, size_bytes, \
      weight, gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional";
 
 pub(super) const TRANSACTION_COLUMNS: &str =
-    "chain, txid, block_height, block_hash, position, size_bytes, vsize, gas_used, fee_native";
+    "chain, txid, block_height, block_hash, hex_0x, position, size_bytes, vsize, gas_used, fee_native";
 
 pub(super) const DAILY_COLUMNS: &str = "chain, day, source, hashrate_hs, difficulty_mean, block_count, \
      tx_count, block_size_mean_bytes, fees_native, issuance_native, fees_usd, issuance_usd, price_usd, node_count";
@@ -76,11 +76,13 @@ pub(super) fn bind_block(stmt: &mut CachedStatement<'_>, b: &Block) -> Result<()
 }
 
 pub(super) fn bind_transaction(stmt: &mut CachedStatement<'_>, t: &Transaction) -> Result<()> {
+    let (txid, block_hash) = Hash32::of_transaction(t)?;
     stmt.execute(params![
         t.chain,
-        t.txid,
+        txid.bytes,
         int(t.block_height, "block_height")?,
-        t.block_hash,
+        block_hash.bytes,
+        txid.prefixed,
         t.position,
         int(t.size_bytes, "size_bytes")?,
         int(t.vsize, "vsize")?,
@@ -130,16 +132,17 @@ pub(super) fn block_from_row(r: &Row<'_>) -> rusqlite::Result<Block> {
 }
 
 pub(super) fn transaction_from_row(r: &Row<'_>) -> rusqlite::Result<Transaction> {
+    let prefixed: bool = r.get(4)?;
     Ok(Transaction {
         chain: r.get(0)?,
-        txid: r.get(1)?,
+        txid: Hash32::text(&r.get::<_, [u8; 32]>(1)?, prefixed),
         block_height: r.get::<_, i64>(2)? as u64,
-        block_hash: r.get(3)?,
-        position: r.get(4)?,
-        size_bytes: r.get::<_, i64>(5)? as u64,
-        vsize: r.get::<_, i64>(6)? as u64,
-        gas_used: r.get::<_, i64>(7)? as u64,
-        fee_native: r.get(8)?,
+        block_hash: Hash32::text(&r.get::<_, [u8; 32]>(3)?, prefixed),
+        position: r.get(5)?,
+        size_bytes: r.get::<_, i64>(6)? as u64,
+        vsize: r.get::<_, i64>(7)? as u64,
+        gas_used: r.get::<_, i64>(8)? as u64,
+        fee_native: r.get(9)?,
     })
 }
 

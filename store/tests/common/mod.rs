@@ -1,5 +1,6 @@
 //! Blocks, transactions and batches made up for the store's tests: a
-//! chain of `height`s whose hashes name their branch.
+//! chain of `height`s whose hashes (64 hex digits, as every ingested
+//! chain's are) name their branch by its first letter's byte.
 
 use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
 
@@ -7,11 +8,11 @@ pub fn block(chain: &str, height: u64, branch: &str) -> Block {
     Block {
         chain: chain.into(),
         height,
-        hash: format!("{branch}{height:060}"),
+        hash: hash(height, branch),
         parent_hash: if height == 0 {
             String::new()
         } else {
-            format!("{branch}{:060}", height - 1)
+            hash(height - 1, branch)
         },
         time: 1_600_000_000 + height as i64 * 600,
         tx_count: 2,
@@ -26,12 +27,30 @@ pub fn block(chain: &str, height: u64, branch: &str) -> Block {
     }
 }
 
+fn branch_byte(branch: &str) -> u8 {
+    branch.bytes().next().unwrap_or(0)
+}
+
+pub fn hash(height: u64, branch: &str) -> String {
+    format!("{:02x}{height:062x}", branch_byte(branch))
+}
+
+/// The height leads, so the txid lookup's 8-byte key differs per block
+/// and the two transactions of a block share it: each lookup confirms.
+pub fn txid(height: u64, position: u32, branch: &str) -> String {
+    format!(
+        "{height:016x}{position:08x}{:02x}{:038x}",
+        branch_byte(branch),
+        0
+    )
+}
+
 pub fn tx(chain: &str, height: u64, position: u32, branch: &str) -> Transaction {
     Transaction {
         chain: chain.into(),
-        txid: format!("{branch}tx{height}-{position}"),
+        txid: txid(height, position, branch),
         block_height: height,
-        block_hash: format!("{branch}{height:060}"),
+        block_hash: hash(height, branch),
         position,
         size_bytes: 250,
         vsize: 141,

@@ -1,0 +1,656 @@
+//! Full history, mainnet-shaped (issue 16): what one store holds and how
+//! long its reads and writes take as the chain's transactions pile up.
+//!
+//!   BENCH_ROWS=10000000 cargo bench -p blockwatt-store --bench history
+//!
+//! The generator writes Ethereum-shaped history taken from the recorded
+//! mainnet blocks 17,173,049 and 17,173,050 (ethereum-etl's fixtures in
+//! `../shared/data`, `BLOCKWATT_SHARED_DATA`): block `i` has the recorded
+//! block `i mod 2`'s transaction count (116, 182), and each transaction
+//! is one of the 298 recorded ones, drawn by a seeded generator: its gas
+//! used and its fee (gas used × effective gas price). Its size is its
+//! input's bytes plus its block's share of the rest of the recorded block
+//! size. Txids and block hashes are random 32-byte values, as real hashes
+//! are: they are what does not compress. Blocks are 12 s apart from the
+//! recorded block's time, so the history spans calendar months.
+//!
+//! Measured per backend, each beside a reference in the same run:
+//! * insert throughput through `Store::write_batch` (blocks, transactions,
+//!   txid index, checkpoint: the ingestion path), beside the raw
+//!   `clickhouse-client` inserting the same transaction rows (RowBinary
+//!   from a file) into a copy of the table;
+//! * bytes on disk per transaction, merged (`OPTIMIZE … FINAL`);
+//! * `Store::transaction` p50/p99 over 2,000 random stored txids;
+//! * rolling back a 10-block reorg, and writing the 10 blocks back;
+//! * aggregating 1.2 million transactions (an Ethereum day) of consecutive
+//!   blocks, as the store reads them (`FINAL`, tombstones out), beside the
+//!   same sums without `FINAL`.
+//!
+//! ClickHouse at `BLOCKWATT_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123),
+//! and the cluster too when `BENCH_CLUSTER_URL` is set (the last line of
+//! `scripts/clickhouse-cluster-start`). SQLite at `BENCH_SQLITE_ROWS`
+//! (default the smaller of BENCH_ROWS and 10 million; 0 skips it).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
+use blockwatt_store::{DatabaseUrl, Hash32, Store};
+use serde_json::Value;
+
+const CHAIN: &str = "ethereum";
+const FIRST_HEIGHT: u64 = 17_173_049;
+const FIRST_TIME: i64 = 1_683_029_999;
+const BLOCKS_PER_WRITE: u64 = 500;
+const LOOKUPS: usize = 2_000;
+const DAY_TRANSACTIONS: u64 = 1_200_000;
+const REORG: u64 = 10;
+const REFERENCE_ROWS: u64 = 5_000_000;
+
+/// One recorded transaction: what the generator draws.
+#[derive(Clone, Copy)]
+struct Recorded {
+    gas_used: u64,
+    fee_eth: f64,
+    input_bytes: u64,
+}
+
+/// One recorded block: its transaction count and the bytes that are not
+/// transaction inputs, shared out among its transactions.
+#[derive(Clone, Copy)]
+struct RecordedBlock {
+    transactions: u32,
+    gas_used: u64,
+    size: u64,
+    overhead_per_tx: u64,
+}
+
+struct Mainnet {
+    blocks: Vec<RecordedBlock>,
+    transactions: Vec<Recorded>,
+}
+
+fn json_lines(path: &PathBuf) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn number(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .or_else(|| v[key].as_f64().map(|f| f as u64))
+        .unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
+impl Mainnet {
+    fn load() -> Mainnet {
+        let shared = std::env::var("BLOCKWATT_SHARED_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+            });
+        let dir = shared.join("ethereum-etl-fixtures/test_stream/blocks_17173049_17173050");
+        let txs = json_lines(&dir.join("expected_transactions.json"));
+        let transactions: Vec<(u64, Recorded)> = txs
+            .iter()
+            .map(|t| {
+                let gas_used = number(t, "receipt_gas_used");
+                let price = number(t, "receipt_effective_gas_price");
+                let input = t["input"].as_str().unwrap_or("0x");
+                (
+                    number(t, "block_number"),
+                    Recorded {
+                        gas_used,
+                        fee_eth: gas_used as f64 * price as f64 / 1e18,
+                        input_bytes: (input.len().saturating_sub(2) / 2) as u64,
+                    },
+                )
+            })
+            .collect();
+        let blocks = json_lines(&dir.join("expected_blocks.json"))
+            .iter()
+            .map(|b| {
+                let height = number(b, "number");
+                let n = number(b, "transaction_count");
+                let inputs: u64 = transactions
+                    .iter()
+                    .filter(|(h, _)| *h == height)
+                    .map(|(_, t)| t.input_bytes)
+                    .sum();
+                let size = number(b, "size");
+                RecordedBlock {
+                    transactions: n as u32,
+                    gas_used: number(b, "gas_used"),
+                    size,
+                    overhead_per_tx: size.saturating_sub(inputs) / n.max(1),
+                }
+            })
+            .collect::<Vec<_>>();
+        assert!(
+            blocks.len() == 2 && transactions.len() == 298,
+            "the recorded blocks changed"
+        );
+        Mainnet {
+            blocks,
+            transactions: transactions.into_iter().map(|(_, t)| t).collect(),
+        }
+    }
+
+    fn shape(&self, i: u64) -> RecordedBlock {
+        self.blocks[(i % self.blocks.len() as u64) as usize]
+    }
+
+    /// Blocks `from..to` (indexes from the first height) of `branch`.
+    fn batch(&self, from: u64, to: u64, branch: u8) -> BlockBatch {
+        let mut blocks = Vec::new();
+        let mut transactions = Vec::new();
+        for i in from..to {
+            let shape = self.shape(i);
+            let height = FIRST_HEIGHT + i;
+            let hash = Hash32::text(&random32(height, u32::MAX, branch), true);
+            let parent = Hash32::text(&random32(height - 1, u32::MAX, branch), true);
+            let mut draw = splitmix(height ^ (u64::from(branch) << 56));
+            let mut fees = 0.0;
+            for p in 0..shape.transactions {
+                let t = self.transactions[(draw() % self.transactions.len() as u64) as usize];
+                fees += t.fee_eth;
+                let size = t.input_bytes + shape.overhead_per_tx;
+                transactions.push(Transaction {
+                    chain: CHAIN.into(),
+                    txid: Hash32::text(&random32(height, p, branch), true),
+                    block_height: height,
+                    block_hash: hash.clone(),
+                    position: p,
+                    size_bytes: size,
+                    vsize: size,
+                    gas_used: t.gas_used,
+                    fee_native: t.fee_eth,
+                });
+            }
+            blocks.push(Block {
+                chain: CHAIN.into(),
+                height,
+                hash,
+                parent_hash: parent,
+                time: FIRST_TIME + i as i64 * 12,
+                tx_count: shape.transactions,
+                size_bytes: shape.size,
+                weight: 0,
+                gas_used: shape.gas_used,
+                gas_limit: 30_000_000,
+                difficulty: 0.0,
+                fees_native: fees,
+                subsidy_native: 0.0,
+                provisional: false,
+            });
+        }
+        let last = blocks.last().expect("a block");
+        BlockBatch {
+            checkpoint: Checkpoint {
+                chain: CHAIN.into(),
+                source: "bench".into(),
+                height: last.height,
+                hash: last.hash.clone(),
+            },
+            blocks,
+            transactions,
+        }
+    }
+
+    /// How many blocks hold `rows` transactions.
+    fn blocks_for(&self, rows: u64) -> u64 {
+        let pair: u64 = self.blocks.iter().map(|b| u64::from(b.transactions)).sum();
+        let mut blocks = rows / pair * self.blocks.len() as u64;
+        let mut held = blocks / self.blocks.len() as u64 * pair;
+        while held < rows {
+            held += u64::from(self.shape(blocks).transactions);
+            blocks += 1;
+        }
+        blocks
+    }
+}
+
+fn splitmix(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// 32 bytes as random as a real hash, a function of where they belong.
+fn random32(height: u64, position: u32, branch: u8) -> [u8; 32] {
+    let mut next = splitmix(
+        height.wrapping_mul(0x1_0000_0001) ^ (u64::from(position) << 20) ^ u64::from(branch),
+    );
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_mut(8) {
+        chunk.copy_from_slice(&next().to_le_bytes());
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1e3
+}
+
+/// What differs between the backends: their own client, for the
+/// references and the bytes.
+enum Raw {
+    ClickHouse {
+        client: Box<clickhouse::Client>,
+        endpoint: String,
+        db: String,
+        cluster: bool,
+    },
+    Sqlite(PathBuf),
+}
+
+impl Raw {
+    /// (with FINAL / as the store reads, without) sums over the heights.
+    async fn day_sums(&self, from: u64, to: u64) -> (Duration, Duration, u64) {
+        match self {
+            Raw::ClickHouse { client, .. } => {
+                let final_sql = "SELECT count(), sum(gas_used), sum(fee_native) FROM \
+                     (SELECT gas_used, fee_native, is_deleted FROM block_transactions FINAL \
+                     WHERE chain = ? AND block_height >= ? AND block_height < ?) WHERE is_deleted = 0";
+                let plain_sql =
+                    "SELECT count(), sum(gas_used), sum(fee_native) FROM block_transactions \
+                     WHERE chain = ? AND block_height >= ? AND block_height < ? AND is_deleted = 0";
+                let mut timed = Vec::new();
+                let mut n = 0;
+                for sql in [final_sql, plain_sql] {
+                    let started = Instant::now();
+                    let (count, _gas, _fees): (u64, u64, f64) = client
+                        .query(sql)
+                        .bind(CHAIN)
+                        .bind(from)
+                        .bind(to)
+                        .fetch_one()
+                        .await
+                        .expect("day sums");
+                    timed.push(started.elapsed());
+                    n = count;
+                }
+                (timed[0], timed[1], n)
+            }
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("raw sqlite");
+                let started = Instant::now();
+                let n: i64 = conn
+                    .query_row(
+                        "SELECT count(*), sum(gas_used), total(fee_native) FROM transactions \
+                         WHERE chain = ?1 AND block_height >= ?2 AND block_height < ?3",
+                        rusqlite::params![CHAIN, from as i64, to as i64],
+                        |r| r.get(0),
+                    )
+                    .expect("day sums");
+                let t = started.elapsed();
+                (t, t, n as u64)
+            }
+        }
+    }
+
+    /// (table, bytes) on disk once merged.
+    async fn bytes(&self) -> Vec<(String, u64)> {
+        match self {
+            Raw::ClickHouse {
+                client,
+                db,
+                cluster,
+                ..
+            } => {
+                if *cluster {
+                    // Each shard holds its part in the same tables as one
+                    // server: the bytes are the single server's.
+                    return Vec::new();
+                }
+                let tables = ["blocks", "block_transactions", "txid_index"];
+                for table in tables {
+                    client
+                        .query(&format!("OPTIMIZE TABLE {db}.{table} FINAL"))
+                        .execute()
+                        .await
+                        .expect("optimize");
+                }
+                let rows: Vec<(String, u64)> = client
+                    .query(
+                        "SELECT table, sum(data_compressed_bytes) FROM system.parts \
+                         WHERE database = ? AND active GROUP BY table ORDER BY table",
+                    )
+                    .bind(db.as_str())
+                    .fetch_all()
+                    .await
+                    .expect("system.parts");
+                rows.into_iter()
+                    .filter(|(t, _)| tables.contains(&t.as_str()))
+                    .collect()
+            }
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("raw sqlite");
+                conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                    .expect("checkpoint");
+                let mut sizes = Vec::new();
+                // dbstat is not compiled into the bundled SQLite: the file,
+                // less its free pages, is what the rows take.
+                let pages: i64 = conn
+                    .query_row("PRAGMA page_count", [], |r| r.get(0))
+                    .expect("pages");
+                let free: i64 = conn
+                    .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+                    .expect("free");
+                let page: i64 = conn
+                    .query_row("PRAGMA page_size", [], |r| r.get(0))
+                    .expect("page size");
+                sizes.push((
+                    "the whole file (blocks, transactions, indexes)".to_owned(),
+                    ((pages - free) * page) as u64,
+                ));
+                sizes
+            }
+        }
+    }
+
+    /// The raw `clickhouse-client` inserting the same transaction rows
+    /// into a copy of the table: rows per second.
+    fn reference_insert(&self, rows_file: &std::path::Path, rows: u64) -> Option<f64> {
+        let Raw::ClickHouse {
+            endpoint,
+            db,
+            cluster: false,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let url = url::Url::parse(endpoint).ok()?;
+        // The native protocol's port: 9000 beside an HTTP 8123, or
+        // scripts/clickhouse-start's tcp_port file.
+        let port = std::env::var("BENCH_CLICKHOUSE_TCP_PORT")
+            .ok()
+            .or_else(|| (url.port() == Some(8123)).then(|| "9000".to_owned()))?;
+        let client = |query: &str, input: Option<&std::path::Path>| {
+            let mut cmd = std::process::Command::new("clickhouse-client");
+            cmd.args(["--host", url.host_str().unwrap_or("127.0.0.1")])
+                .args(["--port", &port, "--query", query]);
+            if let Some(path) = input {
+                cmd.stdin(std::fs::File::open(path).expect("rows file"));
+            }
+            let out = cmd.output().expect("clickhouse-client runs");
+            assert!(
+                out.status.success(),
+                "{query}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        client(
+            &format!("CREATE TABLE {db}.reference AS {db}.block_transactions"),
+            None,
+        );
+        let started = Instant::now();
+        client(
+            &format!("INSERT INTO {db}.reference FORMAT RowBinary"),
+            Some(rows_file),
+        );
+        let rate = rows as f64 / started.elapsed().as_secs_f64();
+        client(&format!("DROP TABLE {db}.reference"), None);
+        Some(rate)
+    }
+}
+
+/// A transaction row in ClickHouse's RowBinary, in `block_transactions`'
+/// column order: what the reference client inserts.
+fn row_binary(out: &mut Vec<u8>, t: &Transaction, time: u32) {
+    let txid = Hash32::parse(&t.txid).expect("generated hash");
+    let block = Hash32::parse(&t.block_hash).expect("generated hash");
+    out.push(t.chain.len() as u8);
+    out.extend_from_slice(t.chain.as_bytes());
+    out.extend_from_slice(&t.block_height.to_le_bytes());
+    out.extend_from_slice(&t.position.to_le_bytes());
+    out.extend_from_slice(&txid.bytes);
+    out.extend_from_slice(&block.bytes);
+    out.push(1);
+    out.extend_from_slice(&time.to_le_bytes());
+    out.extend_from_slice(&(t.size_bytes as u32).to_le_bytes());
+    out.extend_from_slice(&(t.vsize as u32).to_le_bytes());
+    out.extend_from_slice(&(t.gas_used as u32).to_le_bytes());
+    out.extend_from_slice(&t.fee_native.to_le_bytes());
+    out.extend_from_slice(&1u64.to_le_bytes());
+    out.push(0);
+}
+
+async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, rows: u64) {
+    store.migrate().await.expect("migrate");
+    let blocks = mainnet.blocks_for(rows);
+    println!("\n{label}: {blocks} blocks");
+
+    // Insert through the store, timing the writes only (not generation),
+    // and keep the same rows for the reference client.
+    let rows_file = tempfile::NamedTempFile::new().expect("rows file");
+    let mut writer = std::io::BufWriter::new(rows_file.reopen().expect("reopen"));
+    // The reference inserts the first REFERENCE_ROWS rows (a file of all
+    // 100 million would not fit beside the database here).
+    let keep_rows = matches!(raw, Raw::ClickHouse { cluster: false, .. });
+    let mut kept = 0u64;
+    let mut writing_kept = Duration::ZERO;
+    let mut writing = Duration::ZERO;
+    let mut stored = 0u64;
+    let mut i = 0;
+    while i < blocks {
+        let to = (i + BLOCKS_PER_WRITE).min(blocks);
+        let batch = mainnet.batch(i, to, 0);
+        stored += batch.transactions.len() as u64;
+        let keep = keep_rows && kept < REFERENCE_ROWS;
+        if keep {
+            kept += batch.transactions.len() as u64;
+            let mut buf = Vec::with_capacity(batch.transactions.len() * 140);
+            for t in &batch.transactions {
+                let time = (FIRST_TIME + (t.block_height - FIRST_HEIGHT) as i64 * 12) as u32;
+                row_binary(&mut buf, t, time);
+            }
+            writer.write_all(&buf).expect("rows file");
+        }
+        let started = Instant::now();
+        store.write_batch(&batch).await.expect("write");
+        writing += started.elapsed();
+        if keep {
+            writing_kept += started.elapsed();
+        }
+        i = to;
+    }
+    writer.flush().expect("rows file");
+    println!(
+        "insert: {stored} transactions in {:.1} s through Store::write_batch: {:.0} transactions/s",
+        writing.as_secs_f64(),
+        stored as f64 / writing.as_secs_f64()
+    );
+    if let Some(rate) = raw.reference_insert(rows_file.path(), kept) {
+        println!(
+            "        first {kept}: Store::write_batch {:.0} transactions/s; raw clickhouse-client, same rows, \
+             RowBinary into a copy of block_transactions: {rate:.0} rows/s",
+            kept as f64 / writing_kept.as_secs_f64()
+        );
+    }
+
+    lookups(
+        store,
+        mainnet,
+        blocks,
+        "just after the load, merges running",
+    )
+    .await;
+
+    // A 10-block reorg at the tip, three times.
+    let mut rollbacks = Vec::new();
+    let mut rewrites = Vec::new();
+    for round in 1..=3u8 {
+        let fork = FIRST_HEIGHT + blocks - 1 - REORG;
+        let started = Instant::now();
+        let removed = store.rollback_above(CHAIN, fork).await.expect("rollback");
+        rollbacks.push(started.elapsed());
+        assert_eq!(removed, REORG);
+        let batch = mainnet.batch(blocks - REORG, blocks, round);
+        let started = Instant::now();
+        store.write_batch(&batch).await.expect("rewrite");
+        rewrites.push(started.elapsed());
+    }
+    println!(
+        "reorg: rollback of {REORG} blocks, median of 3: {:.0} ms; writing them back: {:.0} ms",
+        median(rollbacks),
+        median(rewrites)
+    );
+
+    // An Ethereum-sized day: consecutive blocks holding 1.2M transactions.
+    let day_blocks = mainnet.blocks_for(DAY_TRANSACTIONS.min(stored));
+    let (with_final, plain, n) = raw.day_sums(FIRST_HEIGHT, FIRST_HEIGHT + day_blocks).await;
+    println!(
+        "day: count, gas and fees of {n} transactions in {day_blocks} blocks: {:.0} ms as the store reads (FINAL), {:.0} ms without FINAL",
+        with_final.as_secs_f64() * 1e3,
+        plain.as_secs_f64() * 1e3
+    );
+
+    let tables = raw.bytes().await;
+    if tables.is_empty() {
+        println!(
+            "bytes: each shard keeps its rows in the same tables as one server (not summed here)"
+        );
+        return;
+    }
+    println!("bytes on disk per transaction ({stored} transactions):");
+    let mut total = 0;
+    for (table, bytes) in tables {
+        total += bytes;
+        println!("{table:>48} {:>8.1} B", bytes as f64 / stored as f64);
+    }
+    println!("{:>48} {:>8.1} B", "all", total as f64 / stored as f64);
+    lookups(store, mainnet, blocks, "merged").await;
+}
+
+/// `Store::transaction` of random stored txids (all but the reorged tip).
+async fn lookups(store: &dyn Store, mainnet: &Mainnet, blocks: u64, when: &str) {
+    let mut draw = splitmix(42);
+    let mut timings = Vec::with_capacity(LOOKUPS);
+    for _ in 0..LOOKUPS {
+        let i = draw() % (blocks - REORG);
+        let p = (draw() % u64::from(mainnet.shape(i).transactions)) as u32;
+        let txid = Hash32::text(&random32(FIRST_HEIGHT + i, p, 0), true);
+        let started = Instant::now();
+        let found = store.transaction(CHAIN, &txid).await.expect("lookup");
+        timings.push(started.elapsed());
+        assert_eq!(found.map(|t| t.position), Some(p));
+    }
+    timings.sort();
+    println!(
+        "lookup ({when}): Store::transaction over {LOOKUPS} random txids: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&timings, 0.5),
+        percentile(&timings, 0.99),
+        percentile(&timings, 1.0)
+    );
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[tokio::main]
+async fn main() {
+    let mainnet = Mainnet::load();
+    let rows = env_u64("BENCH_ROWS").unwrap_or(2_000_000);
+    let sqlite_rows = env_u64("BENCH_SQLITE_ROWS").unwrap_or(rows.min(10_000_000));
+    let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8123".to_owned());
+
+    let db = format!("bw_bench_history_{}", std::process::id());
+    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
+    match blockwatt_store::open(&url).await {
+        Ok(store) => {
+            let client = clickhouse::Client::default()
+                .with_url(endpoint.as_str())
+                .with_validation(false)
+                .with_database(db.as_str());
+            let raw = Raw::ClickHouse {
+                client: Box::new(client.clone()),
+                endpoint: endpoint.clone(),
+                db: db.clone(),
+                cluster: false,
+            };
+            measure(
+                "ClickHouse, one server",
+                store.as_ref(),
+                &raw,
+                &mainnet,
+                rows,
+            )
+            .await;
+            let _ = client
+                .query(&format!("DROP DATABASE IF EXISTS {db}"))
+                .execute()
+                .await;
+        }
+        Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
+    }
+
+    if let Ok(cluster_url) = std::env::var("BENCH_CLUSTER_URL") {
+        let db = format!("bw_bench_history_cluster_{}", std::process::id());
+        let url = DatabaseUrl::parse(&cluster_url.replace("/blockwatt?", &format!("/{db}?")))
+            .expect("cluster url");
+        let store = blockwatt_store::open(&url).await.expect("cluster");
+        let DatabaseUrl::ClickHouse { endpoint, .. } = &url else {
+            panic!("a ClickHouse URL")
+        };
+        let client = clickhouse::Client::default()
+            .with_url(endpoint.as_str())
+            .with_validation(false)
+            .with_database(db.as_str());
+        let raw = Raw::ClickHouse {
+            client: Box::new(client.clone()),
+            endpoint: endpoint.to_string(),
+            db: db.clone(),
+            cluster: true,
+        };
+        measure(
+            "ClickHouse, 2 shards × 2 replicas",
+            store.as_ref(),
+            &raw,
+            &mainnet,
+            rows,
+        )
+        .await;
+        let _ = client
+            .query(&format!(
+                "DROP DATABASE IF EXISTS {db} ON CLUSTER blockwatt"
+            ))
+            .execute()
+            .await;
+    }
+
+    if sqlite_rows == 0 {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bw.db");
+    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("url");
+    let store = blockwatt_store::open(&url).await.expect("sqlite");
+    measure(
+        "SQLite",
+        store.as_ref(),
+        &Raw::Sqlite(path),
+        &mainnet,
+        sqlite_rows,
+    )
+    .await;
+}
