@@ -30,6 +30,9 @@
 //! and the cluster too when `BENCH_CLUSTER_URL` is set (the last line of
 //! `scripts/clickhouse-cluster-start`). SQLite at `BENCH_SQLITE_ROWS`
 //! (default the smaller of BENCH_ROWS and 10 million; 0 skips it).
+//! `BENCH_KEEP=1` keeps the one-server database for a look afterwards.
+
+mod common;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -154,7 +157,7 @@ impl Mainnet {
             let height = FIRST_HEIGHT + i;
             let hash = Hash32::text(&random32(height, u32::MAX, branch), true);
             let parent = Hash32::text(&random32(height - 1, u32::MAX, branch), true);
-            let mut draw = splitmix(height ^ (u64::from(branch) << 56));
+            let mut draw = common::splitmix(height ^ (u64::from(branch) << 56));
             let mut fees = 0.0;
             for p in 0..shape.transactions {
                 let t = self.transactions[(draw() % self.transactions.len() as u64) as usize];
@@ -215,20 +218,9 @@ impl Mainnet {
     }
 }
 
-fn splitmix(seed: u64) -> impl FnMut() -> u64 {
-    let mut x = seed;
-    move || {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
 /// 32 bytes as random as a real hash, a function of where they belong.
 fn random32(height: u64, position: u32, branch: u8) -> [u8; 32] {
-    let mut next = splitmix(
+    let mut next = common::splitmix(
         height.wrapping_mul(0x1_0000_0001) ^ (u64::from(position) << 20) ^ u64::from(branch),
     );
     let mut out = [0u8; 32];
@@ -261,6 +253,21 @@ enum Raw {
 }
 
 impl Raw {
+    /// The raw client of database `db`, and a handle on it for the bench.
+    fn clickhouse(endpoint: &str, db: &str, cluster: bool) -> (clickhouse::Client, Raw) {
+        let client = clickhouse::Client::default()
+            .with_url(endpoint)
+            .with_validation(false)
+            .with_database(db);
+        let raw = Raw::ClickHouse {
+            client: Box::new(client.clone()),
+            endpoint: endpoint.to_owned(),
+            db: db.to_owned(),
+            cluster,
+        };
+        (client, raw)
+    }
+
     /// (with FINAL / as the store reads, without) sums over the heights.
     async fn day_sums(&self, from: u64, to: u64) -> (Duration, Duration, u64) {
         match self {
@@ -319,26 +326,8 @@ impl Raw {
                     // server: the bytes are the single server's.
                     return Vec::new();
                 }
-                let tables = ["blocks", "block_transactions", "txid_index"];
-                for table in tables {
-                    client
-                        .query(&format!("OPTIMIZE TABLE {db}.{table} FINAL"))
-                        .execute()
-                        .await
-                        .expect("optimize");
-                }
-                let rows: Vec<(String, u64)> = client
-                    .query(
-                        "SELECT table, sum(data_compressed_bytes) FROM system.parts \
-                         WHERE database = ? AND active GROUP BY table ORDER BY table",
-                    )
-                    .bind(db.as_str())
-                    .fetch_all()
+                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_index"])
                     .await
-                    .expect("system.parts");
-                rows.into_iter()
-                    .filter(|(t, _)| tables.contains(&t.as_str()))
-                    .collect()
             }
             Raw::Sqlite(path) => {
                 let conn = rusqlite::Connection::open(path).expect("raw sqlite");
@@ -486,13 +475,11 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
         );
     }
 
-    lookups(
-        store,
-        mainnet,
-        blocks,
-        "just after the load, merges running",
-    )
-    .await;
+    let when = match raw {
+        Raw::ClickHouse { .. } => "just after the load, merges running",
+        Raw::Sqlite(_) => "just after the load",
+    };
+    lookups(store, mainnet, blocks, when).await;
 
     // A 10-block reorg at the tip, three times.
     let mut rollbacks = Vec::new();
@@ -537,12 +524,14 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
         println!("{table:>48} {:>8.1} B", bytes as f64 / stored as f64);
     }
     println!("{:>48} {:>8.1} B", "all", total as f64 / stored as f64);
-    lookups(store, mainnet, blocks, "merged").await;
+    if let Raw::ClickHouse { .. } = raw {
+        lookups(store, mainnet, blocks, "merged").await;
+    }
 }
 
 /// `Store::transaction` of random stored txids (all but the reorged tip).
 async fn lookups(store: &dyn Store, mainnet: &Mainnet, blocks: u64, when: &str) {
-    let mut draw = splitmix(42);
+    let mut draw = common::splitmix(42);
     let mut timings = Vec::with_capacity(LOOKUPS);
     for _ in 0..LOOKUPS {
         let i = draw() % (blocks - REORG);
@@ -578,16 +567,7 @@ async fn main() {
     let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
     match blockwatt_store::open(&url).await {
         Ok(store) => {
-            let client = clickhouse::Client::default()
-                .with_url(endpoint.as_str())
-                .with_validation(false)
-                .with_database(db.as_str());
-            let raw = Raw::ClickHouse {
-                client: Box::new(client.clone()),
-                endpoint: endpoint.clone(),
-                db: db.clone(),
-                cluster: false,
-            };
+            let (client, raw) = Raw::clickhouse(&endpoint, &db, false);
             measure(
                 "ClickHouse, one server",
                 store.as_ref(),
@@ -596,10 +576,14 @@ async fn main() {
                 rows,
             )
             .await;
-            let _ = client
-                .query(&format!("DROP DATABASE IF EXISTS {db}"))
-                .execute()
-                .await;
+            if std::env::var_os("BENCH_KEEP").is_some() {
+                println!("kept database {db}");
+            } else {
+                let _ = client
+                    .query(&format!("DROP DATABASE IF EXISTS {db}"))
+                    .execute()
+                    .await;
+            }
         }
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
     }
@@ -612,16 +596,7 @@ async fn main() {
         let DatabaseUrl::ClickHouse { endpoint, .. } = &url else {
             panic!("a ClickHouse URL")
         };
-        let client = clickhouse::Client::default()
-            .with_url(endpoint.as_str())
-            .with_validation(false)
-            .with_database(db.as_str());
-        let raw = Raw::ClickHouse {
-            client: Box::new(client.clone()),
-            endpoint: endpoint.to_string(),
-            db: db.clone(),
-            cluster: true,
-        };
+        let (client, raw) = Raw::clickhouse(endpoint.as_str(), &db, true);
         measure(
             "ClickHouse, 2 shards × 2 replicas",
             store.as_ref(),

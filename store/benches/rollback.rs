@@ -9,6 +9,8 @@
 //! (default http://127.0.0.1:8123). BENCH_TX_PER_BLOCK (default 200) and
 //! BENCH_SIZES (blocks, comma-separated; default 2000,10000,50000) set the size.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
@@ -37,18 +39,12 @@ fn block(h: u64, txs: u32, branch: u8) -> Block {
     }
 }
 
-/// 64 hex digits that look as random as a real transaction hash (a
-/// sequential id would compress to nothing and flatter the bytes on disk):
+/// 64 hex digits that look as random as a real transaction hash:
 /// splitmix64 of the block, position and branch.
 fn txid(height: u64, position: u32, branch: u8) -> String {
-    let mut x = height.wrapping_mul(1 << 20) ^ (u64::from(position) << 8) ^ u64::from(branch);
-    let mut word = || {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut word = common::splitmix(
+        height.wrapping_mul(1 << 20) ^ (u64::from(position) << 8) ^ u64::from(branch),
+    );
     format!(
         "{:016x}{:016x}{:016x}{:016x}",
         word(),
@@ -128,23 +124,8 @@ impl Raw {
     async fn bytes(&self) -> Vec<(String, u64)> {
         match self {
             Raw::ClickHouse(client, db) => {
-                // Merged parts, as they are after a while in production.
-                for table in ["blocks", "block_transactions", "txid_index"] {
-                    client
-                        .query(&format!("OPTIMIZE TABLE {table} FINAL"))
-                        .execute()
-                        .await
-                        .expect("optimize");
-                }
-                client
-                    .query(
-                        "SELECT table, sum(data_compressed_bytes) FROM system.parts \
-                         WHERE database = ? AND active GROUP BY table ORDER BY table",
-                    )
-                    .bind(db.as_str())
-                    .fetch_all()
+                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_index"])
                     .await
-                    .expect("system.parts")
             }
             Raw::Sqlite(path) => {
                 let conn = rusqlite::Connection::open(path).expect("raw sqlite");
