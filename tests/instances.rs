@@ -131,15 +131,7 @@ fn three_instances_share_one_lease(test: &str, database_url: &str) {
 
     // Stopped cleanly: it gives the lease up, and the last one takes it.
     let holder = rest[second];
-    let pid = servers[holder].child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let exited = wait_until(Duration::from_secs(20), || {
-        matches!(servers[holder].child.try_wait(), Ok(Some(_)))
-    });
+    let exited = terminate(&mut servers[holder].child, Duration::from_secs(20));
     assert!(exited, "the holder did not stop within 20 s of SIGTERM");
     let last = rest[1 - second];
     let (_, took) = one_holder(&[&servers[last]], Duration::from_secs(20));

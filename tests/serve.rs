@@ -30,15 +30,7 @@ fn serve_answers_health_and_stops_on_sigterm() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"store\":\"sqlite\""), "{body}");
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let exited = wait_until(Duration::from_secs(10), || {
-        matches!(child.try_wait(), Ok(Some(_)))
-    });
+    let exited = terminate(&mut child, Duration::from_secs(10));
     if !exited {
         let _ = child.kill();
         panic!("serve did not stop within 10 s of SIGTERM");
@@ -240,15 +232,7 @@ fn shutdown_stops_a_running_admin_import() {
     });
     assert!(connected, "the import never reached the source");
 
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let exited = wait_until(Duration::from_secs(10), || {
-        matches!(server.child.try_wait(), Ok(Some(_)))
-    });
+    let exited = terminate(&mut server.child, Duration::from_secs(10));
     assert!(exited, "serve did not stop within 10 s of SIGTERM");
     let status = server.child.wait().unwrap();
     assert!(status.success(), "exit {status:?}");

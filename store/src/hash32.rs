@@ -51,8 +51,13 @@ impl Hash32 {
     /// (what ClickHouse's `reinterpretAsUInt64` reads, so the migration
     /// computes the same key in SQL).
     pub fn prefix_key(&self) -> u64 {
+        Hash32::key_of(&self.bytes)
+    }
+
+    /// [`Hash32::prefix_key`] of stored bytes.
+    pub fn key_of(bytes: &[u8; 32]) -> u64 {
         let mut first = [0u8; 8];
-        first.copy_from_slice(&self.bytes[..8]);
+        first.copy_from_slice(&bytes[..8]);
         u64::from_le_bytes(first)
     }
 

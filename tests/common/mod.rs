@@ -70,6 +70,17 @@ pub fn anvil_with_transfers(test: &str) -> Option<Anvil> {
     Some(anvil)
 }
 
+/// Sends SIGTERM to `child`, then polls up to `limit` for it to exit.
+pub fn terminate(child: &mut std::process::Child, limit: Duration) -> bool {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(
+        sent.as_ref().is_ok_and(|s| s.success()),
+        "kill -TERM {pid}: {sent:?}"
+    );
+    wait_until(limit, || matches!(child.try_wait(), Ok(Some(_))))
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -11,6 +11,7 @@ pub mod rows;
 pub mod schema;
 pub mod sql;
 
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -151,25 +152,26 @@ impl ClickHouseStore {
     /// The stored time of each block `txs` name, where the block stored
     /// at that height has that hash (0 otherwise: a transaction looked up
     /// alone).
-    async fn block_times(&self, chain: &str, txs: &[Transaction]) -> Result<Vec<u32>> {
-        let (Some(low), Some(high)) = (
-            txs.iter().map(|t| t.block_height).min(),
-            txs.iter().map(|t| t.block_height).max(),
-        ) else {
-            return Ok(Vec::new());
-        };
-        let blocks = self.blocks(chain, low, high).await?;
-        let time_of: std::collections::HashMap<(u64, &str), i64> = blocks
-            .iter()
-            .map(|b| ((b.height, b.hash.as_str()), b.time))
-            .collect();
+    async fn block_times(&self, txs: &[Transaction]) -> Result<Vec<u32>> {
+        // Each chain's stored blocks over the heights its transactions name.
+        let mut heights: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for t in txs {
+            let span = heights
+                .entry(t.chain.as_str())
+                .or_insert((t.block_height, t.block_height));
+            *span = (span.0.min(t.block_height), span.1.max(t.block_height));
+        }
+        let mut time_of: HashMap<(String, u64, String), i64> = HashMap::new();
+        for (chain, (low, high)) in heights {
+            for b in self.blocks(chain, low, high).await? {
+                time_of.insert((b.chain, b.height, b.hash), b.time);
+            }
+        }
         txs.iter()
-            .map(
-                |t| match time_of.get(&(t.block_height, t.block_hash.as_str())) {
-                    Some(&time) => to_ch_time(time),
-                    None => Ok(0),
-                },
-            )
+            .map(|t| {
+                let key = (t.chain.clone(), t.block_height, t.block_hash.clone());
+                time_of.get(&key).map_or(Ok(0), |&time| to_ch_time(time))
+            })
             .collect()
     }
 
@@ -304,7 +306,7 @@ impl BlockStore for ClickHouseStore {
             .iter()
             .map(|b| BlockRow::new(b, version))
             .collect::<Result<Vec<_>>>()?;
-        let time_of: std::collections::HashMap<u64, u32> = batch
+        let time_of: HashMap<u64, u32> = batch
             .blocks
             .iter()
             .zip(&blocks)
@@ -452,16 +454,7 @@ impl BlockStore for ClickHouseStore {
     }
 
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()> {
-        let Some(first) = txs.first() else {
-            return Ok(());
-        };
-        if let Some(t) = txs.iter().find(|t| t.chain != first.chain) {
-            return Err(StoreError::Invalid(format!(
-                "transactions of two chains in one write: {} and {}",
-                first.chain, t.chain
-            )));
-        }
-        let times = self.block_times(&first.chain, txs).await?;
+        let times = self.block_times(txs).await?;
         let version = self.next_version();
         let rows = txs
             .iter()

@@ -188,11 +188,7 @@ impl TxidIndexRow {
     pub(super) fn of(t: &TransactionRow) -> Self {
         TxidIndexRow {
             chain: t.chain.clone(),
-            txid_key: Hash32 {
-                bytes: t.txid,
-                prefixed: false,
-            }
-            .prefix_key(),
+            txid_key: Hash32::key_of(&t.txid),
             block_height: t.block_height,
             version: t.version,
         }
