@@ -141,6 +141,7 @@ impl AppState {
     /// computed from the old data is served again, neither estimates nor
     /// the chain list's coverage.
     pub fn data_changed(&self) {
+        self.footprints.data_changed();
         self.cache.clear();
         self.rendered.clear();
         *self.chains_body.write().unwrap_or_else(|p| p.into_inner()) = None;

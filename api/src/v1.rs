@@ -605,14 +605,18 @@ pub(crate) async fn transaction_footprint(
     let txid = parse_hash("txid", &txid)?;
     let allocation = parse_allocation(q.allocation.as_deref())?;
     let method = resolve_method(info, q.method.as_deref())?;
-    let tx = match state.footprints.stored_transaction(&chain, &txid).await? {
-        Some(tx) => tx,
-        None => look_up_transaction(&state, &chain, &txid).await?,
-    };
-    let block = state
+    let (tx, block) = match state
         .footprints
-        .block_by_hash(&chain, &tx.block_hash)
-        .await?;
+        .stored_transaction_with_block(&chain, &txid)
+        .await?
+    {
+        Some(found) => found,
+        None => {
+            let tx = look_up_transaction(&state, &chain, &txid).await?;
+            let block = state.footprints.block_of(&tx).await?;
+            (tx, block)
+        }
+    };
     let a = state
         .footprints
         .transaction_footprint(&tx, block.as_ref(), Some(method), allocation)

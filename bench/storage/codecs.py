@@ -3,7 +3,10 @@
 ClickHouse (chdb), for the same rows the history bench wrote on 18.16: with
 the default codecs, with ZSTD(3) on every column, and with codecs chosen per
 column. Debian's 18.16 has no CODEC clause, so this is how a current server's
-figure is measured here (bench/README.md, issue 16).
+figure is measured here (bench/README.md, issue 16). It is of migration 5's
+layout (`txid_index`, 8-byte keys and a version), which migration 6 replaced:
+export from a database written before migration 6 (commit c1ba3b4 or
+earlier), as the "Migration 5" run in bench/README.md was.
 
 Rows: keep a one-server database of the history bench and export it.
 

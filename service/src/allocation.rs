@@ -2,6 +2,7 @@
 //! key (`per-tx`, `size`, `gas`, `hybrid`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use blockwatt_analytics::{allocate, AllocationInput, AllocationMethod, AnalyticsError, Params};
 use blockwatt_domain::{Block, Bounds, Estimate, Transaction};
@@ -75,15 +76,21 @@ impl Footprints {
         chain: &str,
         time: i64,
         method: Option<&str>,
-    ) -> Result<DayContext, ServiceError> {
+    ) -> Result<Arc<DayContext>, ServiceError> {
         let day = DateTime::from_timestamp(time, 0)
             .map(|t| t.date_naive())
             .ok_or_else(|| ServiceError::Internal(format!("block time {time} is not a date")))?;
+        if let Some(ctx) = self.day_contexts.get(chain, day, method) {
+            return Ok(ctx);
+        }
         let estimate = self
             .day(chain, Some(day), method, &crate::EstimateParams::default())
             .await?;
         let metrics = self.day_metrics(chain, day).await?;
-        Ok(DayContext { estimate, metrics })
+        let ctx = Arc::new(DayContext { estimate, metrics });
+        self.day_contexts
+            .insert(chain, day, method, Arc::clone(&ctx));
+        Ok(ctx)
     }
 
     /// The share of one stored block; `allocation: None` is per transaction.
@@ -215,7 +222,7 @@ fn gas_metered(block: &Block, allocation: Allocation) -> Result<(), ServiceError
     Ok(())
 }
 
-struct DayContext {
+pub(crate) struct DayContext {
     estimate: Estimate,
     metrics: Option<blockwatt_domain::DailyMetrics>,
 }

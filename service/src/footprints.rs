@@ -84,6 +84,8 @@ pub struct Footprints {
     discloser: Arc<blockwatt_analytics::Discloser>,
     /// Tokens and their host chains: the catalogue's, then the configuration's.
     tokens: Arc<[blockwatt_analytics::assets::TokenListing]>,
+    /// Days' shared inputs of block and transaction footprints.
+    pub(crate) day_contexts: Arc<crate::day_contexts::DayContexts<crate::allocation::DayContext>>,
 }
 
 impl Footprints {
@@ -97,7 +99,14 @@ impl Footprints {
             agreement: Arc::default(),
             discloser: Arc::default(),
             tokens: catalogues.tokens.clone().into(),
+            day_contexts: Arc::default(),
         }
+    }
+
+    /// Stored data changed (an import, a sync): nothing kept from the old
+    /// data is used again.
+    pub fn data_changed(&self) {
+        self.day_contexts.clear();
     }
 
     /// Adds tokens (from the configuration) to the catalogue's; a listing

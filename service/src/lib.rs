@@ -30,6 +30,7 @@ pub mod allocation;
 pub mod chains;
 pub mod contract_sample;
 pub mod contracts;
+mod day_contexts;
 mod error;
 pub mod follow;
 pub mod footprints;

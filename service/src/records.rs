@@ -48,6 +48,17 @@ impl Footprints {
         Ok(self.store().block(chain, height).await?)
     }
 
+    /// The stored block `tx` names: the one at its height, if it has its
+    /// hash (after a reorg the height holds another block, and the
+    /// transaction is stale). Read by height, a key range; by hash the
+    /// store would scan the chain's blocks.
+    pub async fn block_of(&self, tx: &Transaction) -> Result<Option<Block>, ServiceError> {
+        Ok(self
+            .block_at(&tx.chain, tx.block_height)
+            .await?
+            .filter(|b| b.hash.eq_ignore_ascii_case(&tx.block_hash)))
+    }
+
     pub async fn block_by_hash(
         &self,
         chain: &str,
@@ -56,12 +67,14 @@ impl Footprints {
         Ok(self.store().block_by_hash(chain, hash).await?)
     }
 
-    pub async fn stored_transaction(
+    /// A stored transaction and its block (see [`Footprints::block_of`]),
+    /// read side by side where the store can.
+    pub async fn stored_transaction_with_block(
         &self,
         chain: &str,
         txid: &str,
-    ) -> Result<Option<Transaction>, ServiceError> {
-        Ok(self.store().transaction(chain, txid).await?)
+    ) -> Result<Option<(Transaction, Option<Block>)>, ServiceError> {
+        Ok(self.store().transaction_with_block(chain, txid).await?)
     }
 
     /// A transaction the store lacks, from the chain's node through

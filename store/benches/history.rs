@@ -326,7 +326,7 @@ impl Raw {
                     // server: the bytes are the single server's.
                     return Vec::new();
                 }
-                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_index"])
+                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_blocks"])
                     .await
             }
             Raw::Sqlite(path) => {

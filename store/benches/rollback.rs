@@ -124,7 +124,7 @@ impl Raw {
     async fn bytes(&self) -> Vec<(String, u64)> {
         match self {
             Raw::ClickHouse(client, db) => {
-                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_index"])
+                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_blocks"])
                     .await
             }
             Raw::Sqlite(path) => {

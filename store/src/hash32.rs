@@ -47,18 +47,17 @@ impl Hash32 {
         }
     }
 
-    /// The key of the txid lookup table: the first 8 bytes, little-endian
-    /// (what ClickHouse's `reinterpretAsUInt64` reads, so the migration
-    /// computes the same key in SQL).
-    pub fn prefix_key(&self) -> u64 {
-        Hash32::key_of(&self.bytes)
+    /// The key of the txid lookup table (`txid_blocks`): the first 6
+    /// bytes, as `substring(txid, 1, 6)` reads them in SQL.
+    pub fn prefix_of(bytes: &[u8; 32]) -> [u8; 6] {
+        let mut first = [0u8; 6];
+        first.copy_from_slice(&bytes[..6]);
+        first
     }
 
-    /// [`Hash32::prefix_key`] of stored bytes.
-    pub fn key_of(bytes: &[u8; 32]) -> u64 {
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&bytes[..8]);
-        u64::from_le_bytes(first)
+    /// [`Hash32::prefix_of`] as hex digits, for `unhex(?)` in a query.
+    pub fn prefix_digits(&self) -> String {
+        hex::encode(Hash32::prefix_of(&self.bytes))
     }
 
     /// A transaction's txid and block hash, refused unless both are
@@ -95,10 +94,7 @@ mod tests {
         let btc = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
         let h = Hash32::parse(&btc.to_uppercase()).expect("upper case");
         assert_eq!(Hash32::text(&h.bytes, h.prefixed), btc);
-        assert_eq!(
-            h.prefix_key(),
-            u64::from_le_bytes([0x4a, 0x5e, 0x1e, 0x4b, 0xaa, 0xb8, 0x9f, 0x3a])
-        );
+        assert_eq!(h.prefix_digits(), "4a5e1e4baab8");
         for bad in ["", "0x", "atx4-1", &btc[..62], &format!("{btc}00"), "0X4a"] {
             assert!(Hash32::parse(bad).is_none(), "{bad}");
         }

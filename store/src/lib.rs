@@ -115,6 +115,23 @@ pub trait BlockStore: Send + Sync {
     ) -> Result<TransactionTotals>;
 
     async fn transaction(&self, chain: &str, txid: &str) -> Result<Option<Transaction>>;
+    /// A transaction and its stored block: the block at its height, if
+    /// that block has its hash (after a reorg the height holds another).
+    /// A backend may read the two side by side.
+    async fn transaction_with_block(
+        &self,
+        chain: &str,
+        txid: &str,
+    ) -> Result<Option<(Transaction, Option<Block>)>> {
+        let Some(tx) = self.transaction(chain, txid).await? else {
+            return Ok(None);
+        };
+        let block = self
+            .block(chain, tx.block_height)
+            .await?
+            .filter(|b| b.hash.eq_ignore_ascii_case(&tx.block_hash));
+        Ok(Some((tx, block)))
+    }
     /// Caches transactions looked up outside a batch (API lookups).
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()>;
 

@@ -81,7 +81,9 @@ struct OldStore {
 }
 
 /// The schema as migrations up to `last` left it, with 30 blocks of 3
-/// transactions (one of them since deleted by a tombstone) and `extra`.
+/// transactions (one of them since deleted by a tombstone) and `extra`:
+/// written as releases before migration 5 wrote them, then carried by the
+/// migrations after 4 up to `last`, as a release at `last` had done.
 async fn old_store(endpoint: &str, last: u32, extra: &[OldTransactionRow]) -> OldStore {
     let db = blockwatt_testkit::unique_name("bw_migrate");
     let raw = clickhouse::Client::default()
@@ -97,22 +99,28 @@ async fn old_store(endpoint: &str, last: u32, extra: &[OldTransactionRow]) -> Ol
         .execute()
         .await
         .expect("migrations table");
-    for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
-        for step in m.steps {
-            for statement in layout.statements(step) {
-                raw.query(&statement).execute().await.expect("old schema");
+    let apply = |versions: std::ops::RangeInclusive<u32>| {
+        let (raw, layout) = (raw.clone(), layout.clone());
+        async move {
+            for m in MIGRATIONS.iter().filter(|m| versions.contains(&m.version)) {
+                for step in m.steps {
+                    for statement in layout.statements(step) {
+                        raw.query(&statement).execute().await.expect("old schema");
+                    }
+                }
+                raw.query(&format!(
+                    "INSERT INTO {} (version, name, applied_at) VALUES (?, ?, 0)",
+                    MIGRATIONS_TABLE.name
+                ))
+                .bind(m.version)
+                .bind(m.name)
+                .execute()
+                .await
+                .expect("record");
             }
         }
-        raw.query(&format!(
-            "INSERT INTO {} (version, name, applied_at) VALUES (?, ?, 0)",
-            MIGRATIONS_TABLE.name
-        ))
-        .bind(m.version)
-        .bind(m.name)
-        .execute()
-        .await
-        .expect("record");
-    }
+    };
+    apply(1..=last.min(4)).await;
     let mut blocks = raw.insert::<BlockRow>("blocks").await.expect("insert");
     let mut txs = raw
         .insert::<OldTransactionRow>("transactions")
@@ -132,6 +140,7 @@ async fn old_store(endpoint: &str, last: u32, extra: &[OldTransactionRow]) -> Ol
     }
     blocks.end().await.expect("blocks");
     txs.end().await.expect("transactions");
+    apply(5..=last).await;
     let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
     OldStore { raw, db, url }
 }
@@ -164,11 +173,12 @@ async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data()
     else {
         return;
     };
-    // From before migration 4 (no transactions_by_block) and from before 5.
-    for last in [3, 4] {
+    // From before migration 4 (no transactions_by_block), from before 5
+    // (hex text) and from before 6 (`txid_index`, 8-byte keys).
+    for last in [3, 4, 5] {
         let old = old_store(&endpoint, last, &[]).await;
         let store = blockwatt_store::open(&old.url).await.expect("open");
-        let expected: Vec<u32> = (last + 1..=5).collect();
+        let expected: Vec<u32> = (last + 1..=6).collect();
         assert_eq!(store.migrate().await.expect("migrate"), expected);
         // Every live row carried over, with its block's time (so its month's
         // partition), the tombstoned one not; the hex tables are gone.
@@ -181,7 +191,7 @@ async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data()
                 .await,
             0
         );
-        assert_eq!(old.count("SELECT count() FROM txid_index").await, 89);
+        assert_eq!(old.count("SELECT count() FROM txid_blocks").await, 89);
         assert_eq!(
             old.count(
                 "SELECT uniqExact(partition) FROM system.parts WHERE database = ? \
@@ -193,7 +203,7 @@ async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data()
         assert_eq!(
             old.count(
                 "SELECT count() FROM system.tables WHERE database = ? \
-                 AND name IN ('transactions', 'transactions_by_block')"
+                 AND name IN ('transactions', 'transactions_by_block', 'txid_index')"
             )
             .await,
             0

@@ -154,7 +154,7 @@ async fn on_a_cluster_rows_are_sharded_and_every_replica_holds_its_shard() {
     for (table, rows) in [
         ("blocks", 200),
         ("block_transactions", 400),
-        ("txid_index", 400),
+        ("txid_blocks", 400),
     ] {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let n = loop {
@@ -191,14 +191,14 @@ macro_rules! contract {
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
@@ -409,6 +409,37 @@ async fn a_txid_is_found_in_its_block_after_a_reorg_and_beside_a_lookalike(store
     assert_eq!((found.block_height, found.position), (6, 0));
     assert_eq!(
         store.transaction(CHAIN, &txid(8, 0, "a")).await.unwrap(),
+        None
+    );
+    // With its block: the one stored at its height with its hash.
+    let (found, at) = store
+        .transaction_with_block(CHAIN, &moved)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.block_height, 8);
+    assert_eq!(at, Some(block(CHAIN, 8, "b")));
+    // A transaction kept alone (an API lookup) naming a block of another
+    // branch at a stored height: found, without a block.
+    let alone = tx(CHAIN, 7, 9, "c");
+    store
+        .write_transactions(std::slice::from_ref(&alone))
+        .await
+        .unwrap();
+    let (found, at) = store
+        .transaction_with_block(CHAIN, &alone.txid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.block_hash.as_str(), at),
+        (alone.block_hash.as_str(), None)
+    );
+    assert_eq!(
+        store
+            .transaction_with_block(CHAIN, &txid(8, 0, "a"))
+            .await
+            .unwrap(),
         None
     );
 }

@@ -175,22 +175,20 @@ impl TransactionRow {
     }
 }
 
-/// A row of `txid_index`: the block of a txid's transaction.
+/// A row of `txid_blocks`: the block of a txid's transaction.
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
-pub struct TxidIndexRow {
+pub struct TxidBlockRow {
     pub chain: String,
-    pub txid_key: u64,
+    pub txid_prefix: [u8; 6],
     pub block_height: u64,
-    pub version: u64,
 }
 
-impl TxidIndexRow {
+impl TxidBlockRow {
     pub(super) fn of(t: &TransactionRow) -> Self {
-        TxidIndexRow {
+        TxidBlockRow {
             chain: t.chain.clone(),
-            txid_key: Hash32::key_of(&t.txid),
+            txid_prefix: Hash32::prefix_of(&t.txid),
             block_height: t.block_height,
-            version: t.version,
         }
     }
 }

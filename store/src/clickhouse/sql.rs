@@ -95,10 +95,10 @@ pub fn select_tip() -> String {
         " ORDER BY height DESC LIMIT 1",
     )
 }
-/// The blocks a txid may be in: every entry under its 8-byte key
-/// (stale ones included; the transaction row decides).
+/// The blocks a txid may be in: every entry under its 6-byte prefix,
+/// bound as hex digits (stale ones included; the transaction row decides).
 pub fn select_txid_blocks() -> String {
-    "SELECT DISTINCT block_height FROM txid_index WHERE chain = ? AND txid_key = ? \
+    "SELECT DISTINCT block_height FROM txid_blocks WHERE chain = ? AND txid_prefix = unhex(?) \
      ORDER BY block_height DESC"
         .to_owned()
 }
@@ -259,7 +259,7 @@ pub fn shapes() -> Vec<Shape> {
             "select_txid_blocks",
             c.query(&select_txid_blocks()).bind("bitcoin").bind(
                 crate::Hash32::parse(SAMPLE_TXID)
-                    .map(|h| h.prefix_key())
+                    .map(|h| h.prefix_digits())
                     .unwrap_or_default(),
             ),
         ),
