@@ -17,16 +17,7 @@ cargo build --release --quiet -p blockwatt-api --example bench_serve
 
 export BLOCKWATT_DATABASE_URL="sqlite://$tmp/bw.db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
 "$release/blockwatt" import coinmetrics --chain bitcoin --file "$shared/coinmetrics/btc.csv" >/dev/null
-api_port=$(free_port); hello_port=$(free_port)
-"$release/blockwatt" serve --offline --addr "127.0.0.1:$api_port" >"$tmp/serve.log" 2>&1 &
-api_pid=$!
-"$release/examples/bench_serve" hello "127.0.0.1:$hello_port" >"$tmp/hello.log" 2>&1 &
-hello_pid=$!
-trap 'kill $api_pid $hello_pid 2>/dev/null || true' EXIT
-for port in $api_port $hello_port; do
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || \
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
-done
+start_api_and_hello "$tmp"
 api_url="http://127.0.0.1:$api_port/v1/chains/bitcoin/footprint"
 hello_url="http://127.0.0.1:$hello_port/"
 curl -fsS -o /dev/null "$api_url"   # fills the cache

@@ -45,19 +45,7 @@ curl -fsS "$endpoint/" --data-binary \
    SELECT chain, toDate(time) AS d, 'bench', 6000, 1, 0 FROM $db.blocks GROUP BY chain, d"
 
 export BLOCKWATT_DATABASE_URL="$endpoint/?database=$db" BLOCKWATT_API__RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn
-api_port=$(free_port); hello_port=$(free_port)
-"$release/blockwatt" serve --offline --addr "127.0.0.1:$api_port" >"$tmp/serve.log" 2>&1 &
-api_pid=$!
-"$release/examples/bench_serve" hello "127.0.0.1:$hello_port" >"$tmp/hello.log" 2>&1 &
-hello_pid=$!
-trap 'kill $api_pid $hello_pid 2>/dev/null || true' EXIT
-for port in $api_port $hello_port; do
-  for _ in $(seq 1 300); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
-    sleep 0.1
-  done
-done
+start_api_and_hello "$tmp"
 first=$(head -1 "$tmp/txids")
 path="/v1/chains/ethereum/transactions/$first/footprint"
 code=$(curl -sS -o "$tmp/first.json" -w '%{http_code}' "http://127.0.0.1:$api_port$path")
