@@ -31,7 +31,7 @@ pub struct CachedEstimate {
 /// recomputes it; past this, another request tries.
 pub const REFRESH_GRACE: Duration = Duration::from_secs(5);
 
-/// Expiry (`None`: until cleared) and the entry.
+/// Expiry and the entry.
 type Slot = (Option<Instant>, Arc<CachedEstimate>);
 /// chain → method → requested date (`None`: latest). Nested so a lookup
 /// borrows `&str` keys instead of allocating a tuple key per request.
@@ -40,14 +40,16 @@ type Map = HashMap<String, HashMap<String, HashMap<Option<NaiveDate>, Slot>>>;
 pub struct EstimateCache {
     map: RwLock<(Map, usize)>,
     live_ttl: Duration,
+    closed_ttl: Duration,
     max_entries: usize,
 }
 
 impl EstimateCache {
-    pub fn new(live_ttl: Duration, max_entries: usize) -> Self {
+    pub fn new(live_ttl: Duration, closed_ttl: Duration, max_entries: usize) -> Self {
         EstimateCache {
             map: RwLock::new((Map::new(), 0)),
             live_ttl,
+            closed_ttl,
             max_entries,
         }
     }
@@ -86,8 +88,10 @@ impl EstimateCache {
         }
     }
 
-    /// `live` entries (latest, today, yesterday) expire after the TTL;
-    /// closed past days stay until [`EstimateCache::clear`].
+    /// `live` entries (latest, today, yesterday) expire after the live
+    /// TTL; closed past days after the closed one, or at
+    /// [`EstimateCache::clear`] (another instance's import clears nothing
+    /// here: the TTL bounds how long it goes unseen).
     pub fn insert(
         &self,
         chain: &str,
@@ -103,7 +107,7 @@ impl EstimateCache {
             map.clear();
             *len = 0;
         }
-        let expires = live.then(|| Instant::now() + self.live_ttl);
+        let expires = Some(Instant::now() + if live { self.live_ttl } else { self.closed_ttl });
         let previous = map
             .entry(chain.to_owned())
             .or_default()
@@ -174,7 +178,7 @@ mod tests {
     #[test]
     fn one_caller_refreshes_an_expired_entry_the_others_get_it_meanwhile() {
         // A zero TTL: every live entry is expired as soon as it is in.
-        let cache = EstimateCache::new(Duration::ZERO, 10);
+        let cache = EstimateCache::new(Duration::ZERO, Duration::from_secs(600), 10);
         assert!(cache.get("bitcoin", None, "hardware").is_none(), "absent");
         cache.insert("bitcoin", None, "hardware", entry("old"), true);
         assert!(
@@ -198,9 +202,12 @@ mod tests {
             "no stale one"
         );
         assert!(cache.is_empty());
-        // Closed days never expire.
+        // Closed days keep for their own, longer TTL.
         let day = NaiveDate::from_ymd_opt(2020, 6, 15);
         cache.insert("bitcoin", day, "hardware", entry("day"), false);
         assert_eq!(cache.get("bitcoin", day, "hardware").unwrap().json, "day");
+        let closed_expires = EstimateCache::new(Duration::from_secs(600), Duration::ZERO, 10);
+        closed_expires.insert("bitcoin", day, "hardware", entry("day"), false);
+        assert!(closed_expires.get("bitcoin", day, "hardware").is_none());
     }
 }

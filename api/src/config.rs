@@ -17,6 +17,11 @@ pub struct ApiConfig {
     pub request_timeout_s: u64,
     /// How long a "latest"/today estimate is served from memory, seconds.
     pub latest_cache_ttl_s: u64,
+    /// How long an estimate of a closed day (before yesterday) is served
+    /// from memory, seconds. This instance's own imports and syncs clear
+    /// it at once; this bounds how long one by another instance (the
+    /// lease holder) goes unseen here.
+    pub closed_cache_ttl_s: u64,
     /// Most entries the estimate cache keeps before it starts over.
     pub cache_max_entries: usize,
     /// How long a transaction the chain's source did not know is answered
@@ -59,6 +64,7 @@ impl Default for ApiConfig {
             rate_limit_per_minute: 600,
             request_timeout_s: 30,
             latest_cache_ttl_s: 60,
+            closed_cache_ttl_s: 600,
             cache_max_entries: 10_000,
             unknown_tx_ttl_s: 60,
             unknown_tx_max_entries: 10_000,

@@ -110,11 +110,16 @@ impl AppState {
             .register(Box::new(agreement_collector::AgreementCollector::new(
                 Arc::clone(footprints.agreement()),
             )?))?;
+        let footprints = footprints.with_day_context_ttls(
+            Duration::from_secs(config.latest_cache_ttl_s),
+            Duration::from_secs(config.closed_cache_ttl_s),
+        );
         Ok(AppState {
             shared: Arc::new(Shared {
                 footprints,
                 cache: EstimateCache::new(
                     Duration::from_secs(config.latest_cache_ttl_s),
+                    Duration::from_secs(config.closed_cache_ttl_s),
                     config.cache_max_entries,
                 ),
                 unknown_txs: unknown_tx_cache::UnknownTxCache::new(

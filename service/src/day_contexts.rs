@@ -1,10 +1,11 @@
 //! The chain-level inputs of a day's block and transaction footprints
 //! (its estimate and merged metrics), kept as the API keeps its estimates
-//! (`api/src/cache.rs`): a closed day until stored data changes, today and
-//! yesterday for a minute. Every transaction of a day shares them, and
-//! computing them takes five store queries and a model run, more than
-//! the transaction's own reads (bench/README.md, "Through the HTTP API").
-//! The transaction's own reads stay uncached.
+//! (`api/src/cache.rs`, with its TTLs): today and yesterday for the live
+//! TTL, a closed day for the closed one, every day until stored data
+//! changes in this instance. Every transaction of a day shares them, and
+//! computing them takes five store queries and a model run, more than the
+//! transaction's own reads (bench/README.md, "Through the HTTP API"). The
+//! transaction's own reads stay uncached.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,31 +13,34 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 
-/// How long the context of today or yesterday, still filling, is reused.
-pub(crate) const LIVE_TTL: Duration = Duration::from_secs(60);
-
 /// Bound on the days kept: past it the map is emptied and refills.
 const MAX_ENTRIES: usize = 4096;
 
 /// chain, day, method as requested ("" for the chain's default).
 type Key = (String, NaiveDate, String);
 
-/// Expiry (`None`: until [`DayContexts::clear`]) and the context.
-type Slot<T> = (Option<Instant>, Arc<T>);
-
 pub(crate) struct DayContexts<T> {
-    map: Mutex<HashMap<Key, Slot<T>>>,
+    map: Mutex<HashMap<Key, (Instant, Arc<T>)>>,
+    live_ttl: Duration,
+    closed_ttl: Duration,
 }
 
 impl<T> Default for DayContexts<T> {
+    /// The API's default TTLs (`latest_cache_ttl_s`, `closed_cache_ttl_s`).
     fn default() -> Self {
-        DayContexts {
-            map: Mutex::new(HashMap::new()),
-        }
+        DayContexts::new(Duration::from_secs(60), Duration::from_secs(600))
     }
 }
 
 impl<T> DayContexts<T> {
+    pub(crate) fn new(live_ttl: Duration, closed_ttl: Duration) -> Self {
+        DayContexts {
+            map: Mutex::new(HashMap::new()),
+            live_ttl,
+            closed_ttl,
+        }
+    }
+
     fn key(chain: &str, day: NaiveDate, method: Option<&str>) -> Key {
         (chain.to_owned(), day, method.unwrap_or_default().to_owned())
     }
@@ -46,18 +50,22 @@ impl<T> DayContexts<T> {
         // is still a valid cache.
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&Self::key(chain, day, method))
-            .filter(|(expires, _)| expires.is_none_or(|t| Instant::now() < t))
+            .filter(|(expires, _)| Instant::now() < *expires)
             .map(|(_, ctx)| Arc::clone(ctx))
     }
 
     pub(crate) fn insert(&self, chain: &str, day: NaiveDate, method: Option<&str>, ctx: Arc<T>) {
         let yesterday = Utc::now().date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
-        let expires = (day >= yesterday).then(|| Instant::now() + LIVE_TTL);
+        let ttl = if day >= yesterday {
+            self.live_ttl
+        } else {
+            self.closed_ttl
+        };
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.insert(Self::key(chain, day, method), (expires, ctx));
+        map.insert(Self::key(chain, day, method), (Instant::now() + ttl, ctx));
     }
 
     /// Stored data changed: every day is computed again.
@@ -87,18 +95,26 @@ mod tests {
     }
 
     #[test]
-    fn today_is_kept_for_a_while_and_a_closed_day_until_cleared() {
-        let cache = DayContexts::<u32>::default();
+    fn today_and_a_closed_day_keep_for_their_own_ttl() {
+        let cache = DayContexts::<u32>::new(Duration::ZERO, Duration::from_secs(600));
         let today = Utc::now().date_naive();
         let closed = today - chrono::Days::new(2);
         cache.insert("bitcoin", today, None, Arc::new(1));
         cache.insert("bitcoin", closed, None, Arc::new(2));
-        let map = cache.map.lock().expect("not poisoned");
-        let expiry = |day| {
-            map.get(&DayContexts::<u32>::key("bitcoin", day, None))
-                .map(|s| s.0)
-        };
-        assert!(matches!(expiry(today), Some(Some(t)) if t <= Instant::now() + LIVE_TTL));
-        assert_eq!(expiry(closed), Some(None));
+        assert_eq!(
+            cache.get("bitcoin", today, None),
+            None,
+            "live TTL zero: expired"
+        );
+        assert_eq!(cache.get("bitcoin", closed, None).as_deref(), Some(&2));
+        let cache = DayContexts::<u32>::new(Duration::from_secs(600), Duration::ZERO);
+        cache.insert("bitcoin", today, None, Arc::new(1));
+        cache.insert("bitcoin", closed, None, Arc::new(2));
+        assert_eq!(cache.get("bitcoin", today, None).as_deref(), Some(&1));
+        assert_eq!(
+            cache.get("bitcoin", closed, None),
+            None,
+            "closed TTL zero: expired"
+        );
     }
 }

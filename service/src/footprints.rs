@@ -3,6 +3,7 @@
 //! MiCA report all ask here, so they cannot disagree.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use blockwatt_analytics::{
     AnalyticsError, Catalogues, Distribution, FleetDays, Method, Params, Pue, SensitivityRow,
@@ -101,6 +102,14 @@ impl Footprints {
             tokens: catalogues.tokens.clone().into(),
             day_contexts: Arc::default(),
         }
+    }
+
+    /// How long the days' shared inputs of block and transaction
+    /// footprints are kept: today's and yesterday's, and a closed day's
+    /// (the API passes its estimate cache's TTLs, so both caches agree).
+    pub fn with_day_context_ttls(mut self, live: Duration, closed: Duration) -> Self {
+        self.day_contexts = Arc::new(crate::day_contexts::DayContexts::new(live, closed));
+        self
     }
 
     /// Stored data changed (an import, a sync): nothing kept from the old
