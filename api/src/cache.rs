@@ -32,7 +32,7 @@ pub struct CachedEstimate {
 pub const REFRESH_GRACE: Duration = Duration::from_secs(5);
 
 /// Expiry and the entry.
-type Slot = (Option<Instant>, Arc<CachedEstimate>);
+type Slot = (Instant, Arc<CachedEstimate>);
 /// chain → method → requested date (`None`: latest). Nested so a lookup
 /// borrows `&str` keys instead of allocating a tuple key per request.
 type Map = HashMap<String, HashMap<String, HashMap<Option<NaiveDate>, Slot>>>;
@@ -72,19 +72,17 @@ impl EstimateCache {
             // map is still a valid cache, so keep serving from it.
             let guard = self.map.read().unwrap_or_else(|p| p.into_inner());
             let (expires, entry) = guard.0.get(chain)?.get(method)?.get(&date)?;
-            match expires {
-                Some(t) if now >= *t => {}
-                _ => return Some(Arc::clone(entry)),
+            if now < *expires {
+                return Some(Arc::clone(entry));
             }
         }
         let mut guard = self.map.write().unwrap_or_else(|p| p.into_inner());
         let (expires, entry) = guard.0.get_mut(chain)?.get_mut(method)?.get_mut(&date)?;
-        match expires {
-            Some(t) if now >= *t => {
-                *expires = Some(now + REFRESH_GRACE);
-                None
-            }
-            _ => Some(Arc::clone(entry)),
+        if now >= *expires {
+            *expires = now + REFRESH_GRACE;
+            None
+        } else {
+            Some(Arc::clone(entry))
         }
     }
 
@@ -107,7 +105,7 @@ impl EstimateCache {
             map.clear();
             *len = 0;
         }
-        let expires = Some(Instant::now() + if live { self.live_ttl } else { self.closed_ttl });
+        let expires = Instant::now() + if live { self.live_ttl } else { self.closed_ttl };
         let previous = map
             .entry(chain.to_owned())
             .or_default()

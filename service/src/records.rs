@@ -48,15 +48,10 @@ impl Footprints {
         Ok(self.store().block(chain, height).await?)
     }
 
-    /// The stored block `tx` names: the one at its height, if it has its
-    /// hash (after a reorg the height holds another block, and the
-    /// transaction is stale). Read by height, a key range; by hash the
-    /// store would scan the chain's blocks.
+    /// The stored block `tx` names (`Store::block_of`): read by height,
+    /// a key range; by hash the store would scan the chain's blocks.
     pub async fn block_of(&self, tx: &Transaction) -> Result<Option<Block>, ServiceError> {
-        Ok(self
-            .block_at(&tx.chain, tx.block_height)
-            .await?
-            .filter(|b| b.hash.eq_ignore_ascii_case(&tx.block_hash)))
+        Ok(self.store().block_of(tx).await?)
     }
 
     pub async fn block_by_hash(

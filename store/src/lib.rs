@@ -126,11 +126,16 @@ pub trait BlockStore: Send + Sync {
         let Some(tx) = self.transaction(chain, txid).await? else {
             return Ok(None);
         };
-        let block = self
-            .block(chain, tx.block_height)
-            .await?
-            .filter(|b| b.hash.eq_ignore_ascii_case(&tx.block_hash));
+        let block = self.block_of(&tx).await?;
         Ok(Some((tx, block)))
+    }
+    /// The stored block `tx` names: the one at its height, if that block
+    /// has its hash (see [`names_block`]). Read by height, a key range.
+    async fn block_of(&self, tx: &Transaction) -> Result<Option<Block>> {
+        Ok(self
+            .block(&tx.chain, tx.block_height)
+            .await?
+            .filter(|b| names_block(tx, b)))
     }
     /// Caches transactions looked up outside a batch (API lookups).
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()>;
@@ -141,6 +146,13 @@ pub trait BlockStore: Send + Sync {
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64>;
 
     async fn checkpoint(&self, chain: &str, source: &str) -> Result<Option<Checkpoint>>;
+}
+
+/// Whether `tx` was stored with `block`: the block at its height has its
+/// hash (after a reorg the height holds another block, and the
+/// transaction is stale).
+pub fn names_block(tx: &Transaction, block: &Block) -> bool {
+    block.height == tx.block_height && block.hash.eq_ignore_ascii_case(&tx.block_hash)
 }
 
 /// The daily inputs of the models, one row per (chain, day, source).

@@ -215,7 +215,7 @@ impl ClickHouseStore {
             };
             if let Some(row) = rows.into_iter().next() {
                 let tx = row.into_transaction();
-                let block = block.filter(|b| b.hash.eq_ignore_ascii_case(&tx.block_hash));
+                let block = block.filter(|b| crate::names_block(&tx, b));
                 return Ok(Some((tx, block)));
             }
         }
