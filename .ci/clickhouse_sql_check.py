@@ -51,12 +51,16 @@ def main() -> int:
             run(q["name"], q["sql"])
             continue
         out = run(q["name"], q["sql"])
+        if out is not None and q["name"] == "select_logs_recorded" and out.strip() != b"1":
+            failures.append(f"{q['name']}: did not count the sample block's recorded logs: {out!r}")
         if out is not None and q["name"] in ("select_block_at", "select_tip", "select_txid_blocks", "select_transaction_in_block",
-                                              "select_transactions_above", "select_block_transaction_totals",
+                                              "select_transactions_above", "select_block_transaction_totals", "select_contract_uses",
                                               "select_checkpoint", "select_applied_migrations"):
             # A sum always returns a row: its count must be the sample's.
             if q["name"] == "select_block_transaction_totals" and not out.startswith(b"1,"):
                 failures.append(f"{q['name']}: did not count the sample transaction: {out!r}")
+            elif q["name"] == "select_contract_uses" and out.strip() != b"16000001,3,150000":
+                failures.append(f"{q['name']}: did not read the sample contract's use: {out!r}")
             elif not out.strip():
                 failures.append(f"{q['name']}: returned no row for the sample data\n    SQL: {q['sql'][:300]}")
 

@@ -12,7 +12,9 @@ fn migrate_twice_changes_nothing() {
         .output()
         .unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(String::from_utf8_lossy(&first.stdout).contains("applied migrations [1, 2, 3, 4, 5]"));
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("applied migrations [1, 2, 3, 4, 5, 6]")
+    );
     assert!(
         dir.path().join("data/blockwatt.db").is_file(),
         "default database not created under ./data"

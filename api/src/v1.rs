@@ -799,14 +799,16 @@ pub(crate) async fn contract_footprint(
         29,
         state.config.max_history_days,
     )?;
-    let Some(lookup) = state.lookup.as_deref() else {
-        return Err(ApiError::NotIngested(format!(
-            "{chain}: no node is configured to count a contract's transactions at"
-        )));
-    };
     let body = state
         .footprints
-        .contract_footprint(lookup, &chain, &address, from, to, allocation)
+        .contract_footprint(
+            state.lookup.as_deref(),
+            &chain,
+            &address,
+            from,
+            to,
+            allocation,
+        )
         .await?;
     table(
         &headers,

@@ -1048,11 +1048,42 @@ async fn inputs_show_every_source_and_where_they_disagree() {
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
 }
 
+/// Ingests devnet's blocks `range` from `cfg`'s node into `t`'s store,
+/// then aggregates the days `from..=to`.
+async fn ingest_and_aggregate(
+    t: &TestApp,
+    cfg: &blockwatt_ingest::ChainSourceConfig,
+    range: blockwatt_ingest::IngestRange,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+) {
+    blockwatt_ingest::run_ingest(
+        cfg,
+        "devnet",
+        t.store.clone(),
+        range,
+        false,
+        std::future::pending(),
+    )
+    .await
+    .expect("ingest");
+    blockwatt_ingest::daily::aggregate_and_store(
+        &t.store,
+        "devnet",
+        blockwatt_ingest::daily::HashrateModel::None,
+        from,
+        to,
+    )
+    .await
+    .expect("aggregate");
+}
+
 /// End to end on a real node: an ERC-20 deployed on anvil, transfers sent
 /// among plain value transfers, the chain ingested and aggregated, then the
-/// token's footprint asked for. Its transactions are counted at the node,
-/// its share is theirs over the chain's, and its part and the rest of the
-/// chain add up to the chain's footprint.
+/// token's footprint asked for. Its transactions are counted from the logs
+/// stored at ingestion (the same with no node configured), or at the node
+/// for blocks ingested without receipts; its share is theirs over the
+/// chain's, and its part and the rest of the chain add up to the chain's
+/// footprint.
 #[tokio::test]
 async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
     let Some(anvil) = blockwatt_testkit::AnvilNode::start(
@@ -1165,7 +1196,52 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
             assert!((part / chain - 5.0 / 8.0).abs() < 1e-9, "{bound}: {v}");
         }
     }
-    assert!(v["counted_by"].as_str().unwrap().contains("eth_getLogs"));
+    let counted_by = v["counted_by"].as_str().unwrap();
+    assert!(
+        counted_by.contains("logs recorded at ingestion"),
+        "{counted_by}"
+    );
+    // No node is needed for stored blocks whose logs were recorded.
+    let storeless = blockwatt_api::router(t.state.clone());
+    let alone = get(&storeless, &format!("{uri}&allocation=gas")).await;
+    assert_eq!(alone.status, StatusCode::OK, "{}", alone.text());
+    let alone = alone.json();
+    assert_eq!(alone["contract_transactions"], 5, "{alone}");
+    assert_eq!(alone["contract_gas"], token_gas, "{alone}");
+    // Blocks ingested without receipts hold no logs: counted at the node,
+    // and without one the problem says which blocks lack them.
+    let bare = app().await;
+    let mut no_receipts = cfg.clone();
+    no_receipts.receipts = false;
+    ingest_and_aggregate(
+        &bare,
+        &no_receipts,
+        blockwatt_ingest::IngestRange::default(),
+        (from, to),
+    )
+    .await;
+    let at_node = blockwatt_api::router(bare.state.clone().with_lookup(std::sync::Arc::new(
+        blockwatt_service::ChainLookup::new(&clients),
+    )));
+    let v2 = get(&at_node, &uri).await;
+    assert_eq!(v2.status, StatusCode::OK, "{}", v2.text());
+    let v2 = v2.json();
+    assert_eq!(v2["contract_transactions"], 5, "{v2}");
+    assert_eq!(v2["chain_transactions"], 8, "{v2}");
+    let counted_by = v2["counted_by"].as_str().unwrap();
+    assert!(
+        counted_by.contains("eth_getLogs") && counted_by.contains("ingested without their logs"),
+        "{counted_by}"
+    );
+    let p = get(&blockwatt_api::router(bare.state.clone()), &uri)
+        .await
+        .problem(404, "no-data");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("ingested without their logs")),
+        "{p}"
+    );
     // By gas: the receipts' gas of its five transactions over all eight's.
     let by_gas = get(&router, &format!("{uri}&allocation=gas")).await.json();
     assert_eq!(by_gas["allocation"], "gas");
@@ -1358,28 +1434,16 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
 
     let t = app().await;
     let chains = devnet_source(&anvil.url);
-    blockwatt_ingest::run_ingest(
+    ingest_and_aggregate(
+        &t,
         &chains["devnet"],
-        "devnet",
-        t.store.clone(),
         blockwatt_ingest::IngestRange {
             from: 0,
             to: Some(stored_tip),
         },
-        false,
-        std::future::pending(),
+        (day1, day1),
     )
-    .await
-    .expect("ingest");
-    blockwatt_ingest::daily::aggregate_and_store(
-        &t.store,
-        "devnet",
-        blockwatt_ingest::daily::HashrateModel::None,
-        day1,
-        day1,
-    )
-    .await
-    .expect("aggregate");
+    .await;
     // Day 2's row as a daily source sends it: the chain's own counts.
     let mut row = t
         .store

@@ -46,11 +46,39 @@ pub struct Transaction {
     pub fee_native: f64,
 }
 
-/// What a pipeline step writes as one unit: blocks, their transactions and
-/// the checkpoint that says where the next step starts.
+/// One contract's part of one block: the block's transactions in which
+/// it emitted at least one log (an ERC-20's every transfer logs
+/// `Transfer`), and their gas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractUse {
+    /// `0x` and 40 lower-case hex digits.
+    pub contract: String,
+    pub transactions: u32,
+    pub gas_used: u64,
+}
+
+/// The contracts that emitted logs in one block, read from its receipts
+/// at ingestion. A block with an empty list had its logs read and none
+/// emitted any; a block without a `BlockLogs` had its logs not read (a
+/// source without receipts), and a contract's share of it is counted at
+/// the node instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockLogs {
+    pub block_height: u64,
+    pub block_hash: String,
+    /// Sorted by contract, one entry each.
+    pub contracts: Vec<ContractUse>,
+}
+
+/// What a pipeline step writes as one unit: blocks, their transactions,
+/// the contracts their logs came from, and the checkpoint that says where
+/// the next step starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockBatch {
     pub blocks: Vec<Block>,
     pub transactions: Vec<Transaction>,
+    /// Only for blocks whose receipts were read (EVM sources with
+    /// receipts).
+    pub logs: Vec<BlockLogs>,
     pub checkpoint: Checkpoint,
 }

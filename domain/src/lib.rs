@@ -11,7 +11,7 @@ pub mod estimate;
 pub mod index;
 pub mod lei;
 
-pub use block::{Block, BlockBatch, Transaction};
+pub use block::{Block, BlockBatch, BlockLogs, ContractUse, Transaction};
 pub use chain::{validate_chain_slug, InvalidChainSlug};
 pub use checkpoint::Checkpoint;
 pub use daily_metrics::{merge_sources, DailyMetrics};

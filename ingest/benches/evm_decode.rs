@@ -64,9 +64,69 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// Receipts as the EVM source keeps them (gas, and each log's emitter)
+/// against alloy's typed `TransactionReceipt`, which the source once used:
+/// every recorded mainnet receipt of `../shared/data` that alloy reads, as
+/// one `eth_getBlockReceipts`-like array.
+fn receipts(c: &mut Criterion) {
+    // Receipts older nodes recorded without `from` or `to`, which alloy
+    // requires, are left out so both decoders read the same text.
+    let recorded: Vec<(String, String)> =
+        evm_json::recorded_results("web3_response.eth_getTransactionReceipt_")
+            .into_iter()
+            .filter(|(_, r)| {
+                serde_json::from_str::<alloy_rpc_types_eth::TransactionReceipt>(r).is_ok()
+            })
+            .collect();
+    if recorded.is_empty() {
+        eprintln!("../shared/data not found: no receipts to benchmark");
+        return;
+    }
+    let text = format!(
+        "[{}]",
+        recorded
+            .iter()
+            .map(|(_, r)| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let typed: Vec<alloy_rpc_types_eth::TransactionReceipt> =
+        serde_json::from_str(&text).expect("alloy decodes");
+    let lean = blockwatt_ingest::evm::decode_block_receipts(&text).expect("lean decodes");
+    let logs: usize = typed.iter().map(|r| r.inner.logs().len()).sum();
+    for (t, (gas, emitters)) in typed.iter().zip(&lean) {
+        assert_eq!(t.gas_used, *gas);
+        let mut want: Vec<_> = t.inner.logs().iter().map(|l| l.address()).collect();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(&want, emitters);
+    }
+    let name = format!(
+        "mainnet receipts ({} receipts, {logs} logs)",
+        recorded.len()
+    );
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("alloy typed TransactionReceipt", |b| {
+        b.iter(|| {
+            let r: Vec<alloy_rpc_types_eth::TransactionReceipt> =
+                serde_json::from_str(black_box(&text)).expect("decodes");
+            r.len()
+        })
+    });
+    g.bench_function("lean: gas, fee and log emitters", |b| {
+        b.iter(|| {
+            blockwatt_ingest::evm::decode_block_receipts(black_box(&text))
+                .expect("decodes")
+                .len()
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = bench
+    targets = bench, receipts
 }
 criterion_main!(benches);

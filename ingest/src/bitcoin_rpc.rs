@@ -472,6 +472,7 @@ pub fn parse_block_detail(
         FetchedBlock {
             block,
             transactions,
+            logs: None,
         },
         extras,
     ))

@@ -259,6 +259,7 @@ impl EsploraSource {
         Ok(FetchedBlock {
             block,
             transactions,
+            logs: None,
         })
     }
 }
@@ -299,6 +300,7 @@ pub fn detailed_block(chain: &str, raw: &EsploraBlock, txs: &[EsploraTxDetail]) 
     FetchedBlock {
         block,
         transactions,
+        logs: None,
     }
 }
 

@@ -3,13 +3,13 @@
 //! fields we store), receipts for gas used and fees, difficulty for PoW
 //! chains.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256};
 use async_trait::async_trait;
-use blockwatt_domain::{Block, Transaction};
+use blockwatt_domain::{Block, ContractUse, Transaction};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -45,6 +45,22 @@ struct ReceiptFees {
     blob_gas_used: Option<u64>,
     #[serde(default, with = "crate::evm_decode::hex_quantity::opt")]
     blob_gas_price: Option<u128>,
+    /// Only each log's emitter: topics and data are skipped unparsed.
+    #[serde(default)]
+    logs: Vec<LogEmitter>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LogEmitter {
+    address: Address,
+}
+
+/// A receipt as the block conversion needs it: the fee, and the contracts
+/// that emitted its logs (each once, however many logs it emitted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ReceiptUse {
+    fee: ReceiptFee,
+    emitters: Vec<Address>,
 }
 
 /// What a transaction paid, from its receipt: gas at the effective price
@@ -57,6 +73,14 @@ struct ReceiptFee {
 }
 
 impl ReceiptFees {
+    fn into_use(self) -> ReceiptUse {
+        let fee = self.fee();
+        let mut emitters: Vec<Address> = self.logs.into_iter().map(|l| l.address).collect();
+        emitters.sort_unstable();
+        emitters.dedup();
+        ReceiptUse { fee, emitters }
+    }
+
     fn fee(&self) -> ReceiptFee {
         ReceiptFee {
             gas_used: self.gas_used,
@@ -161,7 +185,7 @@ impl EvmSource {
     async fn receipts_per_tx(
         &self,
         blocks: &[(u64, EvmBlock)],
-    ) -> Result<HashMap<B256, ReceiptFee>, SourceError> {
+    ) -> Result<HashMap<B256, ReceiptUse>, SourceError> {
         let calls: Vec<RpcCall> = blocks
             .iter()
             .flat_map(|(h, b)| {
@@ -174,7 +198,7 @@ impl EvmSource {
         let mut out = HashMap::with_capacity(calls.len());
         for (r, c) in results.into_iter().zip(&calls) {
             let receipt = self.parse_receipt(c.height, &r?)?;
-            out.insert(receipt.transaction_hash, receipt.fee());
+            out.insert(receipt.transaction_hash, receipt.into_use());
         }
         Ok(out)
     }
@@ -200,12 +224,13 @@ impl EvmSource {
         &self,
         height: u64,
         b: &EvmBlock,
-        receipts: Option<&HashMap<B256, ReceiptFee>>,
+        receipts: Option<&HashMap<B256, ReceiptUse>>,
     ) -> Result<FetchedBlock, SourceError> {
         let hash = format!("{:#x}", b.hash);
         let txs = &b.transactions;
         let mut transactions = Vec::with_capacity(txs.len());
         let mut fees_wei: u128 = 0;
+        let mut contracts: BTreeMap<Address, (u32, u64)> = BTreeMap::new();
         for (pos, tx) in txs.iter().enumerate() {
             let txid = tx.hash;
             let (gas_used, fee_wei) = match receipts {
@@ -213,7 +238,7 @@ impl EvmSource {
                 // of eth_getBlockReceipts; it is gas-free by definition.
                 Some(map) if tx.system && !map.contains_key(&txid) => (0, 0),
                 Some(map) => {
-                    let receipt = map.get(&txid).copied().ok_or_else(|| {
+                    let receipt = map.get(&txid).ok_or_else(|| {
                         self.err(
                             "eth_getBlockReceipts",
                             Some(height),
@@ -223,9 +248,15 @@ impl EvmSource {
                         )
                     })?;
                     let fee = receipt
+                        .fee
                         .wei(tx.gas_price)
                         .ok_or_else(|| self.fee_overflow("eth_getBlockReceipts", height, txid))?;
-                    (receipt.gas_used, fee)
+                    for a in &receipt.emitters {
+                        let c = contracts.entry(*a).or_default();
+                        c.0 += 1;
+                        c.1 = c.1.saturating_add(receipt.fee.gas_used);
+                    }
+                    (receipt.fee.gas_used, fee)
                 }
                 None => (0, 0),
             };
@@ -293,11 +324,36 @@ impl EvmSource {
             subsidy_native: 0.0,
             provisional: false,
         };
+        let logs = receipts.map(|_| {
+            contracts
+                .into_iter()
+                .map(|(a, (transactions, gas_used))| ContractUse {
+                    contract: format!("{a:#x}"),
+                    transactions,
+                    gas_used,
+                })
+                .collect()
+        });
         Ok(FetchedBlock {
             block,
             transactions,
+            logs,
         })
     }
+}
+
+/// An `eth_getBlockReceipts` result decoded as [`Source::fetch`] decodes
+/// it: each receipt's gas used and the contracts that emitted its logs.
+/// Public for `benches/evm_decode.rs`, which weighs it against alloy's.
+pub fn decode_block_receipts(text: &str) -> Result<Vec<(u64, Vec<Address>)>, serde_json::Error> {
+    let items: Vec<ReceiptFees> = serde_json::from_str(text)?;
+    Ok(items
+        .into_iter()
+        .map(|r| {
+            let u = r.into_use();
+            (u.fee.gas_used, u.emitters)
+        })
+        .collect())
 }
 
 /// `0x` and 64 hex digits, the only form an EVM transaction hash takes;
@@ -471,7 +527,7 @@ impl Source for EvmSource {
         }
         let mut results = self.client.batch_raw(&calls).await?.into_iter();
         let mut blocks = Vec::new();
-        let mut receipts: HashMap<B256, ReceiptFee> = HashMap::new();
+        let mut receipts: HashMap<B256, ReceiptUse> = HashMap::new();
         let mut need_tx_receipts = self.receipts && !with_block_receipts;
         for h in from..=to {
             let missing = || {
@@ -523,7 +579,7 @@ impl Source for EvmSource {
                                     ),
                                 ));
                             }
-                            receipts.insert(r.transaction_hash, r.fee());
+                            receipts.insert(r.transaction_hash, r.into_use());
                         }
                     }
                     Err(e) if is_method_missing(&e) => {
@@ -569,6 +625,34 @@ mod tests {
             r#"{{"transactionHash":"{HASH}","gasUsed":"0x1","effectiveGasPrice":"0x1","blobGasUsed":"0xffffffffffffffff","blobGasPrice":"0xffffffffffffffffffffffffffffffff"}}"#
         ));
         assert_eq!(blob.fee().wei(None), None);
+    }
+
+    /// Each contract that emitted logs is kept once per receipt, however
+    /// many logs it emitted; topics and data are not kept.
+    #[test]
+    fn a_receipt_names_each_log_emitter_once() {
+        let token = "0xdac17f958d2ee523a2206206994597c13d831ec7";
+        let pool = "0x11b815efb8f581194ae79006d24e0d814b7697f6";
+        let log = |a: &str| {
+            format!(
+                r#"{{"address":"{a}","topics":["0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"],"data":"0x01","logIndex":"0x0"}}"#
+            )
+        };
+        let r = receipt(&format!(
+            r#"{{"transactionHash":"{HASH}","gasUsed":"0x5208","logs":[{},{},{}]}}"#,
+            log(pool),
+            log(token),
+            log(pool)
+        ))
+        .into_use();
+        let names: Vec<String> = r.emitters.iter().map(|a| format!("{a:#x}")).collect();
+        assert_eq!(names, vec![pool.to_owned(), token.to_owned()]);
+        assert_eq!(r.fee.gas_used, 21_000);
+        let none = receipt(&format!(
+            r#"{{"transactionHash":"{HASH}","gasUsed":"0x1"}}"#
+        ))
+        .into_use();
+        assert!(none.emitters.is_empty());
     }
 
     /// A legacy receipt without an effective price pays the transaction's

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use blockwatt_domain::{BlockBatch, Checkpoint};
+use blockwatt_domain::{BlockBatch, BlockLogs, Checkpoint};
 use blockwatt_store::BlockStore;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -708,9 +708,17 @@ impl<'a> Writes<'a> {
         let mut blocks = Vec::with_capacity(fetched.len());
         let mut transactions =
             Vec::with_capacity(fetched.iter().map(|f| f.transactions.len()).sum());
+        let mut logs = Vec::new();
         for fb in fetched {
             let mut b = fb.block;
             b.provisional = self.tip.saturating_sub(b.height) < self.options.confirmations;
+            if let Some(contracts) = fb.logs {
+                logs.push(BlockLogs {
+                    block_height: b.height,
+                    block_hash: b.hash.clone(),
+                    contracts,
+                });
+            }
             blocks.push(b);
             transactions.extend(fb.transactions);
         }
@@ -724,6 +732,7 @@ impl<'a> Writes<'a> {
             batch: BlockBatch {
                 blocks,
                 transactions,
+                logs,
                 checkpoint: Checkpoint {
                     chain: self.chain.to_owned(),
                     source: self.source.kind().to_owned(),

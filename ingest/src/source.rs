@@ -2,7 +2,7 @@
 //! pipeline applies to whatever a source returns before it is stored.
 
 use async_trait::async_trait;
-use blockwatt_domain::{Block, Transaction};
+use blockwatt_domain::{Block, ContractUse, Transaction};
 
 use crate::error::{SourceError, SourceErrorKind};
 
@@ -11,6 +11,9 @@ use crate::error::{SourceError, SourceErrorKind};
 pub struct FetchedBlock {
     pub block: Block,
     pub transactions: Vec<Transaction>,
+    /// The contracts that emitted logs in the block, when its receipts
+    /// were read; `None` when they were not (no receipts, not an EVM chain).
+    pub logs: Option<Vec<ContractUse>>,
 }
 
 /// A client for one chain endpoint. Implementations parse responses into

@@ -574,6 +574,38 @@ async fn ethereum_mainnet_blocks_are_read_exactly() {
         checked += 1;
     }
     assert!(gas_total > 0);
+    // The contracts that emitted logs, as ethereum-etl extracted them from
+    // the same receipts: each contract's transactions and their gas are
+    // stored with the block, read back without the node.
+    let mut expected: BTreeMap<String, (std::collections::BTreeSet<String>, u64)> = BTreeMap::new();
+    for log in read_json_records(&dir.join("expected_logs.json")) {
+        let txid = log["transaction_hash"].as_str().expect("hash").to_owned();
+        let gas = store
+            .transaction("ethereum", &txid)
+            .await
+            .expect("read")
+            .expect("tx stored")
+            .gas_used;
+        let e = expected
+            .entry(log["address"].as_str().expect("address").to_owned())
+            .or_default();
+        if e.0.insert(txid) {
+            e.1 += gas;
+        }
+    }
+    assert_eq!(expected.len(), 2, "{expected:?}");
+    for (address, (txs, gas)) in &expected {
+        let u = store
+            .contract_uses("ethereum", address, 1_755_634, 1_755_635)
+            .await
+            .expect("read");
+        assert_eq!(u.recorded_blocks, 2, "{address}");
+        let stored: (u64, u64) = u.uses.iter().fold((0, 0), |(t, g), x| {
+            (t + u64::from(x.transactions), g + x.gas_used)
+        });
+        assert_eq!(stored, (txs.len() as u64, *gas), "{address}");
+        checked += 1;
+    }
     assert!(checked >= 10, "checked {checked}");
 }
 

@@ -80,6 +80,7 @@ impl Source for MemorySource {
                         fee_native: 0.0,
                     })
                     .collect(),
+                logs: None,
             })
             .collect();
         self.fetches.fetch_add(1, Ordering::SeqCst);
@@ -165,6 +166,15 @@ impl BlockStore for GatedStore {
         txid: &str,
     ) -> blockwatt_store::Result<Option<Transaction>> {
         self.inner.transaction(chain, txid).await
+    }
+    async fn contract_uses(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: u64,
+        to: u64,
+    ) -> blockwatt_store::Result<blockwatt_store::ContractUses> {
+        self.inner.contract_uses(chain, contract, from, to).await
     }
     async fn write_transactions(&self, txs: &[Transaction]) -> blockwatt_store::Result<()> {
         self.inner.write_transactions(txs).await

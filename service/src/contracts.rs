@@ -4,8 +4,11 @@
 //!
 //! Counted, not modelled: the chain's transactions are the stored blocks'
 //! own counts, the contract's are the transactions of those blocks that
-//! made it emit a log, found with `eth_getLogs` at the chain's node. Days
-//! with no stored block are sampled at the node instead
+//! made it emit a log. Those are read from the receipts at ingestion and
+//! stored per block and contract (`BlockStore::contract_uses`), so no node
+//! is asked; for stored blocks ingested without their logs they are found
+//! with `eth_getLogs` at the chain's node. Days with no stored block are
+//! sampled at the node instead
 //! (`contract_sample`), and their share carries the sample's interval. A
 //! transaction that called the contract without any log (a failed call,
 //! a function without events) is not counted; for an ERC-20 every
@@ -18,6 +21,8 @@ use blockwatt_domain::{Basis, Bounds};
 use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use blockwatt_ingest::evm::EvmSource;
 
 use crate::contract_sample::{self, NodeSample};
 use crate::lookup::ChainLookup;
@@ -129,8 +134,8 @@ impl ContractAllocation {
     /// The rule as a disclosure states it (S.9).
     pub fn describe(self) -> &'static str {
         match self {
-            ContractAllocation::Transactions => "ContractAllocation (transactions): each day, the host chain's figures times the token's share of that day's transactions, a transaction counted for the token when its contract emits a log in it (eth_getLogs at the chain's node over the stored blocks).",
-            ContractAllocation::Gas => "ContractAllocation (gas): each day, the host chain's figures times the token's share of that day's gas, the gas used by the transactions in which its contract emits a log (eth_getLogs at the chain's node) over the gas used by the stored blocks.",
+            ContractAllocation::Transactions => "ContractAllocation (transactions): each day, the host chain's figures times the token's share of that day's transactions, a transaction counted for the token when its contract emits a log in it (read from the receipts when the blocks were ingested, or with eth_getLogs at the chain's node for blocks stored without them).",
+            ContractAllocation::Gas => "ContractAllocation (gas): each day, the host chain's figures times the token's share of that day's gas, the gas used by the transactions in which its contract emits a log (read from the receipts at ingestion, or eth_getLogs at the chain's node) over the gas used by the stored blocks.",
         }
     }
 
@@ -227,18 +232,26 @@ impl Footprints {
     /// blocks for each stretch of days that has none.
     pub(crate) async fn contract_days(
         &self,
-        lookup: &ChainLookup,
+        lookup: Option<&ChainLookup>,
         chain: &str,
         address: &str,
         days: &BTreeSet<NaiveDate>,
         allocation: ContractAllocation,
     ) -> Result<ContractCounts, ServiceError> {
-        let source = lookup.source(chain).ok_or_else(|| {
-            ServiceError::no_data(
-                chain,
-                format!("{chain}: no EVM node is configured to count a contract's transactions at"),
-            )
-        })?;
+        // Asked for only when the store cannot answer.
+        let node = || {
+            lookup
+                .and_then(|l| l.source(chain))
+                .map(|s| s.as_ref())
+                .ok_or_else(|| {
+                    ServiceError::no_data(
+                        chain,
+                        format!(
+                        "{chain}: no EVM node is configured to count a contract's transactions at"
+                    ),
+                    )
+                })
+        };
         let (Some(&from), Some(&to)) = (days.first(), days.last()) else {
             return Err(ServiceError::no_data(
                 chain,
@@ -268,37 +281,58 @@ impl Footprints {
                     day.chain_gas += b.gas_used;
                 }
             }
-            let txs = source
-                .contract_txs(address, first, last)
-                .await
-                .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
-            for t in &txs {
-                let Some(d) = day_of_height.get(&t.height) else {
-                    continue;
-                };
-                let day = per_day.entry(*d).or_default();
-                day.contract_txs += 1;
-                if allocation == ContractAllocation::Gas {
-                    // The gas is the stored transaction's (its block is stored).
-                    let stored = self.store().transaction(chain, &t.txid).await?.ok_or_else(|| {
-                        ServiceError::no_data(
-                            chain,
-                            format!(
-                                "{chain}: transaction {} of stored block {} is not stored; re-ingest the block",
-                                t.txid, t.height
-                            ),
-                        )
-                    })?;
-                    day.contract_gas += stored.gas_used;
+            let stored_blocks = blocks
+                .iter()
+                .filter(|b| (first..=last).contains(&b.height))
+                .count() as u64;
+            let recorded = self
+                .store()
+                .contract_uses(chain, address, first, last)
+                .await?;
+            let over = match per_day.len() {
+                1 => "the day".to_owned(),
+                n => format!("the {n} days"),
+            };
+            if recorded.recorded_blocks == stored_blocks {
+                // Every stored block had its logs read at ingestion: no
+                // node is asked.
+                for u in &recorded.uses {
+                    if let Some(day) = day_of_height
+                        .get(&u.block_height)
+                        .and_then(|d| per_day.get_mut(d))
+                    {
+                        day.contract_txs += u64::from(u.transactions);
+                        day.contract_gas += u.gas_used;
+                    }
                 }
+                counted_by.push(format!(
+                    "stored blocks: the logs recorded at ingestion, for {address} in blocks {first}..={last}, over {over} with stored blocks"
+                ));
+            } else {
+                let unrecorded = stored_blocks.saturating_sub(recorded.recorded_blocks);
+                let source = node().map_err(|_| {
+                    ServiceError::no_data(
+                        chain,
+                        format!(
+                            "{chain}: {unrecorded} of the {stored_blocks} stored blocks {first}..={last} were ingested without their logs (a source without receipts, or before the store kept them), and no EVM node is configured to count {address} in them"
+                        ),
+                    )
+                })?;
+                let range = (first, last);
+                self.count_at_node(
+                    source,
+                    chain,
+                    address,
+                    range,
+                    &day_of_height,
+                    allocation,
+                    &mut per_day,
+                )
+                .await?;
+                counted_by.push(format!(
+                    "stored blocks: eth_getLogs at the {chain} node for logs of {address} in blocks {first}..={last} ({unrecorded} of them ingested without their logs), over {over} with stored blocks"
+                ));
             }
-            counted_by.push(format!(
-                "stored blocks: eth_getLogs at the {chain} node for logs of {address} in blocks {first}..={last}, over the {} with stored blocks",
-                match per_day.len() {
-                    1 => "day".to_owned(),
-                    n => format!("{n} days"),
-                }
-            ));
         }
         let missing: Vec<NaiveDate> = days
             .iter()
@@ -308,7 +342,7 @@ impl Footprints {
         let mut samples = Vec::new();
         for (a, b) in stretches(&missing) {
             let with_gas = allocation == ContractAllocation::Gas;
-            let Some(s) = contract_sample::sample(source, chain, address, a, b, with_gas).await?
+            let Some(s) = contract_sample::sample(node()?, chain, address, a, b, with_gas).await?
             else {
                 continue;
             };
@@ -346,12 +380,55 @@ impl Footprints {
         })
     }
 
+    /// Counts `address`'s transactions (and, for `allocation=gas`, their
+    /// stored gas) in the stored blocks `range` with `eth_getLogs` at the
+    /// node: for blocks ingested without their logs.
+    #[allow(clippy::too_many_arguments)]
+    async fn count_at_node(
+        &self,
+        source: &EvmSource,
+        chain: &str,
+        address: &str,
+        (first, last): (u64, u64),
+        day_of_height: &BTreeMap<u64, NaiveDate>,
+        allocation: ContractAllocation,
+        per_day: &mut DayCounts,
+    ) -> Result<(), ServiceError> {
+        let txs = source
+            .contract_txs(address, first, last)
+            .await
+            .map_err(|e| ServiceError::Unavailable(e.to_string()))?;
+        for t in &txs {
+            let Some(day) = day_of_height
+                .get(&t.height)
+                .and_then(|d| per_day.get_mut(d))
+            else {
+                continue;
+            };
+            day.contract_txs += 1;
+            if allocation == ContractAllocation::Gas {
+                // The gas is the stored transaction's (its block is stored).
+                let stored = self.store().transaction(chain, &t.txid).await?.ok_or_else(|| {
+                    ServiceError::no_data(
+                        chain,
+                        format!(
+                            "{chain}: transaction {} of stored block {} is not stored; re-ingest the block",
+                            t.txid, t.height
+                        ),
+                    )
+                })?;
+                day.contract_gas += stored.gas_used;
+            }
+        }
+        Ok(())
+    }
+
     /// The footprint of `contract` on `chain` from `from` to `to`: each day
     /// the chain has an estimate for, counted in the stored blocks or
     /// sampled at the node.
     pub async fn contract_footprint(
         &self,
-        lookup: &ChainLookup,
+        lookup: Option<&ChainLookup>,
         chain: &str,
         contract: &str,
         from: NaiveDate,

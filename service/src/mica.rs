@@ -20,8 +20,9 @@ use crate::{EstimateParams, Footprints, ServiceError};
 impl Footprints {
     /// The disclosure of `asset` (a chain's slug for its native coin, or a
     /// listed token's id) for `period`, or for the last full calendar year
-    /// before `today` when `period` is `None`. A token needs `lookup`, the
-    /// nodes its transactions are counted at.
+    /// before `today` when `period` is `None`. A token's transactions are
+    /// counted from the logs stored with its host chains' blocks, and at
+    /// the chains' nodes in `lookup` for what the store does not hold.
     pub async fn mica(
         &self,
         asset: &str,
@@ -45,12 +46,6 @@ impl Footprints {
             };
             return self.native_disclosure(&slug, period).await;
         }
-        let lookup = lookup.ok_or_else(|| {
-            ServiceError::no_data(
-                asset,
-                format!("{asset}: a token's transactions are counted at its host chains' nodes, and none is configured"),
-            )
-        })?;
         let mut hosts = Vec::new();
         let mut estimates: Vec<Estimate> = Vec::new();
         let mut days: Vec<DailyMetrics> = Vec::new();

@@ -65,6 +65,7 @@ fn batch(shapes: &[BlockShape]) -> BlockBatch {
         .map(|b| (b.height, b.hash.clone()))
         .unwrap_or_default();
     BlockBatch {
+        logs: Vec::new(),
         blocks,
         transactions,
         checkpoint: Checkpoint {

@@ -55,6 +55,7 @@ async fn through_store(store: &dyn Store, label: &str, all: &[Block], batch: usi
         let last = chunk.last().expect("chunks are non-empty");
         store
             .write_batch(&BlockBatch {
+                logs: Vec::new(),
                 blocks: chunk.to_vec(),
                 transactions: Vec::new(),
                 checkpoint: Checkpoint {

@@ -194,6 +194,7 @@ impl Mainnet {
         }
         let last = blocks.last().expect("a block");
         BlockBatch {
+            logs: Vec::new(),
             checkpoint: Checkpoint {
                 chain: CHAIN.into(),
                 source: "bench".into(),

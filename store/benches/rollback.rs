@@ -74,6 +74,7 @@ fn batch(from: u64, to: u64, txs: u32, branch: u8) -> BlockBatch {
         .collect();
     let last = to;
     BlockBatch {
+        logs: Vec::new(),
         checkpoint: Checkpoint {
             chain: CHAIN.into(),
             source: "bench".into(),

@@ -8,6 +8,9 @@ use blockwatt_store::clickhouse::schema::{self, Layout};
 use blockwatt_store::clickhouse::sql;
 use serde_json::{json, Value};
 
+/// The sample EVM block's hash (hex digits; test data, not a mainnet block).
+const EVM_HASH: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
 fn main() {
     let layout = Layout::Single;
     let mut ddl = vec![layout.create_migrations_table()];
@@ -53,6 +56,22 @@ fn main() {
             "INSERT INTO txid_blocks (chain, txid_prefix, block_height) \
              VALUES ('bitcoin', unhex('{}'), 50000)",
             txid.prefix_digits()
+        ),
+        // An EVM block inside the contract queries' sample range, its logs
+        // recorded (the zero-address mark) with one use of the sample
+        // contract.
+        format!(
+            "INSERT INTO blocks (chain, height, hash, time, version, is_deleted) \
+             VALUES ('ethereum', 16000001, '0x{EVM_HASH}', toDateTime(1670000000), 1, 0)"
+        ),
+        format!(
+            "INSERT INTO contract_blocks (chain, contract, block_height, block_hash_prefix, transactions, gas_used) \
+             VALUES ('ethereum', unhex('{}'), 16000001, unhex('{}'), 0, 0), \
+             ('ethereum', unhex('{}'), 16000001, unhex('{}'), 3, 150000)",
+            "0".repeat(40),
+            &EVM_HASH[..8],
+            sql::SAMPLE_CONTRACT,
+            &EVM_HASH[..8]
         ),
     ];
     let daily = DailyRow {

@@ -50,6 +50,48 @@ pub struct TransactionTotals {
     pub gas_used: u64,
 }
 
+/// A contract's part of one live block (see [`BlockStore::contract_uses`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContractBlockUse {
+    pub block_height: u64,
+    /// The block's transactions in which the contract emitted a log.
+    pub transactions: u32,
+    /// Their gas.
+    pub gas_used: u64,
+}
+
+/// A contract's use of a range of live blocks, from the logs recorded at
+/// ingestion ([`BlockStore::contract_uses`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContractUses {
+    /// The live blocks of the range whose logs were recorded: the
+    /// contract's figures count these blocks only.
+    pub recorded_blocks: u64,
+    /// The contract's part of each recorded block it emitted logs in,
+    /// ascending by height.
+    pub uses: Vec<ContractBlockUse>,
+}
+
+/// The address a block's logs are recorded under even when no contract
+/// emitted any: the zero address holds no code, so no log comes from it.
+pub(crate) const LOGS_RECORDED: [u8; 20] = [0; 20];
+
+/// `0x` and 40 hex digits as its 20 bytes; anything else is refused
+/// naming it.
+pub(crate) fn contract_bytes(contract: &str) -> Result<[u8; 20]> {
+    let mut out = [0u8; 20];
+    contract
+        .strip_prefix("0x")
+        .filter(|h| h.len() == 40)
+        .and_then(|h| hex::decode_to_slice(h, &mut out).ok())
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "contract {contract:?} is not an address (0x and 40 hex digits)"
+            ))
+        })?;
+    Ok(out)
+}
+
 /// A published index, without its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexListing {
@@ -137,6 +179,18 @@ pub trait BlockStore: Send + Sync {
             .await?
             .filter(|b| names_block(tx, b)))
     }
+    /// A contract's use of the live blocks `from..=to` of `chain`, from
+    /// the logs recorded when they were ingested (a batch's
+    /// [`BlockBatch::logs`]). Blocks ingested without their logs count in
+    /// neither field: compare `recorded_blocks` with the blocks stored.
+    async fn contract_uses(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<ContractUses>;
+
     /// Caches transactions looked up outside a batch (API lookups).
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()>;
 
@@ -247,8 +301,9 @@ pub async fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
     }
 }
 
-/// Rejects a batch whose parts disagree on the chain: a bug upstream must
-/// not be able to write one chain's blocks under another's checkpoint.
+/// Rejects a batch whose parts disagree on the chain, or whose logs name
+/// a block it does not hold: a bug upstream must not be able to write one
+/// chain's blocks under another's checkpoint, or logs under another block.
 pub(crate) fn check_batch(batch: &BlockBatch) -> Result<()> {
     let chain = &batch.checkpoint.chain;
     if let Some(b) = batch.blocks.iter().find(|b| &b.chain != chain) {
@@ -262,6 +317,27 @@ pub(crate) fn check_batch(batch: &BlockBatch) -> Result<()> {
             "batch for chain {chain} holds transaction {} of chain {}",
             t.txid, t.chain
         )));
+    }
+    let held: std::collections::HashSet<(u64, &str)> = batch
+        .blocks
+        .iter()
+        .map(|b| (b.height, b.hash.as_str()))
+        .collect();
+    for l in &batch.logs {
+        if !held.contains(&(l.block_height, l.block_hash.as_str())) {
+            return Err(StoreError::Invalid(format!(
+                "batch for chain {chain} holds logs of block {} {} that it does not hold",
+                l.block_height, l.block_hash
+            )));
+        }
+        for c in &l.contracts {
+            if contract_bytes(&c.contract)? == LOGS_RECORDED {
+                return Err(StoreError::Invalid(format!(
+                    "block {}: the zero address emits no logs",
+                    l.block_height
+                )));
+            }
+        }
     }
     Ok(())
 }

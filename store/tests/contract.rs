@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use blockwatt_domain::{BlockBatch, DailyMetrics, IndexSnapshot};
-use blockwatt_store::{DatabaseUrl, IndexWrite, Store, StoreError};
+use blockwatt_domain::{BlockBatch, BlockLogs, ContractUse, DailyMetrics, IndexSnapshot};
+use blockwatt_store::{ContractUses, DatabaseUrl, IndexWrite, Store, StoreError};
 use chrono::NaiveDate;
 
 mod common;
-use common::{batch, block, tx, txid};
+use common::{batch, block, hash, tx, txid};
 
 /// A store plus whatever must live as long as it (a temp dir, a database to drop).
 struct Fixture {
@@ -184,21 +184,21 @@ macro_rules! contract {
         mod sqlite_backend {
             $(#[tokio::test] async fn $name() {
                 let f = super::sqlite().await;
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
@@ -218,6 +218,8 @@ contract!(
     chains_are_isolated,
     block_totals_match_the_blocks_they_sum,
     a_lease_is_its_greatest_version,
+    a_contracts_use_counts_the_live_blocks_whose_logs_were_recorded,
+    logs_of_a_block_not_in_the_batch_are_refused_and_write_nothing,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -673,4 +675,120 @@ async fn a_lease_is_its_greatest_version(store: &dyn Store) {
         Some(lease("b", 30))
     );
     assert_eq!(store.lease("other").await.unwrap(), None);
+}
+
+const TOKEN: &str = "0xdac17f958d2ee523a2206206994597c13d831ec7";
+const OTHER: &str = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48";
+
+fn uses(height: u64, branch: &str, contracts: &[(&str, u32, u64)]) -> BlockLogs {
+    BlockLogs {
+        block_height: height,
+        block_hash: hash(height, branch),
+        contracts: contracts
+            .iter()
+            .map(|&(contract, transactions, gas_used)| ContractUse {
+                contract: contract.into(),
+                transactions,
+                gas_used,
+            })
+            .collect(),
+    }
+}
+
+/// Logs recorded at ingestion are read back per contract, for live
+/// blocks only: blocks written without them are not counted as recorded,
+/// a retried batch counts once, and after a reorg the orphaned blocks'
+/// rows count no more while the new branch's do.
+async fn a_contracts_use_counts_the_live_blocks_whose_logs_were_recorded(store: &dyn Store) {
+    // Blocks 0..=3 without their logs (a source without receipts).
+    store.write_batch(&batch(CHAIN, 0..=3, "a")).await.unwrap();
+    let mut b = batch(CHAIN, 4..=9, "a");
+    b.logs = (4..=9)
+        .map(|h| match h {
+            5 => uses(h, "a", &[(OTHER, 1, 50_000), (TOKEN, 2, 90_000)]),
+            7 => uses(h, "a", &[(TOKEN, 1, 40_000)]),
+            _ => uses(h, "a", &[]),
+        })
+        .collect();
+    store.write_batch(&b).await.unwrap();
+    store.write_batch(&b).await.unwrap();
+    let u = store.contract_uses(CHAIN, TOKEN, 0, 100).await.unwrap();
+    assert_eq!(u.recorded_blocks, 6);
+    let seen: Vec<(u64, u32, u64)> = u
+        .uses
+        .iter()
+        .map(|x| (x.block_height, x.transactions, x.gas_used))
+        .collect();
+    assert_eq!(seen, vec![(5, 2, 90_000), (7, 1, 40_000)]);
+    // The range bounds both fields; an upper-case address is the same one.
+    let u = store
+        .contract_uses(CHAIN, &TOKEN.to_uppercase().replace("0X", "0x"), 6, 9)
+        .await
+        .unwrap();
+    assert_eq!((u.recorded_blocks, u.uses.len()), (4, 1));
+    assert_eq!(
+        store
+            .contract_uses(CHAIN, OTHER, 0, 100)
+            .await
+            .unwrap()
+            .uses[0]
+            .block_height,
+        5
+    );
+    assert_eq!(
+        store
+            .contract_uses("litecoin", TOKEN, 0, 100)
+            .await
+            .unwrap(),
+        ContractUses::default()
+    );
+
+    // A reorg above 6: block 7's token use goes, branch b's block 8 brings one.
+    store.rollback_above(CHAIN, 6).await.unwrap();
+    let mut b2 = batch(CHAIN, 7..=8, "b");
+    b2.logs = vec![uses(7, "b", &[]), uses(8, "b", &[(TOKEN, 3, 120_000)])];
+    store.write_batch(&b2).await.unwrap();
+    let u = store.contract_uses(CHAIN, TOKEN, 0, 100).await.unwrap();
+    assert_eq!(
+        u.recorded_blocks, 5,
+        "4, 5, 6 of branch a; 7, 8 of branch b"
+    );
+    let seen: Vec<(u64, u32)> = u
+        .uses
+        .iter()
+        .map(|x| (x.block_height, x.transactions))
+        .collect();
+    assert_eq!(seen, vec![(5, 2), (8, 3)]);
+
+    let err = store
+        .contract_uses(CHAIN, "0x1234", 0, 100)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("0x1234"), "{err}");
+}
+
+async fn logs_of_a_block_not_in_the_batch_are_refused_and_write_nothing(store: &dyn Store) {
+    let mut b = batch(CHAIN, 0..=2, "a");
+    b.logs = vec![uses(2, "b", &[(TOKEN, 1, 1)])];
+    let err = store.write_batch(&b).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("does not hold"), "{err}");
+    let mut b = batch(CHAIN, 0..=2, "a");
+    b.logs = vec![uses(
+        1,
+        "a",
+        &[("0x0000000000000000000000000000000000000000", 1, 1)],
+    )];
+    let err = store.write_batch(&b).await.unwrap_err();
+    assert!(err.to_string().contains("zero address"), "{err}");
+    let mut b = batch(CHAIN, 0..=2, "a");
+    b.logs = vec![uses(1, "a", &[("0xnot-an-address", 1, 1)])];
+    let err = store.write_batch(&b).await.unwrap_err();
+    assert!(err.to_string().contains("0xnot-an-address"), "{err}");
+    assert!(store.blocks(CHAIN, 0, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.contract_uses(CHAIN, TOKEN, 0, 10).await.unwrap(),
+        ContractUses::default()
+    );
 }

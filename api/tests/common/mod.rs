@@ -153,6 +153,7 @@ pub async fn seed(store: &dyn Store) {
     };
     store
         .write_batch(&BlockBatch {
+            logs: Vec::new(),
             blocks: vec![block],
             transactions: vec![tx],
             checkpoint: Checkpoint {

@@ -21,15 +21,45 @@ use clickhouse::{sql::Identifier, Client, Row};
 use serde::Serialize;
 
 use self::rows::{
-    date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, CoverageRow,
-    DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow, TxidBlockRow,
+    date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, ContractBlockRow,
+    ContractUseRow, CoverageRow, DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionRow,
+    TransactionTotalsRow, TxidBlockRow,
 };
 use self::schema::Layout;
 use crate::{
-    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, DatabaseUrl, Hash32,
-    IndexListing, IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError,
-    TransactionTotals, VersionClock,
+    check_batch, contract_bytes, index_conflict, BlockStore, BlockTotals, ContractBlockUse,
+    ContractUses, DailyMetricsStore, DatabaseUrl, Hash32, IndexListing, IndexStore, IndexWrite,
+    Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals, VersionClock,
+    LOGS_RECORDED,
 };
+
+/// The `contract_blocks` rows of a batch: each block's contracts, and
+/// its mark under the zero address that its logs were read.
+fn contract_block_rows(batch: &BlockBatch) -> Result<Vec<ContractBlockRow>> {
+    let chain = &batch.checkpoint.chain;
+    let mut rows = Vec::new();
+    for l in &batch.logs {
+        let hash = Hash32::require("block hash", &l.block_hash)?.bytes;
+        let block_hash_prefix = [hash[0], hash[1], hash[2], hash[3]];
+        let row = |contract: [u8; 20], transactions: u32, gas_used: u64| ContractBlockRow {
+            chain: chain.clone(),
+            contract,
+            block_height: l.block_height,
+            block_hash_prefix,
+            transactions,
+            gas_used,
+        };
+        rows.push(row(LOGS_RECORDED, 0, 0));
+        for c in &l.contracts {
+            rows.push(row(
+                contract_bytes(&c.contract)?,
+                c.transactions,
+                c.gas_used,
+            ));
+        }
+    }
+    Ok(rows)
+}
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -370,9 +400,11 @@ impl BlockStore for ClickHouseStore {
         // checkpoint, the restart re-writes the same keys, FINAL shows one.
         // The two data INSERTs run side by side (each costs a round trip
         // and a part on disk); the checkpoint waits for both.
+        let uses = contract_block_rows(batch)?;
         tokio::try_join!(
             self.insert_transactions(&txs),
-            self.insert("blocks", &blocks)
+            self.insert("blocks", &blocks),
+            self.insert("contract_blocks", &uses)
         )?;
         let c = &batch.checkpoint;
         self.insert(
@@ -500,6 +532,49 @@ impl BlockStore for ClickHouseStore {
             .map(|(t, time)| TransactionRow::new(t, version, time))
             .collect::<Result<Vec<_>>>()?;
         self.insert_transactions(&rows).await
+    }
+
+    async fn contract_uses(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<ContractUses> {
+        let digits = hex::encode(contract_bytes(contract)?);
+        let recorded = self
+            .client
+            .query(&sql::select_logs_recorded())
+            .bind(chain)
+            .bind(from)
+            .bind(to)
+            .bind(chain)
+            .bind(from)
+            .bind(to)
+            .fetch_one::<u64>();
+        let uses = self
+            .client
+            .query(&sql::select_contract_uses())
+            .bind(chain)
+            .bind(&digits)
+            .bind(from)
+            .bind(to)
+            .bind(chain)
+            .bind(from)
+            .bind(to)
+            .fetch_all::<ContractUseRow>();
+        let (recorded_blocks, rows) = tokio::try_join!(recorded, uses)?;
+        Ok(ContractUses {
+            recorded_blocks,
+            uses: rows
+                .into_iter()
+                .map(|r| ContractBlockUse {
+                    block_height: r.block_height,
+                    transactions: r.transactions,
+                    gas_used: r.gas_used,
+                })
+                .collect(),
+        })
     }
 
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {

@@ -193,6 +193,25 @@ impl TxidBlockRow {
     }
 }
 
+/// A row of `contract_blocks`: one contract's part of one block.
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct ContractBlockRow {
+    pub chain: String,
+    pub contract: [u8; 20],
+    pub block_height: u64,
+    pub block_hash_prefix: [u8; 4],
+    pub transactions: u32,
+    pub gas_used: u64,
+}
+
+/// A contract's part of a live block, as [`super::sql::select_contract_uses`] reads it.
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct ContractUseRow {
+    pub block_height: u64,
+    pub transactions: u32,
+    pub gas_used: u64,
+}
+
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct DailyRow {
     pub chain: String,

@@ -264,6 +264,15 @@ pub const MIGRATIONS: &[Migration] = &[
             Step::Drop("txid_index"),
         ],
     },
+    Migration {
+        version: 7,
+        name: "the contracts that emitted logs in each block",
+        // What a contract's or a token's share of its chain is counted
+        // from without asking the node (issue 15). Nothing to carry over:
+        // blocks stored before it had their logs not read, and are counted
+        // at the node as before.
+        steps: &[Step::Create(CONTRACT_BLOCKS)],
+    },
 ];
 
 /// A chain's transactions in block order (migration 5).
@@ -309,6 +318,27 @@ pub const TXID_BLOCKS: Table = Table {
     partition_by: "chain",
     // Each lookup reads one granule at a random place.
     granularity: 1024,
+};
+
+/// One row per (block, contract that emitted logs in it), and one under
+/// the zero address per block whose logs were read (migration 7). Keyed
+/// by contract first: a contract's period is one key range. The first 4
+/// bytes of the block's hash are kept instead of tombstones: a row counts
+/// only while its block (height and hash) is live, so a rollback need not
+/// find these rows, and a block ingested again after a reorg brings its
+/// own. Four bytes, not 32: they only tell apart the few blocks ever
+/// stored at one height (two agree by chance once in 4 billion), and the
+/// hash is the one column that does not compress. No version: rows with
+/// the same key are the same row.
+pub const CONTRACT_BLOCKS: Table = Table {
+    name: "contract_blocks",
+    columns: "chain String, contract FixedString(20), block_height UInt64, \
+              block_hash_prefix FixedString(4), transactions UInt32, gas_used UInt64",
+    version: "",
+    order_by: "chain, contract, block_height, block_hash_prefix",
+    shard_by: "cityHash64(chain, contract, block_height, block_hash_prefix)",
+    partition_by: "chain",
+    granularity: 0,
 };
 
 /// Where the tables live.

@@ -114,6 +114,41 @@ pub fn select_transaction_in_block() -> String {
         " AND txid = unhex(?)",
     )
 }
+/// The live blocks `chain = ? AND height BETWEEN ? AND ?` as (height, the
+/// hash's first 4 bytes), for an `IN` that keeps the `contract_blocks`
+/// rows of live blocks only. `GLOBAL`: on a cluster the set is built once and sent to
+/// every shard (a plain `IN` over two `Distributed` tables is refused).
+fn live_block_keys() -> String {
+    "(block_height, block_hash_prefix) GLOBAL IN (SELECT height, \
+     toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) FROM \
+     (SELECT height, hash, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
+     WHERE is_deleted = 0)"
+        .to_owned()
+}
+/// A contract's part of each live block `block_height BETWEEN ? AND ?`
+/// (the contract bound as hex digits), then the live-block filter's
+/// chain and range. Rows written twice fold in the `GROUP BY`.
+pub fn select_contract_uses() -> String {
+    format!(
+        "SELECT block_height, any(transactions) AS transactions, any(gas_used) AS gas_used \
+         FROM contract_blocks WHERE chain = ? AND contract = unhex(?) \
+         AND block_height BETWEEN ? AND ? AND {} \
+         GROUP BY block_height, block_hash_prefix ORDER BY block_height",
+        live_block_keys()
+    )
+}
+/// How many live blocks `block_height BETWEEN ? AND ?` had their logs
+/// recorded (a row under the zero address), binds as
+/// [`select_contract_uses`] without the contract.
+pub fn select_logs_recorded() -> String {
+    format!(
+        "SELECT count() FROM (SELECT DISTINCT block_height, block_hash_prefix FROM contract_blocks \
+         WHERE chain = ? AND contract = toFixedString(unhex('{}'), 20) \
+         AND block_height BETWEEN ? AND ? AND {})",
+        "0".repeat(40),
+        live_block_keys()
+    )
+}
 /// The live transactions above a height: what a rollback tombstones.
 pub fn select_transactions_above() -> String {
     live(
@@ -184,6 +219,10 @@ pub fn select_indices() -> String {
 
 /// The sample transaction of [`shapes`] (Bitcoin block 50,000's first).
 pub const SAMPLE_TXID: &str = "0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216";
+
+/// The sample contract of [`shapes`] (Tether USD on Ethereum), as the
+/// store binds it: hex digits without `0x`.
+pub const SAMPLE_CONTRACT: &str = "dac17f958d2ee523a2206206994597c13d831ec7";
 
 /// A query with sample parameters bound, as the server receives it.
 pub struct Shape {
@@ -275,6 +314,27 @@ pub fn shapes() -> Vec<Shape> {
             c.query(&select_transactions_above())
                 .bind("bitcoin")
                 .bind(49_999u64),
+        ),
+        bound(
+            "select_contract_uses",
+            c.query(&select_contract_uses())
+                .bind("ethereum")
+                .bind(SAMPLE_CONTRACT)
+                .bind(16_000_000u64)
+                .bind(16_007_199u64)
+                .bind("ethereum")
+                .bind(16_000_000u64)
+                .bind(16_007_199u64),
+        ),
+        bound(
+            "select_logs_recorded",
+            c.query(&select_logs_recorded())
+                .bind("ethereum")
+                .bind(16_000_000u64)
+                .bind(16_007_199u64)
+                .bind("ethereum")
+                .bind(16_000_000u64)
+                .bind(16_007_199u64),
         ),
         bound(
             "select_checkpoint",

@@ -185,4 +185,27 @@ CREATE INDEX transactions_by_height ON transactions (chain, block_height);
              correct or delete those rows in `transactions` and migrate again",
         )),
     },
+    Migration {
+        version: 6,
+        name: "the contracts that emitted logs in each block",
+        // One row per (block, contract): what a contract's or a token's
+        // share of its chain is counted from without asking the node.
+        // Keyed by contract first, so a contract's period is one range;
+        // the height index serves rollbacks. A row under the zero address
+        // marks a block whose logs were read (`LOGS_RECORDED`). No block
+        // hash: a rollback deletes these rows with their blocks, in the
+        // same transaction.
+        sql: r#"
+CREATE TABLE contract_blocks (
+    chain        TEXT    NOT NULL,
+    contract     BLOB    NOT NULL,
+    block_height INTEGER NOT NULL,
+    transactions INTEGER NOT NULL,
+    gas_used     INTEGER NOT NULL,
+    PRIMARY KEY (chain, contract, block_height)
+) WITHOUT ROWID;
+CREATE INDEX contract_blocks_by_height ON contract_blocks (chain, block_height);
+"#,
+        require: None,
+    },
 ];

@@ -22,8 +22,9 @@ use self::rows::{
     transaction_from_row, BLOCK_COLUMNS, DAILY_COLUMNS, TRANSACTION_COLUMNS,
 };
 use crate::{
-    check_batch, index_conflict, BlockStore, BlockTotals, DailyMetricsStore, Hash32, IndexListing,
-    IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals,
+    check_batch, contract_bytes, index_conflict, BlockStore, BlockTotals, ContractBlockUse,
+    ContractUses, DailyMetricsStore, Hash32, IndexListing, IndexStore, IndexWrite, Lease,
+    LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals, LOGS_RECORDED,
 };
 
 const READERS: usize = 4;
@@ -215,6 +216,31 @@ impl BlockStore for SqliteStore {
                 for t in &batch.transactions {
                     rows::bind_transaction(&mut tx_stmt, t)?;
                 }
+                // A block written again (a retried batch) replaces its
+                // rows: a contract it no longer lists must not linger.
+                let mut clear = tx.prepare_cached(
+                    "DELETE FROM contract_blocks WHERE chain = ?1 AND block_height = ?2",
+                )?;
+                let mut use_stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO contract_blocks
+                     (chain, contract, block_height, transactions, gas_used)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                let chain = &batch.checkpoint.chain;
+                for l in &batch.logs {
+                    let h = rows::int(l.block_height, "block_height")?;
+                    clear.execute(params![chain, h])?;
+                    use_stmt.execute(params![chain, &LOGS_RECORDED[..], h, 0, 0])?;
+                    for c in &l.contracts {
+                        use_stmt.execute(params![
+                            chain,
+                            &contract_bytes(&c.contract)?[..],
+                            h,
+                            c.transactions,
+                            rows::int(c.gas_used, "gas_used")?
+                        ])?;
+                    }
+                }
                 let c = &batch.checkpoint;
                 tx.execute(
                     "INSERT OR REPLACE INTO checkpoints (chain, source, height, hash, updated_at)
@@ -361,6 +387,49 @@ impl BlockStore for SqliteStore {
         .await
     }
 
+    async fn contract_uses(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<ContractUses> {
+        let address = contract_bytes(contract)?;
+        let chain = chain.to_owned();
+        let (from, to) = (
+            from.min(i64::MAX as u64) as i64,
+            to.min(i64::MAX as u64) as i64,
+        );
+        self.read(move |conn| {
+            // Rows are deleted with their blocks, so every row is live.
+            let recorded: i64 = conn.query_row(
+                "SELECT count(*) FROM contract_blocks
+                 WHERE chain = ?1 AND contract = ?2 AND block_height BETWEEN ?3 AND ?4",
+                params![chain, &LOGS_RECORDED[..], from, to],
+                |r| r.get(0),
+            )?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT block_height, transactions, gas_used FROM contract_blocks
+                 WHERE chain = ?1 AND contract = ?2 AND block_height BETWEEN ?3 AND ?4
+                 ORDER BY block_height",
+            )?;
+            let uses = stmt
+                .query_map(params![chain, &address[..], from, to], |r| {
+                    Ok(ContractBlockUse {
+                        block_height: r.get::<_, i64>(0)? as u64,
+                        transactions: r.get(1)?,
+                        gas_used: r.get::<_, i64>(2)? as u64,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ContractUses {
+                recorded_blocks: recorded as u64,
+                uses,
+            })
+        })
+        .await
+    }
+
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()> {
         let txs = txs.to_vec();
         self.write(move |conn| {
@@ -388,6 +457,10 @@ impl BlockStore for SqliteStore {
             )?;
             tx.execute(
                 "DELETE FROM transactions WHERE chain = ?1 AND block_height > ?2",
+                params![chain, h],
+            )?;
+            tx.execute(
+                "DELETE FROM contract_blocks WHERE chain = ?1 AND block_height > ?2",
                 params![chain, h],
             )?;
             let hash: String = tx
@@ -670,7 +743,7 @@ mod tests {
         let evm_block = format!("0x{:064x}", 7);
         version_1_database(&path, &[(OLD_TXID, OLD_BLOCK), (&evm_txid, &evm_block)]);
         let store = SqliteStore::open(&path).await.expect("reopen");
-        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3, 4, 5]);
+        assert_eq!(store.migrate().await.expect("migrate"), vec![2, 3, 4, 5, 6]);
         let tx = store
             .transaction("bitcoin", OLD_TXID)
             .await

@@ -46,7 +46,7 @@ pub(super) fn insert_daily() -> String {
 
 /// SQLite integers are signed: heights and sizes beyond i64 are refused,
 /// not wrapped.
-fn int(value: u64, what: &str) -> Result<i64> {
+pub(super) fn int(value: u64, what: &str) -> Result<i64> {
     i64::try_from(value)
         .map_err(|_| StoreError::Invalid(format!("{what} {value} exceeds SQLite's integer range")))
 }

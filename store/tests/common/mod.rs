@@ -66,6 +66,7 @@ pub fn batch(chain: &str, heights: std::ops::RangeInclusive<u64>, branch: &str) 
         .collect();
     let last = blocks.last().expect("non-empty range");
     BlockBatch {
+        logs: Vec::new(),
         checkpoint: Checkpoint {
             chain: chain.into(),
             source: "test".into(),
