@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use blockwatt_domain::Bounds;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -233,6 +234,7 @@ pub struct CatalogueSources<'a> {
     pub algorithm_eras: &'a str,
     pub mica_annex: &'a str,
     pub assets: &'a str,
+    pub ewaste_recycling: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -251,6 +253,7 @@ impl CatalogueSources<'static> {
             algorithm_eras: include_str!("../../config/catalogues/algorithm_eras.csv"),
             mica_annex: include_str!("../../config/catalogues/mica_annex.csv"),
             assets: include_str!("../../config/catalogues/assets.csv"),
+            ewaste_recycling: include_str!("../../config/catalogues/ewaste_recycling.csv"),
         }
     }
 }
@@ -280,8 +283,22 @@ pub struct Catalogues {
     pub tokens: Vec<crate::assets::TokenListing>,
     /// The fields of the MiCA sustainability annex (S.1 … S.36).
     pub mica_annex: Vec<crate::mica::AnnexField>,
+    /// Documented e-waste recycling rates, by region.
+    pub ewaste_recycling: Vec<RecyclingRate>,
     /// What every row cites.
     pub references: References,
+}
+
+/// The share of a region's e-waste documented as formally collected and
+/// recycled in a year (`ewaste_recycling.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecyclingRate {
+    /// `world`, or a region of the source.
+    pub region: String,
+    pub year: i32,
+    /// 0..=1.
+    pub recycled_share: f64,
+    pub source: String,
 }
 
 /// A chain's proof-of-work algorithm up to a day, when it later changed.
@@ -356,6 +373,7 @@ impl Catalogues {
         let algorithm_eras = parse_algorithm_eras(src.algorithm_eras, &chains, &refs)?;
         let mica_annex = crate::mica::annex::parse_annex(src.mica_annex, &refs)?;
         let tokens = crate::assets::parse_assets(src.assets, &chains, &refs)?;
+        let ewaste_recycling = parse_recycling(src.ewaste_recycling, &refs)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -381,8 +399,22 @@ impl Catalogues {
             algorithm_eras,
             tokens,
             mica_annex,
+            ewaste_recycling,
             references: refs,
         })
+    }
+
+    /// The share of retired hardware not recycled, from the latest year of
+    /// `ewaste_recycling.csv`: one minus the world's documented rate, the
+    /// bounds one minus the highest and the lowest regional rates (no
+    /// rate is published for mining or validating hardware), and the year.
+    pub fn non_recycled_weee_share(&self) -> Option<(Bounds, i32)> {
+        let year = self.ewaste_recycling.iter().map(|r| r.year).max()?;
+        let of_year = || self.ewaste_recycling.iter().filter(|r| r.year == year);
+        let world = of_year().find(|r| r.region == "world")?.recycled_share;
+        let highest = of_year().map(|r| r.recycled_share).fold(world, f64::max);
+        let lowest = of_year().map(|r| r.recycled_share).fold(world, f64::min);
+        Some((Bounds::new(1.0 - highest, 1.0 - world, 1.0 - lowest), year))
     }
 
     /// The other chains `chain` shares its fleet with on `day` (empty for
@@ -764,6 +796,45 @@ fn parse_algorithm_eras(
             algorithm,
             source: r.source,
         });
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct RecyclingRow {
+    region: String,
+    year: i32,
+    recycled_share: f64,
+    source: String,
+}
+
+fn parse_recycling(text: &str, refs: &References) -> Result<Vec<RecyclingRate>> {
+    const C: &str = "ewaste_recycling";
+    let mut out: Vec<RecyclingRate> = Vec::new();
+    for (line, r) in rows::<RecyclingRow>(C, text)? {
+        refs.check(C, line, "source", &r.source)?;
+        if !(0.0..=1.0).contains(&r.recycled_share) {
+            return Err(bad(
+                C,
+                line,
+                format!(
+                    "recycled_share {} is not a share (0 to 1)",
+                    r.recycled_share
+                ),
+            ));
+        }
+        if out.iter().any(|o| o.region == r.region && o.year == r.year) {
+            return Err(bad(C, line, format!("{} {} twice", r.region, r.year)));
+        }
+        out.push(RecyclingRate {
+            region: r.region,
+            year: r.year,
+            recycled_share: r.recycled_share,
+            source: r.source,
+        });
+    }
+    if !out.iter().any(|o| o.region == "world") {
+        return Err(bad(C, 0, "no world rate"));
     }
     Ok(out)
 }

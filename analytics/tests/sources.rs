@@ -45,6 +45,7 @@ fn embedded_text() -> Vec<(&'static str, &'static str)> {
         ("algorithm_eras", s.algorithm_eras),
         ("mica_annex", s.mica_annex),
         ("assets", s.assets),
+        ("ewaste_recycling", s.ewaste_recycling),
         // Parameters cited in the method text rather than a catalogue row.
         (
             "footprint_methodology",

@@ -59,6 +59,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "algorithm_eras" => c.algorithm_eras,
         "mica_annex" => c.mica_annex,
         "assets" => c.assets,
+        "ewaste_recycling" => c.ewaste_recycling,
         "references" => c.references,
         _ => return None,
     })
@@ -158,6 +159,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "mica_annex",
             "the fields S.1 to S.36 of the Annex to Delegated Regulation (EU) 2025/422, with table, unit, format and where each was read",
+        ),
+        (
+            "ewaste_recycling",
+            "the share of e-waste documented as formally recycled, world and regions (Global E-waste Monitor 2024), for MiCA's non-recycled WEEE ratio (S.23)",
         ),
     ]
     .into_iter()

@@ -476,7 +476,13 @@ pub fn disclosure(
             ),
             "S.20" => (not_modelled("the manufacture and transport of hardware (scope 3) are not modelled"), None),
             "S.22" => (Value::Number(per_year(t.weee_t)), Some(format!("the fleet's hardware mass retired per year (mass ÷ lifetime){}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
-            "S.23" => (not_modelled("no recycling rate of mining or validating hardware is sourced"), None),
+            "S.23" => match catalogues.non_recycled_weee_share() {
+                Some((share, year)) => (
+                    Value::Number(share.scale(100.0)),
+                    Some(format!("the share of e-waste not documented as formally recycled in {year} (Global E-waste Monitor 2024): the world's as the best estimate, the highest and lowest regional rates as the bounds; no rate is published for mining or validating hardware itself")),
+                ),
+                None => (not_modelled("no e-waste recycling rate in the catalogue"), None),
+            },
             "S.24" => (not_modelled("hazardous waste is not separated from WEEE"), None),
             "S.25" => (not_modelled("only WEEE is modelled (S.22)"), None),
             "S.26" => (not_modelled("only WEEE is modelled (S.22)"), None),
@@ -492,7 +498,7 @@ pub fn disclosure(
             "S.32" => (not_modelled("no water recycling data applies to electricity generation"), None),
             "S.33" => (Value::Text("S.17 and S.18 are not computed.".into()), None),
             "S.34" => (Value::Text("Carbon intensity (S.19): S.13 over S.8, the location-weighted grid intensity (Ember and the Energy Institute via Our World in Data). Scope 3 (S.20) is not modelled.".into()), None),
-            "S.35" => (Value::Text("WEEE (S.22): the fleet's hardware mass divided by its lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021), from the hardware catalogue's unit masses.".into()), None),
+            "S.35" => (Value::Text("WEEE (S.22): the fleet's hardware mass divided by its lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021), from the hardware catalogue's unit masses. Non-recycled WEEE ratio (S.23): one minus the share of e-waste documented as formally collected and recycled (Global E-waste Monitor 2024, ITU and UNITAR: world 22.3% in 2022 as the best estimate; Europe 42.8% and Africa under 1% as the bounds), since no rate is published for mining or validating hardware; documented recycling counts formal, recorded recycling only, so the ratio is an upper estimate.".into()), None),
             "S.36" => (Value::Text("Water (S.31): energy × the consumptive water use of the generation mix (codecarbon mix × Meldrum et al. 2013 factors).".into()), None),
             _ => (Value::Missing("not computed".into()), None),
         }
