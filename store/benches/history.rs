@@ -24,13 +24,22 @@
 //! * rolling back a 10-block reorg, and writing the 10 blocks back;
 //! * aggregating 1.2 million transactions (an Ethereum day) of consecutive
 //!   blocks, as the store reads them (`FINAL`, tombstones out), beside the
-//!   same sums without `FINAL`.
+//!   same sums without `FINAL`;
+//! * a contract's use of a day's blocks and of the whole history, as the
+//!   contract footprint reads it (`Store::contract_uses`: live blocks
+//!   only), beside the plain sums over `contract_blocks`.
+//!
+//! Each block also carries its recorded block's logs (ethereum-etl's
+//! `expected_logs.json` of the same two blocks: 95 and 123 contracts
+//! emitting logs), stored per block and contract as ingestion stores them.
 //!
 //! ClickHouse at `BLOCKWATT_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123),
 //! and the cluster too when `BENCH_CLUSTER_URL` is set (the last line of
 //! `scripts/clickhouse-cluster-start`). SQLite at `BENCH_SQLITE_ROWS`
 //! (default the smaller of BENCH_ROWS and 10 million; 0 skips it).
-//! `BENCH_KEEP=1` keeps the one-server database for a look afterwards.
+//! `BENCH_KEEP=1` keeps the one-server database for a look afterwards;
+//! `BENCH_NO_LOGS=1` writes the blocks without their logs (a source
+//! without receipts), the reference for what the logs cost.
 
 mod common;
 
@@ -38,7 +47,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use blockwatt_domain::{Block, BlockBatch, Checkpoint, Transaction};
+use blockwatt_domain::{Block, BlockBatch, BlockLogs, Checkpoint, ContractUse, Transaction};
 use blockwatt_store::{DatabaseUrl, Hash32, Store};
 use serde_json::Value;
 
@@ -72,6 +81,11 @@ struct RecordedBlock {
 struct Mainnet {
     blocks: Vec<RecordedBlock>,
     transactions: Vec<Recorded>,
+    /// Each recorded block's contracts that emitted logs, sorted.
+    logs: Vec<Vec<ContractUse>>,
+    /// Off (`BENCH_NO_LOGS=1`): blocks as a source without receipts
+    /// writes them, for the cost of the logs beside.
+    with_logs: bool,
 }
 
 fn json_lines(path: &PathBuf) -> Vec<Value> {
@@ -138,10 +152,67 @@ impl Mainnet {
             blocks.len() == 2 && transactions.len() == 298,
             "the recorded blocks changed"
         );
+        // Each contract's transactions (each once) and their gas, per block.
+        let gas_of: std::collections::HashMap<String, u64> = txs
+            .iter()
+            .map(|t| {
+                (
+                    t["hash"].as_str().expect("hash").to_owned(),
+                    number(t, "receipt_gas_used"),
+                )
+            })
+            .collect();
+        let heights: Vec<u64> = json_lines(&dir.join("expected_blocks.json"))
+            .iter()
+            .map(|b| number(b, "number"))
+            .collect();
+        let mut per_block: Vec<
+            std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        > = vec![Default::default(); heights.len()];
+        for log in json_lines(&dir.join("expected_logs.json")) {
+            let Some(i) = heights
+                .iter()
+                .position(|h| *h == number(&log, "block_number"))
+            else {
+                continue;
+            };
+            per_block[i]
+                .entry(log["address"].as_str().expect("address").to_owned())
+                .or_default()
+                .insert(log["transaction_hash"].as_str().expect("hash").to_owned());
+        }
+        let logs = per_block
+            .into_iter()
+            .map(|contracts| {
+                contracts
+                    .into_iter()
+                    .map(|(contract, txs)| ContractUse {
+                        contract,
+                        transactions: txs.len() as u32,
+                        gas_used: txs.iter().map(|t| gas_of[t]).sum(),
+                    })
+                    .collect()
+            })
+            .collect();
         Mainnet {
             blocks,
             transactions: transactions.into_iter().map(|(_, t)| t).collect(),
+            logs,
+            with_logs: std::env::var("BENCH_NO_LOGS").is_err(),
         }
+    }
+
+    /// The contract with the most transactions in the recorded blocks.
+    fn busiest_contract(&self) -> String {
+        let mut total: std::collections::BTreeMap<&str, u64> = Default::default();
+        for c in self.logs.iter().flatten() {
+            *total.entry(c.contract.as_str()).or_default() += u64::from(c.transactions);
+        }
+        total
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(c, _)| c.to_owned())
+            .expect("recorded logs")
     }
 
     fn shape(&self, i: u64) -> RecordedBlock {
@@ -152,6 +223,7 @@ impl Mainnet {
     fn batch(&self, from: u64, to: u64, branch: u8) -> BlockBatch {
         let mut blocks = Vec::new();
         let mut transactions = Vec::new();
+        let mut logs = Vec::new();
         for i in from..to {
             let shape = self.shape(i);
             let height = FIRST_HEIGHT + i;
@@ -175,6 +247,13 @@ impl Mainnet {
                     fee_native: t.fee_eth,
                 });
             }
+            if self.with_logs {
+                logs.push(BlockLogs {
+                    block_height: height,
+                    block_hash: hash.clone(),
+                    contracts: self.logs[(i % self.logs.len() as u64) as usize].clone(),
+                });
+            }
             blocks.push(Block {
                 chain: CHAIN.into(),
                 height,
@@ -194,7 +273,7 @@ impl Mainnet {
         }
         let last = blocks.last().expect("a block");
         BlockBatch {
-            logs: Vec::new(),
+            logs,
             checkpoint: Checkpoint {
                 chain: CHAIN.into(),
                 source: "bench".into(),
@@ -313,6 +392,48 @@ impl Raw {
         }
     }
 
+    /// The plain sums of `contract`'s rows over the heights, without the
+    /// live-block filter the store applies: (time, transactions).
+    async fn contract_sums(&self, contract: &str, from: u64, to: u64) -> (Duration, u64) {
+        let digits = contract.trim_start_matches("0x");
+        match self {
+            Raw::ClickHouse { client, .. } => {
+                let started = Instant::now();
+                let (n, _gas): (u64, u64) = client
+                    .query(
+                        "SELECT sum(transactions), sum(gas_used) FROM contract_blocks \
+                         WHERE chain = ? AND contract = unhex(?) AND block_height BETWEEN ? AND ?",
+                    )
+                    .bind(CHAIN)
+                    .bind(digits)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one()
+                    .await
+                    .expect("contract sums");
+                (started.elapsed(), n)
+            }
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("raw sqlite");
+                let started = Instant::now();
+                let n: i64 = conn
+                    .query_row(
+                        "SELECT total(transactions), total(gas_used) FROM contract_blocks \
+                         WHERE chain = ?1 AND contract = ?2 AND block_height BETWEEN ?3 AND ?4",
+                        rusqlite::params![
+                            CHAIN,
+                            hex::decode(digits).expect("hex"),
+                            from as i64,
+                            to as i64
+                        ],
+                        |r| r.get::<_, f64>(0).map(|v| v as i64),
+                    )
+                    .expect("contract sums");
+                (started.elapsed(), n as u64)
+            }
+        }
+    }
+
     /// (table, bytes) on disk once merged.
     async fn bytes(&self) -> Vec<(String, u64)> {
         match self {
@@ -327,8 +448,17 @@ impl Raw {
                     // server: the bytes are the single server's.
                     return Vec::new();
                 }
-                common::merged_bytes(client, db, &["blocks", "block_transactions", "txid_blocks"])
-                    .await
+                common::merged_bytes(
+                    client,
+                    db,
+                    &[
+                        "blocks",
+                        "block_transactions",
+                        "txid_blocks",
+                        "contract_blocks",
+                    ],
+                )
+                .await
             }
             Raw::Sqlite(path) => {
                 let conn = rusqlite::Connection::open(path).expect("raw sqlite");
@@ -510,6 +640,55 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
         with_final.as_secs_f64() * 1e3,
         plain.as_secs_f64() * 1e3
     );
+
+    // A contract's use: a day's blocks, then every block.
+    let busiest = mainnet.busiest_contract();
+    let contract_reads = if mainnet.with_logs {
+        vec![
+            ("a day", FIRST_HEIGHT + day_blocks - 1),
+            ("the whole history", FIRST_HEIGHT + blocks - 1),
+        ]
+    } else {
+        Vec::new()
+    };
+    for (what, to) in contract_reads {
+        let mut timed = Vec::new();
+        let mut uses = blockwatt_store::ContractUses::default();
+        for _ in 0..3 {
+            let started = Instant::now();
+            uses = store
+                .contract_uses(CHAIN, &busiest, FIRST_HEIGHT, to)
+                .await
+                .expect("contract uses");
+            timed.push(started.elapsed());
+        }
+        // The footprint also reads the blocks themselves, for each day's
+        // chain totals and the day of each height.
+        let started = Instant::now();
+        let read = store
+            .blocks_in_time(
+                CHAIN,
+                FIRST_TIME,
+                FIRST_TIME + (to - FIRST_HEIGHT + 1) as i64 * 12,
+            )
+            .await
+            .expect("blocks");
+        let blocks_read = started.elapsed();
+        println!(
+            "blocks of {what}: Store::blocks_in_time read {} blocks in {:.0} ms",
+            read.len(),
+            blocks_read.as_secs_f64() * 1e3
+        );
+        let (plain, plain_n) = raw.contract_sums(&busiest, FIRST_HEIGHT, to).await;
+        let n: u64 = uses.uses.iter().map(|u| u64::from(u.transactions)).sum();
+        println!(
+            "contract {busiest}, {what} ({} blocks recorded): {n} transactions in {} blocks, Store::contract_uses median of 3 {:.0} ms; plain sums without the live-block filter {:.0} ms ({plain_n} transactions)",
+            uses.recorded_blocks,
+            uses.uses.len(),
+            median(timed),
+            plain.as_secs_f64() * 1e3
+        );
+    }
 
     let tables = raw.bytes().await;
     if tables.is_empty() {
