@@ -1048,13 +1048,11 @@ async fn inputs_show_every_source_and_where_they_disagree() {
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
 }
 
-/// Ingests devnet's blocks `range` from `cfg`'s node into `t`'s store,
-/// then aggregates the days `from..=to`.
-async fn ingest_and_aggregate(
+/// Ingests devnet's blocks `range` from `cfg`'s node into `t`'s store.
+async fn ingest_devnet(
     t: &TestApp,
     cfg: &blockwatt_ingest::ChainSourceConfig,
     range: blockwatt_ingest::IngestRange,
-    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
 ) {
     blockwatt_ingest::run_ingest(
         cfg,
@@ -1066,6 +1064,21 @@ async fn ingest_and_aggregate(
     )
     .await
     .expect("ingest");
+}
+
+/// [`ingest_devnet`], then the days `from..=to` aggregated.
+async fn ingest_and_aggregate(
+    t: &TestApp,
+    cfg: &blockwatt_ingest::ChainSourceConfig,
+    range: blockwatt_ingest::IngestRange,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+) {
+    ingest_devnet(t, cfg, range).await;
+    aggregate_devnet(t, from, to).await;
+}
+
+/// Aggregates devnet's stored blocks of the days `from..=to`.
+async fn aggregate_devnet(t: &TestApp, from: chrono::NaiveDate, to: chrono::NaiveDate) {
     blockwatt_ingest::daily::aggregate_and_store(
         &t.store,
         "devnet",
@@ -1137,16 +1150,7 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
     let t = app().await;
     let chains = devnet_source(&anvil.url);
     let cfg = chains["devnet"].clone();
-    blockwatt_ingest::run_ingest(
-        &cfg,
-        "devnet",
-        t.store.clone(),
-        blockwatt_ingest::IngestRange::default(),
-        false,
-        std::future::pending(),
-    )
-    .await
-    .expect("ingest");
+    ingest_devnet(&t, &cfg, blockwatt_ingest::IngestRange::default()).await;
     let tip = t.store.tip("devnet").await.expect("store").expect("blocks");
     let first = t
         .store
@@ -1160,15 +1164,7 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
             .date_naive()
     };
     let (from, to) = (day(first.time), day(tip.time));
-    blockwatt_ingest::daily::aggregate_and_store(
-        &t.store,
-        "devnet",
-        blockwatt_ingest::daily::HashrateModel::None,
-        from,
-        to,
-    )
-    .await
-    .expect("aggregate");
+    aggregate_devnet(&t, from, to).await;
     let clients = blockwatt_ingest::ChainClients::new(&chains, |_, _| std::sync::Arc::default());
     let lookup = std::sync::Arc::new(blockwatt_service::ChainLookup::new(&clients));
     let router = blockwatt_api::router(t.state.clone().with_lookup(lookup));
