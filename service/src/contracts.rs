@@ -259,57 +259,52 @@ impl Footprints {
             ));
         };
         let end = to.succ_opt().map(midnight).unwrap_or(i64::MAX);
-        let blocks = self
+        // Each day's chain totals and the contract's use, summed by the
+        // store (a year of a busy chain is millions of blocks).
+        let totals: Vec<_> = self
             .store()
-            .blocks_in_time(chain, midnight(from), end)
-            .await?;
-        let day_of_height: BTreeMap<u64, NaiveDate> = blocks
-            .iter()
-            .filter_map(|b| Some((b.height, DateTime::from_timestamp(b.time, 0)?.date_naive())))
-            .filter(|(_, d)| days.contains(d))
+            .contract_days(chain, address, midnight(from), end)
+            .await?
+            .into_iter()
+            .filter(|t| days.contains(&t.day))
             .collect();
         let mut per_day = DayCounts::new();
         let mut counted_by = Vec::new();
-        if let (Some(&first), Some(&last)) = (
-            day_of_height.keys().next(),
-            day_of_height.keys().next_back(),
+        if let (Some(first), Some(last)) = (
+            totals.iter().map(|t| t.first_height).min(),
+            totals.iter().map(|t| t.last_height).max(),
         ) {
-            for b in &blocks {
-                if let Some(d) = day_of_height.get(&b.height) {
-                    let day = per_day.entry(*d).or_default();
-                    day.chain_txs += u64::from(b.tx_count);
-                    day.chain_gas += b.gas_used;
-                }
+            let stored_blocks: u64 = totals.iter().map(|t| t.blocks).sum();
+            let recorded: u64 = totals.iter().map(|t| t.recorded_blocks).sum();
+            let all_recorded = recorded == stored_blocks;
+            for t in &totals {
+                per_day.insert(
+                    t.day,
+                    DayCount {
+                        chain_txs: t.transactions,
+                        chain_gas: t.gas_used,
+                        contract_txs: if all_recorded {
+                            t.contract_transactions
+                        } else {
+                            0
+                        },
+                        contract_gas: if all_recorded { t.contract_gas } else { 0 },
+                        sampled: None,
+                    },
+                );
             }
-            let stored_blocks = blocks
-                .iter()
-                .filter(|b| (first..=last).contains(&b.height))
-                .count() as u64;
-            let recorded = self
-                .store()
-                .contract_uses(chain, address, first, last)
-                .await?;
             let over = match per_day.len() {
                 1 => "the day".to_owned(),
                 n => format!("the {n} days"),
             };
-            if recorded.recorded_blocks == stored_blocks {
+            if all_recorded {
                 // Every stored block had its logs read at ingestion: no
                 // node is asked.
-                for u in &recorded.uses {
-                    if let Some(day) = day_of_height
-                        .get(&u.block_height)
-                        .and_then(|d| per_day.get_mut(d))
-                    {
-                        day.contract_txs += u64::from(u.transactions);
-                        day.contract_gas += u.gas_used;
-                    }
-                }
                 counted_by.push(format!(
                     "stored blocks: the logs recorded at ingestion, for {address} in blocks {first}..={last}, over {over} with stored blocks"
                 ));
             } else {
-                let unrecorded = stored_blocks.saturating_sub(recorded.recorded_blocks);
+                let unrecorded = stored_blocks.saturating_sub(recorded);
                 let source = node().map_err(|_| {
                     ServiceError::no_data(
                         chain,
@@ -318,12 +313,22 @@ impl Footprints {
                         ),
                     )
                 })?;
-                let range = (first, last);
+                // The node's logs name heights: each height's day.
+                let day_of_height: BTreeMap<u64, NaiveDate> = self
+                    .store()
+                    .blocks_in_time(chain, midnight(from), end)
+                    .await?
+                    .iter()
+                    .filter_map(|b| {
+                        Some((b.height, DateTime::from_timestamp(b.time, 0)?.date_naive()))
+                    })
+                    .filter(|(_, d)| days.contains(d))
+                    .collect();
                 self.count_at_node(
                     source,
                     chain,
                     address,
-                    range,
+                    (first, last),
                     &day_of_height,
                     allocation,
                     &mut per_day,

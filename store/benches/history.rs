@@ -25,9 +25,10 @@
 //! * aggregating 1.2 million transactions (an Ethereum day) of consecutive
 //!   blocks, as the store reads them (`FINAL`, tombstones out), beside the
 //!   same sums without `FINAL`;
-//! * a contract's use of a day's blocks and of the whole history, as the
-//!   contract footprint reads it (`Store::contract_uses`: live blocks
-//!   only), beside the plain sums over `contract_blocks`.
+//! * a contract's use of a day's blocks and of the whole history:
+//!   `Store::contract_days` (per-day sums, what the contract footprint
+//!   reads), `Store::contract_uses` and `Store::blocks_in_time` (what it
+//!   read before), beside the plain sums over `contract_blocks`.
 //!
 //! Each block also carries its recorded block's logs (ethereum-etl's
 //! `expected_logs.json` of the same two blocks: 95 and 123 contracts
@@ -678,6 +679,29 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
             "blocks of {what}: Store::blocks_in_time read {} blocks in {:.0} ms",
             read.len(),
             blocks_read.as_secs_f64() * 1e3
+        );
+        // What the footprint now reads: the store's per-day sums.
+        let mut timed_days = Vec::new();
+        let mut day_rows = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            day_rows = store
+                .contract_days(
+                    CHAIN,
+                    &busiest,
+                    FIRST_TIME,
+                    FIRST_TIME + (to - FIRST_HEIGHT + 1) as i64 * 12,
+                )
+                .await
+                .expect("contract days");
+            timed_days.push(started.elapsed());
+        }
+        println!(
+            "contract days of {what}: Store::contract_days median of 3 {:.0} ms: {} days, {} of its transactions, {} blocks recorded",
+            median(timed_days),
+            day_rows.len(),
+            day_rows.iter().map(|d| d.contract_transactions).sum::<u64>(),
+            day_rows.iter().map(|d| d.recorded_blocks).sum::<u64>()
         );
         let (plain, plain_n) = raw.contract_sums(&busiest, FIRST_HEIGHT, to).await;
         let n: u64 = uses.uses.iter().map(|u| u64::from(u.transactions)).sum();

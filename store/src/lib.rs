@@ -72,6 +72,30 @@ pub struct ContractUses {
     pub uses: Vec<ContractBlockUse>,
 }
 
+/// One UTC day of a chain's live blocks and a contract's use of them
+/// ([`BlockStore::contract_days`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractDayTotals {
+    pub day: NaiveDate,
+    /// The day's live blocks: how many, their heights' span, their
+    /// transactions and gas.
+    pub blocks: u64,
+    pub first_height: u64,
+    pub last_height: u64,
+    pub transactions: u64,
+    pub gas_used: u64,
+    /// How many of them had their logs recorded at ingestion.
+    pub recorded_blocks: u64,
+    /// The contract's transactions and their gas in those recorded blocks.
+    pub contract_transactions: u64,
+    pub contract_gas: u64,
+}
+
+/// The UTC day of a Unix time.
+pub(crate) fn utc_day(time: i64) -> Option<NaiveDate> {
+    chrono::DateTime::from_timestamp(time, 0).map(|t| t.date_naive())
+}
+
 /// The address a block's logs are recorded under even when no contract
 /// emitted any: the zero address holds no code, so no log comes from it.
 pub(crate) const LOGS_RECORDED: [u8; 20] = [0; 20];
@@ -190,6 +214,64 @@ pub trait BlockStore: Send + Sync {
         from: u64,
         to: u64,
     ) -> Result<ContractUses>;
+
+    /// Per UTC day of the live blocks whose time falls in `[from, to)`
+    /// (Unix seconds), ascending: the day's blocks, transactions and gas,
+    /// and `contract`'s use of those whose logs were recorded. What a
+    /// contract's footprint over a period reads. This default reads every
+    /// block and the contract's rows; a backend may sum in the store.
+    async fn contract_days(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ContractDayTotals>> {
+        let blocks = self.blocks_in_time(chain, from, to).await?;
+        if blocks.is_empty() {
+            contract_bytes(contract)?;
+            return Ok(Vec::new());
+        }
+        let mut days: std::collections::BTreeMap<NaiveDate, ContractDayTotals> =
+            std::collections::BTreeMap::new();
+        let mut day_of_height = std::collections::HashMap::with_capacity(blocks.len());
+        for b in &blocks {
+            let Some(day) = utc_day(b.time) else { continue };
+            day_of_height.insert(b.height, day);
+            let d = days.entry(day).or_insert(ContractDayTotals {
+                day,
+                blocks: 0,
+                first_height: b.height,
+                last_height: b.height,
+                transactions: 0,
+                gas_used: 0,
+                recorded_blocks: 0,
+                contract_transactions: 0,
+                contract_gas: 0,
+            });
+            d.blocks += 1;
+            d.first_height = d.first_height.min(b.height);
+            d.last_height = d.last_height.max(b.height);
+            d.transactions += u64::from(b.tx_count);
+            d.gas_used += b.gas_used;
+        }
+        // Day by day over each day's heights; a use counts on its block's
+        // day (a chain whose block times go backwards has overlapping
+        // spans).
+        for d in days.values_mut() {
+            let uses = self
+                .contract_uses(chain, contract, d.first_height, d.last_height)
+                .await?;
+            d.recorded_blocks = uses.recorded_blocks.min(d.blocks);
+            for u in &uses.uses {
+                if day_of_height.get(&u.block_height) == Some(&d.day) {
+                    d.contract_transactions += u64::from(u.transactions);
+                    d.contract_gas += u.gas_used;
+                }
+            }
+        }
+        Ok(days.into_values().collect())
+    }
 
     /// Caches transactions looked up outside a batch (API lookups).
     async fn write_transactions(&self, txs: &[Transaction]) -> Result<()>;

@@ -220,6 +220,7 @@ contract!(
     a_lease_is_its_greatest_version,
     a_contracts_use_counts_the_live_blocks_whose_logs_were_recorded,
     logs_of_a_block_not_in_the_batch_are_refused_and_write_nothing,
+    a_contracts_days_sum_the_live_blocks_of_each_utc_day,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -791,4 +792,88 @@ async fn logs_of_a_block_not_in_the_batch_are_refused_and_write_nothing(store: &
         store.contract_uses(CHAIN, TOKEN, 0, 10).await.unwrap(),
         ContractUses::default()
     );
+}
+
+/// The store's per-day sums agree with the blocks: each UTC day's blocks,
+/// transactions, recorded blocks and the contract's use, the orphaned
+/// blocks of a reorg left out.
+async fn a_contracts_days_sum_the_live_blocks_of_each_utc_day(store: &dyn Store) {
+    // Blocks are 600 s apart from 2020-09-13 12:26:40 UTC: heights up to
+    // 69 fall on the 13th, 70 on the 14th.
+    let time = |h: u64| block(CHAIN, h, "a").time;
+    assert_eq!(
+        (day_of(time(69)), day_of(time(70))),
+        (day("2020-09-13"), day("2020-09-14"))
+    );
+    store
+        .write_batch(&batch(CHAIN, 60..=64, "a"))
+        .await
+        .unwrap();
+    let mut b = batch(CHAIN, 65..=79, "a");
+    b.logs = (65..=79)
+        .map(|h| match h {
+            66 => uses(h, "a", &[(TOKEN, 2, 90_000), (OTHER, 1, 1)]),
+            75 => uses(h, "a", &[(TOKEN, 1, 40_000)]),
+            _ => uses(h, "a", &[]),
+        })
+        .collect();
+    store.write_batch(&b).await.unwrap();
+    let got = |d: &blockwatt_store::ContractDayTotals| {
+        (
+            d.day,
+            d.blocks,
+            d.first_height,
+            d.last_height,
+            d.transactions,
+            d.recorded_blocks,
+            d.contract_transactions,
+            d.contract_gas,
+        )
+    };
+    let days = store
+        .contract_days(CHAIN, TOKEN, time(60), time(79) + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        days.iter().map(got).collect::<Vec<_>>(),
+        vec![
+            (day("2020-09-13"), 10, 60, 69, 20, 5, 2, 90_000),
+            (day("2020-09-14"), 10, 70, 79, 20, 10, 1, 40_000),
+        ]
+    );
+    // A reorg above 72: block 75's use goes, branch b's block 77 brings one.
+    store.rollback_above(CHAIN, 72).await.unwrap();
+    let mut b2 = batch(CHAIN, 73..=79, "b");
+    b2.logs = (73..=79)
+        .map(|h| match h {
+            77 => uses(h, "b", &[(TOKEN, 3, 120_000)]),
+            _ => uses(h, "b", &[]),
+        })
+        .collect();
+    store.write_batch(&b2).await.unwrap();
+    let days = store
+        .contract_days(CHAIN, TOKEN, time(70), time(79) + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        days.iter().map(got).collect::<Vec<_>>(),
+        vec![(day("2020-09-14"), 10, 70, 79, 20, 10, 3, 120_000)]
+    );
+    // Nothing stored in the window, and a malformed address.
+    assert!(store
+        .contract_days(CHAIN, TOKEN, 0, 1_000)
+        .await
+        .unwrap()
+        .is_empty());
+    let err = store
+        .contract_days(CHAIN, "0x12", time(60), time(79))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+}
+
+fn day_of(time: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(time, 0)
+        .expect("a time")
+        .date_naive()
 }

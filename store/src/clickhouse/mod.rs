@@ -21,16 +21,16 @@ use clickhouse::{sql::Identifier, Client, Row};
 use serde::Serialize;
 
 use self::rows::{
-    date_text, from_ch_date, to_ch_date, to_ch_time, BlockRow, CheckpointRow, ContractBlockRow,
-    ContractUseRow, CoverageRow, DailyRow, IndexRow, LeaseRow, TotalsRow, TransactionRow,
-    TransactionTotalsRow, TxidBlockRow,
+    date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockRow, CheckpointRow,
+    ContractBlockRow, ContractDayRow, ContractUseRow, CoverageRow, DailyRow, IndexRow, LeaseRow,
+    TotalsRow, TransactionRow, TransactionTotalsRow, TxidBlockRow,
 };
 use self::schema::Layout;
 use crate::{
     check_batch, contract_bytes, index_conflict, BlockStore, BlockTotals, ContractBlockUse,
-    ContractUses, DailyMetricsStore, DatabaseUrl, Hash32, IndexListing, IndexStore, IndexWrite,
-    Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals, VersionClock,
-    LOGS_RECORDED,
+    ContractDayTotals, ContractUses, DailyMetricsStore, DatabaseUrl, Hash32, IndexListing,
+    IndexStore, IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals,
+    VersionClock, LOGS_RECORDED,
 };
 
 /// The `contract_blocks` rows of a batch: each block's contracts, and
@@ -575,6 +575,71 @@ impl BlockStore for ClickHouseStore {
                 })
                 .collect(),
         })
+    }
+
+    /// Summed per day in the store: a year of a busy chain is millions of
+    /// blocks, which the default would read one by one.
+    async fn contract_days(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ContractDayTotals>> {
+        let digits = hex::encode(contract_bytes(contract)?);
+        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
+        let days = self
+            .client
+            .query(&sql::select_block_days())
+            .bind(chain)
+            .bind(from)
+            .bind(to)
+            .fetch_all::<BlockDayRow>()
+            .await?;
+        let (Some(low), Some(high)) = (
+            days.iter().map(|d| d.first_height).min(),
+            days.iter().map(|d| d.last_height).max(),
+        ) else {
+            return Ok(Vec::new());
+        };
+        let uses = self
+            .client
+            .query(&sql::select_contract_days())
+            .bind(chain)
+            .bind(&digits)
+            .bind(low)
+            .bind(high)
+            .bind(chain)
+            .bind(low)
+            .bind(high)
+            .fetch_all::<ContractDayRow>()
+            .await?;
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        Ok(days
+            .into_iter()
+            .map(|d| {
+                let mut t = ContractDayTotals {
+                    day: epoch + chrono::Days::new(u64::from(d.day_number)),
+                    blocks: d.blocks,
+                    first_height: d.first_height,
+                    last_height: d.last_height,
+                    transactions: d.transactions,
+                    gas_used: d.gas_used,
+                    recorded_blocks: 0,
+                    contract_transactions: 0,
+                    contract_gas: 0,
+                };
+                for u in uses.iter().filter(|u| u.day_number == d.day_number) {
+                    if u.mark == 1 {
+                        t.recorded_blocks = u.blocks.min(d.blocks);
+                    } else {
+                        t.contract_transactions = u.transactions;
+                        t.contract_gas = u.gas_used;
+                    }
+                }
+                t
+            })
+            .collect())
     }
 
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {

@@ -204,6 +204,28 @@ pub struct ContractBlockRow {
     pub gas_used: u64,
 }
 
+/// A UTC day of live blocks ([`super::sql::select_block_days`]).
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct BlockDayRow {
+    pub day_number: u32,
+    pub blocks: u64,
+    pub first_height: u64,
+    pub last_height: u64,
+    pub transactions: u64,
+    pub gas_used: u64,
+}
+
+/// A UTC day's recorded blocks (`mark` 1) or a contract's use (`mark` 0)
+/// ([`super::sql::select_contract_days`]).
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct ContractDayRow {
+    pub day_number: u32,
+    pub mark: u8,
+    pub blocks: u64,
+    pub transactions: u64,
+    pub gas_used: u64,
+}
+
 /// A contract's part of a live block, as [`super::sql::select_contract_uses`] reads it.
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct ContractUseRow {

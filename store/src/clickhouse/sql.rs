@@ -149,6 +149,47 @@ pub fn select_logs_recorded() -> String {
         live_block_keys()
     )
 }
+/// The zero address as `contract_blocks` holds it: the mark of a block
+/// whose logs were read.
+fn logs_recorded_mark() -> String {
+    format!("toFixedString(unhex('{}'), 20)", "0".repeat(40))
+}
+/// The live blocks of `chain = ? AND time >= ? AND time < ?` summed per
+/// UTC day (days since 1970-01-01, whatever the server's time zone).
+pub fn select_block_days() -> String {
+    "SELECT toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count() AS blocks, \
+     min(height) AS first_height, max(height) AS last_height, sum(tx_count) AS transactions, \
+     sum(gas_used) AS gas_used FROM (SELECT height, time, tx_count, gas_used, is_deleted \
+     FROM blocks FINAL WHERE chain = ? AND time >= ? AND time < ?) WHERE is_deleted = 0 \
+     GROUP BY day_number ORDER BY day_number"
+        .to_owned()
+}
+/// Per UTC day of the live blocks `height BETWEEN ? AND ?`: how many had
+/// their logs recorded (`mark` 1) and the contract's use of them (`mark`
+/// 0; the contract bound as hex digits). Binds: chain, contract, the
+/// range, then chain and the range again for the live blocks. The day
+/// comes from the block the row names (height and hash prefix), so rows
+/// of orphaned blocks join nothing. `ALL`, not `ANY`: a block's mark and
+/// the contract's row share its key, and current releases keep one left
+/// row per key under `ANY INNER` (18.16 kept both); the live blocks are
+/// unique per key, so `ALL` adds nothing.
+pub fn select_contract_days() -> String {
+    let mark = logs_recorded_mark();
+    format!(
+        "SELECT toUInt32(block_day) AS day_number, toUInt8(contract = {mark}) AS mark, \
+         count() AS blocks, sum(tx) AS transactions, sum(gas) AS gas_used FROM \
+         (SELECT contract, block_height, block_hash_prefix, any(transactions) AS tx, any(gas_used) AS gas \
+         FROM contract_blocks WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) \
+         AND block_height BETWEEN ? AND ? GROUP BY contract, block_height, block_hash_prefix) AS c \
+         GLOBAL ALL INNER JOIN \
+         (SELECT height AS block_height, \
+         toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) AS block_hash_prefix, \
+         intDiv(toUInt32(time), 86400) AS block_day FROM \
+         (SELECT height, hash, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
+         WHERE is_deleted = 0) AS b USING (block_height, block_hash_prefix) \
+         GROUP BY day_number, mark ORDER BY day_number, mark"
+    )
+}
 /// The live transactions above a height: what a rollback tombstones.
 pub fn select_transactions_above() -> String {
     live(
@@ -318,6 +359,24 @@ pub fn shapes() -> Vec<Shape> {
         bound(
             "select_contract_uses",
             c.query(&select_contract_uses())
+                .bind("ethereum")
+                .bind(SAMPLE_CONTRACT)
+                .bind(16_000_000u64)
+                .bind(16_007_199u64)
+                .bind("ethereum")
+                .bind(16_000_000u64)
+                .bind(16_007_199u64),
+        ),
+        bound(
+            "select_block_days",
+            c.query(&select_block_days())
+                .bind("ethereum")
+                .bind(1_670_000_000u32)
+                .bind(1_670_086_400u32),
+        ),
+        bound(
+            "select_contract_days",
+            c.query(&select_contract_days())
                 .bind("ethereum")
                 .bind(SAMPLE_CONTRACT)
                 .bind(16_000_000u64)
