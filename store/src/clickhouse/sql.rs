@@ -279,6 +279,15 @@ pub fn shapes() -> Vec<Shape> {
         name,
         sql: q.sql_display().to_string(),
     };
+    // The sample EVM block range, then the chain and range again for the
+    // live-block filter of the contract queries.
+    let evm_range = |q: ::clickhouse::query::Query| {
+        q.bind(16_000_000u64)
+            .bind(16_007_199u64)
+            .bind("ethereum")
+            .bind(16_000_000u64)
+            .bind(16_007_199u64)
+    };
     vec![
         bound(
             "select_applied_migrations",
@@ -358,14 +367,11 @@ pub fn shapes() -> Vec<Shape> {
         ),
         bound(
             "select_contract_uses",
-            c.query(&select_contract_uses())
-                .bind("ethereum")
-                .bind(SAMPLE_CONTRACT)
-                .bind(16_000_000u64)
-                .bind(16_007_199u64)
-                .bind("ethereum")
-                .bind(16_000_000u64)
-                .bind(16_007_199u64),
+            evm_range(
+                c.query(&select_contract_uses())
+                    .bind("ethereum")
+                    .bind(SAMPLE_CONTRACT),
+            ),
         ),
         bound(
             "select_block_days",
@@ -376,24 +382,15 @@ pub fn shapes() -> Vec<Shape> {
         ),
         bound(
             "select_contract_days",
-            c.query(&select_contract_days())
-                .bind("ethereum")
-                .bind(SAMPLE_CONTRACT)
-                .bind(16_000_000u64)
-                .bind(16_007_199u64)
-                .bind("ethereum")
-                .bind(16_000_000u64)
-                .bind(16_007_199u64),
+            evm_range(
+                c.query(&select_contract_days())
+                    .bind("ethereum")
+                    .bind(SAMPLE_CONTRACT),
+            ),
         ),
         bound(
             "select_logs_recorded",
-            c.query(&select_logs_recorded())
-                .bind("ethereum")
-                .bind(16_000_000u64)
-                .bind(16_007_199u64)
-                .bind("ethereum")
-                .bind(16_000_000u64)
-                .bind(16_007_199u64),
+            evm_range(c.query(&select_logs_recorded()).bind("ethereum")),
         ),
         bound(
             "select_checkpoint",
