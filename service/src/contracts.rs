@@ -4,9 +4,10 @@
 //!
 //! Counted, not modelled: the chain's transactions are the stored blocks'
 //! own counts, the contract's are the transactions of those blocks that
-//! made it emit a log. Those are read from the receipts at ingestion and
-//! stored per block and contract (`BlockStore::contract_uses`), so no node
-//! is asked; for stored blocks ingested without their logs they are found
+//! made it emit a log. Those are read from the receipts at ingestion,
+//! stored per block and contract, and summed per UTC day by the store
+//! (`BlockStore::contract_days`), so no node is asked; for stored blocks
+//! ingested without their logs they are found
 //! with `eth_getLogs` at the chain's node. Days with no stored block are
 //! sampled at the node instead
 //! (`contract_sample`), and their share carries the sample's interval. A
