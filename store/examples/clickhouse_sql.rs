@@ -73,6 +73,13 @@ fn main() {
             sql::SAMPLE_CONTRACT,
             &EVM_HASH[..8]
         ),
+        // The sample contract's kept sums of that block's day.
+        format!(
+            "INSERT INTO contract_days (chain, contract, day, blocks, first_height, last_height, \
+             blocks_version, recorded_blocks, transactions, gas_used) \
+             VALUES ('ethereum', unhex('{}'), 19328, 1, 16000001, 16000001, 1, 1, 3, 150000)",
+            sql::SAMPLE_CONTRACT
+        ),
     ];
     let daily = DailyRow {
         chain: "bitcoin".into(),

@@ -227,50 +227,7 @@ pub trait BlockStore: Send + Sync {
         from: i64,
         to: i64,
     ) -> Result<Vec<ContractDayTotals>> {
-        let blocks = self.blocks_in_time(chain, from, to).await?;
-        if blocks.is_empty() {
-            contract_bytes(contract)?;
-            return Ok(Vec::new());
-        }
-        let mut days: std::collections::BTreeMap<NaiveDate, ContractDayTotals> =
-            std::collections::BTreeMap::new();
-        let mut day_of_height = std::collections::HashMap::with_capacity(blocks.len());
-        for b in &blocks {
-            let Some(day) = utc_day(b.time) else { continue };
-            day_of_height.insert(b.height, day);
-            let d = days.entry(day).or_insert(ContractDayTotals {
-                day,
-                blocks: 0,
-                first_height: b.height,
-                last_height: b.height,
-                transactions: 0,
-                gas_used: 0,
-                recorded_blocks: 0,
-                contract_transactions: 0,
-                contract_gas: 0,
-            });
-            d.blocks += 1;
-            d.first_height = d.first_height.min(b.height);
-            d.last_height = d.last_height.max(b.height);
-            d.transactions += u64::from(b.tx_count);
-            d.gas_used += b.gas_used;
-        }
-        // Day by day over each day's heights; a use counts on its block's
-        // day (a chain whose block times go backwards has overlapping
-        // spans).
-        for d in days.values_mut() {
-            let uses = self
-                .contract_uses(chain, contract, d.first_height, d.last_height)
-                .await?;
-            d.recorded_blocks = uses.recorded_blocks.min(d.blocks);
-            for u in &uses.uses {
-                if day_of_height.get(&u.block_height) == Some(&d.day) {
-                    d.contract_transactions += u64::from(u.transactions);
-                    d.contract_gas += u.gas_used;
-                }
-            }
-        }
-        Ok(days.into_values().collect())
+        contract_days_by_block(self, chain, contract, from, to).await
     }
 
     /// Caches transactions looked up outside a batch (API lookups).
@@ -282,6 +239,62 @@ pub trait BlockStore: Send + Sync {
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64>;
 
     async fn checkpoint(&self, chain: &str, source: &str) -> Result<Option<Checkpoint>>;
+}
+
+/// [`BlockStore::contract_days`] from the blocks one by one and each day's
+/// [`BlockStore::contract_uses`]: the trait's default, and what a backend
+/// falls back to where its own query does not apply.
+pub(crate) async fn contract_days_by_block<S: BlockStore + ?Sized>(
+    store: &S,
+    chain: &str,
+    contract: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<ContractDayTotals>> {
+    let blocks = store.blocks_in_time(chain, from, to).await?;
+    if blocks.is_empty() {
+        contract_bytes(contract)?;
+        return Ok(Vec::new());
+    }
+    let mut days: std::collections::BTreeMap<NaiveDate, ContractDayTotals> =
+        std::collections::BTreeMap::new();
+    let mut day_of_height = std::collections::HashMap::with_capacity(blocks.len());
+    for b in &blocks {
+        let Some(day) = utc_day(b.time) else { continue };
+        day_of_height.insert(b.height, day);
+        let d = days.entry(day).or_insert(ContractDayTotals {
+            day,
+            blocks: 0,
+            first_height: b.height,
+            last_height: b.height,
+            transactions: 0,
+            gas_used: 0,
+            recorded_blocks: 0,
+            contract_transactions: 0,
+            contract_gas: 0,
+        });
+        d.blocks += 1;
+        d.first_height = d.first_height.min(b.height);
+        d.last_height = d.last_height.max(b.height);
+        d.transactions += u64::from(b.tx_count);
+        d.gas_used += b.gas_used;
+    }
+    // Day by day over each day's heights; a use counts on its block's
+    // day (a chain whose block times go backwards has overlapping
+    // spans).
+    for d in days.values_mut() {
+        let uses = store
+            .contract_uses(chain, contract, d.first_height, d.last_height)
+            .await?;
+        d.recorded_blocks = uses.recorded_blocks.min(d.blocks);
+        for u in &uses.uses {
+            if day_of_height.get(&u.block_height) == Some(&d.day) {
+                d.contract_transactions += u64::from(u.transactions);
+                d.contract_gas += u.gas_used;
+            }
+        }
+    }
+    Ok(days.into_values().collect())
 }
 
 /// Whether `tx` was stored with `block`: the block at its height has its

@@ -44,17 +44,23 @@ async fn sqlite() -> Fixture {
 }
 
 async fn clickhouse(test: &str) -> Option<Fixture> {
+    clickhouse_and_database(test).await.map(|(f, _, _)| f)
+}
+
+/// A one-server fixture, its endpoint and its database's name.
+async fn clickhouse_and_database(test: &str) -> Option<(Fixture, String, String)> {
     let endpoint = blockwatt_testkit::clickhouse_endpoint(test)?;
     let db = blockwatt_testkit::unique_name("bw_contract");
     let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("clickhouse url");
     let store = blockwatt_store::open(&url)
         .await
         .expect("connect clickhouse");
-    Some(Fixture {
+    let fixture = Fixture {
         store,
         _dir: None,
-        drop_db: Some((endpoint, format!("DROP DATABASE IF EXISTS {db}"))),
-    })
+        drop_db: Some((endpoint.clone(), format!("DROP DATABASE IF EXISTS {db}"))),
+    };
+    Some((fixture, endpoint, db))
 }
 
 /// The same contract on a cluster: replicated shards behind `Distributed`
@@ -177,6 +183,83 @@ async fn on_a_cluster_rows_are_sharded_and_every_replica_holds_its_shard() {
     }
 }
 
+/// ClickHouse keeps a contract's sums of a day that is over, and reads
+/// them back while the day's blocks are unchanged: a row written behind
+/// the store's back (no block written again) is not seen, and the next
+/// write of its block makes the day summed again.
+async fn kept_day_sums_are_read_until_the_days_blocks_change(
+    store: &dyn Store,
+    endpoint: &str,
+    db: &str,
+) {
+    store.migrate().await.unwrap();
+    let time = |h: u64| block(CHAIN, h, "a").time;
+    let mut b = batch(CHAIN, 65..=79, "a");
+    b.logs = (65..=79)
+        .map(|h| match h {
+            66 => uses(h, "a", &[(TOKEN, 2, 90_000)]),
+            75 => uses(h, "a", &[(TOKEN, 1, 40_000)]),
+            _ => uses(h, "a", &[]),
+        })
+        .collect();
+    store.write_batch(&b).await.unwrap();
+    let contract_txs = |days: &[blockwatt_store::ContractDayTotals]| -> Vec<(NaiveDate, u64, u64)> {
+        days.iter()
+            .map(|d| (d.day, d.recorded_blocks, d.contract_transactions))
+            .collect()
+    };
+    let read = || store.contract_days(CHAIN, TOKEN, time(65), time(79) + 1);
+    let first = vec![(day("2020-09-13"), 5, 2), (day("2020-09-14"), 10, 1)];
+    assert_eq!(contract_txs(&read().await.unwrap()), first);
+    let kept = sql(
+        endpoint,
+        &format!("SELECT count() FROM {db}.contract_days WHERE chain = '{CHAIN}'"),
+    );
+    assert_eq!(kept, "2", "one kept row per day");
+    // Block 76's row for the token, written directly: its block is
+    // unchanged, so the kept sums stand.
+    sql(
+        &format!("{endpoint}/?insert_distributed_sync=1"),
+        &format!(
+            "INSERT INTO {db}.contract_blocks (chain, contract, block_height, block_hash_prefix, \
+             transactions, gas_used) VALUES ('{CHAIN}', unhex('{}'), 76, unhex('{}'), 4, 1)",
+            TOKEN.trim_start_matches("0x"),
+            &hash(76, "a")[..8]
+        ),
+    );
+    assert_eq!(contract_txs(&read().await.unwrap()), first);
+    // Block 76 ingested again with its logs: the day is summed anew.
+    let mut again = batch(CHAIN, 76..=76, "a");
+    again.logs = vec![uses(76, "a", &[(TOKEN, 5, 1_000)])];
+    store.write_batch(&again).await.unwrap();
+    assert_eq!(
+        contract_txs(&read().await.unwrap()),
+        vec![(day("2020-09-13"), 5, 2), (day("2020-09-14"), 10, 6)]
+    );
+}
+
+#[tokio::test]
+async fn kept_day_sums_on_one_server() {
+    let Some((f, endpoint, db)) = clickhouse_and_database("kept_day_sums_on_one_server").await
+    else {
+        return;
+    };
+    kept_day_sums_are_read_until_the_days_blocks_change(f.store.as_ref(), &endpoint, &db).await;
+}
+
+#[tokio::test]
+async fn kept_day_sums_on_a_cluster() {
+    let Some(c) = cluster_fixture("kept_day_sums_on_a_cluster").await else {
+        return;
+    };
+    kept_day_sums_are_read_until_the_days_blocks_change(
+        c.fixture.store.as_ref(),
+        &c.endpoint,
+        &c.db,
+    )
+    .await;
+}
+
 /// Generates `mod sqlite_backend` and `mod clickhouse_backend`, each with
 /// one `#[tokio::test]` per contract function.
 macro_rules! contract {
@@ -191,14 +274,14 @@ macro_rules! contract {
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
@@ -221,6 +304,8 @@ contract!(
     a_contracts_use_counts_the_live_blocks_whose_logs_were_recorded,
     logs_of_a_block_not_in_the_batch_are_refused_and_write_nothing,
     a_contracts_days_sum_the_live_blocks_of_each_utc_day,
+    a_contracts_days_beyond_32_bit_heights_are_summed_too,
+    a_contracts_days_over_months_partly_read_before_are_each_summed_once,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -870,6 +955,82 @@ async fn a_contracts_days_sum_the_live_blocks_of_each_utc_day(store: &dyn Store)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+}
+
+/// ClickHouse's per-day query joins on the height and hash prefix packed
+/// in 64 bits; above 2^32 the store reads block by block instead, with
+/// the same sums.
+async fn a_contracts_days_beyond_32_bit_heights_are_summed_too(store: &dyn Store) {
+    let first = 1u64 << 32;
+    let mut b = batch(CHAIN, first - 1..=first + 1, "a");
+    for block in &mut b.blocks {
+        block.time = 1_600_000_000 + (block.height + 1 - first) as i64 * 600;
+    }
+    b.logs = (first - 1..=first + 1)
+        .map(|h| uses(h, "a", &[(TOKEN, 1, 1_000 + h - first + 1)]))
+        .collect();
+    store.write_batch(&b).await.unwrap();
+    let days = store
+        .contract_days(CHAIN, TOKEN, 1_600_000_000, 1_600_000_000 + 3 * 600)
+        .await
+        .unwrap();
+    let got: Vec<_> = days
+        .iter()
+        .map(|d| {
+            (
+                d.blocks,
+                d.first_height,
+                d.last_height,
+                d.recorded_blocks,
+                d.contract_transactions,
+                d.contract_gas,
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![(3, first - 1, first + 1, 3, 3, 3_003)]);
+}
+
+/// Forty days of one block each, the middle ten read first: the whole
+/// period then mixes days read before (kept, on ClickHouse) with runs of
+/// days never read, longer than the month ClickHouse sums at a time, and
+/// every day is counted once.
+async fn a_contracts_days_over_months_partly_read_before_are_each_summed_once(store: &dyn Store) {
+    let start = 1_600_000_000 - 1_600_000_000 % 86_400;
+    let mut b = batch(CHAIN, 100..=139, "a");
+    for block in &mut b.blocks {
+        block.time = start + (block.height - 100) as i64 * 86_400 + 3_600;
+    }
+    b.logs = (100..=139)
+        .map(|h| uses(h, "a", &[(TOKEN, 1, h)]))
+        .collect();
+    store.write_batch(&b).await.unwrap();
+    let at = |d: i64| start + d * 86_400;
+    let middle = store
+        .contract_days(CHAIN, TOKEN, at(15), at(25))
+        .await
+        .unwrap();
+    assert_eq!(middle.len(), 10);
+    let days = store
+        .contract_days(CHAIN, TOKEN, at(0), at(40))
+        .await
+        .unwrap();
+    let got: Vec<(u64, u64, u64, u64)> = days
+        .iter()
+        .map(|d| {
+            (
+                d.first_height,
+                d.recorded_blocks,
+                d.contract_transactions,
+                d.contract_gas,
+            )
+        })
+        .collect();
+    let want: Vec<(u64, u64, u64, u64)> = (100..=139).map(|h| (h, 1, 1, h)).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        days.iter().map(|d| d.day).collect::<Vec<_>>(),
+        (0..40).map(|d| day_of(at(d))).collect::<Vec<_>>()
+    );
 }
 
 fn day_of(time: i64) -> NaiveDate {

@@ -22,8 +22,9 @@ use serde::Serialize;
 
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockRow, CheckpointRow,
-    ContractBlockRow, ContractDayRow, ContractUseRow, CoverageRow, DailyRow, IndexRow, LeaseRow,
-    TotalsRow, TransactionRow, TransactionTotalsRow, TxidBlockRow,
+    ContractBlockRow, ContractDayRow, ContractDaysRow, ContractUseRow, CoverageRow, DailyRow,
+    HeightSpanRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow,
+    TxidBlockRow,
 };
 use self::schema::Layout;
 use crate::{
@@ -252,6 +253,32 @@ impl ClickHouseStore {
         Ok(None)
     }
 
+    /// The heights around a time range's blocks (see
+    /// [`sql::select_height_span_in_time`]); `None` when no row of any
+    /// version has a time in it.
+    async fn height_span_in_time(
+        &self,
+        chain: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Option<TimeSpan>> {
+        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
+        let span = self
+            .client
+            .query(&sql::select_height_span_in_time())
+            .bind(chain)
+            .bind(from)
+            .bind(to)
+            .fetch_one::<HeightSpanRow>()
+            .await?;
+        Ok((span.rows > 0).then_some(TimeSpan {
+            low: span.low,
+            high: span.high,
+            from,
+            to,
+        }))
+    }
+
     async fn blocks_where(
         &self,
         sql: String,
@@ -261,6 +288,40 @@ impl ClickHouseStore {
             .fetch_all::<BlockRow>()
             .await?;
         Ok(rows.into_iter().map(BlockRow::into_block).collect())
+    }
+}
+
+/// The most days [`ClickHouseStore::contract_days`] sums in one query.
+const DAYS_PER_SUM: usize = 31;
+
+/// Whether UTC day `day_number` (days since 1970-01-01) ended an hour
+/// ago or more. Only such a day's sums are kept: today's blocks keep
+/// coming, and each would leave a row that no read matches again. (A
+/// late block is still safe: it changes the day's key.)
+fn day_is_over(day_number: u32) -> bool {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    (u64::from(day_number) + 1) * 86_400 + 3_600 <= now
+}
+
+/// A time range and the heights its blocks lie within: what the reads of
+/// blocks by time bind after the chain.
+struct TimeSpan {
+    low: u64,
+    high: u64,
+    from: i64,
+    to: i64,
+}
+
+impl TimeSpan {
+    fn bind(&self, query: clickhouse::query::Query) -> clickhouse::query::Query {
+        query
+            .bind(self.low)
+            .bind(self.high)
+            .bind(self.from)
+            .bind(self.to)
     }
 }
 
@@ -398,14 +459,17 @@ impl BlockStore for ClickHouseStore {
             .collect::<Result<Vec<_>>>()?;
         // Data first, checkpoint last: a crash in between leaves the old
         // checkpoint, the restart re-writes the same keys, FINAL shows one.
-        // The two data INSERTs run side by side (each costs a round trip
-        // and a part on disk); the checkpoint waits for both.
+        // The transactions go side by side with the rest (each INSERT
+        // costs a round trip and a part on disk); the checkpoint waits for
+        // all. A block's logs go before the block: kept per-day sums are
+        // keyed by the blocks' versions, so a read that sees a block
+        // written sees its logs too, and never keeps a day's sums without
+        // them under the new key.
         let uses = contract_block_rows(batch)?;
-        tokio::try_join!(
-            self.insert_transactions(&txs),
-            self.insert("blocks", &blocks),
-            self.insert("contract_blocks", &uses)
-        )?;
+        tokio::try_join!(self.insert_transactions(&txs), async {
+            self.insert("contract_blocks", &uses).await?;
+            self.insert("blocks", &blocks).await
+        })?;
         let c = &batch.checkpoint;
         self.insert(
             "checkpoints",
@@ -446,11 +510,11 @@ impl BlockStore for ClickHouseStore {
     }
 
     async fn blocks_in_time(&self, chain: &str, from: i64, to: i64) -> Result<Vec<Block>> {
-        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
-        self.blocks_where(sql::select_blocks_in_time(), |q| {
-            q.bind(chain).bind(from).bind(to)
-        })
-        .await
+        let Some(span) = self.height_span_in_time(chain, from, to).await? else {
+            return Ok(Vec::new());
+        };
+        self.blocks_where(sql::select_blocks_in_time(), |q| span.bind(q.bind(chain)))
+            .await
     }
 
     async fn block_transaction_totals(
@@ -478,13 +542,15 @@ impl BlockStore for ClickHouseStore {
     }
 
     async fn block_totals_in_time(&self, chain: &str, from: i64, to: i64) -> Result<BlockTotals> {
-        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
-        let row = self
-            .client
-            .query(&sql::select_block_totals_in_time())
-            .bind(chain)
-            .bind(from)
-            .bind(to)
+        let Some(span) = self.height_span_in_time(chain, from, to).await? else {
+            return Ok(BlockTotals::default());
+        };
+        let row = span
+            .bind(
+                self.client
+                    .query(&sql::select_block_totals_in_time())
+                    .bind(chain),
+            )
             .fetch_one::<TotalsRow>()
             .await?;
         Ok(BlockTotals {
@@ -578,7 +644,11 @@ impl BlockStore for ClickHouseStore {
     }
 
     /// Summed per day in the store: a year of a busy chain is millions of
-    /// blocks, which the default would read one by one.
+    /// blocks, which the default would read one by one. A day's sums are
+    /// kept (`contract_days`, migration 8) once its UTC day is over, and
+    /// read back while its blocks are the ones they were summed over; the
+    /// other days are summed from `contract_blocks`, one query per run of
+    /// consecutive days.
     async fn contract_days(
         &self,
         chain: &str,
@@ -586,58 +656,110 @@ impl BlockStore for ClickHouseStore {
         from: i64,
         to: i64,
     ) -> Result<Vec<ContractDayTotals>> {
-        let digits = hex::encode(contract_bytes(contract)?);
-        let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
-        let days = self
-            .client
-            .query(&sql::select_block_days())
-            .bind(chain)
-            .bind(from)
-            .bind(to)
-            .fetch_all::<BlockDayRow>()
-            .await?;
-        let (Some(low), Some(high)) = (
-            days.iter().map(|d| d.first_height).min(),
-            days.iter().map(|d| d.last_height).max(),
-        ) else {
+        let contract_key = contract_bytes(contract)?;
+        let digits = hex::encode(contract_key);
+        let Some(span) = self.height_span_in_time(chain, from, to).await? else {
             return Ok(Vec::new());
         };
-        let uses = self
+        let days = span
+            .bind(self.client.query(&sql::select_block_days()).bind(chain))
+            .fetch_all::<BlockDayRow>()
+            .await?;
+        let (Some(first), Some(last)) = (days.first(), days.last()) else {
+            return Ok(Vec::new());
+        };
+        if days.iter().any(|d| d.last_height > u64::from(u32::MAX)) {
+            // The query's join key keeps 32 bits for the height.
+            return crate::contract_days_by_block(self, chain, contract, from, to).await;
+        }
+        let kept = self
             .client
-            .query(&sql::select_contract_days())
+            .query(&sql::select_kept_contract_days())
             .bind(chain)
             .bind(&digits)
-            .bind(low)
-            .bind(high)
-            .bind(chain)
-            .bind(low)
-            .bind(high)
-            .fetch_all::<ContractDayRow>()
+            .bind(first.day_number)
+            .bind(last.day_number)
+            .fetch_all::<ContractDaysRow>()
             .await?;
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-        Ok(days
-            .into_iter()
-            .map(|d| {
-                let mut t = ContractDayTotals {
-                    day: epoch + chrono::Days::new(u64::from(d.day_number)),
+        let mut sums: Vec<Option<ContractDaysRow>> = days
+            .iter()
+            .map(|d| kept.iter().find(|k| k.sums(d)).cloned())
+            .collect();
+        let mut next = 0;
+        while let Some(start) = (next..days.len()).find(|&i| sums[i].is_none()) {
+            // A month at most per query, each kept as soon as summed: a
+            // first read of years of a busy chain that runs out of time
+            // (the API's request timeout) still leaves the months it
+            // summed, and the next read goes on from there.
+            let end = (start..days.len().min(start + DAYS_PER_SUM))
+                .find(|&i| sums[i].is_some())
+                .unwrap_or(days.len().min(start + DAYS_PER_SUM));
+            next = end;
+            let mut fresh = Vec::new();
+            let run = &days[start..end];
+            let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
+            let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
+            let uses = self
+                .client
+                .query(&sql::select_contract_days())
+                .bind(chain)
+                .bind(&digits)
+                .bind(low)
+                .bind(high)
+                .bind(chain)
+                .bind(low)
+                .bind(high)
+                .fetch_all::<ContractDayRow>()
+                .await?;
+            for (i, d) in run.iter().enumerate() {
+                let mut k = ContractDaysRow {
+                    chain: chain.to_owned(),
+                    contract: contract_key,
+                    day: d.day_number,
                     blocks: d.blocks,
                     first_height: d.first_height,
                     last_height: d.last_height,
-                    transactions: d.transactions,
-                    gas_used: d.gas_used,
+                    blocks_version: d.blocks_version,
                     recorded_blocks: 0,
-                    contract_transactions: 0,
-                    contract_gas: 0,
+                    transactions: 0,
+                    gas_used: 0,
                 };
                 for u in uses.iter().filter(|u| u.day_number == d.day_number) {
                     if u.mark == 1 {
-                        t.recorded_blocks = u.blocks.min(d.blocks);
+                        k.recorded_blocks = u.blocks.min(d.blocks);
                     } else {
-                        t.contract_transactions = u.transactions;
-                        t.contract_gas = u.gas_used;
+                        k.transactions = u.transactions;
+                        k.gas_used = u.gas_used;
                     }
                 }
-                t
+                if day_is_over(d.day_number) {
+                    fresh.push(k.clone());
+                }
+                sums[start + i] = Some(k);
+            }
+            // Kept for the next read; a read that cannot keep them (a
+            // read-only user, a shard down) still answers.
+            if let Err(e) = self.insert("contract_days", &fresh).await {
+                tracing::warn!(chain, contract, error = %e, "per-day contract sums not kept");
+            }
+        }
+        // Every day has its sums by now: kept, or from its run.
+        let sums: Vec<ContractDaysRow> = sums.into_iter().flatten().collect();
+        debug_assert_eq!(sums.len(), days.len());
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        Ok(days
+            .iter()
+            .zip(sums)
+            .map(|(d, k)| ContractDayTotals {
+                day: epoch + chrono::Days::new(u64::from(d.day_number)),
+                blocks: d.blocks,
+                first_height: d.first_height,
+                last_height: d.last_height,
+                transactions: d.transactions,
+                gas_used: d.gas_used,
+                recorded_blocks: k.recorded_blocks,
+                contract_transactions: k.transactions,
+                contract_gas: k.gas_used,
             })
             .collect())
     }

@@ -213,6 +213,36 @@ pub struct BlockDayRow {
     pub last_height: u64,
     pub transactions: u64,
     pub gas_used: u64,
+    /// The greatest `version` of the day's live blocks: with the count and
+    /// the heights, what a kept [`ContractDaysRow`] must match.
+    pub blocks_version: u64,
+}
+
+/// A row of `contract_days` (migration 8): a contract's sums over one
+/// day's live blocks, and the blocks they were summed over.
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct ContractDaysRow {
+    pub chain: String,
+    pub contract: [u8; 20],
+    pub day: u32,
+    pub blocks: u64,
+    pub first_height: u64,
+    pub last_height: u64,
+    pub blocks_version: u64,
+    pub recorded_blocks: u64,
+    pub transactions: u64,
+    pub gas_used: u64,
+}
+
+impl ContractDaysRow {
+    /// Whether this was summed over the blocks `day` holds now.
+    pub fn sums(&self, day: &BlockDayRow) -> bool {
+        self.day == day.day_number
+            && self.blocks == day.blocks
+            && self.first_height == day.first_height
+            && self.last_height == day.last_height
+            && self.blocks_version == day.blocks_version
+    }
 }
 
 /// A UTC day's recorded blocks (`mark` 1) or a contract's use (`mark` 0)
@@ -367,6 +397,15 @@ impl IndexRow {
             body: self.body,
         }
     }
+}
+
+/// [`super::sql::select_height_span_in_time`]: `low` and `high` are 0
+/// when `rows` is.
+#[derive(Debug, Row, Deserialize)]
+pub struct HeightSpanRow {
+    pub rows: u64,
+    pub low: u64,
+    pub high: u64,
 }
 
 #[derive(Debug, Row, Deserialize)]

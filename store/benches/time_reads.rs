@@ -1,0 +1,309 @@
+//! Reads of blocks by time at a chain's full block count (issues 15, 16):
+//! a day's blocks, a day's totals, and a token's per-day use over a
+//! calendar year, the period a MiCA disclosure covers: its first read,
+//! which sums every day and keeps the sums (migration 8), and the next.
+//!
+//!   BENCH_BLOCKS=24000000 cargo bench -p blockwatt-store --bench time_reads
+//!
+//! ClickHouse orders blocks by (chain, height), and a read by time used to
+//! merge versions (`FINAL`) over every block of the chain before filtering
+//! on time: its cost grew with the chain's history, not with the period
+//! asked for. The store now finds the heights of the period first, with a
+//! plain scan of two columns, and merges only those. Each read is timed
+//! through the `Store`, beside the single `FINAL` query of before (the
+//! reference, run by the raw client on the same rows) and the same sums
+//! without `FINAL`.
+//!
+//! The blocks are written by the server itself (`INSERT … SELECT FROM
+//! numbers(N)`): Ethereum-shaped, 12 s apart from the genesis block's time,
+//! 116 or 182 transactions (the recorded mainnet blocks of the history
+//! bench), random-looking hashes (MD5 of the height). Every block also
+//! has its logs recorded and one contract's row, as a token used in every
+//! block (WETH in the recorded blocks) has: 2 × N rows in
+//! `contract_blocks`.
+//!
+//! ClickHouse at `BLOCKWATT_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123),
+//! its parts merged before the reads (as after a while in production),
+//! and the cluster too when `BENCH_CLUSTER_URL` is set, as written (its
+//! tables are per node, under `Distributed` ones). `BENCH_KEEP=1` keeps
+//! the one-server database for a look afterwards. SQLite is not
+//! measured here: it reads by time through its `blocks_by_time` index.
+
+use std::time::{Duration, Instant};
+
+use blockwatt_store::{DatabaseUrl, Store};
+
+const CHAIN: &str = "ethereum";
+/// Ethereum's genesis block time (2015-07-30).
+const GENESIS: i64 = 1_438_269_973;
+const SPACING: i64 = 12;
+const CONTRACT: &str = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
+
+/// The last calendar year the `n` blocks cover in full, and its 1 June:
+/// 2023 for 24 million blocks (the last ends in September 2024).
+fn periods(n: u64) -> ((i64, i64), (i64, i64)) {
+    use chrono::{Datelike, NaiveDate};
+    let last = GENESIS + SPACING * (n as i64 - 1);
+    let year = chrono::DateTime::from_timestamp(last, 0)
+        .map(|t| t.year() - 1)
+        .unwrap_or(2015);
+    let at = |y: i32, m: u32| {
+        NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or(GENESIS)
+    };
+    let june = at(year, 6);
+    ((june, june + 86_400), (at(year, 1), at(year + 1, 1)))
+}
+
+/// The block of height `number` (a `numbers()` row), as the store's
+/// `blocks` columns; its hash is what the contract rows' prefix names.
+fn insert_blocks(n: u64) -> String {
+    let hash =
+        "concat(lower(hex(MD5(toString(number)))), lower(hex(MD5(toString(number + 1000000000)))))";
+    let parent = "concat(lower(hex(MD5(toString(number - 1)))), lower(hex(MD5(toString(number + 999999999)))))";
+    format!(
+        "INSERT INTO blocks (chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
+         gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted) \
+         SELECT '{CHAIN}', number, concat('0x', {hash}), concat('0x', {parent}), \
+         toDateTime({GENESIS} + {SPACING} * number), if(number % 2 = 0, 116, 182), \
+         if(number % 2 = 0, 62000, 91000), 0, if(number % 2 = 0, 14500000, 21000000), 30000000, \
+         0, 0.05, 2, 0, 1, 0 FROM numbers({n})"
+    )
+}
+
+/// The logs-recorded mark (the zero address) and the contract's row of
+/// every block.
+fn insert_contract_rows(n: u64) -> String {
+    let digits = CONTRACT.trim_start_matches("0x");
+    format!(
+        "INSERT INTO contract_blocks (chain, contract, block_height, block_hash_prefix, transactions, gas_used) \
+         SELECT '{CHAIN}', if(number % 2 = 0, toFixedString(unhex('{zero}'), 20), toFixedString(unhex('{digits}'), 20)), \
+         intDiv(number, 2), toFixedString(substring(MD5(toString(intDiv(number, 2))), 1, 4), 4), \
+         if(number % 2 = 0, 0, 36), if(number % 2 = 0, 0, 1800000) FROM numbers({rows})",
+        zero = "0".repeat(40),
+        rows = 2 * n,
+    )
+}
+
+/// What a day's blocks and totals were read with before: the time filter
+/// inside `FINAL`, over the chain's every block.
+const BEFORE_TOTALS: &str =
+    "SELECT count(), sum(gas_used) FROM (SELECT gas_used, is_deleted FROM blocks FINAL \
+     WHERE chain = ? AND time >= ? AND time < ?) WHERE is_deleted = 0";
+const BEFORE_DAYS: &str = "SELECT toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count(), sum(tx_count) \
+     FROM (SELECT time, tx_count, is_deleted FROM blocks FINAL WHERE chain = ? AND time >= ? AND time < ?) \
+     WHERE is_deleted = 0 GROUP BY day_number";
+/// The contract's side as it was joined before: on (height,
+/// `FixedString(4)`), the block's prefix cut by a regular expression,
+/// retried rows folded by a `GROUP BY` of every row. Binds: chain,
+/// contract digits, low, high, chain, low, high.
+const BEFORE_CONTRACT: &str = "SELECT toUInt32(block_day) AS day_number, toUInt8(contract = toFixedString(unhex('0000000000000000000000000000000000000000'), 20)) AS mark, \
+     count(), sum(tx), sum(gas) FROM \
+     (SELECT contract, block_height, block_hash_prefix, any(transactions) AS tx, any(gas_used) AS gas \
+     FROM contract_blocks WHERE chain = ? AND (contract = unhex(?) OR contract = toFixedString(unhex('0000000000000000000000000000000000000000'), 20)) \
+     AND block_height BETWEEN ? AND ? GROUP BY contract, block_height, block_hash_prefix) AS c \
+     GLOBAL ALL INNER JOIN \
+     (SELECT height AS block_height, \
+     toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) AS block_hash_prefix, \
+     intDiv(toUInt32(time), 86400) AS block_day FROM \
+     (SELECT height, hash, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
+     WHERE is_deleted = 0) AS b USING (block_height, block_hash_prefix) \
+     GROUP BY day_number, mark";
+const PLAIN_TOTALS: &str =
+    "SELECT count(), sum(gas_used) FROM blocks WHERE chain = ? AND time >= ? AND time < ?";
+
+async fn median_of_3<F, Fut, T>(mut f: F) -> (Duration, T)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let started = Instant::now();
+        last = Some(f().await);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (times[1], last.expect("three runs"))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1e3)
+}
+
+async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n: u64, merge: bool) {
+    println!("\n{label}: {n} blocks");
+    store.migrate().await.expect("migrate");
+    let started = Instant::now();
+    for sql in [insert_blocks(n), insert_contract_rows(n)] {
+        // Through a Distributed table, only once every shard holds its rows.
+        client
+            .query(&sql)
+            .with_setting("insert_distributed_sync", "1")
+            .execute()
+            .await
+            .expect("insert");
+    }
+    println!(
+        "written by the server in {:.1} s (blocks and 2 contract rows each)",
+        started.elapsed().as_secs_f64()
+    );
+    if merge {
+        let started = Instant::now();
+        for table in ["blocks", "contract_blocks"] {
+            client
+                .query(&format!("OPTIMIZE TABLE {table} FINAL"))
+                .execute()
+                .await
+                .expect("optimize");
+        }
+        println!(
+            "merged (OPTIMIZE … FINAL) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let tip = store.tip(CHAIN).await.expect("tip").expect("a tip");
+    println!("tip: height {} at {}", tip.height, tip.time);
+
+    let (day, year) = periods(n);
+    let raw_totals = |sql: &'static str, (from, to): (i64, i64)| {
+        let q = client.query(sql).bind(CHAIN).bind(from).bind(to);
+        async move { q.fetch_one::<(u64, u64)>().await.expect("raw totals") }
+    };
+    let (t, blocks) = median_of_3(|| store.blocks_in_time(CHAIN, day.0, day.1)).await;
+    let blocks = blocks.expect("blocks_in_time");
+    println!(
+        "a day's blocks: Store::blocks_in_time {} ({} blocks)",
+        ms(t),
+        blocks.len()
+    );
+    let (t, totals) = median_of_3(|| store.block_totals_in_time(CHAIN, day.0, day.1)).await;
+    let totals = totals.expect("block_totals_in_time");
+    let (before, b) = median_of_3(|| raw_totals(BEFORE_TOTALS, day)).await;
+    let (plain, p) = median_of_3(|| raw_totals(PLAIN_TOTALS, day)).await;
+    println!(
+        "a day's totals: Store::block_totals_in_time {} ({} blocks); before, FINAL over every block: {} ({} blocks); without FINAL: {} ({} blocks)",
+        ms(t),
+        totals.blocks,
+        ms(before),
+        b.0,
+        ms(plain),
+        p.0
+    );
+    for (name, (from, to)) in [("a day", day), ("a calendar year", year)] {
+        // The first read sums and keeps every day (all are over); the
+        // next ones read the kept sums.
+        let started = Instant::now();
+        let first = store
+            .contract_days(CHAIN, CONTRACT, from, to)
+            .await
+            .expect("contract_days");
+        let t_first = started.elapsed();
+        let (t, days) = median_of_3(|| store.contract_days(CHAIN, CONTRACT, from, to)).await;
+        let days = days.expect("contract_days");
+        assert_eq!(
+            first.iter().map(|d| d.contract_transactions).sum::<u64>(),
+            days.iter().map(|d| d.contract_transactions).sum::<u64>(),
+            "kept sums read back as summed"
+        );
+        let used: u64 = days.iter().map(|d| d.contract_transactions).sum();
+        let recorded: u64 = days.iter().map(|d| d.recorded_blocks).sum();
+        let q = || {
+            let q = client.query(BEFORE_DAYS).bind(CHAIN).bind(from).bind(to);
+            async move { q.fetch_all::<(u32, u64, u64)>().await.expect("before days") }
+        };
+        let (before, before_days) = median_of_3(q).await;
+        let (low, high) = (
+            days.iter().map(|d| d.first_height).min().unwrap_or(0),
+            days.iter().map(|d| d.last_height).max().unwrap_or(0),
+        );
+        let q = || {
+            let q = client
+                .query(BEFORE_CONTRACT)
+                .bind(CHAIN)
+                .bind(CONTRACT.trim_start_matches("0x"))
+                .bind(low)
+                .bind(high)
+                .bind(CHAIN)
+                .bind(low)
+                .bind(high);
+            async move {
+                q.fetch_all::<(u32, u8, u64, u64, u64)>()
+                    .await
+                    .expect("before contract")
+            }
+        };
+        let (before_contract, rows) = median_of_3(q).await;
+        let before_used: u64 = rows.iter().filter(|r| r.1 == 0).map(|r| r.3).sum();
+        println!(
+            "{name}: Store::contract_days first read {}, then with its days kept {} ({} days, {recorded} blocks recorded, {used} of the contract's transactions); \
+             before, the day sums with FINAL over every block {} ({} days) and the contract's side {} ({before_used} transactions)",
+            ms(t_first),
+            ms(t),
+            days.len(),
+            ms(before),
+            before_days.len(),
+            ms(before_contract),
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let n: u64 = std::env::var("BENCH_BLOCKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24_000_000);
+    let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:8123".to_owned());
+    let db = format!("bw_bench_time_{}", std::process::id());
+    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
+    match blockwatt_store::open(&url).await {
+        Ok(store) => {
+            let client = clickhouse::Client::default()
+                .with_url(&endpoint)
+                .with_database(&db)
+                .with_validation(false);
+            measure("ClickHouse, one server", store.as_ref(), &client, n, true).await;
+            if std::env::var_os("BENCH_KEEP").is_some() {
+                println!("kept database {db}");
+            } else {
+                let _ = client
+                    .query(&format!("DROP DATABASE IF EXISTS {db}"))
+                    .execute()
+                    .await;
+            }
+        }
+        Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
+    }
+    if let Ok(cluster_url) = std::env::var("BENCH_CLUSTER_URL") {
+        let db = format!("bw_bench_time_cluster_{}", std::process::id());
+        let url = DatabaseUrl::parse(&cluster_url.replace("/blockwatt?", &format!("/{db}?")))
+            .expect("cluster url");
+        let store = blockwatt_store::open(&url).await.expect("cluster");
+        let DatabaseUrl::ClickHouse { endpoint, .. } = &url else {
+            panic!("a ClickHouse URL")
+        };
+        let client = clickhouse::Client::default()
+            .with_url(endpoint.as_str())
+            .with_database(&db)
+            .with_validation(false);
+        measure(
+            "ClickHouse, 2 shards × 2 replicas",
+            store.as_ref(),
+            &client,
+            n,
+            false,
+        )
+        .await;
+        let _ = client
+            .query(&format!(
+                "DROP DATABASE IF EXISTS {db} ON CLUSTER blockwatt"
+            ))
+            .execute()
+            .await;
+    }
+}
