@@ -115,6 +115,17 @@ pub async fn serve(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result
                     blockwatt_service::jobs::JobEnd::Stopped("the lease's term ended".into())
                 });
             }
+            // The registry's tokens' per-day sums, kept ahead of the first
+            // MiCA disclosure that reads them (a store that keeps none
+            // has nothing to do).
+            if footprints_for_publish.store().keeps_contract_days() {
+                let footprints = footprints_for_publish.clone();
+                let stop = term.clone();
+                jobs.spawn("token-days".into(), async move {
+                    blockwatt_service::token_days::keep(footprints, stop).await;
+                    blockwatt_service::jobs::JobEnd::Stopped("the lease's term ended".into())
+                });
+            }
             // After the listener is bound: a slow or failing provider never
             // delays the API.
             if let Ok(Some(sync)) =

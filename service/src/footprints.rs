@@ -141,6 +141,11 @@ impl Footprints {
         Ok(self)
     }
 
+    /// Every token listing: the catalogue's, then the configuration's.
+    pub fn tokens(&self) -> &[blockwatt_analytics::assets::TokenListing] {
+        &self.tokens
+    }
+
     /// The listings of a token (empty for anything else).
     pub fn token(&self, asset: &str) -> Vec<&blockwatt_analytics::assets::TokenListing> {
         self.tokens.iter().filter(|t| t.asset == asset).collect()

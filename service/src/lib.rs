@@ -46,6 +46,7 @@ pub mod publish;
 pub mod reconcile;
 pub mod records;
 pub mod sources;
+pub mod token_days;
 
 pub use admin::{
     Accepted, Admin, AdminError, BackfillRequest, ImportRequest, PublishRequest, Published,

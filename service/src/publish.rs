@@ -308,7 +308,7 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, serde_json::Err
 }
 
 /// How long from `now` until `margin` past the next UTC midnight.
-fn until_after_midnight(now: DateTime<Utc>, margin: Duration) -> Duration {
+pub(crate) fn until_after_midnight(now: DateTime<Utc>, margin: Duration) -> Duration {
     let next = (now.date_naive() + Days::new(1))
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())

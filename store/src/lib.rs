@@ -215,6 +215,13 @@ pub trait BlockStore: Send + Sync {
         to: u64,
     ) -> Result<ContractUses>;
 
+    /// Whether [`Self::contract_days`] keeps each finished day's sums, so
+    /// that reading a period once makes its later reads cheap (ClickHouse
+    /// does; SQLite sums every read, which its indexes make cheap enough).
+    fn keeps_contract_days(&self) -> bool {
+        false
+    }
+
     /// Per UTC day of the live blocks whose time falls in `[from, to)`
     /// (Unix seconds), ascending: the day's blocks, transactions and gas,
     /// and `contract`'s use of those whose logs were recorded. What a

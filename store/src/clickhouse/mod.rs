@@ -643,6 +643,10 @@ impl BlockStore for ClickHouseStore {
         })
     }
 
+    fn keeps_contract_days(&self) -> bool {
+        true
+    }
+
     /// Summed per day in the store: a year of a busy chain is millions of
     /// blocks, which the default would read one by one. A day's sums are
     /// kept (`contract_days`, migration 8) once its UTC day is over, and
