@@ -101,3 +101,64 @@ fn chain_and_method_parameters_list_the_catalogue() {
         }
     }
 }
+
+/// Every example the document gives is a value the server takes: each
+/// operation asked with its examples (a path parameter without one takes
+/// its first listed value) is answered, with data or a 404 for data this
+/// store lacks, and never refused as malformed nor with a server error.
+#[tokio::test]
+async fn documented_examples_are_accepted() {
+    let t = common::app().await;
+    let doc = serde_json::to_value(blockwatt_api::openapi()).expect("serialise openapi");
+    let mut asked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if path.starts_with("/v1/admin") {
+            continue;
+        }
+        let params = item["get"]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let value = |p: &serde_json::Value| -> Option<String> {
+            let schema = &p["schema"];
+            schema["examples"][0]
+                .as_str()
+                .or_else(|| schema["enum"][0].as_str())
+                .map(str::to_owned)
+        };
+        let mut uri = path.clone();
+        let mut query = Vec::new();
+        let mut complete = true;
+        for p in &params {
+            let name = p["name"].as_str().expect("a name");
+            match (p["in"].as_str(), p["schema"]["examples"][0].as_str()) {
+                (Some("path"), _) => match value(p) {
+                    Some(v) => uri = uri.replace(&format!("{{{name}}}"), &v),
+                    None => complete = false,
+                },
+                (Some("query"), Some(v)) => query.push(format!("{name}={v}")),
+                _ => {}
+            }
+        }
+        if !complete {
+            continue;
+        }
+        if !query.is_empty() {
+            uri = format!("{uri}?{}", query.join("&"));
+        }
+        let r = common::get(&t.router, &uri).await;
+        let status = r.status.as_u16();
+        // A 404 here says what the store lacks, not what the request got wrong.
+        let absent = ["no-data", "not-ingested", "not-found"].iter().any(|kind| {
+            r.text()
+                .contains(&format!("\"https://blockwatt.dev/problems/{kind}\""))
+        });
+        assert!(
+            status < 400 || (status == 404 && absent),
+            "{uri}: {status} {}",
+            r.text()
+        );
+        asked += 1;
+    }
+    assert!(asked >= 13, "only {asked} operations asked");
+}
