@@ -308,7 +308,7 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<String, serde_json::Err
 }
 
 /// How long from `now` until `margin` past the next UTC midnight.
-pub(crate) fn until_after_midnight(now: DateTime<Utc>, margin: Duration) -> Duration {
+fn until_after_midnight(now: DateTime<Utc>, margin: Duration) -> Duration {
     let next = (now.date_naive() + Days::new(1))
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
@@ -344,24 +344,40 @@ pub async fn daily(publisher: Publisher, stop: watch::Receiver<bool>) {
 }
 
 /// [`daily`] on any [`Clock`].
-pub async fn daily_with(publisher: Publisher, mut stop: watch::Receiver<bool>, clock: &dyn Clock) {
+pub async fn daily_with(publisher: Publisher, stop: watch::Receiver<bool>, clock: &dyn Clock) {
     // A few minutes past midnight, so the day's last blocks are in.
     let margin = Duration::from_secs(300);
-    loop {
-        let day = day_before(clock.now());
-        let work = async {
-            match publisher.store.index(day, None).await {
-                Ok(Some(_)) => tracing::debug!(%day, "index already published"),
-                Ok(None) => {
-                    if let Err(e) = publisher.publish(Some(day), false).await {
-                        tracing::warn!(%day, error = %e, "daily index not published");
-                    }
+    let publisher = &publisher;
+    each_day(stop, clock, margin, |now| async move {
+        let day = day_before(now);
+        match publisher.store.index(day, None).await {
+            Ok(Some(_)) => tracing::debug!(%day, "index already published"),
+            Ok(None) => {
+                if let Err(e) = publisher.publish(Some(day), false).await {
+                    tracing::warn!(%day, error = %e, "daily index not published");
                 }
-                Err(e) => tracing::warn!(%day, error = %e, "cannot read published indices"),
             }
-        };
+            Err(e) => tracing::warn!(%day, error = %e, "cannot read published indices"),
+        }
+    })
+    .await;
+}
+
+/// Runs `work` now, then again `margin` after each UTC midnight, until
+/// `stop` turns true (a run in progress included): the loop of `serve`'s
+/// daily jobs.
+pub(crate) async fn each_day<F, Fut>(
+    mut stop: watch::Receiver<bool>,
+    clock: &dyn Clock,
+    margin: Duration,
+    mut work: F,
+) where
+    F: FnMut(DateTime<Utc>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    loop {
         tokio::select! {
-            () = work => {}
+            () = work(clock.now()) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
         tokio::select! {

@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use tokio::sync::watch;
 
 use crate::footprints::Footprints;
-use crate::publish::{until_after_midnight, Clock, SystemClock};
+use crate::publish::{each_day, Clock, SystemClock};
 
 /// What one pass did for one token listing.
 #[derive(Debug)]
@@ -74,23 +74,17 @@ pub async fn keep(footprints: Footprints, stop: watch::Receiver<bool>) {
 }
 
 /// [`keep`] on any [`Clock`].
-pub async fn keep_with(footprints: Footprints, mut stop: watch::Receiver<bool>, clock: &dyn Clock) {
+pub async fn keep_with(footprints: Footprints, stop: watch::Receiver<bool>, clock: &dyn Clock) {
     // A day's sums are kept once it ended an hour ago (its last blocks
     // are in by then): a quarter of an hour more.
     let margin = Duration::from_secs(4_500);
-    loop {
-        tokio::select! {
-            kept = keep_once(&footprints, clock.now()) => {
-                let days: usize = kept.iter().filter_map(|k| k.days.as_ref().ok()).sum();
-                tracing::info!(listings = kept.len(), days, "tokens' per-day sums kept");
-            }
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        tokio::select! {
-            () = clock.sleep(until_after_midnight(clock.now(), margin)) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
+    let footprints = &footprints;
+    each_day(stop, clock, margin, |now| async move {
+        let kept = keep_once(footprints, now).await;
+        let days: usize = kept.iter().filter_map(|k| k.days.as_ref().ok()).sum();
+        tracing::info!(listings = kept.len(), days, "tokens' per-day sums kept");
+    })
+    .await;
 }
 
 #[cfg(test)]

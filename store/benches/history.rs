@@ -780,22 +780,14 @@ async fn main() {
                 rows,
             )
             .await;
-            if std::env::var_os("BENCH_KEEP").is_some() {
-                println!("kept database {db}");
-            } else {
-                let _ = client
-                    .query(&format!("DROP DATABASE IF EXISTS {db}"))
-                    .execute()
-                    .await;
-            }
+            common::drop_unless_kept(&client, &db).await;
         }
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
     }
 
     if let Ok(cluster_url) = std::env::var("BENCH_CLUSTER_URL") {
         let db = format!("bw_bench_history_cluster_{}", std::process::id());
-        let url = DatabaseUrl::parse(&cluster_url.replace("/blockwatt?", &format!("/{db}?")))
-            .expect("cluster url");
+        let url = common::cluster_url_for(&cluster_url, &db);
         let store = blockwatt_store::open(&url).await.expect("cluster");
         let DatabaseUrl::ClickHouse { endpoint, .. } = &url else {
             panic!("a ClickHouse URL")

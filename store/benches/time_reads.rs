@@ -29,6 +29,8 @@
 //! the one-server database for a look afterwards. SQLite is not
 //! measured here: it reads by time through its `blocks_by_time` index.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use blockwatt_store::{DatabaseUrl, Store};
@@ -268,21 +270,13 @@ async fn main() {
                 .with_database(&db)
                 .with_validation(false);
             measure("ClickHouse, one server", store.as_ref(), &client, n, true).await;
-            if std::env::var_os("BENCH_KEEP").is_some() {
-                println!("kept database {db}");
-            } else {
-                let _ = client
-                    .query(&format!("DROP DATABASE IF EXISTS {db}"))
-                    .execute()
-                    .await;
-            }
+            common::drop_unless_kept(&client, &db).await;
         }
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
     }
     if let Ok(cluster_url) = std::env::var("BENCH_CLUSTER_URL") {
         let db = format!("bw_bench_time_cluster_{}", std::process::id());
-        let url = DatabaseUrl::parse(&cluster_url.replace("/blockwatt?", &format!("/{db}?")))
-            .expect("cluster url");
+        let url = common::cluster_url_for(&cluster_url, &db);
         let store = blockwatt_store::open(&url).await.expect("cluster");
         let DatabaseUrl::ClickHouse { endpoint, .. } = &url else {
             panic!("a ClickHouse URL")

@@ -1,5 +1,7 @@
-//! What the store's benches share: seeded randomness and the bytes a
-//! ClickHouse database's tables take once merged.
+//! What the store's benches share: seeded randomness, the bytes a
+//! ClickHouse database's tables take once merged, and their databases.
+// Each bench compiles this module on its own and uses a part of it.
+#![allow(dead_code)]
 
 /// splitmix64 from `seed`: a stream as random-looking as real hashes (a
 /// sequential id would compress to nothing and flatter the bytes).
@@ -41,4 +43,24 @@ pub async fn merged_bytes(
     rows.into_iter()
         .filter(|(t, _)| tables.contains(&t.as_str()))
         .collect()
+}
+
+/// Drops a bench's one-server database, or keeps it for a look afterwards
+/// when `BENCH_KEEP` is set.
+pub async fn drop_unless_kept(client: &clickhouse::Client, db: &str) {
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept database {db}");
+    } else {
+        let _ = client
+            .query(&format!("DROP DATABASE IF EXISTS {db}"))
+            .execute()
+            .await;
+    }
+}
+
+/// The cluster's database URL (`BENCH_CLUSTER_URL`, the last line of
+/// `scripts/clickhouse-cluster-start`) for database `db` instead.
+pub fn cluster_url_for(cluster_url: &str, db: &str) -> blockwatt_store::DatabaseUrl {
+    blockwatt_store::DatabaseUrl::parse(&cluster_url.replace("/blockwatt?", &format!("/{db}?")))
+        .expect("cluster url")
 }
