@@ -226,7 +226,8 @@ pub trait BlockStore: Send + Sync {
     /// (Unix seconds), ascending: the day's blocks, transactions and gas,
     /// and `contract`'s use of those whose logs were recorded. What a
     /// contract's footprint over a period reads. This default reads every
-    /// block and the contract's rows; a backend may sum in the store.
+    /// block and the contract's rows; both backends sum in the store
+    /// instead (ClickHouse falls back to it above 32-bit heights).
     async fn contract_days(
         &self,
         chain: &str,

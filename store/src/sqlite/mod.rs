@@ -23,8 +23,9 @@ use self::rows::{
 };
 use crate::{
     check_batch, contract_bytes, index_conflict, BlockStore, BlockTotals, ContractBlockUse,
-    ContractUses, DailyMetricsStore, Hash32, IndexListing, IndexStore, IndexWrite, Lease,
-    LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals, LOGS_RECORDED,
+    ContractDayTotals, ContractUses, DailyMetricsStore, Hash32, IndexListing, IndexStore,
+    IndexWrite, Lease, LeaseStore, Result, StoreAdmin, StoreError, TransactionTotals,
+    LOGS_RECORDED,
 };
 
 const READERS: usize = 4;
@@ -431,6 +432,101 @@ impl BlockStore for SqliteStore {
                 recorded_blocks: recorded as u64,
                 uses,
             })
+        })
+        .await
+    }
+
+    /// Summed per day in SQL: the blocks through their time index, the
+    /// contract's rows through their key, each joined to its block for
+    /// the day (rows are deleted with their blocks, so all are live).
+    async fn contract_days(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ContractDayTotals>> {
+        let address = contract_bytes(contract)?;
+        let chain = chain.to_owned();
+        // Days from the epoch by integer division: times before 1970 hold
+        // no block.
+        let (from, to) = (from.max(0), to.max(0));
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT time / 86400 AS day, count(*), min(height), max(height),
+                        sum(tx_count), sum(gas_used)
+                 FROM blocks WHERE chain = ?1 AND time >= ?2 AND time < ?3
+                 GROUP BY day ORDER BY day",
+            )?;
+            let mut days = stmt
+                .query_map(params![chain, from, to], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        ContractDayTotals {
+                            day: NaiveDate::default(),
+                            blocks: r.get::<_, i64>(1)? as u64,
+                            first_height: r.get::<_, i64>(2)? as u64,
+                            last_height: r.get::<_, i64>(3)? as u64,
+                            transactions: r.get::<_, i64>(4)? as u64,
+                            gas_used: r.get::<_, i64>(5)? as u64,
+                            recorded_blocks: 0,
+                            contract_transactions: 0,
+                            contract_gas: 0,
+                        },
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let (Some(low), Some(high)) = (
+                days.iter().map(|(_, d)| d.first_height).min(),
+                days.iter().map(|(_, d)| d.last_height).max(),
+            ) else {
+                return Ok(Vec::new());
+            };
+            let mut stmt = conn.prepare_cached(
+                "SELECT b.time / 86400 AS day, c.contract = ?3 AS mark, count(*),
+                        sum(c.transactions), sum(c.gas_used)
+                 FROM contract_blocks c JOIN blocks b
+                   ON b.chain = c.chain AND b.height = c.block_height
+                 WHERE c.chain = ?1 AND c.contract IN (?2, ?3)
+                   AND c.block_height BETWEEN ?4 AND ?5 AND b.time >= ?6 AND b.time < ?7
+                 GROUP BY day, mark",
+            )?;
+            let uses = stmt
+                .query_map(
+                    params![
+                        chain,
+                        &address[..],
+                        &LOGS_RECORDED[..],
+                        low as i64,
+                        high as i64,
+                        from,
+                        to
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, bool>(1)?,
+                            r.get::<_, i64>(2)? as u64,
+                            r.get::<_, i64>(3)? as u64,
+                            r.get::<_, i64>(4)? as u64,
+                        ))
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+            for (number, d) in &mut days {
+                d.day = epoch + chrono::Days::new(*number as u64);
+                for &(_, mark, blocks, transactions, gas) in uses.iter().filter(|u| u.0 == *number)
+                {
+                    if mark {
+                        d.recorded_blocks = blocks.min(d.blocks);
+                    } else {
+                        d.contract_transactions = transactions;
+                        d.contract_gas = gas;
+                    }
+                }
+            }
+            Ok(days.into_iter().map(|(_, d)| d).collect())
         })
         .await
     }
