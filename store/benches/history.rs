@@ -19,8 +19,10 @@
 //!   txid index, checkpoint: the ingestion path), beside the raw
 //!   `clickhouse-client` inserting the same transaction rows (RowBinary
 //!   from a file) into a copy of the table;
-//! * bytes on disk per transaction, merged (`OPTIMIZE … FINAL`);
-//! * `Store::transaction` p50/p99 over 2,000 random stored txids;
+//! * bytes on disk per transaction, merged (`OPTIMIZE … FINAL`; on the
+//!   cluster one copy, each shard's first replica);
+//! * `Store::transaction` p50/p99 over 2,000 random stored txids, just
+//!   after the load and once merged;
 //! * rolling back a 10-block reorg, and writing the 10 blocks back;
 //! * aggregating 1.2 million transactions (an Ethereum day) of consecutive
 //!   blocks, as the store reads them (`FINAL`, tombstones out), beside the
@@ -60,6 +62,8 @@ const LOOKUPS: usize = 2_000;
 const DAY_TRANSACTIONS: u64 = 1_200_000;
 const REORG: u64 = 10;
 const REFERENCE_ROWS: u64 = 5_000_000;
+/// As scripts/clickhouse-cluster-start names it.
+const CLUSTER: &str = "blockwatt";
 
 /// One recorded transaction: what the generator draws.
 #[derive(Clone, Copy)]
@@ -444,22 +448,17 @@ impl Raw {
                 cluster,
                 ..
             } => {
+                let tables = [
+                    "blocks",
+                    "block_transactions",
+                    "txid_blocks",
+                    "contract_blocks",
+                ];
                 if *cluster {
-                    // Each shard holds its part in the same tables as one
-                    // server: the bytes are the single server's.
-                    return Vec::new();
+                    common::merged_bytes_on_cluster(client, db, CLUSTER, &tables).await
+                } else {
+                    common::merged_bytes(client, db, &tables).await
                 }
-                common::merged_bytes(
-                    client,
-                    db,
-                    &[
-                        "blocks",
-                        "block_transactions",
-                        "txid_blocks",
-                        "contract_blocks",
-                    ],
-                )
-                .await
             }
             Raw::Sqlite(path) => {
                 let conn = rusqlite::Connection::open(path).expect("raw sqlite");
@@ -715,13 +714,9 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
     }
 
     let tables = raw.bytes().await;
-    if tables.is_empty() {
-        println!(
-            "bytes: each shard keeps its rows in the same tables as one server (not summed here)"
-        );
-        return;
-    }
-    println!("bytes on disk per transaction ({stored} transactions):");
+    // On a cluster: one copy, each shard's first replica (a replica holds
+    // the same again).
+    println!("bytes on disk per transaction ({stored} transactions), merged:");
     let mut total = 0;
     for (table, bytes) in tables {
         total += bytes;
@@ -803,7 +798,7 @@ async fn main() {
         .await;
         let _ = client
             .query(&format!(
-                "DROP DATABASE IF EXISTS {db} ON CLUSTER blockwatt"
+                "DROP DATABASE IF EXISTS {db} ON CLUSTER {CLUSTER}"
             ))
             .execute()
             .await;

@@ -1,6 +1,9 @@
 //! Migrations on a ClickHouse store that already holds data: the schema of
 //! an earlier release is built and filled with the raw client, then the
-//! store migrates it and its reads and rollbacks work on the old rows.
+//! store migrates it and its reads and rollbacks work on the old rows. On
+//! one server and on a cluster (scripts/clickhouse-cluster-start), where
+//! the rows are spread over shards and each migration's copies run through
+//! the `Distributed` tables.
 
 use blockwatt_store::clickhouse::rows::BlockRow;
 use blockwatt_store::clickhouse::schema::{Layout, MIGRATIONS, MIGRATIONS_TABLE};
@@ -74,27 +77,80 @@ fn tx_row(h: u64, p: u32) -> OldTransactionRow {
     }
 }
 
+/// Where an old store is built: one server, or a cluster by name.
+struct Server {
+    endpoint: String,
+    cluster: Option<String>,
+}
+
+impl Server {
+    fn single(test: &str) -> Option<Server> {
+        let endpoint = blockwatt_testkit::clickhouse_endpoint(test)?;
+        Some(Server {
+            endpoint,
+            cluster: None,
+        })
+    }
+
+    fn cluster(test: &str) -> Option<Server> {
+        let (endpoint, cluster) = blockwatt_testkit::clickhouse_cluster(test)?;
+        Some(Server {
+            endpoint,
+            cluster: Some(cluster),
+        })
+    }
+
+    fn layout(&self, db: &str) -> Layout {
+        match &self.cluster {
+            None => Layout::Single,
+            Some(cluster) => Layout::Cluster {
+                cluster: cluster.clone(),
+                database: db.to_owned(),
+            },
+        }
+    }
+
+    /// The name a table's rows are kept under on the node this client
+    /// reaches (system tables list local tables).
+    fn local(&self, table: &str) -> String {
+        match self.cluster {
+            None => table.to_owned(),
+            Some(_) => format!("{table}_local"),
+        }
+    }
+}
+
 struct OldStore {
     raw: clickhouse::Client,
     db: String,
     url: DatabaseUrl,
+    /// On a cluster, its name: the database is dropped on every node.
+    cluster: Option<String>,
 }
 
 /// The schema as migrations up to `last` left it, with 30 blocks of 3
 /// transactions (one of them since deleted by a tombstone) and `extra`:
 /// written as releases before migration 5 wrote them, then carried by the
 /// migrations after 4 up to `last`, as a release at `last` had done.
-async fn old_store(endpoint: &str, last: u32, extra: &[OldTransactionRow]) -> OldStore {
+async fn old_store(server: &Server, last: u32, extra: &[OldTransactionRow]) -> OldStore {
     let db = blockwatt_testkit::unique_name("bw_migrate");
-    let raw = clickhouse::Client::default()
-        .with_url(endpoint)
+    let layout = server.layout(&db);
+    let mut raw = clickhouse::Client::default()
+        .with_url(server.endpoint.as_str())
         .with_validation(false);
-    raw.query(&format!("CREATE DATABASE {db}"))
-        .execute()
-        .await
-        .expect("database");
+    if server.cluster.is_some() {
+        // As the store's own client: an insert returns once every shard
+        // holds its rows, and reads go to the replica that took them.
+        raw = raw
+            .with_setting("insert_distributed_sync", "1")
+            .with_setting("load_balancing", "in_order");
+    }
+    let create = match &layout {
+        Layout::Single => format!("CREATE DATABASE {db}"),
+        Layout::Cluster { .. } => layout.create_database(),
+    };
+    raw.query(&create).execute().await.expect("database");
     let raw = raw.with_database(db.as_str());
-    let layout = Layout::Single;
     raw.query(&layout.create_migrations_table())
         .execute()
         .await
@@ -141,8 +197,18 @@ async fn old_store(endpoint: &str, last: u32, extra: &[OldTransactionRow]) -> Ol
     blocks.end().await.expect("blocks");
     txs.end().await.expect("transactions");
     apply(5..=last).await;
-    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
-    OldStore { raw, db, url }
+    let cluster = server.cluster.clone();
+    let url = match &cluster {
+        None => format!("{}/?database={db}", server.endpoint),
+        Some(c) => format!("{}/?database={db}&cluster={c}", server.endpoint),
+    };
+    let url = DatabaseUrl::parse(&url).expect("url");
+    OldStore {
+        raw,
+        db,
+        url,
+        cluster,
+    }
 }
 
 impl OldStore {
@@ -158,9 +224,13 @@ impl OldStore {
     }
 
     async fn drop(self) {
+        let on_cluster = match &self.cluster {
+            None => String::new(),
+            Some(c) => format!(" ON CLUSTER `{c}`"),
+        };
         let _ = self
             .raw
-            .query(&format!("DROP DATABASE {}", self.db))
+            .query(&format!("DROP DATABASE IF EXISTS {}{on_cluster}", self.db))
             .execute()
             .await;
     }
@@ -168,15 +238,23 @@ impl OldStore {
 
 #[tokio::test]
 async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data() {
-    let Some(endpoint) =
-        blockwatt_testkit::clickhouse_endpoint("a_store_with_hex_transactions_migrates")
-    else {
-        return;
-    };
+    if let Some(server) = Server::single("a_store_with_hex_transactions_migrates") {
+        migrates_with_its_data(&server).await;
+    }
+}
+
+#[tokio::test]
+async fn a_cluster_with_hex_transactions_migrates_to_binary_hashes_with_its_data() {
+    if let Some(server) = Server::cluster("a_cluster_with_hex_transactions_migrates") {
+        migrates_with_its_data(&server).await;
+    }
+}
+
+async fn migrates_with_its_data(server: &Server) {
     // From before migration 4 (no transactions_by_block), from before 5
     // (hex text) and from before 6 (`txid_index`, 8-byte keys).
     for last in [3, 4, 5] {
-        let old = old_store(&endpoint, last, &[]).await;
+        let old = old_store(server, last, &[]).await;
         let store = blockwatt_store::open(&old.url).await.expect("open");
         let newest = MIGRATIONS.last().map_or(0, |m| m.version);
         let expected: Vec<u32> = (last + 1..=newest).collect();
@@ -193,18 +271,23 @@ async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data()
             0
         );
         assert_eq!(old.count("SELECT count() FROM txid_blocks").await, 89);
+        // On a cluster, the parts of the shard this client reaches: the
+        // rows are spread by a hash of their key, and this shard's third
+        // of them spans the three months as well.
         assert_eq!(
-            old.count(
+            old.count(&format!(
                 "SELECT uniqExact(partition) FROM system.parts WHERE database = ? \
-                 AND table = 'block_transactions' AND active"
-            )
+                 AND table = '{}' AND active",
+                server.local("block_transactions")
+            ))
             .await,
             3
         );
         assert_eq!(
             old.count(
                 "SELECT count() FROM system.tables WHERE database = ? \
-                 AND name IN ('transactions', 'transactions_by_block', 'txid_index')"
+                 AND replaceRegexpOne(name, '_local$', '') \
+                 IN ('transactions', 'transactions_by_block', 'txid_index')"
             )
             .await,
             0
@@ -250,13 +333,22 @@ async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data()
 
 #[tokio::test]
 async fn a_row_migration_5_cannot_carry_stops_it_before_anything_changes() {
-    let Some(endpoint) = blockwatt_testkit::clickhouse_endpoint("a_row_migration_5_cannot_carry")
-    else {
-        return;
-    };
+    if let Some(server) = Server::single("a_row_migration_5_cannot_carry") {
+        a_row_it_cannot_carry_stops_migration_5(&server).await;
+    }
+}
+
+#[tokio::test]
+async fn a_row_migration_5_cannot_carry_stops_it_on_a_cluster() {
+    if let Some(server) = Server::cluster("a_row_migration_5_cannot_carry_on_a_cluster") {
+        a_row_it_cannot_carry_stops_migration_5(&server).await;
+    }
+}
+
+async fn a_row_it_cannot_carry_stops_migration_5(server: &Server) {
     let mut bad = tx_row(8, 3);
     bad.txid = "tx-8-3".into();
-    let old = old_store(&endpoint, 4, &[bad]).await;
+    let old = old_store(server, 4, &[bad]).await;
     let store = blockwatt_store::open(&old.url).await.expect("open");
     let e = store.migrate().await.expect_err("refused");
     assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
@@ -269,7 +361,8 @@ async fn a_row_migration_5_cannot_carry_stops_it_before_anything_changes() {
     assert_eq!(old.count("SELECT count() FROM transactions").await, 92);
     assert_eq!(
         old.count(
-            "SELECT count() FROM system.tables WHERE database = ? AND name = 'block_transactions'"
+            "SELECT count() FROM system.tables WHERE database = ? \
+             AND name IN ('block_transactions', 'block_transactions_local')"
         )
         .await,
         0

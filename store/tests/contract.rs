@@ -309,6 +309,7 @@ contract!(
     a_contracts_days_sum_the_live_blocks_of_each_utc_day,
     a_contracts_days_beyond_32_bit_heights_are_summed_too,
     a_contracts_days_over_months_partly_read_before_are_each_summed_once,
+    a_contracts_days_read_cut_short_at_any_point_leave_right_sums,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -1034,6 +1035,60 @@ async fn a_contracts_days_over_months_partly_read_before_are_each_summed_once(st
         days.iter().map(|d| d.day).collect::<Vec<_>>(),
         (0..40).map(|d| day_of(at(d))).collect::<Vec<_>>()
     );
+}
+
+/// Seventy one-block days (three of ClickHouse's month-long sums), read
+/// first under a deadline that cuts the read short, doubled until one
+/// finishes: the API's timeout drops a read the same way, at any await. A
+/// read cut short may leave the sums it finished kept, never a wrong one,
+/// so the read that finishes, and the one after it (from what was kept),
+/// count every day once.
+async fn a_contracts_days_read_cut_short_at_any_point_leave_right_sums(store: &dyn Store) {
+    let start = 1_600_000_000 - 1_600_000_000 % 86_400;
+    let mut b = batch(CHAIN, 200..=269, "a");
+    for block in &mut b.blocks {
+        block.time = start + (block.height - 200) as i64 * 86_400 + 3_600;
+    }
+    b.logs = (200..=269)
+        .map(|h| uses(h, "a", &[(TOKEN, 1, h)]))
+        .collect();
+    store.write_batch(&b).await.unwrap();
+    let (from, to) = (start, start + 70 * 86_400);
+    let sums = |days: Vec<blockwatt_store::ContractDayTotals>| -> Vec<(u64, u64, u64, u64)> {
+        days.iter()
+            .map(|d| {
+                (
+                    d.first_height,
+                    d.recorded_blocks,
+                    d.contract_transactions,
+                    d.contract_gas,
+                )
+            })
+            .collect()
+    };
+    let want: Vec<(u64, u64, u64, u64)> = (200..=269).map(|h| (h, 1, 1, h)).collect();
+    // A zero deadline still polls the read once: it is cut at its first
+    // await that waits.
+    let mut deadline = std::time::Duration::ZERO;
+    let mut cut = 0;
+    let finished = loop {
+        match tokio::time::timeout(deadline, store.contract_days(CHAIN, TOKEN, from, to)).await {
+            Ok(days) => break days.unwrap(),
+            Err(_) => {
+                cut += 1;
+                assert!(cut <= 16, "no read finished within {deadline:?}");
+                deadline = (deadline * 2).max(std::time::Duration::from_millis(1));
+            }
+        }
+    };
+    // SQLite keeps nothing and may answer at the first poll, without
+    // yielding; a store that keeps sums awaits its server.
+    if store.keeps_contract_days() {
+        assert!(cut >= 1, "the first read was not cut short");
+    }
+    assert_eq!(sums(finished), want, "after {cut} reads cut short");
+    let again = store.contract_days(CHAIN, TOKEN, from, to).await.unwrap();
+    assert_eq!(sums(again), want);
 }
 
 fn day_of(time: i64) -> NaiveDate {

@@ -45,6 +45,56 @@ pub async fn merged_bytes(
         .collect()
 }
 
+/// As [`merged_bytes`] on a cluster: one copy of the rows, each shard's
+/// first replica's parts summed. 18.16 refuses `OPTIMIZE … ON CLUSTER` on
+/// replicated tables, so each shard's first replica is asked in turn (over
+/// its native port, `clickhouse-client`, as `system.clusters` lists it);
+/// the merge it makes is then replicated.
+pub async fn merged_bytes_on_cluster(
+    client: &clickhouse::Client,
+    db: &str,
+    cluster: &str,
+    tables: &[&str],
+) -> Vec<(String, u64)> {
+    let first_replicas: Vec<(String, u16)> = client
+        .query(
+            "SELECT host_address, port FROM system.clusters \
+             WHERE cluster = ? AND replica_num = 1 ORDER BY shard_num",
+        )
+        .bind(cluster)
+        .fetch_all()
+        .await
+        .expect("system.clusters");
+    for (host, port) in &first_replicas {
+        for table in tables {
+            let out = std::process::Command::new("clickhouse-client")
+                .args(["--host", host, "--port", &port.to_string(), "--query"])
+                .arg(format!("OPTIMIZE TABLE {db}.{table}_local FINAL"))
+                .output()
+                .expect("clickhouse-client runs");
+            assert!(
+                out.status.success(),
+                "OPTIMIZE {table}_local on {host}:{port}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let rows: Vec<(String, u64)> = client
+        .query(
+            "SELECT replaceRegexpOne(table, '_local$', '') AS name, sum(data_compressed_bytes) \
+             FROM cluster(?, system.parts) WHERE database = ? AND active AND endsWith(table, '_local') \
+             GROUP BY name ORDER BY name SETTINGS load_balancing = 'in_order'",
+        )
+        .bind(cluster)
+        .bind(db)
+        .fetch_all()
+        .await
+        .expect("system.parts of the cluster");
+    rows.into_iter()
+        .filter(|(t, _)| tables.contains(&t.as_str()))
+        .collect()
+}
+
 /// Drops a bench's one-server database, or keeps it for a look afterwards
 /// when `BENCH_KEEP` is set.
 pub async fn drop_unless_kept(client: &clickhouse::Client, db: &str) {
