@@ -167,7 +167,7 @@ const pages = [
   ["/methodology/hardware", "method", [/Formulas/, /Parameters/], 0],
   ["/methodology/catalogues/hardware", "catalogue", [/Antminer S19/, /rows/], 0],
   ["/widgets?chain=litecoin", "gallery", [/Litecoin/, /Badges/], 0],
-  ["/mica/bitcoin?from=2019-01-01&to=2019-12-31", "mica", [/Sustainability indicators of Bitcoin/, /S\.8/, /Energy consumption/, /kWh/, /Table 3 applies/, /S\.36/], 0],
+  ["/mica/bitcoin?from=2019-01-01&to=2019-12-31", "mica", [/Sustainability indicators of Bitcoin/, /S\.8/, /Energy consumption/, /kWh/, /Table 3 applies/, /coal: \d/, /other renewable: \d/, /S\.36/], 0],
 ];
 for (const [path, name, needles, bands] of pages) {
   for (const [width, dark] of [[360, false], [1200, false], [360, true], [1200, true]]) {

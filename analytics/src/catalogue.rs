@@ -269,6 +269,9 @@ pub struct Catalogues {
     pub grid_intensity: CountrySeries,
     /// Share of generation from renewables (0..1).
     pub renewable_share: CountrySeries,
+    /// Share of generation from each primary source (0..1), in
+    /// [`GENERATION_SOURCES`] order: the nine sum to 1.
+    pub generation_mix: Vec<(&'static str, CountrySeries)>,
     /// Consumptive water use of generation, L/kWh.
     pub water_l_per_kwh: CountrySeries,
     /// profile → shares summing to about 1.
@@ -366,7 +369,11 @@ impl Catalogues {
         hardware.sort_by_key(|m| (m.algorithm, m.released));
         let chains = parse_chains(src.chains, &refs)?;
         let grid_intensity = parse_grid(src.grid_intensity, &refs)?;
-        let (renewable_share, water_l_per_kwh) = parse_energy_mix(src.energy_mix, &refs)?;
+        let EnergyMix {
+            renewable_share,
+            generation_mix,
+            water_l_per_kwh,
+        } = parse_energy_mix(src.energy_mix, &refs)?;
         let locations = parse_mining_map(src.mining_map, &refs)?;
         let merge_mining = parse_merge_mining(src.merge_mining, &chains, &refs)?;
         let published = parse_published(src.published_figures, &chains, &refs)?;
@@ -392,6 +399,7 @@ impl Catalogues {
             chains,
             grid_intensity,
             renewable_share,
+            generation_mix,
             water_l_per_kwh,
             locations,
             merge_mining,
@@ -980,19 +988,72 @@ fn parse_grid(text: &str, refs: &References) -> Result<CountrySeries> {
     Ok(out)
 }
 
+/// The primary sources of electricity generation, as `energy_mix.csv`
+/// names its columns and a disclosure's energy mix (S.17) lists them.
+pub const GENERATION_SOURCES: [&str; 9] = [
+    "coal",
+    "gas",
+    "oil",
+    "nuclear",
+    "hydro",
+    "wind",
+    "solar",
+    "bioenergy",
+    "other_renewable",
+];
+
+/// Rounded to 4 decimals each, nine shares may miss 1 by this much.
+const MIX_SUM_TOLERANCE: f64 = 0.001;
+
 #[derive(Deserialize)]
 struct MixRow {
     iso3: String,
     year: i32,
     renewable_share: f64,
     water_l_per_kwh: f64,
+    coal: f64,
+    gas: f64,
+    oil: f64,
+    nuclear: f64,
+    hydro: f64,
+    wind: f64,
+    solar: f64,
+    bioenergy: f64,
+    other_renewable: f64,
     source: String,
 }
 
-fn parse_energy_mix(text: &str, refs: &References) -> Result<(CountrySeries, CountrySeries)> {
+impl MixRow {
+    /// In [`GENERATION_SOURCES`] order.
+    fn shares(&self) -> [f64; 9] {
+        [
+            self.coal,
+            self.gas,
+            self.oil,
+            self.nuclear,
+            self.hydro,
+            self.wind,
+            self.solar,
+            self.bioenergy,
+            self.other_renewable,
+        ]
+    }
+}
+
+struct EnergyMix {
+    renewable_share: CountrySeries,
+    generation_mix: Vec<(&'static str, CountrySeries)>,
+    water_l_per_kwh: CountrySeries,
+}
+
+fn parse_energy_mix(text: &str, refs: &References) -> Result<EnergyMix> {
     const C: &str = "energy_mix";
     let mut renewable = CountrySeries::default();
     let mut water = CountrySeries::default();
+    let mut mix: Vec<(&'static str, CountrySeries)> = GENERATION_SOURCES
+        .iter()
+        .map(|s| (*s, CountrySeries::default()))
+        .collect();
     for (line, r) in rows::<MixRow>(C, text)? {
         refs.check(C, line, "source", &r.source)?;
         if !(0.0..=1.0).contains(&r.renewable_share)
@@ -1005,10 +1066,36 @@ fn parse_energy_mix(text: &str, refs: &References) -> Result<(CountrySeries, Cou
                 "renewable_share must be in [0,1] and water_l_per_kwh >= 0",
             ));
         }
+        let shares = r.shares();
+        if let Some(i) = shares.iter().position(|v| !(0.0..=1.0).contains(v)) {
+            return Err(bad(
+                C,
+                line,
+                format!(
+                    "{}: {} is not a share in [0,1]",
+                    GENERATION_SOURCES[i], shares[i]
+                ),
+            ));
+        }
+        let sum: f64 = shares.iter().sum();
+        if (sum - 1.0).abs() > MIX_SUM_TOLERANCE {
+            return Err(bad(
+                C,
+                line,
+                format!("{}: the nine source shares sum to {sum}, not 1", r.iso3),
+            ));
+        }
         renewable.push(&r.iso3, r.year, r.renewable_share);
         water.push(&r.iso3, r.year, r.water_l_per_kwh);
+        for ((_, series), share) in mix.iter_mut().zip(shares) {
+            series.push(&r.iso3, r.year, share);
+        }
     }
-    Ok((renewable, water))
+    Ok(EnergyMix {
+        renewable_share: renewable,
+        generation_mix: mix,
+        water_l_per_kwh: water,
+    })
 }
 
 #[derive(Deserialize)]

@@ -48,7 +48,7 @@ pub use estimation::{
     estimate_series_in_fleet, FleetDays, FALLBACK_MAX_AGE_DAYS,
 };
 pub use methods::{chain_profiles, methodology, methods, ChainMethods, Method, MethodInfo};
-pub use mica::{disclosure, Asset, Discloser, Disclosure, DisclosureField, Period};
+pub use mica::{disclosure, Asset, Discloser, Disclosure, DisclosureField, FieldPart, Period};
 pub use monte_carlo::{monte_carlo, Distribution, DrawnParameter, Percentiles};
 pub use params::{Params, Pue, ELECTRICITY_PRICE_RANGE, PUE_RANGE};
 pub use sensitivity::{sensitivity, Sensitivity, SensitivityRow};

@@ -179,15 +179,20 @@ fn every_field_is_disclosed_as_the_annex_writes_it() {
         assert_eq!(field.format, annex.format.label());
         assert_eq!(field.table, annex.table.number());
         // A field not computed says why; none is a silent blank.
-        if field.value.is_none() {
+        if field.value.is_none() && field.parts.is_empty() {
             assert!(
                 field.note.as_deref().is_some_and(|n| n.starts_with("not ")),
                 "{field:?}"
             );
         }
+        let parts = field
+            .parts
+            .iter()
+            .flat_map(|p| [&p.value, &p.lower, &p.upper]);
         for v in [&field.value, &field.lower, &field.upper]
             .into_iter()
             .flatten()
+            .chain(parts)
         {
             match annex.format {
                 FieldFormat::Decimal { digits, fraction } => {
@@ -220,6 +225,35 @@ fn every_field_is_disclosed_as_the_annex_writes_it() {
     assert_eq!(value("S.1").as_deref(), Some("Example CASP"));
     assert_eq!(value("S.7").as_deref(), Some("2020-01-02"));
     assert_eq!(d.missing_required, ["S.12"]);
+    // S.17 in parts, one per primary source: they make the whole, and the
+    // renewable ones make S.10.
+    let s17 = d.fields.iter().find(|f| f.code == "S.17").unwrap();
+    assert_eq!(s17.value, None);
+    let names: Vec<&str> = s17.parts.iter().map(|p| p.part.as_str()).collect();
+    assert_eq!(names, blockwatt_analytics::catalogue::GENERATION_SOURCES);
+    let share = |p: &blockwatt_analytics::FieldPart| -> (f64, f64, f64) {
+        let f = |v: &str| v.parse::<f64>().unwrap();
+        (f(&p.lower), f(&p.value), f(&p.upper))
+    };
+    for p in &s17.parts {
+        let (lower, best, upper) = share(p);
+        assert!(lower <= best && best <= upper, "{p:?}");
+    }
+    let total: f64 = s17.parts.iter().map(|p| share(p).1).sum();
+    assert!((total - 100.0).abs() < 0.01, "the parts sum to {total}");
+    let renewable: f64 = s17
+        .parts
+        .iter()
+        .filter(|p| {
+            ["hydro", "wind", "solar", "bioenergy", "other_renewable"].contains(&p.part.as_str())
+        })
+        .map(|p| share(p).1)
+        .sum();
+    let s10: f64 = value("S.10").unwrap().parse().unwrap();
+    assert!(
+        (renewable - s10).abs() < 0.05,
+        "renewable parts {renewable} against S.10 {s10}"
+    );
     // The Global E-waste Monitor 2024: 22.3% of the world's e-waste
     // documented as recycled in 2022, Europe 42.8%, Africa under 1%.
     let s23 = d.fields.iter().find(|f| f.code == "S.23").unwrap();

@@ -342,6 +342,65 @@ fn rows_agree_with_the_datasets_they_cite() {
     }
 }
 
+/// `energy_mix.csv` against the codecarbon file it cites: each country's
+/// renewable share and its nine per-source shares (S.17 of a MiCA
+/// disclosure) are its TWh over its total, rounded to 4 decimals, for the
+/// same year; the world row is generation-weighted over the countries.
+#[test]
+fn the_generation_mix_agrees_with_codecarbon() {
+    let Some(dir) = blockwatt_testkit::shared_data("the_generation_mix_agrees_with_codecarbon")
+    else {
+        return;
+    };
+    let text =
+        std::fs::read_to_string(dir.join("codecarbon-energy-mix-water/global_energy_mix.json"))
+            .expect("global_energy_mix.json");
+    let mix: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text).expect("json");
+    let c = Catalogues::embedded();
+    let columns = [
+        ("coal", "coal_TWh"),
+        ("gas", "gas_TWh"),
+        ("oil", "oil_TWh"),
+        ("nuclear", "nuclear_TWh"),
+        ("hydro", "hydroelectricity_TWh"),
+        ("wind", "wind_TWh"),
+        ("solar", "solar_TWh"),
+        ("bioenergy", "biofuel_TWh"),
+        ("other_renewable", "other_renewable_exc_biofuel_TWh"),
+    ];
+    let twh = |country: &serde_json::Value, key: &str| country[key].as_f64().unwrap_or(0.0);
+    let (mut world, mut world_total) = ([0.0; 9], 0.0);
+    for (iso3, country) in &mix {
+        let year = country["year"].as_i64().expect("year") as i32;
+        let total = twh(country, "total_TWh");
+        assert!(total > 0.0, "{iso3}");
+        let renewable = c.renewable_share.get(iso3, year).expect("a row").1;
+        assert!(
+            (renewable - twh(country, "renewables_TWh") / total).abs() <= 0.000_051,
+            "{iso3}"
+        );
+        for (i, ((name, key), (source, series))) in
+            columns.iter().zip(&c.generation_mix).enumerate()
+        {
+            assert_eq!(name, source);
+            let (row_year, share) = series.get(iso3, year).expect("a row");
+            assert_eq!(row_year, year, "{iso3}");
+            assert!(
+                (share - twh(country, key) / total).abs() <= 0.000_051,
+                "{iso3} {name}: {share} against {}",
+                twh(country, key) / total
+            );
+            world[i] += twh(country, key);
+        }
+        world_total += total;
+    }
+    assert!(mix.len() >= 200, "{} countries", mix.len());
+    for ((name, series), sum) in c.generation_mix.iter().zip(world) {
+        let (_, share) = series.get("WLD", 2023).expect("the world row");
+        assert!((share - sum / world_total).abs() <= 0.000_051, "WLD {name}");
+    }
+}
+
 /// An estimate says how much of its machines the catalogue cannot yet back:
 /// none of Bitcoin's 2025-11-10 basket, part of Monero's (two of its three
 /// Ryzen CPUs were entered without a kept page).

@@ -502,8 +502,16 @@ async fn mica_disclosure_has_every_field_of_the_annex() {
         &h[5..11],
         ["code", "table", "section", "name", "unit", "format"]
     );
-    assert_eq!(rows.len(), 36);
+    assert_eq!(h[15], "part");
+    // 36 fields, S.17 a row per primary source (nine).
+    assert_eq!(rows.len(), 44);
     assert_eq!((&rows[7][5], &rows[7][9]), ("S.8", "kWh"));
+    let s17: Vec<&str> = rows
+        .iter()
+        .filter(|r| &r[5] == "S.17")
+        .map(|r| &r[15])
+        .collect();
+    assert_eq!(s17, blockwatt_service::GENERATION_SOURCES);
 }
 
 #[tokio::test]

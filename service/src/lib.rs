@@ -53,9 +53,10 @@ pub use admin::{
 };
 pub use allocation::{Allocated, Allocation};
 pub use blockwatt_analytics::assets::TokenListing;
+pub use blockwatt_analytics::catalogue::GENERATION_SOURCES;
 /// The MiCA disclosure as the models write it (the API serves it as is).
 pub use blockwatt_analytics::mica::{BasisDays, Threshold};
-pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, Period};
+pub use blockwatt_analytics::{Discloser, Disclosure, DisclosureField, FieldPart, Period};
 pub use chains::ChainInfo;
 pub use contract_sample::NodeSample;
 pub use contracts::{ContractAllocation, ContractDay, ContractFootprint};

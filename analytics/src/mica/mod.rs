@@ -20,7 +20,7 @@ pub use format::{format_decimal, format_significant};
 /// of two or more, so more digits would only show float noise.
 pub const SIGNIFICANT_DIGITS: u8 = 6;
 
-use crate::catalogue::{Catalogues, ChainProfile, Consensus};
+use crate::catalogue::{Catalogues, ChainProfile, Consensus, CountrySeries};
 use crate::error::{AnalyticsError, Result};
 use crate::estimation::UNKNOWN_LOCATION_UNCERTAINTY;
 use crate::location::{location_weighted, plausible_locations};
@@ -128,11 +128,27 @@ pub struct DisclosureField {
     pub name: String,
     pub unit: String,
     pub format: String,
-    /// None when not computed; `note` says why.
+    /// None when not computed (`note` says why), or when the field is
+    /// given in `parts`.
     pub value: Option<String>,
     pub lower: Option<String>,
     pub upper: Option<String>,
     pub note: Option<String>,
+    /// A field the Annex gives per item (S.17's energy mix: one share per
+    /// primary source), each in the field's unit and format.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<FieldPart>,
+}
+
+/// One item of a field given in parts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldPart {
+    /// What the item is (S.17: `coal`, `gas`, …, `other_renewable`).
+    pub part: String,
+    pub value: String,
+    pub lower: String,
+    pub upper: String,
 }
 
 /// Days of the period by how their estimate was obtained.
@@ -231,6 +247,8 @@ enum Value {
     Text(String),
     Date(NaiveDate),
     Number(Bounds),
+    /// One number per named item, in the field's format.
+    Parts(Vec<(&'static str, Bounds)>),
     /// Not computed: why.
     Missing(String),
 }
@@ -332,30 +350,39 @@ pub fn disclosure(
     };
 
     let year = period.end.year();
-    // Each host's renewable share, weighted by its part of the energy.
-    let mut weighted: Option<(Bounds, f64)> = None;
-    for host in &asset.hosts {
-        let weight: f64 = estimates
-            .iter()
-            .filter(|e| e.chain == host.slug)
-            .map(|e| e.energy_twh_per_year.best)
-            .sum();
-        let Some(r) = renewable_share(catalogues, host, year, params) else {
-            continue;
-        };
-        let (sum, w) = weighted.unwrap_or((Bounds::new(0.0, 0.0, 0.0), 0.0));
-        weighted = Some((
-            Bounds::new(
-                sum.lower + r.lower * weight,
-                sum.best + r.best * weight,
-                sum.upper + r.upper * weight,
-            ),
-            w + weight,
-        ));
-    }
-    let renewable = weighted
-        .filter(|(_, w)| *w > 0.0)
-        .map(|(b, w)| b.scale(1.0 / w));
+    // A share of the hosts' electricity (renewable, or one source's): each
+    // host's location-weighted share, weighted by its part of the energy.
+    let electricity_share = |series: &CountrySeries| -> Option<Bounds> {
+        let mut weighted: Option<(Bounds, f64)> = None;
+        for host in &asset.hosts {
+            let weight: f64 = estimates
+                .iter()
+                .filter(|e| e.chain == host.slug)
+                .map(|e| e.energy_twh_per_year.best)
+                .sum();
+            let Some(r) = location_share(catalogues, host, year, params, series) else {
+                continue;
+            };
+            let (sum, w) = weighted.unwrap_or((Bounds::new(0.0, 0.0, 0.0), 0.0));
+            weighted = Some((
+                Bounds::new(
+                    sum.lower + r.lower * weight,
+                    sum.best + r.best * weight,
+                    sum.upper + r.upper * weight,
+                ),
+                w + weight,
+            ));
+        }
+        weighted
+            .filter(|(_, w)| *w > 0.0)
+            .map(|(b, w)| b.scale(1.0 / w))
+    };
+    let renewable = electricity_share(&catalogues.renewable_share);
+    let mix: Option<Vec<(&'static str, Bounds)>> = catalogues
+        .generation_mix
+        .iter()
+        .map(|(source, series)| electricity_share(series).map(|b| (*source, b.scale(100.0))))
+        .collect();
     let profiles = asset
         .hosts
         .iter()
@@ -443,7 +470,7 @@ pub fn disclosure(
                     || Value::Missing("not computed: no generation mix for the chain's location".into()),
                     |r| Value::Number(r.scale(100.0)),
                 ),
-                Some(format!("share of renewable sources in the electricity generation of the location profile ({profiles}), {year}, weighted by each host's energy")),
+                Some(format!("share of renewable sources in the electricity generation of the location profile ({profiles}) for {year}, each country's generation as of its latest year in the catalogue (mostly 2022 or 2023), weighted by each host's energy")),
             ),
             "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
             "S.12" => (not_modelled("the models count purchased grid electricity (S.13); fuel burnt on site by miners or validators is not modelled"), None),
@@ -464,7 +491,13 @@ pub fn disclosure(
                 )),
                 None,
             ),
-            "S.17" => (not_modelled("the catalogues hold the renewable share (S.10), not every primary source"), None),
+            "S.17" => (
+                mix.clone().map_or_else(
+                    || Value::Missing("not computed: no generation mix for the chain's location".into()),
+                    Value::Parts,
+                ),
+                Some(format!("in parts, one per primary source: its share in the electricity generation of the location profile ({profiles}) for {year}, each country's generation as of its latest year in the catalogue (mostly 2022 or 2023), weighted by each host's energy; the parts sum to 100 % and the renewable ones (hydro, wind, solar, bioenergy, other_renewable) make S.10. The range of each part is the spread of the countries its location could be, so the lower bounds do not sum to 100 %")),
+            ),
             "S.18" | "S.21" | "S.28" | "S.30" => (Value::Missing("not applicable: targets are the discloser's commitments, not a measurement".into()), None),
             "S.19" => (
                 Value::Number(Bounds::new(
@@ -496,7 +529,7 @@ pub fn disclosure(
             "S.29" => (Value::Text("The electricity used draws on water at the power plants (S.31, consumptive use by generation source); the raw materials of the hardware are not modelled.".into()), None),
             "S.31" => (Value::Number(per_year(t.water_m3)), Some(format!("consumptive water use of the electricity's generation mix{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
             "S.32" => (not_modelled("no water recycling data applies to electricity generation"), None),
-            "S.33" => (Value::Text("S.17 and S.18 are not computed.".into()), None),
+            "S.33" => (Value::Text("Energy mix (S.17): the electricity generation by primary source of each country (Our World in Data's compilation of Ember and the Energy Institute, through codecarbon's global_energy_mix.json; the latest year per country, mostly 2022 or 2023), weighted by the chain's location profile (mining-pool or hashrate-by-country data where published, the world average otherwise) and by each host's energy. The electricity used is assumed to be drawn from the grid; off-grid and on-site generation are not modelled. S.18 (targets) is the discloser's commitment, not a measurement.".into()), None),
             "S.34" => (Value::Text("Carbon intensity (S.19): S.13 over S.8, the location-weighted grid intensity (Ember and the Energy Institute via Our World in Data). Scope 3 (S.20) is not modelled.".into()), None),
             "S.35" => (Value::Text("WEEE (S.22): the fleet's hardware mass divided by its lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021), from the hardware catalogue's unit masses. Non-recycled WEEE ratio (S.23): one minus the share of e-waste documented as formally collected and recycled (Global E-waste Monitor 2024, ITU and UNITAR: world 22.3% in 2022 as the best estimate; Europe 42.8% and Africa under 1% as the bounds), since no rate is published for mining or validating hardware; documented recycling counts formal, recorded recycling only, so the ratio is an upper estimate.".into()), None),
             "S.36" => (Value::Text("Water (S.31): energy × the consumptive water use of the generation mix (codecarbon mix × Meldrum et al. 2013 factors).".into()), None),
@@ -551,13 +584,15 @@ fn basis_rank(b: Basis) -> u8 {
     }
 }
 
-/// The location-weighted renewable share of the chain's electricity, 0..1,
-/// with the same bounds rule as the grid intensity.
-fn renewable_share(
+/// A location-weighted share of the chain's electricity, 0..1 (the
+/// renewable share, or one primary source's), with the same bounds rule
+/// as the grid intensity.
+fn location_share(
     catalogues: &Catalogues,
     chain: &ChainProfile,
     year: i32,
     params: &Params,
+    series: &CountrySeries,
 ) -> Option<Bounds> {
     let (_, shares) = catalogues.location_for(&chain.location_profile, year)?;
     let world = shares.iter().all(|s| s.iso3 == "WLD");
@@ -566,13 +601,7 @@ fn renewable_share(
     } else {
         params.location_uncertainty_share
     };
-    location_weighted(
-        shares,
-        &plausible_locations(catalogues),
-        &catalogues.renewable_share,
-        year,
-        u,
-    )
+    location_weighted(shares, &plausible_locations(catalogues), series, year, u)
 }
 
 fn pow_days(chain: &ChainProfile, period: Period) -> (bool, bool) {
@@ -626,6 +655,7 @@ fn write(f: &AnnexField, value: Value, note: Option<String>) -> Result<Disclosur
         lower: None,
         upper: None,
         note,
+        parts: Vec::new(),
     };
     match (value, f.format) {
         (Value::Missing(why), _) => {
@@ -641,6 +671,17 @@ fn write(f: &AnnexField, value: Value, note: Option<String>) -> Result<Disclosur
             out.value = Some(write(b.best)?);
             out.lower = Some(write(b.lower)?);
             out.upper = Some(write(b.upper)?);
+        }
+        (Value::Parts(parts), FieldFormat::Decimal { digits, fraction }) => {
+            let write = |v: f64| format_significant(v, digits, fraction, SIGNIFICANT_DIGITS);
+            for (part, b) in parts {
+                out.parts.push(FieldPart {
+                    part: part.to_owned(),
+                    value: write(b.best)?,
+                    lower: write(b.lower)?,
+                    upper: write(b.upper)?,
+                });
+            }
         }
         // A value of the wrong kind for the Annex's format is a defect here.
         _ => {
@@ -659,8 +700,9 @@ fn write(f: &AnnexField, value: Value, note: Option<String>) -> Result<Disclosur
 }
 
 impl Disclosure {
-    /// One row per field, in the Annex's order; the period, basis and data
-    /// age repeat on every row so a row stands alone.
+    /// One row per field, in the Annex's order (a field given in parts, a
+    /// row per part); the period, basis and data age repeat on every row
+    /// so a row stands alone.
     pub fn to_csv(&self) -> std::result::Result<Vec<u8>, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
@@ -679,6 +721,7 @@ impl Disclosure {
             "lower",
             "upper",
             "note",
+            "part",
         ])?;
         let (start, end, as_of) = (
             self.period.start.to_string(),
@@ -686,23 +729,47 @@ impl Disclosure {
             self.as_of.to_string(),
         );
         for f in &self.fields {
-            w.write_record([
-                self.asset.as_str(),
-                &start,
-                &end,
-                self.basis.as_str(),
-                &as_of,
-                &f.code,
-                &f.table.to_string(),
-                &f.section,
-                &f.name,
-                &f.unit,
-                &f.format,
-                f.value.as_deref().unwrap_or(""),
-                f.lower.as_deref().unwrap_or(""),
-                f.upper.as_deref().unwrap_or(""),
-                f.note.as_deref().unwrap_or(""),
-            ])?;
+            // A field given in parts is a row per part, `part` naming it.
+            let rows: Vec<(&str, &str, &str, &str)> = if f.parts.is_empty() {
+                vec![(
+                    f.value.as_deref().unwrap_or(""),
+                    f.lower.as_deref().unwrap_or(""),
+                    f.upper.as_deref().unwrap_or(""),
+                    "",
+                )]
+            } else {
+                f.parts
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.value.as_str(),
+                            p.lower.as_str(),
+                            p.upper.as_str(),
+                            p.part.as_str(),
+                        )
+                    })
+                    .collect()
+            };
+            for (value, lower, upper, part) in rows {
+                w.write_record([
+                    self.asset.as_str(),
+                    &start,
+                    &end,
+                    self.basis.as_str(),
+                    &as_of,
+                    &f.code,
+                    &f.table.to_string(),
+                    &f.section,
+                    &f.name,
+                    &f.unit,
+                    &f.format,
+                    value,
+                    lower,
+                    upper,
+                    f.note.as_deref().unwrap_or(""),
+                    part,
+                ])?;
+            }
         }
         w.into_inner().map_err(|e| e.into_error().into())
     }
