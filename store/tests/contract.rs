@@ -999,15 +999,7 @@ async fn a_contracts_days_beyond_32_bit_heights_are_summed_too(store: &dyn Store
 /// days never read, longer than the month ClickHouse sums at a time, and
 /// every day is counted once.
 async fn a_contracts_days_over_months_partly_read_before_are_each_summed_once(store: &dyn Store) {
-    let start = 1_600_000_000 - 1_600_000_000 % 86_400;
-    let mut b = batch(CHAIN, 100..=139, "a");
-    for block in &mut b.blocks {
-        block.time = start + (block.height - 100) as i64 * 86_400 + 3_600;
-    }
-    b.logs = (100..=139)
-        .map(|h| uses(h, "a", &[(TOKEN, 1, h)]))
-        .collect();
-    store.write_batch(&b).await.unwrap();
+    let start = one_block_days(store, 100..=139).await;
     let at = |d: i64| start + d * 86_400;
     let middle = store
         .contract_days(CHAIN, TOKEN, at(15), at(25))
@@ -1018,19 +1010,8 @@ async fn a_contracts_days_over_months_partly_read_before_are_each_summed_once(st
         .contract_days(CHAIN, TOKEN, at(0), at(40))
         .await
         .unwrap();
-    let got: Vec<(u64, u64, u64, u64)> = days
-        .iter()
-        .map(|d| {
-            (
-                d.first_height,
-                d.recorded_blocks,
-                d.contract_transactions,
-                d.contract_gas,
-            )
-        })
-        .collect();
     let want: Vec<(u64, u64, u64, u64)> = (100..=139).map(|h| (h, 1, 1, h)).collect();
-    assert_eq!(got, want);
+    assert_eq!(token_sums(&days), want);
     assert_eq!(
         days.iter().map(|d| d.day).collect::<Vec<_>>(),
         (0..40).map(|d| day_of(at(d))).collect::<Vec<_>>()
@@ -1044,28 +1025,8 @@ async fn a_contracts_days_over_months_partly_read_before_are_each_summed_once(st
 /// so the read that finishes, and the one after it (from what was kept),
 /// count every day once.
 async fn a_contracts_days_read_cut_short_at_any_point_leave_right_sums(store: &dyn Store) {
-    let start = 1_600_000_000 - 1_600_000_000 % 86_400;
-    let mut b = batch(CHAIN, 200..=269, "a");
-    for block in &mut b.blocks {
-        block.time = start + (block.height - 200) as i64 * 86_400 + 3_600;
-    }
-    b.logs = (200..=269)
-        .map(|h| uses(h, "a", &[(TOKEN, 1, h)]))
-        .collect();
-    store.write_batch(&b).await.unwrap();
+    let start = one_block_days(store, 200..=269).await;
     let (from, to) = (start, start + 70 * 86_400);
-    let sums = |days: Vec<blockwatt_store::ContractDayTotals>| -> Vec<(u64, u64, u64, u64)> {
-        days.iter()
-            .map(|d| {
-                (
-                    d.first_height,
-                    d.recorded_blocks,
-                    d.contract_transactions,
-                    d.contract_gas,
-                )
-            })
-            .collect()
-    };
     let want: Vec<(u64, u64, u64, u64)> = (200..=269).map(|h| (h, 1, 1, h)).collect();
     // A zero deadline still polls the read once: it is cut at its first
     // await that waits.
@@ -1086,9 +1047,39 @@ async fn a_contracts_days_read_cut_short_at_any_point_leave_right_sums(store: &d
     if store.keeps_contract_days() {
         assert!(cut >= 1, "the first read was not cut short");
     }
-    assert_eq!(sums(finished), want, "after {cut} reads cut short");
+    assert_eq!(token_sums(&finished), want, "after {cut} reads cut short");
     let again = store.contract_days(CHAIN, TOKEN, from, to).await.unwrap();
-    assert_eq!(sums(again), want);
+    assert_eq!(token_sums(&again), want);
+}
+
+/// Blocks `heights`, one a UTC day from a day's start an hour in, each with
+/// a transaction of the token using gas equal to its height; returns the
+/// first day's start.
+async fn one_block_days(store: &dyn Store, heights: std::ops::RangeInclusive<u64>) -> i64 {
+    let start = 1_600_000_000 - 1_600_000_000 % 86_400;
+    let first = *heights.start();
+    let mut b = batch(CHAIN, heights.clone(), "a");
+    for block in &mut b.blocks {
+        block.time = start + (block.height - first) as i64 * 86_400 + 3_600;
+    }
+    b.logs = heights.map(|h| uses(h, "a", &[(TOKEN, 1, h)])).collect();
+    store.write_batch(&b).await.unwrap();
+    start
+}
+
+/// Each day's first height, recorded blocks, and the token's transactions
+/// and gas.
+fn token_sums(days: &[blockwatt_store::ContractDayTotals]) -> Vec<(u64, u64, u64, u64)> {
+    days.iter()
+        .map(|d| {
+            (
+                d.first_height,
+                d.recorded_blocks,
+                d.contract_transactions,
+                d.contract_gas,
+            )
+        })
+        .collect()
 }
 
 fn day_of(time: i64) -> NaiveDate {
