@@ -53,6 +53,8 @@ def main() -> int:
         out = run(q["name"], q["sql"])
         if out is not None and q["name"] == "select_logs_recorded" and out.strip() != b"1":
             failures.append(f"{q['name']}: did not count the sample block's recorded logs: {out!r}")
+        if out is not None and q["name"] == "select_height_span_in_time" and out.strip() != b"1,50000,50000":
+            failures.append(f"{q['name']}: did not bound the sample block's hour: {out!r}")
         if out is not None and q["name"] in ("select_block_at", "select_tip", "select_txid_blocks", "select_transaction_in_block",
                                               "select_transactions_above", "select_block_transaction_totals", "select_contract_uses",
                                               "select_contract_days", "select_block_days", "select_kept_contract_days",

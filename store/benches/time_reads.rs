@@ -85,6 +85,12 @@ fn insert_blocks(n: u64) -> String {
     )
 }
 
+/// The heights of each hour's blocks, as the store writes them with its
+/// blocks (migration 9's statement).
+const INSERT_BLOCK_HOURS: &str = "INSERT INTO block_hours (chain, hour, low, high) \
+     SELECT chain, intDiv(toUInt32(time), 3600), min(height), max(height) \
+     FROM blocks GROUP BY chain, intDiv(toUInt32(time), 3600)";
+
 /// The logs-recorded mark (the zero address) and the contract's row of
 /// every block.
 fn insert_contract_rows(n: u64) -> String {
@@ -123,6 +129,13 @@ const BEFORE_CONTRACT: &str = "SELECT toUInt32(block_day) AS day_number, toUInt8
      (SELECT height, hash, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
      WHERE is_deleted = 0) AS b USING (block_height, block_hash_prefix) \
      GROUP BY day_number, mark";
+/// How the heights of a period were bounded before migration 9: a scan of
+/// the chain's `time` column.
+const SCAN_SPAN: &str = "SELECT count(), min(height), max(height) FROM blocks \
+     WHERE chain = ? AND time >= ? AND time < ?";
+/// And since: the hours' rows of `block_hours` (the store's statement).
+const HOURS_SPAN: &str = "SELECT count(), min(low), max(high) FROM block_hours \
+     WHERE chain = ? AND hour >= ? AND hour <= ?";
 const PLAIN_TOTALS: &str =
     "SELECT count(), sum(gas_used) FROM blocks WHERE chain = ? AND time >= ? AND time < ?";
 
@@ -150,7 +163,11 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
     println!("\n{label}: {n} blocks");
     store.migrate().await.expect("migrate");
     let started = Instant::now();
-    for sql in [insert_blocks(n), insert_contract_rows(n)] {
+    for sql in [
+        insert_blocks(n),
+        insert_contract_rows(n),
+        INSERT_BLOCK_HOURS.to_owned(),
+    ] {
         // Through a Distributed table, only once every shard holds its rows.
         client
             .query(&sql)
@@ -204,6 +221,31 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
         b.0,
         ms(plain),
         p.0
+    );
+    let (scan, s) = median_of_3(|| {
+        let q = client.query(SCAN_SPAN).bind(CHAIN).bind(day.0).bind(day.1);
+        async move { q.fetch_one::<(u64, u64, u64)>().await.expect("scan span") }
+    })
+    .await;
+    let (hours, h) = median_of_3(|| {
+        let q = client
+            .query(HOURS_SPAN)
+            .bind(CHAIN)
+            .bind(day.0 / 3_600)
+            .bind((day.1 - 1) / 3_600);
+        async move { q.fetch_one::<(u64, u64, u64)>().await.expect("hours span") }
+    })
+    .await;
+    println!(
+        "a day's heights: from block_hours {} ({} rows, {}..={}); before, a scan of the time column {} ({} blocks, {}..={})",
+        ms(hours),
+        h.0,
+        h.1,
+        h.2,
+        ms(scan),
+        s.0,
+        s.1,
+        s.2
     );
     for (name, (from, to)) in [("a day", day), ("a calendar year", year)] {
         // The first read sums and keeps every day (all are over); the

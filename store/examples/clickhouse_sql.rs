@@ -73,6 +73,13 @@ fn main() {
             sql::SAMPLE_CONTRACT,
             &EVM_HASH[..8]
         ),
+        // The heights of the two sample blocks' hours (migration 9).
+        format!(
+            "INSERT INTO block_hours (chain, hour, low, high) \
+             VALUES ('bitcoin', {}, 50000, 50000), ('ethereum', {}, 16000001, 16000001)",
+            block.time / 3_600,
+            1_670_000_000 / 3_600
+        ),
         // The sample contract's kept sums of that block's day.
         format!(
             "INSERT INTO contract_days (chain, contract, day, blocks, first_height, last_height, \

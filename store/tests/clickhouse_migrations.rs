@@ -311,6 +311,22 @@ async fn migrates_with_its_data(server: &Server) {
             .await
             .expect("totals");
         assert_eq!((totals.transactions, totals.gas_used), (3, 63_000));
+        // Reads by time find the old blocks through the hours migration 9
+        // indexed from them.
+        let (first, last) = (block_row(0).time as i64, block_row(29).time as i64);
+        let in_time = store
+            .blocks_in_time(CHAIN, first, last + 1)
+            .await
+            .expect("blocks by time");
+        assert_eq!(in_time.len(), 30);
+        assert_eq!(
+            store
+                .block_totals_in_time(CHAIN, first, last + 1)
+                .await
+                .expect("totals by time")
+                .blocks,
+            30
+        );
         assert_eq!(store.rollback_above(CHAIN, 24).await.expect("rollback"), 5);
         assert_eq!(
             store.transaction(CHAIN, &txid(25, 1)).await.expect("read"),

@@ -21,9 +21,9 @@ use clickhouse::{sql::Identifier, Client, Row};
 use serde::Serialize;
 
 use self::rows::{
-    date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockRow, CheckpointRow,
-    ContractBlockRow, ContractDayRow, ContractDaysRow, ContractUseRow, CoverageRow, DailyRow,
-    HeightSpanRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow,
+    date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockHourRow, BlockRow,
+    CheckpointRow, ContractBlockRow, ContractDayRow, ContractDaysRow, ContractUseRow, CoverageRow,
+    DailyRow, HeightSpanRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow,
     TxidBlockRow,
 };
 use self::schema::Layout;
@@ -254,8 +254,8 @@ impl ClickHouseStore {
     }
 
     /// The heights around a time range's blocks (see
-    /// [`sql::select_height_span_in_time`]); `None` when no row of any
-    /// version has a time in it.
+    /// [`sql::select_height_span_in_time`]); `None` when no block was
+    /// written with a time in its hours.
     async fn height_span_in_time(
         &self,
         chain: &str,
@@ -263,12 +263,15 @@ impl ClickHouseStore {
         to: i64,
     ) -> Result<Option<TimeSpan>> {
         let (from, to) = (from.clamp(0, u32::MAX as i64), to.clamp(0, u32::MAX as i64));
+        if to <= from {
+            return Ok(None);
+        }
         let span = self
             .client
             .query(&sql::select_height_span_in_time())
             .bind(chain)
-            .bind(from)
-            .bind(to)
+            .bind(from / 3_600)
+            .bind((to - 1) / 3_600)
             .fetch_one::<HeightSpanRow>()
             .await?;
         Ok((span.rows > 0).then_some(TimeSpan {
@@ -465,9 +468,15 @@ impl BlockStore for ClickHouseStore {
         // keyed by the blocks' versions, so a read that sees a block
         // written sees its logs too, and never keeps a day's sums without
         // them under the new key.
+        // So are the heights of each hour's blocks, for the same reason:
+        // a read by time that sees a block found it through them.
         let uses = contract_block_rows(batch)?;
+        let hours = BlockHourRow::of(&blocks);
         tokio::try_join!(self.insert_transactions(&txs), async {
-            self.insert("contract_blocks", &uses).await?;
+            tokio::try_join!(
+                self.insert("contract_blocks", &uses),
+                self.insert("block_hours", &hours)
+            )?;
             self.insert("blocks", &blocks).await
         })?;
         let c = &batch.checkpoint;

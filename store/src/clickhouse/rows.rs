@@ -193,6 +193,41 @@ impl TxidBlockRow {
     }
 }
 
+/// A row of `block_hours` (migration 9): the heights of one write's
+/// blocks in one hour.
+#[derive(Debug, Clone, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct BlockHourRow {
+    pub chain: String,
+    /// Unix time / 3,600.
+    pub hour: u32,
+    pub low: u64,
+    pub high: u64,
+}
+
+impl BlockHourRow {
+    /// One row per chain and hour of `blocks`, the lowest and highest
+    /// height it holds there.
+    pub fn of(blocks: &[BlockRow]) -> Vec<BlockHourRow> {
+        let mut hours: std::collections::BTreeMap<(&str, u32), (u64, u64)> =
+            std::collections::BTreeMap::new();
+        for b in blocks {
+            let span = hours
+                .entry((b.chain.as_str(), b.time / 3_600))
+                .or_insert((b.height, b.height));
+            *span = (span.0.min(b.height), span.1.max(b.height));
+        }
+        hours
+            .into_iter()
+            .map(|((chain, hour), (low, high))| BlockHourRow {
+                chain: chain.to_owned(),
+                hour,
+                low,
+                high,
+            })
+            .collect()
+    }
+}
+
 /// A row of `contract_blocks`: one contract's part of one block.
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct ContractBlockRow {

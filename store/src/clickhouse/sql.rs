@@ -56,15 +56,16 @@ pub fn select_blocks_range() -> String {
         " ORDER BY height",
     )
 }
-/// The heights of every row, of any version, whose time is in `[?, ?)`:
-/// bounds around the live blocks of that time. No `FINAL`: the plain scan
-/// reads two narrow columns, and the reads below then merge versions
-/// (`FINAL`) only over the granules of these heights, not over the
-/// chain's whole history (the blocks are ordered by height, not time).
-/// Binds: chain, from, to.
+/// Bounds around the heights of the blocks written with a time in the
+/// hours `?` to `?` (Unix time / 3,600, both included): from
+/// `block_hours` (migration 9), a row per hour and write, so the reads
+/// below merge versions (`FINAL`) only over the granules of these heights,
+/// not over the chain's whole history (the blocks are ordered by height,
+/// not time), and finding them does not scan the chain's `time` column.
+/// Binds: chain, first hour, last hour.
 pub fn select_height_span_in_time() -> String {
-    "SELECT count() AS rows, min(height) AS low, max(height) AS high FROM blocks \
-     WHERE chain = ? AND time >= ? AND time < ?"
+    "SELECT count() AS rows, min(low) AS low, max(high) AS high FROM block_hours \
+     WHERE chain = ? AND hour >= ? AND hour <= ?"
         .to_owned()
 }
 /// The live blocks of a time range within the heights that
@@ -352,8 +353,9 @@ pub fn shapes() -> Vec<Shape> {
             "select_height_span_in_time",
             c.query(&select_height_span_in_time())
                 .bind("bitcoin")
-                .bind(1_269_000_000u32)
-                .bind(1_269_086_400u32),
+                // The hour of the sample block (time 1,270,000,000).
+                .bind(1_270_000_000u32 / 3_600)
+                .bind(1_270_000_000u32 / 3_600),
         ),
         bound(
             "select_blocks_in_time",
