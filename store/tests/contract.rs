@@ -1058,47 +1058,28 @@ async fn a_contracts_days_read_cut_short_at_any_point_leave_right_sums(store: &d
 /// only. On ClickHouse its old hour keeps a bound that no longer holds a
 /// live block there, and the read's time filter leaves it out.
 async fn a_block_written_again_at_another_time_is_read_at_that_time_only(store: &dyn Store) {
-    let heights = |blocks: Vec<blockwatt_domain::Block>| -> Vec<u64> {
-        blocks.iter().map(|b| b.height).collect()
+    // The heights of the blocks within a second of `t`, and their count
+    // as the totals give it.
+    let read_at = |t: i64| async move {
+        let blocks = store.blocks_in_time(CHAIN, t - 1, t + 1).await.unwrap();
+        let totals = store
+            .block_totals_in_time(CHAIN, t - 1, t + 1)
+            .await
+            .unwrap();
+        (
+            blocks.iter().map(|b| b.height).collect::<Vec<u64>>(),
+            totals.blocks,
+        )
     };
     let mut b = batch(CHAIN, 300..=302, "a");
     let first = b.blocks[1].time;
     store.write_batch(&b).await.unwrap();
-    let around = |t: i64| (t - 1, t + 1);
-    let (from, to) = around(first);
-    assert_eq!(
-        heights(store.blocks_in_time(CHAIN, from, to).await.unwrap()),
-        [301]
-    );
+    assert_eq!(read_at(first).await, (vec![301], 1));
     let later = first + 2 * 86_400;
     b.blocks[1].time = later;
     store.write_batch(&b).await.unwrap();
-    assert!(store
-        .blocks_in_time(CHAIN, from, to)
-        .await
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        store
-            .block_totals_in_time(CHAIN, from, to)
-            .await
-            .unwrap()
-            .blocks,
-        0
-    );
-    let (from, to) = around(later);
-    assert_eq!(
-        heights(store.blocks_in_time(CHAIN, from, to).await.unwrap()),
-        [301]
-    );
-    assert_eq!(
-        store
-            .block_totals_in_time(CHAIN, from, to)
-            .await
-            .unwrap()
-            .blocks,
-        1
-    );
+    assert_eq!(read_at(first).await, (vec![], 0));
+    assert_eq!(read_at(later).await, (vec![301], 1));
 }
 
 /// Blocks `heights`, one a UTC day from a day's start an hour in, each with
