@@ -34,6 +34,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use blockwatt_store::clickhouse::schema::BLOCK_HOURS_FROM_BLOCKS;
+use blockwatt_store::clickhouse::sql::select_height_span_in_time;
 use blockwatt_store::{DatabaseUrl, Store};
 
 const CHAIN: &str = "ethereum";
@@ -85,12 +87,6 @@ fn insert_blocks(n: u64) -> String {
     )
 }
 
-/// The heights of each hour's blocks, as the store writes them with its
-/// blocks (migration 9's statement).
-const INSERT_BLOCK_HOURS: &str = "INSERT INTO block_hours (chain, hour, low, high) \
-     SELECT chain, intDiv(toUInt32(time), 3600), min(height), max(height) \
-     FROM blocks GROUP BY chain, intDiv(toUInt32(time), 3600)";
-
 /// The logs-recorded mark (the zero address) and the contract's row of
 /// every block.
 fn insert_contract_rows(n: u64) -> String {
@@ -133,9 +129,6 @@ const BEFORE_CONTRACT: &str = "SELECT toUInt32(block_day) AS day_number, toUInt8
 /// the chain's `time` column.
 const SCAN_SPAN: &str = "SELECT count(), min(height), max(height) FROM blocks \
      WHERE chain = ? AND time >= ? AND time < ?";
-/// And since: the hours' rows of `block_hours` (the store's statement).
-const HOURS_SPAN: &str = "SELECT count(), min(low), max(high) FROM block_hours \
-     WHERE chain = ? AND hour >= ? AND hour <= ?";
 const PLAIN_TOTALS: &str =
     "SELECT count(), sum(gas_used) FROM blocks WHERE chain = ? AND time >= ? AND time < ?";
 
@@ -166,7 +159,8 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
     for sql in [
         insert_blocks(n),
         insert_contract_rows(n),
-        INSERT_BLOCK_HOURS.to_owned(),
+        // The heights of each hour's blocks, as migration 9 fills them.
+        BLOCK_HOURS_FROM_BLOCKS.to_owned(),
     ] {
         // Through a Distributed table, only once every shard holds its rows.
         client
@@ -229,7 +223,7 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
     .await;
     let (hours, h) = median_of_3(|| {
         let q = client
-            .query(HOURS_SPAN)
+            .query(&select_height_span_in_time())
             .bind(CHAIN)
             .bind(day.0 / 3_600)
             .bind((day.1 - 1) / 3_600);
