@@ -8,7 +8,7 @@ use blockwatt_analytics::{Disclosure, DisclosureField};
 use chrono::NaiveDate;
 use maud::{html, Markup, DOCTYPE};
 
-const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1f23;background:#fff;margin:0 auto;max-width:60rem;padding:1rem}h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}th[scope=row]{white-space:nowrap}td.value{overflow-wrap:anywhere}.muted,small{color:#4f5862}.missing{color:#8a1c14}.scroll{overflow-x:auto}ul.parts{margin:0;padding:0;list-style:none}dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem}dt{font-weight:600}dd{margin:0}@media print{a{color:inherit}}";
+const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1f23;background:#fff;margin:0 auto;max-width:60rem;padding:1rem}h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}th[scope=row]{white-space:nowrap}td.value{overflow-wrap:anywhere}.muted,small{color:#4f5862}.missing{color:#8a1c14}.scroll{overflow-x:auto}.scroll table{min-width:46rem}caption{text-align:left}ul.parts{margin:0;padding:0;list-style:none}dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem}dt{font-weight:600}dd{margin:0}@media print{a{color:inherit}}";
 
 /// What a reader needs beside the disclosure itself.
 pub struct MicaDocument<'a> {
@@ -32,8 +32,12 @@ fn table_rows(fields: &[DisclosureField], table: u8) -> Markup {
                     @match &f.value {
                         Some(v) => { (v) @if !f.unit.is_empty() { " " (f.unit) } }
                         None if !f.parts.is_empty() => {
+                            // Each part's range beside it: a separate
+                            // column's list wraps out of line with it.
                             ul.parts {
-                                @for p in &f.parts { li { (p.part.replace('_', " ")) ": " (p.value) " " (f.unit) } }
+                                @for p in &f.parts {
+                                    li { (p.part.replace('_', " ")) ": " (p.value) " " (f.unit) " " small { "(" (p.lower) " – " (p.upper) ")" } }
+                                }
                             }
                         }
                         None => { span.missing { "not computed" } }
@@ -41,11 +45,7 @@ fn table_rows(fields: &[DisclosureField], table: u8) -> Markup {
                 }
                 td {
                     @if let (Some(l), Some(u)) = (&f.lower, &f.upper) { (l) " – " (u) }
-                    @if !f.parts.is_empty() {
-                        ul.parts {
-                            @for p in &f.parts { li { (p.lower) " – " (p.upper) } }
-                        }
-                    }
+                    @if !f.parts.is_empty() { small { "beside each part" } }
                 }
                 td { @if let Some(n) = &f.note { small { (n) } } }
             }
