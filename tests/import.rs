@@ -67,3 +67,65 @@ fn coinmetrics_import_is_all_or_nothing() {
         "stored day was overwritten: {last:?}"
     );
 }
+
+/// A file that cannot describe the chain it is imported under is refused
+/// whole: Bitcoin's history (from 2009) under `--chain ethereum` (from
+/// 2015-07-30), and a chain outside the catalogue. Nothing is stored.
+#[test]
+fn a_file_of_another_chain_or_an_unknown_chain_is_refused() {
+    let Some(data) = blockwatt_testkit::shared_data(
+        "cli::a_file_of_another_chain_or_an_unknown_chain_is_refused",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let btc = data.join("coinmetrics/btc.csv");
+    let import = |chain: &str| {
+        blockwatt(dir.path())
+            .args(["import", "coinmetrics", "--chain", chain, "--file"])
+            .arg(&btc)
+            .output()
+            .unwrap()
+    };
+    let refused = import("ethereum");
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("the row of 2009-01-03 is before ethereum's first day, 2015-07-30")
+            && err.contains("another chain's file")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let unknown = import("bitcoin-gold");
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    let err = stderr(&unknown);
+    assert!(
+        err.contains("\"bitcoin-gold\" is not a chain of the catalogue")
+            && err.contains("bitcoin,"),
+        "{err}"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let stored = rt.block_on(async {
+        let url = blockwatt_store::DatabaseUrl::parse(&format!(
+            "sqlite://{}/data/blockwatt.db",
+            dir.path().display()
+        ))
+        .unwrap();
+        let store = blockwatt_store::open(&url).await.unwrap();
+        let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut stored = 0;
+        for chain in ["ethereum", "bitcoin-gold"] {
+            stored += store
+                .daily_metrics(chain, day("2009-01-01"), day("2021-01-01"))
+                .await
+                .unwrap()
+                .len();
+        }
+        stored
+    });
+    assert_eq!(stored, 0, "a refused file left rows behind");
+}

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 
+use blockwatt_analytics::catalogue::ChainProfile;
+use blockwatt_domain::DailyMetrics;
 use blockwatt_ingest::coinmetrics::{self, HashrateUnit};
 use blockwatt_store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -16,6 +18,10 @@ use thiserror::Error;
 pub enum ImportError {
     #[error(transparent)]
     Chain(#[from] blockwatt_domain::InvalidChainSlug),
+    /// Rows for a chain the catalogue lacks would never be estimated, and
+    /// are most often a typo of one it has.
+    #[error("{chain:?} is not a chain of the catalogue (config/catalogues/chains.csv); nothing was imported. Known chains: {known}")]
+    UnknownChain { chain: String, known: String },
     #[error("cannot open {file}: {reason}")]
     Open { file: String, reason: String },
     /// The admin route reads files only inside the configured import
@@ -63,7 +69,7 @@ pub async fn coinmetrics(
     hashrate_unit: Option<&str>,
     access: &FileAccess,
 ) -> Result<Imported, ImportError> {
-    blockwatt_domain::validate_chain_slug(chain)?;
+    let profile = catalogue_chain(chain)?;
     let invalid = |reason: String| ImportError::Invalid {
         file: file.to_owned(),
         reason,
@@ -81,6 +87,7 @@ pub async fn coinmetrics(
     };
     let rows =
         coinmetrics::parse(chain, bytes.as_slice(), unit).map_err(|e| invalid(e.to_string()))?;
+    fits_the_chain(profile, &rows).map_err(invalid)?;
     let (first, last) = match (rows.first(), rows.last()) {
         (Some(f), Some(l)) => (f.day, l.day),
         _ => return Err(ImportError::Empty(file.to_owned())),
@@ -100,7 +107,7 @@ pub async fn price(
     chain: &str,
     coin_id: Option<&str>,
 ) -> Result<(String, NaiveDate, f64), ImportError> {
-    blockwatt_domain::validate_chain_slug(chain)?;
+    catalogue_chain(chain)?;
     let coin = coin_id.unwrap_or_else(|| blockwatt_ingest::prices::coin_id(chain));
     let usd = blockwatt_ingest::prices::fetch_usd_price(url, coin, Duration::from_secs(30))
         .await
@@ -110,6 +117,52 @@ pub async fn price(
         .await
         .map_err(|e| ImportError::Source(e.to_string()))?;
     Ok((coin.to_owned(), today, usd))
+}
+
+/// The catalogue's profile of `chain`, after its slug's shape is checked.
+fn catalogue_chain(chain: &str) -> Result<&'static ChainProfile, ImportError> {
+    blockwatt_domain::validate_chain_slug(chain)?;
+    let catalogues = blockwatt_analytics::Catalogues::embedded();
+    catalogues
+        .chain(chain)
+        .map_err(|_| ImportError::UnknownChain {
+            chain: chain.to_owned(),
+            known: catalogues
+                .chains
+                .iter()
+                .map(|c| c.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Refuses a file that cannot describe `chain`: a day before the chain's
+/// first (no figure exists for it, and it is most often another chain's
+/// file, as Bitcoin's under `--chain ethereum`), or a hashrate on a day
+/// the chain ran no proof of work (it would be read as mining).
+fn fits_the_chain(chain: &ChainProfile, rows: &[DailyMetrics]) -> Result<(), String> {
+    let another = "is this another chain's file?";
+    for row in rows {
+        if let Some(first) = chain.launched.filter(|first| row.day < *first) {
+            return Err(format!(
+                "the row of {} is before {}'s first day, {first} ({}): no figure exists for an earlier day; {another}",
+                row.day, chain.slug, chain.launched_source
+            ));
+        }
+        if let Some(hs) = row.hashrate_hs.filter(|hs| *hs > 0.0) {
+            if !chain.is_pow_on(row.day) {
+                let ended = chain
+                    .pow_until
+                    .map(|last| format!(" (its proof of work ended on {last})"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "the row of {} has a hashrate ({hs:e} H/s) but {} ran no proof of work that day{ended}; {another}",
+                    row.day, chain.slug
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads `file` through the async runtime (a slow disk or a FIFO never
@@ -189,4 +242,71 @@ fn not_readable(file: &str) -> ImportError {
     ImportError::NotAllowed(format!(
         "{file:?} is not a readable regular file inside the import directory"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(chain: &str, day: &str, hashrate_hs: Option<f64>) -> DailyMetrics {
+        let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("a test date");
+        DailyMetrics {
+            hashrate_hs,
+            ..DailyMetrics::empty(chain, day, "coinmetrics")
+        }
+    }
+
+    #[test]
+    fn a_hashrate_is_refused_only_on_days_without_proof_of_work() {
+        let ethereum = catalogue_chain("ethereum").expect("ethereum is in the catalogue");
+        let last_pow_day = [row("ethereum", "2022-09-15", Some(8.9e14))];
+        assert_eq!(fits_the_chain(ethereum, &last_pow_day), Ok(()));
+        let after = [row("ethereum", "2022-09-16", Some(8.9e14))];
+        let e = fits_the_chain(ethereum, &after).expect_err("a hashrate after the merge");
+        assert!(
+            e.contains("the row of 2022-09-16 has a hashrate")
+                && e.contains("its proof of work ended on 2022-09-15"),
+            "{e}"
+        );
+        // Without a hashrate, or with a zero one, a proof-of-stake day is
+        // an ordinary row (transactions, fees).
+        let quiet = [
+            row("ethereum", "2023-01-01", None),
+            row("ethereum", "2023-01-02", Some(0.0)),
+        ];
+        assert_eq!(fits_the_chain(ethereum, &quiet), Ok(()));
+        let cardano = catalogue_chain("cardano").expect("cardano is in the catalogue");
+        let e = fits_the_chain(cardano, &[row("cardano", "2020-01-01", Some(1.0))])
+            .expect_err("a hashrate on a proof-of-stake chain");
+        assert!(
+            e.contains("cardano ran no proof of work that day") && !e.contains("ended"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_day_before_the_chains_first_is_refused_and_its_first_day_taken() {
+        let ethereum = catalogue_chain("ethereum").expect("ethereum is in the catalogue");
+        let e = fits_the_chain(ethereum, &[row("ethereum", "2015-07-29", None)])
+            .expect_err("the day before genesis");
+        assert!(
+            e.contains("the row of 2015-07-29 is before ethereum's first day, 2015-07-30"),
+            "{e}"
+        );
+        assert_eq!(
+            fits_the_chain(ethereum, &[row("ethereum", "2015-07-30", Some(1e11))]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_chain_outside_the_catalogue_is_named_with_the_known_ones() {
+        let e = catalogue_chain("bitcoin-gold").expect_err("not in the catalogue");
+        let text = e.to_string();
+        assert!(
+            text.contains("\"bitcoin-gold\" is not a chain of the catalogue")
+                && text.contains("bitcoin, litecoin"),
+            "{text}"
+        );
+    }
 }
