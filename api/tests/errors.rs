@@ -600,3 +600,26 @@ async fn admin_routes_need_the_bearer_token() {
     );
     send(&t.router, big).await.problem(413, "payload-too-large");
 }
+
+/// A token whose host chain has no estimate on any day of the period (here
+/// Ethereum in its proof-of-work years, with a transaction count but no
+/// hashrate or revenue stored) is a 404 that names the host chain and the
+/// period, not the model's complaint about an asset of no host.
+#[tokio::test]
+async fn a_tokens_period_without_any_host_estimate_is_404_naming_the_host() {
+    let t = app().await;
+    let row = DailyMetrics {
+        tx_count: Some(1_000_000),
+        ..DailyMetrics::empty("ethereum", day("2021-03-01"), "coinmetrics")
+    };
+    t.store.write_daily_metrics(&[row]).await.expect("write");
+    let p = get(&t.router, "/v1/mica/usdt?from=2021-03-01&to=2021-03-01")
+        .await
+        .problem(404, "no-data");
+    assert!(
+        p["detail"].as_str().is_some_and(|d| d.contains(
+            "no day from 2021-03-01 to 2021-03-01 has an estimate of usdt's host chain (ethereum)"
+        )),
+        "{p}"
+    );
+}

@@ -99,6 +99,24 @@ impl Footprints {
             }
             hosts.push(profile);
         }
+        if hosts.is_empty() {
+            // Without this the model would refuse an asset of no host, a
+            // message about our inputs rather than the caller's period.
+            let chains = listings
+                .iter()
+                .map(|t| t.chain.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ServiceError::no_data(
+                &chains,
+                format!(
+                    "no day from {} to {} has an estimate of {asset}'s host chain{} ({chains}), so none of it can be allocated to {asset}: import or ingest the chain's daily metrics for the period",
+                    period.start,
+                    period.end,
+                    if listings.len() == 1 { "" } else { "s" },
+                ),
+            ));
+        }
         let name = listings.first().map(|t| t.name.clone()).unwrap_or_default();
         let asset = Asset {
             id: asset,
