@@ -384,7 +384,7 @@ pub(crate) async fn inputs(
         (status = 200, description = "Published figures beside ours (empty when none is catalogued for the chain or day)", body = ReconcileBody),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, description = "Malformed date", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown chain", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown chain, or a day before the chain existed", body = Problem, content_type = "application/problem+json"),
         LimitsAndOutages,
     ))]
 pub(crate) async fn reconcile(

@@ -135,8 +135,13 @@ async fn a_day_before_the_chain_existed_has_no_data() {
         "/v1/chains/bitcoin/footprint?date=2008-12-31",
         "/v1/chains/ethereum/footprint?date=2001-01-01",
         "/v1/compare?chains=bitcoin&date=2008-06-01",
+        // Nor its inputs, nor a reconciliation of that day.
+        "/v1/chains/bitcoin/inputs?date=2008-06-01",
+        "/v1/chains/bitcoin/reconcile?date=2008-06-01",
+        "/v1/mica/bitcoin?from=2008-06-01&to=2009-06-01",
     ];
     expect_no_data(&t, &uris, "did not exist").await;
+    expect_no_data(&t, &uris[3..], "its first day is 2009-01-03").await;
 }
 
 /// Each of `uris` answers a 404 `no-data` whose detail says `says`.

@@ -75,6 +75,25 @@ fn not_after_today(chain: &str, day: NaiveDate) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// A day before the chain existed has no figure, of any kind: asked for,
+/// it is a `NoData` error naming the chain's first day.
+pub(crate) fn check_launched(
+    profile: &blockwatt_analytics::ChainProfile,
+    day: NaiveDate,
+) -> Result<(), ServiceError> {
+    match profile.launched.filter(|first| day < *first) {
+        Some(launched) => Err(ServiceError::from_model(
+            &profile.slug,
+            blockwatt_analytics::AnalyticsError::BeforeLaunch {
+                chain: profile.slug.clone(),
+                day,
+                launched,
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
 #[derive(Clone)]
 pub struct Footprints {
     store: Arc<dyn Store>,
@@ -186,6 +205,7 @@ impl Footprints {
             Some(d) => d,
             None => self.latest_day(chain).await?,
         };
+        self.check_launched(chain, date)?;
         crate::inputs::day_inputs(self.store.as_ref(), &self.agreement, chain, date)
             .await?
             .ok_or_else(|| {
@@ -221,6 +241,15 @@ impl Footprints {
         }
         self.chains = chains.into();
         Ok(self)
+    }
+
+    /// [`check_launched`] for a chain of the catalogue by its slug.
+    pub(crate) fn check_launched(&self, chain: &str, day: NaiveDate) -> Result<(), ServiceError> {
+        let profile = self
+            .catalogues
+            .chain(chain)
+            .map_err(|e| ServiceError::from_model(chain, e))?;
+        check_launched(profile, day)
     }
 
     /// The chain, or [`ServiceError::UnknownChain`].

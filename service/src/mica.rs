@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use blockwatt_analytics::{AnalyticsError, Asset, Disclosure, Params, Period};
+use blockwatt_analytics::{Asset, Disclosure, Params, Period};
 use blockwatt_domain::{DailyMetrics, Estimate};
 use chrono::NaiveDate;
 
@@ -54,7 +54,7 @@ impl Footprints {
                 .catalogues()
                 .chain(&t.chain)
                 .map_err(|e| ServiceError::from_model(&t.chain, e))?;
-            check_launch(profile, period)?;
+            crate::footprints::check_launched(profile, period.start)?;
             let chain_estimates = self
                 .series(
                     &t.chain,
@@ -136,7 +136,7 @@ impl Footprints {
             .catalogues()
             .chain(slug)
             .map_err(|e| ServiceError::from_model(slug, e))?;
-        check_launch(profile, period)?;
+        crate::footprints::check_launched(profile, period.start)?;
         let estimates = self
             .series(
                 slug,
@@ -174,23 +174,5 @@ impl Footprints {
             &Params::default(),
         )
         .map_err(|e| ServiceError::from_model(asset.id, e))
-    }
-}
-
-/// A period that starts before the chain existed names its first day.
-fn check_launch(
-    profile: &blockwatt_analytics::ChainProfile,
-    period: Period,
-) -> Result<(), ServiceError> {
-    match profile.launched.filter(|l| period.start < *l) {
-        Some(launched) => Err(ServiceError::from_model(
-            &profile.slug,
-            AnalyticsError::BeforeLaunch {
-                chain: profile.slug.clone(),
-                day: period.start,
-                launched,
-            },
-        )),
-        None => Ok(()),
     }
 }

@@ -122,6 +122,9 @@ impl Footprints {
         date: Option<NaiveDate>,
     ) -> Result<Vec<Reconciled>, ServiceError> {
         self.chain(chain)?;
+        if let Some(day) = date {
+            self.check_launched(chain, day)?;
+        }
         let params = Params::default();
         let mut out = Vec::new();
         for f in self
