@@ -1191,6 +1191,13 @@ mod tests {
         assert_eq!(c.location_for("bitcoin", 2021).unwrap().0, "bitcoin-2020");
         assert_eq!(c.location_for("bitcoin", 2026).unwrap().0, "bitcoin-2022");
         assert_eq!(c.location_for("world", 2026).unwrap().0, "world");
+        // Node geography from the crawl of 2025-11-22, from 2025 only:
+        // Ethereum's mining and earlier nodes keep the world average.
+        assert_eq!(c.location_for("ethereum", 2019).unwrap().0, "ethereum-2015");
+        assert_eq!(c.location_for("ethereum", 2024).unwrap().0, "ethereum-2015");
+        assert_eq!(c.location_for("ethereum", 2025).unwrap().0, "ethereum-2025");
+        assert_eq!(c.location_for("polygon", 2021).unwrap().0, "polygon-2020");
+        assert_eq!(c.location_for("polygon", 2026).unwrap().0, "polygon-2025");
         assert!(c.location_for("mars", 2026).is_none());
     }
 

@@ -8,7 +8,7 @@ use blockwatt_analytics::{
     Catalogues, Method, Params, FALLBACK_MAX_AGE_DAYS,
 };
 use blockwatt_domain::{Basis, DailyMetrics, Estimate};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -720,4 +720,64 @@ fn monero_is_estimated_with_each_eras_hardware() {
     let joules = |d: &str| on(d).inputs["efficiency_j_per_h"]["best"].as_f64().unwrap();
     let (before, after) = (joules("2019-11-29"), joules("2019-11-30"));
     assert!(before > 5.0 * after, "{before} J/H then {after} J/H");
+}
+
+/// Ethereum's and Polygon's nodes are located from 2025 by a crawl of
+/// their nodes (mining_map.csv): the estimate names that profile, and its
+/// carbon bounds are narrower than a world-average chain's of the same
+/// day. Ethereum's proof-of-work days keep the world average: the crawl
+/// says where nodes are, not where miners were.
+#[test]
+fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
+    let c = Catalogues::embedded();
+    let p = Params::default();
+    let grid = |e: &Estimate| {
+        let g = &e.inputs["grid_gco2e_per_kwh"];
+        (
+            g["lower"].as_f64().unwrap(),
+            g["best"].as_f64().unwrap(),
+            g["upper"].as_f64().unwrap(),
+        )
+    };
+    let basis = |e: &Estimate| e.inputs["location_basis"].as_str().unwrap().to_owned();
+    let on = |chain: &str| {
+        estimate_day(c, chain, fallback_day(chain), &[], &p, None)
+            .unwrap_or_else(|e| panic!("{chain}: {e}"))
+    };
+    let cardano = on("cardano");
+    assert!(
+        basis(&cardano).starts_with("world average"),
+        "{}",
+        basis(&cardano)
+    );
+    let (wl, wb, wu) = grid(&cardano);
+    for chain in ["ethereum", "polygon"] {
+        let e = on(chain);
+        assert_eq!(e.date.year(), 2025, "{chain}");
+        let vintage = format!("{chain}-2025");
+        assert_eq!(e.inputs["location_profile"], serde_json::json!(vintage));
+        assert!(
+            basis(&e).starts_with(&format!("published location profile {vintage}")),
+            "{}",
+            basis(&e)
+        );
+        let (l, b, u) = grid(&e);
+        println!("{chain} 2025 grid: {l:.0} / {b:.0} / {u:.0} g/kWh; world average {wl:.0} / {wb:.0} / {wu:.0}");
+        assert!(l <= b && b <= u, "{chain}: {l} {b} {u}");
+        assert!(
+            u - l < wu - wl,
+            "{chain}: [{l}, {u}] not narrower than [{wl}, {wu}]"
+        );
+        assert!((b - wb).abs() > 1.0, "{chain}: {b} is the world's {wb}");
+    }
+    let mut pow = DailyMetrics::empty("ethereum", day("2020-06-01"), "t");
+    pow.hashrate_hs = Some(200e12);
+    pow.issuance_usd = Some(5e6);
+    pow.fees_usd = Some(1e6);
+    let e = &estimate_series(c, "ethereum", &[pow], &p, None).unwrap()[0];
+    assert_eq!(
+        e.inputs["location_profile"],
+        serde_json::json!("ethereum-2015")
+    );
+    assert!(basis(e).starts_with("world average"), "{}", basis(e));
 }

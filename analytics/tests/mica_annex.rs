@@ -24,7 +24,7 @@ fn estimates() -> (Vec<Estimate>, Vec<DailyMetrics>) {
             basis: Basis::Measured,
             as_of: day(d),
             method: "hardware".into(),
-            methodology_version: "hardware.4".into(),
+            methodology_version: "hardware.5".into(),
             power_w: b(1.0),
             energy_twh_per_year: b(365.25),
             co2e_t_per_year: b(365.25e6),
