@@ -100,9 +100,13 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
                 if let Some(rule) = rules(path, &param.parameter_in, &param.name) {
                     constrain(param, rule);
                 }
-                if let Some(value) = example(path, &param.parameter_in, &param.name) {
+                let values = examples(path, &param.parameter_in, &param.name);
+                if !values.is_empty() {
                     if let Some(RefOr::T(Schema::Object(object))) = param.schema.as_mut() {
-                        object.examples = vec![Value::String(value.to_owned())];
+                        object.examples = values
+                            .iter()
+                            .map(|v| Value::String((*v).to_owned()))
+                            .collect();
                     }
                 }
             }
@@ -110,30 +114,32 @@ pub(crate) fn apply(doc: &mut OpenApi, config: &ApiConfig) {
     }
 }
 
-/// A value of a parameter that reaches data a fresh install can hold: the
+/// Values of a parameter that reach data a fresh install can hold: the
 /// Coin Metrics community files (`blockwatt import coinmetrics`) end on
 /// 2020-07-27. For readers of the document, and for schemathesis, whose
 /// generated values mostly fall on days or chains without data.
-fn example(path: &str, location: &ParameterIn, name: &str) -> Option<&'static str> {
-    Some(match (location, name) {
+fn examples(path: &str, location: &ParameterIn, name: &str) -> &'static [&'static str] {
+    match (location, name) {
         // Contracts live on EVM chains.
-        (ParameterIn::Path, "chain") if path.contains("/contracts/") => "ethereum",
-        (ParameterIn::Path, "chain") => "bitcoin",
-        (ParameterIn::Path | ParameterIn::Query, "date") => "2020-06-01",
-        (ParameterIn::Query, "from") => "2020-06-01",
-        (ParameterIn::Query, "to") => "2020-06-30",
-        (ParameterIn::Query, "chains") => "bitcoin,ethereum",
+        (ParameterIn::Path, "chain") if path.contains("/contracts/") => &["ethereum"],
+        (ParameterIn::Path, "chain") => &["bitcoin"],
+        (ParameterIn::Path | ParameterIn::Query, "date") => &["2020-06-01"],
+        (ParameterIn::Query, "from") => &["2020-06-01"],
+        (ParameterIn::Query, "to") => &["2020-06-30"],
+        (ParameterIn::Query, "chains") => &["bitcoin,ethereum"],
         // Bitcoin's third halving block (2020-05-11).
-        (ParameterIn::Path, "height_or_hash") => "630000",
+        (ParameterIn::Path, "height_or_hash") => &["630000"],
         // The first known purchase with bitcoin (2010-05-22).
         (ParameterIn::Path, "txid") => {
-            "a1075db55d416d3ca199f55b6084e2115b9345e16c5cf302fc80e9d5fbf5d48d"
+            &["a1075db55d416d3ca199f55b6084e2115b9345e16c5cf302fc80e9d5fbf5d48d"]
         }
         // Tether's Ethereum contract, as the asset registry lists it.
-        (ParameterIn::Path, "address") => "0xdac17f958d2ee523a2206206994597c13d831ec7",
-        (ParameterIn::Path, "asset") => "usdt",
-        _ => return None,
-    })
+        (ParameterIn::Path, "address") => &["0xdac17f958d2ee523a2206206994597c13d831ec7"],
+        // A token, and a native coin whose disclosure the Coin Metrics
+        // files alone can answer (a token's needs its chain's node).
+        (ParameterIn::Path, "asset") => &["usdt", "bitcoin"],
+        _ => &[],
+    }
 }
 
 fn constrain(param: &mut Parameter, rule: Constraint) {
