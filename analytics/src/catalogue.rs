@@ -1198,6 +1198,8 @@ mod tests {
         assert_eq!(c.location_for("ethereum", 2025).unwrap().0, "ethereum-2025");
         assert_eq!(c.location_for("polygon", 2021).unwrap().0, "polygon-2020");
         assert_eq!(c.location_for("polygon", 2026).unwrap().0, "polygon-2025");
+        assert_eq!(c.location_for("solana", 2024).unwrap().0, "solana-2020");
+        assert_eq!(c.location_for("solana", 2025).unwrap().0, "solana-2025");
         assert!(c.location_for("mars", 2026).is_none());
     }
 

@@ -722,8 +722,8 @@ fn monero_is_estimated_with_each_eras_hardware() {
     assert!(before > 5.0 * after, "{before} J/H then {after} J/H");
 }
 
-/// Ethereum's and Polygon's nodes are located from 2025 by a crawl of
-/// their nodes (mining_map.csv): the estimate names that profile, and its
+/// Ethereum's, Polygon's and Solana's nodes are located from 2025 (a crawl
+/// of their nodes, validators.app's list): the estimate names that profile, and its
 /// carbon bounds are narrower than a world-average chain's of the same
 /// day. Ethereum's proof-of-work days keep the world average: the crawl
 /// says where nodes are, not where miners were.
@@ -751,7 +751,7 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
         basis(&cardano)
     );
     let (wl, wb, wu) = grid(&cardano);
-    for chain in ["ethereum", "polygon"] {
+    for chain in ["ethereum", "polygon", "solana"] {
         let e = on(chain);
         assert_eq!(e.date.year(), 2025, "{chain}");
         let vintage = format!("{chain}-2025");
