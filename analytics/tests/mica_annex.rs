@@ -317,3 +317,48 @@ fn a_period_defaults_to_the_last_full_calendar_year() {
         day("2024-01-01")
     );
 }
+
+/// S.15 and S.16 name the location each host takes in the period's year
+/// and how far its bounds reach: Ethereum's node geography from 2025, the
+/// world average (all of the mix moved) before, Bitcoin's mining map.
+#[test]
+fn the_sources_name_the_location_of_the_periods_year_and_its_bounds() {
+    let c = Catalogues::embedded();
+    let who = Discloser::default();
+    let text_of = |chain: &str, year: &str, code: &str| -> String {
+        let (mut est, mut days) = estimates();
+        for (e, d) in est.iter_mut().zip(days.iter_mut()) {
+            let date = day(&format!("{year}{}", &e.date.to_string()[4..]));
+            (e.chain, e.date, e.as_of) = (chain.to_owned(), date, date);
+            (d.chain, d.day) = (chain.to_owned(), date);
+        }
+        let asset = Asset {
+            id: chain,
+            name: chain,
+            hosts: vec![c.chain(chain).unwrap()],
+            allocation: None,
+        };
+        let period = Period {
+            start: est[0].date,
+            end: est[1].date,
+        };
+        let d = disclosure(c, &asset, &who, period, &est, &days, &Params::default()).unwrap();
+        let f = d.fields.iter().find(|f| f.code == code).unwrap();
+        serde_json::to_value(&f.value).unwrap().to_string()
+    };
+    let s15 = text_of("ethereum", "2025", "S.15");
+    assert!(
+        s15.contains("(ethereum-2025, its bounds moving 20% of the mix) for 2025"),
+        "{s15}"
+    );
+    let s15 = text_of("ethereum", "2020", "S.15");
+    assert!(
+        s15.contains("(ethereum-2015, its bounds moving 100% of the mix) for 2020"),
+        "{s15}"
+    );
+    let s16 = text_of("bitcoin", "2020", "S.16");
+    assert!(
+        s16.contains("(bitcoin-2020, its bounds moving 20% of the mix)"),
+        "{s16}"
+    );
+}

@@ -383,12 +383,20 @@ pub fn disclosure(
         .iter()
         .map(|(source, series)| electricity_share(series).map(|b| (*source, b.scale(100.0))))
         .collect();
+    // The vintage each host's location takes in the period's year (a dated
+    // profile may be the world average before its first published year).
     let profiles = asset
         .hosts
         .iter()
-        .map(|h| h.location_profile.as_str())
+        .map(|h| match location_used(catalogues, h, year, params) {
+            Some((vintage, moved)) => format!(
+                "{vintage}, its bounds moving {}% of the mix",
+                (moved * 100.0).round() as i64
+            ),
+            None => h.location_profile.clone(),
+        })
         .collect::<Vec<_>>()
-        .join(", ");
+        .join("; ");
     let per_host = |text: &dyn Fn(&ChainProfile) -> String| {
         if asset.hosts.len() == 1 {
             text(chain)
@@ -478,9 +486,8 @@ pub fn disclosure(
             "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 is not computed, so S.13 alone per validated transaction".into())),
             "S.15" => (
                 Value::Text(format!(
-                    "Renewable energy consumption (S.10): the renewable share of electricity generation in the location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving {}% of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
+                    "Renewable energy consumption (S.10): the renewable share of electricity generation in the location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving that part of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
                     profiles,
-                    if chain.location_profile == "world" { 100 } else { (params.location_uncertainty_share * 100.0).round() as i64 }
                 )),
                 None,
             ),
@@ -595,13 +602,27 @@ fn location_share(
     series: &CountrySeries,
 ) -> Option<Bounds> {
     let (_, shares) = catalogues.location_for(&chain.location_profile, year)?;
+    let (_, u) = location_used(catalogues, chain, year, params)?;
+    location_weighted(shares, &plausible_locations(catalogues), series, year, u)
+}
+
+/// The location vintage `chain` takes in `year`, and the share of its mix
+/// the bounds move: all of it for the world average (no published
+/// location), the parameter's share otherwise.
+fn location_used<'c>(
+    catalogues: &'c Catalogues,
+    chain: &ChainProfile,
+    year: i32,
+    params: &Params,
+) -> Option<(&'c str, f64)> {
+    let (vintage, shares) = catalogues.location_for(&chain.location_profile, year)?;
     let world = shares.iter().all(|s| s.iso3 == "WLD");
-    let u = if world {
+    let moved = if world {
         UNKNOWN_LOCATION_UNCERTAINTY
     } else {
         params.location_uncertainty_share
     };
-    location_weighted(shares, &plausible_locations(catalogues), series, year, u)
+    Some((vintage, moved))
 }
 
 fn pow_days(chain: &ChainProfile, period: Period) -> (bool, bool) {
