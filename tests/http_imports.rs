@@ -37,7 +37,7 @@ fn import_price_stores_todays_price_and_refuses_bad_answers() {
             }
         }),
     );
-    let (rt, base) = serve_locally(app);
+    let (_serving, base) = serve_locally(app);
     let dir = tempfile::tempdir().unwrap();
     let ok = blockwatt(dir.path())
         .env("BLOCKWATT_PRICE_URL", &base)
@@ -67,16 +67,8 @@ fn import_price_stores_todays_price_and_refuses_bad_answers() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`price_url`"));
 
-    let rows = rt.block_on(async {
-        let url = blockwatt_store::DatabaseUrl::parse(&format!(
-            "sqlite://{}/data/blockwatt.db",
-            dir.path().display()
-        ))
-        .unwrap();
-        let store = blockwatt_store::open(&url).await.unwrap();
-        let today = chrono::Utc::now().date_naive();
-        store.daily_metrics("ethereum", today, today).await.unwrap()
-    });
+    let today = chrono::Utc::now().date_naive();
+    let rows = common::stored_metrics(dir.path(), "ethereum", today, today);
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0].source.as_str(), rows[0].price_usd),

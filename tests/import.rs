@@ -43,23 +43,8 @@ fn coinmetrics_import_is_all_or_nothing() {
         "{err}"
     );
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let rows = rt.block_on(async {
-        let url = blockwatt_store::DatabaseUrl::parse(&format!(
-            "sqlite://{}/data/blockwatt.db",
-            dir.path().display()
-        ))
-        .unwrap();
-        let store = blockwatt_store::open(&url).await.unwrap();
-        let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        store
-            .daily_metrics("bitcoin", day("2009-01-01"), day("2021-01-01"))
-            .await
-            .unwrap()
-    });
+    let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let rows = stored_metrics(dir.path(), "bitcoin", day("2009-01-01"), day("2021-01-01"));
     assert_eq!(rows.len(), 4224);
     let last = rows.last().unwrap();
     assert!(
@@ -105,27 +90,10 @@ fn a_file_of_another_chain_or_an_unknown_chain_is_refused() {
         "{err}"
     );
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let stored = rt.block_on(async {
-        let url = blockwatt_store::DatabaseUrl::parse(&format!(
-            "sqlite://{}/data/blockwatt.db",
-            dir.path().display()
-        ))
-        .unwrap();
-        let store = blockwatt_store::open(&url).await.unwrap();
-        let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let mut stored = 0;
-        for chain in ["ethereum", "bitcoin-gold"] {
-            stored += store
-                .daily_metrics(chain, day("2009-01-01"), day("2021-01-01"))
-                .await
-                .unwrap()
-                .len();
-        }
-        stored
-    });
+    let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let stored: usize = ["ethereum", "bitcoin-gold"]
+        .iter()
+        .map(|chain| stored_metrics(dir.path(), chain, day("2009-01-01"), day("2021-01-01")).len())
+        .sum();
     assert_eq!(stored, 0, "a refused file left rows behind");
 }

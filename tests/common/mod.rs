@@ -292,3 +292,29 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// The daily metrics of `chain` from `from` to `to` (inclusive) in the
+/// SQLite store a command run in `dir` writes (`data/blockwatt.db`).
+pub fn stored_metrics(
+    dir: &Path,
+    chain: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Vec<blockwatt_domain::DailyMetrics> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let url = blockwatt_store::DatabaseUrl::parse(&format!(
+            "sqlite://{}/data/blockwatt.db",
+            dir.display()
+        ))
+        .expect("the store's URL");
+        let store = blockwatt_store::open(&url).await.expect("the store opens");
+        store
+            .daily_metrics(chain, from, to)
+            .await
+            .expect("daily metrics read")
+    })
+}
