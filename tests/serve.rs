@@ -90,12 +90,12 @@ fn serve_real_estimates_over_http() {
 
     // Proof of stake with no stored data: the dated fallback near its own
     // date, said so on top; today, far from it, no figure at all.
-    let (status, body) = server.get("/v1/chains/solana/footprint?date=2025-03-01");
+    let (status, body) = server.get("/v1/chains/solana/footprint?date=2025-11-01");
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         (v["basis"].as_str(), v["as_of"].as_str()),
-        (Some("fallback"), Some("2025-01-01"))
+        (Some("fallback"), Some("2025-10-06"))
     );
     assert!(body.contains("\"fallback\":true"), "{body}");
     let (status, body) = server.get("/v1/chains/solana/footprint");
