@@ -63,7 +63,8 @@ impl Method {
             // over, so every chain's water bounds (France's nuclear
             // cooling) and MiCA renewable shares (Hong Kong) reach further.
             // Solana's fallback node count is validators.app's 955 active
-            // validators of 2025-10-06 (was an unarchived 1,300).
+            // validators of 2025-10-06 (was an unarchived 1,300), Cardano's
+            // Koios's 3,094 pools of 2024-04-19 (was an unarchived 3,000).
             Method::CbeciV1 => "cbeci-v1.3",
             Method::Hardware => "hardware.5",
             Method::Economic => "economic.4",
