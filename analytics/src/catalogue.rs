@@ -1200,6 +1200,18 @@ mod tests {
         assert_eq!(c.location_for("polygon", 2026).unwrap().0, "polygon-2025");
         assert_eq!(c.location_for("solana", 2024).unwrap().0, "solana-2020");
         assert_eq!(c.location_for("solana", 2025).unwrap().0, "solana-2025");
+        assert_eq!(
+            c.location_for("avalanche", 2021).unwrap().0,
+            "avalanche-2020"
+        );
+        assert_eq!(
+            c.location_for("avalanche", 2023).unwrap().0,
+            "avalanche-2023"
+        );
+        assert_eq!(
+            c.location_for("avalanche", 2026).unwrap().0,
+            "avalanche-2025"
+        );
         assert!(c.location_for("mars", 2026).is_none());
     }
 

@@ -64,7 +64,9 @@ impl Method {
             // cooling) and MiCA renewable shares (Hong Kong) reach further.
             // Solana's fallback node count is validators.app's 955 active
             // validators of 2025-10-06 (was an unarchived 1,300), Cardano's
-            // Koios's 3,094 pools of 2024-04-19 (was an unarchived 3,000).
+            // Koios's 3,094 pools of 2024-04-19 (was an unarchived 3,000),
+            // Avalanche's 1,438 validators of 2025-01-01 (was 1,400), whose
+            // countries locate it from 2022.
             Method::CbeciV1 => "cbeci-v1.3",
             Method::Hardware => "hardware.5",
             Method::Economic => "economic.4",
@@ -107,7 +109,7 @@ pub fn methodology(method: Method) -> &'static str {
     }
 }
 
-const COMMON: &str = "Carbon: energy × location-weighted grid intensity (gCO2e/kWh; Ember and Energy Institute via Our World in Data, CC BY 4.0) using the chain's location profile (the CCAF Bitcoin Mining Map for Bitcoin; from 2025, the countries of Ethereum's and Polygon's nodes in a crawl of 2025-11-22 and of Solana's validators in validators.app's list of 2025-10); bounds move 20% of the mix to the cleanest / dirtiest plausible country (one where mining or nodes are known to be). A chain without a published location uses the world average, says so in its inputs (location_basis), and its bounds span the whole range from the cleanest to the dirtiest plausible country. Water: energy × consumptive water use of the same mix (codecarbon generation mix × Meldrum et al. 2013 per-source factors). E-waste: fleet mass ÷ hardware lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021 [de-vries-stoll-2021]). Every catalogue number cites references.csv by [key].";
+const COMMON: &str = "Carbon: energy × location-weighted grid intensity (gCO2e/kWh; Ember and Energy Institute via Our World in Data, CC BY 4.0) using the chain's location profile (the CCAF Bitcoin Mining Map for Bitcoin; from 2025, the countries of Ethereum's and Polygon's nodes in a crawl of 2025-11-22 and of Solana's validators in validators.app's list of 2025-10; from 2022, Avalanche's validators on 1 January of each year); bounds move 20% of the mix to the cleanest / dirtiest plausible country (one where mining or nodes are known to be). A chain without a published location uses the world average, says so in its inputs (location_basis), and its bounds span the whole range from the cleanest to the dirtiest plausible country. Water: energy × consumptive water use of the same mix (codecarbon generation mix × Meldrum et al. 2013 per-source factors). E-waste: fleet mass ÷ hardware lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021 [de-vries-stoll-2021]). Every catalogue number cites references.csv by [key].";
 
 const CBECI_TEXT: &str = "cbeci-v1 reproduces the Cambridge Bitcoin Electricity Consumption Index as computed in 2019-2021. For each UTC day: profitability threshold (J/GH) = (miner revenue USD/day ÷ (hashrate TH/s × 86400)) ÷ (electricity price USD/kWh ÷ 3.6e6) ÷ 1000, averaged over the trailing 14 calendar days; a model of the index's 2020 hardware list is profitable when released before the day and more efficient than the threshold; power (W) = efficiency (J/GH) × hashrate (TH/s) × 1000 × PUE with the most efficient profitable model and PUE 1.01 (lower), the mean efficiency and PUE 1.10 (best), the least efficient and PUE 1.20 (upper); a day without a profitable model carries the previous values forward; annualised energy (TWh/yr) = W × 24 × 365.25 ÷ 1e12, averaged over the trailing 7 calendar days. Both windows run over the whole stored history (min_periods=1 as in the index's pandas code), so they are full from the 20th day of data; a cold start on a day D (the analytics `cold_start` parameter) ignores every earlier day, as the published series did on its first day, and meets the full-window series exactly from D + 20 days.";
 

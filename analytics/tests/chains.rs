@@ -751,7 +751,7 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
         basis(&cardano)
     );
     let (wl, wb, wu) = grid(&cardano);
-    for chain in ["ethereum", "polygon", "solana"] {
+    for chain in ["ethereum", "polygon", "solana", "avalanche"] {
         let e = on(chain);
         assert_eq!(e.date.year(), 2025, "{chain}");
         let vintage = format!("{chain}-2025");
