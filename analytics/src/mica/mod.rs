@@ -20,7 +20,7 @@ pub use format::{format_decimal, format_significant};
 /// of two or more, so more digits would only show float noise.
 pub const SIGNIFICANT_DIGITS: u8 = 6;
 
-use crate::catalogue::{Catalogues, ChainProfile, Consensus, CountrySeries};
+use crate::catalogue::{Catalogues, ChainProfile, Consensus, CountrySeries, LocationShare};
 use crate::error::{AnalyticsError, Result};
 use crate::estimation::UNKNOWN_LOCATION_UNCERTAINTY;
 use crate::location::{location_weighted, plausible_locations};
@@ -389,7 +389,7 @@ pub fn disclosure(
         .hosts
         .iter()
         .map(|h| match location_used(catalogues, h, year, params) {
-            Some((vintage, moved)) => format!(
+            Some((vintage, _, moved)) => format!(
                 "{vintage}, its bounds moving {}% of the mix",
                 (moved * 100.0).round() as i64
             ),
@@ -601,20 +601,19 @@ fn location_share(
     params: &Params,
     series: &CountrySeries,
 ) -> Option<Bounds> {
-    let (_, shares) = catalogues.location_for(&chain.location_profile, year)?;
-    let (_, u) = location_used(catalogues, chain, year, params)?;
+    let (_, shares, u) = location_used(catalogues, chain, year, params)?;
     location_weighted(shares, &plausible_locations(catalogues), series, year, u)
 }
 
-/// The location vintage `chain` takes in `year`, and the share of its mix
-/// the bounds move: all of it for the world average (no published
-/// location), the parameter's share otherwise.
+/// The location vintage `chain` takes in `year`, its country shares, and
+/// the share of its mix the bounds move: all of it for the world average
+/// (no published location), the parameter's share otherwise.
 fn location_used<'c>(
     catalogues: &'c Catalogues,
     chain: &ChainProfile,
     year: i32,
     params: &Params,
-) -> Option<(&'c str, f64)> {
+) -> Option<(&'c str, &'c [LocationShare], f64)> {
     let (vintage, shares) = catalogues.location_for(&chain.location_profile, year)?;
     let world = shares.iter().all(|s| s.iso3 == "WLD");
     let moved = if world {
@@ -622,7 +621,7 @@ fn location_used<'c>(
     } else {
         params.location_uncertainty_share
     };
-    Some((vintage, moved))
+    Some((vintage, shares, moved))
 }
 
 fn pow_days(chain: &ChainProfile, period: Period) -> (bool, bool) {
