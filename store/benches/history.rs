@@ -36,6 +36,20 @@
 //! `expected_logs.json` of the same two blocks: 95 and 123 contracts
 //! emitting logs), stored per block and contract as ingestion stores them.
 //!
+//! `BENCH_SHAPE=bitcoin` writes Bitcoin-shaped history instead, from the
+//! 17 mainnet blocks mempool.space's fixtures record (heights 837,043 to
+//! 837,050 of 2024-03 and 890,440 to 890,448 of 2025-04, in
+//! `../shared/data/mempool-space-fixtures`): block `i` has the recorded
+//! block `i mod 17`'s transaction count (1,919 to 3,998), size and weight;
+//! each transaction's fee rate is drawn from that block's recorded fee
+//! rates (minimum, 10th, 25th, 50th, 75th and 90th percentiles, maximum:
+//! linear between them), and its virtual size is the block's mean
+//! (weight / 4 / transactions) scaled by one of the 8 recorded mainnet
+//! transactions' virtual sizes over their mean; its size in bytes is its
+//! virtual size times the block's bytes per virtual byte. No gas, no logs,
+//! txids without `0x`, blocks 600 s apart, a day 144 blocks, writes of 25
+//! blocks (about 77,000 transactions, as Ethereum's 500 blocks).
+//!
 //! ClickHouse at `BLOCKWATT_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123),
 //! and the cluster too when `BENCH_CLUSTER_URL` is set (the last line of
 //! `scripts/clickhouse-cluster-start`). SQLite at `BENCH_SQLITE_ROWS`
@@ -54,10 +68,6 @@ use blockwatt_domain::{Block, BlockBatch, BlockLogs, Checkpoint, ContractUse, Tr
 use blockwatt_store::{DatabaseUrl, Hash32, Store};
 use serde_json::Value;
 
-const CHAIN: &str = "ethereum";
-const FIRST_HEIGHT: u64 = 17_173_049;
-const FIRST_TIME: i64 = 1_683_029_999;
-const BLOCKS_PER_WRITE: u64 = 500;
 const LOOKUPS: usize = 2_000;
 const DAY_TRANSACTIONS: u64 = 1_200_000;
 const REORG: u64 = 10;
@@ -73,19 +83,62 @@ struct Recorded {
     input_bytes: u64,
 }
 
-/// One recorded block: its transaction count and the bytes that are not
-/// transaction inputs, shared out among its transactions.
+/// One recorded block: its transaction count and size, and what its
+/// transactions are drawn from.
 #[derive(Clone, Copy)]
 struct RecordedBlock {
     transactions: u32,
-    gas_used: u64,
     size: u64,
-    overhead_per_tx: u64,
+    kind: BlockKind,
+}
+
+#[derive(Clone, Copy)]
+enum BlockKind {
+    /// The bytes that are not transaction inputs, shared out among its
+    /// transactions; each transaction is one of the recorded ones.
+    Ethereum { gas_used: u64, overhead_per_tx: u64 },
+    /// Fee rates in sat/vB at the minimum, the 10th, 25th, 50th, 75th and
+    /// 90th percentiles and the maximum (mempool.space's `feeRange`), the
+    /// mean virtual size of a transaction and the bytes per virtual byte.
+    Bitcoin {
+        weight: u64,
+        fee_rates: [f64; 7],
+        mean_vsize: f64,
+        bytes_per_vbyte: f64,
+    },
+}
+
+/// The quantiles of [`BlockKind::Bitcoin`]'s fee rates.
+const FEE_QUANTILES: [f64; 7] = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0];
+
+/// The fee rate at quantile `q` of a block's recorded ones, linear between
+/// them.
+fn fee_rate_at(rates: &[f64; 7], q: f64) -> f64 {
+    let i = FEE_QUANTILES
+        .windows(2)
+        .position(|w| q <= w[1])
+        .unwrap_or(FEE_QUANTILES.len() - 2);
+    let (q0, q1) = (FEE_QUANTILES[i], FEE_QUANTILES[i + 1]);
+    rates[i] + (rates[i + 1] - rates[i]) * (q - q0) / (q1 - q0)
 }
 
 struct Mainnet {
+    chain: &'static str,
+    first_height: u64,
+    first_time: i64,
+    /// Seconds between blocks.
+    spacing: i64,
+    /// Txids and hashes written with `0x` (EVM) or without (Bitcoin).
+    evm: bool,
+    blocks_per_write: u64,
+    /// The transactions of what the day's sums read: an Ethereum day, or
+    /// 144 Bitcoin blocks.
+    day_transactions: u64,
     blocks: Vec<RecordedBlock>,
+    /// Ethereum: the recorded transactions each one is drawn from.
     transactions: Vec<Recorded>,
+    /// Bitcoin: the recorded transactions' virtual sizes over their mean.
+    vsize_factors: Vec<f64>,
     /// Each recorded block's contracts that emitted logs, sorted.
     logs: Vec<Vec<ContractUse>>,
     /// Off (`BENCH_NO_LOGS=1`): blocks as a source without receipts
@@ -109,14 +162,113 @@ fn number(v: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("{key} in {v}"))
 }
 
+fn shared_data() -> PathBuf {
+    std::env::var("BLOCKWATT_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+}
+
+fn json_file(path: &PathBuf) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn float(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or_else(|| panic!("{key} in {v}"))
+}
+
 impl Mainnet {
+    /// The shape `BENCH_SHAPE` names: `ethereum` (the default) or `bitcoin`.
     fn load() -> Mainnet {
-        let shared = std::env::var("BLOCKWATT_SHARED_DATA")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
-            });
-        let dir = shared.join("ethereum-etl-fixtures/test_stream/blocks_17173049_17173050");
+        match std::env::var("BENCH_SHAPE").as_deref() {
+            Ok("bitcoin") => Mainnet::bitcoin(),
+            Ok("ethereum") | Err(_) => Mainnet::ethereum(),
+            Ok(other) => panic!("BENCH_SHAPE: ethereum or bitcoin, not {other:?}"),
+        }
+    }
+
+    fn bitcoin() -> Mainnet {
+        let dir = shared_data().join("mempool-space-fixtures");
+        let info = json_file(&dir.join("mainnet_mempoolInfo.json"));
+        let mut recorded: Vec<Value> = info["blocks"].as_array().expect("blocks").clone();
+        recorded.extend(
+            json_file(&dir.join("tx01_ws_blocks_01.json"))["blocks"]
+                .as_array()
+                .expect("blocks")
+                .iter()
+                .cloned(),
+        );
+        recorded.push(json_file(&dir.join("tx02_ws_block.json"))["block"].clone());
+        recorded.sort_by_key(|b| number(b, "height"));
+        recorded.dedup_by_key(|b| number(b, "height"));
+        let blocks: Vec<RecordedBlock> = recorded
+            .iter()
+            .map(|b| {
+                let n = number(b, "tx_count");
+                let weight = number(b, "weight");
+                let rates: Vec<f64> = b["extras"]["feeRange"]
+                    .as_array()
+                    .expect("feeRange")
+                    .iter()
+                    .map(|r| r.as_f64().expect("a fee rate"))
+                    .collect();
+                let vbytes = weight as f64 / 4.0;
+                RecordedBlock {
+                    transactions: n as u32,
+                    size: number(b, "size"),
+                    kind: BlockKind::Bitcoin {
+                        weight,
+                        fee_rates: rates.try_into().expect("7 fee rates"),
+                        mean_vsize: vbytes / n as f64,
+                        bytes_per_vbyte: number(b, "size") as f64 / vbytes,
+                    },
+                }
+            })
+            .collect();
+        let mut vsizes: Vec<f64> = info["transactions"]
+            .as_array()
+            .expect("transactions")
+            .iter()
+            .map(|t| float(t, "vsize"))
+            .collect();
+        vsizes.push(
+            json_file(&dir.join("tx02_api_tx.json"))["weight"]
+                .as_f64()
+                .expect("weight")
+                / 4.0,
+        );
+        vsizes.push(float(
+            &json_file(&dir.join("mainnet_tx_cached.json")),
+            "vsize",
+        ));
+        assert!(
+            blocks.len() == 17 && vsizes.len() == 8,
+            "the recorded blocks changed"
+        );
+        let mean = vsizes.iter().sum::<f64>() / vsizes.len() as f64;
+        let first = &recorded[0];
+        let mut mainnet = Mainnet {
+            chain: "bitcoin",
+            first_height: number(first, "height"),
+            first_time: number(first, "timestamp") as i64,
+            spacing: 600,
+            evm: false,
+            blocks_per_write: 25,
+            day_transactions: 0,
+            blocks,
+            transactions: Vec::new(),
+            vsize_factors: vsizes.iter().map(|v| v / mean).collect(),
+            logs: Vec::new(),
+            with_logs: false,
+        };
+        mainnet.day_transactions = (0..144)
+            .map(|i| u64::from(mainnet.shape(i).transactions))
+            .sum();
+        mainnet
+    }
+
+    fn ethereum() -> Mainnet {
+        let dir = shared_data().join("ethereum-etl-fixtures/test_stream/blocks_17173049_17173050");
         let txs = json_lines(&dir.join("expected_transactions.json"));
         let transactions: Vec<(u64, Recorded)> = txs
             .iter()
@@ -147,9 +299,11 @@ impl Mainnet {
                 let size = number(b, "size");
                 RecordedBlock {
                     transactions: n as u32,
-                    gas_used: number(b, "gas_used"),
                     size,
-                    overhead_per_tx: size.saturating_sub(inputs) / n.max(1),
+                    kind: BlockKind::Ethereum {
+                        gas_used: number(b, "gas_used"),
+                        overhead_per_tx: size.saturating_sub(inputs) / n.max(1),
+                    },
                 }
             })
             .collect::<Vec<_>>();
@@ -200,11 +354,24 @@ impl Mainnet {
             })
             .collect();
         Mainnet {
+            chain: "ethereum",
+            first_height: 17_173_049,
+            first_time: 1_683_029_999,
+            spacing: 12,
+            evm: true,
+            blocks_per_write: 500,
+            day_transactions: DAY_TRANSACTIONS,
             blocks,
             transactions: transactions.into_iter().map(|(_, t)| t).collect(),
+            vsize_factors: Vec::new(),
             logs,
             with_logs: std::env::var("BENCH_NO_LOGS").is_err(),
         }
+    }
+
+    /// The time of block `i` (an index from the first height).
+    fn time_of(&self, i: u64) -> i64 {
+        self.first_time + i as i64 * self.spacing
     }
 
     /// The contract with the most transactions in the recorded blocks.
@@ -231,25 +398,47 @@ impl Mainnet {
         let mut logs = Vec::new();
         for i in from..to {
             let shape = self.shape(i);
-            let height = FIRST_HEIGHT + i;
-            let hash = Hash32::text(&random32(height, u32::MAX, branch), true);
-            let parent = Hash32::text(&random32(height - 1, u32::MAX, branch), true);
+            let height = self.first_height + i;
+            let hash = Hash32::text(&random32(height, u32::MAX, branch), self.evm);
+            let parent = Hash32::text(&random32(height - 1, u32::MAX, branch), self.evm);
             let mut draw = common::splitmix(height ^ (u64::from(branch) << 56));
             let mut fees = 0.0;
             for p in 0..shape.transactions {
-                let t = self.transactions[(draw() % self.transactions.len() as u64) as usize];
-                fees += t.fee_eth;
-                let size = t.input_bytes + shape.overhead_per_tx;
+                let (size, vsize, gas_used, fee) = match shape.kind {
+                    BlockKind::Ethereum {
+                        overhead_per_tx, ..
+                    } => {
+                        let t =
+                            self.transactions[(draw() % self.transactions.len() as u64) as usize];
+                        let size = t.input_bytes + overhead_per_tx;
+                        (size, size, t.gas_used, t.fee_eth)
+                    }
+                    BlockKind::Bitcoin {
+                        fee_rates,
+                        mean_vsize,
+                        bytes_per_vbyte,
+                        ..
+                    } => {
+                        let factor =
+                            self.vsize_factors[(draw() % self.vsize_factors.len() as u64) as usize];
+                        let vsize = (mean_vsize * factor).round().max(1.0);
+                        let q = (draw() >> 11) as f64 / (1u64 << 53) as f64;
+                        let sats = (fee_rate_at(&fee_rates, q) * vsize).round();
+                        let size = (vsize * bytes_per_vbyte).round() as u64;
+                        (size, vsize as u64, 0, sats / 1e8)
+                    }
+                };
+                fees += fee;
                 transactions.push(Transaction {
-                    chain: CHAIN.into(),
-                    txid: Hash32::text(&random32(height, p, branch), true),
+                    chain: self.chain.into(),
+                    txid: Hash32::text(&random32(height, p, branch), self.evm),
                     block_height: height,
                     block_hash: hash.clone(),
                     position: p,
                     size_bytes: size,
-                    vsize: size,
-                    gas_used: t.gas_used,
-                    fee_native: t.fee_eth,
+                    vsize,
+                    gas_used,
+                    fee_native: fee,
                 });
             }
             if self.with_logs {
@@ -259,20 +448,24 @@ impl Mainnet {
                     contracts: self.logs[(i % self.logs.len() as u64) as usize].clone(),
                 });
             }
+            let (gas_used, gas_limit, weight, subsidy) = match shape.kind {
+                BlockKind::Ethereum { gas_used, .. } => (gas_used, 30_000_000, 0, 0.0),
+                BlockKind::Bitcoin { weight, .. } => (0, 0, weight, 3.125),
+            };
             blocks.push(Block {
-                chain: CHAIN.into(),
+                chain: self.chain.into(),
                 height,
                 hash,
                 parent_hash: parent,
-                time: FIRST_TIME + i as i64 * 12,
+                time: self.time_of(i),
                 tx_count: shape.transactions,
                 size_bytes: shape.size,
-                weight: 0,
-                gas_used: shape.gas_used,
-                gas_limit: 30_000_000,
+                weight,
+                gas_used,
+                gas_limit,
                 difficulty: 0.0,
                 fees_native: fees,
-                subsidy_native: 0.0,
+                subsidy_native: subsidy,
                 provisional: false,
             });
         }
@@ -280,7 +473,7 @@ impl Mainnet {
         BlockBatch {
             logs,
             checkpoint: Checkpoint {
-                chain: CHAIN.into(),
+                chain: self.chain.into(),
                 source: "bench".into(),
                 height: last.height,
                 hash: last.hash.clone(),
@@ -354,7 +547,7 @@ impl Raw {
     }
 
     /// (with FINAL / as the store reads, without) sums over the heights.
-    async fn day_sums(&self, from: u64, to: u64) -> (Duration, Duration, u64) {
+    async fn day_sums(&self, chain: &str, from: u64, to: u64) -> (Duration, Duration, u64) {
         match self {
             Raw::ClickHouse { client, .. } => {
                 let final_sql = "SELECT count(), sum(gas_used), sum(fee_native) FROM \
@@ -369,7 +562,7 @@ impl Raw {
                     let started = Instant::now();
                     let (count, _gas, _fees): (u64, u64, f64) = client
                         .query(sql)
-                        .bind(CHAIN)
+                        .bind(chain)
                         .bind(from)
                         .bind(to)
                         .fetch_one()
@@ -387,7 +580,7 @@ impl Raw {
                     .query_row(
                         "SELECT count(*), sum(gas_used), total(fee_native) FROM transactions \
                          WHERE chain = ?1 AND block_height >= ?2 AND block_height < ?3",
-                        rusqlite::params![CHAIN, from as i64, to as i64],
+                        rusqlite::params![chain, from as i64, to as i64],
                         |r| r.get(0),
                     )
                     .expect("day sums");
@@ -399,7 +592,13 @@ impl Raw {
 
     /// The plain sums of `contract`'s rows over the heights, without the
     /// live-block filter the store applies: (time, transactions).
-    async fn contract_sums(&self, contract: &str, from: u64, to: u64) -> (Duration, u64) {
+    async fn contract_sums(
+        &self,
+        chain: &str,
+        contract: &str,
+        from: u64,
+        to: u64,
+    ) -> (Duration, u64) {
         let digits = contract.trim_start_matches("0x");
         match self {
             Raw::ClickHouse { client, .. } => {
@@ -409,7 +608,7 @@ impl Raw {
                         "SELECT sum(transactions), sum(gas_used) FROM contract_blocks \
                          WHERE chain = ? AND contract = unhex(?) AND block_height BETWEEN ? AND ?",
                     )
-                    .bind(CHAIN)
+                    .bind(chain)
                     .bind(digits)
                     .bind(from)
                     .bind(to)
@@ -426,7 +625,7 @@ impl Raw {
                         "SELECT total(transactions), total(gas_used) FROM contract_blocks \
                          WHERE chain = ?1 AND contract = ?2 AND block_height BETWEEN ?3 AND ?4",
                         rusqlite::params![
-                            CHAIN,
+                            chain,
                             hex::decode(digits).expect("hex"),
                             from as i64,
                             to as i64
@@ -543,7 +742,7 @@ fn row_binary(out: &mut Vec<u8>, t: &Transaction, time: u32) {
     out.extend_from_slice(&t.position.to_le_bytes());
     out.extend_from_slice(&txid.bytes);
     out.extend_from_slice(&block.bytes);
-    out.push(1);
+    out.push(u8::from(t.txid.starts_with("0x")));
     out.extend_from_slice(&time.to_le_bytes());
     out.extend_from_slice(&(t.size_bytes as u32).to_le_bytes());
     out.extend_from_slice(&(t.vsize as u32).to_le_bytes());
@@ -571,7 +770,7 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
     let mut stored = 0u64;
     let mut i = 0;
     while i < blocks {
-        let to = (i + BLOCKS_PER_WRITE).min(blocks);
+        let to = (i + mainnet.blocks_per_write).min(blocks);
         let batch = mainnet.batch(i, to, 0);
         stored += batch.transactions.len() as u64;
         let keep = keep_rows && kept < REFERENCE_ROWS;
@@ -579,7 +778,7 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
             kept += batch.transactions.len() as u64;
             let mut buf = Vec::with_capacity(batch.transactions.len() * 140);
             for t in &batch.transactions {
-                let time = (FIRST_TIME + (t.block_height - FIRST_HEIGHT) as i64 * 12) as u32;
+                let time = mainnet.time_of(t.block_height - mainnet.first_height) as u32;
                 row_binary(&mut buf, t, time);
             }
             writer.write_all(&buf).expect("rows file");
@@ -612,13 +811,15 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
     };
     lookups(store, mainnet, blocks, when).await;
 
+    let chain = mainnet.chain;
+    let first = mainnet.first_height;
     // A 10-block reorg at the tip, three times.
     let mut rollbacks = Vec::new();
     let mut rewrites = Vec::new();
     for round in 1..=3u8 {
-        let fork = FIRST_HEIGHT + blocks - 1 - REORG;
+        let fork = first + blocks - 1 - REORG;
         let started = Instant::now();
-        let removed = store.rollback_above(CHAIN, fork).await.expect("rollback");
+        let removed = store.rollback_above(chain, fork).await.expect("rollback");
         rollbacks.push(started.elapsed());
         assert_eq!(removed, REORG);
         let batch = mainnet.batch(blocks - REORG, blocks, round);
@@ -632,9 +833,10 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
         median(rewrites)
     );
 
-    // An Ethereum-sized day: consecutive blocks holding 1.2M transactions.
-    let day_blocks = mainnet.blocks_for(DAY_TRANSACTIONS.min(stored));
-    let (with_final, plain, n) = raw.day_sums(FIRST_HEIGHT, FIRST_HEIGHT + day_blocks).await;
+    // A day: consecutive blocks holding an Ethereum day's 1.2M
+    // transactions, or 144 Bitcoin blocks.
+    let day_blocks = mainnet.blocks_for(mainnet.day_transactions.min(stored));
+    let (with_final, plain, n) = raw.day_sums(chain, first, first + day_blocks).await;
     println!(
         "day: count, gas and fees of {n} transactions in {day_blocks} blocks: {:.0} ms as the store reads (FINAL), {:.0} ms without FINAL",
         with_final.as_secs_f64() * 1e3,
@@ -642,14 +844,16 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
     );
 
     // A contract's use: a day's blocks, then every block.
-    let busiest = mainnet.busiest_contract();
-    let contract_reads = if mainnet.with_logs {
-        vec![
-            ("a day", FIRST_HEIGHT + day_blocks - 1),
-            ("the whole history", FIRST_HEIGHT + blocks - 1),
-        ]
+    let (busiest, contract_reads) = if mainnet.with_logs {
+        (
+            mainnet.busiest_contract(),
+            vec![
+                ("a day", first + day_blocks - 1),
+                ("the whole history", first + blocks - 1),
+            ],
+        )
     } else {
-        Vec::new()
+        (String::new(), Vec::new())
     };
     for (what, to) in contract_reads {
         let mut timed = Vec::new();
@@ -657,7 +861,7 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
         for _ in 0..3 {
             let started = Instant::now();
             uses = store
-                .contract_uses(CHAIN, &busiest, FIRST_HEIGHT, to)
+                .contract_uses(chain, &busiest, first, to)
                 .await
                 .expect("contract uses");
             timed.push(started.elapsed());
@@ -666,11 +870,7 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
         // chain totals and the day of each height.
         let started = Instant::now();
         let read = store
-            .blocks_in_time(
-                CHAIN,
-                FIRST_TIME,
-                FIRST_TIME + (to - FIRST_HEIGHT + 1) as i64 * 12,
-            )
+            .blocks_in_time(chain, mainnet.first_time, mainnet.time_of(to - first + 1))
             .await
             .expect("blocks");
         let blocks_read = started.elapsed();
@@ -686,10 +886,10 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
             let started = Instant::now();
             day_rows = store
                 .contract_days(
-                    CHAIN,
+                    chain,
                     &busiest,
-                    FIRST_TIME,
-                    FIRST_TIME + (to - FIRST_HEIGHT + 1) as i64 * 12,
+                    mainnet.first_time,
+                    mainnet.time_of(to - first + 1),
                 )
                 .await
                 .expect("contract days");
@@ -702,7 +902,7 @@ async fn measure(label: &str, store: &dyn Store, raw: &Raw, mainnet: &Mainnet, r
             day_rows.iter().map(|d| d.contract_transactions).sum::<u64>(),
             day_rows.iter().map(|d| d.recorded_blocks).sum::<u64>()
         );
-        let (plain, plain_n) = raw.contract_sums(&busiest, FIRST_HEIGHT, to).await;
+        let (plain, plain_n) = raw.contract_sums(chain, &busiest, first, to).await;
         let n: u64 = uses.uses.iter().map(|u| u64::from(u.transactions)).sum();
         println!(
             "contract {busiest}, {what} ({} blocks recorded): {n} transactions in {} blocks, Store::contract_uses median of 3 {:.0} ms; plain sums without the live-block filter {:.0} ms ({plain_n} transactions)",
@@ -735,9 +935,12 @@ async fn lookups(store: &dyn Store, mainnet: &Mainnet, blocks: u64, when: &str) 
     for _ in 0..LOOKUPS {
         let i = draw() % (blocks - REORG);
         let p = (draw() % u64::from(mainnet.shape(i).transactions)) as u32;
-        let txid = Hash32::text(&random32(FIRST_HEIGHT + i, p, 0), true);
+        let txid = Hash32::text(&random32(mainnet.first_height + i, p, 0), mainnet.evm);
         let started = Instant::now();
-        let found = store.transaction(CHAIN, &txid).await.expect("lookup");
+        let found = store
+            .transaction(mainnet.chain, &txid)
+            .await
+            .expect("lookup");
         timings.push(started.elapsed());
         assert_eq!(found.map(|t| t.position), Some(p));
     }
