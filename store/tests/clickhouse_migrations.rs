@@ -3,10 +3,13 @@
 //! store migrates it and its reads and rollbacks work on the old rows. On
 //! one server and on a cluster (scripts/clickhouse-cluster-start), where
 //! the rows are spread over shards and each migration's copies run through
-//! the `Distributed` tables.
+//! the `Distributed` tables, and migration 10 moves `block_transactions`'
+//! rows to the shards of their block.
 
 use blockwatt_store::clickhouse::rows::BlockRow;
-use blockwatt_store::clickhouse::schema::{Layout, MIGRATIONS, MIGRATIONS_TABLE};
+use blockwatt_store::clickhouse::schema::{
+    Layout, BLOCK_TRANSACTIONS, MIGRATIONS, MIGRATIONS_TABLE,
+};
 use blockwatt_store::{DatabaseUrl, StoreError};
 use clickhouse::Row;
 use serde::Serialize;
@@ -252,8 +255,9 @@ async fn a_cluster_with_hex_transactions_migrates_to_binary_hashes_with_its_data
 
 async fn migrates_with_its_data(server: &Server) {
     // From before migration 4 (no transactions_by_block), from before 5
-    // (hex text) and from before 6 (`txid_index`, 8-byte keys).
-    for last in [3, 4, 5] {
+    // (hex text), from before 6 (`txid_index`, 8-byte keys) and from
+    // before 10 (a block's transactions split between shards).
+    for last in [3, 4, 5, 9] {
         let old = old_store(server, last, &[]).await;
         let store = blockwatt_store::open(&old.url).await.expect("open");
         let newest = MIGRATIONS.last().map_or(0, |m| m.version);
@@ -287,11 +291,15 @@ async fn migrates_with_its_data(server: &Server) {
             old.count(
                 "SELECT count() FROM system.tables WHERE database = ? \
                  AND replaceRegexpOne(name, '_local$', '') \
-                 IN ('transactions', 'transactions_by_block', 'txid_index')"
+                 IN ('transactions', 'transactions_by_block', 'txid_index', \
+                 'block_transactions_resharding')"
             )
             .await,
             0
         );
+        if server.cluster.is_some() {
+            assert_sharded_by_block(&old).await;
+        }
         // The old rows read back as they were written, 0x and all.
         let t = store
             .transaction(CHAIN, &txid(7, 1))
@@ -328,10 +336,9 @@ async fn migrates_with_its_data(server: &Server) {
             30
         );
         assert_eq!(store.rollback_above(CHAIN, 24).await.expect("rollback"), 5);
-        assert_eq!(
-            store.transaction(CHAIN, &txid(25, 1)).await.expect("read"),
-            None
-        );
+        // On a cluster, each tombstone goes to its block's shard: a row
+        // left on the other one would still read as live.
+        assert_rolled_back_above_24(&*store).await;
         assert!(store
             .transaction(CHAIN, &txid(24, 1))
             .await
@@ -345,6 +352,112 @@ async fn migrates_with_its_data(server: &Server) {
         assert_eq!(store.migrate().await.expect("again"), Vec::<u32>::new());
         old.drop().await;
     }
+}
+
+/// Every transaction of blocks 25 to 29 reads as gone.
+async fn assert_rolled_back_above_24(store: &dyn blockwatt_store::Store) {
+    for h in 25..30 {
+        for p in 0..3 {
+            assert_eq!(
+                store.transaction(CHAIN, &txid(h, p)).await.expect("read"),
+                None,
+                "block {h}, position {p}"
+            );
+        }
+    }
+}
+
+/// The `Distributed` table shards by the block, not by the row.
+async fn assert_sharded_by_block(old: &OldStore) {
+    let engine = old
+        .raw
+        .query("SELECT engine_full FROM system.tables WHERE database = ? AND name = 'block_transactions'")
+        .bind(old.db.as_str())
+        .fetch_one::<String>()
+        .await
+        .expect("engine");
+    assert!(
+        blockwatt_store::clickhouse::schema::shards_by(&engine, BLOCK_TRANSACTIONS.shard_by),
+        "{engine}"
+    );
+}
+
+/// A new store on a cluster: migration 5 shards by the row, 10 at once by
+/// the block (its fast path, with nothing to move).
+#[tokio::test]
+async fn a_new_cluster_store_keeps_a_blocks_transactions_on_one_shard() {
+    let Some(server) = Server::cluster("a_new_cluster_store") else {
+        return;
+    };
+    let db = blockwatt_testkit::unique_name("bw_migrate");
+    let cluster = server.cluster.clone();
+    let url = DatabaseUrl::parse(&format!(
+        "{}/?database={db}&cluster={}",
+        server.endpoint,
+        cluster.as_deref().unwrap_or_default()
+    ))
+    .expect("url");
+    let store = blockwatt_store::open(&url).await.expect("open");
+    let newest = MIGRATIONS.last().map_or(0, |m| m.version);
+    assert_eq!(
+        store.migrate().await.expect("migrate"),
+        (1..=newest).collect::<Vec<u32>>()
+    );
+    let new = OldStore {
+        raw: clickhouse::Client::default()
+            .with_url(server.endpoint.as_str())
+            .with_validation(false)
+            .with_database(db.as_str()),
+        db,
+        url,
+        cluster,
+    };
+    assert_sharded_by_block(&new).await;
+    new.drop().await;
+}
+
+/// Migration 10 cut short after its copy and the old table's drop: run
+/// again, it makes the table anew and copies every row back.
+#[tokio::test]
+async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
+    let Some(server) = Server::cluster("a_reshard_cut_short") else {
+        return;
+    };
+    let old = old_store(&server, 9, &[]).await;
+    let layout = server.layout(&old.db);
+    let staging = layout.create(&BLOCK_TRANSACTIONS, "block_transactions_resharding");
+    let copy =
+        ["INSERT INTO block_transactions_resharding SELECT * FROM block_transactions".to_owned()];
+    for statement in staging
+        .iter()
+        .chain(&copy)
+        .chain(&layout.drop("block_transactions"))
+    {
+        old.raw.query(statement).execute().await.expect(statement);
+    }
+    let store = blockwatt_store::open(&old.url).await.expect("open");
+    assert_eq!(store.migrate().await.expect("migrate"), vec![10]);
+    assert_eq!(
+        old.count("SELECT count() FROM block_transactions").await,
+        89
+    );
+    assert_eq!(
+        old.count(
+            "SELECT count() FROM system.tables WHERE database = ? \
+             AND name LIKE 'block_transactions_resharding%'"
+        )
+        .await,
+        0
+    );
+    assert_sharded_by_block(&old).await;
+    assert_eq!(store.rollback_above(CHAIN, 24).await.expect("rollback"), 5);
+    assert_rolled_back_above_24(&*store).await;
+    assert!(store
+        .transaction(CHAIN, &txid(24, 1))
+        .await
+        .expect("read")
+        .is_some());
+    old.drop().await;
 }
 
 #[tokio::test]

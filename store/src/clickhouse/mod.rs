@@ -206,6 +206,70 @@ impl ClickHouseStore {
             .collect()
     }
 
+    async fn execute_all(&self, statements: &[String]) -> Result<()> {
+        for statement in statements {
+            self.client.query(statement).execute().await?;
+        }
+        Ok(())
+    }
+
+    /// Moves table `t`'s rows to the shards its key gives them
+    /// ([`schema::Step::Reshard`]): copied to `NAME_resharding`, the table
+    /// made again with the key, copied back. Run again after being cut
+    /// short, it goes on from where the tables are: a copy repeated only
+    /// repeats rows of the same version, which merges and `FINAL` fold.
+    async fn reshard(&self, t: &schema::Table) -> Result<()> {
+        if self.layout == Layout::Single {
+            return Ok(());
+        }
+        let name = t.name;
+        let staging = format!("{name}_resharding");
+        let mut staged = self.table_exists(&staging).await?;
+        if self.table_exists(name).await? {
+            let engine = self
+                .client
+                .query(
+                    "SELECT engine_full FROM system.tables \
+                     WHERE database = currentDatabase() AND name = ?",
+                )
+                .bind(name)
+                .fetch_one::<String>()
+                .await?;
+            let sharded = schema::shards_by(&engine, t.shard_by);
+            if sharded && !staged {
+                return Ok(());
+            }
+            if !sharded {
+                let rows = self
+                    .client
+                    .query(&format!("SELECT count() FROM {name}"))
+                    .fetch_one::<u64>()
+                    .await?;
+                if rows == 0 && !staged {
+                    // Nothing to move (a new store): only the
+                    // `Distributed` table's key changes.
+                    let distributed = &self.layout.drop(name)[..1];
+                    self.execute_all(distributed).await?;
+                    let made = self.layout.create_distributed(t, name);
+                    return self.execute_all(&[made]).await;
+                }
+                self.execute_all(&self.layout.create(t, &staging)).await?;
+                self.execute_all(&[format!("INSERT INTO {staging} SELECT * FROM {name}")])
+                    .await?;
+                staged = true;
+                self.execute_all(&self.layout.drop(name)).await?;
+            }
+        }
+        // Creates whatever of the table is missing.
+        self.execute_all(&self.layout.create(t, name)).await?;
+        if staged {
+            self.execute_all(&[format!("INSERT INTO {name} SELECT * FROM {staging}")])
+                .await?;
+            self.execute_all(&self.layout.drop(&staging)).await?;
+        }
+        Ok(())
+    }
+
     async fn table_exists(&self, name: &str) -> Result<bool> {
         Ok(self
             .client
@@ -386,6 +450,7 @@ impl StoreAdmin for ClickHouseStore {
                             )));
                         }
                     }
+                    schema::Step::Reshard(t) => self.reshard(t).await?,
                     _ => {}
                 }
                 for statement in self.layout.statements(step) {
