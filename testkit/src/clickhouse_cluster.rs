@@ -16,12 +16,19 @@ pub struct ClickHouseCluster {
     pub url: String,
     /// The first node's HTTP endpoint, for plain SQL.
     pub endpoint: String,
+    /// What the script wrote to stderr while starting it.
+    pub start_log: String,
 }
 
 impl ClickHouseCluster {
     /// Starts one; `None` (skipped) when ClickHouse or ZooKeeper is not
     /// installed.
     pub fn start(test: &str) -> Option<ClickHouseCluster> {
+        ClickHouseCluster::start_with(test, &[])
+    }
+
+    /// As [`ClickHouseCluster::start`], the script run with `env` added.
+    pub fn start_with(test: &str, env: &[(&str, &str)]) -> Option<ClickHouseCluster> {
         let server_installed = ["/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server"]
             .iter()
             .any(|p| Path::new(p).exists());
@@ -37,12 +44,14 @@ impl ClickHouseCluster {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = Command::new(workspace_root().join("scripts/clickhouse-cluster-start"))
             .arg(dir.path())
+            .envs(env.iter().copied())
             .output()
             .expect("scripts/clickhouse-cluster-start runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let mut cluster = ClickHouseCluster {
             url: stdout.lines().last().unwrap_or_default().to_owned(),
             endpoint: String::new(),
+            start_log: String::from_utf8_lossy(&out.stderr).into_owned(),
             dir,
         };
         // Checked with `cluster` built: its drop stops whatever did start.
@@ -63,6 +72,13 @@ impl ClickHouseCluster {
     /// The URL with another database.
     pub fn url_for(&self, database: &str) -> String {
         format!("{}/?database={database}&cluster=blockwatt", self.endpoint)
+    }
+
+    /// The HTTP port a node serves on.
+    pub fn http_port(&self, node: &str) -> u16 {
+        let port = self.pid(&self.dir.path().join(node).join("http_port"));
+        port.parse()
+            .unwrap_or_else(|_| panic!("{node}'s http_port file: {port:?}"))
     }
 
     /// The first line of a file the script left (a pid, a port).
@@ -87,7 +103,7 @@ impl ClickHouseCluster {
     /// Plain SQL on one node (not through the cluster): its own answer,
     /// or its error text.
     pub fn sql_on(&self, node: &str, query: &str) -> Result<String, String> {
-        let port = self.pid(&self.dir.path().join(node).join("http_port"));
+        let port = self.http_port(node);
         let out = Command::new("curl")
             .args(["-sS", "--fail-with-body", "--data-binary", query])
             .arg(format!("http://127.0.0.1:{port}/"))
