@@ -248,10 +248,11 @@ impl ClickHouseStore {
                 if rows == 0 && !staged {
                     // Nothing to move (a new store): only the
                     // `Distributed` table's key changes.
-                    let distributed = &self.layout.drop(name)[..1];
-                    self.execute_all(distributed).await?;
-                    let made = self.layout.create_distributed(t, name);
-                    return self.execute_all(&[made]).await;
+                    self.execute_all(&self.layout.drop_distributed(name))
+                        .await?;
+                    return self
+                        .execute_all(&self.layout.create_distributed(t, name))
+                        .await;
                 }
                 self.execute_all(&self.layout.create(t, &staging)).await?;
                 self.execute_all(&[format!("INSERT INTO {staging} SELECT * FROM {name}")])

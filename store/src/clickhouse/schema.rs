@@ -493,52 +493,60 @@ impl Layout {
                 } else {
                     format!(", {}", t.version)
                 };
-                vec![
-                    format!(
-                        "CREATE TABLE IF NOT EXISTS `{database}`.{name}_local{on_cluster} ({columns}) \
-                         ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{{shard}}/{database}/{name}', '{{replica}}'{version}) \
-                         {partition}ORDER BY ({order_by}){settings}",
-                        on_cluster = self.on_cluster(),
-                        columns = t.columns,
-                        partition = partition(t),
-                        order_by = t.order_by,
-                        settings = settings(t),
-                    ),
-                    self.create_distributed(t, name),
-                ]
+                let mut statements = vec![format!(
+                    "CREATE TABLE IF NOT EXISTS `{database}`.{name}_local{on_cluster} ({columns}) \
+                     ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{{shard}}/{database}/{name}', '{{replica}}'{version}) \
+                     {partition}ORDER BY ({order_by}){settings}",
+                    on_cluster = self.on_cluster(),
+                    columns = t.columns,
+                    partition = partition(t),
+                    order_by = t.order_by,
+                    settings = settings(t),
+                )];
+                statements.extend(self.create_distributed(t, name));
+                statements
             }
         }
     }
 
     /// On a cluster, the `Distributed` table `name` over `name_local`,
-    /// sharded by `t`'s key.
-    pub fn create_distributed(&self, t: &Table, name: &str) -> String {
-        let (cluster, database) = match self {
-            Layout::Single => return String::new(),
-            Layout::Cluster { cluster, database } => (cluster, database),
-        };
-        format!(
-            "CREATE TABLE IF NOT EXISTS `{database}`.{name}{on_cluster} AS `{database}`.{name}_local \
-             ENGINE = Distributed(`{cluster}`, `{database}`, {name}_local, {shard_by})",
-            on_cluster = self.on_cluster(),
-            shard_by = t.shard_by,
-        )
+    /// sharded by `t`'s key (one server has none: nothing).
+    pub fn create_distributed(&self, t: &Table, name: &str) -> Vec<String> {
+        match self {
+            Layout::Single => Vec::new(),
+            Layout::Cluster { cluster, database } => vec![format!(
+                "CREATE TABLE IF NOT EXISTS `{database}`.{name}{on_cluster} AS `{database}`.{name}_local \
+                 ENGINE = Distributed(`{cluster}`, `{database}`, {name}_local, {shard_by})",
+                on_cluster = self.on_cluster(),
+                shard_by = t.shard_by,
+            )],
+        }
     }
 
     /// Drops table `name` (on a cluster, both of its tables).
     pub fn drop(&self, name: &str) -> Vec<String> {
         match self {
             Layout::Single => vec![format!("DROP TABLE IF EXISTS {name}")],
-            Layout::Cluster { database, .. } => vec![
-                format!(
-                    "DROP TABLE IF EXISTS `{database}`.{name}{}",
-                    self.on_cluster()
-                ),
-                format!(
+            Layout::Cluster { database, .. } => {
+                let mut statements = self.drop_distributed(name);
+                statements.push(format!(
                     "DROP TABLE IF EXISTS `{database}`.{name}_local{}",
                     self.on_cluster()
-                ),
-            ],
+                ));
+                statements
+            }
+        }
+    }
+
+    /// On a cluster, drops the `Distributed` table `name` only, its rows
+    /// kept in `name_local` (one server has none: nothing).
+    pub fn drop_distributed(&self, name: &str) -> Vec<String> {
+        match self {
+            Layout::Single => Vec::new(),
+            Layout::Cluster { database, .. } => vec![format!(
+                "DROP TABLE IF EXISTS `{database}`.{name}{}",
+                self.on_cluster()
+            )],
         }
     }
 
