@@ -247,24 +247,24 @@ impl Mainnet {
         );
         let mean = vsizes.iter().sum::<f64>() / vsizes.len() as f64;
         let first = &recorded[0];
-        let mut mainnet = Mainnet {
+        // A day is 144 blocks, taken in turn as `shape` takes them.
+        let day_transactions = (0..144)
+            .map(|i| u64::from(blocks[i % blocks.len()].transactions))
+            .sum();
+        Mainnet {
             chain: "bitcoin",
             first_height: number(first, "height"),
             first_time: number(first, "timestamp") as i64,
             spacing: 600,
             evm: false,
             blocks_per_write: 25,
-            day_transactions: 0,
+            day_transactions,
             blocks,
             transactions: Vec::new(),
             vsize_factors: vsizes.iter().map(|v| v / mean).collect(),
             logs: Vec::new(),
             with_logs: false,
-        };
-        mainnet.day_transactions = (0..144)
-            .map(|i| u64::from(mainnet.shape(i).transactions))
-            .sum();
-        mainnet
+        }
     }
 
     fn ethereum() -> Mainnet {
