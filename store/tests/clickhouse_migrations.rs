@@ -8,7 +8,7 @@
 
 use blockwatt_store::clickhouse::rows::BlockRow;
 use blockwatt_store::clickhouse::schema::{
-    Layout, BLOCK_TRANSACTIONS, MIGRATIONS, MIGRATIONS_TABLE,
+    Layout, BLOCK_TRANSACTIONS, BLOCK_TRANSACTIONS_V10, MIGRATIONS, MIGRATIONS_TABLE,
 };
 use blockwatt_store::{DatabaseUrl, StoreError};
 use clickhouse::Row;
@@ -256,8 +256,9 @@ async fn a_cluster_with_hex_transactions_migrates_to_binary_hashes_with_its_data
 async fn migrates_with_its_data(server: &Server) {
     // From before migration 4 (no transactions_by_block), from before 5
     // (hex text), from before 6 (`txid_index`, 8-byte keys) and from
-    // before 10 (a block's transactions split between shards).
-    for last in [3, 4, 5, 9] {
+    // before 10 (a block's transactions split between shards) and from
+    // before 11 (parts without their heights' range).
+    for last in [3, 4, 5, 9, 10] {
         let old = old_store(server, last, &[]).await;
         let store = blockwatt_store::open(&old.url).await.expect("open");
         let newest = MIGRATIONS.last().map_or(0, |m| m.version);
@@ -292,7 +293,7 @@ async fn migrates_with_its_data(server: &Server) {
                 "SELECT count() FROM system.tables WHERE database = ? \
                  AND replaceRegexpOne(name, '_local$', '') \
                  IN ('transactions', 'transactions_by_block', 'txid_index', \
-                 'block_transactions_resharding')"
+                 'block_transactions_rebuilding')"
             )
             .await,
             0
@@ -300,6 +301,7 @@ async fn migrates_with_its_data(server: &Server) {
         if server.cluster.is_some() {
             assert_sharded_by_block(&old).await;
         }
+        assert_partitioned_with_heights(&old, server).await;
         // The old rows read back as they were written, 0x and all.
         let t = store
             .transaction(CHAIN, &txid(7, 1))
@@ -383,6 +385,25 @@ async fn assert_sharded_by_block(old: &OldStore) {
     );
 }
 
+/// Each part of `block_transactions` keeps its heights' range.
+async fn assert_partitioned_with_heights(old: &OldStore, server: &Server) {
+    let engine = old
+        .raw
+        .query("SELECT engine_full FROM system.tables WHERE database = ? AND name = ?")
+        .bind(old.db.as_str())
+        .bind(server.local("block_transactions"))
+        .fetch_one::<String>()
+        .await
+        .expect("engine");
+    assert!(
+        blockwatt_store::clickhouse::schema::partitioned_by(
+            &engine,
+            BLOCK_TRANSACTIONS.partition_by
+        ),
+        "{engine}"
+    );
+}
+
 /// A new store on a cluster: migration 5 shards by the row, 10 at once by
 /// the block (its fast path, with nothing to move).
 #[tokio::test]
@@ -426,9 +447,9 @@ async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
     };
     let old = old_store(&server, 9, &[]).await;
     let layout = server.layout(&old.db);
-    let staging = layout.create(&BLOCK_TRANSACTIONS, "block_transactions_resharding");
+    let staging = layout.create(&BLOCK_TRANSACTIONS_V10, "block_transactions_rebuilding");
     let copy =
-        ["INSERT INTO block_transactions_resharding SELECT * FROM block_transactions".to_owned()];
+        ["INSERT INTO block_transactions_rebuilding SELECT * FROM block_transactions".to_owned()];
     for statement in staging
         .iter()
         .chain(&copy)
@@ -437,7 +458,7 @@ async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
         old.raw.query(statement).execute().await.expect(statement);
     }
     let store = blockwatt_store::open(&old.url).await.expect("open");
-    assert_eq!(store.migrate().await.expect("migrate"), vec![10]);
+    assert_eq!(store.migrate().await.expect("migrate"), vec![10, 11]);
     assert_eq!(
         old.count("SELECT count() FROM block_transactions").await,
         89
@@ -445,7 +466,7 @@ async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
     assert_eq!(
         old.count(
             "SELECT count() FROM system.tables WHERE database = ? \
-             AND name LIKE 'block_transactions_resharding%'"
+             AND name LIKE 'block_transactions_rebuilding%'"
         )
         .await,
         0

@@ -277,14 +277,14 @@ macro_rules! contract {
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
                 super::$name(f.store.as_ref()).await;
             })*
         }

@@ -213,51 +213,43 @@ impl ClickHouseStore {
         Ok(())
     }
 
-    /// Moves table `t`'s rows to the shards its key gives them
-    /// ([`schema::Step::Reshard`]): copied to `NAME_resharding`, the table
-    /// made again with the key, copied back. Run again after being cut
-    /// short, it goes on from where the tables are: a copy repeated only
-    /// repeats rows of the same version, which merges and `FINAL` fold.
-    async fn reshard(&self, t: &schema::Table) -> Result<()> {
-        if self.layout == Layout::Single {
-            return Ok(());
-        }
+    /// Makes table `t` again from its definition when the stored one has
+    /// another partition key or sharding key ([`schema::Step::Rebuild`]):
+    /// copied to `NAME_rebuilding`, made again, copied back. Run again
+    /// after being cut short, it goes on from where the tables are: a copy
+    /// repeated only repeats rows of the same version, which merges and
+    /// `FINAL` fold.
+    async fn rebuild(&self, t: &schema::Table) -> Result<()> {
         let name = t.name;
-        let staging = format!("{name}_resharding");
+        let staging = schema::rebuild_staging(name);
         let mut staged = self.table_exists(&staging).await?;
         if self.table_exists(name).await? {
-            let engine = self
-                .client
-                .query(
-                    "SELECT engine_full FROM system.tables \
-                     WHERE database = currentDatabase() AND name = ?",
-                )
-                .bind(name)
-                .fetch_one::<String>()
-                .await?;
-            let sharded = schema::shards_by(&engine, t.shard_by);
-            if sharded && !staged {
+            let current = self
+                .engine(&self.layout.local_name(name))
+                .await?
+                .is_some_and(|e| schema::partitioned_by(&e, t.partition_by))
+                && match self.layout {
+                    Layout::Single => true,
+                    Layout::Cluster { .. } => self
+                        .engine(name)
+                        .await?
+                        .is_some_and(|e| schema::shards_by(&e, t.shard_by)),
+                };
+            if current && !staged {
                 return Ok(());
             }
-            if !sharded {
+            if !current {
                 let rows = self
                     .client
                     .query(&format!("SELECT count() FROM {name}"))
                     .fetch_one::<u64>()
                     .await?;
-                if rows == 0 && !staged {
-                    // Nothing to move (a new store): only the
-                    // `Distributed` table's key changes.
-                    self.execute_all(&self.layout.drop_distributed(name))
+                if rows > 0 || staged {
+                    self.execute_all(&self.layout.create(t, &staging)).await?;
+                    self.execute_all(&[format!("INSERT INTO {staging} SELECT * FROM {name}")])
                         .await?;
-                    return self
-                        .execute_all(&self.layout.create_distributed(t, name))
-                        .await;
+                    staged = true;
                 }
-                self.execute_all(&self.layout.create(t, &staging)).await?;
-                self.execute_all(&[format!("INSERT INTO {staging} SELECT * FROM {name}")])
-                    .await?;
-                staged = true;
                 self.execute_all(&self.layout.drop(name)).await?;
             }
         }
@@ -269,6 +261,21 @@ impl ClickHouseStore {
             self.execute_all(&self.layout.drop(&staging)).await?;
         }
         Ok(())
+    }
+
+    /// The `engine_full` of table `name` in this database, if it exists.
+    async fn engine(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .client
+            .query(
+                "SELECT engine_full FROM system.tables \
+                 WHERE database = currentDatabase() AND name = ?",
+            )
+            .bind(name)
+            .fetch_all::<String>()
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn table_exists(&self, name: &str) -> Result<bool> {
@@ -451,7 +458,7 @@ impl StoreAdmin for ClickHouseStore {
                             )));
                         }
                     }
-                    schema::Step::Reshard(t) => self.reshard(t).await?,
+                    schema::Step::Rebuild(t) => self.rebuild(t).await?,
                     _ => {}
                 }
                 for statement in self.layout.statements(step) {
