@@ -610,12 +610,15 @@ impl Layout {
 /// writes it: quoted or not, spaced or not, by server version) shards by
 /// `shard_by`.
 pub fn shards_by(engine_full: &str, shard_by: &str) -> bool {
-    let bare = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, ' ' | '`' | '\'' | '"'))
-            .collect::<String>()
-    };
     bare(engine_full).ends_with(&format!(",{})", bare(shard_by)))
+}
+
+/// SQL text without the spaces and quotes that `system.tables` writes
+/// differently by server version.
+fn bare(sql: &str) -> String {
+    sql.chars()
+        .filter(|c| !matches!(c, ' ' | '`' | '\'' | '"'))
+        .collect()
 }
 
 /// Where a [`Step::Rebuild`] keeps the rows of table `name` meanwhile.
@@ -626,11 +629,6 @@ pub fn rebuild_staging(name: &str) -> String {
 /// Whether the `engine_full` of a `MergeTree` table (as `system.tables`
 /// writes it) partitions by `partition_by`, the whole expression.
 pub fn partitioned_by(engine_full: &str, partition_by: &str) -> bool {
-    let bare = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, ' ' | '`' | '\'' | '"'))
-            .collect::<String>()
-    };
     bare(engine_full).contains(&format!("PARTITIONBY{}ORDERBY", bare(partition_by)))
 }
 
