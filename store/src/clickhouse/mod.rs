@@ -458,7 +458,12 @@ impl StoreAdmin for ClickHouseStore {
                             )));
                         }
                     }
-                    schema::Step::Rebuild(t) => self.rebuild(t).await?,
+                    // Its own checks and resumable copy, not the whole
+                    // list `statements` gives for a table with rows.
+                    schema::Step::Rebuild(t) => {
+                        self.rebuild(t).await?;
+                        continue;
+                    }
                     _ => {}
                 }
                 for statement in self.layout.statements(step) {
