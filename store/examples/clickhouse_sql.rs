@@ -17,7 +17,7 @@ fn main() {
     ddl.extend(
         schema::MIGRATIONS
             .iter()
-            .flat_map(|m| m.steps.iter().flat_map(|s| layout.statements(s))),
+            .flat_map(|m| m.steps.iter().flat_map(|s| layout.replay(s))),
     );
     let queries: Vec<Value> = sql::shapes()
         .into_iter()
@@ -139,7 +139,7 @@ fn main() {
         schema::MIGRATIONS
             .iter()
             .filter(|m| keep(m.version))
-            .flat_map(|m| m.steps.iter().flat_map(|s| layout.statements(s)))
+            .flat_map(|m| m.steps.iter().flat_map(|s| layout.replay(s)))
             .collect()
     };
     let migration_5 = json!({

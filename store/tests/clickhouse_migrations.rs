@@ -163,7 +163,7 @@ async fn old_store(server: &Server, last: u32, extra: &[OldTransactionRow]) -> O
         async move {
             for m in MIGRATIONS.iter().filter(|m| versions.contains(&m.version)) {
                 for step in m.steps {
-                    for statement in layout.statements(step) {
+                    for statement in layout.replay(step) {
                         raw.query(&statement).execute().await.expect("old schema");
                     }
                 }

@@ -458,12 +458,7 @@ impl StoreAdmin for ClickHouseStore {
                             )));
                         }
                     }
-                    // Its own checks and resumable copy, not the whole
-                    // list `statements` gives for a table with rows.
-                    schema::Step::Rebuild(t) => {
-                        self.rebuild(t).await?;
-                        continue;
-                    }
+                    schema::Step::Rebuild(t) => self.rebuild(t).await?,
                     _ => {}
                 }
                 for statement in self.layout.statements(step) {

@@ -499,11 +499,19 @@ impl Layout {
             (_, Step::Create(t)) => self.create(t, t.name),
             (_, Step::Drop(name)) => self.drop(name),
             (_, Step::Sql { sql, .. }) => vec![(*sql).to_owned()],
-            // The whole copy, as the store runs it on a table with rows;
-            // the store itself reads the keys first and resumes.
-            (_, Step::Rebuild(t)) => self.rebuild(t),
-            // Run by the migration itself: it counts what it checks.
-            (_, Step::Require { .. }) => Vec::new(),
+            // Run by the migration itself: they read back what they act on.
+            (_, Step::Require { .. } | Step::Rebuild(_)) => Vec::new(),
+        }
+    }
+
+    /// A step as plain statements, without reading anything back: a
+    /// rebuild as its whole copy ([`Layout::rebuild`]), every other step
+    /// as [`Layout::statements`]. How the SQL check and the migration
+    /// tests build the schema of any version without the store.
+    pub fn replay(&self, step: &Step) -> Vec<String> {
+        match step {
+            Step::Rebuild(t) => self.rebuild(t),
+            _ => self.statements(step),
         }
     }
 
@@ -687,6 +695,23 @@ mod tests {
                 assert_eq!(hashed, ordered, "{}", t.name);
             }
         }
+    }
+
+    #[test]
+    fn a_rebuild_is_the_stores_own_work_and_a_whole_copy_only_when_replayed() {
+        // The store runs `statements` after each step's own work: a list
+        // here would copy the table a second time.
+        let step = Step::Rebuild(BLOCK_TRANSACTIONS);
+        assert!(Layout::Single.statements(&step).is_empty());
+        let replayed = Layout::Single.replay(&step);
+        assert_eq!(
+            replayed
+                .iter()
+                .filter(|s| s.starts_with("INSERT INTO"))
+                .count(),
+            2
+        );
+        assert!(replayed[0].contains("block_transactions_rebuilding"));
     }
 
     #[test]
