@@ -55,6 +55,8 @@
 //! `scripts/clickhouse-cluster-start`). SQLite at `BENCH_SQLITE_ROWS`
 //! (default the smaller of BENCH_ROWS and 10 million; 0 skips it).
 //! `BENCH_KEEP=1` keeps the one-server database for a look afterwards;
+//! `BENCH_BLOCKS_PER_WRITE=50` writes as ingestion does by default
+//! (`batch_size`) instead of the shape's 500 or 25 blocks;
 //! `BENCH_NO_LOGS=1` writes the blocks without their logs (a source
 //! without receipts), the reference for what the logs cost.
 
@@ -959,7 +961,10 @@ fn env_u64(name: &str) -> Option<u64> {
 
 #[tokio::main]
 async fn main() {
-    let mainnet = Mainnet::load();
+    let mut mainnet = Mainnet::load();
+    if let Some(n) = env_u64("BENCH_BLOCKS_PER_WRITE") {
+        mainnet.blocks_per_write = n.max(1);
+    }
     let rows = env_u64("BENCH_ROWS").unwrap_or(2_000_000);
     let sqlite_rows = env_u64("BENCH_SQLITE_ROWS").unwrap_or(rows.min(10_000_000));
     let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")

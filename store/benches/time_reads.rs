@@ -92,9 +92,9 @@ fn insert_blocks(n: u64) -> String {
 fn insert_contract_rows(n: u64) -> String {
     let digits = CONTRACT.trim_start_matches("0x");
     format!(
-        "INSERT INTO contract_blocks (chain, contract, block_height, block_hash_prefix, transactions, gas_used) \
+        "INSERT INTO contract_blocks (chain, contract, block_height, block_version, transactions, gas_used) \
          SELECT '{CHAIN}', if(number % 2 = 0, toFixedString(unhex('{zero}'), 20), toFixedString(unhex('{digits}'), 20)), \
-         intDiv(number, 2), toFixedString(substring(MD5(toString(intDiv(number, 2))), 1, 4), 4), \
+         intDiv(number, 2), 1, \
          if(number % 2 = 0, 0, 36), if(number % 2 = 0, 0, 1800000) FROM numbers({rows})",
         zero = "0".repeat(40),
         rows = 2 * n,
@@ -109,21 +109,20 @@ const BEFORE_TOTALS: &str =
 const BEFORE_DAYS: &str = "SELECT toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count(), sum(tx_count) \
      FROM (SELECT time, tx_count, is_deleted FROM blocks FINAL WHERE chain = ? AND time >= ? AND time < ?) \
      WHERE is_deleted = 0 GROUP BY day_number";
-/// The contract's side as it was joined before: on (height,
-/// `FixedString(4)`), the block's prefix cut by a regular expression,
+/// The contract's side as it was joined before: on two columns (height
+/// and the block's mark, then a hash prefix, now its write's version),
 /// retried rows folded by a `GROUP BY` of every row. Binds: chain,
 /// contract digits, low, high, chain, low, high.
 const BEFORE_CONTRACT: &str = "SELECT toUInt32(block_day) AS day_number, toUInt8(contract = toFixedString(unhex('0000000000000000000000000000000000000000'), 20)) AS mark, \
      count(), sum(tx), sum(gas) FROM \
-     (SELECT contract, block_height, block_hash_prefix, any(transactions) AS tx, any(gas_used) AS gas \
+     (SELECT contract, block_height, block_version, any(transactions) AS tx, any(gas_used) AS gas \
      FROM contract_blocks WHERE chain = ? AND (contract = unhex(?) OR contract = toFixedString(unhex('0000000000000000000000000000000000000000'), 20)) \
-     AND block_height BETWEEN ? AND ? GROUP BY contract, block_height, block_hash_prefix) AS c \
+     AND block_height BETWEEN ? AND ? GROUP BY contract, block_height, block_version) AS c \
      GLOBAL ALL INNER JOIN \
-     (SELECT height AS block_height, \
-     toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) AS block_hash_prefix, \
+     (SELECT height AS block_height, toUInt32(bitAnd(version, 4294967295)) AS block_version, \
      intDiv(toUInt32(time), 86400) AS block_day FROM \
-     (SELECT height, hash, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
-     WHERE is_deleted = 0) AS b USING (block_height, block_hash_prefix) \
+     (SELECT height, version, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
+     WHERE is_deleted = 0) AS b USING (block_height, block_version) \
      GROUP BY day_number, mark";
 /// How the heights of a period were bounded before migration 9: a scan of
 /// the chain's `time` column.

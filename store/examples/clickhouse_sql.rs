@@ -59,19 +59,17 @@ fn main() {
         ),
         // An EVM block inside the contract queries' sample range, its logs
         // recorded (the zero-address mark) with one use of the sample
-        // contract.
+        // contract, the rows naming the block's write (version 1).
         format!(
             "INSERT INTO blocks (chain, height, hash, time, version, is_deleted) \
              VALUES ('ethereum', 16000001, '0x{EVM_HASH}', toDateTime(1670000000), 1, 0)"
         ),
         format!(
-            "INSERT INTO contract_blocks (chain, contract, block_height, block_hash_prefix, transactions, gas_used) \
-             VALUES ('ethereum', unhex('{}'), 16000001, unhex('{}'), 0, 0), \
-             ('ethereum', unhex('{}'), 16000001, unhex('{}'), 3, 150000)",
+            "INSERT INTO contract_blocks (chain, contract, block_height, block_version, transactions, gas_used) \
+             VALUES ('ethereum', unhex('{}'), 16000001, 1, 0, 0), \
+             ('ethereum', unhex('{}'), 16000001, 1, 3, 150000)",
             "0".repeat(40),
-            &EVM_HASH[..8],
             sql::SAMPLE_CONTRACT,
-            &EVM_HASH[..8]
         ),
         // The heights of the two sample blocks' hours (migration 9).
         format!(

@@ -421,6 +421,16 @@ pub(crate) fn check_batch(batch: &BlockBatch) -> Result<()> {
             t.txid, t.chain
         )));
     }
+    // One block a height: a batch's blocks are written with one version,
+    // which is what tells a height's writes apart (ClickHouse's
+    // `contract_blocks`).
+    let mut heights = std::collections::HashSet::new();
+    if let Some(b) = batch.blocks.iter().find(|b| !heights.insert(b.height)) {
+        return Err(StoreError::Invalid(format!(
+            "batch for chain {chain} holds two blocks at height {}",
+            b.height
+        )));
+    }
     let held: std::collections::HashSet<(u64, &str)> = batch
         .blocks
         .iter()

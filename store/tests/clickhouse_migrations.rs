@@ -16,6 +16,8 @@ use serde::Serialize;
 
 const CHAIN: &str = "ethereum";
 const DAY: u32 = 86_400;
+/// The contract whose logs the old stores from migration 7 on recorded.
+const TOKEN: &str = "0xdac17f958d2ee523a2206206994597c13d831ec7";
 
 fn block_hash(h: u64) -> String {
     format!("0x{h:064x}")
@@ -134,7 +136,9 @@ struct OldStore {
 /// The schema as migrations up to `last` left it, with 30 blocks of 3
 /// transactions (one of them since deleted by a tombstone) and `extra`:
 /// written as releases before migration 5 wrote them, then carried by the
-/// migrations after 4 up to `last`, as a release at `last` had done.
+/// migrations after 4 up to `last`, as a release at `last` had done. From
+/// migration 7 on, with the blocks' logs as releases before 12 recorded
+/// them ([`old_contract_rows`]).
 async fn old_store(server: &Server, last: u32, extra: &[OldTransactionRow]) -> OldStore {
     let db = blockwatt_testkit::unique_name("bw_migrate");
     let layout = server.layout(&db);
@@ -200,6 +204,12 @@ async fn old_store(server: &Server, last: u32, extra: &[OldTransactionRow]) -> O
     blocks.end().await.expect("blocks");
     txs.end().await.expect("transactions");
     apply(5..=last).await;
+    if (7..12).contains(&last) {
+        raw.query(&old_contract_rows())
+            .execute()
+            .await
+            .expect("contract rows");
+    }
     let cluster = server.cluster.clone();
     let url = match &cluster {
         None => format!("{}/?database={db}", server.endpoint),
@@ -212,6 +222,40 @@ async fn old_store(server: &Server, last: u32, extra: &[OldTransactionRow]) -> O
         url,
         cluster,
     }
+}
+
+/// `contract_blocks` as migrations 7 to 11 kept it, each row naming its
+/// block by the first 4 bytes of its hash: every block's logs recorded
+/// (the zero-address mark), [`TOKEN`] in the odd blocks with 2
+/// transactions, and a row of a block once stored at height 4 and since
+/// replaced, which counts for nothing.
+fn old_contract_rows() -> String {
+    let prefix = |h: u64| block_hash(h)[2..10].to_owned();
+    let token = &TOKEN[2..];
+    let mut rows: Vec<String> = (0..30u64)
+        .flat_map(|h| {
+            let mut block = vec![format!(
+                "('{CHAIN}', unhex('{}'), {h}, unhex('{}'), 0, 0)",
+                "0".repeat(40),
+                prefix(h)
+            )];
+            if h % 2 == 1 {
+                block.push(format!(
+                    "('{CHAIN}', unhex('{token}'), {h}, unhex('{}'), 2, 42000)",
+                    prefix(h)
+                ));
+            }
+            block
+        })
+        .collect();
+    rows.push(format!(
+        "('{CHAIN}', unhex('{token}'), 4, unhex('ffffffff'), 9, 9)"
+    ));
+    format!(
+        "INSERT INTO contract_blocks (chain, contract, block_height, block_hash_prefix, \
+         transactions, gas_used) VALUES {}",
+        rows.join(", ")
+    )
 }
 
 impl OldStore {
@@ -256,9 +300,10 @@ async fn a_cluster_with_hex_transactions_migrates_to_binary_hashes_with_its_data
 async fn migrates_with_its_data(server: &Server) {
     // From before migration 4 (no transactions_by_block), from before 5
     // (hex text), from before 6 (`txid_index`, 8-byte keys) and from
-    // before 10 (a block's transactions split between shards) and from
-    // before 11 (parts without their heights' range).
-    for last in [3, 4, 5, 9, 10] {
+    // before 10 (a block's transactions split between shards), from
+    // before 11 (parts without their heights' range) and from before 12
+    // (contract rows naming their block by its hash).
+    for last in [3, 4, 5, 9, 10, 11] {
         let old = old_store(server, last, &[]).await;
         let store = blockwatt_store::open(&old.url).await.expect("open");
         let newest = MIGRATIONS.last().map_or(0, |m| m.version);
@@ -302,6 +347,9 @@ async fn migrates_with_its_data(server: &Server) {
             assert_sharded_by_block(&old).await;
         }
         assert_partitioned_with_heights(&old, server).await;
+        if last >= 7 {
+            assert_contract_rows_carried(&old, &*store).await;
+        }
         // The old rows read back as they were written, 0x and all.
         let t = store
             .transaction(CHAIN, &txid(7, 1))
@@ -346,6 +394,37 @@ async fn migrates_with_its_data(server: &Server) {
         assert_eq!(store.migrate().await.expect("again"), Vec::<u32>::new());
         old.drop().await;
     }
+}
+
+/// The old store's contract rows of live blocks read as they were written,
+/// each now naming its block's write; the replaced block's row is gone.
+async fn assert_contract_rows_carried(old: &OldStore, store: &dyn blockwatt_store::Store) {
+    assert_eq!(old.count("SELECT count() FROM contract_blocks").await, 45);
+    let uses = store
+        .contract_uses(CHAIN, TOKEN, 0, 29)
+        .await
+        .expect("contract uses");
+    assert_eq!(uses.recorded_blocks, 30);
+    assert_eq!(
+        uses.uses
+            .iter()
+            .map(|u| (u.block_height, u.transactions, u.gas_used))
+            .collect::<Vec<_>>(),
+        (1..30)
+            .step_by(2)
+            .map(|h| (h, 2, 42_000))
+            .collect::<Vec<_>>()
+    );
+    let (first, last) = (block_row(0).time as i64, block_row(29).time as i64);
+    let days = store
+        .contract_days(CHAIN, TOKEN, first, last + 1)
+        .await
+        .expect("contract days");
+    assert_eq!(days.iter().map(|d| d.recorded_blocks).sum::<u64>(), 30);
+    assert_eq!(
+        days.iter().map(|d| d.contract_transactions).sum::<u64>(),
+        30
+    );
 }
 
 /// Rolls the 30 blocks back above 24: every transaction of blocks 25 to
@@ -458,7 +537,7 @@ async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
         old.raw.query(statement).execute().await.expect(statement);
     }
     let store = blockwatt_store::open(&old.url).await.expect("open");
-    assert_eq!(store.migrate().await.expect("migrate"), vec![10, 11]);
+    assert_eq!(store.migrate().await.expect("migrate"), vec![10, 11, 12]);
     assert_eq!(
         old.count("SELECT count() FROM block_transactions").await,
         89

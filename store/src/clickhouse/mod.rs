@@ -34,19 +34,19 @@ use crate::{
     VersionClock, LOGS_RECORDED,
 };
 
-/// The `contract_blocks` rows of a batch: each block's contracts, and
-/// its mark under the zero address that its logs were read.
-fn contract_block_rows(batch: &BlockBatch) -> Result<Vec<ContractBlockRow>> {
+/// The `contract_blocks` rows of a batch whose blocks are written with
+/// `version`: each block's contracts, and its mark under the zero address
+/// that its logs were read.
+fn contract_block_rows(batch: &BlockBatch, version: u64) -> Result<Vec<ContractBlockRow>> {
     let chain = &batch.checkpoint.chain;
+    let block_version = ContractBlockRow::block_version(version);
     let mut rows = Vec::new();
     for l in &batch.logs {
-        let hash = Hash32::require("block hash", &l.block_hash)?.bytes;
-        let block_hash_prefix = [hash[0], hash[1], hash[2], hash[3]];
         let row = |contract: [u8; 20], transactions: u32, gas_used: u64| ContractBlockRow {
             chain: chain.clone(),
             contract,
             block_height: l.block_height,
-            block_hash_prefix,
+            block_version,
             transactions,
             gas_used,
         };
@@ -214,20 +214,23 @@ impl ClickHouseStore {
     }
 
     /// Makes table `t` again from its definition when the stored one has
-    /// another partition key or sharding key ([`schema::Step::Rebuild`]):
-    /// copied to `NAME_rebuilding`, made again, copied back. Run again
-    /// after being cut short, it goes on from where the tables are: a copy
-    /// repeated only repeats rows of the same version, which merges and
-    /// `FINAL` fold.
-    async fn rebuild(&self, t: &schema::Table) -> Result<()> {
+    /// other columns, another partition key or another sharding key
+    /// ([`schema::Step::Rebuild`], [`schema::Step::Reshape`]): its rows
+    /// carried to `NAME_rebuilding` by `carry`, the table made again, the
+    /// rows copied back. Run again after being cut short, it goes on from
+    /// where the tables are: a copy repeated only repeats rows of the same
+    /// version, which merges and `FINAL` fold.
+    async fn rebuild(&self, t: &schema::Table, carry: &str) -> Result<()> {
         let name = t.name;
         let staging = schema::rebuild_staging(name);
         let mut staged = self.table_exists(&staging).await?;
         if self.table_exists(name).await? {
+            let local = self.layout.local_name(name);
             let current = self
-                .engine(&self.layout.local_name(name))
+                .engine(&local)
                 .await?
                 .is_some_and(|e| schema::partitioned_by(&e, t.partition_by))
+                && self.has_columns(&local, t).await?
                 && match self.layout {
                     Layout::Single => true,
                     Layout::Cluster { .. } => self
@@ -246,7 +249,7 @@ impl ClickHouseStore {
                     .await?;
                 if rows > 0 || staged {
                     self.execute_all(&self.layout.create(t, &staging)).await?;
-                    self.execute_all(&[format!("INSERT INTO {staging} SELECT * FROM {name}")])
+                    self.execute_all(&[format!("INSERT INTO {staging} {carry}")])
                         .await?;
                     staged = true;
                 }
@@ -256,11 +259,32 @@ impl ClickHouseStore {
         // Creates whatever of the table is missing.
         self.execute_all(&self.layout.create(t, name)).await?;
         if staged {
-            self.execute_all(&[format!("INSERT INTO {name} SELECT * FROM {staging}")])
+            self.execute_all(&[format!("INSERT INTO {name} {}", schema::copy_all(&staging))])
                 .await?;
             self.execute_all(&self.layout.drop(&staging)).await?;
         }
         Ok(())
+    }
+
+    /// Whether table `name` of this database has `t`'s columns (names and
+    /// types, in any order).
+    async fn has_columns(&self, name: &str, t: &schema::Table) -> Result<bool> {
+        let mut stored = self
+            .client
+            .query(
+                "SELECT name, type FROM system.columns \
+                 WHERE database = currentDatabase() AND table = ?",
+            )
+            .bind(name)
+            .fetch_all::<(String, String)>()
+            .await?;
+        let mut wanted: Vec<(String, String)> = schema::columns_of(t)
+            .into_iter()
+            .map(|(n, ty)| (n.to_owned(), ty.to_owned()))
+            .collect();
+        stored.sort_unstable();
+        wanted.sort_unstable();
+        Ok(stored == wanted)
     }
 
     /// The `engine_full` of table `name` in this database, if it exists.
@@ -458,7 +482,8 @@ impl StoreAdmin for ClickHouseStore {
                             )));
                         }
                     }
-                    schema::Step::Rebuild(t) => self.rebuild(t).await?,
+                    schema::Step::Rebuild(t) => self.rebuild(t, &schema::copy_all(t.name)).await?,
+                    schema::Step::Reshape { table, carry } => self.rebuild(table, carry).await?,
                     _ => {}
                 }
                 for statement in self.layout.statements(step) {
@@ -543,7 +568,7 @@ impl BlockStore for ClickHouseStore {
         // them under the new key.
         // So are the heights of each hour's blocks, for the same reason:
         // a read by time that sees a block found it through them.
-        let uses = contract_block_rows(batch)?;
+        let uses = contract_block_rows(batch, version)?;
         let hours = BlockHourRow::of(&blocks);
         tokio::try_join!(self.insert_transactions(&txs), async {
             tokio::try_join!(

@@ -234,9 +234,18 @@ pub struct ContractBlockRow {
     pub chain: String,
     pub contract: [u8; 20],
     pub block_height: u64,
-    pub block_hash_prefix: [u8; 4],
+    /// [`ContractBlockRow::block_version`] of the block's row version.
+    pub block_version: u32,
     pub transactions: u32,
     pub gas_used: u64,
+}
+
+impl ContractBlockRow {
+    /// The part of a block's row version its contract rows keep: the low
+    /// 32 bits, as the reads compute it from `blocks.version`.
+    pub fn block_version(version: u64) -> u32 {
+        (version & u64::from(u32::MAX)) as u32
+    }
 }
 
 /// A UTC day of live blocks ([`super::sql::select_block_days`]).

@@ -50,6 +50,15 @@ pub enum Step {
     /// the migration itself: it reads the keys and the row count, and
     /// resumes a rebuild cut short.
     Rebuild(Table),
+    /// A [`Step::Rebuild`] that also changes the table's columns: made
+    /// again when its stored columns, partition key or sharding key
+    /// differ, the stored rows carried into the new columns by `carry`, a
+    /// `SELECT` from the table by its name that yields them in the new
+    /// order.
+    Reshape {
+        table: Table,
+        carry: &'static str,
+    },
 }
 
 pub struct Migration {
@@ -279,7 +288,7 @@ pub const MIGRATIONS: &[Migration] = &[
         // from without asking the node (issue 15). Nothing to carry over:
         // blocks stored before it had their logs not read, and are counted
         // at the node as before.
-        steps: &[Step::Create(CONTRACT_BLOCKS)],
+        steps: &[Step::Create(CONTRACT_BLOCKS_V7)],
     },
     Migration {
         version: 8,
@@ -327,6 +336,27 @@ pub const MIGRATIONS: &[Migration] = &[
         // read skips the other parts: at 100 million Bitcoin-shaped rows
         // over 9 months, 7 ms to 4 ms on the server (bench/README.md).
         steps: &[Step::Rebuild(BLOCK_TRANSACTIONS)],
+    },
+    Migration {
+        version: 12,
+        name: "a contract's rows name their block by its write",
+        // Each row kept the first 4 bytes of its block's hash: 3.0 of the
+        // table's 3.7 B a transaction at 10 million Ethereum-shaped rows
+        // (bench/README.md), as a hash does not compress. The low 32 bits
+        // of the block's row version tell its writes apart as well and
+        // repeat along a contract's run of blocks written together. Rows
+        // of blocks no longer live are not carried over: they counted for
+        // nothing.
+        steps: &[Step::Reshape {
+            table: CONTRACT_BLOCKS,
+            carry: "SELECT chain, contract, block_height, block_version, transactions, gas_used \
+                    FROM contract_blocks AS c GLOBAL ALL INNER JOIN \
+                    (SELECT chain, height AS block_height, \
+                    toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) AS block_hash_prefix, \
+                    toUInt32(bitAnd(version, 4294967295)) AS block_version \
+                    FROM (SELECT chain, height, hash, version, is_deleted FROM blocks FINAL) WHERE is_deleted = 0) \
+                    AS b USING (chain, block_height, block_hash_prefix)",
+        }],
     },
 ];
 
@@ -395,23 +425,35 @@ pub const TXID_BLOCKS: Table = Table {
 
 /// One row per (block, contract that emitted logs in it), and one under
 /// the zero address per block whose logs were read (migration 7). Keyed
-/// by contract first: a contract's period is one key range. The first 4
-/// bytes of the block's hash are kept instead of tombstones: a row counts
-/// only while its block (height and hash) is live, so a rollback need not
-/// find these rows, and a block ingested again after a reorg brings its
-/// own. Four bytes, not 32: they only tell apart the few blocks ever
-/// stored at one height (two agree by chance once in 4 billion), and the
-/// hash is the one column that does not compress. No version: rows with
-/// the same key are the same row.
+/// by contract first: a contract's period is one key range. Instead of
+/// tombstones, a row names the write of its block: the low 32 bits of the
+/// version the block's row was written with (migration 12). It counts
+/// only while that write is the live block at its height, so a rollback
+/// need not find these rows, and a block written again (after a reorg, or
+/// again with its logs) brings its own. 32 bits tell apart the few writes
+/// ever made at one height (two agree by chance once in 4 billion), and a
+/// batch's blocks share one version, so along a contract's run of blocks
+/// it repeats and compresses, where a hash prefix did not. No version
+/// column: rows with the same key are the same row.
 pub const CONTRACT_BLOCKS: Table = Table {
     name: "contract_blocks",
     columns: "chain String, contract FixedString(20), block_height UInt64, \
-              block_hash_prefix FixedString(4), transactions UInt32, gas_used UInt64",
+              block_version UInt32, transactions UInt32, gas_used UInt64",
     version: "",
-    order_by: "chain, contract, block_height, block_hash_prefix",
-    shard_by: "cityHash64(chain, contract, block_height, block_hash_prefix)",
+    order_by: "chain, contract, block_height, block_version",
+    shard_by: "cityHash64(chain, contract, block_height, block_version)",
     partition_by: "chain",
     granularity: 0,
+};
+
+/// [`CONTRACT_BLOCKS`] as migration 7 created it: a row named its block
+/// by the first 4 bytes of the block's hash.
+pub const CONTRACT_BLOCKS_V7: Table = Table {
+    columns: "chain String, contract FixedString(20), block_height UInt64, \
+              block_hash_prefix FixedString(4), transactions UInt32, gas_used UInt64",
+    order_by: "chain, contract, block_height, block_hash_prefix",
+    shard_by: "cityHash64(chain, contract, block_height, block_hash_prefix)",
+    ..CONTRACT_BLOCKS
 };
 
 /// The lowest and highest height of the blocks a write gave each hour
@@ -500,7 +542,7 @@ impl Layout {
             (_, Step::Drop(name)) => self.drop(name),
             (_, Step::Sql { sql, .. }) => vec![(*sql).to_owned()],
             // Run by the migration itself: they read back what they act on.
-            (_, Step::Require { .. } | Step::Rebuild(_)) => Vec::new(),
+            (_, Step::Require { .. } | Step::Rebuild(_) | Step::Reshape { .. }) => Vec::new(),
         }
     }
 
@@ -510,7 +552,8 @@ impl Layout {
     /// tests build the schema of any version without the store.
     pub fn replay(&self, step: &Step) -> Vec<String> {
         match step {
-            Step::Rebuild(t) => self.rebuild(t),
+            Step::Rebuild(t) => self.rebuild(t, &copy_all(t.name)),
+            Step::Reshape { table, carry } => self.rebuild(table, carry),
             _ => self.statements(step),
         }
     }
@@ -551,16 +594,17 @@ impl Layout {
         }
     }
 
-    /// A whole [`Step::Rebuild`] of a table that holds rows, as one list:
-    /// what the store runs when nothing was cut short (it decides at each
-    /// step itself, and resumes).
-    pub fn rebuild(&self, t: &Table) -> Vec<String> {
+    /// A whole [`Step::Rebuild`] or [`Step::Reshape`] of a table that
+    /// holds rows, its rows selected by `carry`, as one list: what the
+    /// store runs when nothing was cut short (it decides at each step
+    /// itself, and resumes).
+    pub fn rebuild(&self, t: &Table, carry: &str) -> Vec<String> {
         let staging = rebuild_staging(t.name);
         let mut statements = self.create(t, &staging);
-        statements.push(format!("INSERT INTO {staging} SELECT * FROM {}", t.name));
+        statements.push(format!("INSERT INTO {staging} {carry}"));
         statements.extend(self.drop(t.name));
         statements.extend(self.create(t, t.name));
-        statements.push(format!("INSERT INTO {} SELECT * FROM {staging}", t.name));
+        statements.push(format!("INSERT INTO {} {}", t.name, copy_all(&staging)));
         statements.extend(self.drop(&staging));
         statements
     }
@@ -634,6 +678,22 @@ pub fn rebuild_staging(name: &str) -> String {
     format!("{name}_rebuilding")
 }
 
+/// Every row of table `name` as it is: what a rebuild that keeps the
+/// columns carries.
+pub fn copy_all(name: &str) -> String {
+    format!("SELECT * FROM {name}")
+}
+
+/// `t`'s columns as (name, type), in order, as `system.columns` spells
+/// them (the definitions use no type with a comma in it).
+pub fn columns_of(t: &Table) -> Vec<(&'static str, &'static str)> {
+    t.columns
+        .split(',')
+        .filter_map(|c| c.trim().split_once(char::is_whitespace))
+        .map(|(name, ty)| (name, ty.trim()))
+        .collect()
+}
+
 /// Whether the `engine_full` of a `MergeTree` table (as `system.tables`
 /// writes it) partitions by `partition_by`, the whole expression.
 pub fn partitioned_by(engine_full: &str, partition_by: &str) -> bool {
@@ -678,7 +738,8 @@ mod tests {
     fn every_table_is_sharded_by_a_prefix_of_its_order_by_key() {
         for m in MIGRATIONS {
             for step in m.steps {
-                let (Step::Create(t) | Step::Rebuild(t)) = step else {
+                let (Step::Create(t) | Step::Rebuild(t) | Step::Reshape { table: t, .. }) = step
+                else {
                     continue;
                 };
                 let mut hashed: Vec<&str> = t
@@ -712,6 +773,48 @@ mod tests {
             2
         );
         assert!(replayed[0].contains("block_transactions_rebuilding"));
+        // A reshape carries the rows by its own `SELECT`, then copies
+        // them back whole.
+        let step = &MIGRATIONS[11].steps[0];
+        let Step::Reshape { carry, .. } = step else {
+            panic!("migration 12 reshapes contract_blocks")
+        };
+        assert!(Layout::Single.statements(step).is_empty());
+        let replayed = Layout::Single.replay(step);
+        assert_eq!(
+            replayed[1],
+            format!("INSERT INTO contract_blocks_rebuilding {carry}")
+        );
+        assert_eq!(
+            replayed[4],
+            "INSERT INTO contract_blocks SELECT * FROM contract_blocks_rebuilding"
+        );
+    }
+
+    /// The store compares these with `system.columns`: every column of
+    /// every table reads as a name and a whole type.
+    #[test]
+    fn every_tables_columns_read_as_names_and_types() {
+        for m in MIGRATIONS {
+            for step in m.steps {
+                let (Step::Create(t) | Step::Rebuild(t) | Step::Reshape { table: t, .. }) = step
+                else {
+                    continue;
+                };
+                let columns = columns_of(t);
+                assert_eq!(columns.len(), t.columns.split(',').count(), "{}", t.name);
+                for (name, ty) in columns {
+                    assert!(
+                        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                        "{}: {name}",
+                        t.name
+                    );
+                    assert_eq!(ty.matches('(').count(), ty.matches(')').count(), "{ty}");
+                    assert!(!ty.contains(char::is_whitespace), "{}: {ty}", t.name);
+                }
+            }
+        }
+        assert_eq!(columns_of(&CONTRACT_BLOCKS)[3], ("block_version", "UInt32"));
     }
 
     #[test]

@@ -126,16 +126,20 @@ pub fn select_transaction_in_block() -> String {
         " AND txid = unhex(?)",
     )
 }
-/// The live blocks `chain = ? AND height BETWEEN ? AND ?` as (height, the
-/// hash's first 4 bytes), for an `IN` that keeps the `contract_blocks`
-/// rows of live blocks only. `GLOBAL`: on a cluster the set is built once and sent to
-/// every shard (a plain `IN` over two `Distributed` tables is refused).
+/// A block row's version as its `contract_blocks` rows keep it (the low
+/// 32 bits, `ContractBlockRow::block_version`).
+const BLOCK_VERSION: &str = "toUInt32(bitAnd(version, 4294967295))";
+/// The live blocks `chain = ? AND height BETWEEN ? AND ?` as (height,
+/// [`BLOCK_VERSION`]), for an `IN` that keeps the `contract_blocks` rows
+/// of live blocks only. `GLOBAL`: on a cluster the set is built once and
+/// sent to every shard (a plain `IN` over two `Distributed` tables is
+/// refused).
 fn live_block_keys() -> String {
-    "(block_height, block_hash_prefix) GLOBAL IN (SELECT height, \
-     toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) FROM \
-     (SELECT height, hash, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
-     WHERE is_deleted = 0)"
-        .to_owned()
+    format!(
+        "(block_height, block_version) GLOBAL IN (SELECT height, {BLOCK_VERSION} FROM \
+         (SELECT height, version, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
+         WHERE is_deleted = 0)"
+    )
 }
 /// A contract's part of each live block `block_height BETWEEN ? AND ?`
 /// (the contract bound as hex digits), then the live-block filter's
@@ -145,7 +149,7 @@ pub fn select_contract_uses() -> String {
         "SELECT block_height, any(transactions) AS transactions, any(gas_used) AS gas_used \
          FROM contract_blocks WHERE chain = ? AND contract = unhex(?) \
          AND block_height BETWEEN ? AND ? AND {} \
-         GROUP BY block_height, block_hash_prefix ORDER BY block_height",
+         GROUP BY block_height, block_version ORDER BY block_height",
         live_block_keys()
     )
 }
@@ -154,7 +158,7 @@ pub fn select_contract_uses() -> String {
 /// [`select_contract_uses`] without the contract.
 pub fn select_logs_recorded() -> String {
     format!(
-        "SELECT count() FROM (SELECT DISTINCT block_height, block_hash_prefix FROM contract_blocks \
+        "SELECT count() FROM (SELECT DISTINCT block_height, block_version FROM contract_blocks \
          WHERE chain = ? AND contract = toFixedString(unhex('{}'), 20) \
          AND block_height BETWEEN ? AND ? AND {})",
         "0".repeat(40),
@@ -183,16 +187,15 @@ pub fn select_block_days() -> String {
 /// their logs recorded (`mark` 1) and the contract's use of them (`mark`
 /// 0; the contract bound as hex digits). Binds: chain, contract, the
 /// range, then chain and the range again for the live blocks. The day
-/// comes from the block the row names (height and hash prefix), so rows
-/// of orphaned blocks join nothing.
+/// comes from the block write the row names (height and
+/// [`BLOCK_VERSION`]), so rows of orphaned blocks join nothing.
 ///
 /// Written for a year of blocks (2.6 million on Ethereum, bench
 /// `time_reads`): the two sides meet on one `UInt64`, the height above
-/// the prefix's 32 bits (so heights must stay below 2^32, which the
+/// the version's 32 bits (so heights must stay below 2^32, which the
 /// caller checks), which 18.16 joined two to three times faster than on
-/// (height, `FixedString(4)`); the block's prefix is cut from its hex
-/// digits without a regular expression; retried rows fold under `FINAL`
-/// rather than a `GROUP BY` of every row. `ALL`, not `ANY`: a block's
+/// two columns; retried rows fold under `FINAL` rather than a `GROUP BY`
+/// of every row. `ALL`, not `ANY`: a block's
 /// mark and the contract's row share its key, and current releases keep
 /// one left row per key under `ANY INNER` (18.16 kept both); the live
 /// blocks are unique per key, so `ALL` adds nothing.
@@ -201,14 +204,13 @@ pub fn select_contract_days() -> String {
     format!(
         "SELECT day_number, mark, count() AS blocks, sum(tx) AS transactions, sum(gas) AS gas_used FROM \
          (SELECT toUInt8(contract = {mark}) AS mark, \
-         bitOr(bitShiftLeft(block_height, 32), toUInt64(reinterpretAsUInt32(block_hash_prefix))) AS block_key, \
+         bitOr(bitShiftLeft(block_height, 32), toUInt64(block_version)) AS block_key, \
          transactions AS tx, gas_used AS gas FROM contract_blocks FINAL \
          WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ?) AS c \
          GLOBAL ALL INNER JOIN \
-         (SELECT bitOr(bitShiftLeft(height, 32), toUInt64(reinterpretAsUInt32(unhex(\
-         substring(hash, if(substring(hash, 1, 2) = '0x', 3, 1), 8))))) AS block_key, \
+         (SELECT bitOr(bitShiftLeft(height, 32), toUInt64({BLOCK_VERSION})) AS block_key, \
          toUInt32(intDiv(toUInt32(time), 86400)) AS day_number FROM \
-         (SELECT height, hash, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
+         (SELECT height, version, time, is_deleted FROM blocks FINAL WHERE chain = ? AND height BETWEEN ? AND ?) \
          WHERE is_deleted = 0) AS b USING (block_key) \
          GROUP BY day_number, mark ORDER BY day_number, mark"
     )
