@@ -160,7 +160,7 @@ fn main() {
              AND block_time = toDateTime(1600000000) AND gas_used = 21000) \
              + (SELECT count() FROM txid_blocks WHERE txid_prefix = unhex('{1}') AND block_height = 7)",
             0xabcd_u64,
-            &format!("{:064x}", 0xabcd_u64)[..12]
+            &format!("{:064x}", 0xabcd_u64)[..10]
         ),
         "expect_count": 2,
     });

@@ -47,11 +47,11 @@ impl Hash32 {
         }
     }
 
-    /// The key of the txid lookup table (`txid_blocks`): the first 6
-    /// bytes, as `substring(txid, 1, 6)` reads them in SQL.
-    pub fn prefix_of(bytes: &[u8; 32]) -> [u8; 6] {
-        let mut first = [0u8; 6];
-        first.copy_from_slice(&bytes[..6]);
+    /// The key of the txid lookup table (`txid_blocks`): the first 5
+    /// bytes (migration 13), as `substring(txid, 1, 5)` reads them in SQL.
+    pub fn prefix_of(bytes: &[u8; 32]) -> [u8; 5] {
+        let mut first = [0u8; 5];
+        first.copy_from_slice(&bytes[..5]);
         first
     }
 
@@ -94,7 +94,7 @@ mod tests {
         let btc = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
         let h = Hash32::parse(&btc.to_uppercase()).expect("upper case");
         assert_eq!(Hash32::text(&h.bytes, h.prefixed), btc);
-        assert_eq!(h.prefix_digits(), "4a5e1e4baab8");
+        assert_eq!(h.prefix_digits(), "4a5e1e4baa");
         for bad in ["", "0x", "atx4-1", &btc[..62], &format!("{btc}00"), "0X4a"] {
             assert!(Hash32::parse(bad).is_none(), "{bad}");
         }

@@ -285,14 +285,14 @@ macro_rules! contract {
         mod clickhouse_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse(concat!("clickhouse_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
         mod clickhouse_cluster_backend {
             $(#[tokio::test] async fn $name() {
                 let Some(f) = super::clickhouse_cluster(concat!("clickhouse_cluster_backend::", stringify!($name))).await else { return };
-                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+                assert_eq!(f.store.migrate().await.unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
                 super::$name(f.store.as_ref()).await;
             })*
         }
@@ -478,7 +478,7 @@ async fn batch_mixing_chains_is_refused_and_writes_nothing(store: &dyn Store) {
     assert_eq!(store.checkpoint(CHAIN, "test").await.unwrap(), None);
 }
 
-/// A txid is looked up through its first 8 bytes on ClickHouse: two
+/// A txid is looked up through its first 5 bytes on ClickHouse: two
 /// txids sharing them, in different blocks, are each found where they
 /// are, and a transaction a reorg moves is found in its new block.
 async fn a_txid_is_found_in_its_block_after_a_reorg_and_beside_a_lookalike(store: &dyn Store) {

@@ -179,7 +179,7 @@ impl TransactionRow {
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct TxidBlockRow {
     pub chain: String,
-    pub txid_prefix: [u8; 6],
+    pub txid_prefix: [u8; 5],
     pub block_height: u64,
 }
 

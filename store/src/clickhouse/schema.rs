@@ -267,7 +267,7 @@ pub const MIGRATIONS: &[Migration] = &[
         // txids of one chain: one lookup in about 90,000 reads a second
         // block) and cost 5.5 B with ZSTD.
         steps: &[
-            Step::Create(TXID_BLOCKS),
+            Step::Create(TXID_BLOCKS_V6),
             // Rebuilt from the transactions themselves, tombstoned ones
             // included: an entry is never removed, its row decides. Run
             // twice after a cut-short migration, the copy only repeats
@@ -358,6 +358,21 @@ pub const MIGRATIONS: &[Migration] = &[
                     AS b USING (chain, block_height, block_hash_prefix)",
         }],
     },
+    Migration {
+        version: 13,
+        name: "txid lookup by a 5-byte prefix",
+        // The 6-byte prefix cost 5.3 B a transaction at 100 million
+        // Ethereum-shaped rows (bench/README.md), the largest part after
+        // the txid itself. Five bytes still keep false matches rare at
+        // full history (3 billion txids of one chain: one lookup in about
+        // 370 reads a second block, which its full txid then rules out).
+        // Entries that now share a prefix in one block are the same entry.
+        steps: &[Step::Reshape {
+            table: TXID_BLOCKS,
+            carry: "SELECT chain, toFixedString(substring(txid_prefix, 1, 5), 5), block_height \
+                    FROM txid_blocks",
+        }],
+    },
 ];
 
 /// A chain's transactions in block order (migration 5), a block's rows on
@@ -407,20 +422,26 @@ pub const TXID_INDEX: Table = Table {
     granularity: 1024,
 };
 
-/// The blocks of each txid (migration 6), by its first 6 bytes: a match
-/// is confirmed against the full txid in `block_transactions`. Never
-/// tombstoned: an entry whose transaction was rolled back finds a
-/// tombstone and answers nothing. No version column: entries with the
-/// same key are the same entry.
+/// The blocks of each txid (migration 6), by its first 5 bytes (6 before
+/// migration 13): a match is confirmed against the full txid in
+/// `block_transactions`. Never tombstoned: an entry whose transaction was
+/// rolled back finds a tombstone and answers nothing. No version column:
+/// entries with the same key are the same entry.
 pub const TXID_BLOCKS: Table = Table {
     name: "txid_blocks",
-    columns: "chain String, txid_prefix FixedString(6), block_height UInt64",
+    columns: "chain String, txid_prefix FixedString(5), block_height UInt64",
     version: "",
     order_by: "chain, txid_prefix, block_height",
     shard_by: "cityHash64(chain, txid_prefix, block_height)",
     partition_by: "chain",
     // Each lookup reads one granule at a random place.
     granularity: 1024,
+};
+
+/// [`TXID_BLOCKS`] as migration 6 created it, by the first 6 bytes.
+pub const TXID_BLOCKS_V6: Table = Table {
+    columns: "chain String, txid_prefix FixedString(6), block_height UInt64",
+    ..TXID_BLOCKS
 };
 
 /// One row per (block, contract that emitted logs in it), and one under

@@ -107,7 +107,7 @@ pub fn select_tip() -> String {
         " ORDER BY height DESC LIMIT 1",
     )
 }
-/// The blocks a txid may be in: every entry under its 6-byte prefix,
+/// The blocks a txid may be in: every entry under its 5-byte prefix,
 /// bound as hex digits (stale ones included; the transaction row decides).
 pub fn select_txid_blocks() -> String {
     "SELECT DISTINCT block_height FROM txid_blocks WHERE chain = ? AND txid_prefix = unhex(?) \

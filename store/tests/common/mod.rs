@@ -35,11 +35,12 @@ pub fn hash(height: u64, branch: &str) -> String {
     format!("{:02x}{height:062x}", branch_byte(branch))
 }
 
-/// The height leads, so the txid lookup's 8-byte key differs per block
-/// and the two transactions of a block share it: each lookup confirms.
+/// The height fills the first 5 bytes, so the txid lookup's key (its
+/// 5-byte prefix) differs per block and a block's transactions share it:
+/// each lookup confirms against the full txid.
 pub fn txid(height: u64, position: u32, branch: &str) -> String {
     format!(
-        "{height:016x}{position:08x}{:02x}{:038x}",
+        "{height:010x}{position:08x}{:02x}{:044x}",
         branch_byte(branch),
         0
     )
