@@ -16,7 +16,8 @@
 //!
 //! The blocks are written by the server itself (`INSERT … SELECT FROM
 //! numbers(N)`): Ethereum-shaped, 12 s apart from the genesis block's time
-//! (`BENCH_SPACING=2`: Polygon PoS's 2 s, its year of 15.8 million blocks),
+//! (`BENCH_SPACING=2`: Polygon PoS's 2 s, its year of 15.8 million blocks;
+//! `BENCH_SPACING=0.75`: BNB Smart Chain's 0.75 s since 2025, 42 million),
 //! 116 or 182 transactions (the recorded mainnet blocks of the history
 //! bench), random-looking hashes (MD5 of the height). Every block also
 //! has its logs recorded and one contract's row, as a token used in every
@@ -41,14 +42,17 @@ use blockwatt_store::{DatabaseUrl, Store};
 const CHAIN: &str = "ethereum";
 /// Ethereum's genesis block time (2015-07-30).
 const GENESIS: i64 = 1_438_269_973;
-/// Seconds between blocks: `BENCH_SPACING`, default 12 (Ethereum's);
-/// 2 makes a Polygon PoS-shaped year (15.8 million blocks).
-fn spacing() -> i64 {
+/// Milliseconds between blocks, from `BENCH_SPACING` in seconds, default
+/// 12 (Ethereum's); 2 makes a Polygon PoS-shaped year (15.8 million
+/// blocks), 0.75 a BNB Smart Chain-shaped one (42 million). Blocks within
+/// a second share its time, as a `DateTime` keeps them.
+fn spacing_ms() -> i64 {
     std::env::var("BENCH_SPACING")
         .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(12)
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|s| (s * 1000.0).round() as i64)
+        .filter(|ms| *ms > 0)
+        .unwrap_or(12_000)
 }
 const CONTRACT: &str = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
 
@@ -56,7 +60,7 @@ const CONTRACT: &str = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
 /// 2023 for 24 million blocks (the last ends in September 2024).
 fn periods(n: u64) -> ((i64, i64), (i64, i64)) {
     use chrono::{Datelike, NaiveDate};
-    let last = GENESIS + spacing() * (n as i64 - 1);
+    let last = GENESIS + spacing_ms() * (n as i64 - 1) / 1000;
     let year = chrono::DateTime::from_timestamp(last, 0)
         .map(|t| t.year() - 1)
         .unwrap_or(2015);
@@ -76,12 +80,12 @@ fn insert_blocks(n: u64) -> String {
     let hash =
         "concat(lower(hex(MD5(toString(number)))), lower(hex(MD5(toString(number + 1000000000)))))";
     let parent = "concat(lower(hex(MD5(toString(number - 1)))), lower(hex(MD5(toString(number + 999999999)))))";
-    let spacing = spacing();
+    let spacing_ms = spacing_ms();
     format!(
         "INSERT INTO blocks (chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
          gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted) \
          SELECT '{CHAIN}', number, concat('0x', {hash}), concat('0x', {parent}), \
-         toDateTime({GENESIS} + {spacing} * number), if(number % 2 = 0, 116, 182), \
+         toDateTime({GENESIS} + intDiv({spacing_ms} * number, 1000)), if(number % 2 = 0, 116, 182), \
          if(number % 2 = 0, 62000, 91000), 0, if(number % 2 = 0, 14500000, 21000000), 30000000, \
          0, 0.05, 2, 0, 1, 0 FROM numbers({n})"
     )
