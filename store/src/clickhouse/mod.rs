@@ -482,9 +482,11 @@ impl StoreAdmin for ClickHouseStore {
                             )));
                         }
                     }
-                    schema::Step::Rebuild(t) => self.rebuild(t, &schema::copy_all(t.name)).await?,
-                    schema::Step::Reshape { table, carry } => self.rebuild(table, carry).await?,
-                    _ => {}
+                    step => {
+                        if let Some((t, carry)) = step.rebuild() {
+                            self.rebuild(t, &carry).await?;
+                        }
+                    }
                 }
                 for statement in self.layout.statements(step) {
                     self.client.query(&statement).execute().await?;

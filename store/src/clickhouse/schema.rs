@@ -61,6 +61,27 @@ pub enum Step {
     },
 }
 
+impl Step {
+    /// The table a step creates or makes again.
+    pub fn table(&self) -> Option<&Table> {
+        match self {
+            Step::Create(t) | Step::Rebuild(t) | Step::Reshape { table: t, .. } => Some(t),
+            Step::Drop(_) | Step::Sql { .. } | Step::Require { .. } => None,
+        }
+    }
+
+    /// A step the store makes its table again for: the table, and the
+    /// `SELECT` that carries its stored rows (all of them as they are,
+    /// for a [`Step::Rebuild`]).
+    pub fn rebuild(&self) -> Option<(&Table, String)> {
+        match self {
+            Step::Rebuild(t) => Some((t, copy_all(t.name))),
+            Step::Reshape { table, carry } => Some((table, (*carry).to_owned())),
+            _ => None,
+        }
+    }
+}
+
 pub struct Migration {
     pub version: u32,
     pub name: &'static str,
@@ -572,10 +593,9 @@ impl Layout {
     /// as [`Layout::statements`]. How the SQL check and the migration
     /// tests build the schema of any version without the store.
     pub fn replay(&self, step: &Step) -> Vec<String> {
-        match step {
-            Step::Rebuild(t) => self.rebuild(t, &copy_all(t.name)),
-            Step::Reshape { table, carry } => self.rebuild(table, carry),
-            _ => self.statements(step),
+        match step.rebuild() {
+            Some((t, carry)) => self.rebuild(t, &carry),
+            None => self.statements(step),
         }
     }
 
@@ -759,8 +779,7 @@ mod tests {
     fn every_table_is_sharded_by_a_prefix_of_its_order_by_key() {
         for m in MIGRATIONS {
             for step in m.steps {
-                let (Step::Create(t) | Step::Rebuild(t) | Step::Reshape { table: t, .. }) = step
-                else {
+                let Some(t) = step.table() else {
                     continue;
                 };
                 let mut hashed: Vec<&str> = t
@@ -818,8 +837,7 @@ mod tests {
     fn every_tables_columns_read_as_names_and_types() {
         for m in MIGRATIONS {
             for step in m.steps {
-                let (Step::Create(t) | Step::Rebuild(t) | Step::Reshape { table: t, .. }) = step
-                else {
+                let Some(t) = step.table() else {
                     continue;
                 };
                 let columns = columns_of(t);

@@ -127,7 +127,8 @@ pub fn select_transaction_in_block() -> String {
     )
 }
 /// A block row's version as its `contract_blocks` rows keep it (the low
-/// 32 bits, `ContractBlockRow::block_version`).
+/// 32 bits, `ContractBlockRow::block_version`; migration 12's carry
+/// computes it the same way in its own text).
 const BLOCK_VERSION: &str = "toUInt32(bitAnd(version, 4294967295))";
 /// The live blocks `chain = ? AND height BETWEEN ? AND ?` as (height,
 /// [`BLOCK_VERSION`]), for an `IN` that keeps the `contract_blocks` rows
