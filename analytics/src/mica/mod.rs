@@ -4,7 +4,8 @@
 //! the Annex's formats, with our lower and upper bounds beside each number.
 //!
 //! A field our models do not cover is given as not computed, with the
-//! reason, never as a zero.
+//! reason, never as a zero. The one zero is S.12 (Scope 1), zero by a
+//! stated accounting rule that puts all emissions in S.13.
 
 pub mod annex;
 pub mod format;
@@ -15,6 +16,14 @@ use serde::Serialize;
 
 pub use annex::{AnnexField, AnnexTable, Checked, FieldFormat, ENERGY_THRESHOLD_KWH};
 pub use format::{format_decimal, format_significant};
+
+/// S.12 is zero by an accounting rule, not by measurement: every kWh of S.8
+/// is counted as electricity bought from the grid and priced at the
+/// location's grid intensity in S.13. No published data says how much of a
+/// chain's energy its nodes generate themselves, or from what fuel, so that
+/// part cannot be moved to Scope 1; kept in S.13, it is neither lost nor
+/// counted twice. Published disclosures report S.12 the same way.
+const SCOPE_1_RULE: &str = "zero by rule, not measured: the models count every kWh of S.8 as electricity bought from the grid and put all of its emissions in S.13 at the location's grid intensity, including electricity a miner or validator generates on site (off-grid generators), whose fuel and share no published data gives; S.12 + S.13 is the whole estimate, nothing left out and nothing counted twice";
 
 /// Significant digits of every number disclosed: our bounds span a factor
 /// of two or more, so more digits would only show float noise.
@@ -481,9 +490,9 @@ pub fn disclosure(
                 Some(format!("share of renewable sources in the electricity generation of the location profile ({profiles}) for {year}, each country's generation as of its latest year in the catalogue (mostly 2022 or 2023), weighted by each host's energy")),
             ),
             "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
-            "S.12" => (not_modelled("the models count purchased grid electricity (S.13); fuel burnt on site by miners or validators is not modelled"), None),
+            "S.12" => (Value::Number(Bounds::new(0.0, 0.0, 0.0)), Some(SCOPE_1_RULE.into())),
             "S.13" => (Value::Number(per_year(t.co2e_t)), Some(format!("location-based: energy × the grid intensity of the chain's location profile{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
-            "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 is not computed, so S.13 alone per validated transaction".into())),
+            "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 plus S.13 per validated transaction; S.12 is zero by rule, so S.13's emissions alone".into())),
             "S.15" => (
                 Value::Text(format!(
                     "Renewable energy consumption (S.10): the renewable share of electricity generation in the location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving that part of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
@@ -493,7 +502,7 @@ pub fn disclosure(
             ),
             "S.16" => (
                 Value::Text(format!(
-                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10. Scope 1 (S.12) is not modelled. GHG intensity (S.14): S.13's period emissions divided by the period's on-chain transactions.",
+                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10. Scope 1 (S.12): zero by rule, every kWh being counted in S.13 as bought electricity, including electricity a node generates on site. GHG intensity (S.14): S.12 and S.13's period emissions divided by the period's on-chain transactions.",
                     profiles
                 )),
                 None,
