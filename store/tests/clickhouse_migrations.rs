@@ -8,7 +8,8 @@
 
 use blockwatt_store::clickhouse::rows::BlockRow;
 use blockwatt_store::clickhouse::schema::{
-    Layout, BLOCK_TRANSACTIONS, BLOCK_TRANSACTIONS_V10, MIGRATIONS, MIGRATIONS_TABLE,
+    Layout, BLOCK_TRANSACTIONS, BLOCK_TRANSACTIONS_V10, CARRY_RUN_HEIGHTS, MIGRATIONS,
+    MIGRATIONS_TABLE,
 };
 use blockwatt_store::{DatabaseUrl, StoreError};
 use clickhouse::Row;
@@ -558,6 +559,98 @@ async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
     );
     assert_sharded_by_block(&old).await;
     roll_back_above_24(&*store).await;
+    old.drop().await;
+}
+
+#[tokio::test]
+async fn contract_rows_far_apart_are_carried_run_by_run() {
+    if let Some(server) = Server::single("contract_rows_run_by_run") {
+        carried_run_by_run(&server).await;
+    }
+}
+
+#[tokio::test]
+async fn contract_rows_far_apart_are_carried_run_by_run_on_a_cluster() {
+    if let Some(server) = Server::cluster("contract_rows_run_by_run_on_a_cluster") {
+        carried_run_by_run(&server).await;
+    }
+}
+
+/// Migration 12 carries a chain's contract rows a run of heights at a
+/// time, so that its join holds one run's blocks: rows on both sides of
+/// a run's end, a third run's, and another chain's all arrive named by
+/// their block's write; a row of a block since replaced does not.
+async fn carried_run_by_run(server: &Server) {
+    let old = old_store(server, 11, &[]).await;
+    let far = [
+        (CHAIN, CARRY_RUN_HEIGHTS - 1),
+        (CHAIN, CARRY_RUN_HEIGHTS),
+        (CHAIN, 2 * CARRY_RUN_HEIGHTS + 7),
+        ("polygon", 7),
+    ];
+    let mut blocks = old.raw.insert::<BlockRow>("blocks").await.expect("insert");
+    for (chain, h) in far {
+        let mut b = block_row(29);
+        (b.chain, b.height, b.hash, b.version) = (chain.into(), h, block_hash(h), 5);
+        blocks.write(&b).await.expect("row");
+    }
+    blocks.end().await.expect("blocks");
+    let token = &TOKEN[2..];
+    let mut rows: Vec<String> = far
+        .iter()
+        .map(|(chain, h)| {
+            format!(
+                "('{chain}', unhex('{token}'), {h}, unhex('{}'), 1, 21000)",
+                &block_hash(*h)[2..10]
+            )
+        })
+        .collect();
+    rows.push(format!(
+        "('{CHAIN}', unhex('{token}'), {}, unhex('ffffffff'), 9, 9)",
+        CARRY_RUN_HEIGHTS
+    ));
+    let sql = format!(
+        "INSERT INTO contract_blocks (chain, contract, block_height, block_hash_prefix, \
+         transactions, gas_used) VALUES {}",
+        rows.join(", ")
+    );
+    old.raw.query(&sql).execute().await.expect(&sql);
+    let store = blockwatt_store::open(&old.url).await.expect("open");
+    assert_eq!(store.migrate().await.expect("migrate"), vec![12, 13]);
+    // The 45 rows of the first run, and the four far ones.
+    assert_eq!(old.count("SELECT count() FROM contract_blocks").await, 49);
+    assert_eq!(
+        old.count(
+            "SELECT count() FROM contract_blocks WHERE block_version = 5 AND transactions = 1"
+        )
+        .await,
+        4
+    );
+    let uses = store
+        .contract_uses(
+            CHAIN,
+            TOKEN,
+            CARRY_RUN_HEIGHTS - 1,
+            2 * CARRY_RUN_HEIGHTS + 7,
+        )
+        .await
+        .expect("contract uses");
+    assert_eq!(
+        uses.uses
+            .iter()
+            .map(|u| (u.block_height, u.transactions))
+            .collect::<Vec<_>>(),
+        [
+            (CARRY_RUN_HEIGHTS - 1, 1),
+            (CARRY_RUN_HEIGHTS, 1),
+            (2 * CARRY_RUN_HEIGHTS + 7, 1)
+        ]
+    );
+    let uses = store
+        .contract_uses("polygon", TOKEN, 0, 10)
+        .await
+        .expect("contract uses");
+    assert_eq!(uses.uses.len(), 1);
     old.drop().await;
 }
 

@@ -220,7 +220,7 @@ impl ClickHouseStore {
     /// rows copied back. Run again after being cut short, it goes on from
     /// where the tables are: a copy repeated only repeats rows of the same
     /// version, which merges and `FINAL` fold.
-    async fn rebuild(&self, t: &schema::Table, carry: &str) -> Result<()> {
+    async fn rebuild(&self, t: &schema::Table, carry: &schema::Carry) -> Result<()> {
         let name = t.name;
         let staging = schema::rebuild_staging(name);
         let mut staged = self.table_exists(&staging).await?;
@@ -249,8 +249,13 @@ impl ClickHouseStore {
                     .await?;
                 if rows > 0 || staged {
                     self.execute_all(&self.layout.create(t, &staging)).await?;
-                    self.execute_all(&[format!("INSERT INTO {staging} {carry}")])
-                        .await?;
+                    let carried: Vec<String> = self
+                        .carry_runs(name, carry)
+                        .await?
+                        .into_iter()
+                        .map(|select| format!("INSERT INTO {staging} {select}"))
+                        .collect();
+                    self.execute_all(&carried).await?;
                     staged = true;
                 }
                 self.execute_all(&self.layout.drop(name)).await?;
@@ -264,6 +269,32 @@ impl ClickHouseStore {
             self.execute_all(&self.layout.drop(&staging)).await?;
         }
         Ok(())
+    }
+
+    /// The `SELECT`s that carry table `name`'s rows: one, or one per
+    /// chain and run of heights of the rows stored (a run cut short is
+    /// carried again whole on the next try, and its rows, the same, fold
+    /// into one).
+    async fn carry_runs(&self, name: &str, carry: &schema::Carry) -> Result<Vec<String>> {
+        if let schema::Carry::Whole(_) = carry {
+            return Ok(vec![carry.whole()]);
+        }
+        let chains = self
+            .client
+            .query(&format!(
+                "SELECT chain, min(block_height), max(block_height) FROM {name} \
+                 GROUP BY chain ORDER BY chain"
+            ))
+            .fetch_all::<(String, u64, u64)>()
+            .await?;
+        Ok(chains
+            .iter()
+            .flat_map(|(chain, low, high)| {
+                schema::height_runs(*low, *high, schema::CARRY_RUN_HEIGHTS)
+                    .into_iter()
+                    .map(|(low, high)| carry.run(chain, low, high))
+            })
+            .collect())
     }
 
     /// Whether table `name` of this database has `t`'s columns (names and

@@ -10,6 +10,8 @@
 //! `FINAL` sees them together. All of it runs on ClickHouse 18.16 and
 //! current releases.
 
+use std::borrow::Cow;
+
 /// One `ReplacingMergeTree` table.
 pub struct Table {
     pub name: &'static str,
@@ -52,13 +54,79 @@ pub enum Step {
     Rebuild(Table),
     /// A [`Step::Rebuild`] that also changes the table's columns: made
     /// again when its stored columns, partition key or sharding key
-    /// differ, the stored rows carried into the new columns by `carry`, a
-    /// `SELECT` from the table by its name that yields them in the new
-    /// order.
+    /// differ, the stored rows carried into the new columns by `carry`.
     Reshape {
         table: Table,
-        carry: &'static str,
+        carry: Carry,
     },
+}
+
+/// How a [`Step::Reshape`] carries the stored rows: a `SELECT` from the
+/// table by its name that yields them in the new columns' order.
+#[derive(Debug, Clone)]
+pub enum Carry {
+    /// One statement for every row.
+    Whole(Cow<'static, str>),
+    /// One statement per chain and run of [`CARRY_RUN_HEIGHTS`] heights,
+    /// for a carry that joins another table: its right side is held in
+    /// memory whole, and at a chain's full history that nears what a
+    /// server allows a query (3.1 GB of server memory for 21 million
+    /// Ethereum blocks, 0.5 GB by runs: bench/README.md). `{chain}`,
+    /// `{low}` and `{high}` in the text stand for the run, on both sides
+    /// of the join.
+    ByHeights(&'static str),
+}
+
+/// The heights one statement of a [`Carry::ByHeights`] carries per chain:
+/// about half a gigabyte of server memory, measured.
+pub const CARRY_RUN_HEIGHTS: u64 = 2_000_000;
+
+impl Carry {
+    /// The `SELECT` of one chain's rows at heights `low..=high`.
+    pub fn run(&self, chain: &str, low: u64, high: u64) -> String {
+        match self {
+            Carry::Whole(sql) => sql.clone().into_owned(),
+            Carry::ByHeights(sql) => sql
+                .replace("{chain}", &string_literal(chain))
+                .replace("{low}", &low.to_string())
+                .replace("{high}", &high.to_string()),
+        }
+    }
+
+    /// The `SELECT` of every row in one statement: how a rebuild is
+    /// replayed on a store without data (the migration tests, the SQL
+    /// check), where nothing is held.
+    pub fn whole(&self) -> String {
+        match self {
+            Carry::Whole(sql) => sql.clone().into_owned(),
+            // `chain = chain` holds for every row.
+            Carry::ByHeights(sql) => sql
+                .replace("{chain}", "chain")
+                .replace("{low}", "0")
+                .replace("{high}", &u64::MAX.to_string()),
+        }
+    }
+}
+
+/// The runs of at most `size` heights that cover `low..=high`, in order.
+pub fn height_runs(low: u64, high: u64, size: u64) -> Vec<(u64, u64)> {
+    let size = size.max(1);
+    let mut runs = Vec::new();
+    let mut start = low;
+    while start <= high {
+        let end = start.saturating_add(size - 1).min(high);
+        runs.push((start, end));
+        match end.checked_add(1) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    runs
+}
+
+/// `s` as a ClickHouse string literal.
+pub fn string_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 impl Step {
@@ -70,13 +138,13 @@ impl Step {
         }
     }
 
-    /// A step the store makes its table again for: the table, and the
-    /// `SELECT` that carries its stored rows (all of them as they are,
-    /// for a [`Step::Rebuild`]).
-    pub fn rebuild(&self) -> Option<(&Table, String)> {
+    /// A step the store makes its table again for: the table, and how
+    /// its stored rows are carried (all of them as they are, for a
+    /// [`Step::Rebuild`]).
+    pub fn rebuild(&self) -> Option<(&Table, Carry)> {
         match self {
-            Step::Rebuild(t) => Some((t, copy_all(t.name))),
-            Step::Reshape { table, carry } => Some((table, (*carry).to_owned())),
+            Step::Rebuild(t) => Some((t, Carry::Whole(Cow::Owned(copy_all(t.name))))),
+            Step::Reshape { table, carry } => Some((table, carry.clone())),
             _ => None,
         }
     }
@@ -368,15 +436,22 @@ pub const MIGRATIONS: &[Migration] = &[
         // repeat along a contract's run of blocks written together. Rows
         // of blocks no longer live are not carried over: they counted for
         // nothing.
+        // Carried a chain's run of heights at a time: the join holds the
+        // run's live blocks.
         steps: &[Step::Reshape {
             table: CONTRACT_BLOCKS,
-            carry: "SELECT chain, contract, block_height, block_version, transactions, gas_used \
-                    FROM contract_blocks AS c GLOBAL ALL INNER JOIN \
-                    (SELECT chain, height AS block_height, \
-                    toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) AS block_hash_prefix, \
-                    toUInt32(bitAnd(version, 4294967295)) AS block_version \
-                    FROM (SELECT chain, height, hash, version, is_deleted FROM blocks FINAL) WHERE is_deleted = 0) \
-                    AS b USING (chain, block_height, block_hash_prefix)",
+            carry: Carry::ByHeights(
+                "SELECT chain, contract, block_height, block_version, transactions, gas_used \
+                 FROM (SELECT * FROM contract_blocks \
+                 WHERE chain = {chain} AND block_height BETWEEN {low} AND {high}) AS c \
+                 GLOBAL ALL INNER JOIN \
+                 (SELECT chain, height AS block_height, \
+                 toFixedString(substring(unhex(replaceRegexpOne(hash, '^0x', '')), 1, 4), 4) AS block_hash_prefix, \
+                 toUInt32(bitAnd(version, 4294967295)) AS block_version \
+                 FROM (SELECT chain, height, hash, version, is_deleted FROM blocks FINAL \
+                 WHERE chain = {chain} AND height BETWEEN {low} AND {high}) WHERE is_deleted = 0) \
+                 AS b USING (chain, block_height, block_hash_prefix)",
+            ),
         }],
     },
     Migration {
@@ -390,8 +465,10 @@ pub const MIGRATIONS: &[Migration] = &[
         // Entries that now share a prefix in one block are the same entry.
         steps: &[Step::Reshape {
             table: TXID_BLOCKS,
-            carry: "SELECT chain, toFixedString(substring(txid_prefix, 1, 5), 5), block_height \
-                    FROM txid_blocks",
+            carry: Carry::Whole(Cow::Borrowed(
+                "SELECT chain, toFixedString(substring(txid_prefix, 1, 5), 5), block_height \
+                 FROM txid_blocks",
+            )),
         }],
     },
 ];
@@ -594,7 +671,7 @@ impl Layout {
     /// tests build the schema of any version without the store.
     pub fn replay(&self, step: &Step) -> Vec<String> {
         match step.rebuild() {
-            Some((t, carry)) => self.rebuild(t, &carry),
+            Some((t, carry)) => self.rebuild(t, &carry.whole()),
             None => self.statements(step),
         }
     }
@@ -823,11 +900,57 @@ mod tests {
         let replayed = Layout::Single.replay(step);
         assert_eq!(
             replayed[1],
-            format!("INSERT INTO contract_blocks_rebuilding {carry}")
+            format!("INSERT INTO contract_blocks_rebuilding {}", carry.whole())
         );
         assert_eq!(
             replayed[4],
             "INSERT INTO contract_blocks SELECT * FROM contract_blocks_rebuilding"
+        );
+    }
+
+    #[test]
+    fn a_carry_by_heights_names_its_run_on_both_sides_of_the_join() {
+        let Step::Reshape { carry, .. } = &MIGRATIONS[11].steps[0] else {
+            panic!("migration 12 reshapes contract_blocks")
+        };
+        let run = carry.run("bnb", 2_000_000, 3_999_999);
+        assert_eq!(
+            run.matches("chain = 'bnb' AND ").count(),
+            2,
+            "the contract rows and the blocks: {run}"
+        );
+        assert_eq!(run.matches("BETWEEN 2000000 AND 3999999").count(), 2);
+        assert!(!run.contains('{'), "{run}");
+        // Replayed whole, the same text holds for every row.
+        let whole = carry.whole();
+        assert_eq!(whole.matches("chain = chain AND ").count(), 2);
+        assert_eq!(
+            whole.matches("BETWEEN 0 AND 18446744073709551615").count(),
+            2
+        );
+        // A chain's name is a literal, whatever it holds.
+        assert_eq!(string_literal(r"it's\"), r"'it\'s\\'");
+        // Migration 13's carry joins nothing: one statement.
+        let Step::Reshape { carry, .. } = &MIGRATIONS[12].steps[0] else {
+            panic!("migration 13 reshapes txid_blocks")
+        };
+        assert_eq!(carry.run("bnb", 0, 1), carry.whole());
+    }
+
+    #[test]
+    fn height_runs_cover_the_heights_once_in_order() {
+        assert_eq!(height_runs(0, 0, 2), [(0, 0)]);
+        assert_eq!(height_runs(0, 4, 2), [(0, 1), (2, 3), (4, 4)]);
+        assert_eq!(height_runs(3, 6, 2), [(3, 4), (5, 6)]);
+        assert_eq!(height_runs(5, 4, 2), []);
+        assert_eq!(
+            height_runs(u64::MAX - 2, u64::MAX, 2),
+            [(u64::MAX - 2, u64::MAX - 1), (u64::MAX, u64::MAX)]
+        );
+        assert_eq!(
+            height_runs(0, 20_999_999, CARRY_RUN_HEIGHTS).len(),
+            11,
+            "Ethereum's 21 million blocks"
         );
     }
 
