@@ -271,6 +271,125 @@ async fn kept_day_sums_on_a_cluster() {
     .await;
 }
 
+/// A follower writes blocks one at a time: each write that only extends
+/// the last one takes its version again, so a contract's rows repeat it
+/// (and compress) as a batch's do. A write where block rows already are
+/// (the same block again, a height rolled back, a height another store
+/// wrote) takes a new one, and every live block counts once.
+async fn extending_writes_share_their_version(
+    store: &dyn Store,
+    other: &dyn Store,
+    first_replica: &str,
+    db: &str,
+) {
+    store.migrate().await.unwrap();
+    let write = |heights: std::ops::RangeInclusive<u64>, branch: &'static str, txs: u32| {
+        let mut b = batch(CHAIN, heights.clone(), branch);
+        b.logs = heights
+            .map(|h| uses(h, branch, &[(TOKEN, txs, 21_000)]))
+            .collect();
+        b
+    };
+    let versions = || -> Vec<(u64, String)> {
+        sql(
+            first_replica,
+            &format!(
+                "SELECT height, version FROM {db}.blocks FINAL \
+                 WHERE chain = '{CHAIN}' AND is_deleted = 0 ORDER BY height FORMAT TSV"
+            ),
+        )
+        .lines()
+        .map(|l| {
+            let (h, v) = l.split_once('\t').expect("two columns");
+            (h.parse().expect("a height"), v.to_owned())
+        })
+        .collect()
+    };
+    let distinct = |vs: &[(u64, String)]| {
+        let mut v: Vec<&String> = vs.iter().map(|(_, v)| v).collect();
+        v.dedup();
+        v.len()
+    };
+    for h in 0..=4 {
+        store.write_batch(&write(h..=h, "a", 1)).await.unwrap();
+    }
+    assert_eq!(distinct(&versions()), 1, "{:?}", versions());
+    // Block 4 again: its rows are there, so a new version, which the
+    // write of 5 and 6 extending it takes again.
+    store.write_batch(&write(4..=4, "a", 1)).await.unwrap();
+    store.write_batch(&write(5..=6, "a", 1)).await.unwrap();
+    let vs = versions();
+    assert_eq!(distinct(&vs), 2, "{vs:?}");
+    assert_ne!(vs[3].1, vs[4].1);
+    assert_eq!((&vs[4].1, &vs[5].1), (&vs[6].1, &vs[6].1));
+    // A reorg above 4: branch b's blocks take a new version.
+    store.rollback_above(CHAIN, 4).await.unwrap();
+    store.write_batch(&write(5..=5, "b", 2)).await.unwrap();
+    // Another store (another instance) writes 6; this one, extending its
+    // own 5, finds a block row at 6 and takes a new version for 6 and 7.
+    other.write_batch(&write(6..=6, "b", 2)).await.unwrap();
+    store.write_batch(&write(6..=7, "b", 2)).await.unwrap();
+    let vs = versions();
+    assert_eq!(vs.len(), 8);
+    assert_ne!(vs[4].1, vs[5].1, "{vs:?}");
+    assert_ne!(vs[5].1, vs[6].1, "{vs:?}");
+    assert_eq!(vs[6].1, vs[7].1, "{vs:?}");
+    let read = store.contract_uses(CHAIN, TOKEN, 0, 7).await.unwrap();
+    assert_eq!(read.recorded_blocks, 8);
+    assert_eq!(
+        read.uses
+            .iter()
+            .map(|u| (u.block_height, u.transactions))
+            .collect::<Vec<_>>(),
+        [
+            (0, 1),
+            (1, 1),
+            (2, 1),
+            (3, 1),
+            (4, 1),
+            (5, 2),
+            (6, 2),
+            (7, 2)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn extending_writes_share_their_version_on_one_server() {
+    let Some((f, endpoint, db)) =
+        clickhouse_and_database("extending_writes_share_their_version_on_one_server").await
+    else {
+        return;
+    };
+    let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
+    let other = blockwatt_store::open(&url).await.expect("a second store");
+    extending_writes_share_their_version(f.store.as_ref(), other.as_ref(), &endpoint, &db).await;
+}
+
+#[tokio::test]
+async fn extending_writes_share_their_version_on_a_cluster() {
+    let Some(c) = cluster_fixture("extending_writes_share_their_version_on_a_cluster").await else {
+        return;
+    };
+    let url = DatabaseUrl::parse(&format!(
+        "{}/?database={}&cluster={}",
+        c.endpoint, c.db, c.cluster
+    ))
+    .expect("url");
+    let other = blockwatt_store::open(&url).await.expect("a second store");
+    let first_replica = format!(
+        "{}/?load_balancing=in_order&insert_distributed_sync=1",
+        c.endpoint
+    );
+    extending_writes_share_their_version(
+        c.fixture.store.as_ref(),
+        other.as_ref(),
+        &first_replica,
+        &c.db,
+    )
+    .await;
+}
+
 /// Generates `mod sqlite_backend` and `mod clickhouse_backend`, each with
 /// one `#[tokio::test]` per contract function.
 macro_rules! contract {

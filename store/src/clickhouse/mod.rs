@@ -69,6 +69,9 @@ pub struct ClickHouseStore {
     database: String,
     layout: Layout,
     versions: VersionClock,
+    /// Per chain, the version its last block write took and the highest
+    /// height it wrote: see [`ClickHouseStore::block_version_for`].
+    extending: std::sync::Mutex<HashMap<String, (u64, u64)>>,
 }
 
 impl ClickHouseStore {
@@ -141,6 +144,7 @@ impl ClickHouseStore {
             database: database.clone(),
             layout,
             versions: VersionClock::default(),
+            extending: std::sync::Mutex::default(),
         })
     }
 
@@ -150,6 +154,118 @@ impl ClickHouseStore {
 
     fn next_version(&self) -> u64 {
         self.versions.next()
+    }
+
+    /// The version for a batch's blocks. A write that only extends what
+    /// this store last wrote of the chain (its lowest height right above
+    /// that write's highest, and no block row stored at its heights)
+    /// takes that write's version again; any other takes a new one.
+    ///
+    /// A version tells the writes of one height apart: a new one is
+    /// needed where rows already are, and a height nobody wrote can take
+    /// any. Reusing it where it can be is what lets `contract_blocks`'
+    /// `block_version` repeat along a contract's run of blocks when a
+    /// follower writes them one at a time (3.72 B a transaction with a
+    /// version per block, bench/README.md). Rows a failed write left
+    /// behind never share the version of a later one: a failure, a
+    /// rollback or a restart forgets the last write, so the next write
+    /// after them takes a new version.
+    async fn block_version_for(&self, batch: &BlockBatch) -> Result<u64> {
+        let heights = batch.blocks.iter().map(|b| b.height);
+        let (Some(low), Some(high)) = (heights.clone().min(), heights.max()) else {
+            return Ok(self.next_version());
+        };
+        let last = self.last_write(&batch.checkpoint.chain);
+        if let Some((version, top)) = last {
+            if top.checked_add(1) == Some(low) {
+                let stored = self
+                    .client
+                    .query(&sql::count_blocks_stored())
+                    .bind(&batch.checkpoint.chain)
+                    .bind(low)
+                    .bind(high)
+                    .fetch_one::<u64>()
+                    .await?;
+                if stored == 0 {
+                    return Ok(version);
+                }
+            }
+        }
+        Ok(self.next_version())
+    }
+
+    /// Writes a batch whose blocks take `version`.
+    async fn write_batch_as(&self, batch: &BlockBatch, version: u64) -> Result<()> {
+        let blocks = batch
+            .blocks
+            .iter()
+            .map(|b| BlockRow::new(b, version))
+            .collect::<Result<Vec<_>>>()?;
+        let time_of: HashMap<u64, u32> = batch
+            .blocks
+            .iter()
+            .zip(&blocks)
+            .map(|(b, row)| (b.height, row.time))
+            .collect();
+        let txs = batch
+            .transactions
+            .iter()
+            .map(|t| {
+                let time = time_of.get(&t.block_height).copied().unwrap_or(0);
+                TransactionRow::new(t, version, time)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Data first, checkpoint last: a crash in between leaves the old
+        // checkpoint, the restart re-writes the same keys, FINAL shows one.
+        // The transactions go side by side with the rest (each INSERT
+        // costs a round trip and a part on disk); the checkpoint waits for
+        // all. A block's logs go before the block: kept per-day sums are
+        // keyed by the blocks' versions, so a read that sees a block
+        // written sees its logs too, and never keeps a day's sums without
+        // them under the new key.
+        // So are the heights of each hour's blocks, for the same reason:
+        // a read by time that sees a block found it through them.
+        let uses = contract_block_rows(batch, version)?;
+        let hours = BlockHourRow::of(&blocks);
+        tokio::try_join!(self.insert_transactions(&txs), async {
+            tokio::try_join!(
+                self.insert("contract_blocks", &uses),
+                self.insert("block_hours", &hours)
+            )?;
+            self.insert("blocks", &blocks).await
+        })?;
+        let c = &batch.checkpoint;
+        self.insert(
+            "checkpoints",
+            &[CheckpointRow {
+                chain: c.chain.clone(),
+                source: c.source.clone(),
+                height: c.height,
+                hash: c.hash.clone(),
+                updated_at: now_u32(),
+                version: self.next_version(),
+                is_deleted: 0,
+            }],
+        )
+        .await
+    }
+
+    fn last_write(&self, chain: &str) -> Option<(u64, u64)> {
+        self.extending
+            .lock()
+            .ok()
+            .and_then(|last| last.get(chain).copied())
+    }
+
+    /// Records what a chain's last block write was (`None`: forget it, so
+    /// the next write takes a new version).
+    fn remember_write(&self, chain: &str, write: Option<(u64, u64)>) {
+        if let Ok(mut last) = self.extending.lock() {
+            match write {
+                Some(w) => last.insert(chain.to_owned(), w),
+                None => last.remove(chain),
+            };
+        }
     }
 
     async fn insert<T>(&self, table: &str, rows: &[T]) -> Result<()>
@@ -571,59 +687,17 @@ impl StoreAdmin for ClickHouseStore {
 impl BlockStore for ClickHouseStore {
     async fn write_batch(&self, batch: &BlockBatch) -> Result<()> {
         check_batch(batch)?;
-        let version = self.next_version();
-        let blocks = batch
-            .blocks
-            .iter()
-            .map(|b| BlockRow::new(b, version))
-            .collect::<Result<Vec<_>>>()?;
-        let time_of: HashMap<u64, u32> = batch
-            .blocks
-            .iter()
-            .zip(&blocks)
-            .map(|(b, row)| (b.height, row.time))
-            .collect();
-        let txs = batch
-            .transactions
-            .iter()
-            .map(|t| {
-                let time = time_of.get(&t.block_height).copied().unwrap_or(0);
-                TransactionRow::new(t, version, time)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // Data first, checkpoint last: a crash in between leaves the old
-        // checkpoint, the restart re-writes the same keys, FINAL shows one.
-        // The transactions go side by side with the rest (each INSERT
-        // costs a round trip and a part on disk); the checkpoint waits for
-        // all. A block's logs go before the block: kept per-day sums are
-        // keyed by the blocks' versions, so a read that sees a block
-        // written sees its logs too, and never keeps a day's sums without
-        // them under the new key.
-        // So are the heights of each hour's blocks, for the same reason:
-        // a read by time that sees a block found it through them.
-        let uses = contract_block_rows(batch, version)?;
-        let hours = BlockHourRow::of(&blocks);
-        tokio::try_join!(self.insert_transactions(&txs), async {
-            tokio::try_join!(
-                self.insert("contract_blocks", &uses),
-                self.insert("block_hours", &hours)
-            )?;
-            self.insert("blocks", &blocks).await
-        })?;
-        let c = &batch.checkpoint;
-        self.insert(
-            "checkpoints",
-            &[CheckpointRow {
-                chain: c.chain.clone(),
-                source: c.source.clone(),
-                height: c.height,
-                hash: c.hash.clone(),
-                updated_at: now_u32(),
-                version: self.next_version(),
-                is_deleted: 0,
-            }],
-        )
-        .await
+        let chain = &batch.checkpoint.chain;
+        // Forgotten until this write is all in: a failure anywhere below
+        // leaves the next write to take a new version.
+        let version = self.block_version_for(batch).await?;
+        self.remember_write(chain, None);
+        let written = self.write_batch_as(batch, version).await;
+        if written.is_ok() {
+            let top = batch.blocks.iter().map(|b| b.height).max();
+            self.remember_write(chain, top.map(|top| (version, top)));
+        }
+        written
     }
 
     async fn block(&self, chain: &str, height: u64) -> Result<Option<Block>> {
@@ -909,6 +983,8 @@ impl BlockStore for ClickHouseStore {
     }
 
     async fn rollback_above(&self, chain: &str, height: u64) -> Result<u64> {
+        // The heights above are written again with a new version.
+        self.remember_write(chain, None);
         // Checkpoints first: once they point at `height`, a crash anywhere
         // below is repaired by the next run re-ingesting from `height`.
         let anchor_hash = self

@@ -40,6 +40,11 @@ pub fn create_database() -> String {
 pub fn select_block_at() -> String {
     live(BLOCK_COLUMNS, "blocks", "chain = ? AND height = ?", "")
 }
+/// Block rows of any write, tombstones too, at heights `BETWEEN ? AND ?`
+/// of a chain: whether a write there is the first.
+pub fn count_blocks_stored() -> String {
+    "SELECT count() FROM blocks WHERE chain = ? AND height BETWEEN ? AND ?".to_owned()
+}
 pub fn select_block_by_hash() -> String {
     live(
         BLOCK_COLUMNS,
@@ -338,6 +343,13 @@ pub fn shapes() -> Vec<Shape> {
         bound(
             "select_block_at",
             c.query(&select_block_at()).bind("bitcoin").bind(50_000u64),
+        ),
+        bound(
+            "count_blocks_stored",
+            c.query(&count_blocks_stored())
+                .bind("bitcoin")
+                .bind(50_000u64)
+                .bind(50_009u64),
         ),
         bound(
             "select_block_by_hash",
