@@ -165,8 +165,8 @@ impl ClickHouseStore {
     /// needed where rows already are, and a height nobody wrote can take
     /// any. Reusing it where it can be is what lets `contract_blocks`'
     /// `block_version` repeat along a contract's run of blocks when a
-    /// follower writes them one at a time (3.72 B a transaction with a
-    /// version per block, bench/README.md). Rows a failed write left
+    /// follower writes them one at a time (3.2 B a transaction with a
+    /// version per block, 0.8 B so, bench/README.md). Rows a failed write left
     /// behind never share the version of a later one: a failure, a
     /// rollback or a restart forgets the last write, so the next write
     /// after them takes a new version.
