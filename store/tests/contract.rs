@@ -307,6 +307,7 @@ async fn extending_writes_share_their_version(
     };
     let distinct = |vs: &[(u64, String)]| {
         let mut v: Vec<&String> = vs.iter().map(|(_, v)| v).collect();
+        v.sort_unstable();
         v.dedup();
         v.len()
     };
