@@ -28,8 +28,11 @@
 //! its parts merged before the reads (as after a while in production),
 //! and the cluster too when `BENCH_CLUSTER_URL` is set, as written (its
 //! tables are per node, under `Distributed` ones). `BENCH_KEEP=1` keeps
-//! the one-server database for a look afterwards. SQLite is not
-//! measured here: it reads by time through its `blocks_by_time` index.
+//! the one-server database for a look afterwards, and `BENCH_DATABASE=`
+//! that database's name measures its reads again without writing (its
+//! kept day sums emptied first, so a first read is one): the way to set
+//! two builds side by side on the same rows. SQLite is not measured here:
+//! it reads by time through its `blocks_by_time` index.
 
 mod common;
 
@@ -155,9 +158,36 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1e3)
 }
 
-async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n: u64, merge: bool) {
+/// How `measure` finds its rows.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    /// Written by the server, then merged when `merge`.
+    Write { merge: bool },
+    /// Already in the database (`BENCH_DATABASE`): its kept day sums are
+    /// emptied, so that the first reads sum every day again.
+    Reuse,
+}
+
+async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n: u64, rows: Rows) {
     println!("\n{label}: {n} blocks");
     store.migrate().await.expect("migrate");
+    match rows {
+        Rows::Write { merge } => write_rows(client, n, merge).await,
+        Rows::Reuse => {
+            client
+                .query("TRUNCATE TABLE contract_days")
+                .execute()
+                .await
+                .expect("empty the kept day sums");
+            println!("rows as stored; kept day sums emptied");
+        }
+    }
+    // Reused rows compare two builds of the store; the statements of
+    // before were measured beside it when the rows were written.
+    read_rows(store, client, n, rows != Rows::Reuse).await;
+}
+
+async fn write_rows(client: &clickhouse::Client, n: u64, merge: bool) {
     let started = Instant::now();
     for sql in [
         insert_blocks(n),
@@ -191,6 +221,9 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
             started.elapsed().as_secs_f64()
         );
     }
+}
+
+async fn read_rows(store: &dyn Store, client: &clickhouse::Client, n: u64, references: bool) {
     let tip = store.tip(CHAIN).await.expect("tip").expect("a tip");
     println!("tip: height {} at {}", tip.height, tip.time);
 
@@ -208,42 +241,50 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
     );
     let (t, totals) = median_of_3(|| store.block_totals_in_time(CHAIN, day.0, day.1)).await;
     let totals = totals.expect("block_totals_in_time");
-    let (before, b) = median_of_3(|| raw_totals(BEFORE_TOTALS, day)).await;
-    let (plain, p) = median_of_3(|| raw_totals(PLAIN_TOTALS, day)).await;
-    println!(
-        "a day's totals: Store::block_totals_in_time {} ({} blocks); before, FINAL over every block: {} ({} blocks); without FINAL: {} ({} blocks)",
-        ms(t),
-        totals.blocks,
-        ms(before),
-        b.0,
-        ms(plain),
-        p.0
-    );
-    let (scan, s) = median_of_3(|| {
-        let q = client.query(SCAN_SPAN).bind(CHAIN).bind(day.0).bind(day.1);
-        async move { q.fetch_one::<(u64, u64, u64)>().await.expect("scan span") }
-    })
-    .await;
-    let (hours, h) = median_of_3(|| {
-        let q = client
-            .query(&select_height_span_in_time())
-            .bind(CHAIN)
-            .bind(day.0 / 3_600)
-            .bind((day.1 - 1) / 3_600);
-        async move { q.fetch_one::<(u64, u64, u64)>().await.expect("hours span") }
-    })
-    .await;
-    println!(
-        "a day's heights: from block_hours {} ({} rows, {}..={}); before, a scan of the time column {} ({} blocks, {}..={})",
-        ms(hours),
-        h.0,
-        h.1,
-        h.2,
-        ms(scan),
-        s.0,
-        s.1,
-        s.2
-    );
+    if !references {
+        println!(
+            "a day's totals: Store::block_totals_in_time {} ({} blocks)",
+            ms(t),
+            totals.blocks
+        );
+    } else {
+        let (before, b) = median_of_3(|| raw_totals(BEFORE_TOTALS, day)).await;
+        let (plain, p) = median_of_3(|| raw_totals(PLAIN_TOTALS, day)).await;
+        println!(
+            "a day's totals: Store::block_totals_in_time {} ({} blocks); before, FINAL over every block: {} ({} blocks); without FINAL: {} ({} blocks)",
+            ms(t),
+            totals.blocks,
+            ms(before),
+            b.0,
+            ms(plain),
+            p.0
+        );
+        let (scan, s) = median_of_3(|| {
+            let q = client.query(SCAN_SPAN).bind(CHAIN).bind(day.0).bind(day.1);
+            async move { q.fetch_one::<(u64, u64, u64)>().await.expect("scan span") }
+        })
+        .await;
+        let (hours, h) = median_of_3(|| {
+            let q = client
+                .query(&select_height_span_in_time())
+                .bind(CHAIN)
+                .bind(day.0 / 3_600)
+                .bind((day.1 - 1) / 3_600);
+            async move { q.fetch_one::<(u64, u64, u64)>().await.expect("hours span") }
+        })
+        .await;
+        println!(
+            "a day's heights: from block_hours {} ({} rows, {}..={}); before, a scan of the time column {} ({} blocks, {}..={})",
+            ms(hours),
+            h.0,
+            h.1,
+            h.2,
+            ms(scan),
+            s.0,
+            s.1,
+            s.2
+        );
+    }
     for (name, (from, to)) in [("a day", day), ("a calendar year", year)] {
         // The first read sums and keeps every day (all are over); the
         // next ones read the kept sums.
@@ -268,6 +309,9 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
             ms(t),
             days.len(),
         );
+        if !references {
+            continue;
+        }
         // The statements of before, by the raw client: at a Polygon-sized
         // year the contract's side outgrows the server's memory limit,
         // which is itself the finding, so a failure is printed, not fatal.
@@ -318,7 +362,10 @@ async fn main() {
         .unwrap_or(24_000_000);
     let endpoint = std::env::var("BLOCKWATT_TEST_CLICKHOUSE_URL")
         .unwrap_or_else(|_| "http://127.0.0.1:8123".to_owned());
-    let db = format!("bw_bench_time_{}", std::process::id());
+    let reuse = std::env::var("BENCH_DATABASE").ok();
+    let db = reuse
+        .clone()
+        .unwrap_or_else(|| format!("bw_bench_time_{}", std::process::id()));
     let url = DatabaseUrl::parse(&format!("{endpoint}/?database={db}")).expect("url");
     match blockwatt_store::open(&url).await {
         Ok(store) => {
@@ -326,8 +373,20 @@ async fn main() {
                 .with_url(&endpoint)
                 .with_database(&db)
                 .with_validation(false);
-            measure("ClickHouse, one server", store.as_ref(), &client, n, true).await;
-            common::drop_unless_kept(&client, &db).await;
+            if reuse.is_some() {
+                measure(
+                    "ClickHouse, one server",
+                    store.as_ref(),
+                    &client,
+                    n,
+                    Rows::Reuse,
+                )
+                .await;
+            } else {
+                let rows = Rows::Write { merge: true };
+                measure("ClickHouse, one server", store.as_ref(), &client, n, rows).await;
+                common::drop_unless_kept(&client, &db).await;
+            }
         }
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
     }
@@ -347,7 +406,7 @@ async fn main() {
             store.as_ref(),
             &client,
             n,
-            false,
+            Rows::Write { merge: false },
         )
         .await;
         let _ = client

@@ -569,6 +569,65 @@ fn day_is_over(day_number: u32) -> bool {
     (u64::from(day_number) + 1) * 86_400 + 3_600 <= now
 }
 
+/// The most months of a contract's days summed at once on a first read.
+/// Each is a join that 18.16 runs on about one thread: one at a time, a
+/// BNB Smart Chain-sized year's first read took 46–64 s on a 2-core
+/// server, four at a time 38–50 s (bench/README.md), with the memory of
+/// four months' blocks (3.6 million each there) held at once.
+const MONTHS_SIDE_BY_SIDE: usize = 4;
+
+/// The runs of days without kept sums, as `start..end` indices: each at
+/// most `DAYS_PER_SUM` consecutive days, in order.
+fn month_runs<T>(sums: &[Option<T>]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut next = 0;
+    while let Some(start) = (next..sums.len()).find(|&i| sums[i].is_none()) {
+        let end = (start..sums.len().min(start + DAYS_PER_SUM))
+            .find(|&i| sums[i].is_some())
+            .unwrap_or(sums.len().min(start + DAYS_PER_SUM));
+        runs.push((start, end));
+        next = end;
+    }
+    runs
+}
+
+/// A contract's sums for each day of `run`, from the rows of
+/// [`sql::select_contract_days`] over the run's heights: the day's blocks
+/// as read, with the contract's part (mark 0) and the count of its blocks
+/// whose logs were recorded (mark 1).
+fn contract_day_sums(
+    chain: &str,
+    contract: [u8; 20],
+    run: &[BlockDayRow],
+    uses: &[ContractDayRow],
+) -> Vec<ContractDaysRow> {
+    run.iter()
+        .map(|d| {
+            let mut k = ContractDaysRow {
+                chain: chain.to_owned(),
+                contract,
+                day: d.day_number,
+                blocks: d.blocks,
+                first_height: d.first_height,
+                last_height: d.last_height,
+                blocks_version: d.blocks_version,
+                recorded_blocks: 0,
+                transactions: 0,
+                gas_used: 0,
+            };
+            for u in uses.iter().filter(|u| u.day_number == d.day_number) {
+                if u.mark == 1 {
+                    k.recorded_blocks = u.blocks.min(d.blocks);
+                } else {
+                    k.transactions = u.transactions;
+                    k.gas_used = u.gas_used;
+                }
+            }
+            k
+        })
+        .collect()
+}
+
 /// A time range and the heights its blocks lie within: what the reads of
 /// blocks by time bind after the chain.
 #[derive(Clone, Copy)]
@@ -922,7 +981,7 @@ impl BlockStore for ClickHouseStore {
     /// kept (`contract_days`, migration 8) once its UTC day is over, and
     /// read back while its blocks are the ones they were summed over; the
     /// other days are summed from `contract_blocks`, one query per run of
-    /// consecutive days.
+    /// up to a month of consecutive days, several runs at once.
     async fn contract_days(
         &self,
         chain: &str,
@@ -956,56 +1015,44 @@ impl BlockStore for ClickHouseStore {
             .iter()
             .map(|d| kept.iter().find(|k| k.sums(d)).cloned())
             .collect();
-        let mut next = 0;
-        while let Some(start) = (next..days.len()).find(|&i| sums[i].is_none()) {
-            // A month at most per query, each kept as soon as summed: a
-            // first read of years of a busy chain that runs out of time
-            // (the API's request timeout) still leaves the months it
-            // summed, and the next read goes on from there.
-            let end = (start..days.len().min(start + DAYS_PER_SUM))
-                .find(|&i| sums[i].is_some())
-                .unwrap_or(days.len().min(start + DAYS_PER_SUM));
-            next = end;
-            let mut fresh = Vec::new();
-            let run = &days[start..end];
-            let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
-            let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
-            let uses = self
-                .client
-                .query(&sql::select_contract_days())
-                .bind(chain)
-                .bind(&digits)
-                .bind(low)
-                .bind(high)
-                .bind(chain)
-                .bind(low)
-                .bind(high)
-                .fetch_all::<ContractDayRow>()
-                .await?;
-            for (i, d) in run.iter().enumerate() {
-                let mut k = ContractDaysRow {
-                    chain: chain.to_owned(),
-                    contract: contract_key,
-                    day: d.day_number,
-                    blocks: d.blocks,
-                    first_height: d.first_height,
-                    last_height: d.last_height,
-                    blocks_version: d.blocks_version,
-                    recorded_blocks: 0,
-                    transactions: 0,
-                    gas_used: 0,
+        // A month at most per query, each kept as soon as summed: a first
+        // read of years of a busy chain that runs out of time (the API's
+        // request timeout) still leaves the months it summed, and the next
+        // read goes on from there. Up to `MONTHS_SIDE_BY_SIDE` run at once.
+        let mut runs = month_runs(&sums).into_iter();
+        let mut reads = tokio::task::JoinSet::new();
+        loop {
+            while reads.len() < MONTHS_SIDE_BY_SIDE {
+                let Some((start, end)) = runs.next() else {
+                    break;
                 };
-                for u in uses.iter().filter(|u| u.day_number == d.day_number) {
-                    if u.mark == 1 {
-                        k.recorded_blocks = u.blocks.min(d.blocks);
-                    } else {
-                        k.transactions = u.transactions;
-                        k.gas_used = u.gas_used;
-                    }
-                }
-                if day_is_over(d.day_number) {
-                    fresh.push(k.clone());
-                }
+                let run = &days[start..end];
+                let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
+                let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
+                let query = self
+                    .client
+                    .query(&sql::select_contract_days())
+                    .bind(chain)
+                    .bind(&digits)
+                    .bind(low)
+                    .bind(high)
+                    .bind(chain)
+                    .bind(low)
+                    .bind(high);
+                reads.spawn(async move { (start, end, query.fetch_all::<ContractDayRow>().await) });
+            }
+            let Some(read) = reads.join_next().await else {
+                break;
+            };
+            let (start, end, uses) =
+                read.map_err(|e| StoreError::Task(format!("a read of a contract's days: {e}")))?;
+            let summed = contract_day_sums(chain, contract_key, &days[start..end], &uses?);
+            let fresh: Vec<ContractDaysRow> = summed
+                .iter()
+                .filter(|k| day_is_over(k.day))
+                .cloned()
+                .collect();
+            for (i, k) in summed.into_iter().enumerate() {
                 sums[start + i] = Some(k);
             }
             // Kept for the next read; a read that cannot keep them (a
@@ -1292,5 +1339,66 @@ mod tests {
             );
         }
         assert_eq!(merged[1].blocks_version, 251, "the greatest of the day's");
+    }
+
+    #[test]
+    fn the_days_without_kept_sums_are_summed_a_month_at_most_at_a_time() {
+        // 70 days, days 5 and 40..=44 kept.
+        let sums: Vec<Option<()>> = (0..70)
+            .map(|i| (i == 5 || (40..=44).contains(&i)).then_some(()))
+            .collect();
+        let runs = month_runs(&sums);
+        assert_eq!(runs, [(0, 5), (6, 37), (37, 40), (45, 70)]);
+        let summed: usize = runs.iter().map(|(a, b)| b - a).sum();
+        assert_eq!(summed, 70 - 6, "every day without sums, once");
+        assert!(runs.iter().all(|(a, b)| b - a <= DAYS_PER_SUM));
+        assert!(month_runs(&[Some(()), Some(())]).is_empty());
+    }
+
+    #[test]
+    fn a_days_contract_sums_take_its_blocks_and_the_contracts_rows() {
+        let run = [day(10, 0, 99), day(11, 100, 199)];
+        let uses = [
+            ContractDayRow {
+                day_number: 10,
+                mark: 0,
+                blocks: 4,
+                transactions: 9,
+                gas_used: 900,
+            },
+            ContractDayRow {
+                day_number: 10,
+                mark: 1,
+                blocks: 100,
+                transactions: 0,
+                gas_used: 0,
+            },
+            // More recorded blocks than the day has live: not counted past them.
+            ContractDayRow {
+                day_number: 11,
+                mark: 1,
+                blocks: 120,
+                transactions: 0,
+                gas_used: 0,
+            },
+        ];
+        let sums = contract_day_sums("bsc", [7; 20], &run, &uses);
+        let got: Vec<_> = sums
+            .iter()
+            .map(|k| {
+                (
+                    k.day,
+                    k.blocks,
+                    k.blocks_version,
+                    k.recorded_blocks,
+                    k.transactions,
+                    k.gas_used,
+                )
+            })
+            .collect();
+        assert_eq!(got, [(10, 100, 0, 100, 9, 900), (11, 100, 100, 100, 0, 0)]);
+        assert!(sums
+            .iter()
+            .all(|k| k.chain == "bsc" && k.contract == [7; 20]));
     }
 }
