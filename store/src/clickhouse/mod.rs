@@ -570,11 +570,13 @@ fn day_is_over(day_number: u32) -> bool {
 }
 
 /// The most months of a contract's days summed at once on a first read.
-/// Each is a join that 18.16 runs on about one thread: one at a time, a
-/// BNB Smart Chain-sized year's first read took 46–64 s on a 2-core
-/// server, four at a time 38–50 s (bench/README.md), with the memory of
-/// four months' blocks (3.6 million each there) held at once.
-const MONTHS_SIDE_BY_SIDE: usize = 4;
+/// Each is a join that 18.16 runs on about one thread. On a 2-core
+/// server, a BNB Smart Chain-sized year's first read took a median of
+/// 54.6 s one month at a time and 46.7 s two at a time (three rounds on
+/// one store), with the server's peak memory 0.72 GB and 1.27 GB. Four
+/// at a time was not measurably faster than two in the same rounds and
+/// peaked at 2.39 GB (bench/README.md).
+const MONTHS_SIDE_BY_SIDE: usize = 2;
 
 /// The runs of days without kept sums, as `start..end` indices: each at
 /// most `DAYS_PER_SUM` consecutive days, in order.
