@@ -439,6 +439,7 @@ contract!(
     a_contracts_days_over_months_partly_read_before_are_each_summed_once,
     a_contracts_days_read_cut_short_at_any_point_leave_right_sums,
     a_block_written_again_at_another_time_is_read_at_that_time_only,
+    a_contracts_days_agree_with_its_uses_block_by_block_after_each_kind_of_write,
 );
 
 const CHAIN: &str = "bitcoin";
@@ -1223,6 +1224,94 @@ async fn one_block_days(store: &dyn Store, heights: std::ops::RangeInclusive<u64
     b.logs = heights.map(|h| uses(h, "a", &[(TOKEN, 1, h)])).collect();
     store.write_batch(&b).await.unwrap();
     start
+}
+
+/// A contract's days agree with its uses read block by block
+/// (`contract_uses`, a different query) after each kind of write that
+/// leaves stale rows: one follower's extending writes (some blocks
+/// without logs), a reorg whose orphaned blocks used the token, and a
+/// block in the middle of a write ingested again. On ClickHouse the first
+/// two are read without a join (each write holds every height of its
+/// range) and the last with one.
+async fn a_contracts_days_agree_with_its_uses_block_by_block_after_each_kind_of_write(
+    store: &dyn Store,
+) {
+    let time = |h: u64| block(CHAIN, h, "a").time;
+    let token_txs = |h: u64| h % 3 + 1;
+    let token_at = |h: u64| {
+        h.is_multiple_of(7)
+            .then_some((TOKEN, token_txs(h) as u32, h * 100))
+    };
+    let logs = |range: std::ops::RangeInclusive<u64>, branch: &str| -> Vec<BlockLogs> {
+        range
+            .map(|h| match token_at(h) {
+                Some(t) => uses(h, branch, &[t, (OTHER, 1, 1)]),
+                None => uses(h, branch, &[]),
+            })
+            .collect()
+    };
+    // One follower: heights 60..=179 over two UTC days, 140..=149
+    // without their logs.
+    for (range, with_logs) in [
+        (60..=99, true),
+        (100..=139, true),
+        (140..=149, false),
+        (150..=179, true),
+    ] {
+        let mut b = batch(CHAIN, range.clone(), "a");
+        if with_logs {
+            b.logs = logs(range, "a");
+        }
+        store.write_batch(&b).await.unwrap();
+    }
+    let read = || store.contract_days(CHAIN, TOKEN, time(60), time(179) + 1);
+    let agree = |days: Vec<blockwatt_store::ContractDayTotals>| async move {
+        assert_eq!(days.len(), 2, "{days:?}");
+        for d in &days {
+            let u = store
+                .contract_uses(CHAIN, TOKEN, d.first_height, d.last_height)
+                .await
+                .unwrap();
+            let txs: u64 = u.uses.iter().map(|x| u64::from(x.transactions)).sum();
+            let gas: u64 = u.uses.iter().map(|x| x.gas_used).sum();
+            assert_eq!(
+                (d.recorded_blocks, d.contract_transactions, d.contract_gas),
+                (u.recorded_blocks, txs, gas),
+                "{}",
+                d.day
+            );
+        }
+        days
+    };
+    let days = agree(read().await.unwrap()).await;
+    assert_eq!(
+        days.iter()
+            .map(|d| (d.blocks, d.recorded_blocks))
+            .collect::<Vec<_>>(),
+        vec![(10, 10), (110, 100)]
+    );
+    let before_reorg = days[1].contract_transactions;
+
+    // A reorg above 165: branch b's blocks use the token nowhere, so the
+    // orphaned blocks' uses (168, 175) leave the second day.
+    store.rollback_above(CHAIN, 165).await.unwrap();
+    let mut b = batch(CHAIN, 166..=179, "b");
+    b.logs = (166..=179).map(|h| uses(h, "b", &[])).collect();
+    store.write_batch(&b).await.unwrap();
+    let days = agree(read().await.unwrap()).await;
+    let orphaned: u64 = token_txs(168) + token_txs(175);
+    assert_eq!(days[1].contract_transactions, before_reorg - orphaned);
+
+    // Block 126 (a token block) ingested again with other logs, inside
+    // the follower's first write.
+    let mut again = batch(CHAIN, 126..=126, "a");
+    again.logs = vec![uses(126, "a", &[(TOKEN, 9, 1)])];
+    store.write_batch(&again).await.unwrap();
+    let days = agree(read().await.unwrap()).await;
+    assert_eq!(
+        days[1].contract_transactions,
+        before_reorg - orphaned - token_txs(126) + 9
+    );
 }
 
 /// Each day's first height, recorded blocks, and the token's transactions

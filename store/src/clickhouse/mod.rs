@@ -23,8 +23,8 @@ use serde::Serialize;
 use self::rows::{
     date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockHourRow, BlockRow,
     CheckpointRow, ContractBlockRow, ContractDayRow, ContractDaysRow, ContractUseRow, CoverageRow,
-    DailyRow, HeightSpanRow, IndexRow, LeaseRow, TotalsRow, TransactionRow, TransactionTotalsRow,
-    TxidBlockRow,
+    DailyRow, HeightSpanRow, IndexRow, LeaseRow, LiveWriteRow, TotalsRow, TransactionRow,
+    TransactionTotalsRow, TxidBlockRow,
 };
 use self::schema::Layout;
 use crate::{
@@ -166,10 +166,10 @@ impl ClickHouseStore {
     /// any. Reusing it where it can be is what lets `contract_blocks`'
     /// `block_version` repeat along a contract's run of blocks when a
     /// follower writes them one at a time (3.2 B a transaction with a
-    /// version per block, 0.8 B so, bench/README.md). Rows a failed write left
-    /// behind never share the version of a later one: a failure, a
-    /// rollback or a restart forgets the last write, so the next write
-    /// after them takes a new version.
+    /// version per block, 0.8 B with it reused, bench/README.md). Rows a
+    /// failed write left behind never share the version of a later one: a
+    /// failure, a rollback or a restart forgets the last write, so the
+    /// next write after them takes a new version.
     async fn block_version_for(&self, batch: &BlockBatch) -> Result<u64> {
         let heights = batch.blocks.iter().map(|b| b.height);
         let (Some(low), Some(high)) = (heights.clone().min(), heights.max()) else {
@@ -570,13 +570,72 @@ fn day_is_over(day_number: u32) -> bool {
 }
 
 /// The most months of a contract's days summed at once on a first read.
-/// Each is a join that 18.16 runs on about one thread. On a 2-core
-/// server, a BNB Smart Chain-sized year's first read took a median of
-/// 54.6 s one month at a time and 46.7 s two at a time (three rounds on
-/// one store), with the server's peak memory 0.72 GB and 1.27 GB. Four
-/// at a time was not measurably faster than two in the same rounds and
-/// peaked at 2.39 GB (bench/README.md).
+/// 18.16 merges each month's `FINAL` on about one thread. When each month
+/// was a join of its blocks, a BNB Smart Chain-sized year's first read on
+/// a 2-core server took a median of 54.6 s one month at a time and 46.7 s
+/// two at a time (three rounds on one store), with the server's peak
+/// memory 0.72 GB and 1.27 GB; four at a time was not measurably faster
+/// than two and peaked at 2.39 GB. Read by writes instead of joined
+/// ([`contract_run_uses`]), two at a time took 13.9 s and 0.20 GB
+/// (bench/README.md).
 const MONTHS_SIDE_BY_SIDE: usize = 2;
+
+/// The most live writes (a write's blocks of one day count once per day)
+/// a run reads without joining its blocks
+/// ([`sql::select_contract_days_by_writes`], measured up to 500); a run
+/// with more (a month of many reorgs or restarts) is joined instead, and
+/// the statement stays well within 18.16's 256 KiB (`max_query_size`).
+const MOST_WRITES_WITHOUT_JOIN: usize = 512;
+
+/// A run's [`ContractDayRow`]s over its heights `low..=high`: without a
+/// join where each of the run's live writes holds every height of its
+/// range (the usual case), joined otherwise.
+async fn contract_run_uses(
+    client: &Client,
+    chain: &str,
+    digits: &str,
+    low: u64,
+    high: u64,
+) -> Result<Vec<ContractDayRow>> {
+    let writes = client
+        .query(&sql::select_live_block_writes())
+        .bind(chain)
+        .bind(low)
+        .bind(high)
+        .fetch_all::<LiveWriteRow>()
+        .await?;
+    let query = if writes_hold_their_ranges(&writes) {
+        client
+            .query(&sql::select_contract_days_by_writes(&writes))
+            .bind(chain)
+            .bind(digits)
+            .bind(low)
+            .bind(high)
+    } else {
+        client
+            .query(&sql::select_contract_days())
+            .bind(chain)
+            .bind(digits)
+            .bind(low)
+            .bind(high)
+            .bind(chain)
+            .bind(low)
+            .bind(high)
+    };
+    Ok(query.fetch_all::<ContractDayRow>().await?)
+}
+
+/// Whether each of `writes` holds the live block of every height from its
+/// lowest to its highest (a height written again, rolled back or never
+/// stored inside a write's range breaks it), and they are few enough to
+/// test each row against.
+fn writes_hold_their_ranges(writes: &[LiveWriteRow]) -> bool {
+    !writes.is_empty()
+        && writes.len() <= MOST_WRITES_WITHOUT_JOIN
+        && writes
+            .iter()
+            .all(|w| w.high >= w.low && w.high - w.low + 1 == w.blocks)
+}
 
 /// The runs of days without kept sums, as `start..end` indices: each at
 /// most `DAYS_PER_SUM` consecutive days, in order.
@@ -1031,17 +1090,12 @@ impl BlockStore for ClickHouseStore {
                 let run = &days[start..end];
                 let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
                 let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
-                let query = self
-                    .client
-                    .query(&sql::select_contract_days())
-                    .bind(chain)
-                    .bind(&digits)
-                    .bind(low)
-                    .bind(high)
-                    .bind(chain)
-                    .bind(low)
-                    .bind(high);
-                reads.spawn(async move { (start, end, query.fetch_all::<ContractDayRow>().await) });
+                let client = self.client.clone();
+                let (chain, digits) = (chain.to_owned(), digits.clone());
+                reads.spawn(async move {
+                    let uses = contract_run_uses(&client, &chain, &digits, low, high).await;
+                    (start, end, uses)
+                });
             }
             let Some(read) = reads.join_next().await else {
                 break;
@@ -1355,6 +1409,73 @@ mod tests {
         assert_eq!(summed, 70 - 6, "every day without sums, once");
         assert!(runs.iter().all(|(a, b)| b - a <= DAYS_PER_SUM));
         assert!(month_runs(&[Some(()), Some(())]).is_empty());
+    }
+
+    #[test]
+    fn a_run_is_read_without_a_join_only_where_each_write_holds_its_whole_range() {
+        let write = |day_number, block_version, low, high, blocks| LiveWriteRow {
+            day_number,
+            block_version,
+            low,
+            high,
+            blocks,
+        };
+        // A follower's one write over two days, then a reorg's new write.
+        let follower = [write(10, 7, 0, 99, 100), write(11, 7, 100, 189, 90)];
+        let reorged = [write(11, 9, 190, 199, 10)];
+        assert!(writes_hold_their_ranges(&follower));
+        assert!(writes_hold_their_ranges(
+            &[&follower[..], &reorged[..]].concat()
+        ));
+        // Height 50 written again: write 7's range has a hole where
+        // write 9's one block is.
+        assert!(!writes_hold_their_ranges(&[
+            write(10, 7, 0, 99, 99),
+            write(10, 9, 50, 50, 1)
+        ]));
+        // No live blocks, or more writes than a row is tested against.
+        assert!(!writes_hold_their_ranges(&[]));
+        let many: Vec<LiveWriteRow> = (0..=MOST_WRITES_WITHOUT_JOIN as u64)
+            .map(|i| write(10, i as u32, i, i, 1))
+            .collect();
+        assert!(!writes_hold_their_ranges(&many));
+        assert!(writes_hold_their_ranges(&many[1..]));
+        // The writes cut at bucket edges, each piece in one bucket.
+        assert_eq!(sql::write_bucket(189), 4_096);
+        assert_eq!(sql::write_bucket(3_571_199), 4_096);
+        assert_eq!(sql::write_bucket(10_713_599), 8_192);
+        let pieces = sql::write_pieces(
+            &[follower[0].clone(), write(11, 9, 4_000, 8_200, 4_201)],
+            4_096,
+        );
+        let cut: Vec<(u64, u64, u64, u32)> = pieces
+            .iter()
+            .map(|p| (p.bucket, p.low, p.high, p.version))
+            .collect();
+        assert_eq!(
+            cut,
+            [
+                (0, 0, 99, 7),
+                (0, 4_000, 4_095, 9),
+                (1, 4_096, 8_191, 9),
+                (2, 8_192, 8_200, 9)
+            ]
+        );
+        // At the most writes, over a month of a 0.25 s chain (10.7
+        // million heights), the statement is within 18.16's 256 KiB.
+        let month: Vec<LiveWriteRow> = (0..MOST_WRITES_WITHOUT_JOIN as u64)
+            .map(|i| {
+                write(
+                    20_000 + (i / 17) as u32,
+                    i as u32,
+                    4_000_000_000 + i * 20_925,
+                    4_000_000_000 + i * 20_925 + 20_924,
+                    20_925,
+                )
+            })
+            .collect();
+        let text = sql::select_contract_days_by_writes(&month);
+        assert!(text.len() < 200_000, "{} bytes", text.len());
     }
 
     #[test]

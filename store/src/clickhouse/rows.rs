@@ -289,6 +289,20 @@ impl ContractDaysRow {
     }
 }
 
+/// The live blocks of one UTC day that one write holds, by their lowest
+/// and highest height ([`super::sql::select_live_block_writes`]).
+#[derive(Debug, Clone, PartialEq, Eq, Row, Serialize, Deserialize)]
+pub struct LiveWriteRow {
+    pub day_number: u32,
+    /// The write's version as `contract_blocks` keeps it (low 32 bits).
+    pub block_version: u32,
+    pub low: u64,
+    pub high: u64,
+    /// How many live blocks: `high - low + 1` when the write holds every
+    /// height of its range.
+    pub blocks: u64,
+}
+
 /// A UTC day's recorded blocks (`mark` 1) or a contract's use (`mark` 0)
 /// ([`super::sql::select_contract_days`]).
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
