@@ -8,7 +8,7 @@ use blockwatt_analytics::{Disclosure, DisclosureField};
 use chrono::NaiveDate;
 use maud::{html, Markup, DOCTYPE};
 
-const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1f23;background:#fff;margin:0 auto;max-width:60rem;padding:1rem}h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}th[scope=row]{white-space:nowrap}td.value{overflow-wrap:anywhere}.muted,small{color:#4f5862}.missing{color:#8a1c14}.scroll{overflow-x:auto}.scroll table{min-width:46rem}caption{text-align:left}ul.parts{margin:0;padding:0;list-style:none}dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem}dt{font-weight:600}dd{margin:0}@media print{a{color:inherit}}";
+const CSS: &str = "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1f23;background:#fff;margin:0 auto;max-width:60rem;padding:1rem}h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}th[scope=row]{white-space:nowrap}td.value{overflow-wrap:anywhere}td.range{white-space:nowrap}td.note{width:26%}.muted,small{color:#4f5862}.missing{color:#8a1c14}.scroll{overflow-x:auto}.scroll table{min-width:46rem}caption{text-align:left}ul.parts{margin:0;padding:0;list-style:none}dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem}dt{font-weight:600}dd{margin:0}@media print{a{color:inherit}}@media (max-width:40rem){.scroll table{min-width:0}thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}tr{display:block;border-bottom:1px solid #d0d7de;padding:.4rem 0}th,td{display:block;border:0;padding:.1rem 0}td.note{width:auto}td:empty{display:none}td.range::before{content:'Range: ';color:#4f5862}}";
 
 /// What a reader needs beside the disclosure itself.
 pub struct MicaDocument<'a> {
@@ -25,10 +25,13 @@ pub struct MicaDocument<'a> {
 fn table_rows(fields: &[DisclosureField], table: u8) -> Markup {
     html! {
         @for f in fields.iter().filter(|f| f.table == table) {
+            // A text with no range and no note (the methodologies, S.9
+            // and S.15 on) reads across the three columns, not down one.
+            @let alone = f.lower.is_none() && f.parts.is_empty() && f.note.is_none();
             tr {
                 th scope="row" { (f.code) }
                 td { (f.name) br; small { (f.section) } }
-                td.value {
+                td.value colspan=[alone.then_some(3)] {
                     @match &f.value {
                         Some(v) => { (v) @if !f.unit.is_empty() { " " (f.unit) } }
                         None if !f.parts.is_empty() => {
@@ -43,11 +46,13 @@ fn table_rows(fields: &[DisclosureField], table: u8) -> Markup {
                         None => { span.missing { "not computed" } }
                     }
                 }
-                td {
-                    @if let (Some(l), Some(u)) = (&f.lower, &f.upper) { (l) " – " (u) }
-                    @if !f.parts.is_empty() { small { "beside each part" } }
+                @if !alone {
+                    td.range {
+                        @if let (Some(l), Some(u)) = (&f.lower, &f.upper) { (l) " – " (u) }
+                        @if !f.parts.is_empty() { small { "beside each part" } }
+                    }
+                    td.note { @if let Some(n) = &f.note { small { (n) } } }
                 }
-                td { @if let Some(n) = &f.note { small { (n) } } }
             }
         }
     }
