@@ -22,7 +22,10 @@
 //! bench), random-looking hashes (MD5 of the height). Every block also
 //! has its logs recorded and one contract's row, as a token used in every
 //! block (WETH in the recorded blocks) has: 2 × N rows in
-//! `contract_blocks`.
+//! `contract_blocks`. All blocks are one write (version 1), as a backfill
+//! writes them; `BENCH_WRITE_EVERY=20000` starts a new write every 20,000
+//! heights, as a follower that a reorg or a restart makes take a new
+//! version that often.
 //!
 //! ClickHouse at `BLOCKWATT_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123),
 //! its parts merged before the reads (as after a while in production),
@@ -59,6 +62,19 @@ fn spacing_ms() -> i64 {
 }
 const CONTRACT: &str = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2";
 
+/// The version of the write that holds height `height` (SQL), from
+/// `BENCH_WRITE_EVERY` heights per write (default: every block in one).
+fn write_version(height: &str) -> String {
+    match std::env::var("BENCH_WRITE_EVERY")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| *n > 0)
+    {
+        Some(every) => format!("(intDiv({height}, {every}) + 1)"),
+        None => "1".to_owned(),
+    }
+}
+
 /// The last calendar year the `n` blocks cover in full, and its 1 June:
 /// 2023 for 24 million blocks (the last ends in September 2024).
 fn periods(n: u64) -> ((i64, i64), (i64, i64)) {
@@ -90,7 +106,8 @@ fn insert_blocks(n: u64) -> String {
          SELECT '{CHAIN}', number, concat('0x', {hash}), concat('0x', {parent}), \
          toDateTime({GENESIS} + intDiv({spacing_ms} * number, 1000)), if(number % 2 = 0, 116, 182), \
          if(number % 2 = 0, 62000, 91000), 0, if(number % 2 = 0, 14500000, 21000000), 30000000, \
-         0, 0.05, 2, 0, 1, 0 FROM numbers({n})"
+         0, 0.05, 2, 0, {version}, 0 FROM numbers({n})",
+        version = write_version("number"),
     )
 }
 
@@ -101,8 +118,9 @@ fn insert_contract_rows(n: u64) -> String {
     format!(
         "INSERT INTO contract_blocks (chain, contract, block_height, block_version, transactions, gas_used) \
          SELECT '{CHAIN}', if(number % 2 = 0, toFixedString(unhex('{zero}'), 20), toFixedString(unhex('{digits}'), 20)), \
-         intDiv(number, 2), 1, \
+         intDiv(number, 2), toUInt32({version}), \
          if(number % 2 = 0, 0, 36), if(number % 2 = 0, 0, 1800000) FROM numbers({rows})",
+        version = write_version("intDiv(number, 2)"),
         zero = "0".repeat(40),
         rows = 2 * n,
     )
