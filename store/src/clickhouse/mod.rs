@@ -589,21 +589,28 @@ const MOST_WRITES_WITHOUT_JOIN: usize = 512;
 
 /// A run's [`ContractDayRow`]s over its heights `low..=high`: without a
 /// join where each of the run's live writes holds every height of its
-/// range (the usual case), joined otherwise.
+/// range (the usual case), joined otherwise. The writes are the run's
+/// days themselves when one write holds each (`days_as_writes`, as a
+/// backfill writes), and are read otherwise.
 async fn contract_run_uses(
     client: &Client,
     chain: &str,
     digits: &str,
-    low: u64,
-    high: u64,
+    (low, high): (u64, u64),
+    days_as_writes: Option<Vec<LiveWriteRow>>,
 ) -> Result<Vec<ContractDayRow>> {
-    let writes = client
-        .query(&sql::select_live_block_writes())
-        .bind(chain)
-        .bind(low)
-        .bind(high)
-        .fetch_all::<LiveWriteRow>()
-        .await?;
+    let writes = match days_as_writes {
+        Some(writes) => writes,
+        None => {
+            client
+                .query(&sql::select_live_block_writes())
+                .bind(chain)
+                .bind(low)
+                .bind(high)
+                .fetch_all::<LiveWriteRow>()
+                .await?
+        }
+    };
     let query = if writes_hold_their_ranges(&writes) {
         client
             .query(&sql::select_contract_days_by_writes(&writes))
@@ -741,6 +748,7 @@ fn merge_block_days(parts: Vec<Vec<BlockDayRow>>) -> Vec<BlockDayRow> {
                 m.transactions += d.transactions;
                 m.gas_used += d.gas_used;
                 m.blocks_version = m.blocks_version.max(d.blocks_version);
+                m.first_version = m.first_version.min(d.first_version);
             }
         }
     }
@@ -1090,10 +1098,13 @@ impl BlockStore for ClickHouseStore {
                 let run = &days[start..end];
                 let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
                 let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
+                let days_as_writes = run.iter().map(BlockDayRow::one_write).collect();
                 let client = self.client.clone();
                 let (chain, digits) = (chain.to_owned(), digits.clone());
                 reads.spawn(async move {
-                    let uses = contract_run_uses(&client, &chain, &digits, low, high).await;
+                    let uses =
+                        contract_run_uses(&client, &chain, &digits, (low, high), days_as_writes)
+                            .await;
                     (start, end, uses)
                 });
             }
@@ -1349,6 +1360,7 @@ mod tests {
             transactions: 10 * (last - first + 1),
             gas_used: 7 * (last - first + 1),
             blocks_version: first,
+            first_version: first,
         }
     }
 
@@ -1395,6 +1407,47 @@ mod tests {
             );
         }
         assert_eq!(merged[1].blocks_version, 251, "the greatest of the day's");
+        assert_eq!(merged[1].first_version, 100, "the least of the day's");
+    }
+
+    #[test]
+    fn a_day_is_its_own_write_only_when_one_write_holds_it_whole() {
+        let one = day(2, 100, 299).one_write();
+        assert_eq!(
+            one,
+            Some(LiveWriteRow {
+                day_number: 2,
+                block_version: 100,
+                low: 100,
+                high: 299,
+                blocks: 200,
+            })
+        );
+        // Two writes' blocks (say a reorg's): its writes must be read.
+        let two = BlockDayRow {
+            blocks_version: 7,
+            ..day(2, 100, 299)
+        };
+        assert_eq!(two.one_write(), None);
+        // A day that two runs cut, written by two writes: the merge keeps
+        // the least version, so it is not taken for one write.
+        let merged = merge_block_days(vec![
+            vec![day(2, 100, 250)],
+            vec![BlockDayRow {
+                first_version: 251,
+                ..day(2, 251, 299)
+            }],
+        ]);
+        assert_eq!(merged[0].one_write(), None);
+        // One write's day with a height missing (rolled back, or written
+        // again by another): its range is not held whole.
+        let gap = BlockDayRow {
+            blocks: 199,
+            ..day(2, 100, 299)
+        };
+        assert!(!writes_hold_their_ranges(&[gap
+            .one_write()
+            .expect("one write")]));
     }
 
     #[test]

@@ -260,6 +260,23 @@ pub struct BlockDayRow {
     /// The greatest `version` of the day's live blocks: with the count and
     /// the heights, what a kept [`ContractDaysRow`] must match.
     pub blocks_version: u64,
+    /// The least: the same as `blocks_version` when one write holds the
+    /// day's every live block.
+    pub first_version: u64,
+}
+
+impl BlockDayRow {
+    /// The day as its one write's range, when one write holds all its
+    /// live blocks.
+    pub fn one_write(&self) -> Option<LiveWriteRow> {
+        (self.first_version == self.blocks_version).then(|| LiveWriteRow {
+            day_number: self.day_number,
+            block_version: ContractBlockRow::block_version(self.blocks_version),
+            low: self.first_height,
+            high: self.last_height,
+            blocks: self.blocks,
+        })
+    }
 }
 
 /// A row of `contract_days` (migration 8): a contract's sums over one

@@ -181,11 +181,20 @@ fn logs_recorded_mark() -> String {
 /// The live blocks of a time range summed per UTC day (days since
 /// 1970-01-01, whatever the server's time zone). Binds as
 /// [`select_blocks_in_time`].
+///
+/// The least `version` beside the greatest tells a day that one write
+/// holds: a first read of a contract's days then has each write's range
+/// from here and does not read its month's blocks again
+/// ([`select_live_block_writes`]). By hand on a quarter of a BNB Smart
+/// Chain-sized year (10.5 million blocks), it cost nothing measurable
+/// (medians 1.50 s with it, 1.53 s without, 8 runs in turn); grouping by
+/// day and write instead, to have every day's writes, took 3–8 % longer
+/// on every read, kept ones included.
 pub fn select_block_days() -> String {
     format!(
         "SELECT toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count() AS blocks, \
          min(height) AS first_height, max(height) AS last_height, sum(tx_count) AS transactions, \
-         sum(gas_used) AS gas_used, max(version) AS blocks_version FROM \
+         sum(gas_used) AS gas_used, max(version) AS blocks_version, min(version) AS first_version FROM \
          (SELECT height, time, tx_count, gas_used, version, is_deleted \
          FROM blocks FINAL WHERE {IN_TIME}) WHERE is_deleted = 0 \
          GROUP BY day_number ORDER BY day_number"
@@ -227,7 +236,9 @@ pub fn select_contract_days() -> String {
 }
 /// The live blocks `chain = ? AND height BETWEEN ? AND ?` grouped by UTC
 /// day and by the write that holds them ([`BLOCK_VERSION`]): each
-/// group's lowest and highest height and its count, lowest first.
+/// group's lowest and highest height and its count, lowest first. Read
+/// for a run of days only when one of them holds more than one write
+/// (see [`select_block_days`]).
 pub fn select_live_block_writes() -> String {
     format!(
         "SELECT toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, {BLOCK_VERSION} AS block_version, \
