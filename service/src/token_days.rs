@@ -6,10 +6,11 @@
 //! ([`blockwatt_store::BlockStore::keeps_contract_days`]: ClickHouse)
 //! makes a period's first read cost what a year of blocks costs (about
 //! 1 s for an Ethereum-sized year, 14 s for a BNB Smart Chain-sized one,
-//! bench `time_reads`) and the later ones less (0.2 s and 3.3 s). This job makes that first read for every
-//! token listing, its host chain's stored blocks from the start of the
-//! last calendar year to the end of yesterday, on start and after each
-//! UTC midnight; after the first pass, each pass sums only the new day.
+//! bench `time_reads`) and the later ones less (0.2 s and 3.3 s). This
+//! job makes that first read for every token listing, its host chain's
+//! stored blocks from the start of the last calendar year to the end of
+//! yesterday, on start and after each UTC midnight; after the first
+//! pass, each pass sums only the new day.
 
 use std::time::Duration;
 

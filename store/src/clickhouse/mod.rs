@@ -1423,9 +1423,10 @@ mod tests {
                 blocks: 200,
             })
         );
-        // Two writes' blocks (say a reorg's): its writes must be read.
+        // Two writes' blocks (say a reorg's, version 300 above 100): its
+        // writes must be read.
         let two = BlockDayRow {
-            blocks_version: 7,
+            blocks_version: 300,
             ..day(2, 100, 299)
         };
         assert_eq!(two.one_write(), None);
