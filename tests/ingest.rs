@@ -11,20 +11,10 @@ fn ingest_from_anvil_then_footprints_over_http() {
     let Some(anvil) = Anvil::start("cli::ingest_from_anvil_then_footprints_over_http", None) else {
         return;
     };
-    let accounts = anvil.rpc("eth_accounts", json_params("[]")).unwrap();
-    let (from, to) = (accounts[0].as_str().unwrap(), accounts[1].as_str().unwrap());
-    let mut txids = Vec::new();
-    for value in 1..=3 {
-        let params = format!(r#"[{{"from":"{from}","to":"{to}","value":"0x{value:x}"}}]"#);
-        txids.push(
-            anvil
-                .rpc("eth_sendTransaction", json_params(&params))
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
-    }
+    // One transfer a block: blocks 1 to 3.
+    let txids: Vec<String> = (1..=3)
+        .map(|value| anvil.send_transfer(value).expect("a transfer on anvil"))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let ingest = || {
         blockwatt(dir.path())
@@ -192,7 +182,7 @@ fn unknown_transactions_do_not_reach_the_node_again_within_the_ttl() {
     anvil
         .rpc("evm_setAutomine", json_params("[false]"))
         .unwrap();
-    let pending = anvil.send_transfer(1).unwrap();
+    let pending = anvil.send_pending_transfer(1).unwrap();
     ingest_devnet_to(dir.path(), &anvil, 0);
     let node = [
         ("BLOCKWATT_CHAINS__DEVNET__URL", anvil.url.as_str()),

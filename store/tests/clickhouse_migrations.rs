@@ -8,7 +8,7 @@
 
 use blockwatt_store::clickhouse::rows::BlockRow;
 use blockwatt_store::clickhouse::schema::{
-    Layout, BLOCK_TRANSACTIONS, BLOCK_TRANSACTIONS_V10, CARRY_RUN_HEIGHTS, MIGRATIONS,
+    Layout, Step, BLOCK_TRANSACTIONS, BLOCK_TRANSACTIONS_V10, CARRY_RUN_HEIGHTS, MIGRATIONS,
     MIGRATIONS_TABLE,
 };
 use blockwatt_store::{DatabaseUrl, StoreError};
@@ -342,7 +342,7 @@ async fn migrates_with_its_data(server: &Server) {
                 "SELECT count() FROM system.tables WHERE database = ? \
                  AND replaceRegexpOne(name, '_local$', '') \
                  IN ('transactions', 'transactions_by_block', 'txid_index', \
-                 'block_transactions_rebuilding')"
+                 'transactions_carried', 'block_transactions_rebuilding')"
             )
             .await,
             0
@@ -651,6 +651,155 @@ async fn carried_run_by_run(server: &Server) {
         .await
         .expect("contract uses");
     assert_eq!(uses.uses.len(), 1);
+    old.drop().await;
+}
+
+#[tokio::test]
+async fn hex_transactions_far_apart_are_carried_run_by_run() {
+    if let Some(server) = Server::single("hex_transactions_run_by_run") {
+        hex_carried_run_by_run(&server).await;
+    }
+}
+
+#[tokio::test]
+async fn hex_transactions_far_apart_are_carried_run_by_run_on_a_cluster() {
+    if let Some(server) = Server::cluster("hex_transactions_run_by_run_on_a_cluster") {
+        hex_carried_run_by_run(&server).await;
+    }
+}
+
+/// Migration 5 gives each transaction its block's time a chain's run of
+/// heights at a time, so that its join holds one run's blocks: rows on
+/// both sides of a run's end, a third run's, and another chain's at a
+/// height the first chain has too each arrive with their own block's
+/// time; a tombstoned one does not arrive.
+async fn hex_carried_run_by_run(server: &Server) {
+    let far = [
+        (CHAIN, CARRY_RUN_HEIGHTS - 1),
+        (CHAIN, CARRY_RUN_HEIGHTS),
+        (CHAIN, 2 * CARRY_RUN_HEIGHTS + 7),
+        ("polygon", 7),
+    ];
+    // Height first, so no two share the txid lookup's key.
+    let far_txid = |h: u64, chain: &str| format!("0x{h:016x}{:02x}{:046x}", chain.len(), 0);
+    let time_of = |i: usize| 1_700_000_000 + i as u32 * DAY;
+    let mut extra: Vec<OldTransactionRow> = far
+        .iter()
+        .map(|&(chain, h)| {
+            let mut t = tx_row(h, 0);
+            (t.chain, t.txid) = (chain.into(), far_txid(h, chain));
+            t
+        })
+        .collect();
+    let mut gone = extra[1].clone();
+    (gone.txid, gone.position) = (far_txid(CARRY_RUN_HEIGHTS + 1, CHAIN), 1);
+    extra.push(gone.clone());
+    (gone.version, gone.is_deleted) = (2, 1);
+    extra.push(gone);
+    let old = old_store(server, 4, &extra).await;
+    let mut blocks = old.raw.insert::<BlockRow>("blocks").await.expect("insert");
+    for (i, &(chain, h)) in far.iter().enumerate() {
+        let mut b = block_row(29);
+        (b.chain, b.height, b.hash, b.time) = (chain.into(), h, block_hash(h), time_of(i));
+        blocks.write(&b).await.expect("row");
+    }
+    blocks.end().await.expect("blocks");
+    let store = blockwatt_store::open(&old.url).await.expect("open");
+    let newest = MIGRATIONS.last().map_or(0, |m| m.version);
+    assert_eq!(
+        store.migrate().await.expect("migrate"),
+        (5..=newest).collect::<Vec<_>>()
+    );
+    // The 89 live rows of the first run, and the four far ones.
+    assert_eq!(
+        old.count("SELECT count() FROM block_transactions FINAL WHERE is_deleted = 0")
+            .await,
+        93
+    );
+    for (i, &(chain, h)) in far.iter().enumerate() {
+        let sql = format!(
+            "SELECT count() FROM block_transactions WHERE chain = '{chain}' \
+             AND block_height = {h} AND block_time = toDateTime({})",
+            time_of(i)
+        );
+        assert_eq!(old.count(&sql).await, 1, "{sql}");
+        let t = store
+            .transaction(chain, &far_txid(h, chain))
+            .await
+            .expect("read")
+            .expect("carried over");
+        assert_eq!((t.block_height, t.block_hash), (h, block_hash(h)));
+    }
+    assert_eq!(
+        store
+            .transaction(CHAIN, &far_txid(CARRY_RUN_HEIGHTS + 1, CHAIN))
+            .await
+            .expect("read"),
+        None
+    );
+    old.drop().await;
+}
+
+/// A migration 5 cut short after `transactions` was dropped, its staging
+/// table still there: run again, it carries the rows from there once
+/// more (they fold into the ones already carried) and finishes.
+#[tokio::test]
+async fn a_migration_5_cut_short_after_its_hex_table_is_gone_goes_on() {
+    let Some(server) = Server::single("migration_5_cut_short") else {
+        return;
+    };
+    let old = old_store(&server, 4, &[]).await;
+    let layout = server.layout(&old.db);
+    let steps = MIGRATIONS
+        .iter()
+        .find(|m| m.version == 5)
+        .map(|m| m.steps)
+        .expect("migration 5");
+    let (last, before) = steps.split_last().expect("steps");
+    assert!(matches!(last, Step::Drop("transactions_carried")));
+    for step in before {
+        for statement in layout.replay(step) {
+            old.raw.query(&statement).execute().await.expect(&statement);
+        }
+    }
+    assert_eq!(
+        old.count("SELECT count() FROM system.tables WHERE database = ? AND name = 'transactions'")
+            .await,
+        0
+    );
+    let store = blockwatt_store::open(&old.url).await.expect("open");
+    let newest = MIGRATIONS.last().map_or(0, |m| m.version);
+    assert_eq!(
+        store.migrate().await.expect("migrate"),
+        (5..=newest).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        old.count("SELECT count() FROM block_transactions FINAL WHERE is_deleted = 0")
+            .await,
+        89
+    );
+    assert_eq!(
+        old.count("SELECT count() FROM block_transactions WHERE block_time = 0")
+            .await,
+        0
+    );
+    assert_eq!(
+        old.count(
+            "SELECT count() FROM system.tables WHERE database = ? AND name = 'transactions_carried'"
+        )
+        .await,
+        0
+    );
+    let totals = store
+        .block_transaction_totals(CHAIN, 7, &block_hash(7))
+        .await
+        .expect("totals");
+    assert_eq!((totals.transactions, totals.gas_used), (3, 63_000));
+    assert!(store
+        .transaction(CHAIN, &txid(7, 1))
+        .await
+        .expect("read")
+        .is_some());
     old.drop().await;
 }
 

@@ -200,8 +200,17 @@ impl AnvilNode {
     }
 
     /// Sends a value transfer between anvil's first two dev accounts
-    /// (unlocked, funded); returns the transaction hash.
+    /// (unlocked, funded) and waits until it is mined; returns the
+    /// transaction hash.
     pub fn send_transfer(&self, value_wei: u64) -> Option<String> {
+        let hash = self.send_pending_transfer(value_wei)?;
+        self.wait_mined(&hash)?;
+        Some(hash)
+    }
+
+    /// [`AnvilNode::send_transfer`] without waiting: with automining off,
+    /// the transfer stays pending.
+    pub fn send_pending_transfer(&self, value_wei: u64) -> Option<String> {
         let accounts = self.rpc("eth_accounts", serde_json::json!([]))?;
         let params = serde_json::json!([{
             "from": accounts.get(0)?,
@@ -211,6 +220,27 @@ impl AnvilNode {
         self.rpc("eth_sendTransaction", params)?
             .as_str()
             .map(str::to_owned)
+    }
+
+    /// The height of the block that holds transaction `hash`, once it is
+    /// mined (`None` if it is not within 10 s). Automining answers
+    /// `eth_sendTransaction` before the block is sealed: a transfer sent
+    /// right after could join the same block, where tests count one
+    /// transaction a block.
+    pub fn wait_mined(&self, hash: &str) -> Option<u64> {
+        for _ in 0..1_000 {
+            let receipt = self.rpc("eth_getTransactionReceipt", serde_json::json!([hash]));
+            if let Some(height) = receipt
+                .as_ref()
+                .and_then(|r| r.get("blockNumber"))
+                .and_then(|n| n.as_str())
+                .and_then(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+            {
+                return Some(height);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        None
     }
 
     /// Stops the node now (a test of a node that goes away).

@@ -387,10 +387,11 @@ impl ClickHouseStore {
         Ok(())
     }
 
-    /// The `SELECT`s that carry table `name`'s rows: one, or one per
+    /// The statements that carry table `name`'s rows: one, or one per
     /// chain and run of heights of the rows stored (a run cut short is
     /// carried again whole on the next try, and its rows, the same, fold
-    /// into one).
+    /// into one). For a [`schema::Step::Reshape`] they are `SELECT`s, for
+    /// a [`schema::Step::SqlByHeights`] whole statements.
     async fn carry_runs(&self, name: &str, carry: &schema::Carry) -> Result<Vec<String>> {
         if let schema::Carry::Whole(_) = carry {
             return Ok(vec![carry.whole()]);
@@ -799,7 +800,9 @@ impl StoreAdmin for ClickHouseStore {
             // simply run again: it is recorded only once all of it is in.
             for step in m.steps {
                 match step {
-                    schema::Step::Sql { needs, .. } | schema::Step::Require { needs, .. }
+                    schema::Step::Sql { needs, .. }
+                    | schema::Step::SqlByHeights { needs, .. }
+                    | schema::Step::Require { needs, .. }
                         if !self.table_exists(needs).await? =>
                     {
                         continue
@@ -812,6 +815,12 @@ impl StoreAdmin for ClickHouseStore {
                                 m.version, m.name
                             )));
                         }
+                    }
+                    schema::Step::SqlByHeights { needs, sql } => {
+                        let runs = self
+                            .carry_runs(needs, &schema::Carry::ByHeights(sql))
+                            .await?;
+                        self.execute_all(&runs).await?;
                     }
                     step => {
                         if let Some((t, carry)) = step.rebuild() {

@@ -59,6 +59,16 @@ pub enum Step {
         table: Table,
         carry: Carry,
     },
+    /// A [`Step::Sql`] run once per chain and run of
+    /// [`CARRY_RUN_HEIGHTS`] heights of table `needs`'s rows, `{chain}`,
+    /// `{low}` and `{high}` in its text standing for the run (as in
+    /// [`Carry::ByHeights`]): for a statement that joins another table,
+    /// whose right side is held in memory whole. Skipped when `needs` is
+    /// gone.
+    SqlByHeights {
+        needs: &'static str,
+        sql: &'static str,
+    },
 }
 
 /// How a [`Step::Reshape`] carries the stored rows: a `SELECT` from the
@@ -134,7 +144,9 @@ impl Step {
     pub fn table(&self) -> Option<&Table> {
         match self {
             Step::Create(t) | Step::Rebuild(t) | Step::Reshape { table: t, .. } => Some(t),
-            Step::Drop(_) | Step::Sql { .. } | Step::Require { .. } => None,
+            Step::Drop(_) | Step::Sql { .. } | Step::SqlByHeights { .. } | Step::Require { .. } => {
+                None
+            }
         }
     }
 
@@ -318,21 +330,37 @@ pub const MIGRATIONS: &[Migration] = &[
             },
             Step::Create(BLOCK_TRANSACTIONS_V5),
             Step::Create(TXID_INDEX),
+            Step::Create(TRANSACTIONS_CARRIED),
+            // The live rows in binary, ordered by height: one pass over
+            // `transactions`, without a join.
             Step::Sql {
                 needs: "transactions",
-                sql: "INSERT INTO block_transactions (chain, block_height, position, txid, block_hash, hex_0x, \
-                      block_time, size_bytes, vsize, gas_used, fee_native, version, is_deleted) \
+                sql: "INSERT INTO transactions_carried (chain, block_height, position, txid, block_hash, \
+                      hex_0x, size_bytes, vsize, gas_used, fee_native, version) \
                       SELECT chain, block_height, position, \
                       toFixedString(unhex(replaceRegexpOne(txid, '^0x', '')), 32), \
                       toFixedString(unhex(replaceRegexpOne(block_hash, '^0x', '')), 32), \
-                      toUInt8(substring(txid, 1, 2) = '0x'), block_time, toUInt32(size_bytes), \
-                      toUInt32(vsize), toUInt32(gas_used), fee_native, version, toUInt8(0) \
+                      toUInt8(substring(txid, 1, 2) = '0x'), toUInt32(size_bytes), toUInt32(vsize), \
+                      toUInt32(gas_used), fee_native, version \
                       FROM (SELECT chain, txid, block_height, block_hash, position, size_bytes, vsize, \
-                      gas_used, fee_native, version FROM (SELECT chain, txid, block_height, block_hash, \
-                      position, size_bytes, vsize, gas_used, fee_native, version, is_deleted \
-                      FROM transactions FINAL) WHERE is_deleted = 0) AS t \
+                      gas_used, fee_native, version, is_deleted FROM transactions FINAL) \
+                      WHERE is_deleted = 0",
+            },
+            // Then each with its block's time, a chain's run of heights at
+            // a time: the join holds the run's live blocks. Joined with
+            // all of a store's blocks at once, it held them all in the
+            // server's memory (bench/README.md).
+            Step::SqlByHeights {
+                needs: "transactions_carried",
+                sql: "INSERT INTO block_transactions (chain, block_height, position, txid, block_hash, hex_0x, \
+                      block_time, size_bytes, vsize, gas_used, fee_native, version, is_deleted) \
+                      SELECT chain, block_height, position, txid, block_hash, hex_0x, block_time, size_bytes, \
+                      vsize, gas_used, fee_native, version, toUInt8(0) \
+                      FROM (SELECT * FROM transactions_carried \
+                      WHERE chain = {chain} AND block_height BETWEEN {low} AND {high}) AS t \
                       GLOBAL ANY LEFT JOIN (SELECT chain, height AS block_height, time AS block_time \
-                      FROM (SELECT chain, height, time, is_deleted FROM blocks FINAL) WHERE is_deleted = 0) AS b \
+                      FROM (SELECT chain, height, time, is_deleted FROM blocks FINAL \
+                      WHERE chain = {chain} AND height BETWEEN {low} AND {high}) WHERE is_deleted = 0) AS b \
                       USING (chain, block_height)",
             },
             Step::Sql {
@@ -343,6 +371,9 @@ pub const MIGRATIONS: &[Migration] = &[
             },
             Step::Drop("transactions_by_block"),
             Step::Drop("transactions"),
+            // Last: a migration cut short after `transactions` is gone
+            // carries the rest from here.
+            Step::Drop("transactions_carried"),
         ],
     },
     Migration {
@@ -506,6 +537,21 @@ pub const BLOCK_TRANSACTIONS_V5: Table = Table {
     ..BLOCK_TRANSACTIONS_V10
 };
 
+/// Migration 5's transactions on their way from hex text to
+/// [`BLOCK_TRANSACTIONS_V5`]: in binary, ordered by height, before each
+/// is given its block's time. Dropped at its end.
+pub const TRANSACTIONS_CARRIED: Table = Table {
+    name: "transactions_carried",
+    columns: "chain String, block_height UInt64, position UInt32, txid FixedString(32), \
+              block_hash FixedString(32), hex_0x UInt8, size_bytes UInt32, vsize UInt32, \
+              gas_used UInt32, fee_native Float64, version UInt64",
+    version: "version",
+    order_by: "chain, block_height, position",
+    shard_by: "cityHash64(chain, block_height)",
+    partition_by: "chain",
+    granularity: 0,
+};
+
 /// The block of each txid (migration 5; replaced by [`TXID_BLOCKS`] in
 /// migration 6). No position: a block's rows are one key range, read
 /// whole, and 4 bytes a transaction are saved.
@@ -661,7 +707,13 @@ impl Layout {
             (_, Step::Drop(name)) => self.drop(name),
             (_, Step::Sql { sql, .. }) => vec![(*sql).to_owned()],
             // Run by the migration itself: they read back what they act on.
-            (_, Step::Require { .. } | Step::Rebuild(_) | Step::Reshape { .. }) => Vec::new(),
+            (
+                _,
+                Step::Require { .. }
+                | Step::Rebuild(_)
+                | Step::Reshape { .. }
+                | Step::SqlByHeights { .. },
+            ) => Vec::new(),
         }
     }
 
@@ -670,6 +722,9 @@ impl Layout {
     /// as [`Layout::statements`]. How the SQL check and the migration
     /// tests build the schema of any version without the store.
     pub fn replay(&self, step: &Step) -> Vec<String> {
+        if let Step::SqlByHeights { sql, .. } = step {
+            return vec![Carry::ByHeights(sql).whole()];
+        }
         match step.rebuild() {
             Some((t, carry)) => self.rebuild(t, &carry.whole()),
             None => self.statements(step),
