@@ -588,30 +588,33 @@ const MONTHS_SIDE_BY_SIDE: usize = 2;
 /// the statement stays well within 18.16's 256 KiB (`max_query_size`).
 const MOST_WRITES_WITHOUT_JOIN: usize = 512;
 
-/// A run's [`ContractDayRow`]s over its heights `low..=high`: without a
-/// join where each of the run's live writes holds every height of its
-/// range (the usual case), joined otherwise. The writes are the run's
-/// days themselves when one write holds each (`days_as_writes`, as a
-/// backfill writes), and are read otherwise.
+/// The [`ContractDayRow`]s of a run of days (`run`, at least one), over
+/// its heights: without a join where each of the run's live writes holds
+/// every height of its range (the usual case), joined otherwise. A day
+/// one write holds is that write (as a backfill, or a follower between
+/// reorgs and restarts, writes); the writes of the other days are read,
+/// over those days' heights only.
 async fn contract_run_uses(
     client: &Client,
     chain: &str,
     digits: &str,
-    (low, high): (u64, u64),
-    days_as_writes: Option<Vec<LiveWriteRow>>,
+    run: &[BlockDayRow],
 ) -> Result<Vec<ContractDayRow>> {
-    let writes = match days_as_writes {
-        Some(writes) => writes,
-        None => {
-            client
-                .query(&sql::select_live_block_writes())
-                .bind(chain)
-                .bind(low)
-                .bind(high)
-                .fetch_all::<LiveWriteRow>()
-                .await?
-        }
-    };
+    let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
+    let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
+    let (mut writes, shared) = days_as_writes(run);
+    if !shared.is_empty() {
+        let ranges: Vec<(u64, u64)> = shared
+            .iter()
+            .map(|d| (d.first_height, d.last_height))
+            .collect();
+        let read = client
+            .query(&sql::select_live_block_writes(&ranges))
+            .bind(chain)
+            .fetch_all::<LiveWriteRow>()
+            .await?;
+        writes.extend(writes_of_days(read, &shared));
+    }
     let query = if writes_hold_their_ranges(&writes) {
         client
             .query(&sql::select_contract_days_by_writes(&writes))
@@ -631,6 +634,31 @@ async fn contract_run_uses(
             .bind(high)
     };
     Ok(query.fetch_all::<ContractDayRow>().await?)
+}
+
+/// A run's days split: each day one write holds, as that write, and the
+/// days whose writes must be read.
+fn days_as_writes(run: &[BlockDayRow]) -> (Vec<LiveWriteRow>, Vec<&BlockDayRow>) {
+    let mut writes = Vec::new();
+    let mut shared = Vec::new();
+    for d in run {
+        match d.one_write() {
+            Some(w) => writes.push(w),
+            None => shared.push(d),
+        }
+    }
+    (writes, shared)
+}
+
+/// The writes of `days` among those read over their heights: a day's
+/// live blocks all lie within its first and last height, so its groups
+/// there are whole; a group of another day met in those heights (a block
+/// whose time is out of height order) is that day's own write's part,
+/// already counted, and is left out.
+fn writes_of_days(read: Vec<LiveWriteRow>, days: &[&BlockDayRow]) -> Vec<LiveWriteRow> {
+    read.into_iter()
+        .filter(|w| days.iter().any(|d| d.day_number == w.day_number))
+        .collect()
 }
 
 /// Whether each of `writes` holds the live block of every height from its
@@ -1104,16 +1132,11 @@ impl BlockStore for ClickHouseStore {
                 let Some((start, end)) = runs.next() else {
                     break;
                 };
-                let run = &days[start..end];
-                let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
-                let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
-                let days_as_writes = run.iter().map(BlockDayRow::one_write).collect();
+                let run = days[start..end].to_vec();
                 let client = self.client.clone();
                 let (chain, digits) = (chain.to_owned(), digits.clone());
                 reads.spawn(async move {
-                    let uses =
-                        contract_run_uses(&client, &chain, &digits, (low, high), days_as_writes)
-                            .await;
+                    let uses = contract_run_uses(&client, &chain, &digits, &run).await;
                     (start, end, uses)
                 });
             }
@@ -1458,6 +1481,47 @@ mod tests {
         assert!(!writes_hold_their_ranges(&[gap
             .one_write()
             .expect("one write")]));
+    }
+
+    #[test]
+    fn only_the_days_of_several_writes_have_their_writes_read() {
+        // Day 2 one write's; day 3 a reorg's two (version 400 above 300).
+        let two = BlockDayRow {
+            blocks_version: 400,
+            ..day(3, 300, 499)
+        };
+        let run = [day(2, 100, 299), two.clone(), day(4, 500, 699)];
+        let (writes, shared) = days_as_writes(&run);
+        assert_eq!(
+            writes.iter().map(|w| w.day_number).collect::<Vec<_>>(),
+            [2, 4]
+        );
+        assert_eq!(shared.len(), 1);
+        assert_eq!((shared[0].first_height, shared[0].last_height), (300, 499));
+        // What day 3's heights hold: its two writes, and a block of day 4
+        // whose time is out of height order, which day 4 counts itself.
+        let write = |day_number, block_version, low, high| LiveWriteRow {
+            day_number,
+            block_version,
+            low,
+            high,
+            blocks: high - low + 1,
+        };
+        let read = vec![
+            write(3, 300, 300, 399),
+            write(4, 500, 400, 400),
+            write(3, 400, 401, 499),
+        ];
+        assert_eq!(
+            writes_of_days(read, &shared),
+            [write(3, 300, 300, 399), write(3, 400, 401, 499)]
+        );
+        assert_eq!(
+            sql::select_live_block_writes(&[(300, 499), (900, 950)])
+                .matches("height BETWEEN")
+                .count(),
+            2
+        );
     }
 
     #[test]
