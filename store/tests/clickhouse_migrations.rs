@@ -85,6 +85,27 @@ fn tx_row(h: u64, p: u32) -> OldTransactionRow {
     }
 }
 
+/// Two tests of `body`: on one server (`single`) and on the cluster
+/// (`cluster`), each skipped as the test kit says when its server is not
+/// configured.
+macro_rules! on_a_server_and_a_cluster {
+    ($single:ident, $cluster:ident, $body:ident) => {
+        #[tokio::test]
+        async fn $single() {
+            if let Some(server) = Server::single(stringify!($single)) {
+                $body(&server).await;
+            }
+        }
+
+        #[tokio::test]
+        async fn $cluster() {
+            if let Some(server) = Server::cluster(stringify!($cluster)) {
+                $body(&server).await;
+            }
+        }
+    };
+}
+
 /// Where an old store is built: one server, or a cluster by name.
 struct Server {
     endpoint: String,
@@ -273,6 +294,23 @@ impl OldStore {
         query.fetch_one::<u64>().await.expect(sql)
     }
 
+    /// The store on it, once it has run every migration from `first` on.
+    async fn migrated_from(&self, first: u32) -> std::sync::Arc<dyn blockwatt_store::Store> {
+        let store = blockwatt_store::open(&self.url).await.expect("open");
+        let newest = MIGRATIONS.last().map_or(0, |m| m.version);
+        assert_eq!(
+            store.migrate().await.expect("migrate"),
+            (first..=newest).collect::<Vec<_>>()
+        );
+        store
+    }
+
+    /// The rows of `block_transactions` that are live.
+    async fn live_transactions(&self) -> u64 {
+        self.count("SELECT count() FROM block_transactions FINAL WHERE is_deleted = 0")
+            .await
+    }
+
     async fn drop(self) {
         let on_cluster = match &self.cluster {
             None => String::new(),
@@ -286,19 +324,11 @@ impl OldStore {
     }
 }
 
-#[tokio::test]
-async fn a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data() {
-    if let Some(server) = Server::single("a_store_with_hex_transactions_migrates") {
-        migrates_with_its_data(&server).await;
-    }
-}
-
-#[tokio::test]
-async fn a_cluster_with_hex_transactions_migrates_to_binary_hashes_with_its_data() {
-    if let Some(server) = Server::cluster("a_cluster_with_hex_transactions_migrates") {
-        migrates_with_its_data(&server).await;
-    }
-}
+on_a_server_and_a_cluster!(
+    a_store_with_hex_transactions_migrates_to_binary_hashes_with_its_data,
+    a_cluster_with_hex_transactions_migrates_to_binary_hashes_with_its_data,
+    migrates_with_its_data
+);
 
 async fn migrates_with_its_data(server: &Server) {
     // From before migration 4 (no transactions_by_block), from before 5
@@ -562,19 +592,11 @@ async fn a_reshard_cut_short_after_its_copy_goes_on_with_every_row() {
     old.drop().await;
 }
 
-#[tokio::test]
-async fn contract_rows_far_apart_are_carried_run_by_run() {
-    if let Some(server) = Server::single("contract_rows_run_by_run") {
-        carried_run_by_run(&server).await;
-    }
-}
-
-#[tokio::test]
-async fn contract_rows_far_apart_are_carried_run_by_run_on_a_cluster() {
-    if let Some(server) = Server::cluster("contract_rows_run_by_run_on_a_cluster") {
-        carried_run_by_run(&server).await;
-    }
-}
+on_a_server_and_a_cluster!(
+    contract_rows_far_apart_are_carried_run_by_run,
+    contract_rows_far_apart_are_carried_run_by_run_on_a_cluster,
+    carried_run_by_run
+);
 
 /// Migration 12 carries a chain's contract rows a run of heights at a
 /// time, so that its join holds one run's blocks: rows on both sides of
@@ -654,19 +676,11 @@ async fn carried_run_by_run(server: &Server) {
     old.drop().await;
 }
 
-#[tokio::test]
-async fn hex_transactions_far_apart_are_carried_run_by_run() {
-    if let Some(server) = Server::single("hex_transactions_run_by_run") {
-        hex_carried_run_by_run(&server).await;
-    }
-}
-
-#[tokio::test]
-async fn hex_transactions_far_apart_are_carried_run_by_run_on_a_cluster() {
-    if let Some(server) = Server::cluster("hex_transactions_run_by_run_on_a_cluster") {
-        hex_carried_run_by_run(&server).await;
-    }
-}
+on_a_server_and_a_cluster!(
+    hex_transactions_far_apart_are_carried_run_by_run,
+    hex_transactions_far_apart_are_carried_run_by_run_on_a_cluster,
+    hex_carried_run_by_run
+);
 
 /// Migration 5 gives each transaction its block's time a chain's run of
 /// heights at a time, so that its join holds one run's blocks: rows on
@@ -704,18 +718,9 @@ async fn hex_carried_run_by_run(server: &Server) {
         blocks.write(&b).await.expect("row");
     }
     blocks.end().await.expect("blocks");
-    let store = blockwatt_store::open(&old.url).await.expect("open");
-    let newest = MIGRATIONS.last().map_or(0, |m| m.version);
-    assert_eq!(
-        store.migrate().await.expect("migrate"),
-        (5..=newest).collect::<Vec<_>>()
-    );
+    let store = old.migrated_from(5).await;
     // The 89 live rows of the first run, and the four far ones.
-    assert_eq!(
-        old.count("SELECT count() FROM block_transactions FINAL WHERE is_deleted = 0")
-            .await,
-        93
-    );
+    assert_eq!(old.live_transactions().await, 93);
     for (i, &(chain, h)) in far.iter().enumerate() {
         let sql = format!(
             "SELECT count() FROM block_transactions WHERE chain = '{chain}' \
@@ -767,17 +772,8 @@ async fn a_migration_5_cut_short_after_its_hex_table_is_gone_goes_on() {
             .await,
         0
     );
-    let store = blockwatt_store::open(&old.url).await.expect("open");
-    let newest = MIGRATIONS.last().map_or(0, |m| m.version);
-    assert_eq!(
-        store.migrate().await.expect("migrate"),
-        (5..=newest).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        old.count("SELECT count() FROM block_transactions FINAL WHERE is_deleted = 0")
-            .await,
-        89
-    );
+    let store = old.migrated_from(5).await;
+    assert_eq!(old.live_transactions().await, 89);
     assert_eq!(
         old.count("SELECT count() FROM block_transactions WHERE block_time = 0")
             .await,
@@ -803,19 +799,11 @@ async fn a_migration_5_cut_short_after_its_hex_table_is_gone_goes_on() {
     old.drop().await;
 }
 
-#[tokio::test]
-async fn a_row_migration_5_cannot_carry_stops_it_before_anything_changes() {
-    if let Some(server) = Server::single("a_row_migration_5_cannot_carry") {
-        a_row_it_cannot_carry_stops_migration_5(&server).await;
-    }
-}
-
-#[tokio::test]
-async fn a_row_migration_5_cannot_carry_stops_it_on_a_cluster() {
-    if let Some(server) = Server::cluster("a_row_migration_5_cannot_carry_on_a_cluster") {
-        a_row_it_cannot_carry_stops_migration_5(&server).await;
-    }
-}
+on_a_server_and_a_cluster!(
+    a_row_migration_5_cannot_carry_stops_it_before_anything_changes,
+    a_row_migration_5_cannot_carry_stops_it_on_a_cluster,
+    a_row_it_cannot_carry_stops_migration_5
+);
 
 async fn a_row_it_cannot_carry_stops_migration_5(server: &Server) {
     let mut bad = tx_row(8, 3);
