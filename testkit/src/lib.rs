@@ -228,19 +228,17 @@ impl AnvilNode {
     /// right after could join the same block, where tests count one
     /// transaction a block.
     pub fn wait_mined(&self, hash: &str) -> Option<u64> {
-        for _ in 0..1_000 {
-            let receipt = self.rpc("eth_getTransactionReceipt", serde_json::json!([hash]));
-            if let Some(height) = receipt
+        let mut height = None;
+        wait_until(Duration::from_secs(10), || {
+            height = self
+                .rpc("eth_getTransactionReceipt", serde_json::json!([hash]))
                 .as_ref()
                 .and_then(|r| r.get("blockNumber"))
                 .and_then(|n| n.as_str())
-                .and_then(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok())
-            {
-                return Some(height);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        None
+                .and_then(|n| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok());
+            height.is_some()
+        });
+        height
     }
 
     /// Stops the node now (a test of a node that goes away).
