@@ -258,6 +258,176 @@ async fn kept_day_sums_on_one_server() {
     kept_day_sums_are_read_until_the_days_blocks_change(f.store.as_ref(), &endpoint, &db).await;
 }
 
+/// On one server, a run's live blocks per day, and a contract's use of
+/// them, are summed without `FINAL` once merges have left each key one
+/// row, and with it before: a reorg's tombstones and new blocks, and a
+/// block written again a day later, are parts of their own until merged,
+/// and so are a height written again after the merge and a retried
+/// insert's copy of a row. Both ways give what the `FINAL` reads give,
+/// and the store's contract days do not change with the merge.
+#[tokio::test]
+async fn merged_rows_are_summed_without_final_and_as_with_it() {
+    use blockwatt_store::clickhouse::rows::{
+        BlockDayRow, BlockPartDayRow, ContractDayRow, ContractPartDayRow, LiveWriteRow,
+    };
+    use blockwatt_store::clickhouse::sql as statements;
+    use blockwatt_store::clickhouse::without_final::{contract_days, live_block_days};
+    let Some((f, endpoint, db)) =
+        clickhouse_and_database("merged_rows_are_summed_without_final_and_as_with_it").await
+    else {
+        return;
+    };
+    let store = f.store.as_ref();
+    store.migrate().await.unwrap();
+    let time = |h: u64| block(CHAIN, h, "a").time;
+    let token_logs = |range: std::ops::RangeInclusive<u64>, branch: &str| -> Vec<BlockLogs> {
+        range
+            .map(|h| uses(h, branch, &[(TOKEN, (h % 3 + 1) as u32, h)]))
+            .collect()
+    };
+    let mut b = batch(CHAIN, 60..=179, "a");
+    b.logs = token_logs(60..=179, "a");
+    store.write_batch(&b).await.unwrap();
+    store.rollback_above(CHAIN, 165).await.unwrap();
+    let mut b = batch(CHAIN, 166..=179, "b");
+    b.logs = token_logs(166..=179, "b");
+    store.write_batch(&b).await.unwrap();
+    let mut again = batch(CHAIN, 126..=126, "a");
+    again.blocks[0].time += 86_400;
+    store.write_batch(&again).await.unwrap();
+
+    let (from, to) = (time(60), time(179) + 2 * 86_400);
+    let client = clickhouse::Client::default()
+        .with_url(endpoint.as_str())
+        .with_database(db.as_str())
+        .with_validation(false);
+    let block_parts = || async {
+        client
+            .query(&statements::select_block_days_by_part())
+            .bind(from)
+            .bind(to)
+            .bind(CHAIN)
+            .bind(60u64)
+            .bind(179u64)
+            .fetch_all::<BlockPartDayRow>()
+            .await
+            .unwrap()
+    };
+    let block_days = || async {
+        client
+            .query(&statements::select_block_days())
+            .bind(CHAIN)
+            .bind(60u64)
+            .bind(179u64)
+            .bind(from)
+            .bind(to)
+            .fetch_all::<BlockDayRow>()
+            .await
+            .unwrap()
+    };
+    // The contract's side over branch b's write, which holds every height
+    // of its range (as the reads by writes need).
+    let writes = client
+        .query(&statements::select_live_block_writes(&[(166, 179)]))
+        .bind(CHAIN)
+        .fetch_all::<LiveWriteRow>()
+        .await
+        .unwrap();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    let digits = TOKEN.trim_start_matches("0x");
+    let contract_parts = || async {
+        client
+            .query(&statements::select_contract_part_days_by_writes(&writes))
+            .bind(CHAIN)
+            .bind(digits)
+            .bind(166u64)
+            .bind(179u64)
+            .fetch_all::<ContractPartDayRow>()
+            .await
+            .unwrap()
+    };
+    let contract_final = || async {
+        client
+            .query(&statements::select_contract_days_by_writes(&writes))
+            .bind(CHAIN)
+            .bind(digits)
+            .bind(166u64)
+            .bind(179u64)
+            .fetch_all::<ContractDayRow>()
+            .await
+            .unwrap()
+    };
+    let read = || store.contract_days(CHAIN, TOKEN, from, to);
+
+    // Unmerged, the rows without `FINAL` count the orphaned blocks and
+    // block 126's first write too: only `FINAL` gives the live days.
+    let unmerged = block_parts().await;
+    let all_rows: u64 = unmerged
+        .iter()
+        .filter(|r| r.in_time == 1 && r.is_deleted == 0)
+        .map(|r| r.blocks)
+        .sum();
+    assert_eq!(all_rows, 120 + 14 + 1);
+    assert!(live_block_days(&unmerged).is_none());
+    assert!(contract_days(&contract_parts().await).is_none());
+    let before_merge = read().await.unwrap();
+    let live = block_days().await;
+    assert_eq!(live.len(), 3, "block 126 moved to a third day: {live:?}");
+    assert_eq!(live.iter().map(|d| d.blocks).sum::<u64>(), 120);
+    let token = contract_final().await;
+    // Branch b's 14 blocks, each recorded (mark 1) and using the token.
+    assert_eq!(
+        token.iter().map(|d| (d.mark, d.blocks)).collect::<Vec<_>>(),
+        vec![(0, 14), (1, 14)]
+    );
+
+    for table in ["blocks", "contract_blocks"] {
+        sql(&endpoint, &format!("OPTIMIZE TABLE {db}.{table} FINAL"));
+    }
+    let merged = live_block_days(&block_parts().await).expect("one merged part");
+    assert_eq!(format!("{merged:?}"), format!("{live:?}"));
+    let merged = contract_days(&contract_parts().await).expect("one merged part");
+    assert_eq!(format!("{merged:?}"), format!("{token:?}"));
+    // The kept sums dropped, so the store sums the days again.
+    sql(&endpoint, &format!("TRUNCATE TABLE {db}.contract_days"));
+    assert_eq!(read().await.unwrap(), before_merge);
+
+    // A retried insert's copy of a row of the token: its own part until
+    // merged, where `FINAL` still counts it once.
+    sql(
+        &endpoint,
+        &format!(
+            "INSERT INTO {db}.contract_blocks SELECT * FROM {db}.contract_blocks \
+             WHERE contract = unhex('{digits}') AND block_height = 170"
+        ),
+    );
+    let copied = contract_parts().await;
+    assert!(contract_days(&copied).is_none());
+    assert_eq!(
+        copied
+            .iter()
+            .filter(|r| r.mark == 0)
+            .map(|r| r.blocks)
+            .sum::<u64>(),
+        15
+    );
+    assert_eq!(
+        format!("{:?}", contract_final().await),
+        format!("{token:?}")
+    );
+
+    // A height written again after the merge.
+    let mut later = batch(CHAIN, 130..=130, "a");
+    later.blocks[0].time += 86_400;
+    store.write_batch(&later).await.unwrap();
+    assert!(live_block_days(&block_parts().await).is_none());
+    let moved = block_days().await;
+    assert_eq!(
+        moved.iter().map(|d| d.blocks).collect::<Vec<_>>(),
+        vec![live[0].blocks, live[1].blocks - 1, live[2].blocks + 1]
+    );
+}
+
 #[tokio::test]
 async fn kept_day_sums_on_a_cluster() {
     let Some(c) = cluster_fixture("kept_day_sums_on_a_cluster").await else {

@@ -3,13 +3,16 @@
 //! Every table is a `ReplacingMergeTree(version)`: a re-write is a new row
 //! with a higher version, a delete is a tombstone row (`is_deleted = 1`),
 //! and reads go through `FINAL` so only the newest version of each key is
-//! seen. There are no transactions, so multi-table writes are ordered such
-//! that a crash between two inserts leaves the store safe to resume (see
-//! `write_batch` and `rollback_above`).
+//! seen. The large sums behind a contract's days are read without `FINAL`
+//! where the parts read hold each key once, as their names and heights
+//! show (`without_final`). There are no transactions, so multi-table
+//! writes are ordered such that a crash between two inserts leaves the
+//! store safe to resume (see `write_batch` and `rollback_above`).
 
 pub mod rows;
 pub mod schema;
 pub mod sql;
+pub mod without_final;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,10 +24,10 @@ use clickhouse::{sql::Identifier, Client, Row};
 use serde::Serialize;
 
 use self::rows::{
-    date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockHourRow, BlockRow,
-    CheckpointRow, ContractBlockRow, ContractDayRow, ContractDaysRow, ContractUseRow, CoverageRow,
-    DailyRow, HeightSpanRow, IndexRow, LeaseRow, LiveWriteRow, TotalsRow, TransactionRow,
-    TransactionTotalsRow, TxidBlockRow,
+    date_text, from_ch_date, to_ch_date, to_ch_time, BlockDayRow, BlockHourRow, BlockPartDayRow,
+    BlockRow, CheckpointRow, ContractBlockRow, ContractDayRow, ContractDaysRow, ContractPartDayRow,
+    ContractUseRow, CoverageRow, DailyRow, HeightSpanRow, IndexRow, LeaseRow, LiveWriteRow,
+    TotalsRow, TransactionRow, TransactionTotalsRow, TxidBlockRow,
 };
 use self::schema::Layout;
 use crate::{
@@ -532,8 +535,9 @@ impl ClickHouseStore {
         let mut reads = tokio::task::JoinSet::new();
         for (low, high) in block_day_runs(span.low, span.high) {
             let run = TimeSpan { low, high, ..*span };
-            let query = run.bind(self.client.query(&sql::select_block_days()).bind(chain));
-            reads.spawn(async move { query.fetch_all::<BlockDayRow>().await });
+            let (client, chain) = (self.client.clone(), chain.to_owned());
+            let by_part = matches!(self.layout, Layout::Single);
+            reads.spawn(async move { run_block_days(&client, &chain, run, by_part).await });
         }
         let mut parts = Vec::new();
         while let Some(read) = reads.join_next().await {
@@ -593,12 +597,15 @@ const MOST_WRITES_WITHOUT_JOIN: usize = 512;
 /// every height of its range (the usual case), joined otherwise. A day
 /// one write holds is that write (as a backfill, or a follower between
 /// reorgs and restarts, writes); the writes of the other days are read,
-/// over those days' heights only.
+/// over those days' heights only. Summed without `FINAL` first where its
+/// rows may hold each key once (`by_part`: one server, and the run's days
+/// over, so merges have had time to fold their parts).
 async fn contract_run_uses(
     client: &Client,
     chain: &str,
     digits: &str,
     run: &[BlockDayRow],
+    by_part: bool,
 ) -> Result<Vec<ContractDayRow>> {
     let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
     let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
@@ -614,6 +621,19 @@ async fn contract_run_uses(
             .fetch_all::<LiveWriteRow>()
             .await?;
         writes.extend(writes_of_days(read, &shared));
+    }
+    if by_part && writes_hold_their_ranges(&writes) {
+        let rows = client
+            .query(&sql::select_contract_part_days_by_writes(&writes))
+            .bind(chain)
+            .bind(digits)
+            .bind(low)
+            .bind(high)
+            .fetch_all::<ContractPartDayRow>()
+            .await?;
+        if let Some(days) = without_final::contract_days(&rows) {
+            return Ok(days);
+        }
     }
     let query = if writes_hold_their_ranges(&writes) {
         client
@@ -761,8 +781,35 @@ fn block_day_runs(low: u64, high: u64) -> Vec<(u64, u64)> {
     schema::height_runs(low, high, heights.div_ceil(queries))
 }
 
-/// Per-day sums read in runs of heights, as one: a day that two runs
-/// share is added up.
+/// A run's live blocks per UTC day: summed without `FINAL` where its
+/// rows hold each height once (`by_part`, one server:
+/// [`without_final::live_block_days`]), merged with `FINAL` otherwise.
+async fn run_block_days(
+    client: &Client,
+    chain: &str,
+    run: TimeSpan,
+    by_part: bool,
+) -> Result<Vec<BlockDayRow>> {
+    if by_part {
+        let rows = client
+            .query(&sql::select_block_days_by_part())
+            .bind(run.from)
+            .bind(run.to)
+            .bind(chain)
+            .bind(run.low)
+            .bind(run.high)
+            .fetch_all::<BlockPartDayRow>()
+            .await?;
+        if let Some(days) = without_final::live_block_days(&rows) {
+            return Ok(days);
+        }
+    }
+    let query = run.bind(client.query(&sql::select_block_days()).bind(chain));
+    Ok(query.fetch_all::<BlockDayRow>().await?)
+}
+
+/// Per-day sums read in runs of heights (or parts), as one: a day that
+/// two runs share is added up.
 fn merge_block_days(parts: Vec<Vec<BlockDayRow>>) -> Vec<BlockDayRow> {
     let mut days: BTreeMap<u32, BlockDayRow> = BTreeMap::new();
     for d in parts.into_iter().flatten() {
@@ -1135,8 +1182,10 @@ impl BlockStore for ClickHouseStore {
                 let run = days[start..end].to_vec();
                 let client = self.client.clone();
                 let (chain, digits) = (chain.to_owned(), digits.clone());
+                let by_part = matches!(self.layout, Layout::Single)
+                    && run.iter().all(|d| day_is_over(d.day_number));
                 reads.spawn(async move {
-                    let uses = contract_run_uses(&client, &chain, &digits, &run).await;
+                    let uses = contract_run_uses(&client, &chain, &digits, &run, by_part).await;
                     (start, end, uses)
                 });
             }

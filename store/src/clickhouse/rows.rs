@@ -279,6 +279,24 @@ impl BlockDayRow {
     }
 }
 
+/// The rows of `blocks` at a run's heights, every version, of one part,
+/// UTC day, side of the period and kind (live or tombstone)
+/// ([`super::sql::select_block_days_by_part`]).
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct BlockPartDayRow {
+    pub part: String,
+    pub day_number: u32,
+    pub in_time: u8,
+    pub is_deleted: u8,
+    pub blocks: u64,
+    pub first_height: u64,
+    pub last_height: u64,
+    pub transactions: u64,
+    pub gas_used: u64,
+    pub blocks_version: u64,
+    pub first_version: u64,
+}
+
 /// A row of `contract_days` (migration 8): a contract's sums over one
 /// day's live blocks, and the blocks they were summed over.
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
@@ -329,6 +347,20 @@ pub struct ContractDayRow {
     pub blocks: u64,
     pub transactions: u64,
     pub gas_used: u64,
+}
+
+/// [`ContractDayRow`]'s sums from one part, with their lowest and highest
+/// height ([`super::sql::select_contract_part_days_by_writes`]).
+#[derive(Debug, Clone, Row, Serialize, Deserialize)]
+pub struct ContractPartDayRow {
+    pub part: String,
+    pub day_number: u32,
+    pub mark: u8,
+    pub blocks: u64,
+    pub transactions: u64,
+    pub gas_used: u64,
+    pub low: u64,
+    pub high: u64,
 }
 
 /// A contract's part of a live block, as [`super::sql::select_contract_uses`] reads it.
