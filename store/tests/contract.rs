@@ -365,7 +365,7 @@ async fn merged_rows_are_summed_without_final_and_as_with_it() {
     let all_rows: u64 = unmerged
         .iter()
         .filter(|r| r.in_time == 1 && r.is_deleted == 0)
-        .map(|r| r.blocks)
+        .map(|r| r.day.blocks)
         .sum();
     assert_eq!(all_rows, 120 + 14 + 1);
     assert!(live_block_days(&unmerged).is_none());

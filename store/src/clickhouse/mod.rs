@@ -628,7 +628,8 @@ async fn contract_run_uses(
             .await?;
         writes.extend(writes_of_days(read, &shared));
     }
-    if by_part && writes_hold_their_ranges(&writes) {
+    let by_writes = writes_hold_their_ranges(&writes);
+    if by_part && by_writes {
         let rows = client
             .query(&sql::select_contract_part_days_by_writes(&writes))
             .bind(chain)
@@ -641,7 +642,7 @@ async fn contract_run_uses(
             return Ok(days);
         }
     }
-    let query = if writes_hold_their_ranges(&writes) {
+    let query = if by_writes {
         client
             .query(&sql::select_contract_days_by_writes(&writes))
             .bind(chain)

@@ -280,21 +280,14 @@ impl BlockDayRow {
 }
 
 /// The rows of `blocks` at a run's heights, every version, of one part,
-/// UTC day, side of the period and kind (live or tombstone)
-/// ([`super::sql::select_block_days_by_part`]).
+/// side of the period, kind (live or tombstone) and UTC day, summed as a
+/// [`BlockDayRow`] ([`super::sql::select_block_days_by_part`]).
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct BlockPartDayRow {
     pub part: String,
-    pub day_number: u32,
     pub in_time: u8,
     pub is_deleted: u8,
-    pub blocks: u64,
-    pub first_height: u64,
-    pub last_height: u64,
-    pub transactions: u64,
-    pub gas_used: u64,
-    pub blocks_version: u64,
-    pub first_version: u64,
+    pub day: BlockDayRow,
 }
 
 /// A row of `contract_days` (migration 8): a contract's sums over one

@@ -210,8 +210,8 @@ pub fn select_block_days() -> String {
 /// bear one name. Binds: the period's start and end (seconds), then
 /// chain and the heights.
 pub fn select_block_days_by_part() -> String {
-    "SELECT _part AS part, toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, \
-     toUInt8(time >= ? AND time < ?) AS in_time, is_deleted, count() AS blocks, \
+    "SELECT _part AS part, toUInt8(time >= ? AND time < ?) AS in_time, is_deleted, \
+     toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count() AS blocks, \
      min(height) AS first_height, max(height) AS last_height, sum(tx_count) AS transactions, \
      sum(gas_used) AS gas_used, max(version) AS blocks_version, min(version) AS first_version \
      FROM blocks WHERE chain = ? AND height BETWEEN ? AND ? \

@@ -55,23 +55,14 @@ fn each_key_once<'r>(groups: impl IntoIterator<Item = (u8, &'r str, u64, u64)>) 
 pub fn live_block_days(rows: &[BlockPartDayRow]) -> Option<Vec<BlockDayRow>> {
     if !each_key_once(
         rows.iter()
-            .map(|r| (0, r.part.as_str(), r.first_height, r.last_height)),
+            .map(|r| (0, r.part.as_str(), r.day.first_height, r.day.last_height)),
     ) {
         return None;
     }
     let live = rows
         .iter()
         .filter(|r| r.in_time == 1 && r.is_deleted == 0)
-        .map(|r| BlockDayRow {
-            day_number: r.day_number,
-            blocks: r.blocks,
-            first_height: r.first_height,
-            last_height: r.last_height,
-            transactions: r.transactions,
-            gas_used: r.gas_used,
-            blocks_version: r.blocks_version,
-            first_version: r.first_version,
-        })
+        .map(|r| r.day.clone())
         .collect();
     Some(super::merge_block_days(vec![live]))
 }
@@ -123,16 +114,18 @@ mod tests {
     fn row(part: &str, day: u32, heights: (u64, u64)) -> BlockPartDayRow {
         BlockPartDayRow {
             part: part.into(),
-            day_number: day,
             in_time: 1,
             is_deleted: 0,
-            blocks: heights.1 - heights.0 + 1,
-            first_height: heights.0,
-            last_height: heights.1,
-            transactions: 10 * (heights.1 - heights.0 + 1),
-            gas_used: 7,
-            blocks_version: 3,
-            first_version: 3,
+            day: BlockDayRow {
+                day_number: day,
+                blocks: heights.1 - heights.0 + 1,
+                first_height: heights.0,
+                last_height: heights.1,
+                transactions: 10 * (heights.1 - heights.0 + 1),
+                gas_used: 7,
+                blocks_version: 3,
+                first_version: 3,
+            },
         }
     }
 
@@ -142,12 +135,12 @@ mod tests {
         // period are left out of the sums but still checked.
         let mut tombstone = row("all_31_40_2", 101, (250, 250));
         tombstone.is_deleted = 1;
-        tombstone.blocks_version = 9;
+        tombstone.day.blocks_version = 9;
         let mut late = row("all_31_40_2", 102, (251, 260));
         late.in_time = 0;
         let mut other_write = row("all_31_40_2", 101, (201, 249));
-        other_write.blocks_version = 5;
-        other_write.first_version = 5;
+        other_write.day.blocks_version = 5;
+        other_write.day.first_version = 5;
         let rows = vec![
             row("all_1_30_3", 100, (0, 149)),
             row("all_31_40_2", 100, (150, 200)),
