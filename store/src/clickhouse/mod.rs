@@ -542,8 +542,9 @@ impl ClickHouseStore {
         for (i, (low, high)) in runs.into_iter().enumerate() {
             let run = TimeSpan { low, high, ..*span };
             let (client, chain) = (self.client.clone(), chain.to_owned());
-            let by_part = matches!(self.layout, Layout::Single) && !(recent && i == newest);
-            reads.spawn(async move { run_block_days(&client, &chain, run, by_part).await });
+            let by_part = (!(recent && i == newest)).then(|| self.layout.clone());
+            reads
+                .spawn(async move { run_block_days(&client, &chain, run, by_part.as_ref()).await });
         }
         let mut parts = Vec::new();
         while let Some(read) = reads.join_next().await {
@@ -604,14 +605,14 @@ const MOST_WRITES_WITHOUT_JOIN: usize = 512;
 /// one write holds is that write (as a backfill, or a follower between
 /// reorgs and restarts, writes); the writes of the other days are read,
 /// over those days' heights only. Summed without `FINAL` first where its
-/// rows may hold each key once (`by_part`: one server, and the run's days
-/// over, so merges have had time to fold their parts).
+/// rows may hold each key once (`by_part`, the store's layout: the run's
+/// days are over, so merges have had time to fold their parts).
 async fn contract_run_uses(
     client: &Client,
     chain: &str,
     digits: &str,
     run: &[BlockDayRow],
-    by_part: bool,
+    by_part: Option<&Layout>,
 ) -> Result<Vec<ContractDayRow>> {
     let low = run.iter().map(|d| d.first_height).min().unwrap_or(0);
     let high = run.iter().map(|d| d.last_height).max().unwrap_or(0);
@@ -629,9 +630,9 @@ async fn contract_run_uses(
         writes.extend(writes_of_days(read, &shared));
     }
     let by_writes = writes_hold_their_ranges(&writes);
-    if by_part && by_writes {
+    if let Some(layout) = by_part.filter(|_| by_writes) {
         let rows = client
-            .query(&sql::select_contract_part_days_by_writes(&writes))
+            .query(&sql::select_contract_part_days_by_writes(&writes, layout))
             .bind(chain)
             .bind(digits)
             .bind(low)
@@ -789,17 +790,17 @@ fn block_day_runs(low: u64, high: u64) -> Vec<(u64, u64)> {
 }
 
 /// A run's live blocks per UTC day: summed without `FINAL` where its
-/// rows hold each height once (`by_part`, one server:
+/// rows hold each height once (`by_part`, the store's layout:
 /// [`without_final::live_block_days`]), merged with `FINAL` otherwise.
 async fn run_block_days(
     client: &Client,
     chain: &str,
     run: TimeSpan,
-    by_part: bool,
+    by_part: Option<&Layout>,
 ) -> Result<Vec<BlockDayRow>> {
-    if by_part {
+    if let Some(layout) = by_part {
         let rows = client
-            .query(&sql::select_block_days_by_part())
+            .query(&sql::select_block_days_by_part(layout))
             .bind(run.from)
             .bind(run.to)
             .bind(chain)
@@ -1189,10 +1190,13 @@ impl BlockStore for ClickHouseStore {
                 let run = days[start..end].to_vec();
                 let client = self.client.clone();
                 let (chain, digits) = (chain.to_owned(), digits.clone());
-                let by_part = matches!(self.layout, Layout::Single)
-                    && run.iter().all(|d| day_is_over(d.day_number));
+                let by_part = run
+                    .iter()
+                    .all(|d| day_is_over(d.day_number))
+                    .then(|| self.layout.clone());
                 reads.spawn(async move {
-                    let uses = contract_run_uses(&client, &chain, &digits, &run, by_part).await;
+                    let uses =
+                        contract_run_uses(&client, &chain, &digits, &run, by_part.as_ref()).await;
                     (start, end, uses)
                 });
             }

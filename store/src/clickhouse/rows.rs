@@ -279,11 +279,13 @@ impl BlockDayRow {
     }
 }
 
-/// The rows of `blocks` at a run's heights, every version, of one part,
-/// side of the period, kind (live or tombstone) and UTC day, summed as a
-/// [`BlockDayRow`] ([`super::sql::select_block_days_by_part`]).
+/// The rows of `blocks` at a run's heights, every version, of one part
+/// (of one shard: `''` on one server), side of the period, kind (live or
+/// tombstone) and UTC day, summed as a [`BlockDayRow`]
+/// ([`super::sql::select_block_days_by_part`]).
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct BlockPartDayRow {
+    pub shard: String,
     pub part: String,
     pub in_time: u8,
     pub is_deleted: u8,
@@ -342,10 +344,12 @@ pub struct ContractDayRow {
     pub gas_used: u64,
 }
 
-/// [`ContractDayRow`]'s sums from one part, with their lowest and highest
-/// height ([`super::sql::select_contract_part_days_by_writes`]).
+/// [`ContractDayRow`]'s sums from one part (of one shard: `''` on one
+/// server), with their lowest and highest height
+/// ([`super::sql::select_contract_part_days_by_writes`]).
 #[derive(Debug, Clone, Row, Serialize, Deserialize)]
 pub struct ContractPartDayRow {
+    pub shard: String,
     pub part: String,
     pub day_number: u32,
     pub mark: u8,

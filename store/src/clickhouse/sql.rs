@@ -11,6 +11,7 @@
 //! `.ci/clickhouse_sql_check.py` runs them all on a current ClickHouse.
 
 use super::rows::LiveWriteRow;
+use super::schema::Layout;
 
 pub const BLOCK_COLUMNS: &str = "chain, height, hash, parent_hash, time, tx_count, size_bytes, weight, \
      gas_used, gas_limit, difficulty, fees_native, subsidy_native, provisional, version, is_deleted";
@@ -202,21 +203,38 @@ pub fn select_block_days() -> String {
 }
 
 /// Every row of `blocks` at a run's heights, live or not, summed per
-/// part, UTC day, whether its time lies in the period, and whether it is
-/// a tombstone: [`select_block_days`] without `FINAL`, with what shows
-/// whether `FINAL` would change anything (`super::without_final`). One
-/// statement, so the parts it checks are the parts it sums. On one
-/// server only: through a `Distributed` table, two shards' parts can
-/// bear one name. Binds: the period's start and end (seconds), then
-/// chain and the heights.
-pub fn select_block_days_by_part() -> String {
-    "SELECT _part AS part, toUInt8(time >= ? AND time < ?) AS in_time, is_deleted, \
-     toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count() AS blocks, \
-     min(height) AS first_height, max(height) AS last_height, sum(tx_count) AS transactions, \
-     sum(gas_used) AS gas_used, max(version) AS blocks_version, min(version) AS first_version \
-     FROM blocks WHERE chain = ? AND height BETWEEN ? AND ? \
-     GROUP BY part, day_number, in_time, is_deleted"
-        .to_owned()
+/// shard, part, UTC day, whether its time lies in the period, and whether
+/// it is a tombstone: [`select_block_days`] without `FINAL`, with what
+/// shows whether `FINAL` would change anything (`super::without_final`).
+/// One statement, so the parts it checks are the parts it sums. Binds:
+/// the period's start and end (seconds), then chain and the heights.
+///
+/// On a cluster, two shards' parts can bear one name, and their heights
+/// interleave (rows are spread by a hash), so each row is named by its
+/// shard too: the `shard` macro of the server that reads it, joined from
+/// `system.macros`. A statement whose outermost `FROM` is a `Distributed`
+/// table runs whole on one replica of each shard, joins included, so each
+/// shard joins its own macro (18.16 has no `getMacro()` or `_shard_num`).
+/// Every server of a store's cluster defines `shard`: the ZooKeeper paths
+/// of its tables take it (`schema`). On one server the shard is `''`.
+pub fn select_block_days_by_part(layout: &Layout) -> String {
+    let (shard, join) = match layout {
+        Layout::Single => ("'' AS shard", ""),
+        Layout::Cluster { .. } => (
+            "shard",
+            " ANY LEFT JOIN (SELECT substitution AS shard, \
+             arrayJoin([toUInt8(0), toUInt8(1)]) AS is_deleted \
+             FROM system.macros WHERE macro = 'shard') AS s USING (is_deleted)",
+        ),
+    };
+    format!(
+        "SELECT {shard}, _part AS part, toUInt8(time >= ? AND time < ?) AS in_time, is_deleted, \
+         toUInt32(intDiv(toUInt32(time), 86400)) AS day_number, count() AS blocks, \
+         min(height) AS first_height, max(height) AS last_height, sum(tx_count) AS transactions, \
+         sum(gas_used) AS gas_used, max(version) AS blocks_version, min(version) AS first_version \
+         FROM blocks{join} WHERE chain = ? AND height BETWEEN ? AND ? \
+         GROUP BY shard, part, day_number, in_time, is_deleted"
+    )
 }
 /// Per UTC day of the live blocks `height BETWEEN ? AND ?`: how many had
 /// their logs recorded (`mark` 1) and the contract's use of them (`mark`
@@ -296,32 +314,60 @@ pub fn select_live_block_writes(ranges: &[(u64, u64)]) -> String {
 /// writes, where the join of the blocks took 3.2–4.7 s and a `multiIf`
 /// over the writes 1.3 s for one write, 2.2 s for 31 and 12 s for 248.
 pub fn select_contract_days_by_writes(writes: &[LiveWriteRow]) -> String {
-    contract_days_by_writes(writes, false)
+    let mark = logs_recorded_mark();
+    let (bucket, pieces) = write_piece_arrays(writes);
+    format!(
+        "SELECT day_number, mark, count() AS blocks, sum(transactions) AS transactions, \
+         sum(gas_used) AS gas_used FROM \
+         (SELECT intDiv(block_height, {bucket}) AS bucket, block_height, block_version, \
+         toUInt8(contract = {mark}) AS mark, transactions, gas_used FROM contract_blocks FINAL \
+         WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ?) AS c \
+         ALL INNER JOIN \
+         (SELECT bucket, piece_low, piece_high, piece_version, day_number FROM system.one ARRAY JOIN \
+         {pieces}) AS w USING (bucket) \
+         WHERE block_height >= piece_low AND block_height <= piece_high AND block_version = piece_version \
+         GROUP BY day_number, mark ORDER BY day_number, mark"
+    )
 }
-/// [`select_contract_days_by_writes`] without `FINAL`, summed per part
-/// too, each group with its lowest and highest height: where no key has
-/// two rows among them, their sums are the answer (`super::without_final`).
-/// `FINAL` took 1.3 s of a BNB Smart Chain-sized month's
-/// `contract_blocks` rows that took 0.33 s without it, merged into one
-/// part (18.16, by hand). On one server only, as
-/// [`select_block_days_by_part`]. Binds as the other.
-pub fn select_contract_part_days_by_writes(writes: &[LiveWriteRow]) -> String {
-    contract_days_by_writes(writes, true)
-}
-fn contract_days_by_writes(writes: &[LiveWriteRow], by_part: bool) -> String {
-    // Per part: the part's name beside each row, grouped by it, with each
-    // group's heights.
-    let (part, part_column, table, heights) = if by_part {
-        (
-            "part, ",
-            "_part AS part, ",
-            "contract_blocks",
-            ", min(block_height) AS low, max(block_height) AS high",
-        )
-    } else {
-        ("", "", "contract_blocks FINAL", "")
+/// [`select_contract_days_by_writes`] without `FINAL`, summed per shard
+/// and part too, each group with its lowest and highest height: where no
+/// key has two rows among them, their sums are the answer
+/// (`super::without_final`). `FINAL` took 1.3 s of a BNB Smart
+/// Chain-sized month's `contract_blocks` rows that took 0.33 s without
+/// it, merged into one part (18.16, by hand). Binds as the other.
+///
+/// `contract_blocks` is the outermost `FROM`, joined to the writes' pieces
+/// `ON` the row's bucket, so that on a cluster the whole statement runs on
+/// each shard and each row is named by its shard, as in
+/// [`select_block_days_by_part`]: the pieces are read from that shard's
+/// `system.macros` (from `system.one` on one server, the shard `''`).
+pub fn select_contract_part_days_by_writes(writes: &[LiveWriteRow], layout: &Layout) -> String {
+    let (shard, shard_column, rows_of, only_shard) = match layout {
+        Layout::Single => ("'' AS shard", "", "system.one", ""),
+        Layout::Cluster { .. } => (
+            "shard",
+            "substitution AS shard, ",
+            "system.macros",
+            " WHERE macro = 'shard'",
+        ),
     };
     let mark = logs_recorded_mark();
+    let (bucket, pieces) = write_piece_arrays(writes);
+    format!(
+        "SELECT {shard}, _part AS part, day_number, toUInt8(contract = {mark}) AS mark, \
+         count() AS blocks, sum(transactions) AS transactions, sum(gas_used) AS gas_used, \
+         min(block_height) AS low, max(block_height) AS high FROM contract_blocks \
+         ALL INNER JOIN (SELECT {shard_column}bucket, piece_low, piece_high, piece_version, day_number \
+         FROM {rows_of} ARRAY JOIN {pieces}{only_shard}) AS w ON intDiv(block_height, {bucket}) = w.bucket \
+         WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ? \
+         AND block_height >= piece_low AND block_height <= piece_high AND block_version = piece_version \
+         GROUP BY shard, part, day_number, mark ORDER BY day_number, mark"
+    )
+}
+/// The bucket width for `writes` ([`write_bucket`]) and their pieces as
+/// the `ARRAY JOIN` list of [`select_contract_days_by_writes`]: columns
+/// `bucket`, `piece_low`, `piece_high`, `piece_version`, `day_number`.
+fn write_piece_arrays(writes: &[LiveWriteRow]) -> (u64, String) {
     let span = writes
         .iter()
         .map(|w| w.low)
@@ -333,25 +379,17 @@ fn contract_days_by_writes(writes: &[LiveWriteRow], by_part: bool) -> String {
         let items: Vec<String> = pieces.iter().map(|p| f(p).to_string()).collect();
         items.join(",")
     };
-    format!(
-        "SELECT {part}day_number, mark, count() AS blocks, sum(transactions) AS transactions, \
-         sum(gas_used) AS gas_used{heights} FROM \
-         (SELECT intDiv(block_height, {bucket}) AS bucket, {part_column}block_height, block_version, \
-         toUInt8(contract = {mark}) AS mark, transactions, gas_used FROM {table} \
-         WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ?) AS c \
-         ALL INNER JOIN \
-         (SELECT bucket, piece_low, piece_high, piece_version, day_number FROM system.one ARRAY JOIN \
-         CAST([{}] AS Array(UInt64)) AS bucket, CAST([{}] AS Array(UInt64)) AS piece_low, \
+    let arrays = format!(
+        "CAST([{}] AS Array(UInt64)) AS bucket, CAST([{}] AS Array(UInt64)) AS piece_low, \
          CAST([{}] AS Array(UInt64)) AS piece_high, CAST([{}] AS Array(UInt32)) AS piece_version, \
-         CAST([{}] AS Array(UInt32)) AS day_number) AS w USING (bucket) \
-         WHERE block_height >= piece_low AND block_height <= piece_high AND block_version = piece_version \
-         GROUP BY {part}day_number, mark ORDER BY day_number, mark",
+         CAST([{}] AS Array(UInt32)) AS day_number",
         column(&|p| p.bucket),
         column(&|p| p.low),
         column(&|p| p.high),
         column(&|p| u64::from(p.version)),
         column(&|p| u64::from(p.day_number)),
-    )
+    );
+    (bucket, arrays)
 }
 /// The heights a bucket of [`select_contract_days_by_writes`] spans for a
 /// range `span` heights wide: at least 4,096 (a month of a 0.75 s chain
@@ -517,6 +555,28 @@ pub fn shapes() -> Vec<Shape> {
             .bind(16_000_000u64)
             .bind(16_007_199u64)
     };
+    // A cluster's statements run here on one server: they read its
+    // `system.macros`, which has no `shard`, so they find no rows, but
+    // every part of them is checked.
+    let cluster = Layout::Cluster {
+        cluster: "blockwatt".into(),
+        database: "blockwatt_check".into(),
+    };
+    let block_parts = |layout: &Layout| {
+        c.query(&select_block_days_by_part(layout))
+            .bind(1_670_000_000u32)
+            .bind(1_670_086_400u32)
+            .bind("ethereum")
+            .bind(16_000_000u64)
+            .bind(16_007_199u64)
+    };
+    let contract_parts = |layout: &Layout| {
+        c.query(&select_contract_part_days_by_writes(&sample_writes, layout))
+            .bind("ethereum")
+            .bind(SAMPLE_CONTRACT)
+            .bind(16_000_000u64)
+            .bind(16_007_199u64)
+    };
     vec![
         bound(
             "select_applied_migrations",
@@ -630,14 +690,10 @@ pub fn shapes() -> Vec<Shape> {
                 .bind(1_670_000_000u32)
                 .bind(1_670_086_400u32),
         ),
+        bound("select_block_days_by_part", block_parts(&Layout::Single)),
         bound(
-            "select_block_days_by_part",
-            c.query(&select_block_days_by_part())
-                .bind(1_670_000_000u32)
-                .bind(1_670_086_400u32)
-                .bind("ethereum")
-                .bind(16_000_000u64)
-                .bind(16_007_199u64),
+            "select_block_days_by_part, on a cluster",
+            block_parts(&cluster),
         ),
         bound(
             "select_contract_days",
@@ -665,11 +721,11 @@ pub fn shapes() -> Vec<Shape> {
         ),
         bound(
             "select_contract_part_days_by_writes",
-            c.query(&select_contract_part_days_by_writes(&sample_writes))
-                .bind("ethereum")
-                .bind(SAMPLE_CONTRACT)
-                .bind(16_000_000u64)
-                .bind(16_007_199u64),
+            contract_parts(&Layout::Single),
+        ),
+        bound(
+            "select_contract_part_days_by_writes, on a cluster",
+            contract_parts(&cluster),
         ),
         bound(
             "select_kept_contract_days",

@@ -14,6 +14,8 @@
 //!   per key, where a part straight from an insert keeps what it was given;
 //! - no two of those parts hold rows at a common height: their heights,
 //!   lowest to highest, do not overlap. (Every key here has a height.)
+//!   On a cluster this is asked of each shard's parts: a shard's heights
+//!   interleave with the others', but never share a key with them.
 //!
 //! Both are read from the same statement that sums the rows (`_part`), so
 //! a merge or an insert between a check and a read cannot slip in. A
@@ -24,28 +26,35 @@ use std::collections::BTreeMap;
 
 use super::rows::{BlockDayRow, BlockPartDayRow, ContractDayRow, ContractPartDayRow};
 
-/// Whether rows read without `FINAL`, given as (kind, part, lowest
-/// height, highest height) per group, hold each key once. Rows of two
-/// kinds never share a key (a contract's rows and the marks of recorded
-/// blocks), so only parts' heights within one kind must not overlap.
-fn each_key_once<'r>(groups: impl IntoIterator<Item = (u8, &'r str, u64, u64)>) -> bool {
-    let mut parts: BTreeMap<(u8, &str), (u64, u64)> = BTreeMap::new();
-    for (kind, part, low, high) in groups {
-        let span = parts.entry((kind, part)).or_insert((low, high));
+/// Whether rows read without `FINAL`, given as (kind, shard, part,
+/// lowest height, highest height) per group, hold each key once. Rows of
+/// two kinds never share a key (a contract's rows and the marks of
+/// recorded blocks), nor do two shards' rows (a key and the rows that
+/// replace it are sent to one shard: each table's sharding key is taken
+/// from its sorting key), so only the heights of one shard's parts of one
+/// kind must not overlap. Were a shard not told apart (`''`), its parts
+/// would be checked with the others': a stricter check, never a looser one.
+fn each_key_once<'r>(groups: impl IntoIterator<Item = (u8, &'r str, &'r str, u64, u64)>) -> bool {
+    let mut parts: BTreeMap<(u8, &str, &str), (u64, u64)> = BTreeMap::new();
+    for (kind, shard, part, low, high) in groups {
+        let span = parts.entry((kind, shard, part)).or_insert((low, high));
         span.0 = span.0.min(low);
         span.1 = span.1.max(high);
     }
-    if parts.keys().any(|(_, part)| merged_level(part).is_none()) {
+    if parts
+        .keys()
+        .any(|(_, _, part)| merged_level(part).is_none())
+    {
         return false;
     }
-    let mut spans: Vec<(u8, u64, u64)> = parts
+    let mut spans: Vec<(u8, &str, u64, u64)> = parts
         .into_iter()
-        .map(|((kind, _), (low, high))| (kind, low, high))
+        .map(|((kind, shard, _), (low, high))| (kind, shard, low, high))
         .collect();
     spans.sort_unstable();
     !spans
         .windows(2)
-        .any(|w| w[0].0 == w[1].0 && w[1].1 <= w[0].2)
+        .any(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1) && w[1].2 <= w[0].3)
 }
 
 /// The live blocks of a run per UTC day within the period, from
@@ -53,10 +62,15 @@ fn each_key_once<'r>(groups: impl IntoIterator<Item = (u8, &'r str, u64, u64)>) 
 /// them has two rows; `None` when one might, for the caller to read with
 /// `FINAL`.
 pub fn live_block_days(rows: &[BlockPartDayRow]) -> Option<Vec<BlockDayRow>> {
-    if !each_key_once(
-        rows.iter()
-            .map(|r| (0, r.part.as_str(), r.day.first_height, r.day.last_height)),
-    ) {
+    if !each_key_once(rows.iter().map(|r| {
+        (
+            0,
+            r.shard.as_str(),
+            r.part.as_str(),
+            r.day.first_height,
+            r.day.last_height,
+        )
+    })) {
         return None;
     }
     let live = rows
@@ -73,7 +87,7 @@ pub fn live_block_days(rows: &[BlockPartDayRow]) -> Option<Vec<BlockDayRow>> {
 pub fn contract_days(rows: &[ContractPartDayRow]) -> Option<Vec<ContractDayRow>> {
     if !each_key_once(
         rows.iter()
-            .map(|r| (r.mark, r.part.as_str(), r.low, r.high)),
+            .map(|r| (r.mark, r.shard.as_str(), r.part.as_str(), r.low, r.high)),
     ) {
         return None;
     }
@@ -113,6 +127,7 @@ mod tests {
 
     fn row(part: &str, day: u32, heights: (u64, u64)) -> BlockPartDayRow {
         BlockPartDayRow {
+            shard: String::new(),
             part: part.into(),
             in_time: 1,
             is_deleted: 0,
@@ -198,8 +213,45 @@ mod tests {
         assert_eq!(live_block_days(&[]).map(|d| d.len()), Some(0));
     }
 
+    #[test]
+    fn each_shards_parts_are_checked_on_their_own() {
+        // Two shards' parts of one name, their heights interleaved (rows
+        // are spread by a hash of the key): each shard holds each of its
+        // keys once, and the sums add both.
+        let on = |shard: &str, part: &str, heights: (u64, u64)| {
+            let mut r = row(part, 100, heights);
+            r.shard = shard.into();
+            r
+        };
+        let rows = [
+            on("1", "all_0_5_1", (0, 98)),
+            on("1", "all_6_9_1", (101, 199)),
+            on("2", "all_0_5_1", (1, 99)),
+            on("2", "all_6_7_1", (100, 198)),
+        ];
+        let days = live_block_days(&rows).expect("each shard's parts are apart");
+        assert_eq!(days[0].blocks, 99 + 99 + 99 + 99);
+        assert_eq!((days[0].first_height, days[0].last_height), (0, 199));
+        // Within one shard, two parts at a common height still need FINAL.
+        let mut overlapping = rows.to_vec();
+        overlapping.push(on("2", "all_8_8_1", (150, 150)));
+        assert!(live_block_days(&overlapping).is_none());
+        // Read without the shards told apart, the same rows are refused:
+        // the parts of one name make one span, and the shards' spans meet.
+        let untold: Vec<BlockPartDayRow> = rows
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                r.shard.clear();
+                r
+            })
+            .collect();
+        assert!(live_block_days(&untold).is_none());
+    }
+
     fn contract_row(part: &str, day: u32, mark: u8, heights: (u64, u64)) -> ContractPartDayRow {
         ContractPartDayRow {
+            shard: String::new(),
             part: part.into(),
             day_number: day,
             mark,
