@@ -30,12 +30,14 @@
 //! ClickHouse at `BLOCKWATT_TEST_CLICKHOUSE_URL` (default 127.0.0.1:8123),
 //! its parts merged before the reads (as after a while in production),
 //! and the cluster too when `BENCH_CLUSTER_URL` is set, as written (its
-//! tables are per node, under `Distributed` ones). `BENCH_KEEP=1` keeps
-//! the one-server database for a look afterwards, and `BENCH_DATABASE=`
-//! that database's name measures its reads again without writing (its
-//! kept day sums emptied first, so a first read is one): the way to set
-//! two builds side by side on the same rows. SQLite is not measured here:
-//! it reads by time through its `blocks_by_time` index.
+//! tables are per node, under `Distributed` ones), or merged on every
+//! replica with `BENCH_CLUSTER_MERGE=1`. `BENCH_KEEP=1` keeps the
+//! databases for a look afterwards, and `BENCH_DATABASE=` (one server) or
+//! `BENCH_CLUSTER_DATABASE=` (the cluster) a kept database's name
+//! measures its reads again without writing (its kept day sums emptied
+//! first, so a first read is one): the way to set two builds side by side
+//! on the same rows. SQLite is not measured here: it reads by time
+//! through its `blocks_by_time` index.
 
 mod common;
 
@@ -178,22 +180,36 @@ fn ms(d: Duration) -> String {
 
 /// How `measure` finds its rows.
 #[derive(Clone, Copy, PartialEq)]
-enum Rows {
-    /// Written by the server, then merged when `merge`.
-    Write { merge: bool },
+enum Rows<'c> {
+    /// Written by the server, then merged when `merge`: on a cluster
+    /// (its name and the database's given), every replica's parts.
+    Write {
+        merge: bool,
+        cluster: Option<(&'c str, &'c str)>,
+    },
     /// Already in the database (`BENCH_DATABASE`): its kept day sums are
     /// emptied, so that the first reads sum every day again.
-    Reuse,
+    Reuse { cluster: Option<(&'c str, &'c str)> },
 }
 
-async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n: u64, rows: Rows) {
+async fn measure(
+    label: &str,
+    store: &dyn Store,
+    client: &clickhouse::Client,
+    n: u64,
+    rows: Rows<'_>,
+) {
     println!("\n{label}: {n} blocks");
     store.migrate().await.expect("migrate");
     match rows {
-        Rows::Write { merge } => write_rows(client, n, merge).await,
-        Rows::Reuse => {
+        Rows::Write { merge, cluster } => write_rows(client, n, merge, cluster).await,
+        Rows::Reuse { cluster } => {
+            let truncate = match cluster {
+                None => "TRUNCATE TABLE contract_days".to_owned(),
+                Some((c, _)) => format!("TRUNCATE TABLE contract_days_local ON CLUSTER {c}"),
+            };
             client
-                .query("TRUNCATE TABLE contract_days")
+                .query(&truncate)
                 .execute()
                 .await
                 .expect("empty the kept day sums");
@@ -202,10 +218,16 @@ async fn measure(label: &str, store: &dyn Store, client: &clickhouse::Client, n:
     }
     // Reused rows compare two builds of the store; the statements of
     // before were measured beside it when the rows were written.
-    read_rows(store, client, n, rows != Rows::Reuse).await;
+    let references = !matches!(rows, Rows::Reuse { .. });
+    read_rows(store, client, n, references).await;
 }
 
-async fn write_rows(client: &clickhouse::Client, n: u64, merge: bool) {
+async fn write_rows(
+    client: &clickhouse::Client,
+    n: u64,
+    merge: bool,
+    cluster: Option<(&str, &str)>,
+) {
     let started = Instant::now();
     for sql in [
         insert_blocks(n),
@@ -228,16 +250,60 @@ async fn write_rows(client: &clickhouse::Client, n: u64, merge: bool) {
     if merge {
         let started = Instant::now();
         for table in ["blocks", "contract_blocks"] {
-            client
-                .query(&format!("OPTIMIZE TABLE {table} FINAL"))
-                .execute()
-                .await
-                .expect("optimize");
+            match cluster {
+                None => client
+                    .query(&format!("OPTIMIZE TABLE {table} FINAL"))
+                    .execute()
+                    .await
+                    .expect("optimize"),
+                Some((c, db)) => merge_every_replica(client, c, db, table).await,
+            }
         }
         println!(
             "merged (OPTIMIZE … FINAL) in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+    }
+}
+
+/// `OPTIMIZE … FINAL` of `table`'s parts on each shard, then a wait until
+/// no replica holds a part straight from an insert. 18.16's `ON CLUSTER`
+/// has each shard's leader merge while its other replica answers with an
+/// error ("Unknown log entry type: 0"), so the parts are the signal.
+async fn merge_every_replica(client: &clickhouse::Client, cluster: &str, db: &str, table: &str) {
+    let _ = client
+        .query(&format!(
+            "OPTIMIZE TABLE {table}_local ON CLUSTER {cluster} FINAL"
+        ))
+        .execute()
+        .await;
+    let ports = client
+        .query("SELECT port FROM system.clusters WHERE cluster = ?")
+        .bind(cluster)
+        .fetch_all::<u16>()
+        .await
+        .expect("the cluster's replicas");
+    let started = Instant::now();
+    loop {
+        let mut unmerged = 0u64;
+        for port in &ports {
+            unmerged += client
+                .query(&format!(
+                    "SELECT count() FROM remote('127.0.0.1:{port}', system, parts) \
+                     WHERE database = '{db}' AND table = '{table}_local' AND active AND level = 0"
+                ))
+                .fetch_one::<u64>()
+                .await
+                .expect("parts");
+        }
+        if unmerged == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3_600),
+            "{table}: parts from inserts left after an hour"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -397,11 +463,14 @@ async fn main() {
                     store.as_ref(),
                     &client,
                     n,
-                    Rows::Reuse,
+                    Rows::Reuse { cluster: None },
                 )
                 .await;
             } else {
-                let rows = Rows::Write { merge: true };
+                let rows = Rows::Write {
+                    merge: true,
+                    cluster: None,
+                };
                 measure("ClickHouse, one server", store.as_ref(), &client, n, rows).await;
                 common::drop_unless_kept(&client, &db).await;
             }
@@ -409,7 +478,10 @@ async fn main() {
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
     }
     if let Ok(cluster_url) = std::env::var("BENCH_CLUSTER_URL") {
-        let db = format!("bw_bench_time_cluster_{}", std::process::id());
+        let reuse = std::env::var("BENCH_CLUSTER_DATABASE").ok();
+        let db = reuse
+            .clone()
+            .unwrap_or_else(|| format!("bw_bench_time_cluster_{}", std::process::id()));
         let url = common::cluster_url_for(&cluster_url, &db);
         let store = blockwatt_store::open(&url).await.expect("cluster");
         let DatabaseUrl::ClickHouse { endpoint, .. } = &url else {
@@ -419,19 +491,34 @@ async fn main() {
             .with_url(endpoint.as_str())
             .with_database(&db)
             .with_validation(false);
+        // As written by default (stop 33's figures); merged on every
+        // replica with `BENCH_CLUSTER_MERGE=1`, kept with `BENCH_KEEP=1`,
+        // and read again with `BENCH_CLUSTER_DATABASE=` its name.
+        let cluster = Some(("blockwatt", db.as_str()));
+        let rows = match reuse {
+            Some(_) => Rows::Reuse { cluster },
+            None => Rows::Write {
+                merge: std::env::var_os("BENCH_CLUSTER_MERGE").is_some(),
+                cluster,
+            },
+        };
         measure(
             "ClickHouse, 2 shards × 2 replicas",
             store.as_ref(),
             &client,
             n,
-            Rows::Write { merge: false },
+            rows,
         )
         .await;
-        let _ = client
-            .query(&format!(
-                "DROP DATABASE IF EXISTS {db} ON CLUSTER blockwatt"
-            ))
-            .execute()
-            .await;
+        if std::env::var_os("BENCH_KEEP").is_some() {
+            println!("kept database {db}");
+        } else {
+            let _ = client
+                .query(&format!(
+                    "DROP DATABASE IF EXISTS {db} ON CLUSTER blockwatt"
+                ))
+                .execute()
+                .await;
+        }
     }
 }
