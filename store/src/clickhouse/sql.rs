@@ -314,20 +314,7 @@ pub fn select_live_block_writes(ranges: &[(u64, u64)]) -> String {
 /// writes, where the join of the blocks took 3.2–4.7 s and a `multiIf`
 /// over the writes 1.3 s for one write, 2.2 s for 31 and 12 s for 248.
 pub fn select_contract_days_by_writes(writes: &[LiveWriteRow]) -> String {
-    let mark = logs_recorded_mark();
-    let (bucket, pieces) = write_piece_arrays(writes);
-    format!(
-        "SELECT day_number, mark, count() AS blocks, sum(transactions) AS transactions, \
-         sum(gas_used) AS gas_used FROM \
-         (SELECT intDiv(block_height, {bucket}) AS bucket, block_height, block_version, \
-         toUInt8(contract = {mark}) AS mark, transactions, gas_used FROM contract_blocks FINAL \
-         WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ?) AS c \
-         ALL INNER JOIN \
-         (SELECT bucket, piece_low, piece_high, piece_version, day_number FROM system.one ARRAY JOIN \
-         {pieces}) AS w USING (bucket) \
-         WHERE block_height >= piece_low AND block_height <= piece_high AND block_version = piece_version \
-         GROUP BY day_number, mark ORDER BY day_number, mark"
-    )
+    contract_days_by_writes(writes, false)
 }
 /// [`select_contract_days_by_writes`] without `FINAL`, summed per shard
 /// and part too, each group with its lowest and highest height: where no
@@ -336,32 +323,63 @@ pub fn select_contract_days_by_writes(writes: &[LiveWriteRow]) -> String {
 /// Chain-sized month's `contract_blocks` rows that took 0.33 s without
 /// it, merged into one part (18.16, by hand). Binds as the other.
 ///
-/// `contract_blocks` is the outermost `FROM`, joined to the writes' pieces
-/// `ON` the row's bucket, so that on a cluster the whole statement runs on
-/// each shard and each row is named by its shard, as in
+/// On a cluster, `contract_blocks` is the outermost `FROM`, joined to the
+/// writes' pieces `ON` the row's bucket, so that the whole statement runs
+/// on each shard and each row is named by its shard, as in
 /// [`select_block_days_by_part`]: the pieces are read from that shard's
-/// `system.macros` (from `system.one` on one server, the shard `''`).
+/// `system.macros`. (18.16 refuses `_part` in a subquery over a
+/// `Distributed` table.) One server keeps the subquery: there, a BNB
+/// Smart Chain-sized year's first read took a median of 8.8 s with this
+/// cluster's form and 7.6 s with the subquery (7 rounds in turn,
+/// bench/README.md).
 pub fn select_contract_part_days_by_writes(writes: &[LiveWriteRow], layout: &Layout) -> String {
-    let (shard, shard_column, rows_of, only_shard) = match layout {
-        Layout::Single => ("'' AS shard", "", "system.one", ""),
-        Layout::Cluster { .. } => (
-            "shard",
-            "substitution AS shard, ",
-            "system.macros",
-            " WHERE macro = 'shard'",
-        ),
-    };
+    if *layout == Layout::Single {
+        return contract_days_by_writes(writes, true);
+    }
     let mark = logs_recorded_mark();
     let (bucket, pieces) = write_piece_arrays(writes);
     format!(
-        "SELECT {shard}, _part AS part, day_number, toUInt8(contract = {mark}) AS mark, \
+        "SELECT shard, _part AS part, day_number, toUInt8(contract = {mark}) AS mark, \
          count() AS blocks, sum(transactions) AS transactions, sum(gas_used) AS gas_used, \
-         min(block_height) AS low, max(block_height) AS high FROM contract_blocks \
-         ALL INNER JOIN (SELECT {shard_column}bucket, piece_low, piece_high, piece_version, day_number \
-         FROM {rows_of} ARRAY JOIN {pieces}{only_shard}) AS w ON intDiv(block_height, {bucket}) = w.bucket \
+         min(block_height) AS low, max(block_height) AS high FROM contract_blocks ALL INNER JOIN \
+         (SELECT substitution AS shard, bucket, piece_low, piece_high, piece_version, day_number \
+         FROM system.macros ARRAY JOIN {pieces} WHERE macro = 'shard') AS w \
+         ON intDiv(block_height, {bucket}) = w.bucket \
          WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ? \
          AND block_height >= piece_low AND block_height <= piece_high AND block_version = piece_version \
          GROUP BY shard, part, day_number, mark ORDER BY day_number, mark"
+    )
+}
+/// [`select_contract_days_by_writes`] on one server, with `FINAL` or per
+/// part (`by_part`, the shard `''`): the contract's rows in a subquery,
+/// joined on their bucket.
+fn contract_days_by_writes(writes: &[LiveWriteRow], by_part: bool) -> String {
+    // Per part: the part's name beside each row, grouped by it, with each
+    // group's heights.
+    let (part, part_column, table, heights) = if by_part {
+        (
+            "'' AS shard, part, ",
+            "_part AS part, ",
+            "contract_blocks",
+            ", min(block_height) AS low, max(block_height) AS high",
+        )
+    } else {
+        ("", "", "contract_blocks FINAL", "")
+    };
+    let group = if by_part { "shard, part, " } else { "" };
+    let mark = logs_recorded_mark();
+    let (bucket, pieces) = write_piece_arrays(writes);
+    format!(
+        "SELECT {part}day_number, mark, count() AS blocks, sum(transactions) AS transactions, \
+         sum(gas_used) AS gas_used{heights} FROM \
+         (SELECT intDiv(block_height, {bucket}) AS bucket, {part_column}block_height, block_version, \
+         toUInt8(contract = {mark}) AS mark, transactions, gas_used FROM {table} \
+         WHERE chain = ? AND (contract = unhex(?) OR contract = {mark}) AND block_height BETWEEN ? AND ?) AS c \
+         ALL INNER JOIN \
+         (SELECT bucket, piece_low, piece_high, piece_version, day_number FROM system.one ARRAY JOIN \
+         {pieces}) AS w USING (bucket) \
+         WHERE block_height >= piece_low AND block_height <= piece_high AND block_version = piece_version \
+         GROUP BY {group}day_number, mark ORDER BY day_number, mark"
     )
 }
 /// The bucket width for `writes` ([`write_bucket`]) and their pieces as
