@@ -369,7 +369,7 @@ async fn merged_rows_are_summed_without_final_and_as_with_it() {
     merged_rows_are_summed_without_final(f.store.as_ref(), &endpoint, &db, &Servers::One).await;
 }
 
-/// The same on a cluster, where two shards' parts bear the same names and
+/// The same on a cluster, where two shards' parts can bear one name and
 /// their heights interleave: each shard's parts are checked on their own.
 #[tokio::test]
 async fn merged_rows_are_summed_without_final_on_a_cluster() {
