@@ -983,7 +983,7 @@ async fn main() {
                 rows,
             )
             .await;
-            common::drop_unless_kept(&client, &db).await;
+            common::drop_unless_kept(&client, &db, None).await;
         }
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
     }

@@ -277,19 +277,19 @@ async fn merge_every_replica(client: &clickhouse::Client, cluster: &str, db: &st
         ))
         .execute()
         .await;
-    let ports = client
-        .query("SELECT port FROM system.clusters WHERE cluster = ?")
+    let replicas = client
+        .query("SELECT host_address, port FROM system.clusters WHERE cluster = ?")
         .bind(cluster)
-        .fetch_all::<u16>()
+        .fetch_all::<(String, u16)>()
         .await
         .expect("the cluster's replicas");
     let started = Instant::now();
     loop {
         let mut unmerged = 0u64;
-        for port in &ports {
+        for (host, port) in &replicas {
             unmerged += client
                 .query(&format!(
-                    "SELECT count() FROM remote('127.0.0.1:{port}', system, parts) \
+                    "SELECT count() FROM remote('{host}:{port}', system, parts) \
                      WHERE database = '{db}' AND table = '{table}_local' AND active AND level = 0"
                 ))
                 .fetch_one::<u64>()
@@ -472,7 +472,7 @@ async fn main() {
                     cluster: None,
                 };
                 measure("ClickHouse, one server", store.as_ref(), &client, n, rows).await;
-                common::drop_unless_kept(&client, &db).await;
+                common::drop_unless_kept(&client, &db, None).await;
             }
         }
         Err(e) => println!("SKIPPED ClickHouse: none at {endpoint}: {e}"),
@@ -510,15 +510,6 @@ async fn main() {
             rows,
         )
         .await;
-        if std::env::var_os("BENCH_KEEP").is_some() {
-            println!("kept database {db}");
-        } else {
-            let _ = client
-                .query(&format!(
-                    "DROP DATABASE IF EXISTS {db} ON CLUSTER blockwatt"
-                ))
-                .execute()
-                .await;
-        }
+        common::drop_unless_kept(&client, &db, Some("blockwatt")).await;
     }
 }

@@ -95,14 +95,17 @@ pub async fn merged_bytes_on_cluster(
         .collect()
 }
 
-/// Drops a bench's one-server database, or keeps it for a look afterwards
-/// when `BENCH_KEEP` is set.
-pub async fn drop_unless_kept(client: &clickhouse::Client, db: &str) {
+/// Drops a bench's database (on every node of `on_cluster`, when given),
+/// or keeps it for a look afterwards when `BENCH_KEEP` is set.
+pub async fn drop_unless_kept(client: &clickhouse::Client, db: &str, on_cluster: Option<&str>) {
     if std::env::var_os("BENCH_KEEP").is_some() {
         println!("kept database {db}");
     } else {
+        let on_cluster = on_cluster
+            .map(|c| format!(" ON CLUSTER {c}"))
+            .unwrap_or_default();
         let _ = client
-            .query(&format!("DROP DATABASE IF EXISTS {db}"))
+            .query(&format!("DROP DATABASE IF EXISTS {db}{on_cluster}"))
             .execute()
             .await;
     }

@@ -4,9 +4,10 @@
 //! versions as it reads. 18.16 does that on one thread, and does it even
 //! where there is nothing to merge: over a BNB Smart Chain-sized year of
 //! blocks in one merged part, the sums per day took 6.7–8.3 s with
-//! `FINAL` and 2.3–2.5 s without (bench/README.md). Most of a chain's history is in parts that merges
-//! have made, where each key is held once; `FINAL` only changes an answer
-//! where a key has two rows.
+//! `FINAL` and 2.3–2.5 s without (bench/README.md). On the 2×2 cluster,
+//! where each shard merges half the rows, 3.2–3.7 s and 2.5 s. Most of a
+//! chain's history is in parts that merges have made, where each key is
+//! held once; `FINAL` only changes an answer where a key has two rows.
 //!
 //! A key has at most one row among rows read without `FINAL` when:
 //! - each part they come from was made by a merge (its level, the name's
