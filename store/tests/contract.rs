@@ -163,14 +163,11 @@ async fn on_a_cluster_rows_are_sharded_and_every_replica_holds_its_shard() {
         ("block_transactions", 400),
         ("txid_blocks", 400),
     ] {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let n = loop {
+        blockwatt_testkit::wait_until(std::time::Duration::from_secs(30), || {
             let n = counts(table);
-            if (n[0] == n[1] && n[2] == n[3]) || std::time::Instant::now() > deadline {
-                break n;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        };
+            n[0] == n[1] && n[2] == n[3]
+        });
+        let n = counts(table);
         assert_eq!(
             (n[0], n[2]),
             (n[1], n[3]),
