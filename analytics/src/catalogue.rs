@@ -235,6 +235,7 @@ pub struct CatalogueSources<'a> {
     pub mica_annex: &'a str,
     pub assets: &'a str,
     pub ewaste_recycling: &'a str,
+    pub mining_intensity: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -254,6 +255,7 @@ impl CatalogueSources<'static> {
             mica_annex: include_str!("../../config/catalogues/mica_annex.csv"),
             assets: include_str!("../../config/catalogues/assets.csv"),
             ewaste_recycling: include_str!("../../config/catalogues/ewaste_recycling.csv"),
+            mining_intensity: include_str!("../../config/catalogues/mining_intensity.csv"),
         }
     }
 }
@@ -288,6 +290,8 @@ pub struct Catalogues {
     pub mica_annex: Vec<crate::mica::AnnexField>,
     /// Documented e-waste recycling rates, by region.
     pub ewaste_recycling: Vec<RecyclingRate>,
+    /// Chains' miners' grid intensity by month, where a study placed them.
+    pub mining_intensity: Vec<crate::mining_intensity::MiningIntensity>,
     /// What every row cites.
     pub references: References,
 }
@@ -381,6 +385,8 @@ impl Catalogues {
         let mica_annex = crate::mica::annex::parse_annex(src.mica_annex, &refs)?;
         let tokens = crate::assets::parse_assets(src.assets, &chains, &refs)?;
         let ewaste_recycling = parse_recycling(src.ewaste_recycling, &refs)?;
+        let mining_intensity =
+            crate::mining_intensity::parse_mining_intensity(src.mining_intensity, &chains, &refs)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -408,6 +414,7 @@ impl Catalogues {
             tokens,
             mica_annex,
             ewaste_recycling,
+            mining_intensity,
             references: refs,
         })
     }
@@ -506,7 +513,7 @@ fn reader(text: &str) -> csv::Reader<&[u8]> {
 
 /// Deserialises every row, turning a csv error into a catalogue error with
 /// its line number.
-fn rows<T: for<'de> Deserialize<'de>>(
+pub(crate) fn rows<T: for<'de> Deserialize<'de>>(
     catalogue: &'static str,
     text: &str,
 ) -> Result<Vec<(u64, T)>> {
@@ -546,7 +553,7 @@ pub(crate) fn bad(
     }
 }
 
-fn positive(catalogue: &'static str, line: u64, name: &str, v: f64) -> Result<f64> {
+pub(crate) fn positive(catalogue: &'static str, line: u64, name: &str, v: f64) -> Result<f64> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
@@ -1192,7 +1199,9 @@ mod tests {
         assert_eq!(c.location_for("bitcoin", 2026).unwrap().0, "bitcoin-2022");
         assert_eq!(c.location_for("world", 2026).unwrap().0, "world");
         // Node geography from the crawl of 2025-11-22, from 2025 only:
-        // Ethereum's mining and earlier nodes keep the world average.
+        // Ethereum's mining and earlier nodes keep the world average as
+        // their profile (its mining days take their carbon from
+        // `mining_intensity.csv` instead).
         assert_eq!(c.location_for("ethereum", 2019).unwrap().0, "ethereum-2015");
         assert_eq!(c.location_for("ethereum", 2024).unwrap().0, "ethereum-2015");
         assert_eq!(c.location_for("ethereum", 2025).unwrap().0, "ethereum-2025");

@@ -11,8 +11,9 @@ use crate::catalogue::{year_of, Algorithm, Catalogues, ChainProfile, HardwareMod
 use crate::cbeci::{cbeci_v1_core, CbeciInput};
 use crate::error::{AnalyticsError, Result};
 use crate::hardware::{basket_on, hardware_core, threshold_j_per_h, PowInput};
-use crate::location::{location_weighted, plausible_locations};
+use crate::location::{location_weighted, plausible_locations, widen};
 use crate::methods::Method;
+use crate::mining_intensity::{mining_intensity_on, MiningIntensity};
 use crate::params::Params;
 use crate::pos::{node_fleet_mass_kg, NODE_LIFETIME_YEARS};
 use crate::smoothing::trailing_mean_dense;
@@ -113,13 +114,13 @@ pub fn estimate_series_in_fleet(
         .map(|p| {
             let index = p.index;
             let day = &days[index];
-            let place = locations.for_year(year_of(day.day)).ok_or_else(|| {
-                AnalyticsError::MissingInput {
+            let place = locations
+                .for_day(day.day)
+                .ok_or_else(|| AnalyticsError::MissingInput {
                     chain: profile.slug.clone(),
                     day: day.day,
                     input: "grid or water intensity",
-                }
-            })?;
+                })?;
             finish(p, day, profile, place, params)
         })
         .collect()
@@ -711,6 +712,7 @@ fn smooth(segment: &mut [DayPower], days: &[DailyMetrics], window: usize) {
 /// history has a few distinct years and thousands of days.
 struct LocationCache<'a> {
     catalogues: &'a Catalogues,
+    chain: &'a ChainProfile,
     profile: &'a str,
     plausible: BTreeSet<&'a str>,
     uncertainty: f64,
@@ -728,6 +730,9 @@ struct YearIntensities<'a> {
     world_average: bool,
     /// Share of the mix the bounds move to the cleanest / dirtiest place.
     uncertainty: f64,
+    /// Set when `grid` is the month's published mining intensity instead
+    /// of the profile's.
+    mining: Option<&'a MiningIntensity>,
 }
 
 /// Where a chain's machines are, when nobody has published it: anywhere
@@ -738,11 +743,38 @@ impl<'a> LocationCache<'a> {
     fn new(catalogues: &'a Catalogues, profile: &'a ChainProfile, uncertainty: f64) -> Self {
         LocationCache {
             catalogues,
+            chain: profile,
             profile: &profile.location_profile,
             plausible: plausible_locations(catalogues),
             uncertainty,
             by_year: BTreeMap::new(),
         }
+    }
+
+    /// The year's intensities, with the grid's taken from where the
+    /// chain's blocks were mined when a study placed the day's miners.
+    fn for_day(&mut self, day: NaiveDate) -> Option<YearIntensities<'a>> {
+        let year = year_of(day);
+        let place = self.for_year(year)?;
+        if !self.chain.is_pow_on(day) {
+            return Some(place);
+        }
+        let Some(mining) =
+            mining_intensity_on(&self.catalogues.mining_intensity, &self.chain.slug, day)
+        else {
+            return Some(place);
+        };
+        Some(YearIntensities {
+            grid: widen(
+                mining.gco2e_per_kwh,
+                &self.plausible,
+                &self.catalogues.grid_intensity,
+                year,
+                self.uncertainty,
+            ),
+            mining: Some(mining),
+            ..place
+        })
     }
 
     fn for_year(&mut self, year: i32) -> Option<YearIntensities<'a>> {
@@ -763,6 +795,7 @@ impl<'a> LocationCache<'a> {
                 water_l: location_weighted(shares, plausible, &c.water_l_per_kwh, year, u)?,
                 world_average,
                 uncertainty: u,
+                mining: None,
             })
         })
     }
@@ -798,16 +831,19 @@ fn finish(
     inputs.insert("location_profile".into(), json!(place.vintage));
     inputs.insert(
         "location_basis".into(),
-        json!(if place.world_average {
-            "world average: no published location for this chain; the carbon and water bounds span the cleanest to the dirtiest country where mining or nodes are known to be".to_owned()
-        } else {
-            format!(
-                "published location profile {}; the bounds move {}% of its mix to the cleanest or dirtiest country where mining or nodes are known to be",
-                place.vintage,
-                (place.uncertainty * 100.0).round()
-            )
-        }),
+        json!(location_basis(&place, params)),
     );
+    if let Some(m) = place.mining {
+        inputs.insert(
+            "mining_intensity".into(),
+            json!({
+                "month": m.month_label(),
+                "days": m.days,
+                "gco2e_per_kwh": m.gco2e_per_kwh,
+                "source": m.source,
+            }),
+        );
+    }
     inputs.insert("grid_gco2e_per_kwh".into(), bounds_json(grid));
     inputs.insert("water_l_per_kwh".into(), bounds_json(water_l));
     inputs.insert(
@@ -837,6 +873,35 @@ fn finish(
         per_tx,
         inputs,
     })
+}
+
+/// How the day's place was found, for carbon and then for water.
+fn location_basis(place: &YearIntensities<'_>, params: &Params) -> String {
+    let bounded = if place.mining.is_some() {
+        "water"
+    } else {
+        "carbon and water"
+    };
+    let profile = if place.world_average {
+        format!("world average: no published location for this chain; the {bounded} bounds span the cleanest to the dirtiest country where mining or nodes are known to be")
+    } else {
+        format!(
+            "published location profile {}; the bounds move {}% of its mix to the cleanest or dirtiest country where mining or nodes are known to be",
+            place.vintage,
+            (place.uncertainty * 100.0).round()
+        )
+    };
+    match place.mining {
+        None => profile,
+        Some(m) => format!(
+            "published mining intensity {} {}: {} gCO2e/kWh, from where that month's blocks were mined ({}); the carbon bounds move {}% of it to the cleanest or dirtiest country where mining or nodes are known to be. Water: {profile}",
+            m.chain,
+            m.month_label(),
+            m.gco2e_per_kwh,
+            m.source,
+            (params.location_uncertainty_share * 100.0).round(),
+        ),
+    }
 }
 
 /// `fallback` with the oldest fallback's date when any input is one (they

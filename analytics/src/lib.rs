@@ -24,6 +24,7 @@ pub mod hardware;
 pub mod location;
 pub mod methods;
 pub mod mica;
+pub mod mining_intensity;
 pub mod monte_carlo;
 pub mod params;
 pub mod pos;

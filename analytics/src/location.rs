@@ -41,15 +41,31 @@ pub fn location_weighted(
     if weight <= 0.0 {
         return None;
     }
-    let best = sum / weight;
-    let values: Vec<f64> = plausible.iter().filter_map(|c| value(c)).collect();
+    Some(widen(sum / weight, plausible, series, year, uncertainty))
+}
+
+/// `best` with `uncertainty` of it moved to the cleanest / dirtiest
+/// plausible country's value of `series` for `year` (a country missing
+/// from the series counts at the world value `WLD`).
+pub fn widen(
+    best: f64,
+    plausible: &BTreeSet<&str>,
+    series: &CountrySeries,
+    year: i32,
+    uncertainty: f64,
+) -> Bounds {
+    let world = series.get("WLD", year).map(|r| r.1);
+    let values: Vec<f64> = plausible
+        .iter()
+        .filter_map(|c| series.get(c, year).map(|r| r.1).or(world))
+        .collect();
     let min = values.iter().copied().fold(best, f64::min);
     let max = values.iter().copied().fold(best, f64::max);
-    Some(Bounds::new(
+    Bounds::new(
         (1.0 - uncertainty) * best + uncertainty * min,
         best,
         (1.0 - uncertainty) * best + uncertainty * max,
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -725,8 +725,9 @@ fn monero_is_estimated_with_each_eras_hardware() {
 /// Ethereum's, Polygon's and Solana's nodes are located from 2025 (a crawl
 /// of their nodes, validators.app's list): the estimate names that profile, and its
 /// carbon bounds are narrower than a world-average chain's of the same
-/// day. Ethereum's proof-of-work days keep the world average: the crawl
-/// says where nodes are, not where miners were.
+/// day. Ethereum's proof-of-work days do not take the crawl's countries:
+/// it says where nodes are, not where miners were (their carbon is the
+/// test below's).
 #[test]
 fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
     let c = Catalogues::embedded();
@@ -779,5 +780,87 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
         e.inputs["location_profile"],
         serde_json::json!("ethereum-2015")
     );
-    assert!(basis(e).starts_with("world average"), "{}", basis(e));
+    assert!(basis(e).contains("Water: world average"), "{}", basis(e));
+}
+
+/// Ethereum's mining days take the month's grid intensity McDonald
+/// published from where its blocks were mined (`mining_intensity.csv`),
+/// with the bounds of a published location; water keeps the world average,
+/// and the days after the Merge in the same month keep their nodes' place.
+#[test]
+fn ethereums_mining_days_take_the_published_intensity_of_their_month() {
+    let c = Catalogues::embedded();
+    let p = Params::default();
+    let grid = |e: &Estimate| {
+        let g = &e.inputs["grid_gco2e_per_kwh"];
+        (
+            g["lower"].as_f64().unwrap(),
+            g["best"].as_f64().unwrap(),
+            g["upper"].as_f64().unwrap(),
+        )
+    };
+    let basis = |e: &Estimate| e.inputs["location_basis"].as_str().unwrap().to_owned();
+    let mut history = Vec::new();
+    for d in ["2020-06-01", "2020-06-30", "2020-07-01", "2022-09-15"] {
+        let mut m = DailyMetrics::empty("ethereum", day(d), "t");
+        m.hashrate_hs = Some(200e12);
+        m.issuance_usd = Some(5e6);
+        m.fees_usd = Some(1e6);
+        history.push(m);
+    }
+    let mut pos = DailyMetrics::empty("ethereum", day("2022-09-16"), "t");
+    pos.node_count = Some(6000);
+    history.push(pos);
+    let est = estimate_series(c, "ethereum", &history, &p, None).unwrap();
+    let on = |d: &str| est.iter().find(|e| e.date == day(d)).unwrap();
+    // The catalogue's rows for those months, as McDonald's daily series
+    // gives them (checked against his inputs in tests/sources.rs).
+    for (d, month, g) in [
+        ("2020-06-01", "2020-06", 315.6),
+        ("2020-06-30", "2020-06", 315.6),
+        ("2020-07-01", "2020-07", 314.2),
+        ("2022-09-15", "2022-09", 293.6),
+    ] {
+        let e = on(d);
+        let (l, b, u) = grid(e);
+        assert_eq!(b, g, "{d}");
+        assert!(l < b && b < u, "{d}: {l} {b} {u}");
+        assert_eq!(e.inputs["mining_intensity"]["month"], month, "{d}");
+        assert!(
+            basis(e).starts_with(&format!(
+                "published mining intensity ethereum {month}: {g} gCO2e/kWh"
+            )),
+            "{}",
+            basis(e)
+        );
+        assert!(basis(e).contains("[mcdonald-daily-2022]"), "{}", basis(e));
+        // Water has no country mix from the study: the world average's.
+        assert!(basis(e).contains("Water: world average"), "{}", basis(e));
+        assert_eq!(e.inputs["location_profile"], "ethereum-2015");
+        // Carbon is energy × that intensity.
+        let twh = e.energy_twh_per_year.best;
+        assert!(
+            (e.co2e_t_per_year.best - twh * 1e9 * g / 1e6).abs() < 1e-6 * e.co2e_t_per_year.best
+        );
+    }
+    // Its bounds are a published location's: 20% of the mix moved to the
+    // cleanest or dirtiest plausible country, not the whole of it.
+    let plausible = blockwatt_analytics::location::plausible_locations(c);
+    let values: Vec<f64> = plausible
+        .iter()
+        .filter_map(|iso| c.grid_intensity.get(iso, 2020).map(|r| r.1))
+        .collect();
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (l, b, u) = grid(on("2020-06-01"));
+    assert!((l - (0.8 * b + 0.2 * min)).abs() < 1e-9, "{l} vs {min}");
+    assert!((u - (0.8 * b + 0.2 * max)).abs() < 1e-9, "{u} vs {max}");
+    // After the Merge, in the same month: the validators are not the miners.
+    let after = on("2022-09-16");
+    assert!(!after.inputs.contains_key("mining_intensity"));
+    assert!(
+        basis(after).starts_with("world average"),
+        "{}",
+        basis(after)
+    );
 }

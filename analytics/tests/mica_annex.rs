@@ -376,4 +376,58 @@ fn the_sources_name_the_location_of_the_periods_year_and_its_bounds() {
         s16.contains("(bitcoin-2020, its bounds moving 20% of the mix)"),
         "{s16}"
     );
+    assert!(!s16.contains("blocks were mined"), "{s16}");
+}
+
+/// A period of Ethereum's mining says in S.16 that its grid intensity is
+/// where the blocks were mined, month by month, and S.13 is the estimates'
+/// carbon, which took it.
+#[test]
+fn ethereums_mining_months_are_named_in_the_scope_2_sources() {
+    let c = Catalogues::embedded();
+    let mut days = Vec::new();
+    for d in ["2020-01-31", "2020-02-01"] {
+        let mut m = DailyMetrics::empty("ethereum", day(d), "test");
+        m.hashrate_hs = Some(150e12);
+        m.issuance_usd = Some(3e6);
+        m.fees_usd = Some(2e5);
+        m.tx_count = Some(700_000);
+        days.push(m);
+    }
+    let p = Params::default();
+    let est = blockwatt_analytics::estimate_series(c, "ethereum", &days, &p, None).unwrap();
+    assert_eq!(est.len(), 2);
+    let asset = Asset {
+        id: "ethereum",
+        name: "Ethereum",
+        hosts: vec![c.chain("ethereum").unwrap()],
+        allocation: None,
+    };
+    let period = Period {
+        start: day("2020-01-31"),
+        end: day("2020-02-01"),
+    };
+    let d = disclosure(c, &asset, &Discloser::default(), period, &est, &days, &p).unwrap();
+    let field = |code: &str| d.fields.iter().find(|f| f.code == code).unwrap();
+    let s16 = serde_json::to_value(&field("S.16").value)
+        .unwrap()
+        .to_string();
+    assert!(
+        s16.contains("On the period's mining days (2020-01 to 2020-02), the grid intensity is instead each month's where the chain's blocks were mined"),
+        "{s16}"
+    );
+    // S.13 (t/yr) from the two days' carbon, which used 313.3 and 312.9 g/kWh.
+    let grid: Vec<f64> = est
+        .iter()
+        .map(|e| e.inputs["grid_gco2e_per_kwh"]["best"].as_f64().unwrap())
+        .collect();
+    assert_eq!(grid, [313.3, 312.9]);
+    let s13 = serde_json::to_value(&field("S.13").value).unwrap();
+    let mean: f64 = est.iter().map(|e| e.co2e_t_per_year.best).sum::<f64>() / 2.0;
+    // The annex writes it as text, rounded to the tonne.
+    let best: f64 = s13
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{s13}"));
+    assert!((best - mean).abs() <= 0.01 * mean, "{best} vs {mean}");
 }

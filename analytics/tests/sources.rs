@@ -46,6 +46,7 @@ fn embedded_text() -> Vec<(&'static str, &'static str)> {
         ("mica_annex", s.mica_annex),
         ("assets", s.assets),
         ("ewaste_recycling", s.ewaste_recycling),
+        ("mining_intensity", s.mining_intensity),
         // Parameters cited in the method text rather than a catalogue row.
         (
             "footprint_methodology",
@@ -399,6 +400,66 @@ fn the_generation_mix_agrees_with_codecarbon() {
         let (_, share) = series.get("WLD", 2023).expect("the world row");
         assert!((share - sum / world_total).abs() <= 0.000_051, "WLD {name}");
     }
+}
+
+/// `mining_intensity.csv` against what McDonald's daily series is built
+/// from (his inputs in ../shared/data; the daily outputs themselves are on
+/// his repository's gh-pages branch, not copied): each month's factor is a
+/// weighted mean of his grids' factors for that year, so it lies between
+/// the cleanest and the dirtiest of them; and the months run without a gap
+/// from the chain's first day to its last mined one, each with the days
+/// the series has.
+#[test]
+fn ethereums_mining_intensity_lies_within_mcdonalds_grids() {
+    let Some(dir) =
+        blockwatt_testkit::shared_data("ethereums_mining_intensity_lies_within_mcdonalds_grids")
+    else {
+        return;
+    };
+    let grids = read(&dir.join("ethereum-emissions-mcdonald/input__grid-emissions-factors.csv"));
+    assert_eq!(grids.len(), 16, "McDonald's 16 grids");
+    let c = Catalogues::embedded();
+    let eth = c.chains.iter().find(|ch| ch.slug == "ethereum").unwrap();
+    let (first, last) = (eth.launched.unwrap(), eth.pow_until.unwrap());
+    let rows: Vec<_> = c
+        .mining_intensity
+        .iter()
+        .filter(|r| r.chain == "ethereum")
+        .collect();
+    let mut month = first.with_day(1).unwrap();
+    for r in &rows {
+        assert_eq!(r.month, month, "months run without a gap");
+        assert!(
+            r.source.contains("[mcdonald-daily-2022]"),
+            "{}",
+            r.month_label()
+        );
+        let next = month.checked_add_months(chrono::Months::new(1)).unwrap();
+        let from = first.max(month);
+        let to = last.min(next.pred_opt().unwrap());
+        assert_eq!(
+            i64::from(r.days),
+            (to - from).num_days() + 1,
+            "{}: days",
+            r.month_label()
+        );
+        let year = r.month.year().to_string();
+        let factors: Vec<f64> = grids
+            .iter()
+            .map(|g| g[&year].parse::<f64>().expect("gCO2/kWh"))
+            .collect();
+        let lo = factors.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = factors.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert!(
+            lo <= r.gco2e_per_kwh && r.gco2e_per_kwh <= hi,
+            "{}: {} outside McDonald's grids {lo}..{hi}",
+            r.month_label(),
+            r.gco2e_per_kwh
+        );
+        month = next;
+    }
+    assert_eq!(rows.len(), 87, "2015-07 to 2022-09");
+    assert_eq!(rows.last().unwrap().month, last.with_day(1).unwrap());
 }
 
 /// An estimate says how much of its machines the catalogue cannot yet back:

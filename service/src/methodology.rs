@@ -60,6 +60,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "mica_annex" => c.mica_annex,
         "assets" => c.assets,
         "ewaste_recycling" => c.ewaste_recycling,
+        "mining_intensity" => c.mining_intensity,
         "references" => c.references,
         _ => return None,
     })
@@ -139,6 +140,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "mining_map",
             "mining location shares (CCAF mining map), each cited",
+        ),
+        (
+            "mining_intensity",
+            "a chain's miners' grid intensity by month where a study placed them from the chain's blocks (McDonald 2022 for Ethereum's mining), each cited",
         ),
         (
             "merge_mining",

@@ -10,6 +10,8 @@
 pub mod annex;
 pub mod format;
 
+use std::collections::BTreeSet;
+
 use blockwatt_domain::{Basis, Bounds, DailyMetrics, Estimate};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -406,6 +408,19 @@ pub fn disclosure(
         })
         .collect::<Vec<_>>()
         .join("; ");
+    // Days whose carbon came from where the chain's blocks were mined
+    // rather than from the profile (Ethereum's mining days).
+    let mined_months: BTreeSet<String> = owned
+        .iter()
+        .filter_map(|e| e.inputs.get("mining_intensity")?.get("month")?.as_str())
+        .map(str::to_owned)
+        .collect();
+    let mining_text = match (mined_months.first(), mined_months.last()) {
+        (Some(first), Some(last)) => format!(
+            " On the period's mining days ({first} to {last}), the grid intensity is instead each month's where the chain's blocks were mined, as published from their mining pools and extraData (mining_intensity.csv), with the same bounds rule."
+        ),
+        _ => String::new(),
+    };
     let per_host = |text: &dyn Fn(&ChainProfile) -> String| {
         if asset.hosts.len() == 1 {
             text(chain)
@@ -502,8 +517,8 @@ pub fn disclosure(
             ),
             "S.16" => (
                 Value::Text(format!(
-                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10. Scope 1 (S.12): zero by rule, every kWh being counted in S.13 as bought electricity, including electricity a node generates on site. GHG intensity (S.14): S.12 and S.13's period emissions divided by the period's on-chain transactions.",
-                    profiles
+                    "Scope 2 (S.13), location-based: energy × the grid carbon intensity of the location profile ({}), from Ember and the Energy Institute via Our World in Data, with the same bounds rule as S.10.{} Scope 1 (S.12): zero by rule, every kWh being counted in S.13 as bought electricity, including electricity a node generates on site. GHG intensity (S.14): S.12 and S.13's period emissions divided by the period's on-chain transactions.",
+                    profiles, mining_text
                 )),
                 None,
             ),
