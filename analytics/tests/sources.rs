@@ -343,6 +343,44 @@ fn rows_agree_with_the_datasets_they_cite() {
     }
 }
 
+/// Rows citing 2Miners' GPU table give the card's hashrate for their
+/// algorithm as the table does.
+#[test]
+fn gpu_hashrates_agree_with_2miners_table() {
+    let Some(dir) = blockwatt_testkit::shared_data("gpu_hashrates_agree_with_2miners_table") else {
+        return;
+    };
+    let text = std::fs::read_to_string(
+        dir.join("ethereum-emissions-mcdonald/sources__2cryptocalc__gpu.json"),
+    )
+    .expect("gpu.json");
+    let cards: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
+    let c = Catalogues::embedded();
+    for m in citing(c, "twominers-2cryptocalc-2021", 1) {
+        // The table's names: "Nvidia GeForce GTX 1080 Ti", ours "GPU GeForce GTX 1080 Ti".
+        let name = m.model.trim_start_matches("GPU ");
+        let card = cards
+            .iter()
+            .find(|k| {
+                k["marketing_name"]
+                    .as_str()
+                    .is_some_and(|n| n.ends_with(name))
+            })
+            .unwrap_or_else(|| panic!("{} is not in gpu.json", m.model));
+        let algo = match m.algorithm {
+            Algorithm::Equihash => "Equihash",
+            other => panic!("{other:?}: no column of gpu.json is mapped"),
+        };
+        let table = card["algos"][algo].as_f64().expect("a hashrate");
+        assert!(
+            close(table, m.hashrate_hs, 1e-9),
+            "{}: {} H/s against the table's {table}",
+            m.model,
+            m.hashrate_hs
+        );
+    }
+}
+
 /// `energy_mix.csv` against the codecarbon file it cites: each country's
 /// renewable share and its nine per-source shares (S.17 of a MiCA
 /// disclosure) are its TWh over its total, rounded to 4 decimals, for the
