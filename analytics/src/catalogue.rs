@@ -329,6 +329,9 @@ pub struct PublishedFigure {
     /// `energy_twh_per_year` or `co2e_t_per_year`.
     pub figure: String,
     pub value: f64,
+    /// The network hashrate (H/s) the figure rests on, where the index
+    /// publishes it.
+    pub network_hashrate_hs: Option<f64>,
     /// Our method following the same approach, if any.
     pub comparable_method: Option<crate::Method>,
     /// How the index got its figure.
@@ -862,6 +865,7 @@ struct PublishedRow {
     date: String,
     figure: String,
     value: f64,
+    network_hashrate_hs: String,
     comparable_method: String,
     method_note: String,
     source: String,
@@ -904,6 +908,21 @@ fn parse_published(
             "" => None,
             m => Some(crate::Method::parse(m).map_err(|e| bad(C, line, e.to_string()))?),
         };
+        let network_hashrate_hs = match r.network_hashrate_hs.trim() {
+            "" => None,
+            h => Some(
+                h.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .ok_or_else(|| {
+                        bad(
+                            C,
+                            line,
+                            format!("network_hashrate_hs {h:?} is not a positive number of H/s"),
+                        )
+                    })?,
+            ),
+        };
         out.push(PublishedFigure {
             index: r.index,
             release: r.release,
@@ -911,6 +930,7 @@ fn parse_published(
             date,
             figure: r.figure,
             value: r.value,
+            network_hashrate_hs,
             comparable_method,
             method_note: r.method_note,
             source: r.source,

@@ -343,6 +343,36 @@ fn rows_agree_with_the_datasets_they_cite() {
     }
 }
 
+/// The hashrate a published McDonald figure rests on is his input's for
+/// that day (input/hashrate.csv, Etherscan's GH/s).
+#[test]
+fn published_hashrates_are_mcdonalds_inputs() {
+    let Some(dir) = blockwatt_testkit::shared_data("published_hashrates_are_mcdonalds_inputs")
+    else {
+        return;
+    };
+    let rows = read(&dir.join("ethereum-emissions-mcdonald/input__hashrate.csv"));
+    let c = Catalogues::embedded();
+    let mut checked = 0;
+    for f in c.published.iter().filter(|f| f.index == "mcdonald") {
+        let etherscan = f.date.format("%-m/%-d/%Y").to_string();
+        let gh: f64 = rows
+            .iter()
+            .find(|r| r["Date(UTC)"] == etherscan)
+            .unwrap_or_else(|| panic!("no hashrate on {}", f.date))["Value"]
+            .parse()
+            .expect("GH/s");
+        let hs = f.network_hashrate_hs.expect("McDonald's hashrate");
+        assert!(
+            close(hs, gh * 1e9, 1e-12),
+            "{}: {hs} against {gh} GH/s",
+            f.date
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 16);
+}
+
 /// Rows citing 2Miners' GPU table give the card's hashrate for their
 /// algorithm as the table does.
 #[test]

@@ -260,6 +260,99 @@ async fn reconcile_sets_published_figures_beside_ours() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
+/// Where an index published its hashrate (McDonald's Ethereum series), an
+/// energy gap splits into hashrate and energy per hash, and a carbon gap
+/// adds the carbon per kWh; the factors multiply to the gap.
+#[tokio::test]
+async fn reconcile_splits_a_gap_into_its_factors() {
+    let t = app().await;
+    // A month of Ethereum's mining, of June 2020's magnitude.
+    let june: Vec<blockwatt_domain::DailyMetrics> = (0..30u64)
+        .map(|i| blockwatt_domain::DailyMetrics {
+            hashrate_hs: Some(1.769e14),
+            issuance_usd: Some(3.4e6),
+            fees_usd: Some(5e5),
+            tx_count: Some(1_100_000),
+            ..blockwatt_domain::DailyMetrics::empty(
+                "ethereum",
+                day("2020-06-01") + chrono::Days::new(i),
+                "coinmetrics",
+            )
+        })
+        .collect();
+    t.store.write_daily_metrics(&june).await.unwrap();
+    let v = get(&t.router, "/v1/chains/ethereum/reconcile?date=2020-06-30")
+        .await
+        .json();
+    let figures = v["figures"].as_array().unwrap();
+    let of = |index: &str, figure: &str| {
+        figures
+            .iter()
+            .find(|f| f["index"] == index && f["figure"] == figure)
+            .unwrap_or_else(|| panic!("{index} {figure}: {v}"))
+    };
+    let names = |f: &serde_json::Value| -> Vec<String> {
+        f["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["factor"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let product = |f: &serde_json::Value| -> f64 {
+        f["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["ratio"].as_f64().unwrap())
+            .product()
+    };
+    let energy = of("mcdonald", "energy_twh_per_year");
+    assert_eq!(
+        names(energy),
+        ["network_hashrate_hs", "energy_per_hash_j_per_h"]
+    );
+    let hashrate = &energy["factors"][0];
+    // His hashrate that day, from Etherscan (input/hashrate.csv): 189,228.7371 GH/s.
+    assert_eq!(hashrate["published"].as_f64(), Some(1.892287371e14));
+    assert_eq!(hashrate["ours"].as_f64(), Some(1.769e14));
+    let gap = energy["ours"]["ratio"].as_f64().unwrap();
+    assert!((product(energy) - gap).abs() < 1e-9 * gap, "{energy}");
+    // His energy per hash: 5.8293 TWh a year over his hashrate, in J/H.
+    let theirs = energy["factors"][1]["published"].as_f64().unwrap();
+    assert!((theirs - 5.8293e12 / 8766.0 / 1.892287371e14).abs() < 1e-9 * theirs);
+    let text = energy["explanation"].as_str().unwrap();
+    assert!(
+        text.contains("Ours over theirs, factor by factor: hashrate ×0.935"),
+        "{text}"
+    );
+
+    let carbon = of("mcdonald", "co2e_t_per_year");
+    assert_eq!(
+        names(carbon),
+        [
+            "network_hashrate_hs",
+            "energy_per_hash_j_per_h",
+            "carbon_per_kwh_g"
+        ]
+    );
+    let gap = carbon["ours"]["ratio"].as_f64().unwrap();
+    assert!((product(carbon) - gap).abs() < 1e-9 * gap, "{carbon}");
+    // Our carbon per kWh is his month's (mining_intensity.csv), his that day's
+    // is 1,837,334 t over 5.8293 TWh.
+    let per_kwh = &carbon["factors"][2];
+    assert_eq!(per_kwh["ours"].as_f64(), Some(315.6));
+    assert!((per_kwh["published"].as_f64().unwrap() - 1_837_334.0 / 5_829.3).abs() < 1e-9);
+
+    // Digiconomist published no hashrate: its energy gap has no factors.
+    let digi = of("digiconomist", "energy_twh_per_year");
+    assert!(names(digi).is_empty(), "{digi}");
+    assert!(!digi["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("factor by factor"));
+}
+
 /// Served from the cache: new data written behind the cache's back does
 /// not show until the cache is cleared (imports and ingests clear it).
 #[tokio::test]
