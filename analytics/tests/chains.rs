@@ -632,6 +632,21 @@ fn no_estimate_before_a_chain_existed() {
     assert!(checked >= 19, "only {checked} chains have a first day");
 }
 
+/// The grid intensity (lower, best, upper gCO2e/kWh) an estimate used.
+fn grid_bounds(e: &Estimate) -> (f64, f64, f64) {
+    let g = &e.inputs["grid_gco2e_per_kwh"];
+    (
+        g["lower"].as_f64().unwrap(),
+        g["best"].as_f64().unwrap(),
+        g["upper"].as_f64().unwrap(),
+    )
+}
+
+/// How an estimate says its location was found.
+fn location_basis(e: &Estimate) -> String {
+    e.inputs["location_basis"].as_str().unwrap().to_owned()
+}
+
 /// A chain without a published location says the world average is used,
 /// and its carbon bounds span every country where mining or nodes are
 /// known to be: wider than Bitcoin's, whose mining map is published.
@@ -650,28 +665,23 @@ fn world_average_locations_say_so_and_widen_the_carbon_bounds() {
     let p = Params::default();
     let b = &estimate_series(c, "bitcoin", &[btc], &p, None).unwrap()[0];
     let w = &estimate_series(c, "dash", &[dash], &p, None).unwrap()[0];
-    let basis = |e: &Estimate| e.inputs["location_basis"].as_str().unwrap().to_owned();
-    assert!(basis(w).starts_with("world average"), "{}", basis(w));
     assert!(
-        basis(b).starts_with("published location profile bitcoin-2020"),
+        location_basis(w).starts_with("world average"),
         "{}",
-        basis(b)
+        location_basis(w)
     );
-    let grid = |e: &Estimate| {
-        let g = &e.inputs["grid_gco2e_per_kwh"];
-        (
-            g["lower"].as_f64().unwrap(),
-            g["best"].as_f64().unwrap(),
-            g["upper"].as_f64().unwrap(),
-        )
-    };
-    let (wl, wb, wu) = grid(w);
-    let (bl, bb, bu) = grid(b);
+    assert!(
+        location_basis(b).starts_with("published location profile bitcoin-2020"),
+        "{}",
+        location_basis(b)
+    );
+    let (wl, wb, wu) = grid_bounds(w);
+    let (bl, bb, bu) = grid_bounds(b);
     assert!(
         (wu - wl) / wb > (bu - bl) / bb,
         "{:?} vs {:?}",
-        grid(w),
-        grid(b)
+        grid_bounds(w),
+        grid_bounds(b)
     );
     // The whole span: the cleanest and dirtiest plausible countries.
     let plausible = blockwatt_analytics::location::plausible_locations(c);
@@ -732,37 +742,28 @@ fn monero_is_estimated_with_each_eras_hardware() {
 fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
     let c = Catalogues::embedded();
     let p = Params::default();
-    let grid = |e: &Estimate| {
-        let g = &e.inputs["grid_gco2e_per_kwh"];
-        (
-            g["lower"].as_f64().unwrap(),
-            g["best"].as_f64().unwrap(),
-            g["upper"].as_f64().unwrap(),
-        )
-    };
-    let basis = |e: &Estimate| e.inputs["location_basis"].as_str().unwrap().to_owned();
     let on = |chain: &str| {
         estimate_day(c, chain, fallback_day(chain), &[], &p, None)
             .unwrap_or_else(|e| panic!("{chain}: {e}"))
     };
     let cardano = on("cardano");
     assert!(
-        basis(&cardano).starts_with("world average"),
+        location_basis(&cardano).starts_with("world average"),
         "{}",
-        basis(&cardano)
+        location_basis(&cardano)
     );
-    let (wl, wb, wu) = grid(&cardano);
+    let (wl, wb, wu) = grid_bounds(&cardano);
     for chain in ["ethereum", "polygon", "solana", "avalanche"] {
         let e = on(chain);
         assert_eq!(e.date.year(), 2025, "{chain}");
         let vintage = format!("{chain}-2025");
         assert_eq!(e.inputs["location_profile"], serde_json::json!(vintage));
         assert!(
-            basis(&e).starts_with(&format!("published location profile {vintage}")),
+            location_basis(&e).starts_with(&format!("published location profile {vintage}")),
             "{}",
-            basis(&e)
+            location_basis(&e)
         );
-        let (l, b, u) = grid(&e);
+        let (l, b, u) = grid_bounds(&e);
         println!("{chain} 2025 grid: {l:.0} / {b:.0} / {u:.0} g/kWh; world average {wl:.0} / {wb:.0} / {wu:.0}");
         assert!(l <= b && b <= u, "{chain}: {l} {b} {u}");
         assert!(
@@ -780,7 +781,11 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
         e.inputs["location_profile"],
         serde_json::json!("ethereum-2015")
     );
-    assert!(basis(e).contains("Water: world average"), "{}", basis(e));
+    assert!(
+        location_basis(e).contains("Water: world average"),
+        "{}",
+        location_basis(e)
+    );
 }
 
 /// Ethereum's mining days take the month's grid intensity McDonald
@@ -791,15 +796,6 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
 fn ethereums_mining_days_take_the_published_intensity_of_their_month() {
     let c = Catalogues::embedded();
     let p = Params::default();
-    let grid = |e: &Estimate| {
-        let g = &e.inputs["grid_gco2e_per_kwh"];
-        (
-            g["lower"].as_f64().unwrap(),
-            g["best"].as_f64().unwrap(),
-            g["upper"].as_f64().unwrap(),
-        )
-    };
-    let basis = |e: &Estimate| e.inputs["location_basis"].as_str().unwrap().to_owned();
     let mut history = Vec::new();
     for d in ["2020-06-01", "2020-06-30", "2020-07-01", "2022-09-15"] {
         let mut m = DailyMetrics::empty("ethereum", day(d), "t");
@@ -822,20 +818,28 @@ fn ethereums_mining_days_take_the_published_intensity_of_their_month() {
         ("2022-09-15", "2022-09", 293.6),
     ] {
         let e = on(d);
-        let (l, b, u) = grid(e);
+        let (l, b, u) = grid_bounds(e);
         assert_eq!(b, g, "{d}");
         assert!(l < b && b < u, "{d}: {l} {b} {u}");
         assert_eq!(e.inputs["mining_intensity"]["month"], month, "{d}");
         assert!(
-            basis(e).starts_with(&format!(
+            location_basis(e).starts_with(&format!(
                 "published mining intensity ethereum {month}: {g} gCO2e/kWh"
             )),
             "{}",
-            basis(e)
+            location_basis(e)
         );
-        assert!(basis(e).contains("[mcdonald-daily-2022]"), "{}", basis(e));
+        assert!(
+            location_basis(e).contains("[mcdonald-daily-2022]"),
+            "{}",
+            location_basis(e)
+        );
         // Water has no country mix from the study: the world average's.
-        assert!(basis(e).contains("Water: world average"), "{}", basis(e));
+        assert!(
+            location_basis(e).contains("Water: world average"),
+            "{}",
+            location_basis(e)
+        );
         assert_eq!(e.inputs["location_profile"], "ethereum-2015");
         // Carbon is energy × that intensity.
         let twh = e.energy_twh_per_year.best;
@@ -852,16 +856,16 @@ fn ethereums_mining_days_take_the_published_intensity_of_their_month() {
         .collect();
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (l, b, u) = grid(on("2020-06-01"));
+    let (l, b, u) = grid_bounds(on("2020-06-01"));
     assert!((l - (0.8 * b + 0.2 * min)).abs() < 1e-9, "{l} vs {min}");
     assert!((u - (0.8 * b + 0.2 * max)).abs() < 1e-9, "{u} vs {max}");
     // After the Merge, in the same month: the validators are not the miners.
     let after = on("2022-09-16");
     assert!(!after.inputs.contains_key("mining_intensity"));
     assert!(
-        basis(after).starts_with("world average"),
+        location_basis(after).starts_with("world average"),
         "{}",
-        basis(after)
+        location_basis(after)
     );
 }
 
