@@ -642,6 +642,18 @@ fn grid_bounds(e: &Estimate) -> (f64, f64, f64) {
     )
 }
 
+/// The cleanest and the dirtiest grid of `year` among the countries where
+/// mining or nodes are known to be.
+fn plausible_grid_span(c: &Catalogues, year: i32) -> (f64, f64) {
+    let values: Vec<f64> = blockwatt_analytics::location::plausible_locations(c)
+        .iter()
+        .filter_map(|iso| c.grid_intensity.get(iso, year).map(|r| r.1))
+        .collect();
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, max)
+}
+
 /// How an estimate says its location was found.
 fn location_basis(e: &Estimate) -> String {
     e.inputs["location_basis"].as_str().unwrap().to_owned()
@@ -684,13 +696,7 @@ fn world_average_locations_say_so_and_widen_the_carbon_bounds() {
         grid_bounds(b)
     );
     // The whole span: the cleanest and dirtiest plausible countries.
-    let plausible = blockwatt_analytics::location::plausible_locations(c);
-    let values: Vec<f64> = plausible
-        .iter()
-        .filter_map(|iso| c.grid_intensity.get(iso, 2020).map(|r| r.1))
-        .collect();
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (min, max) = plausible_grid_span(c, 2020);
     assert!(
         (wl - min).abs() < 1e-9 && (wu - max).abs() < 1e-9,
         "{wl}..{wu} vs {min}..{max}"
@@ -849,13 +855,7 @@ fn ethereums_mining_days_take_the_published_intensity_of_their_month() {
     }
     // Its bounds are a published location's: 20% of the mix moved to the
     // cleanest or dirtiest plausible country, not the whole of it.
-    let plausible = blockwatt_analytics::location::plausible_locations(c);
-    let values: Vec<f64> = plausible
-        .iter()
-        .filter_map(|iso| c.grid_intensity.get(iso, 2020).map(|r| r.1))
-        .collect();
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (min, max) = plausible_grid_span(c, 2020);
     let (l, b, u) = grid_bounds(on("2020-06-01"));
     assert!((l - (0.8 * b + 0.2 * min)).abs() < 1e-9, "{l} vs {min}");
     assert!((u - (0.8 * b + 0.2 * max)).abs() < 1e-9, "{u} vs {max}");
