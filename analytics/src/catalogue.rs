@@ -236,6 +236,7 @@ pub struct CatalogueSources<'a> {
     pub assets: &'a str,
     pub ewaste_recycling: &'a str,
     pub mining_intensity: &'a str,
+    pub node_hardware: &'a str,
 }
 
 impl CatalogueSources<'static> {
@@ -256,6 +257,7 @@ impl CatalogueSources<'static> {
             assets: include_str!("../../config/catalogues/assets.csv"),
             ewaste_recycling: include_str!("../../config/catalogues/ewaste_recycling.csv"),
             mining_intensity: include_str!("../../config/catalogues/mining_intensity.csv"),
+            node_hardware: include_str!("../../config/catalogues/node_hardware.csv"),
         }
     }
 }
@@ -292,6 +294,8 @@ pub struct Catalogues {
     pub ewaste_recycling: Vec<RecyclingRate>,
     /// Chains' miners' grid intensity by month, where a study placed them.
     pub mining_intensity: Vec<crate::mining_intensity::MiningIntensity>,
+    /// The machines standing for each validator-node class.
+    pub node_hardware: crate::node_hardware::NodeHardware,
     /// What every row cites.
     pub references: References,
 }
@@ -390,6 +394,7 @@ impl Catalogues {
         let ewaste_recycling = parse_recycling(src.ewaste_recycling, &refs)?;
         let mining_intensity =
             crate::mining_intensity::parse_mining_intensity(src.mining_intensity, &chains, &refs)?;
+        let node_hardware = crate::node_hardware::parse_node_hardware(src.node_hardware, &refs)?;
         for chain in &chains {
             if resolve_location(&locations, &chain.location_profile, i32::MAX).is_none() {
                 return Err(AnalyticsError::Catalogue {
@@ -418,6 +423,7 @@ impl Catalogues {
             mica_annex,
             ewaste_recycling,
             mining_intensity,
+            node_hardware,
             references: refs,
         })
     }

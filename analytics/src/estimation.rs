@@ -14,8 +14,9 @@ use crate::hardware::{basket_on, hardware_core, threshold_j_per_h, PowInput};
 use crate::location::{location_weighted, plausible_locations, widen};
 use crate::methods::Method;
 use crate::mining_intensity::{mining_intensity_on, MiningIntensity};
+use crate::node_hardware::set_embodied_t_per_year;
 use crate::params::Params;
-use crate::pos::{node_fleet_mass_kg, NODE_LIFETIME_YEARS};
+use crate::pos::{node_fleet, NODE_LIFETIME_YEARS};
 use crate::smoothing::trailing_mean_dense;
 use crate::units::{
     twh_per_year_to_kwh_per_day, twh_per_year_to_watts, watts_to_twh_per_year, DAYS_PER_YEAR,
@@ -31,6 +32,9 @@ struct DayPower {
     /// Set when the method smooths itself (cbeci-v1); otherwise filled by `smooth`.
     energy_twh_per_year: Option<Bounds>,
     fleet_mass_kg: Option<Bounds>,
+    /// Manufacture and transport of the fleet, kgCO2e (validator nodes
+    /// only: mining machines have no such data here).
+    fleet_embodied_kgco2e: Option<Bounds>,
     lifetime_years: f64,
     inputs: Inputs,
 }
@@ -99,7 +103,7 @@ pub fn estimate_series_in_fleet(
                 hardware_segment(catalogues, profile, days, fleet, start..end, params)?
             }
             Method::Economic => economic_segment(catalogues, profile, days, start..end, params),
-            Method::PosNodes => pos_segment(profile, days, start..end, params),
+            Method::PosNodes => pos_segment(catalogues, profile, days, start..end, params),
         };
         if m == Method::CbeciV1 {
             segment.retain(|p| p.index < end);
@@ -408,6 +412,7 @@ fn cbeci_segment(
             power_w: day.power_w,
             energy_twh_per_year: Some(day.energy_twh_per_year),
             fleet_mass_kg: pow_fleet_mass(models, d, hashrate_hs, params),
+            fleet_embodied_kgco2e: None,
             lifetime_years: pow_lifetime(params, algorithm),
             inputs,
         });
@@ -578,6 +583,7 @@ fn hardware_segment(
                 day.hashrate_hs * attributed,
                 day.basket.mass_kg_per_hs,
             )),
+            fleet_embodied_kgco2e: None,
             lifetime_years: pow_lifetime(params, algorithm),
             inputs,
         });
@@ -623,6 +629,7 @@ fn economic_segment(
             ),
             energy_twh_per_year: None,
             fleet_mass_kg: fleet,
+            fleet_embodied_kgco2e: None,
             lifetime_years: pow_lifetime(params, algorithm),
             inputs,
         });
@@ -631,6 +638,7 @@ fn economic_segment(
 }
 
 fn pos_segment(
+    catalogues: &Catalogues,
     profile: &ChainProfile,
     days: &[DailyMetrics],
     range: std::ops::Range<usize>,
@@ -672,7 +680,8 @@ fn pos_segment(
             method: Method::PosNodes,
             power_w: spread.power_w(n),
             energy_twh_per_year: None,
-            fleet_mass_kg: Some(node_fleet_mass_kg(n)),
+            fleet_mass_kg: Some(node_fleet(n, catalogues.node_hardware.weight_kg)),
+            fleet_embodied_kgco2e: Some(node_fleet(n, catalogues.node_hardware.embodied_kgco2e)),
             lifetime_years: params
                 .hardware_lifetime_years
                 .unwrap_or(NODE_LIFETIME_YEARS),
@@ -851,6 +860,9 @@ fn finish(
         p.fleet_mass_kg.map(bounds_json).into(),
     );
     inputs.insert("lifetime_years".into(), json!(p.lifetime_years));
+    if let Some(made) = p.fleet_embodied_kgco2e {
+        set_embodied_t_per_year(&mut inputs, made.scale(1.0 / p.lifetime_years / 1000.0));
+    }
     inputs.insert("tx_count".into(), json!(d.tx_count));
     inputs.insert("metrics_source".into(), json!(d.source));
     let (basis, as_of) = basis_of(&inputs, d.day);

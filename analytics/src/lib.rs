@@ -26,6 +26,7 @@ pub mod methods;
 pub mod mica;
 pub mod mining_intensity;
 pub mod monte_carlo;
+pub mod node_hardware;
 pub mod params;
 pub mod pos;
 pub mod reference;

@@ -18,12 +18,9 @@ use crate::params::Pue;
 /// Best-guess share of nodes in the low / medium / high classes.
 pub const CLASS_WEIGHTS: [f64; 3] = [0.25, 0.5, 0.25];
 
-/// Mass of one node per class, kg: mini PC, desktop tower, 1U server
-/// (typical vendor datasheets). Used for e-waste.
-pub const NODE_MASS_KG: [f64; 3] = [1.0, 8.0, 15.0];
-
-/// Servers and PCs are replaced on roughly a four-year cycle (the usual
-/// accounting depreciation period for IT hardware).
+/// Servers and PCs are replaced after the four years of use their
+/// manufacturers' carbon footprints assume (every model of
+/// `node_hardware.csv`; a test holds the two together).
 pub const NODE_LIFETIME_YEARS: f64 = 4.0;
 
 /// The spread of the node count around a validator count: ±25%.
@@ -104,17 +101,20 @@ pub fn pos_power_w(nodes: f64, class_w: [f64; 3], pue: Pue) -> Bounds {
     node_spread(class_w, pue).power_w(nodes)
 }
 
-/// Fleet mass in kg of `nodes` nodes.
-pub fn node_fleet_mass_kg(nodes: f64) -> Bounds {
-    let mix: f64 = NODE_MASS_KG
+/// A quantity of `nodes` nodes whose machines have `per_class` each (the
+/// class medians of `node_hardware.csv`): best at the class mix, bounds
+/// all nodes of the lightest and of the heaviest class, as node power's
+/// classes span the fleet.
+pub fn node_fleet(nodes: f64, per_class: [Bounds; 3]) -> Bounds {
+    let mix: f64 = per_class
         .iter()
         .zip(CLASS_WEIGHTS)
-        .map(|(m, s)| m * s)
+        .map(|(m, s)| m.best * s)
         .sum();
     Bounds::new(
-        nodes * NODE_MASS_KG[0],
+        nodes * per_class[0].best,
         nodes * mix,
-        nodes * NODE_MASS_KG[2],
+        nodes * per_class[2].best,
     )
 }
 
@@ -133,7 +133,13 @@ mod tests {
         assert!(stacked_lo < p.lower && p.upper < stacked_hi, "{p:?}");
         assert!(p.upper / p.lower < 6.0, "{p:?}");
         assert!(p.is_ordered());
-        assert!(node_fleet_mass_kg(10.0).is_ordered());
+        let per_class = [
+            Bounds::new(1.0, 2.0, 3.0),
+            Bounds::new(5.0, 8.0, 9.0),
+            Bounds::new(10.0, 20.0, 30.0),
+        ];
+        // 10 nodes: all home 20, the mix 10 × (0.25·2 + 0.5·8 + 0.25·20) = 95, all cloud 200.
+        assert_eq!(node_fleet(10.0, per_class), Bounds::new(20.0, 95.0, 200.0));
     }
 
     #[test]

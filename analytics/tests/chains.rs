@@ -3,6 +3,7 @@
 
 mod common;
 
+use blockwatt_analytics::node_hardware::embodied_t_per_year;
 use blockwatt_analytics::{
     chain_profiles, estimate_day, estimate_series, estimate_series_in_fleet, AnalyticsError,
     Catalogues, Method, Params, FALLBACK_MAX_AGE_DAYS,
@@ -921,4 +922,35 @@ fn ethereums_carbon_per_kwh_is_mcdonalds_where_both_have_the_day() {
     }
     // 2016-06-30 to 2020-06-30: the Coin Metrics copy ends 2020-07-27.
     assert_eq!(compared, 5);
+}
+
+/// A proof-of-stake day's machines are node_hardware.csv's: their weights
+/// give its e-waste and their manufacturers' footprints its hardware
+/// emissions (the class medians 194.6, 263.9 and 1,155.5 kgCO2e, 1.4, 6.5
+/// and 16.75 kg, in the class mix 1/4, 1/2, 1/4, over 4 years); a mining
+/// day has no such emissions.
+#[test]
+fn validator_nodes_machines_are_the_manufacturers_footprints() {
+    let c = Catalogues::embedded();
+    let mut d = DailyMetrics::empty("cardano", day("2024-06-01"), "t");
+    d.node_count = Some(3000);
+    let e = &estimate_series(c, "cardano", &[d], &Params::default(), None).unwrap()[0];
+    let made = embodied_t_per_year(&e.inputs).expect("the fleet's manufacture");
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b;
+    // 3,000 × 194.6 / 4 / 1000; 3,000 × (0.25·194.6 + 0.5·263.9 + 0.25·1155.5) / 4 / 1000; 3,000 × 1155.5 / 4 / 1000.
+    assert!(close(made.lower, 145.95), "{made:?}");
+    assert!(close(made.best, 352.10625), "{made:?}");
+    assert!(close(made.upper, 866.625), "{made:?}");
+    // 3,000 × (0.25·1.4 + 0.5·6.5 + 0.25·16.75) kg / 4 years, in t.
+    assert!(
+        close(e.ewaste_t_per_year.best, 5.840625),
+        "{:?}",
+        e.ewaste_t_per_year
+    );
+    let mut btc = DailyMetrics::empty("bitcoin", day("2020-06-01"), "t");
+    btc.hashrate_hs = Some(100e18);
+    btc.issuance_usd = Some(9e6);
+    btc.fees_usd = Some(5e5);
+    let b = &estimate_series(c, "bitcoin", &[btc], &Params::default(), None).unwrap()[0];
+    assert_eq!(embodied_t_per_year(&b.inputs), None);
 }

@@ -431,3 +431,64 @@ fn ethereums_mining_months_are_named_in_the_scope_2_sources() {
         .unwrap_or_else(|| panic!("{s13}"));
     assert!((best - mean).abs() <= 0.01 * mean, "{best} vs {mean}");
 }
+
+/// S.20 gives a proof-of-stake chain's validator machines' manufacture and
+/// transport, per year, from its estimates; a mining chain's says why it
+/// has none.
+#[test]
+fn scope_3_is_the_validator_machines_and_not_mining_machines() {
+    let c = Catalogues::embedded();
+    let p = Params::default();
+    let field = |chain: &str, days: Vec<DailyMetrics>| {
+        let est = blockwatt_analytics::estimate_series(c, chain, &days, &p, None).unwrap();
+        let asset = Asset {
+            id: chain,
+            name: chain,
+            hosts: vec![c.chain(chain).unwrap()],
+            allocation: None,
+        };
+        let period = Period {
+            start: days[0].day,
+            end: days[days.len() - 1].day,
+        };
+        let d = disclosure(c, &asset, &Discloser::default(), period, &est, &days, &p).unwrap();
+        let f = d.fields.into_iter().find(|f| f.code == "S.20").unwrap();
+        (est, serde_json::to_value(&f).unwrap())
+    };
+    let mut cardano = Vec::new();
+    for d in ["2024-06-01", "2024-06-02"] {
+        let mut m = DailyMetrics::empty("cardano", day(d), "test");
+        m.node_count = Some(3000);
+        m.tx_count = Some(80_000);
+        cardano.push(m);
+    }
+    let (est, s20) = field("cardano", cardano);
+    // Two days of the same fleet, scaled to a year: the day's own figure.
+    let made = blockwatt_analytics::node_hardware::embodied_t_per_year(&est[0].inputs).unwrap();
+    let value: f64 = s20["value"].as_str().unwrap().parse().unwrap();
+    // Written to the precision the disclosure gives (352.106).
+    assert!((value - made.best).abs() < 1e-5 * made.best, "{s20}");
+    assert!(
+        s20["note"]
+            .as_str()
+            .unwrap()
+            .contains("validator nodes' machines only"),
+        "{s20}"
+    );
+    let mut btc = Vec::new();
+    for d in ["2020-01-01", "2020-01-02"] {
+        let mut m = DailyMetrics::empty("bitcoin", day(d), "test");
+        m.hashrate_hs = Some(100e18);
+        m.issuance_usd = Some(9e6);
+        m.fees_usd = Some(5e5);
+        m.tx_count = Some(300_000);
+        btc.push(m);
+    }
+    let (_, s20) = field("bitcoin", btc);
+    assert!(s20["value"].is_null(), "{s20}");
+    assert!(
+        s20.to_string()
+            .contains("the manufacture of mining machines is not modelled"),
+        "{s20}"
+    );
+}

@@ -47,6 +47,7 @@ fn embedded_text() -> Vec<(&'static str, &'static str)> {
         ("assets", s.assets),
         ("ewaste_recycling", s.ewaste_recycling),
         ("mining_intensity", s.mining_intensity),
+        ("node_hardware", s.node_hardware),
         // Parameters cited in the method text rather than a catalogue row.
         (
             "footprint_methodology",
@@ -371,6 +372,36 @@ fn published_hashrates_are_mcdonalds_inputs() {
         checked += 1;
     }
     assert_eq!(checked, 16);
+}
+
+/// The validator-node machines cite the manufacturer's footprint each was
+/// read from, and the lifetime the estimates spread them over is the one
+/// those footprints assume. (Boavizta's file is not in ../shared/data:
+/// the rows were read from the fetched repository at the cited commit.)
+#[test]
+fn validator_node_machines_cite_their_footprints_and_lifetime() {
+    let c = Catalogues::embedded();
+    let h = &c.node_hardware;
+    assert!(h.machines.len() >= 40, "{} models", h.machines.len());
+    for m in &h.machines {
+        assert!(
+            m.source.contains("[boavizta-efd-2023]") && m.source.contains("PCF https://"),
+            "{} {}: {}",
+            m.manufacturer,
+            m.model,
+            m.source
+        );
+    }
+    assert_eq!(
+        h.pcf_lifetime_years(),
+        blockwatt_analytics::pos::NODE_LIFETIME_YEARS
+    );
+    // Heavier classes are heavier and cost more to make, as node power's
+    // classes draw more.
+    for i in 0..2 {
+        assert!(h.weight_kg[i].best < h.weight_kg[i + 1].best);
+        assert!(h.embodied_kgco2e[i].best < h.embodied_kgco2e[i + 1].best);
+    }
 }
 
 /// Rows citing 2Miners' GPU table give the card's hashrate for their

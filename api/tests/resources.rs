@@ -1401,6 +1401,9 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         // Per transaction, the token's energy over its own transactions is the chain's per transaction.
         // (Both written to 5 decimals: 0.22523 against 0.22522 is rounding.)
         assert!((field(&token_d, "S.11") / field(&chain_d, "S.11") - 1.0).abs() < 1e-4);
+        // The validators' machines (S.20) are allocated by the same share.
+        let ratio = field(&token_d, "S.20") / field(&chain_d, "S.20");
+        assert!((ratio - 5.0 / 8.0).abs() < 1e-4, "{ratio}");
     }
     let s9 = |v: &serde_json::Value| {
         v["fields"]

@@ -61,6 +61,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "assets" => c.assets,
         "ewaste_recycling" => c.ewaste_recycling,
         "mining_intensity" => c.mining_intensity,
+        "node_hardware" => c.node_hardware,
         "references" => c.references,
         _ => return None,
     })
@@ -140,6 +141,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "mining_map",
             "mining location shares (CCAF mining map), each cited",
+        ),
+        (
+            "node_hardware",
+            "models standing for each validator-node class, with weight and the manufacturer's product carbon footprint (Boavizta's dataset of manufacturers' PCFs), for e-waste and the value chain's hardware emissions (MiCA S.20)",
         ),
         (
             "mining_intensity",

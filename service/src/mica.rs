@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use blockwatt_analytics::node_hardware::{embodied_t_per_year, set_embodied_t_per_year};
 use blockwatt_analytics::{Asset, Disclosure, Params, Period};
 use blockwatt_domain::{DailyMetrics, Estimate};
 use chrono::NaiveDate;
@@ -89,6 +90,9 @@ impl Footprints {
                 part.co2e_t_per_year = allocate(e.co2e_t_per_year, share);
                 part.water_m3_per_year = allocate(e.water_m3_per_year, share);
                 part.ewaste_t_per_year = allocate(e.ewaste_t_per_year, share);
+                if let Some(made) = embodied_t_per_year(&e.inputs) {
+                    set_embodied_t_per_year(&mut part.inputs, allocate(made, share));
+                }
                 part.power_w = allocate(e.power_w, share);
                 part.per_tx = None;
                 let mut day = DailyMetrics::empty(&t.chain, e.date, "contract-logs");

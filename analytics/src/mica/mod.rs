@@ -36,7 +36,9 @@ use crate::error::{AnalyticsError, Result};
 use crate::estimation::UNKNOWN_LOCATION_UNCERTAINTY;
 use crate::location::{location_weighted, plausible_locations};
 use crate::methods::{methodology, Method};
+use crate::node_hardware::embodied_t_per_year;
 use crate::params::Params;
+use crate::pos::NODE_LIFETIME_YEARS;
 use crate::units::DAYS_PER_YEAR;
 
 /// Who discloses (S.1, S.2): the white paper's author or the service
@@ -205,6 +207,9 @@ struct Totals {
     co2e_t: Bounds,
     weee_t: Bounds,
     water_m3: Bounds,
+    /// The fleet's manufacture and transport over the period, when every
+    /// day's estimate has it (validator nodes; never mining machines).
+    embodied_t: Option<Bounds>,
     /// Multiplies a period total into "per calendar year".
     to_year: f64,
     transactions: Option<u64>,
@@ -224,6 +229,15 @@ fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Tota
     let co2e_t = sum(&|e| day_share(e.co2e_t_per_year, 1.0));
     let weee_t = sum(&|e| day_share(e.ewaste_t_per_year, 1.0));
     let water_m3 = sum(&|e| day_share(e.water_m3_per_year, 1.0));
+    let embodied_t = estimates
+        .iter()
+        .all(|e| embodied_t_per_year(&e.inputs).is_some())
+        .then(|| {
+            sum(&|e| {
+                embodied_t_per_year(&e.inputs)
+                    .map_or(Bounds::new(0.0, 0.0, 0.0), |b| day_share(b, 1.0))
+            })
+        });
     // A whole calendar year with every day estimated is its own year;
     // otherwise the days we have are scaled to one.
     let mut dates: Vec<NaiveDate> = estimates.iter().map(|e| e.date).collect();
@@ -248,6 +262,7 @@ fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Tota
         co2e_t,
         weee_t,
         water_m3,
+        embodied_t,
         to_year,
         transactions,
     }
@@ -538,7 +553,13 @@ pub fn disclosure(
                 )),
                 Some("S.13 over S.8: the location-weighted grid intensity".into()),
             ),
-            "S.20" => (not_modelled("the manufacture and transport of hardware (scope 3) are not modelled"), None),
+            "S.20" => match t.embodied_t {
+                Some(made) => (
+                    Value::Number(per_year(made)),
+                    Some(format!("the validator nodes' machines only: their manufacture and transport (GHG Protocol scope 3, category 2, capital goods), from the manufacturers' product carbon footprints of models standing for each node class (node_hardware.csv), spread over the {NODE_LIFETIME_YEARS} years of use those footprints assume; the other categories (the electricity's upstream emissions among them) are not included{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default())),
+                ),
+                None => (not_modelled("the manufacture of mining machines is not modelled: no life-cycle data for them could be read (validator nodes' machines are, for proof-of-stake days)"), None),
+            },
             "S.22" => (Value::Number(per_year(t.weee_t)), Some(format!("the fleet's hardware mass retired per year (mass ÷ lifetime){}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
             "S.23" => match catalogues.non_recycled_weee_share() {
                 Some((share, year)) => (
@@ -561,8 +582,8 @@ pub fn disclosure(
             "S.31" => (Value::Number(per_year(t.water_m3)), Some(format!("consumptive water use of the electricity's generation mix{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
             "S.32" => (not_modelled("no water recycling data applies to electricity generation"), None),
             "S.33" => (Value::Text("Energy mix (S.17): the electricity generation by primary source of each country (Our World in Data's compilation of Ember and the Energy Institute, through codecarbon's global_energy_mix.json; the latest year per country, mostly 2022 or 2023), weighted by the chain's location profile (hashrate-by-country data for Bitcoin, node-by-country data for Ethereum, Polygon and Solana from 2025 and for Avalanche from 2022, the world average otherwise) and by each host's energy. The electricity used is assumed to be drawn from the grid; off-grid and on-site generation are not modelled. S.18 (targets) is the discloser's commitment, not a measurement.".into()), None),
-            "S.34" => (Value::Text("Carbon intensity (S.19): S.13 over S.8, the location-weighted grid intensity (Ember and the Energy Institute via Our World in Data). Scope 3 (S.20) is not modelled.".into()), None),
-            "S.35" => (Value::Text("WEEE (S.22): the fleet's hardware mass divided by its lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021), from the hardware catalogue's unit masses. Non-recycled WEEE ratio (S.23): one minus the share of e-waste documented as formally collected and recycled (Global E-waste Monitor 2024, ITU and UNITAR: world 22.3% in 2022 as the best estimate; Europe 42.8% and Africa under 1% as the bounds), since no rate is published for mining or validating hardware; documented recycling counts formal, recorded recycling only, so the ratio is an upper estimate.".into()), None),
+            "S.34" => (Value::Text("Carbon intensity (S.19): S.13 over S.8, the location-weighted grid intensity (Ember and the Energy Institute via Our World in Data). Scope 3 (S.20), value chain: for validator nodes, the manufacture and transport of their machines (GHG Protocol category 2, capital goods), from the manufacturers' product carbon footprints of the models standing for each node class (Boavizta's dataset of manufacturers' PCFs: node_hardware.csv), the class medians weighted as node power's classes and the bounds all nodes of the lightest or the heaviest class, divided by the 4 years of use the footprints assume; for mining machines it is not modelled, and the electricity's upstream emissions are not included for either.".into()), None),
+            "S.35" => (Value::Text("WEEE (S.22): the fleet's hardware mass divided by its lifetime (1.29 years for SHA-256 ASICs, de Vries & Stoll 2021; 4 years for validator nodes), from the hardware catalogue's unit masses for mining machines and the weights of node_hardware.csv's models for validator nodes. Non-recycled WEEE ratio (S.23): one minus the share of e-waste documented as formally collected and recycled (Global E-waste Monitor 2024, ITU and UNITAR: world 22.3% in 2022 as the best estimate; Europe 42.8% and Africa under 1% as the bounds), since no rate is published for mining or validating hardware; documented recycling counts formal, recorded recycling only, so the ratio is an upper estimate.".into()), None),
             "S.36" => (Value::Text("Water (S.31): energy × the consumptive water use of the generation mix (codecarbon mix × Meldrum et al. 2013 factors).".into()), None),
             _ => (Value::Missing("not computed".into()), None),
         }
