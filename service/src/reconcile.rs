@@ -111,9 +111,8 @@ fn energy_factors(published_twh: f64, hashrate_hs: Option<f64>, e: &Estimate) ->
 }
 
 /// The factors of `f`'s gap to `e`: for energy with the index's hashrate,
-/// as [`energy_factors`]; for
-/// carbon, those of the index's energy of the same day (when it published
-/// one) and the carbon per kWh.
+/// as [`energy_factors`]; for carbon, those of the index's energy of the
+/// same day (when it published one) and the carbon per kWh.
 fn factors(f: &PublishedFigure, all: &[PublishedFigure], e: &Estimate) -> Vec<GapFactor> {
     match f.figure.as_str() {
         // Without the index's hashrate an energy gap has one factor, itself.
