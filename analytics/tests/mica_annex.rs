@@ -416,6 +416,17 @@ fn ethereums_mining_months_are_named_in_the_scope_2_sources() {
         s16.contains("On the period's mining days (2020-01 to 2020-02), the grid intensity is instead each month's where the chain's blocks were mined"),
         "{s16}"
     );
+    let note = |code: &str| field(code).note.clone().unwrap_or_default();
+    assert!(
+        note("S.13").contains("or on mining days of where the chain's blocks were mined"),
+        "{}",
+        note("S.13")
+    );
+    assert!(
+        note("S.19").contains("or on mining days that of where"),
+        "{}",
+        note("S.19")
+    );
     // S.13 (t/yr) from the two days' carbon, which used 313.3 and 312.9 g/kWh.
     let grid: Vec<f64> = est
         .iter()

@@ -521,7 +521,7 @@ pub fn disclosure(
             ),
             "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
             "S.12" => (Value::Number(Bounds::new(0.0, 0.0, 0.0)), Some(SCOPE_1_RULE.into())),
-            "S.13" => (Value::Number(per_year(t.co2e_t)), Some(format!("location-based: energy × the grid intensity of the chain's location profile{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.13" => (Value::Number(per_year(t.co2e_t)), Some(format!("location-based: energy × the grid intensity of the chain's location profile{}{}", if mined_months.is_empty() { "" } else { ", or on mining days of where the chain's blocks were mined (S.16)" }, scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
             "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 plus S.13 per validated transaction; S.12 is zero by rule, so S.13's emissions alone".into())),
             "S.15" => (
                 Value::Text(format!(
@@ -551,7 +551,7 @@ pub fn disclosure(
                     ratio(t.co2e_t.best * 1000.0, t.energy_kwh.best),
                     ratio(t.co2e_t.upper * 1000.0, t.energy_kwh.upper),
                 )),
-                Some("S.13 over S.8: the location-weighted grid intensity".into()),
+                Some(format!("S.13 over S.8: the location-weighted grid intensity{}", if mined_months.is_empty() { "" } else { ", or on mining days that of where the chain's blocks were mined (S.16)" })),
             ),
             "S.20" => match t.embodied_t {
                 Some(made) => (
