@@ -40,19 +40,27 @@ fn estimates() -> (Vec<Estimate>, Vec<DailyMetrics>) {
     (est, days)
 }
 
+/// A chain's native coin as the asset disclosed, named `name`.
+fn native<'a>(c: &'a Catalogues, chain: &'a str, name: &'a str) -> Asset<'a> {
+    Asset {
+        id: chain,
+        name,
+        hosts: vec![c.chain(chain).unwrap()],
+        allocation: None,
+    }
+}
+
+/// The period from `start` to `end`.
+fn period(start: NaiveDate, end: NaiveDate) -> Period {
+    Period { start, end }
+}
+
 /// The asset and period the two plain days describe.
 fn bitcoin_two_days(c: &Catalogues) -> (Asset<'_>, Period) {
-    let asset = Asset {
-        id: "bitcoin",
-        name: "Bitcoin",
-        hosts: vec![c.chain("bitcoin").unwrap()],
-        allocation: None,
-    };
-    let period = Period {
-        start: day("2020-01-01"),
-        end: day("2020-01-02"),
-    };
-    (asset, period)
+    (
+        native(c, "bitcoin", "Bitcoin"),
+        period(day("2020-01-01"), day("2020-01-02")),
+    )
 }
 
 #[test]
@@ -347,16 +355,8 @@ fn the_sources_name_the_location_of_the_periods_year_and_its_bounds() {
             (e.chain, e.date, e.as_of) = (chain.to_owned(), date, date);
             (d.chain, d.day) = (chain.to_owned(), date);
         }
-        let asset = Asset {
-            id: chain,
-            name: chain,
-            hosts: vec![c.chain(chain).unwrap()],
-            allocation: None,
-        };
-        let period = Period {
-            start: est[0].date,
-            end: est[1].date,
-        };
+        let asset = native(c, chain, chain);
+        let period = period(est[0].date, est[1].date);
         let d = disclosure(c, &asset, &who, period, &est, &days, &Params::default()).unwrap();
         let f = d.fields.iter().find(|f| f.code == code).unwrap();
         serde_json::to_value(&f.value).unwrap().to_string()
@@ -397,16 +397,8 @@ fn ethereums_mining_months_are_named_in_the_scope_2_sources() {
     let p = Params::default();
     let est = blockwatt_analytics::estimate_series(c, "ethereum", &days, &p, None).unwrap();
     assert_eq!(est.len(), 2);
-    let asset = Asset {
-        id: "ethereum",
-        name: "Ethereum",
-        hosts: vec![c.chain("ethereum").unwrap()],
-        allocation: None,
-    };
-    let period = Period {
-        start: day("2020-01-31"),
-        end: day("2020-02-01"),
-    };
+    let asset = native(c, "ethereum", "Ethereum");
+    let period = period(day("2020-01-31"), day("2020-02-01"));
     let d = disclosure(c, &asset, &Discloser::default(), period, &est, &days, &p).unwrap();
     let field = |code: &str| d.fields.iter().find(|f| f.code == code).unwrap();
     let s16 = serde_json::to_value(&field("S.16").value)
@@ -452,16 +444,8 @@ fn scope_3_is_the_validator_machines_and_not_mining_machines() {
     let p = Params::default();
     let field = |chain: &str, days: Vec<DailyMetrics>| {
         let est = blockwatt_analytics::estimate_series(c, chain, &days, &p, None).unwrap();
-        let asset = Asset {
-            id: chain,
-            name: chain,
-            hosts: vec![c.chain(chain).unwrap()],
-            allocation: None,
-        };
-        let period = Period {
-            start: days[0].day,
-            end: days[days.len() - 1].day,
-        };
+        let asset = native(c, chain, chain);
+        let period = period(days[0].day, days[days.len() - 1].day);
         let d = disclosure(c, &asset, &Discloser::default(), period, &est, &days, &p).unwrap();
         let f = d.fields.into_iter().find(|f| f.code == "S.20").unwrap();
         (est, serde_json::to_value(&f).unwrap())
