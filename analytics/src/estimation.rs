@@ -722,7 +722,6 @@ fn smooth(segment: &mut [DayPower], days: &[DailyMetrics], window: usize) {
 struct LocationCache<'a> {
     catalogues: &'a Catalogues,
     chain: &'a ChainProfile,
-    profile: &'a str,
     plausible: BTreeSet<&'a str>,
     uncertainty: f64,
     by_year: BTreeMap<i32, Option<YearIntensities<'a>>>,
@@ -749,11 +748,10 @@ struct YearIntensities<'a> {
 pub const UNKNOWN_LOCATION_UNCERTAINTY: f64 = 1.0;
 
 impl<'a> LocationCache<'a> {
-    fn new(catalogues: &'a Catalogues, profile: &'a ChainProfile, uncertainty: f64) -> Self {
+    fn new(catalogues: &'a Catalogues, chain: &'a ChainProfile, uncertainty: f64) -> Self {
         LocationCache {
             catalogues,
-            chain: profile,
-            profile: &profile.location_profile,
+            chain,
             plausible: plausible_locations(catalogues),
             uncertainty,
             by_year: BTreeMap::new(),
@@ -788,7 +786,7 @@ impl<'a> LocationCache<'a> {
 
     fn for_year(&mut self, year: i32) -> Option<YearIntensities<'a>> {
         let c = self.catalogues;
-        let (profile, u) = (self.profile, self.uncertainty);
+        let (profile, u) = (self.chain.location_profile.as_str(), self.uncertainty);
         let plausible = &self.plausible;
         *self.by_year.entry(year).or_insert_with(|| {
             let (vintage, shares) = c.location_for(profile, year)?;

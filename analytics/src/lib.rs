@@ -39,6 +39,11 @@ pub mod water;
 /// Named inputs recorded in an estimate.
 pub type Inputs = std::collections::BTreeMap<String, serde_json::Value>;
 
+/// A lower / best / upper figure an estimate recorded in its inputs.
+pub fn input_bounds(inputs: &Inputs, key: &str) -> Option<blockwatt_domain::Bounds> {
+    serde::Deserialize::deserialize(inputs.get(key)?).ok()
+}
+
 pub use allocation::{allocate, AllocationInput, AllocationMethod};
 pub use bibliography::{Reference, ReferenceKind, References};
 pub use catalogue::{

@@ -75,10 +75,11 @@ pub(crate) fn parse_mining_intensity(
         let month = NaiveDate::parse_from_str(&format!("{}-01", r.month), "%Y-%m-%d")
             .map_err(|e| bad(C, line, format!("month {:?} is not YYYY-MM: {e}", r.month)))?;
         let gco2e_per_kwh = positive(C, line, "gco2e_per_kwh", r.gco2e_per_kwh)?;
-        if r.days == 0 || r.days > days_in_month(month) {
+        let days_in_month = u32::from(month.num_days_in_month());
+        if r.days == 0 || r.days > days_in_month {
             return Err(bad(C, line, format!("{} days in {}", r.days, r.month)));
         }
-        let month_end = month + chrono::Days::new(u64::from(days_in_month(month)) - 1);
+        let month_end = month + chrono::Days::new(u64::from(days_in_month) - 1);
         let mined = chain.algorithm.is_some()
             && chain.launched.is_none_or(|first| first <= month_end)
             && chain.pow_until.is_none_or(|last| month <= last);
@@ -105,13 +106,6 @@ pub(crate) fn parse_mining_intensity(
         out.push(row);
     }
     Ok(out)
-}
-
-fn days_in_month(first: NaiveDate) -> u32 {
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first);
-    next.signed_duration_since(first).num_days() as u32
 }
 
 #[cfg(test)]

@@ -32,12 +32,12 @@ pub struct NodeMachine {
     pub source: String,
 }
 
-/// Per class: the lowest, median and highest of its models.
+/// The models, and per class the median of its models.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeHardware {
     pub machines: Vec<NodeMachine>,
-    pub weight_kg: [Bounds; 3],
-    pub embodied_kgco2e: [Bounds; 3],
+    pub weight_kg: [f64; 3],
+    pub embodied_kgco2e: [f64; 3],
 }
 
 impl NodeHardware {
@@ -98,7 +98,7 @@ pub(crate) fn parse_node_hardware(text: &str, refs: &References) -> Result<NodeH
         }
         machines.push(m);
     }
-    let spread = |class: usize, f: &dyn Fn(&NodeMachine) -> f64| -> Result<Bounds> {
+    let class_median = |class: usize, f: &dyn Fn(&NodeMachine) -> f64| -> Result<f64> {
         let values: Vec<f64> = machines
             .iter()
             .filter(|m| m.class == class)
@@ -115,12 +115,14 @@ pub(crate) fn parse_node_hardware(text: &str, refs: &References) -> Result<NodeH
                 ),
             ));
         }
-        let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let highest = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Ok(Bounds::new(lowest, median(values), highest))
+        Ok(median(values))
     };
-    let per_class = |f: &dyn Fn(&NodeMachine) -> f64| -> Result<[Bounds; 3]> {
-        Ok([spread(0, f)?, spread(1, f)?, spread(2, f)?])
+    let per_class = |f: &dyn Fn(&NodeMachine) -> f64| -> Result<[f64; 3]> {
+        Ok([
+            class_median(0, f)?,
+            class_median(1, f)?,
+            class_median(2, f)?,
+        ])
     };
     Ok(NodeHardware {
         weight_kg: per_class(&|m| m.weight_kg)?,
@@ -145,20 +147,12 @@ pub const EMBODIED_INPUT: &str = "hardware_embodied_co2e_t_per_year";
 /// The fleet's manufacture and transport emissions spread over its
 /// lifetime, as an estimate recorded them.
 pub fn embodied_t_per_year(inputs: &Inputs) -> Option<Bounds> {
-    let v = inputs.get(EMBODIED_INPUT)?;
-    Some(Bounds::new(
-        v.get("lower")?.as_f64()?,
-        v.get("best")?.as_f64()?,
-        v.get("upper")?.as_f64()?,
-    ))
+    crate::input_bounds(inputs, EMBODIED_INPUT)
 }
 
 /// Records `b` as the fleet's yearly manufacture and transport emissions.
 pub fn set_embodied_t_per_year(inputs: &mut Inputs, b: Bounds) {
-    inputs.insert(
-        EMBODIED_INPUT.into(),
-        json!({"lower": b.lower, "best": b.best, "upper": b.upper}),
-    );
+    inputs.insert(EMBODIED_INPUT.into(), json!(b));
 }
 
 #[cfg(test)]
@@ -179,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn each_class_is_its_models_lowest_median_and_highest() {
+    fn each_class_is_its_models_median() {
         let mut text = String::new();
         for (class, base) in [("home", 1.0), ("professional", 10.0), ("cloud", 100.0)] {
             for (i, k) in [3.0, 1.0, 2.0, 10.0].iter().enumerate() {
@@ -188,9 +182,8 @@ mod tests {
         }
         let h = parse(&text).unwrap();
         // Four models: the median is the mean of the middle two (2 and 3).
-        assert_eq!(h.weight_kg[0], Bounds::new(1.0, 2.5, 10.0));
-        assert_eq!(h.weight_kg[2], Bounds::new(100.0, 250.0, 1000.0));
-        assert_eq!(h.embodied_kgco2e[1], Bounds::new(1000.0, 2500.0, 10000.0));
+        assert_eq!(h.weight_kg, [2.5, 25.0, 250.0]);
+        assert_eq!(h.embodied_kgco2e, [250.0, 2500.0, 25000.0]);
         assert_eq!(h.pcf_lifetime_years(), 4.0);
     }
 

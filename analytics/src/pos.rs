@@ -105,17 +105,13 @@ pub fn pos_power_w(nodes: f64, class_w: [f64; 3], pue: Pue) -> Bounds {
 /// class medians of `node_hardware.csv`): best at the class mix, bounds
 /// all nodes of the lightest and of the heaviest class, as node power's
 /// classes span the fleet.
-pub fn node_fleet(nodes: f64, per_class: [Bounds; 3]) -> Bounds {
+pub fn node_fleet(nodes: f64, per_class: [f64; 3]) -> Bounds {
     let mix: f64 = per_class
         .iter()
         .zip(CLASS_WEIGHTS)
-        .map(|(m, s)| m.best * s)
+        .map(|(m, s)| m * s)
         .sum();
-    Bounds::new(
-        nodes * per_class[0].best,
-        nodes * mix,
-        nodes * per_class[2].best,
-    )
+    Bounds::new(nodes * per_class[0], nodes * mix, nodes * per_class[2])
 }
 
 #[cfg(test)]
@@ -133,11 +129,7 @@ mod tests {
         assert!(stacked_lo < p.lower && p.upper < stacked_hi, "{p:?}");
         assert!(p.upper / p.lower < 6.0, "{p:?}");
         assert!(p.is_ordered());
-        let per_class = [
-            Bounds::new(1.0, 2.0, 3.0),
-            Bounds::new(5.0, 8.0, 9.0),
-            Bounds::new(10.0, 20.0, 30.0),
-        ];
+        let per_class = [2.0, 8.0, 20.0];
         // 10 nodes: all home 20, the mix 10 × (0.25·2 + 0.5·8 + 0.25·20) = 95, all cloud 200.
         assert_eq!(node_fleet(10.0, per_class), Bounds::new(20.0, 95.0, 200.0));
     }

@@ -60,12 +60,7 @@ pub(crate) fn node_classes(e: &Estimate) -> Option<([f64; 3], f64)> {
 
 /// The grid intensity bounds (lower, best, upper gCO2e/kWh) an estimate used.
 pub(crate) fn grid_bounds(e: &Estimate) -> Option<(f64, f64, f64)> {
-    let v = e.inputs.get("grid_gco2e_per_kwh")?;
-    Some((
-        v.get("lower")?.as_f64()?,
-        v.get("best")?.as_f64()?,
-        v.get("upper")?.as_f64()?,
-    ))
+    crate::input_bounds(&e.inputs, "grid_gco2e_per_kwh").map(|b| (b.lower, b.best, b.upper))
 }
 
 /// One parameter's effect on the best figure it acts on.
