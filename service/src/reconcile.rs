@@ -3,6 +3,7 @@
 //! the gap and what it comes from: the same approach on other inputs (our
 //! comparable method against theirs), or another approach altogether.
 
+use blockwatt_analytics::units::twh_per_year_to_watts;
 use blockwatt_analytics::{Params, PublishedFigure};
 use blockwatt_domain::{Basis, Bounds, Estimate};
 use chrono::NaiveDate;
@@ -79,8 +80,6 @@ impl GapFactor {
     }
 }
 
-const HOURS_PER_YEAR: f64 = 24.0 * 365.25;
-
 /// The energy part of a gap: hashrate and energy per hash when the index
 /// published its hashrate, else the energy itself.
 fn energy_factors(published_twh: f64, hashrate_hs: Option<f64>, e: &Estimate) -> Vec<GapFactor> {
@@ -91,7 +90,7 @@ fn energy_factors(published_twh: f64, hashrate_hs: Option<f64>, e: &Estimate) ->
         .and_then(serde_json::Value::as_f64);
     match (hashrate_hs, ours_hs.filter(|h| *h > 0.0)) {
         (Some(theirs), Some(ours)) => {
-            let per_hash = |twh: f64, hs: f64| twh * 1e12 / HOURS_PER_YEAR / hs;
+            let per_hash = |twh: f64, hs: f64| twh_per_year_to_watts(twh) / hs;
             [
                 GapFactor::new("network_hashrate_hs", theirs, ours),
                 GapFactor::new(
