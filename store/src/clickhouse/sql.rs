@@ -356,17 +356,17 @@ pub fn select_contract_part_days_by_writes(writes: &[LiveWriteRow], layout: &Lay
 fn contract_days_by_writes(writes: &[LiveWriteRow], by_part: bool) -> String {
     // Per part: the part's name beside each row, grouped by it, with each
     // group's heights.
-    let (part, part_column, table, heights) = if by_part {
+    let (part, part_column, table, heights, group) = if by_part {
         (
             "'' AS shard, part, ",
             "_part AS part, ",
             "contract_blocks",
             ", min(block_height) AS low, max(block_height) AS high",
+            "shard, part, ",
         )
     } else {
-        ("", "", "contract_blocks FINAL", "")
+        ("", "", "contract_blocks FINAL", "", "")
     };
-    let group = if by_part { "shard, part, " } else { "" };
     let mark = logs_recorded_mark();
     let (bucket, pieces) = write_piece_arrays(writes);
     format!(
