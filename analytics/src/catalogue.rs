@@ -108,6 +108,8 @@ pub struct HardwareModel {
     /// Hashes (or Equihash solutions) per second.
     pub hashrate_hs: f64,
     pub power_w: f64,
+    /// Where `power_w` is measured.
+    pub power_at: PowerAt,
     pub mass_kg: f64,
     /// Cites what gives `released`, `hashrate_hs` and `power_w`.
     pub source: String,
@@ -118,10 +120,30 @@ pub struct HardwareModel {
     pub documented: bool,
 }
 
+/// Where a machine's listed power is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerAt {
+    /// At the socket: a complete machine's specification (ASICs).
+    Wall,
+    /// The card's or processor's own draw (GPU-reported power, board power,
+    /// TDP): the rig around it and its power supply's losses come on top.
+    Board,
+}
+
 impl HardwareModel {
-    /// Joules per hash.
+    /// Joules per hash, as listed (`power_at` says where).
     pub fn efficiency_j_per_h(&self) -> f64 {
         self.power_w / self.hashrate_hs
+    }
+
+    /// Joules per hash at the socket: a board figure times `rig_factor`
+    /// (wall ÷ board power, `Params::rig_factor`), a wall figure as listed.
+    pub fn wall_efficiency_j_per_h(&self, rig_factor: f64) -> f64 {
+        match self.power_at {
+            PowerAt::Wall => self.efficiency_j_per_h(),
+            PowerAt::Board => self.efficiency_j_per_h() * rig_factor,
+        }
     }
 
     pub fn mass_kg_per_hs(&self) -> f64 {
@@ -632,6 +654,7 @@ struct HardwareRow {
     hashrate: f64,
     unit: String,
     power_w: f64,
+    power_at: String,
     mass_kg: f64,
     source: String,
     mass_source: String,
@@ -666,11 +689,23 @@ fn parse_hardware(text: &str, refs: &References) -> Result<Vec<HardwareModel>> {
                 .ok_or_else(|| bad(C, line, format!("unknown algorithm {:?}", r.algorithm)))?;
             let factor = hashrate_unit_factor(&r.unit)
                 .ok_or_else(|| bad(C, line, format!("unknown hashrate unit {:?}", r.unit)))?;
+            let power_at = match r.power_at.as_str() {
+                "wall" => PowerAt::Wall,
+                "board" => PowerAt::Board,
+                other => {
+                    return Err(bad(
+                        C,
+                        line,
+                        format!("power_at {other:?}: expected wall or board"),
+                    ))
+                }
+            };
             Ok(HardwareModel {
                 algorithm,
                 released: date(C, line, &r.released)?,
                 hashrate_hs: positive(C, line, "hashrate", r.hashrate)? * factor,
                 power_w: positive(C, line, "power_w", r.power_w)?,
+                power_at,
                 mass_kg: positive(C, line, "mass_kg", r.mass_kg)?,
                 model: r.model,
                 documented: refs.rests_on_documents(&r.source),
@@ -1274,12 +1309,13 @@ mod tests {
              vendor-sheet,document,Sheet,Vendor,2020-01,https://example.org,none,a copy,specs\n",
         )
         .unwrap();
-        let head = "algorithm,model,released,hashrate,unit,power_w,mass_kg,source,mass_source\n";
-        let ok = "sha256,A,2020-01-01,1,TH/s,100,5,[vendor-sheet],[vendor-sheet]\n";
+        let head =
+            "algorithm,model,released,hashrate,unit,power_w,power_at,mass_kg,source,mass_source\n";
+        let ok = "sha256,A,2020-01-01,1,TH/s,100,wall,5,[vendor-sheet],[vendor-sheet]\n";
         assert!(parse_hardware(&format!("{head}{ok}"), &refs).is_ok());
         let err = |row: &str| parse_hardware(&format!("{head}{ok}{row}"), &refs).unwrap_err();
         assert_eq!(
-            err("sha256,B,2020-01-01,1,TH/s,100,5,,[vendor-sheet]\n"),
+            err("sha256,B,2020-01-01,1,TH/s,100,wall,5,,[vendor-sheet]\n"),
             AnalyticsError::Catalogue {
                 catalogue: "hardware",
                 line: 3,
@@ -1287,17 +1323,25 @@ mod tests {
             }
         );
         assert!(
-            err("sha256,B,2020-01-01,1,TH/s,100,5,vendor sheet,[vendor-sheet]\n")
+            err("sha256,B,2020-01-01,1,TH/s,100,wall,5,vendor sheet,[vendor-sheet]\n")
                 .to_string()
                 .contains("line 3: source cites no reference")
         );
-        assert!(err("sha256,B,2020-01-01,1,TH/s,100,5,[vendor-sheet],\n")
-            .to_string()
-            .contains("line 3: every row needs a mass_source"));
         assert!(
-            err("sha256,B,2020-01-01,1,TW,100,5,[vendor-sheet],[vendor-sheet]\n")
+            err("sha256,B,2020-01-01,1,TH/s,100,wall,5,[vendor-sheet],\n")
+                .to_string()
+                .contains("line 3: every row needs a mass_source")
+        );
+        assert!(
+            err("sha256,B,2020-01-01,1,TW,100,wall,5,[vendor-sheet],[vendor-sheet]\n")
                 .to_string()
                 .contains("unit")
+        );
+        // Where the power is measured must be said, in one of two words.
+        assert!(
+            err("sha256,B,2020-01-01,1,TH/s,100,dc,5,[vendor-sheet],[vendor-sheet]\n")
+                .to_string()
+                .contains("line 3: power_at \"dc\": expected wall or board")
         );
     }
 

@@ -333,13 +333,12 @@ fn pow_fleet_mass(
     hashrate_hs: f64,
     params: &Params,
 ) -> Option<Bounds> {
-    let delay = params.shipping_delay_months;
     let threshold = revenue_usd(d)
         .filter(|_| hashrate_hs > 0.0)
         .map(|r| threshold_j_per_h(r, hashrate_hs, params.electricity_price_usd_per_kwh));
     threshold
-        .and_then(|t| basket_on(models, d.day, Some(t), delay))
-        .or_else(|| basket_on(models, d.day, None, delay))
+        .and_then(|t| basket_on(models, d.day, Some(t), params))
+        .or_else(|| basket_on(models, d.day, None, params))
         .map(|b| ewaste::fleet_mass_kg(hashrate_hs, b.mass_kg_per_hs))
 }
 
@@ -570,6 +569,16 @@ fn hardware_segment(
             "efficiency_j_per_h".into(),
             bounds_json(day.basket.efficiency_j_per_h),
         );
+        if day.basket.board_share > 0.0 {
+            // Only where board figures were scaled, so the factor's source
+            // is named where it acted.
+            let rig = params.rig_factor;
+            inputs.insert("basket_board_share".into(), json!(day.basket.board_share));
+            inputs.insert(
+                "rig_factor".into(),
+                bounds_json(Bounds::new(rig.lower, rig.best, rig.upper)),
+            );
+        }
         inputs.insert(
             "shipping_delay_months".into(),
             json!(params.shipping_delay_months),

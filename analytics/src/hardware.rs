@@ -8,13 +8,17 @@
 //!   year, then 0.8, 0.6, 0.4, 0.2, and 0 from five years): old machines are
 //!   retired or resold, so the plain mean over-weights them;
 //! - units are SI (J/H, H/s), so one code path serves TH/s and Sol/s chains;
+//! - a machine listed by its card's or processor's own draw (GPUs, CPUs)
+//!   is counted at the wall: times `Params::rig_factor` (the rig around it
+//!   and its power supply's losses), in the profitability filter too, since
+//!   miners pay for what the socket delivers;
 //! - without revenue data there is no threshold: the basket is then every
 //!   shipped model younger than five years (recorded in the inputs).
 
 use blockwatt_domain::Bounds;
 use chrono::{Datelike, NaiveDate};
 
-use crate::catalogue::HardwareModel;
+use crate::catalogue::{HardwareModel, PowerAt};
 use crate::error::{check_non_negative, Result};
 use crate::params::Params;
 use crate::smoothing::trailing_mean;
@@ -50,7 +54,8 @@ pub struct PowInput {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Basket {
     pub models: usize,
-    /// Most efficient, age-weighted mean, least efficient; J/H, before PUE.
+    /// Most efficient, age-weighted mean, least efficient; J/H at the wall
+    /// (board figures times the rig factor of the same bound), before PUE.
     pub efficiency_j_per_h: Bounds,
     /// Lightest, age-weighted mean and heaviest machine per unit of hashrate, kg per H/s.
     pub mass_kg_per_hs: Bounds,
@@ -60,20 +65,25 @@ pub struct Basket {
     /// without a kept document (`HardwareModel::documented` false), 0..1:
     /// an estimate says how much of it the catalogue cannot yet back.
     pub undocumented_share: f64,
+    /// The basket's weight on machines listed by board power (`PowerAt::Board`), 0..1.
+    pub board_share: f64,
 }
 
-/// The basket on `day`: shipped models under `threshold` (J/H), or every
-/// recent shipped model when there is no threshold.
+/// The basket on `day`: shipped models (after `params`' shipping delay)
+/// whose wall efficiency is under `threshold` (J/H), or every recent
+/// shipped model when there is no threshold.
 pub fn basket_on(
     models: &[HardwareModel],
     day: NaiveDate,
     threshold: Option<f64>,
-    delay_months: u32,
+    params: &Params,
 ) -> Option<Basket> {
+    let delay_months = params.shipping_delay_months;
+    let rig = params.rig_factor;
     let shipped = models.iter().filter(|m| m.shipped(delay_months) < day);
     let candidates: Vec<(&HardwareModel, f64)> = match threshold {
         Some(t) => shipped
-            .filter(|m| m.efficiency_j_per_h() < t)
+            .filter(|m| m.wall_efficiency_j_per_h(rig.best) < t)
             .map(|m| (m, age_weight((day - m.shipped(delay_months)).num_days())))
             .collect(),
         None => {
@@ -94,52 +104,56 @@ pub fn basket_on(
     }
     Some(Basket {
         models: candidates.len(),
-        efficiency_j_per_h: weighted_bounds(&candidates, HardwareModel::efficiency_j_per_h),
-        mass_kg_per_hs: weighted_bounds(&candidates, HardwareModel::mass_kg_per_hs),
+        efficiency_j_per_h: weighted_bounds(&candidates, |m| {
+            [rig.lower, rig.best, rig.upper].map(|f| m.wall_efficiency_j_per_h(f))
+        }),
+        mass_kg_per_hs: weighted_bounds(&candidates, |m| [m.mass_kg_per_hs(); 3]),
         profitability_filter: threshold.is_some(),
-        undocumented_share: undocumented_share(&candidates),
+        undocumented_share: weighted_share(&candidates, |m| !m.documented),
+        board_share: weighted_share(&candidates, |m| m.power_at == PowerAt::Board),
     })
 }
 
-/// The age-weighted share of `candidates` not resting on documents (the
+/// The age-weighted share of `candidates` for which `flagged` holds (the
 /// plain share when every weight is 0, as in `weighted_bounds`).
-fn undocumented_share(candidates: &[(&HardwareModel, f64)]) -> f64 {
+fn weighted_share(
+    candidates: &[(&HardwareModel, f64)],
+    flagged: impl Fn(&HardwareModel) -> bool,
+) -> f64 {
     let total: f64 = candidates.iter().map(|(_, w)| w).sum();
-    let flagged = |(m, _): &&(&HardwareModel, f64)| !m.documented;
+    let flagged = candidates.iter().filter(|(m, _)| flagged(m));
     if total > 0.0 {
-        candidates
-            .iter()
-            .filter(flagged)
-            .map(|(_, w)| w)
-            .sum::<f64>()
-            / total
+        flagged.map(|(_, w)| w).sum::<f64>() / total
     } else {
-        candidates.iter().filter(flagged).count() as f64 / candidates.len() as f64
+        flagged.count() as f64 / candidates.len() as f64
     }
 }
 
-/// min, weighted mean (plain mean if every weight is 0), max.
+/// The lowest of each model's lower value, the weighted mean of its best
+/// (plain mean if every weight is 0) and the highest of its upper, where
+/// `value` gives a model's [lower, best, upper].
 fn weighted_bounds(
     candidates: &[(&HardwareModel, f64)],
-    value: fn(&HardwareModel) -> f64,
+    value: impl Fn(&HardwareModel) -> [f64; 3],
 ) -> Bounds {
     let mut min = f64::INFINITY;
     let mut max = f64::NEG_INFINITY;
     let (mut weighted, mut weights, mut plain) = (0.0, 0.0, 0.0);
     for (m, w) in candidates {
-        let v = value(m);
-        min = min.min(v);
-        max = max.max(v);
-        weighted += w * v;
+        let [lower, best, upper] = value(m);
+        min = min.min(lower);
+        max = max.max(upper);
+        weighted += w * best;
         weights += w;
-        plain += v;
+        plain += best;
     }
     let best = if weights > 0.0 {
         weighted / weights
     } else {
         plain / candidates.len() as f64
     };
-    // A weighted mean lies in [min, max]; the clamp only absorbs rounding.
+    // With the factors in order, the mean lies in [min, max]; the clamp
+    // only absorbs rounding.
     Bounds::new(min, best.clamp(min, max), max)
 }
 
@@ -191,7 +205,7 @@ pub fn hardware_core(
             out.push(None);
             continue;
         };
-        let found = basket_on(models, input.day, threshold, params.shipping_delay_months);
+        let found = basket_on(models, input.day, threshold, params);
         let (basket, carried_forward) = match (found, previous) {
             (Some(b), _) => (b, false),
             (None, Some(p)) => (p, true),
@@ -230,10 +244,18 @@ mod tests {
             released: released.parse().unwrap(),
             hashrate_hs,
             power_w,
+            power_at: PowerAt::Wall,
             mass_kg: 10.0,
             source: "test".into(),
             mass_source: "test".into(),
             documented: true,
+        }
+    }
+
+    fn delayed(months: u32) -> Params {
+        Params {
+            shipping_delay_months: months,
+            ..Params::default()
         }
     }
 
@@ -257,17 +279,17 @@ mod tests {
         let models = [m("2020-01-01", 1.0, 100.0), m("2022-01-01", 1.0, 50.0)];
         let day: NaiveDate = "2022-02-15".parse().unwrap();
         // With a 2-month delay the 2022 model has not shipped by mid-February.
-        let b = basket_on(&models, day, Some(1e9), 2).unwrap();
+        let b = basket_on(&models, day, Some(1e9), &delayed(2)).unwrap();
         assert_eq!(b.models, 1);
         // Without delay both count; the old one (age ~2 y, weight 0.6) vs new (1.0).
-        let b = basket_on(&models, day, Some(1e9), 0).unwrap();
+        let b = basket_on(&models, day, Some(1e9), &delayed(0)).unwrap();
         assert_eq!(b.models, 2);
         let expected = (0.6 * 100.0 + 1.0 * 50.0) / 1.6;
         assert!((b.efficiency_j_per_h.best - expected).abs() < 1e-9);
         assert_eq!(b.efficiency_j_per_h.lower, 50.0);
         assert_eq!(b.efficiency_j_per_h.upper, 100.0);
         // A threshold between the two keeps only the efficient one.
-        let b = basket_on(&models, day, Some(60.0), 0).unwrap();
+        let b = basket_on(&models, day, Some(60.0), &delayed(0)).unwrap();
         assert_eq!(b.models, 1);
         assert!(b.profitability_filter);
     }
@@ -279,11 +301,34 @@ mod tests {
         let models = [m("2020-01-01", 1.0, 100.0), new];
         let day: NaiveDate = "2022-02-15".parse().unwrap();
         // The new, undocumented machine weighs 1.0 against the old one's 0.6.
-        let b = basket_on(&models, day, Some(1e9), 0).unwrap();
+        let b = basket_on(&models, day, Some(1e9), &delayed(0)).unwrap();
         assert!((b.undocumented_share - 1.0 / 1.6).abs() < 1e-12);
         // A threshold that prices out the old machine leaves only the new one.
-        let b = basket_on(&models, day, Some(60.0), 0).unwrap();
+        let b = basket_on(&models, day, Some(60.0), &delayed(0)).unwrap();
         assert_eq!(b.undocumented_share, 1.0);
+    }
+
+    #[test]
+    fn board_figures_are_counted_at_the_wall() {
+        // A card drawing 40 J/H on its board beside an ASIC at 50 J/H at the wall.
+        let mut card = m("2022-01-01", 1.0, 40.0);
+        card.power_at = PowerAt::Board;
+        let models = [m("2022-01-01", 1.0, 50.0), card];
+        let day: NaiveDate = "2022-02-15".parse().unwrap();
+        let params = delayed(0);
+        let rig = params.rig_factor;
+        let b = basket_on(&models, day, Some(1e9), &params).unwrap();
+        assert!((b.efficiency_j_per_h.best - (50.0 + 40.0 * rig.best) / 2.0).abs() < 1e-9);
+        // Each bound takes the factor of the same bound: the card is the most
+        // efficient at the lower one (1.063), the least at the upper (1.325).
+        assert!((b.efficiency_j_per_h.lower - 40.0 * rig.lower).abs() < 1e-9);
+        assert!((b.efficiency_j_per_h.upper - 40.0 * rig.upper).abs() < 1e-9);
+        assert_eq!(b.board_share, 0.5);
+        // The threshold compares wall figures: at 45 J/H the card (45.8 at
+        // the wall) is priced out with the ASIC.
+        assert!(basket_on(&models, day, Some(45.0), &params).is_none());
+        let b = basket_on(&models, day, Some(46.0), &params).unwrap();
+        assert_eq!((b.models, b.board_share), (1, 1.0));
     }
 
     #[test]

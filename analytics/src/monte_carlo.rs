@@ -10,6 +10,7 @@
 //! which machines count (a grid of model runs across their ranges,
 //! interpolated in price), PUE scales the result by a factor read from
 //! runs at its ends (hardware and cbeci-v1: proportional; economic: none),
+//! the rig factor likewise (hardware, where board figures were scaled),
 //! and node count, node power and grid intensity scale a figure exactly.
 //! So 10,000 draws cost a few dozen model runs.
 
@@ -26,8 +27,8 @@ use crate::methods::Method;
 use crate::params::Params;
 use crate::pos::triangular_quantile;
 use crate::sensitivity::{
-    grid_bounds, node_classes, with_best_pue, NODE_COUNT_RANGE, PRICE_RANGE_USD_PER_KWH,
-    SHIPPING_DELAY_RANGE_MONTHS,
+    grid_bounds, node_classes, used_rig_factor, with_best_pue, with_best_rig, NODE_COUNT_RANGE,
+    PRICE_RANGE_USD_PER_KWH, SHIPPING_DELAY_RANGE_MONTHS,
 };
 
 /// Draws by default, and the most a caller may ask for.
@@ -165,6 +166,33 @@ pub fn monte_carlo(
         .unwrap_or(1.0)
     };
 
+    // The rig factor the same way, where board figures were scaled.
+    let rig = params.rig_factor;
+    let rig_used = resolved == Method::Hardware && used_rig_factor(&base);
+    let (rig_lo, rig_hi) = if rig_used {
+        drawn.push(DrawnParameter {
+            parameter: "rig_factor",
+            unit: "ratio",
+            low: rig.lower,
+            mode: rig.best,
+            high: rig.upper,
+        });
+        (
+            factor(energy(&with_best_rig(params, rig.lower))),
+            factor(energy(&with_best_rig(params, rig.upper))),
+        )
+    } else {
+        (1.0, 1.0)
+    };
+    let rig_factor = |x: f64| {
+        interpolate(
+            &[rig.lower, rig.best, rig.upper],
+            &[Some(rig_lo), Some(1.0), Some(rig_hi)],
+            x,
+        )
+        .unwrap_or(1.0)
+    };
+
     // The price × hardware-mix grid (proof of work), or the node factors.
     let pow = resolved != Method::PosNodes;
     let (p_lo, p_hi) = PRICE_RANGE_USD_PER_KWH;
@@ -291,9 +319,10 @@ pub fn monte_carlo(
                 0.0
             }
         };
+        let f_rig = rig_factor(triangular(&mut rng, rig.lower, rig.best, rig.upper));
         let e = if pow {
             let row = &grid[d.min(grid.len() - 1)];
-            interpolate(&log_prices, row, p.ln()).map(|e| e * f_pue)
+            interpolate(&log_prices, row, p.ln()).map(|e| e * f_pue * f_rig)
         } else {
             Some(e_best * nodes * power * f_pue)
         };

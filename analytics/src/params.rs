@@ -33,12 +33,47 @@ impl Default for Pue {
     }
 }
 
+/// What a caller may set the rig factor to (inclusive).
+pub const RIG_FACTOR_RANGE: (f64, f64) = (1.0, 3.0);
+
+/// Wall power ÷ board power of a mining rig, for the three bounds: what a
+/// machine listed by its card's or processor's own draw (`power_at = board`
+/// in `hardware.csv`: GPU-reported power, board power, TDP) takes from the
+/// socket once its power supply's losses and the rest of the rig are counted.
+/// Machines listed at the wall (ASICs' specifications) do not take it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RigFactor {
+    pub lower: f64,
+    pub best: f64,
+    pub upper: f64,
+}
+
+impl Default for RigFactor {
+    /// McDonald (2022), `input/power-parameters.json`
+    /// [mcdonald-ethereum-emissions]: hardware overhead (the rest of a GPU
+    /// rig) over power-supply efficiency, 1.01 / 0.95, 1.03 / 0.90 and
+    /// 1.06 / 0.80 for his lower, best and upper estimates. He measured
+    /// them on GPU rigs; a CPU miner's other parts draw more, so for
+    /// processors the factor errs low.
+    fn default() -> Self {
+        RigFactor {
+            lower: 1.01 / 0.95,
+            best: 1.03 / 0.90,
+            upper: 1.06 / 0.80,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     /// Electricity price miners pay, USD/kWh. Default 0.05 (CBECI v1). Range [0.001, 1].
     pub electricity_price_usd_per_kwh: f64,
     /// PUE per bound. Each in [1, 3], and lower <= best <= upper.
     pub pue: Pue,
+    /// Board-to-wall factor of machines listed by board power (hardware
+    /// method), per bound. Each in [1, 3], and lower <= best <= upper.
+    #[serde(default)]
+    pub rig_factor: RigFactor,
     /// Hardware lifetime in years for e-waste; `None` uses the per-algorithm
     /// default (1.29 y for SHA-256 ASICs, de Vries & Stoll 2021). Range [0.25, 20].
     pub hardware_lifetime_years: Option<f64>,
@@ -70,6 +105,7 @@ impl Default for Params {
         Params {
             electricity_price_usd_per_kwh: 0.05,
             pue: Pue::default(),
+            rig_factor: RigFactor::default(),
             hardware_lifetime_years: None,
             revenue_share: 0.6,
             hybrid_holdings_share: 0.5,
@@ -92,16 +128,20 @@ impl Params {
             min_price,
             max_price,
         )?;
-        let (min_pue, max_pue) = PUE_RANGE;
-        check_range("pue.lower", self.pue.lower, min_pue, max_pue)?;
-        check_range("pue.best", self.pue.best, min_pue, max_pue)?;
-        check_range("pue.upper", self.pue.upper, min_pue, max_pue)?;
-        if !(self.pue.lower <= self.pue.best && self.pue.best <= self.pue.upper) {
-            return Err(AnalyticsError::InconsistentParameters {
-                name: "pue",
-                why: "need lower <= best <= upper",
-            });
-        }
+        let pue = self.pue;
+        check_ordered(
+            "pue",
+            ["pue.lower", "pue.best", "pue.upper"],
+            [pue.lower, pue.best, pue.upper],
+            PUE_RANGE,
+        )?;
+        let rig = self.rig_factor;
+        check_ordered(
+            "rig_factor",
+            ["rig_factor.lower", "rig_factor.best", "rig_factor.upper"],
+            [rig.lower, rig.best, rig.upper],
+            RIG_FACTOR_RANGE,
+        )?;
         if let Some(years) = self.hardware_lifetime_years {
             check_range("hardware_lifetime_years", years, 0.25, 20.0)?;
         }
@@ -151,6 +191,11 @@ impl Params {
         self
     }
 
+    pub fn with_rig_factor(mut self, rig_factor: RigFactor) -> Self {
+        self.rig_factor = rig_factor;
+        self
+    }
+
     /// The parameters as estimate inputs, so a reader can redo the sum.
     pub(crate) fn record(&self, inputs: &mut crate::Inputs) {
         inputs.insert(
@@ -162,6 +207,27 @@ impl Params {
             serde_json::json!({"lower": self.pue.lower, "best": self.pue.best, "upper": self.pue.upper}),
         );
     }
+}
+
+/// A lower / best / upper triple: each in `range` (named by `names`), in
+/// order (named by `name`).
+fn check_ordered(
+    name: &'static str,
+    names: [&'static str; 3],
+    values: [f64; 3],
+    range: (f64, f64),
+) -> Result<()> {
+    for (n, v) in names.into_iter().zip(values) {
+        check_range(n, v, range.0, range.1)?;
+    }
+    let [lower, best, upper] = values;
+    if !(lower <= best && best <= upper) {
+        return Err(AnalyticsError::InconsistentParameters {
+            name,
+            why: "need lower <= best <= upper",
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::catalogue::Catalogues;
 use crate::error::Result;
 use crate::estimation::{estimate_day_in_fleet, FleetDays};
 use crate::methods::Method;
-use crate::params::{Params, Pue};
+use crate::params::{Params, Pue, RigFactor};
 use crate::pos::CLASS_WEIGHTS;
 
 /// The electricity price range: half and double the CBECI v1 default
@@ -45,6 +45,22 @@ pub(crate) fn with_best_pue(params: &Params, best: f64) -> Params {
     })
 }
 
+/// `params` with its best rig factor at `best`, the bounds widened to include it.
+pub(crate) fn with_best_rig(params: &Params, best: f64) -> Params {
+    let rig = params.rig_factor;
+    params.clone().with_rig_factor(RigFactor {
+        lower: rig.lower.min(best),
+        best,
+        upper: rig.upper.max(best),
+    })
+}
+
+/// Whether an estimate scaled board figures by the rig factor (the
+/// hardware method records it only then).
+pub(crate) fn used_rig_factor(e: &Estimate) -> bool {
+    e.inputs.contains_key("rig_factor")
+}
+
 /// The node power classes (low, medium, high, W) a `pos-nodes` estimate
 /// used, and their weighted mean.
 pub(crate) fn node_classes(e: &Estimate) -> Option<([f64; 3], f64)> {
@@ -67,7 +83,7 @@ pub(crate) fn grid_bounds(e: &Estimate) -> Option<(f64, f64, f64)> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SensitivityRow {
-    /// `electricity_price`, `pue`, `hardware_mix`, `node_count`,
+    /// `electricity_price`, `pue`, `rig_factor`, `hardware_mix`, `node_count`,
     /// `node_power`, `grid_intensity` or `lifetime`.
     pub parameter: &'static str,
     /// Unit of `low`, `best` and `high`.
@@ -180,6 +196,21 @@ pub fn sensitivity(
             rerun(with_best_pue(params, pue.upper)),
         ),
     );
+    if resolved == Method::Hardware && used_rig_factor(&base) {
+        let rig = params.rig_factor;
+        push(
+            "rig_factor",
+            "ratio",
+            (rig.lower, rig.best, rig.upper),
+            "McDonald 2022's lower and upper rig overhead over power-supply efficiency (1.06 and 1.33), for machines listed by board power",
+            "energy_twh_per_year",
+            (
+                rerun(with_best_rig(params, rig.lower)),
+                at_best,
+                rerun(with_best_rig(params, rig.upper)),
+            ),
+        );
+    }
     if resolved == Method::Hardware {
         let (lo, hi) = SHIPPING_DELAY_RANGE_MONTHS;
         let with_delay = |months| Params {

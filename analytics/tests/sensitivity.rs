@@ -118,3 +118,64 @@ fn pos_rows_scale_exactly_like_a_rerun() {
     let (lo, hi) = (power.figure_at_low.unwrap(), power.figure_at_high.unwrap());
     assert!(lo < power.figure_at_best && power.figure_at_best < hi);
 }
+
+/// On a day Ethereum was mined mostly with GPUs, listed by board power, the
+/// rig factor is a parameter: a larger one, more energy; the distribution
+/// draws it too.
+#[test]
+fn the_rig_factor_moves_a_gpu_chains_energy() {
+    let Some(days) = common::history("the_rig_factor_moves_a_gpu_chains_energy", "ethereum") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let d = day("2020-06-15");
+    let end = days.partition_point(|x| x.day <= d);
+    let days = &days[end - 60..end];
+    let p = Params::default();
+    let s = sensitivity(c, "ethereum", d, days, &[], &p, Some(Method::Hardware)).unwrap();
+    assert!(s.estimate.inputs["basket_board_share"].as_f64().unwrap() > 0.5);
+    let r = row(&s, "rig_factor");
+    assert_eq!(
+        (r.low, r.best, r.high),
+        (p.rig_factor.lower, p.rig_factor.best, p.rig_factor.upper)
+    );
+    let (lo, best, hi) = (
+        r.figure_at_low.unwrap(),
+        r.figure_at_best,
+        r.figure_at_high.unwrap(),
+    );
+    assert!(lo < best && best < hi, "{r:?}");
+    assert_eq!(best, s.estimate.energy_twh_per_year.best);
+
+    let (_, dist) = blockwatt_analytics::monte_carlo(
+        c,
+        "ethereum",
+        d,
+        days,
+        &[],
+        &p,
+        Some(Method::Hardware),
+        2_000,
+        1,
+    )
+    .unwrap();
+    let names: Vec<&str> = dist.parameters.iter().map(|x| x.parameter).collect();
+    assert!(names.contains(&"rig_factor"), "{names:?}");
+
+    // Bitcoin's 2020 basket holds ASICs only: no rig factor to move.
+    let Some(btc) = common::history("the_rig_factor_moves_a_gpu_chains_energy", "bitcoin") else {
+        return;
+    };
+    let end = btc.partition_point(|x| x.day <= d);
+    let s = sensitivity(
+        c,
+        "bitcoin",
+        d,
+        &btc[end - 60..end],
+        &[],
+        &p,
+        Some(Method::Hardware),
+    )
+    .unwrap();
+    assert!(s.ranked.iter().all(|r| r.parameter != "rig_factor"));
+}
