@@ -498,6 +498,30 @@ fn published_hashrates_are_mcdonalds_inputs() {
     assert_eq!(checked, 16);
 }
 
+/// Krause and Tolaymat published power and efficiency, not hashrate: the
+/// hashrate their figure rests on is the one both imply, so their energy is
+/// that hashrate at their 4.7 J/MH over a year of 8,760 hours.
+#[test]
+fn krause_tolaymats_hashrate_is_their_power_over_their_efficiency() {
+    let c = Catalogues::embedded();
+    let rows: Vec<_> = c
+        .published
+        .iter()
+        .filter(|f| f.index == "krause-tolaymat")
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for f in rows {
+        let hs = f.network_hashrate_hs.expect("the implied hashrate");
+        let twh_per_year = hs * 4.7e-6 * 8760.0 / 1e12;
+        assert!(
+            close(twh_per_year, f.value, 1e-5),
+            "{}: {hs} H/s at 4.7 J/MH is {twh_per_year} TWh a year, not {}",
+            f.date,
+            f.value
+        );
+    }
+}
+
 /// The validator-node machines cite the manufacturer's footprint each was
 /// read from, and the lifetime the estimates spread them over is the one
 /// those footprints assume. (Boavizta's file is not in ../shared/data:
