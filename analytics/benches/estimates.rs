@@ -74,54 +74,62 @@ fn histories(c: &mut Criterion) {
     group.finish();
 
     // One day explained: the sensitivity re-runs the model for the
-    // electricity price, PUE and hardware mix (six runs) and scales the
-    // rest, so its reference is one run of the same day's estimate, over
-    // the history the service loads for it (the look-back windows).
+    // electricity price, PUE and hardware mix (six runs; eight where board
+    // figures take the rig factor) and scales the rest, so its reference is
+    // one run of the same day's estimate, over the history the service
+    // loads for it (the look-back windows). Bitcoin's basket is ASICs at
+    // the wall; Ethereum's, GPUs listed by board power and its largest.
     let day = "2020-06-15".parse().expect("a date");
-    let end = btc.partition_point(|d| d.day <= day);
-    let window = &btc[end.saturating_sub(60)..end];
-    let mut group = c.benchmark_group("one day explained, bitcoin 2020-06-15 (hardware)");
-    group.bench_function("reference: estimate_day", |b| {
-        b.iter(|| {
-            blockwatt_analytics::estimate_day(
-                catalogues,
-                "bitcoin",
-                day,
-                black_box(window),
-                &params,
-                None,
-            )
-        })
-    });
-    group.bench_function("sensitivity (explain=sensitivity)", |b| {
-        b.iter(|| {
-            blockwatt_analytics::sensitivity(
-                catalogues,
-                "bitcoin",
-                day,
-                black_box(window),
-                &[],
-                &params,
-                None,
-            )
-        })
-    });
-    group.bench_function("monte carlo, 10,000 draws (explain=distribution)", |b| {
-        b.iter(|| {
-            blockwatt_analytics::monte_carlo(
-                catalogues,
-                "bitcoin",
-                day,
-                black_box(window),
-                &[],
-                &params,
-                None,
-                blockwatt_analytics::monte_carlo::DEFAULT_DRAWS,
-                blockwatt_analytics::monte_carlo::DEFAULT_SEED,
-            )
-        })
-    });
-    group.finish();
+    for chain in ["bitcoin", "ethereum"] {
+        let Some(history) = common::history("bench", chain) else {
+            return;
+        };
+        let end = history.partition_point(|d| d.day <= day);
+        let window = &history[end.saturating_sub(60)..end];
+        let mut group =
+            c.benchmark_group(format!("one day explained, {chain} 2020-06-15 (hardware)"));
+        group.bench_function("reference: estimate_day", |b| {
+            b.iter(|| {
+                blockwatt_analytics::estimate_day(
+                    catalogues,
+                    chain,
+                    day,
+                    black_box(window),
+                    &params,
+                    None,
+                )
+            })
+        });
+        group.bench_function("sensitivity (explain=sensitivity)", |b| {
+            b.iter(|| {
+                blockwatt_analytics::sensitivity(
+                    catalogues,
+                    chain,
+                    day,
+                    black_box(window),
+                    &[],
+                    &params,
+                    None,
+                )
+            })
+        });
+        group.bench_function("monte carlo, 10,000 draws (explain=distribution)", |b| {
+            b.iter(|| {
+                blockwatt_analytics::monte_carlo(
+                    catalogues,
+                    chain,
+                    day,
+                    black_box(window),
+                    &[],
+                    &params,
+                    None,
+                    blockwatt_analytics::monte_carlo::DEFAULT_DRAWS,
+                    blockwatt_analytics::monte_carlo::DEFAULT_SEED,
+                )
+            })
+        });
+        group.finish();
+    }
 }
 
 criterion_group! {

@@ -67,10 +67,18 @@ impl Method {
             // Koios's 3,094 pools of 2024-04-19 (was an unarchived 3,000),
             // Avalanche's 1,438 validators of 2025-01-01 (was 1,400), whose
             // countries locate it from 2022.
-            Method::CbeciV1 => "cbeci-v1.3",
-            Method::Hardware => "hardware.5",
-            Method::Economic => "economic.4",
-            Method::PosNodes => "pos-nodes.5",
+            // hardware.6, economic.5, cbeci-v1.4, pos-nodes.6: Ethereum's
+            // mining days take the grid intensity of where each month's
+            // blocks were mined (McDonald 2022), for every method's carbon;
+            // the Ethash list is every card McDonald benchmarked, at the
+            // medians of his benchmarks, which every method's e-waste
+            // reads; hardware counts cards and processors (listed by board
+            // power) at the wall, times the rig factor; validator nodes'
+            // e-waste weighs node_hardware.csv's machines (pos-nodes).
+            Method::CbeciV1 => "cbeci-v1.4",
+            Method::Hardware => "hardware.6",
+            Method::Economic => "economic.5",
+            Method::PosNodes => "pos-nodes.6",
         }
     }
 
