@@ -27,8 +27,8 @@ use crate::methods::Method;
 use crate::params::Params;
 use crate::pos::triangular_quantile;
 use crate::sensitivity::{
-    grid_bounds, node_classes, used_rig_factor, with_best_pue, with_best_rig, NODE_COUNT_RANGE,
-    PRICE_RANGE_USD_PER_KWH, SHIPPING_DELAY_RANGE_MONTHS,
+    grid_bounds, multipliers, node_classes, NODE_COUNT_RANGE, PRICE_RANGE_USD_PER_KWH,
+    SHIPPING_DELAY_RANGE_MONTHS,
 };
 
 /// Draws by default, and the most a caller may ask for.
@@ -145,52 +145,42 @@ pub fn monte_carlo(
     let e_best = base.energy_twh_per_year.best;
     let mut drawn = Vec::new();
 
-    // PUE as a factor on the figure, from runs at its ends.
-    let pue = params.pue;
+    // PUE and the rig factor as factors on the figure, from runs at their
+    // ends (a factor the estimate did not use stays 1, and is still drawn).
     let factor = |v: Option<f64>| v.filter(|_| e_best > 0.0).map_or(1.0, |v| v / e_best);
-    let pue_lo = factor(energy(&with_best_pue(params, pue.lower)));
-    let pue_hi = factor(energy(&with_best_pue(params, pue.upper)));
-    drawn.push(DrawnParameter {
-        parameter: "pue",
-        unit: "ratio",
-        low: pue.lower,
-        mode: pue.best,
-        high: pue.upper,
-    });
-    let pue_factor = |x: f64| {
-        interpolate(
-            &[pue.lower, pue.best, pue.upper],
-            &[Some(pue_lo), Some(1.0), Some(pue_hi)],
-            x,
-        )
-        .unwrap_or(1.0)
-    };
-
-    // The rig factor the same way, where board figures were scaled.
-    let rig = params.rig_factor;
-    let rig_used = resolved == Method::Hardware && used_rig_factor(&base);
-    let (rig_lo, rig_hi) = if rig_used {
-        drawn.push(DrawnParameter {
-            parameter: "rig_factor",
-            unit: "ratio",
-            low: rig.lower,
-            mode: rig.best,
-            high: rig.upper,
-        });
-        (
-            factor(energy(&with_best_rig(params, rig.lower))),
-            factor(energy(&with_best_rig(params, rig.upper))),
-        )
-    } else {
-        (1.0, 1.0)
-    };
-    let rig_factor = |x: f64| {
-        interpolate(
-            &[rig.lower, rig.best, rig.upper],
-            &[Some(rig_lo), Some(1.0), Some(rig_hi)],
-            x,
-        )
-        .unwrap_or(1.0)
+    let multipliers = multipliers(params, &base);
+    let mut ends = Vec::with_capacity(multipliers.len());
+    for m in &multipliers {
+        if m.applies {
+            drawn.push(DrawnParameter {
+                parameter: m.name,
+                unit: "ratio",
+                low: m.lower,
+                mode: m.best,
+                high: m.upper,
+            });
+            ends.push((
+                factor(energy(&m.at(params, m.lower))),
+                factor(energy(&m.at(params, m.upper))),
+            ));
+        } else {
+            ends.push((1.0, 1.0));
+        }
+    }
+    let multiplier_factor = |rng: &mut ChaCha8Rng| -> f64 {
+        multipliers
+            .iter()
+            .zip(&ends)
+            .map(|(m, (lo, hi))| {
+                let x = triangular(rng, m.lower, m.best, m.upper);
+                interpolate(
+                    &[m.lower, m.best, m.upper],
+                    &[Some(*lo), Some(1.0), Some(*hi)],
+                    x,
+                )
+                .unwrap_or(1.0)
+            })
+            .product()
     };
 
     // The price × hardware-mix grid (proof of work), or the node factors.
@@ -286,7 +276,7 @@ pub fn monte_carlo(
     for _ in 0..draws {
         // Every parameter is drawn on every draw, in a fixed order, so a
         // seed gives the same sequence whatever the method.
-        let f_pue = pue_factor(triangular(&mut rng, pue.lower, pue.best, pue.upper));
+        let f_multipliers = multiplier_factor(&mut rng);
         let p = triangular(&mut rng, p_lo, price.clamp(p_lo, p_hi), p_hi);
         // The hardware mix's grid holds every other month: the nearest.
         let months = triangular(
@@ -319,12 +309,11 @@ pub fn monte_carlo(
                 0.0
             }
         };
-        let f_rig = rig_factor(triangular(&mut rng, rig.lower, rig.best, rig.upper));
         let e = if pow {
             let row = &grid[d.min(grid.len() - 1)];
-            interpolate(&log_prices, row, p.ln()).map(|e| e * f_pue * f_rig)
+            interpolate(&log_prices, row, p.ln()).map(|e| e * f_multipliers)
         } else {
-            Some(e_best * nodes * power * f_pue)
+            Some(e_best * nodes * power * f_multipliers)
         };
         match e {
             Some(e) if e.is_finite() => {

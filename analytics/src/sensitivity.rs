@@ -35,30 +35,59 @@ pub const NODE_COUNT_RANGE: (f64, f64) = crate::pos::NODE_COUNT_SPREAD;
 /// Hardware lifetime: half to double the method's default.
 pub const LIFETIME_RANGE: (f64, f64) = (0.5, 2.0);
 
-/// `params` with its best PUE at `best`, the bounds widened to include it.
-pub(crate) fn with_best_pue(params: &Params, best: f64) -> Params {
-    let pue = params.pue;
-    params.clone().with_pue(Pue {
-        lower: pue.lower.min(best),
-        best,
-        upper: pue.upper.max(best),
-    })
+/// A factor the energy is multiplied by, with a stated range: PUE, and
+/// the rig factor where board figures were scaled. Both are re-run at
+/// their ends (they also move the profitability threshold).
+pub(crate) struct Multiplier {
+    pub name: &'static str,
+    pub range: &'static str,
+    pub lower: f64,
+    pub best: f64,
+    pub upper: f64,
+    /// False where the estimate did not use it (the rig factor on a basket
+    /// of machines listed at the wall): then it moves nothing.
+    pub applies: bool,
+    with_best: fn(Params, f64, f64, f64) -> Params,
 }
 
-/// `params` with its best rig factor at `best`, the bounds widened to include it.
-pub(crate) fn with_best_rig(params: &Params, best: f64) -> Params {
-    let rig = params.rig_factor;
-    params.clone().with_rig_factor(RigFactor {
-        lower: rig.lower.min(best),
-        best,
-        upper: rig.upper.max(best),
-    })
+impl Multiplier {
+    /// `params` with this factor's best at `best`, its bounds widened to
+    /// include it.
+    pub fn at(&self, params: &Params, best: f64) -> Params {
+        (self.with_best)(
+            params.clone(),
+            self.lower.min(best),
+            best,
+            self.upper.max(best),
+        )
+    }
 }
 
-/// Whether an estimate scaled board figures by the rig factor (the
-/// hardware method records it only then).
-pub(crate) fn used_rig_factor(e: &Estimate) -> bool {
-    e.inputs.contains_key("rig_factor")
+/// PUE and the rig factor, in that order whatever the estimate (the Monte
+/// Carlo draws every one on every draw).
+pub(crate) fn multipliers(params: &Params, base: &Estimate) -> [Multiplier; 2] {
+    let (pue, rig) = (params.pue, params.rig_factor);
+    [
+        Multiplier {
+            name: "pue",
+            range: "the method's own PUE bounds (CBECI v1: 1.01 and 1.20)",
+            lower: pue.lower,
+            best: pue.best,
+            upper: pue.upper,
+            applies: true,
+            with_best: |p, lower, best, upper| p.with_pue(Pue { lower, best, upper }),
+        },
+        Multiplier {
+            name: "rig_factor",
+            range: "McDonald 2022's lower and upper rig overhead over power-supply efficiency (1.06 and 1.33), for machines listed by board power",
+            lower: rig.lower,
+            best: rig.best,
+            upper: rig.upper,
+            // The hardware method records it only where it scaled a figure.
+            applies: base.inputs.contains_key("rig_factor"),
+            with_best: |p, lower, best, upper| p.with_rig_factor(RigFactor { lower, best, upper }),
+        },
+    ]
 }
 
 /// The node power classes (low, medium, high, W) a `pos-nodes` estimate
@@ -183,31 +212,17 @@ pub fn sensitivity(
             ),
         );
     }
-    let pue = params.pue;
-    push(
-        "pue",
-        "ratio",
-        (pue.lower, pue.best, pue.upper),
-        "the method's own PUE bounds (CBECI v1: 1.01 and 1.20)",
-        "energy_twh_per_year",
-        (
-            rerun(with_best_pue(params, pue.lower)),
-            at_best,
-            rerun(with_best_pue(params, pue.upper)),
-        ),
-    );
-    if resolved == Method::Hardware && used_rig_factor(&base) {
-        let rig = params.rig_factor;
+    for m in multipliers(params, &base).iter().filter(|m| m.applies) {
         push(
-            "rig_factor",
+            m.name,
             "ratio",
-            (rig.lower, rig.best, rig.upper),
-            "McDonald 2022's lower and upper rig overhead over power-supply efficiency (1.06 and 1.33), for machines listed by board power",
+            (m.lower, m.best, m.upper),
+            m.range,
             "energy_twh_per_year",
             (
-                rerun(with_best_rig(params, rig.lower)),
+                rerun(m.at(params, m.lower)),
                 at_best,
-                rerun(with_best_rig(params, rig.upper)),
+                rerun(m.at(params, m.upper)),
             ),
         );
     }
