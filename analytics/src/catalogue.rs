@@ -228,6 +228,13 @@ impl CountrySeries {
         self.by_country.len()
     }
 
+    /// This series with every country `over` has taken from `over` (its
+    /// years replacing ours), the others kept.
+    fn overlaid(mut self, over: CountrySeries) -> Self {
+        self.by_country.extend(over.by_country);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_country.is_empty()
     }
@@ -250,6 +257,7 @@ pub struct CatalogueSources<'a> {
     pub chains: &'a str,
     pub grid_intensity: &'a str,
     pub energy_mix: &'a str,
+    pub renewable_consumption: &'a str,
     pub mining_map: &'a str,
     pub merge_mining: &'a str,
     pub published_figures: &'a str,
@@ -271,6 +279,9 @@ impl CatalogueSources<'static> {
             chains: include_str!("../../config/catalogues/chains.csv"),
             grid_intensity: include_str!("../../config/catalogues/grid_intensity.csv"),
             energy_mix: include_str!("../../config/catalogues/energy_mix.csv"),
+            renewable_consumption: include_str!(
+                "../../config/catalogues/renewable_consumption.csv"
+            ),
             mining_map: include_str!("../../config/catalogues/mining_map.csv"),
             merge_mining: include_str!("../../config/catalogues/merge_mining.csv"),
             published_figures: include_str!("../../config/catalogues/published_figures.csv"),
@@ -293,8 +304,14 @@ pub struct Catalogues {
     pub chains: Vec<ChainProfile>,
     /// gCO2e/kWh of electricity generation.
     pub grid_intensity: CountrySeries,
-    /// Share of generation from renewables (0..1).
+    /// Share of the electricity consumed that is renewable (0..1), by year:
+    /// `renewable_consumption.csv` (Electricity Maps, 2021-2025) for the
+    /// countries it has, the generation share of `energy_mix.csv` (its
+    /// latest year) for the others.
     pub renewable_share: CountrySeries,
+    /// Share of generation from renewables (0..1), `energy_mix.csv`'s: the
+    /// renewable parts of `generation_mix` summed.
+    pub renewable_generation_share: CountrySeries,
     /// Share of generation from each primary source (0..1), in
     /// [`GENERATION_SOURCES`] order: the nine sum to 1.
     pub generation_mix: Vec<(&'static str, CountrySeries)>,
@@ -403,10 +420,17 @@ impl Catalogues {
         let chains = parse_chains(src.chains, &refs)?;
         let grid_intensity = parse_grid(src.grid_intensity, &refs)?;
         let EnergyMix {
-            renewable_share,
+            renewable_share: renewable_generation_share,
             generation_mix,
             water_l_per_kwh,
         } = parse_energy_mix(src.energy_mix, &refs)?;
+        let renewable_share =
+            renewable_generation_share
+                .clone()
+                .overlaid(parse_renewable_consumption(
+                    src.renewable_consumption,
+                    &refs,
+                )?);
         let locations = parse_mining_map(src.mining_map, &refs)?;
         let merge_mining = parse_merge_mining(src.merge_mining, &chains, &refs)?;
         let published = parse_published(src.published_figures, &chains, &refs)?;
@@ -435,6 +459,7 @@ impl Catalogues {
             chains,
             grid_intensity,
             renewable_share,
+            renewable_generation_share,
             generation_mix,
             water_l_per_kwh,
             locations,
@@ -1167,6 +1192,40 @@ fn parse_energy_mix(text: &str, refs: &References) -> Result<EnergyMix> {
 }
 
 #[derive(Deserialize)]
+struct RenewableRow {
+    iso3: String,
+    year: i32,
+    renewable_share: f64,
+    source: String,
+}
+
+/// `renewable_consumption.csv`: one share per country and year, in [0,1],
+/// no year given twice.
+fn parse_renewable_consumption(text: &str, refs: &References) -> Result<CountrySeries> {
+    const C: &str = "renewable_consumption";
+    let mut series = CountrySeries::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (line, r) in rows::<RenewableRow>(C, text)? {
+        refs.check(C, line, "source", &r.source)?;
+        if !(0.0..=1.0).contains(&r.renewable_share) {
+            return Err(bad(
+                C,
+                line,
+                format!(
+                    "renewable_share {} is not a share in [0,1]",
+                    r.renewable_share
+                ),
+            ));
+        }
+        if !seen.insert((r.iso3.clone(), r.year)) {
+            return Err(bad(C, line, format!("{} {} given twice", r.iso3, r.year)));
+        }
+        series.push(&r.iso3, r.year, r.renewable_share);
+    }
+    Ok(series)
+}
+
+#[derive(Deserialize)]
 struct MapRow {
     profile: String,
     iso3: String,
@@ -1343,6 +1402,45 @@ mod tests {
                 .to_string()
                 .contains("line 3: power_at \"dc\": expected wall or board")
         );
+    }
+
+    #[test]
+    fn renewable_consumption_refuses_a_share_out_of_range_or_a_year_twice() {
+        let refs = References::parse(
+            "key,kind,title,publisher,date,url,licence,seen,note\n\
+             em-yearly,document,Yearly,Maps,2026-02-04,https://example.org,ODbL,a copy,shares\n",
+        )
+        .unwrap();
+        let head = "iso3,zone,year,renewable_share,source\n";
+        let ok = "DEU,DE,2024,0.6,[em-yearly]\n";
+        let series = parse_renewable_consumption(&format!("{head}{ok}"), &refs).unwrap();
+        assert_eq!(series.get("DEU", 2030), Some((2024, 0.6)));
+        let err = |row: &str| {
+            parse_renewable_consumption(&format!("{head}{ok}{row}"), &refs)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("FRA,FR,2024,60,[em-yearly]\n")
+            .contains("line 3: renewable_share 60 is not a share"));
+        assert!(err("DEU,DE,2024,0.5,[em-yearly]\n").contains("line 3: DEU 2024 given twice"));
+        assert!(err("FRA,FR,2024,0.5,\n").contains("line 3"));
+    }
+
+    #[test]
+    fn a_countrys_consumed_shares_replace_its_generation_share() {
+        let mut generation = CountrySeries::default();
+        generation.push("DEU", 2023, 0.5);
+        generation.push("RUS", 2023, 0.2);
+        let mut consumed = CountrySeries::default();
+        consumed.push("DEU", 2021, 0.4);
+        consumed.push("DEU", 2025, 0.6);
+        let s = generation.overlaid(consumed);
+        // Germany's years are Electricity Maps', the nearest for 2019;
+        // Russia, without them, keeps its generation share.
+        assert_eq!(s.get("DEU", 2023), Some((2021, 0.4)));
+        assert_eq!(s.get("DEU", 2019), Some((2021, 0.4)));
+        assert_eq!(s.get("DEU", 2025), Some((2025, 0.6)));
+        assert_eq!(s.get("RUS", 2025), Some((2023, 0.2)));
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn embedded_text() -> Vec<(&'static str, &'static str)> {
         ("chains", s.chains),
         ("grid_intensity", s.grid_intensity),
         ("energy_mix", s.energy_mix),
+        ("renewable_consumption", s.renewable_consumption),
         ("mining_map", s.mining_map),
         ("merge_mining", s.merge_mining),
         ("published_figures", s.published_figures),
@@ -590,6 +591,105 @@ fn gpu_hashrates_agree_with_2miners_table() {
     }
 }
 
+/// `renewable_consumption.csv` against Electricity Maps' yearly files (via
+/// co2.js): each row is its zone's renewableEnergy for the year, every
+/// whole-country zone that names a country of `energy_mix.csv` has its
+/// rows, the join is by name but for the aliases the file's header lists,
+/// and the world row is generation-weighted as the header says.
+#[test]
+fn the_renewable_consumption_is_electricity_maps_yearly() {
+    let Some(dir) =
+        blockwatt_testkit::shared_data("the_renewable_consumption_is_electricity_maps_yearly")
+    else {
+        return;
+    };
+    let json = |path: &str| -> BTreeMap<String, serde_json::Value> {
+        let text = std::fs::read_to_string(dir.join(path)).expect(path);
+        serde_json::from_str(&text).expect("json")
+    };
+    let codecarbon = json("codecarbon-energy-mix-water/global_energy_mix.json");
+    let by_name: BTreeMap<&str, &str> = codecarbon
+        .iter()
+        .filter_map(|(iso3, v)| Some((v["country_name"].as_str()?, iso3.as_str())))
+        .collect();
+    let aliases = BTreeMap::from([
+        ("GB", "GBR"),
+        ("IN", "IND"),
+        ("CD", "COD"),
+        ("CI", "CIV"),
+        ("CV", "CPV"),
+        ("PS", "PSE"),
+        ("RE", "REU"),
+        ("ST", "STP"),
+        ("TL", "TLS"),
+        ("VI", "VIR"),
+    ]);
+    let text = CatalogueSources::embedded().renewable_consumption;
+    let mut rows: BTreeMap<(i32, String), (String, f64)> = BTreeMap::new();
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    for r in rdr.records() {
+        let r = r.expect("row");
+        let year: i32 = r[2].parse().expect("year");
+        let share: f64 = r[3].parse().expect("share");
+        rows.insert((year, r[0].to_owned()), (r[1].to_owned(), share));
+    }
+    let generation = Catalogues::embedded();
+    let countries: Vec<&String> = codecarbon.keys().filter(|k| *k != "WLD").collect();
+    for year in 2021..=2025 {
+        let zones = json(&format!(
+            "co2js-grid-intensity/electricitymaps-yearly_{year}.json"
+        ));
+        let mut expected = 0;
+        for (zone, v) in zones.iter().filter(|(z, _)| !z.contains('-')) {
+            let name = v["zone"]["zoneName"].as_str().expect("zoneName");
+            let Some(iso3) = aliases.get(zone.as_str()).or(by_name.get(name)) else {
+                continue;
+            };
+            let Some(percent) = v["renewableEnergy"]["value"].as_f64() else {
+                continue;
+            };
+            expected += 1;
+            let (row_zone, share) = rows
+                .get(&(year, (*iso3).to_owned()))
+                .unwrap_or_else(|| panic!("{iso3} ({zone}) {year} has no row"));
+            assert_eq!(row_zone, zone, "{iso3} {year}");
+            assert!(close(*share, percent / 100.0, 1e-12), "{iso3} {year}");
+        }
+        let of_year = rows
+            .keys()
+            .filter(|(y, c)| *y == year && c != "WLD")
+            .count();
+        assert_eq!(of_year, expected, "{year}: rows without a zone");
+        assert!(expected > 150, "{year}: {expected} countries");
+        // The world: each country at its row's share, or at its generation
+        // share without one, weighted by its generation.
+        let (mut sum, mut total) = (0.0, 0.0);
+        for iso3 in &countries {
+            let twh = codecarbon[*iso3]["total_TWh"].as_f64().expect("TWh");
+            let share = rows
+                .get(&(year, (*iso3).clone()))
+                .map(|r| r.1)
+                .unwrap_or_else(|| {
+                    generation
+                        .renewable_generation_share
+                        .get(iso3, year)
+                        .expect("a generation share")
+                        .1
+                });
+            sum += share * twh;
+            total += twh;
+        }
+        let world = rows[&(year, "WLD".to_owned())].1;
+        assert!(
+            (world - sum / total).abs() <= 0.000_051,
+            "{year}: {world} against {}",
+            sum / total
+        );
+    }
+}
+
 /// `energy_mix.csv` against the codecarbon file it cites: each country's
 /// renewable share and its nine per-source shares (S.17 of a MiCA
 /// disclosure) are its TWh over its total, rounded to 4 decimals, for the
@@ -622,7 +722,11 @@ fn the_generation_mix_agrees_with_codecarbon() {
         let year = country["year"].as_i64().expect("year") as i32;
         let total = twh(country, "total_TWh");
         assert!(total > 0.0, "{iso3}");
-        let renewable = c.renewable_share.get(iso3, year).expect("a row").1;
+        let renewable = c
+            .renewable_generation_share
+            .get(iso3, year)
+            .expect("a row")
+            .1;
         assert!(
             (renewable - twh(country, "renewables_TWh") / total).abs() <= 0.000_051,
             "{iso3}"

@@ -53,6 +53,7 @@ pub fn catalogue_csv(name: &str) -> Option<&'static str> {
         "chains" => c.chains,
         "grid_intensity" => c.grid_intensity,
         "energy_mix" => c.energy_mix,
+        "renewable_consumption" => c.renewable_consumption,
         "mining_map" => c.mining_map,
         "merge_mining" => c.merge_mining,
         "published_figures" => c.published_figures,
@@ -137,6 +138,10 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
         (
             "energy_mix",
             "generation mix (OWID via codecarbon) and per-source water use (Meldrum et al. 2013)",
+        ),
+        (
+            "renewable_consumption",
+            "renewable share of the electricity each country consumed, by year 2021-2025 (Electricity Maps via co2.js, ODbL 1.0), for MiCA S.10",
         ),
         (
             "mining_map",

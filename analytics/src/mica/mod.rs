@@ -517,7 +517,7 @@ pub fn disclosure(
                     || Value::Missing("not computed: no generation mix for the chain's location".into()),
                     |r| Value::Number(r.scale(100.0)),
                 ),
-                Some(format!("share of renewable sources in the electricity generation of the location profile ({profiles}) for {year}, each country's generation as of its latest year in the catalogue (mostly 2022 or 2023), weighted by each host's energy")),
+                Some(format!("share of renewable sources in the electricity consumed in the location profile ({profiles}) in {year}: {RENEWABLE_SOURCES}, weighted by each host's energy")),
             ),
             "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
             "S.12" => (Value::Number(Bounds::new(0.0, 0.0, 0.0)), Some(SCOPE_1_RULE.into())),
@@ -525,7 +525,7 @@ pub fn disclosure(
             "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 plus S.13 per validated transaction; S.12 is zero by rule, so S.13's emissions alone".into())),
             "S.15" => (
                 Value::Text(format!(
-                    "Renewable energy consumption (S.10): the renewable share of electricity generation in the location profile ({}) for {year}, from the generation mix of Our World in Data (via codecarbon), the bounds moving that part of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
+                    "Renewable energy consumption (S.10): the renewable share of the electricity consumed in the location profile ({}) in {year}: {RENEWABLE_SOURCES}; the bounds move that part of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
                     profiles,
                 )),
                 None,
@@ -542,7 +542,7 @@ pub fn disclosure(
                     || Value::Missing("not computed: no generation mix for the chain's location".into()),
                     Value::Parts,
                 ),
-                Some(format!("in parts, one per primary source: its share in the electricity generation of the location profile ({profiles}) for {year}, each country's generation as of its latest year in the catalogue (mostly 2022 or 2023), weighted by each host's energy; the parts sum to 100 % and the renewable ones (hydro, wind, solar, bioenergy, other_renewable) make S.10. The range of each part is the spread of the countries its location could be, so the lower bounds do not sum to 100 %")),
+                Some(format!("in parts, one per primary source: its share in the electricity generation of the location profile ({profiles}) for {year}, each country's generation as of its latest year in the catalogue (mostly 2022 or 2023), weighted by each host's energy; the parts sum to 100 %, and the renewable ones (hydro, wind, solar, bioenergy, other_renewable) are the renewable share of that generation, which S.10 replaces with the share consumed in the period's year where Electricity Maps gives it. The range of each part is the spread of the countries its location could be, so the lower bounds do not sum to 100 %")),
             ),
             "S.18" | "S.21" | "S.28" | "S.30" => (Value::Missing("not applicable: targets are the discloser's commitments, not a measurement".into()), None),
             "S.19" => (
@@ -635,6 +635,9 @@ fn basis_rank(b: Basis) -> u8 {
         Basis::Fallback => 2,
     }
 }
+
+/// Where S.10's country shares come from (`Catalogues::renewable_share`).
+const RENEWABLE_SOURCES: &str = "each country's share of the year in Electricity Maps' yearly data (imports traced to the mix they were made from; 2021 to 2025, the nearest of those years outside them), or, for a country it does not cover whole (Russia, Chile, Ukraine), its share of renewables in generation in Our World in Data's latest year (via codecarbon), the world average likewise from both";
 
 /// A location-weighted share of the chain's electricity, 0..1 (the
 /// renewable share, or one primary source's), with the same bounds rule
