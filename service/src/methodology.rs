@@ -104,6 +104,14 @@ pub fn methodology(catalogues: &Catalogues) -> Vec<MethodDescription> {
             source: "CBECI v1 PUE bounds".into(),
         },
         ParameterInfo {
+            name: "rig_factor".into(),
+            unit: "ratio".into(),
+            lower: d.rig_factor.lower,
+            best: d.rig_factor.best,
+            upper: d.rig_factor.upper,
+            source: "hardware method, for machines listed by board power (GPUs, CPUs): McDonald 2022's rig overhead over power-supply efficiency, 1.01/0.95, 1.03/0.90 and 1.06/0.80 [mcdonald-ethereum-emissions]".into(),
+        },
+        ParameterInfo {
             name: "revenue_share".into(),
             unit: "share".into(),
             lower: 0.01,
