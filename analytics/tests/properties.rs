@@ -4,6 +4,7 @@
 use blockwatt_analytics::cbeci::{cbeci_v1_core, threshold_j_per_gh, CbeciInput};
 use blockwatt_analytics::economic::economic_power_w;
 use blockwatt_analytics::hardware::{hardware_core, PowInput};
+use blockwatt_analytics::params::RigFactor;
 use blockwatt_analytics::pos::pos_power_w;
 use blockwatt_analytics::units::{twh_per_year_to_kwh_per_day, watts_to_twh_per_year};
 use blockwatt_analytics::{estimate_series, Algorithm, Catalogues, Method, Params, Pue};
@@ -28,6 +29,14 @@ fn le(a: f64, b: f64) -> bool {
 
 fn pue() -> impl Strategy<Value = Pue> {
     (1.0..1.5f64, 0.0..0.5f64, 0.0..0.5f64).prop_map(|(l, d1, d2)| Pue {
+        lower: l,
+        best: l + d1,
+        upper: l + d1 + d2,
+    })
+}
+
+fn rig() -> impl Strategy<Value = RigFactor> {
+    (1.0..1.3f64, 0.0..0.3f64, 0.0..0.5f64).prop_map(|(l, d1, d2)| RigFactor {
         lower: l,
         best: l + d1,
         upper: l + d1 + d2,
@@ -69,19 +78,43 @@ proptest! {
     }
 
     #[test]
-    fn hardware_bounds_ordered_and_monotonic(alg in 0usize..7, h in 1e6..1e22f64, factor in 1.0..10.0f64, day in 0u32..4000) {
+    fn hardware_bounds_ordered_and_monotonic(alg in 0usize..7, h in 1e6..1e22f64, factor in 1.0..10.0f64, day in 0u32..4000, pue in pue(), rig in rig()) {
         let alg = Algorithm::ALL[alg];
         let models = Catalogues::embedded().hardware_for(alg);
         let d = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap() + chrono::Days::new(u64::from(day));
+        let params = Params::default().with_pue(pue).with_rig_factor(rig);
         let run = |hashrate: f64| {
             let input = PowInput { day: d, hashrate_hs: Some(hashrate), revenue_usd: None };
-            hardware_core(&[input], models, &Params::default()).unwrap()[0].map(|x| x.power_w)
+            hardware_core(&[input], models, &params).unwrap()[0].map(|x| x.power_w)
         };
         let (a, b) = (run(h), run(h * factor));
         prop_assume!(a.is_some() && b.is_some());
         let (a, b) = (a.unwrap(), b.unwrap());
         prop_assert!(a.is_ordered() && b.is_ordered());
         prop_assert!(le(a.best, b.best) && le(a.lower, b.lower) && le(a.upper, b.upper));
+    }
+
+    /// Without a threshold the basket is the same machines, so a larger rig
+    /// factor (every bound) never lowers power; it raises it wherever the
+    /// basket holds a machine listed by board power.
+    #[test]
+    fn hardware_power_does_not_fall_with_the_rig_factor(alg in 0usize..7, h in 1e6..1e22f64, day in 0u32..4000, rig in rig(), extra in 0.0..0.5f64) {
+        let alg = Algorithm::ALL[alg];
+        let models = Catalogues::embedded().hardware_for(alg);
+        let d = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap() + chrono::Days::new(u64::from(day));
+        let more = RigFactor { lower: rig.lower + extra, best: rig.best + extra, upper: rig.upper + extra };
+        let run = |rig: RigFactor| {
+            let input = PowInput { day: d, hashrate_hs: Some(h), revenue_usd: None };
+            hardware_core(&[input], models, &Params::default().with_rig_factor(rig)).unwrap()[0]
+                .map(|x| (x.power_w, x.basket.board_share))
+        };
+        let (a, b) = (run(rig), run(more));
+        prop_assume!(a.is_some() && b.is_some());
+        let ((a, board), (b, _)) = (a.unwrap(), b.unwrap());
+        prop_assert!(le(a.lower, b.lower) && le(a.best, b.best) && le(a.upper, b.upper), "{a:?} -> {b:?}");
+        if board > 0.0 && extra > 1e-6 {
+            prop_assert!(a.best < b.best, "{a:?} -> {b:?}");
+        }
     }
 
     #[test]
