@@ -954,3 +954,41 @@ fn validator_nodes_machines_are_the_manufacturers_footprints() {
     let b = &estimate_series(c, "bitcoin", &[btc], &Params::default(), None).unwrap()[0];
     assert_eq!(embodied_t_per_year(&b.inputs), None);
 }
+
+/// Ethereum's mining fleet against the two published bearings on it for
+/// 2020-04-16, both from McDonald 2022 [mcdonald-ethereum-emissions]: the
+/// HiveOS fleet's measured 0.232 MH/s per W (his article's check,
+/// `article/data.dat`), and his trend line, 0.371 MH/s per W that day
+/// (`emissions_utils.efficiency_at_date`), both at the cards' own draw.
+/// Our basket, taken back to the cards' draw, lies between them: above
+/// the measured fleet, since it weighs every profitable card alike, below a
+/// fleet as new as that day's hardware.
+#[test]
+fn ethereums_fleet_lies_between_the_hiveos_fleet_and_mcdonalds_trend() {
+    let Some(days) = common::history("ethereums_fleet_lies_between", "ethereum") else {
+        return;
+    };
+    let c = Catalogues::embedded();
+    let params = Params::default();
+    let e = estimate_day(
+        c,
+        "ethereum",
+        day("2020-04-16"),
+        &days,
+        &params,
+        Some(Method::Hardware),
+    )
+    .unwrap();
+    let wall_j_per_mh = e.inputs["efficiency_j_per_h"]["best"].as_f64().unwrap() * 1e6;
+    let board_share = e.inputs["basket_board_share"].as_f64().unwrap();
+    // Back to the cards' own draw: the board-listed part of the basket
+    // carries the rig factor, the rest (ASICs) is at the wall already.
+    let rig = board_share * params.rig_factor.best + (1.0 - board_share);
+    let mh_per_s_per_w = rig / wall_j_per_mh;
+    println!("ethereum 2020-04-16: {mh_per_s_per_w:.3} MH/s per W at the cards ({board_share:.2} of the basket on cards)");
+    assert!(board_share > 0.9, "{board_share}");
+    assert!(
+        (0.232..0.371).contains(&mh_per_s_per_w),
+        "{mh_per_s_per_w} MH/s per W"
+    );
+}
