@@ -19,6 +19,15 @@ pub fn plausible_locations(catalogues: &Catalogues) -> BTreeSet<&str> {
         .collect()
 }
 
+/// A country's value of `series` for `year`, or the world's (`WLD`) when
+/// the series lacks the country.
+fn value_or_world(series: &CountrySeries, iso3: &str, year: i32) -> Option<f64> {
+    series
+        .get(iso3, year)
+        .or_else(|| series.get("WLD", year))
+        .map(|r| r.1)
+}
+
 /// Location-weighted value of `series` for `year`:
 /// best = Σ share × value (a country missing from the series counts at the
 /// world value `WLD`); lower/upper = best with `uncertainty` of the mix moved
@@ -30,11 +39,9 @@ pub fn location_weighted(
     year: i32,
     uncertainty: f64,
 ) -> Option<Bounds> {
-    let world = series.get("WLD", year).map(|r| r.1);
-    let value = |iso3: &str| series.get(iso3, year).map(|r| r.1).or(world);
     let (mut sum, mut weight) = (0.0, 0.0);
     for s in shares {
-        let v = value(&s.iso3)?;
+        let v = value_or_world(series, &s.iso3, year)?;
         sum += s.share * v;
         weight += s.share;
     }
@@ -54,10 +61,9 @@ pub fn widen(
     year: i32,
     uncertainty: f64,
 ) -> Bounds {
-    let world = series.get("WLD", year).map(|r| r.1);
     let values: Vec<f64> = plausible
         .iter()
-        .filter_map(|c| series.get(c, year).map(|r| r.1).or(world))
+        .filter_map(|c| value_or_world(series, c, year))
         .collect();
     let min = values.iter().copied().fold(best, f64::min);
     let max = values.iter().copied().fold(best, f64::max);

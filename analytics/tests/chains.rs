@@ -779,10 +779,7 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
         );
         assert!((b - wb).abs() > 1.0, "{chain}: {b} is the world's {wb}");
     }
-    let mut pow = DailyMetrics::empty("ethereum", day("2020-06-01"), "t");
-    pow.hashrate_hs = Some(200e12);
-    pow.issuance_usd = Some(5e6);
-    pow.fees_usd = Some(1e6);
+    let pow = ethereum_mining_day("2020-06-01");
     let e = &estimate_series(c, "ethereum", &[pow], &p, None).unwrap()[0];
     assert_eq!(
         e.inputs["location_profile"],
@@ -795,6 +792,15 @@ fn node_geography_locates_pos_chains_from_2025_and_not_their_mining() {
     );
 }
 
+/// A mining day of Ethereum's: 200 TH/s, 6 million USD of revenue.
+fn ethereum_mining_day(d: &str) -> DailyMetrics {
+    let mut m = DailyMetrics::empty("ethereum", day(d), "t");
+    m.hashrate_hs = Some(200e12);
+    m.issuance_usd = Some(5e6);
+    m.fees_usd = Some(1e6);
+    m
+}
+
 /// Ethereum's mining days take the month's grid intensity McDonald
 /// published from where its blocks were mined (`mining_intensity.csv`),
 /// with the bounds of a published location; water keeps the world average,
@@ -805,11 +811,7 @@ fn ethereums_mining_days_take_the_published_intensity_of_their_month() {
     let p = Params::default();
     let mut history = Vec::new();
     for d in ["2020-06-01", "2020-06-30", "2020-07-01", "2022-09-15"] {
-        let mut m = DailyMetrics::empty("ethereum", day(d), "t");
-        m.hashrate_hs = Some(200e12);
-        m.issuance_usd = Some(5e6);
-        m.fees_usd = Some(1e6);
-        history.push(m);
+        history.push(ethereum_mining_day(d));
     }
     let mut pos = DailyMetrics::empty("ethereum", day("2022-09-16"), "t");
     pos.node_count = Some(6000);

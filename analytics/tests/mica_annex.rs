@@ -278,12 +278,9 @@ fn every_field_is_disclosed_as_the_annex_writes_it() {
     let c = Catalogues::embedded();
     let (_, shares) = c.location_for("bitcoin", 2020).expect("bitcoin's 2020 map");
     let weighted = |series: &blockwatt_analytics::catalogue::CountrySeries| -> f64 {
-        let world = series.get("WLD", 2020).map(|r| r.1);
-        let (sum, weight) = shares.iter().fold((0.0, 0.0), |(sum, weight), s| {
-            let v = series.get(&s.iso3, 2020).map(|r| r.1).or(world).unwrap();
-            (sum + s.share * v, weight + s.share)
-        });
-        100.0 * sum / weight
+        let none = std::collections::BTreeSet::new();
+        let b = blockwatt_analytics::location::location_weighted(shares, &none, series, 2020, 0.0);
+        100.0 * b.expect("every country or the world has a share").best
     };
     let s10: f64 = value("S.10").unwrap().parse().unwrap();
     let consumed = weighted(&c.renewable_share);
