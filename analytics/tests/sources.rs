@@ -169,6 +169,12 @@ fn read(path: &Path) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// A JSON file of `../shared/data`, by its path there.
+fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, path: &str) -> T {
+    let text = std::fs::read_to_string(dir.join(path)).expect(path);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// "1.16 Ph/s" → 1.16e15; "11020 W" → 11020.
 fn scaled(s: &str) -> f64 {
     let mut parts = s.split_whitespace();
@@ -387,11 +393,10 @@ fn the_rig_factor_is_mcdonalds_overhead_over_psu_efficiency() {
     else {
         return;
     };
-    let text = std::fs::read_to_string(
-        dir.join("ethereum-emissions-mcdonald/input__power-parameters.json"),
-    )
-    .expect("power-parameters.json");
-    let bounds: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let bounds: serde_json::Value = read_json(
+        &dir,
+        "ethereum-emissions-mcdonald/input__power-parameters.json",
+    );
     let rig = RigFactor::default();
     for (bound, ours) in [
         ("lower", rig.lower),
@@ -560,11 +565,10 @@ fn gpu_hashrates_agree_with_2miners_table() {
     let Some(dir) = blockwatt_testkit::shared_data("gpu_hashrates_agree_with_2miners_table") else {
         return;
     };
-    let text = std::fs::read_to_string(
-        dir.join("ethereum-emissions-mcdonald/sources__2cryptocalc__gpu.json"),
-    )
-    .expect("gpu.json");
-    let cards: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
+    let cards: Vec<serde_json::Value> = read_json(
+        &dir,
+        "ethereum-emissions-mcdonald/sources__2cryptocalc__gpu.json",
+    );
     let c = Catalogues::embedded();
     for m in citing(c, "twominers-2cryptocalc-2021", 1) {
         // The table's names: "Nvidia GeForce GTX 1080 Ti", ours "GPU GeForce GTX 1080 Ti".
@@ -603,10 +607,7 @@ fn the_renewable_consumption_is_electricity_maps_yearly() {
     else {
         return;
     };
-    let json = |path: &str| -> BTreeMap<String, serde_json::Value> {
-        let text = std::fs::read_to_string(dir.join(path)).expect(path);
-        serde_json::from_str(&text).expect("json")
-    };
+    let json = |path: &str| -> BTreeMap<String, serde_json::Value> { read_json(&dir, path) };
     let codecarbon = json("codecarbon-energy-mix-water/global_energy_mix.json");
     let by_name: BTreeMap<&str, &str> = codecarbon
         .iter()
@@ -700,10 +701,8 @@ fn the_generation_mix_agrees_with_codecarbon() {
     else {
         return;
     };
-    let text =
-        std::fs::read_to_string(dir.join("codecarbon-energy-mix-water/global_energy_mix.json"))
-            .expect("global_energy_mix.json");
-    let mix: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text).expect("json");
+    let mix: BTreeMap<String, serde_json::Value> =
+        read_json(&dir, "codecarbon-energy-mix-water/global_energy_mix.json");
     let c = Catalogues::embedded();
     let columns = [
         ("coal", "coal_TWh"),
