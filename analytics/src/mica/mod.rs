@@ -217,27 +217,27 @@ struct Totals {
 
 fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Totals {
     let day_share = |b: Bounds, unit: f64| b.scale(unit / DAYS_PER_YEAR);
-    let sum = |f: &dyn Fn(&Estimate) -> Bounds| {
+    // Every day's figure, or nothing when a day lacks it.
+    let sum = |f: &dyn Fn(&Estimate) -> Option<Bounds>| {
         estimates
             .iter()
-            .map(f)
-            .fold(Bounds::new(0.0, 0.0, 0.0), |acc, b| {
-                Bounds::new(acc.lower + b.lower, acc.best + b.best, acc.upper + b.upper)
+            .try_fold(Bounds::new(0.0, 0.0, 0.0), |acc, e| {
+                let b = f(e)?;
+                Some(Bounds::new(
+                    acc.lower + b.lower,
+                    acc.best + b.best,
+                    acc.upper + b.upper,
+                ))
             })
     };
-    let energy_kwh = sum(&|e| day_share(e.energy_twh_per_year, 1e9));
-    let co2e_t = sum(&|e| day_share(e.co2e_t_per_year, 1.0));
-    let weee_t = sum(&|e| day_share(e.ewaste_t_per_year, 1.0));
-    let water_m3 = sum(&|e| day_share(e.water_m3_per_year, 1.0));
-    let embodied_t = estimates
-        .iter()
-        .all(|e| embodied_t_per_year(&e.inputs).is_some())
-        .then(|| {
-            sum(&|e| {
-                embodied_t_per_year(&e.inputs)
-                    .map_or(Bounds::new(0.0, 0.0, 0.0), |b| day_share(b, 1.0))
-            })
-        });
+    let total = |f: &dyn Fn(&Estimate) -> Bounds| {
+        sum(&|e| Some(f(e))).unwrap_or(Bounds::new(0.0, 0.0, 0.0))
+    };
+    let energy_kwh = total(&|e| day_share(e.energy_twh_per_year, 1e9));
+    let co2e_t = total(&|e| day_share(e.co2e_t_per_year, 1.0));
+    let weee_t = total(&|e| day_share(e.ewaste_t_per_year, 1.0));
+    let water_m3 = total(&|e| day_share(e.water_m3_per_year, 1.0));
+    let embodied_t = sum(&|e| embodied_t_per_year(&e.inputs).map(|b| day_share(b, 1.0)));
     // A whole calendar year with every day estimated is its own year;
     // otherwise the days we have are scaled to one.
     let mut dates: Vec<NaiveDate> = estimates.iter().map(|e| e.date).collect();
