@@ -572,12 +572,8 @@ fn hardware_segment(
         if day.basket.board_share > 0.0 {
             // Only where board figures were scaled, so the factor's source
             // is named where it acted.
-            let rig = params.rig_factor;
             inputs.insert("basket_board_share".into(), json!(day.basket.board_share));
-            inputs.insert(
-                "rig_factor".into(),
-                bounds_json(Bounds::new(rig.lower, rig.best, rig.upper)),
-            );
+            inputs.insert("rig_factor".into(), json!(params.rig_factor));
         }
         inputs.insert(
             "shipping_delay_months".into(),
