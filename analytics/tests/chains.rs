@@ -445,6 +445,7 @@ fn mica_disclosure_for_bitcoin_2019() {
         name: "Bitcoin",
         hosts: vec![profile],
         allocation: None,
+        not_counted: vec![],
     };
     let year = blockwatt_analytics::Period {
         start: day("2019-01-01"),

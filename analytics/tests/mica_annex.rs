@@ -47,6 +47,7 @@ fn native<'a>(c: &'a Catalogues, chain: &'a str, name: &'a str) -> Asset<'a> {
         name,
         hosts: vec![c.chain(chain).unwrap()],
         allocation: None,
+        not_counted: vec![],
     }
 }
 
@@ -505,5 +506,135 @@ fn scope_3_is_the_validator_machines_and_not_mining_machines() {
         s20.to_string()
             .contains("the manufacture of mining machines is not modelled"),
         "{s20}"
+    );
+}
+
+/// A token on several chains: a host launched during the period counts
+/// from its launch, its few estimated days standing for the days it
+/// existed and not for the whole period; a host with no estimate, and one
+/// launched after the period, are named as not counted; a period that
+/// starts before every host existed is refused.
+#[test]
+fn a_tokens_hosts_count_for_the_days_they_existed_and_the_missing_are_named() {
+    let c = Catalogues::embedded();
+    let p = Params::default();
+    // `twh` TWh/yr is twh / 365.25 × 1e9 kWh a day.
+    let on = |chain: &str, from: &str, n: i64, twh: f64, txs: u64| {
+        let b = |x: f64| Bounds::new(x * 0.5, x, x * 2.0);
+        let first = day(from);
+        let mut est = Vec::new();
+        let mut days = Vec::new();
+        for i in 0..n {
+            let d = first + chrono::Duration::days(i);
+            est.push(Estimate {
+                chain: chain.into(),
+                date: d,
+                basis: Basis::Measured,
+                as_of: d,
+                method: "pos-nodes".into(),
+                methodology_version: "pos-nodes.6".into(),
+                power_w: b(1.0),
+                energy_twh_per_year: b(twh),
+                co2e_t_per_year: b(twh * 1e6),
+                water_m3_per_year: b(twh),
+                ewaste_t_per_year: b(twh),
+                per_tx: None,
+                inputs: Default::default(),
+            });
+            let mut m = DailyMetrics::empty(chain, d, "test");
+            m.tx_count = Some(txs);
+            days.push(m);
+        }
+        (est, days)
+    };
+    let (mut est, mut days) = on("ethereum", "2020-09-01", 30, 365.25, 1_000_000);
+    // Avalanche launched on 2020-09-21: 5 of its 10 days are estimated.
+    let (e, d) = on("avalanche", "2020-09-21", 5, 36.525, 100_000);
+    est.extend(e);
+    days.extend(d);
+    let token = |hosts: &[&str]| Asset {
+        id: "tok",
+        name: "Token",
+        hosts: hosts.iter().map(|h| c.chain(h).unwrap()).collect(),
+        allocation: Some("test allocation".into()),
+        not_counted: vec![],
+    };
+    let number = |d: &blockwatt_analytics::Disclosure, code: &str| -> f64 {
+        let f = d.fields.iter().find(|f| f.code == code).unwrap();
+        f.value.as_deref().unwrap().parse().unwrap()
+    };
+    let september = period(day("2020-09-01"), day("2020-09-30"));
+    let d = disclosure(
+        c,
+        &token(&["ethereum", "avalanche", "polygon"]),
+        &Discloser::default(),
+        september,
+        &est,
+        &days,
+        &p,
+    )
+    .unwrap();
+    // Ethereum's 30 days of 1e9 kWh scale to 365.25e9 kWh a year; Avalanche's
+    // 1e8 kWh a day for the third of the period it existed adds 1.2175e10
+    // (scaled over the whole period, as before, it would add 3.6525e10).
+    let s8 = number(&d, "S.8");
+    assert!((s8 / (365.25e9 + 1.2175e10) - 1.0).abs() < 1e-5, "{s8}");
+    // Per transaction, the period's energy over its transactions.
+    let s11 = number(&d, "S.11");
+    assert!((s11 / 1000.0 - 1.0).abs() < 1e-5, "{s11}");
+    assert_eq!(d.chains, ["ethereum", "avalanche", "polygon"]);
+    assert_eq!(d.not_counted.len(), 1, "{:?}", d.not_counted);
+    assert_eq!(d.not_counted[0].chain, "polygon");
+    let s8_note = d
+        .fields
+        .iter()
+        .find(|f| f.code == "S.8")
+        .and_then(|f| f.note.clone())
+        .unwrap();
+    for part in [
+        "Avalanche: 5 estimated of the 10 days from its launch on 2020-09-21",
+        "Ethereum: 30 estimated of the period's 30 days",
+        "not counted: no estimate of Polygon PoS on any day from 2020-09-01 to 2020-09-30",
+    ] {
+        assert!(s8_note.contains(part), "{part:?} not in {s8_note}");
+    }
+
+    // Before Avalanche's launch it holds none of the token.
+    let early = period(day("2020-09-01"), day("2020-09-10"));
+    let d = disclosure(
+        c,
+        &token(&["ethereum", "avalanche"]),
+        &Discloser::default(),
+        early,
+        &est,
+        &days,
+        &p,
+    )
+    .unwrap();
+    assert!((number(&d, "S.8") / 365.25e9 - 1.0).abs() < 1e-5);
+    assert_eq!(d.not_counted.len(), 1);
+    assert!(
+        d.not_counted[0]
+            .reason
+            .contains("launched on 2020-09-21, after the period"),
+        "{:?}",
+        d.not_counted
+    );
+
+    // No host existed on the first day: no figure.
+    let e = disclosure(
+        c,
+        &token(&["ethereum", "avalanche"]),
+        &Discloser::default(),
+        period(day("2015-01-01"), day("2015-12-31")),
+        &est,
+        &days,
+        &p,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("ethereum did not exist on 2015-01-01: its first day is 2015-07-30"),
+        "{e}"
     );
 }

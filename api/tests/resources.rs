@@ -1379,7 +1379,7 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
 
     // The same token as a crypto-asset: its MiCA disclosure is the chain's,
     // allocated by the same share.
-    let router = token_router(&t, &clients, &token);
+    let router = token_router(&t, &clients, &token, &["devnet"]);
     let field = |v: &serde_json::Value, code: &str| -> f64 {
         let f = v["fields"]
             .as_array()
@@ -1437,6 +1437,27 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
             "{ratio} against {gas_share}"
         );
     }
+    // Listed on a second chain it cannot be counted on here (none of
+    // Polygon's blocks stored, no node for it), the token's figures are
+    // Devnet's part, and the disclosure names Polygon as not counted.
+    let two_chains = token_router(&t, &clients, &token, &["devnet", "polygon"]);
+    let both = get(&two_chains, &format!("/v1/mica/bwt?from={from}&to={to}")).await;
+    assert_eq!(both.status, StatusCode::OK, "{}", both.text());
+    let both = both.json();
+    assert_eq!(field(&both, "S.8"), field(&token_d, "S.8"));
+    assert_eq!(both["chains"], serde_json::json!(["devnet", "polygon"]));
+    assert_eq!(both["not_counted"][0]["chain"], "polygon", "{both}");
+    let note = both["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "S.8")
+        .unwrap()["note"]
+        .to_string();
+    assert!(
+        note.contains("not counted: no daily metrics stored for polygon"),
+        "{note}"
+    );
     get(
         &router,
         &format!("/v1/mica/bwt?from={from}&to={to}&allocation=holdings"),
@@ -1610,7 +1631,7 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
     );
 
     // The token's disclosure over both days: the same parts of the chain's.
-    let router = token_router(&t, &clients, &token);
+    let router = token_router(&t, &clients, &token, &["devnet"]);
     let s8 = |d: &serde_json::Value| {
         d["fields"]
             .as_array()
@@ -1651,22 +1672,27 @@ fn token_router(
     t: &TestApp,
     clients: &blockwatt_ingest::ChainClients,
     token: &str,
+    chains: &[&str],
 ) -> axum::Router {
-    let footprints = t
-        .state
-        .footprints
-        .clone()
-        .with_tokens(vec![blockwatt_service::TokenListing {
+    let listings = chains
+        .iter()
+        .map(|chain| blockwatt_service::TokenListing {
             asset: "bwt".into(),
             name: "blockwatt test token".into(),
             kind: "erc20".into(),
-            chain: "devnet".into(),
+            chain: (*chain).into(),
             contract: token.to_lowercase(),
             decimals: 18,
             issuer: "blockwatt tests".into(),
             lei: None,
             source: "this test".into(),
-        }])
+        })
+        .collect();
+    let footprints = t
+        .state
+        .footprints
+        .clone()
+        .with_tokens(listings)
         .expect("a valid listing");
     let state = blockwatt_api::AppState::new(footprints, test_config())
         .expect("state")

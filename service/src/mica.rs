@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use blockwatt_analytics::mica::HostNotCounted;
 use blockwatt_analytics::node_hardware::{embodied_t_per_year, set_embodied_t_per_year};
 use blockwatt_analytics::{Asset, Disclosure, Params, Period};
 use blockwatt_domain::{DailyMetrics, Estimate};
@@ -50,28 +51,67 @@ impl Footprints {
         let mut hosts = Vec::new();
         let mut estimates: Vec<Estimate> = Vec::new();
         let mut days: Vec<DailyMetrics> = Vec::new();
+        let mut not_counted: Vec<HostNotCounted> = Vec::new();
+        // A host that cannot be counted (no data for the chain, no node to
+        // count the token's transactions at) is named in the disclosure
+        // when the token has other hosts; a token of one host says why.
+        let several = listings.len() > 1;
+        let mut uncounted = |chain: &str, e: ServiceError| match e {
+            ServiceError::NoData { detail, .. } if several => {
+                not_counted.push(HostNotCounted {
+                    chain: chain.to_owned(),
+                    reason: detail,
+                });
+                Ok(())
+            }
+            e => Err(e),
+        };
+        // Every host goes to the disclosure, which names those it could
+        // not count; the model is asked only for the days a host existed.
+        // A period must start on a day one of the hosts existed (a host
+        // of no launch day is taken to have always existed).
+        let first = listings
+            .iter()
+            .filter_map(|t| self.catalogues().chain(&t.chain).ok())
+            .min_by_key(|p| p.launched);
+        if let Some(p) = first {
+            crate::footprints::check_launched(p, period.start)?;
+        }
         for t in &listings {
             let profile = self
                 .catalogues()
                 .chain(&t.chain)
                 .map_err(|e| ServiceError::from_model(&t.chain, e))?;
-            crate::footprints::check_launched(profile, period.start)?;
-            let chain_estimates = self
-                .series(
-                    &t.chain,
-                    period.start,
-                    period.end,
-                    None,
-                    &EstimateParams::default(),
-                )
-                .await?;
+            hosts.push(profile);
+            let from = match profile.launched {
+                Some(l) if period.end < l => continue,
+                Some(l) => l.max(period.start),
+                None => period.start,
+            };
+            let chain_estimates = match self
+                .series(&t.chain, from, period.end, None, &EstimateParams::default())
+                .await
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    uncounted(&t.chain, e)?;
+                    continue;
+                }
+            };
             let wanted: BTreeSet<NaiveDate> = chain_estimates.iter().map(|e| e.date).collect();
             if wanted.is_empty() {
                 continue;
             }
-            let counts = self
+            let counts = match self
                 .contract_days(lookup, &t.chain, &t.contract, &wanted, allocation)
-                .await?;
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    uncounted(&t.chain, e)?;
+                    continue;
+                }
+            };
             let chain_txs: BTreeMap<NaiveDate, Option<u64>> = self
                 .metrics_range(&t.chain, period.start, period.end)
                 .await?
@@ -101,9 +141,22 @@ impl Footprints {
                 days.push(day);
                 estimates.push(part);
             }
-            hosts.push(profile);
         }
-        if hosts.is_empty() {
+        if estimates.is_empty() && !not_counted.is_empty() {
+            let reasons = not_counted
+                .iter()
+                .map(|n| n.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(ServiceError::no_data(
+                asset,
+                format!(
+                    "none of {asset}'s host chains can be counted from {} to {}: {reasons}",
+                    period.start, period.end
+                ),
+            ));
+        }
+        if estimates.is_empty() {
             // Without this the model would refuse an asset of no host, a
             // message about our inputs rather than the caller's period.
             let chains = listings
@@ -127,6 +180,7 @@ impl Footprints {
             name: &name,
             hosts,
             allocation: Some(allocation.describe().to_owned()),
+            not_counted,
         };
         self.disclose(&asset, period, &estimates, &days)
     }
@@ -156,6 +210,7 @@ impl Footprints {
             name: &profile.name,
             hosts: vec![profile],
             allocation: None,
+            not_counted: vec![],
         };
         self.disclose(&asset, period, &estimates, &days)
     }

@@ -112,6 +112,7 @@ pub fn mica_document(doc: &MicaDocument<'_>) -> Markup {
                     }
                     dl {
                         dt { "Crypto-asset" } dd { (doc.asset_name) " (" code { (d.asset) } ")" }
+                        dt { "Ledgers" } dd { (d.chains.join(", ")) }
                         dt { "Period" } dd { (d.period.start) " to " (d.period.end) " (" (d.days_with_estimates) " days estimated)" }
                         dt { "How obtained" } dd { (d.basis.as_str()) ": " (d.basis_days.measured) " days measured, " (d.basis_days.carried_forward) " carried forward, " (d.basis_days.fallback) " from dated catalogue fallbacks" }
                         dt { "Data as of" } dd { (d.as_of) }
@@ -125,6 +126,13 @@ pub fn mica_document(doc: &MicaDocument<'_>) -> Markup {
                             "Energy consumption (S.8) does not exceed 500,000 kWh a year: Table 3 is optional (Article 5). "
                         }
                         @if t.within_bounds { "The threshold lies within S.8's range, so the decision rests on the best estimate. " }
+                    }
+                    @if !d.not_counted.is_empty() {
+                        p.missing {
+                            "Not in these figures: "
+                            @for (i, n) in d.not_counted.iter().enumerate() { @if i > 0 { "; " } (n.reason) }
+                            "."
+                        }
                     }
                     @if !d.missing_required.is_empty() {
                         p.missing { "Required fields not filled here: " (d.missing_required.join(", ")) ". Their notes say why." }

@@ -62,6 +62,10 @@ pub struct Asset<'a> {
     /// S.9 and beside the fields). `None` for a chain's native coin, which
     /// is the whole chain.
     pub allocation: Option<String>,
+    /// Hosts the caller could not count the token on (no node to count its
+    /// transactions at, no data to estimate the chain), each with why;
+    /// the disclosure names them beside those it finds without estimates.
+    pub not_counted: Vec<HostNotCounted>,
 }
 
 /// The reporting period, both days included.
@@ -182,6 +186,12 @@ pub struct Disclosure {
     pub asset_name: String,
     /// The chains the asset lives on.
     pub chains: Vec<String>,
+    /// Host chains whose part is not in the figures, each with why: one
+    /// that did not exist yet in the period (it held none of the asset), or
+    /// one with no estimate, data or node to count the token at (its part
+    /// is missing, so the figures are the counted hosts' only, as the notes
+    /// of S.8 and the other totals say).
+    pub not_counted: Vec<HostNotCounted>,
     /// For a token: how its part of each host chain was measured.
     pub allocation: Option<String>,
     pub period: Period,
@@ -201,52 +211,85 @@ pub struct Disclosure {
     pub fields: Vec<DisclosureField>,
 }
 
-/// Period totals (bounds) of the estimates, and their scale to a year.
-struct Totals {
+/// A host chain left out of a disclosure's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HostNotCounted {
+    pub chain: String,
+    pub reason: String,
+}
+
+/// Sums (bounds) of the estimates' daily figures.
+#[derive(Clone, Copy)]
+struct Sums {
     energy_kwh: Bounds,
     co2e_t: Bounds,
     weee_t: Bounds,
     water_m3: Bounds,
-    /// The fleet's manufacture and transport over the period, when every
-    /// day's estimate has it (validator nodes; never mining machines).
+    /// The fleet's manufacture and transport, when every day's estimate
+    /// has it (validator nodes; never mining machines).
     embodied_t: Option<Bounds>,
-    /// Multiplies a period total into "per calendar year".
-    to_year: f64,
+}
+
+/// The period's totals, for ratios (per transaction, per kWh), and the
+/// same per calendar year, each host's days scaled to the part of the year
+/// it existed.
+struct Totals {
+    period: Sums,
+    year: Sums,
     transactions: Option<u64>,
 }
 
-fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Totals {
-    let day_share = |b: Bounds, unit: f64| b.scale(unit / DAYS_PER_YEAR);
-    // Every day's figure, or nothing when a day lacks it.
-    let sum = |f: &dyn Fn(&Estimate) -> Option<Bounds>| {
-        estimates
-            .iter()
-            .try_fold(Bounds::new(0.0, 0.0, 0.0), |acc, e| {
-                let b = f(e)?;
-                Some(Bounds::new(
-                    acc.lower + b.lower,
-                    acc.best + b.best,
-                    acc.upper + b.upper,
-                ))
-            })
+/// How one host's daily figures become its part of a calendar year: the
+/// days it has estimates for stand for the days of the period it existed.
+/// A whole calendar year with every day estimated is its own year.
+fn host_to_year(period: Period, launched: Option<NaiveDate>, estimated_days: usize) -> f64 {
+    let existing = match launched.filter(|l| *l > period.start) {
+        Some(l) => usize::try_from((period.end - l).num_days() + 1).unwrap_or(0),
+        None => period.days(),
     };
-    let total = |f: &dyn Fn(&Estimate) -> Bounds| {
-        sum(&|e| Some(f(e))).unwrap_or(Bounds::new(0.0, 0.0, 0.0))
-    };
-    let energy_kwh = total(&|e| day_share(e.energy_twh_per_year, 1e9));
-    let co2e_t = total(&|e| day_share(e.co2e_t_per_year, 1.0));
-    let weee_t = total(&|e| day_share(e.ewaste_t_per_year, 1.0));
-    let water_m3 = total(&|e| day_share(e.water_m3_per_year, 1.0));
-    let embodied_t = sum(&|e| embodied_t_per_year(&e.inputs).map(|b| day_share(b, 1.0)));
-    // A whole calendar year with every day estimated is its own year;
-    // otherwise the days we have are scaled to one.
-    let mut dates: Vec<NaiveDate> = estimates.iter().map(|e| e.date).collect();
-    dates.sort();
-    dates.dedup();
-    let to_year = if period.is_calendar_year() && dates.len() == period.days() {
+    if estimated_days == 0 {
+        0.0
+    } else if period.is_calendar_year() && estimated_days == period.days() {
         1.0
     } else {
-        DAYS_PER_YEAR / dates.len() as f64
+        DAYS_PER_YEAR * existing as f64 / (estimated_days as f64 * period.days() as f64)
+    }
+}
+
+/// `to_year` gives each estimate's weight in the calendar year (its
+/// host's [`host_to_year`]).
+fn totals(
+    estimates: &[&Estimate],
+    days: &[DailyMetrics],
+    to_year: &dyn Fn(&Estimate) -> f64,
+) -> Totals {
+    let sums = |weight: &dyn Fn(&Estimate) -> f64| {
+        let day_share =
+            |e: &Estimate, b: Bounds, unit: f64| b.scale(weight(e) * unit / DAYS_PER_YEAR);
+        // Every day's figure, or nothing when a day lacks it.
+        let sum = |f: &dyn Fn(&Estimate) -> Option<Bounds>| {
+            estimates
+                .iter()
+                .try_fold(Bounds::new(0.0, 0.0, 0.0), |acc, e| {
+                    let b = f(e)?;
+                    Some(Bounds::new(
+                        acc.lower + b.lower,
+                        acc.best + b.best,
+                        acc.upper + b.upper,
+                    ))
+                })
+        };
+        let total = |f: &dyn Fn(&Estimate) -> Bounds| {
+            sum(&|e| Some(f(e))).unwrap_or(Bounds::new(0.0, 0.0, 0.0))
+        };
+        Sums {
+            energy_kwh: total(&|e| day_share(e, e.energy_twh_per_year, 1e9)),
+            co2e_t: total(&|e| day_share(e, e.co2e_t_per_year, 1.0)),
+            weee_t: total(&|e| day_share(e, e.ewaste_t_per_year, 1.0)),
+            water_m3: total(&|e| day_share(e, e.water_m3_per_year, 1.0)),
+            embodied_t: sum(&|e| embodied_t_per_year(&e.inputs).map(|b| day_share(e, b, 1.0))),
+        }
     };
     let transactions = estimates
         .iter()
@@ -258,12 +301,8 @@ fn totals(period: Period, estimates: &[Estimate], days: &[DailyMetrics]) -> Tota
         .sum::<Option<u64>>()
         .filter(|n| *n > 0);
     Totals {
-        energy_kwh,
-        co2e_t,
-        weee_t,
-        water_m3,
-        embodied_t,
-        to_year,
+        period: sums(&|_| 1.0),
+        year: sums(to_year),
         transactions,
     }
 }
@@ -305,8 +344,17 @@ pub fn disclosure(
             why: "the period ends before it starts",
         });
     }
-    for host in &asset.hosts {
-        if let Some(launched) = host.launched.filter(|l| period.start < *l) {
+    // No figure for a day before the asset existed: a period must start
+    // on a day one of its hosts existed. A token's later hosts join from
+    // their launch.
+    let exists_at_start = |h: &&ChainProfile| h.launched.is_none_or(|l| l <= period.start);
+    if !asset.hosts.iter().any(exists_at_start) {
+        if let Some((host, launched)) = asset
+            .hosts
+            .iter()
+            .filter_map(|h| Some((h, h.launched?)))
+            .min_by_key(|(_, l)| *l)
+        {
             return Err(AnalyticsError::BeforeLaunch {
                 chain: host.slug.clone(),
                 day: period.start,
@@ -333,10 +381,54 @@ pub fn disclosure(
             to: period.end,
         });
     };
+    let estimated_days = |h: &ChainProfile| {
+        let mut dates: Vec<NaiveDate> = estimates
+            .iter()
+            .filter(|e| e.chain == h.slug)
+            .map(|e| e.date)
+            .collect();
+        dates.dedup();
+        dates.len()
+    };
+    let mut counted: Vec<&ChainProfile> = Vec::new();
+    let mut not_counted: Vec<HostNotCounted> = Vec::new();
+    for host in &asset.hosts {
+        let given = asset.not_counted.iter().find(|n| n.chain == host.slug);
+        let reason = match host.launched.filter(|l| period.end < *l) {
+            _ if given.is_some() => given.map(|n| n.reason.clone()).unwrap_or_default(),
+            Some(l) => format!("{} launched on {l}, after the period: none of the asset was on it", host.name),
+            None if estimated_days(host) == 0 => format!(
+                "no estimate of {} on any day from {} to {}: the asset's part there is missing from every figure, which are the other hosts' only",
+                host.name, period.start, period.end
+            ),
+            None => {
+                counted.push(host);
+                continue;
+            }
+        };
+        not_counted.push(HostNotCounted {
+            chain: host.slug.clone(),
+            reason,
+        });
+    }
+    let chain = counted.first().copied().unwrap_or(chain);
+    let to_year: Vec<(&str, f64)> = counted
+        .iter()
+        .map(|h| {
+            (
+                h.slug.as_str(),
+                host_to_year(period, h.launched, estimated_days(h)),
+            )
+        })
+        .collect();
+    let t = totals(&estimates, days, &|e| {
+        to_year
+            .iter()
+            .find(|(slug, _)| *slug == e.chain)
+            .map_or(0.0, |(_, f)| *f)
+    });
     let owned: Vec<Estimate> = estimates.iter().map(|e| (*e).clone()).collect();
-    let t = totals(period, &owned, days);
-    let per_year = |b: Bounds| b.scale(t.to_year);
-    let energy = per_year(t.energy_kwh);
+    let energy = t.year.energy_kwh;
 
     let mut basis_days = BasisDays::default();
     for e in &owned {
@@ -380,7 +472,7 @@ pub fn disclosure(
     // host's location-weighted share, weighted by its part of the energy.
     let electricity_share = |series: &CountrySeries| -> Option<Bounds> {
         let mut weighted: Option<(Bounds, f64)> = None;
-        for host in &asset.hosts {
+        for host in &counted {
             let weight: f64 = estimates
                 .iter()
                 .filter(|e| e.chain == host.slug)
@@ -411,8 +503,7 @@ pub fn disclosure(
         .collect();
     // The vintage each host's location takes in the period's year (a dated
     // profile may be the world average before its first published year).
-    let profiles = asset
-        .hosts
+    let profiles = counted
         .iter()
         .map(|h| match location_used(catalogues, h, year, params) {
             Some((vintage, _, moved)) => format!(
@@ -437,11 +528,10 @@ pub fn disclosure(
         _ => String::new(),
     };
     let per_host = |text: &dyn Fn(&ChainProfile) -> String| {
-        if asset.hosts.len() == 1 {
+        if counted.len() == 1 {
             text(chain)
         } else {
-            asset
-                .hosts
+            counted
                 .iter()
                 .map(|h| format!("On {}: {}", h.name, text(h)))
                 .collect::<Vec<_>>()
@@ -449,12 +539,45 @@ pub fn disclosure(
         }
     };
 
-    let scaled_note = (t.to_year != 1.0).then(|| {
-        format!(
-            "per calendar year: the {} estimated days of the period scaled to 365.25 days",
-            owned.len()
-        )
+    let scaled_note = to_year.iter().any(|(_, f)| *f != 1.0).then(|| {
+        let count = |n: i64| if n == 1 { "1 day".to_owned() } else { format!("{n} days") };
+        let days = |h: &ChainProfile| {
+            let n = estimated_days(h);
+            match h.launched.filter(|l| period.start < *l) {
+                Some(l) => format!("{n} estimated of the {} from its launch on {l}", count((period.end - l).num_days() + 1)),
+                None => format!("{n} estimated of the period's {}", count(period.days() as i64)),
+            }
+        };
+        if counted.len() == 1 {
+            format!("per calendar year: the {} scaled to 365.25 days", days(chain))
+        } else {
+            format!(
+                "per calendar year: each host's estimated days scaled to its part of 365.25 days ({})",
+                counted
+                    .iter()
+                    .map(|h| format!("{}: {}", h.name, days(h)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
     });
+    // Where a host's part is not in the figures, every total says so.
+    let scaled_note = match (scaled_note, not_counted.is_empty()) {
+        (note, true) => note,
+        (note, false) => Some(
+            note.into_iter()
+                .chain(std::iter::once(format!(
+                    "not counted: {}",
+                    not_counted
+                        .iter()
+                        .map(|n| n.reason.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    };
     let per_tx = |total: Bounds, unit: f64| match t.transactions {
         Some(n) => Value::Number(total.scale(unit / n as f64)),
         None => Value::Missing("not computed: a day of the period has no transaction count".into()),
@@ -519,10 +642,10 @@ pub fn disclosure(
                 ),
                 Some(format!("share of renewable sources in the electricity consumed in the location profile ({profiles}) in {year}: {RENEWABLE_SOURCES}, weighted by each host's energy")),
             ),
-            "S.11" => (per_tx(t.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
+            "S.11" => (per_tx(t.period.energy_kwh, 1.0), Some("kWh per validated transaction: the period's energy over its on-chain transactions".into())),
             "S.12" => (Value::Number(Bounds::new(0.0, 0.0, 0.0)), Some(SCOPE_1_RULE.into())),
-            "S.13" => (Value::Number(per_year(t.co2e_t)), Some(format!("location-based: energy × the grid intensity of the chain's location profile{}{}", if mined_months.is_empty() { "" } else { ", or on mining days of where the chain's blocks were mined (S.16)" }, scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
-            "S.14" => (per_tx(t.co2e_t, 1000.0), Some("S.12 plus S.13 per validated transaction; S.12 is zero by rule, so S.13's emissions alone".into())),
+            "S.13" => (Value::Number(t.year.co2e_t), Some(format!("location-based: energy × the grid intensity of the chain's location profile{}{}", if mined_months.is_empty() { "" } else { ", or on mining days of where the chain's blocks were mined (S.16)" }, scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.14" => (per_tx(t.period.co2e_t, 1000.0), Some("S.12 plus S.13 per validated transaction; S.12 is zero by rule, so S.13's emissions alone".into())),
             "S.15" => (
                 Value::Text(format!(
                     "Renewable energy consumption (S.10): the renewable share of the electricity consumed in the location profile ({}) in {year}: {RENEWABLE_SOURCES}; the bounds move that part of the mix to the cleanest or dirtiest country where mining or nodes are known to be. Energy intensity (S.11): the period's energy (S.8, before scaling to a year) divided by the on-chain transactions of the period's days.",
@@ -547,20 +670,20 @@ pub fn disclosure(
             "S.18" | "S.21" | "S.28" | "S.30" => (Value::Missing("not applicable: targets are the discloser's commitments, not a measurement".into()), None),
             "S.19" => (
                 Value::Number(Bounds::new(
-                    ratio(t.co2e_t.lower * 1000.0, t.energy_kwh.lower),
-                    ratio(t.co2e_t.best * 1000.0, t.energy_kwh.best),
-                    ratio(t.co2e_t.upper * 1000.0, t.energy_kwh.upper),
+                    ratio(t.period.co2e_t.lower * 1000.0, t.period.energy_kwh.lower),
+                    ratio(t.period.co2e_t.best * 1000.0, t.period.energy_kwh.best),
+                    ratio(t.period.co2e_t.upper * 1000.0, t.period.energy_kwh.upper),
                 )),
                 Some(format!("S.13 over S.8: the location-weighted grid intensity{}", if mined_months.is_empty() { "" } else { ", or on mining days that of where the chain's blocks were mined (S.16)" })),
             ),
-            "S.20" => match t.embodied_t {
+            "S.20" => match t.year.embodied_t {
                 Some(made) => (
-                    Value::Number(per_year(made)),
+                    Value::Number(made),
                     Some(format!("the validator nodes' machines only: their manufacture and transport (GHG Protocol scope 3, category 2, capital goods), from the manufacturers' product carbon footprints of models standing for each node class (node_hardware.csv), spread over the {NODE_LIFETIME_YEARS} years of use those footprints assume; the other categories (the electricity's upstream emissions among them) are not included{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default())),
                 ),
                 None => (not_modelled("the manufacture of mining machines is not modelled: no life-cycle data for them could be read (validator nodes' machines are, for proof-of-stake days)"), None),
             },
-            "S.22" => (Value::Number(per_year(t.weee_t)), Some(format!("the fleet's hardware mass retired per year (mass ÷ lifetime){}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.22" => (Value::Number(t.year.weee_t), Some(format!("the fleet's hardware mass retired per year (mass ÷ lifetime){}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
             "S.23" => match catalogues.non_recycled_weee_share() {
                 Some((share, year)) => (
                     Value::Number(share.scale(100.0)),
@@ -573,13 +696,13 @@ pub fn disclosure(
             "S.26" => (not_modelled("only WEEE is modelled (S.22)"), None),
             "S.27" => (
                 not_modelled("only WEEE is modelled (S.22)"),
-                match per_tx(t.weee_t, 1e6) {
+                match per_tx(t.period.weee_t, 1e6) {
                     Value::Number(b) => Some(format!("WEEE alone is {:.3} g per validated transaction", b.best)),
                     _ => None,
                 },
             ),
             "S.29" => (Value::Text("The electricity used draws on water at the power plants (S.31, consumptive use by generation source); the raw materials of the hardware are not modelled.".into()), None),
-            "S.31" => (Value::Number(per_year(t.water_m3)), Some(format!("consumptive water use of the electricity's generation mix{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
+            "S.31" => (Value::Number(t.year.water_m3), Some(format!("consumptive water use of the electricity's generation mix{}", scaled_note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()))),
             "S.32" => (not_modelled("no water recycling data applies to electricity generation"), None),
             "S.33" => (Value::Text("Energy mix (S.17): the electricity generation by primary source of each country (Our World in Data's compilation of Ember and the Energy Institute, through codecarbon's global_energy_mix.json; the latest year per country, mostly 2022 or 2023), weighted by the chain's location profile (hashrate-by-country data for Bitcoin, node-by-country data for Ethereum, Polygon and Solana from 2025 and for Avalanche from 2022, the world average otherwise) and by each host's energy. The electricity used is assumed to be drawn from the grid; off-grid and on-site generation are not modelled. S.18 (targets) is the discloser's commitment, not a measurement.".into()), None),
             "S.34" => (Value::Text("Carbon intensity (S.19): S.13 over S.8, the location-weighted grid intensity (Ember and the Energy Institute via Our World in Data). Scope 3 (S.20), value chain: for validator nodes, the manufacture and transport of their machines (GHG Protocol category 2, capital goods), from the manufacturers' product carbon footprints of the models standing for each node class (Boavizta's dataset of manufacturers' PCFs: node_hardware.csv), the class medians weighted as node power's classes and the bounds all nodes of the lightest or the heaviest class, divided by the 4 years of use the footprints assume; for mining machines it is not modelled, and the electricity's upstream emissions are not included for either.".into()), None),
@@ -607,6 +730,7 @@ pub fn disclosure(
         asset: asset.id.to_owned(),
         asset_name: asset.name.to_owned(),
         chains: asset.hosts.iter().map(|h| h.slug.clone()).collect(),
+        not_counted,
         allocation: asset.allocation.clone(),
         period,
         days_with_estimates: dates.len(),
