@@ -1458,6 +1458,23 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         note.contains("not counted: no daily metrics stored for polygon"),
         "{note}"
     );
+    // A contract that logged nothing in the period (here an address with
+    // no code) gets no figure, not a disclosure of zero.
+    let idle = token_router(
+        &t,
+        &clients,
+        "0x000000000000000000000000000000000000dead",
+        &["devnet"],
+    );
+    let p = get(&idle, &format!("/v1/mica/bwt?from={from}&to={to}"))
+        .await
+        .problem(404, "no-data");
+    assert!(
+        p["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("bwt's contract made no transaction on devnet")),
+        "{p}"
+    );
     get(
         &router,
         &format!("/v1/mica/bwt?from={from}&to={to}&allocation=holdings"),

@@ -52,6 +52,10 @@ impl Footprints {
         let mut estimates: Vec<Estimate> = Vec::new();
         let mut days: Vec<DailyMetrics> = Vec::new();
         let mut not_counted: Vec<HostNotCounted> = Vec::new();
+        // Whether the token was seen at all: its logs are the only trace of
+        // it, and a contract that logged nothing in the period may not have
+        // been deployed yet, which must not read as a disclosure of zero.
+        let mut seen = false;
         // A host that cannot be counted (no data for the chain, no node to
         // count the token's transactions at) is named in the disclosure
         // when the token has other hosts; a token of one host says why.
@@ -125,6 +129,7 @@ impl Footprints {
                 let Some(share) = count.share(allocation) else {
                     continue;
                 };
+                seen |= share.upper > 0.0;
                 let mut part = e.clone();
                 part.energy_twh_per_year = allocate(e.energy_twh_per_year, share);
                 part.co2e_t_per_year = allocate(e.co2e_t_per_year, share);
@@ -171,6 +176,20 @@ impl Footprints {
                     period.start,
                     period.end,
                     if listings.len() == 1 { "" } else { "s" },
+                ),
+            ));
+        }
+        if !seen {
+            let chains = hosts
+                .iter()
+                .map(|h| h.slug.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ServiceError::no_data(
+                &chains,
+                format!(
+                    "{asset}'s contract made no transaction on {chains} from {} to {} that the counts found, so no figure is given: it may not have been deployed yet, and a token with no use in the period has nothing to allocate",
+                    period.start, period.end
                 ),
             ));
         }
