@@ -123,7 +123,8 @@ fn weighted_share(
     let total: f64 = candidates.iter().map(|(_, w)| w).sum();
     let flagged = candidates.iter().filter(|(m, _)| flagged(m));
     if total > 0.0 {
-        flagged.map(|(_, w)| w).sum::<f64>() / total
+        // A fold from +0.0: an empty f64 sum is -0.0, which JSON shows.
+        flagged.fold(0.0, |sum, (_, w)| sum + w) / total
     } else {
         flagged.count() as f64 / candidates.len() as f64
     }

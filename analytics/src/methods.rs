@@ -75,9 +75,14 @@ impl Method {
             // reads; hardware counts cards and processors (listed by board
             // power) at the wall, times the rig factor; validator nodes'
             // e-waste weighs node_hardware.csv's machines (pos-nodes).
+            // hardware.7, economic.6: RandomX machines are the CPUs the
+            // algorithm's authors measured, hashrate and processor power
+            // (tevador's design notes of 2026), in place of figures entered
+            // without a kept page, for Monero's energy and every method's
+            // e-waste.
             Method::CbeciV1 => "cbeci-v1.4",
-            Method::Hardware => "hardware.6",
-            Method::Economic => "economic.5",
+            Method::Hardware => "hardware.7",
+            Method::Economic => "economic.6",
             Method::PosNodes => "pos-nodes.6",
         }
     }
