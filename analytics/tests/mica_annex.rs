@@ -598,6 +598,12 @@ fn a_tokens_hosts_count_for_the_days_they_existed_and_the_missing_are_named() {
     ] {
         assert!(s8_note.contains(part), "{part:?} not in {s8_note}");
     }
+    let s9 = d.fields.iter().find(|f| f.code == "S.9").unwrap();
+    let s9 = s9.value.as_deref().unwrap();
+    assert!(
+        s9.contains("35 days of its 2 host chains estimated (35 measured"),
+        "{s9}"
+    );
 
     // Before Avalanche's launch it holds none of the token.
     let early = period(day("2020-09-01"), day("2020-09-10"));

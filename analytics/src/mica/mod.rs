@@ -168,7 +168,8 @@ pub struct FieldPart {
     pub upper: String,
 }
 
-/// Days of the period by how their estimate was obtained.
+/// Days of the period by how their estimate was obtained (for a token on
+/// several chains, each host's days).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BasisDays {
@@ -595,11 +596,15 @@ pub fn disclosure(
         })
         .collect::<Vec<_>>()
         .join(" ");
+    // A token on several chains has one estimate per host and day.
+    let estimated = match counted.len() {
+        1 => format!("{} days", owned.len()),
+        n => format!("{} days of its {n} host chains", owned.len()),
+    };
     let basis_text = format!(
-        "Period {} to {}: {} days estimated ({} measured, {} carried forward, {} from dated catalogue fallbacks); data as of {}.",
+        "Period {} to {}: {estimated} estimated ({} measured, {} carried forward, {} from dated catalogue fallbacks); data as of {}.",
         period.start,
         period.end,
-        owned.len(),
         basis_days.measured,
         basis_days.carried_forward,
         basis_days.fallback,
