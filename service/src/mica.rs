@@ -147,6 +147,11 @@ impl Footprints {
                 estimates.push(part);
             }
         }
+        let chains = listings
+            .iter()
+            .map(|t| t.chain.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         if estimates.is_empty() && !not_counted.is_empty() {
             let reasons = not_counted
                 .iter()
@@ -164,11 +169,6 @@ impl Footprints {
         if estimates.is_empty() {
             // Without this the model would refuse an asset of no host, a
             // message about our inputs rather than the caller's period.
-            let chains = listings
-                .iter()
-                .map(|t| t.chain.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
             return Err(ServiceError::no_data(
                 &chains,
                 format!(
@@ -180,11 +180,6 @@ impl Footprints {
             ));
         }
         if !seen {
-            let chains = hosts
-                .iter()
-                .map(|h| h.slug.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
             return Err(ServiceError::no_data(
                 &chains,
                 format!(

@@ -244,6 +244,17 @@ impl Reply {
         );
         p
     }
+
+    /// [`Reply::problem`] whose detail says `says`.
+    #[track_caller]
+    pub fn problem_saying(&self, status: u16, slug: &str, says: &str) -> serde_json::Value {
+        let p = self.problem(status, slug);
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains(says)),
+            "{says:?} not in {p}"
+        );
+        p
+    }
 }
 
 pub async fn send(router: &Router, req: Request<Body>) -> Reply {
