@@ -1452,6 +1452,16 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
         note.contains("not counted: no daily metrics stored for polygon"),
         "{note}"
     );
+    // The published page says it too, above the tables.
+    let page = get(&two_chains, &format!("/mica/bwt?from={from}&to={to}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let page = page.text();
+    for part in [
+        "<dt>Ledgers</dt><dd>devnet, polygon</dd>",
+        "Not in these figures: no daily metrics stored for polygon",
+    ] {
+        assert!(page.contains(part), "{part:?} not in the page");
+    }
     // A contract that logged nothing in the period (here an address with
     // no code) gets no figure, not a disclosure of zero.
     let idle = token_router(
