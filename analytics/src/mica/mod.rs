@@ -243,7 +243,8 @@ struct Totals {
 
 /// How one host's daily figures become its part of a calendar year: the
 /// days it has estimates for stand for the days of the period it existed.
-/// A whole calendar year with every day estimated is its own year.
+/// In a calendar year, a host estimated on every day it existed is summed
+/// as it is.
 fn host_to_year(period: Period, launched: Option<NaiveDate>, estimated_days: usize) -> f64 {
     let existing = match launched.filter(|l| *l > period.start) {
         Some(l) => usize::try_from((period.end - l).num_days() + 1).unwrap_or(0),
@@ -251,7 +252,7 @@ fn host_to_year(period: Period, launched: Option<NaiveDate>, estimated_days: usi
     };
     if estimated_days == 0 {
         0.0
-    } else if period.is_calendar_year() && estimated_days == period.days() {
+    } else if period.is_calendar_year() && estimated_days == existing {
         1.0
     } else {
         DAYS_PER_YEAR * existing as f64 / (estimated_days as f64 * period.days() as f64)
@@ -395,14 +396,14 @@ pub fn disclosure(
     let mut not_counted: Vec<HostNotCounted> = Vec::new();
     for host in &asset.hosts {
         let given = asset.not_counted.iter().find(|n| n.chain == host.slug);
-        let reason = match host.launched.filter(|l| period.end < *l) {
-            _ if given.is_some() => given.map(|n| n.reason.clone()).unwrap_or_default(),
-            Some(l) => format!("{} launched on {l}, after the period: none of the asset was on it", host.name),
-            None if estimated_days(host) == 0 => format!(
+        let reason = match (given, host.launched.filter(|l| period.end < *l)) {
+            (Some(n), _) => n.reason.clone(),
+            (None, Some(l)) => format!("{} launched on {l}, after the period: none of the asset was on it", host.name),
+            (None, None) if estimated_days(host) == 0 => format!(
                 "no estimate of {} on any day from {} to {}: the asset's part there is missing from every figure, which are the other hosts' only",
                 host.name, period.start, period.end
             ),
-            None => {
+            (None, None) => {
                 counted.push(host);
                 continue;
             }
