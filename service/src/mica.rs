@@ -70,8 +70,6 @@ impl Footprints {
             }
             e => Err(e),
         };
-        // Every host goes to the disclosure, which names those it could
-        // not count; the model is asked only for the days a host existed.
         // A period must start on a day one of the hosts existed (a host
         // of no launch day is taken to have always existed).
         let first = listings
@@ -81,6 +79,8 @@ impl Footprints {
         if let Some(p) = first {
             crate::footprints::check_launched(p, period.start)?;
         }
+        // Every host goes to the disclosure, which names those it could
+        // not count; the model is asked only for the days a host existed.
         for t in &listings {
             let profile = self
                 .catalogues()
