@@ -1677,6 +1677,17 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
         spread(&token_s8) > spread(&chain_s8),
         "{token_s8} against {chain_s8}"
     );
+    // A contract the sample never saw (an address with no code) gets no
+    // figure, though a sample's interval still reaches above zero.
+    let idle = token_router(
+        &t,
+        &clients,
+        "0x000000000000000000000000000000000000dead",
+        &["devnet"],
+    );
+    get(&idle, &format!("/v1/mica/bwt?from={day1}&to={day2}"))
+        .await
+        .problem_saying(404, "no-data", "bwt's contract made no transaction");
 }
 
 /// The app with `token` (devnet) listed as the crypto-asset `bwt`, its

@@ -129,7 +129,9 @@ impl Footprints {
                 let Some(share) = count.share(allocation) else {
                     continue;
                 };
-                seen |= share.upper > 0.0;
+                // Observed, not merely within a sample's interval: a
+                // sample that found none still has an upper bound above 0.
+                seen |= share.best > 0.0;
                 let mut part = e.clone();
                 part.energy_twh_per_year = allocate(e.energy_twh_per_year, share);
                 part.co2e_t_per_year = allocate(e.co2e_t_per_year, share);
