@@ -1462,21 +1462,8 @@ async fn a_tokens_footprint_is_its_share_of_the_chains_transactions() {
     ] {
         assert!(page.contains(part), "{part:?} not in the page");
     }
-    // A contract that logged nothing in the period (here an address with
-    // no code) gets no figure, not a disclosure of zero.
-    let idle = token_router(
-        &t,
-        &clients,
-        "0x000000000000000000000000000000000000dead",
-        &["devnet"],
-    );
-    get(&idle, &format!("/v1/mica/bwt?from={from}&to={to}"))
-        .await
-        .problem_saying(
-            404,
-            "no-data",
-            "bwt's contract made no transaction on devnet",
-        );
+    // A contract that logged nothing in the period gets no figure.
+    an_idle_contract_has_no_disclosure(&t, &clients, from, to).await;
     get(
         &router,
         &format!("/v1/mica/bwt?from={from}&to={to}&allocation=holdings"),
@@ -1677,21 +1664,36 @@ async fn days_not_stored_are_sampled_at_the_node_with_an_interval() {
         spread(&token_s8) > spread(&chain_s8),
         "{token_s8} against {chain_s8}"
     );
-    // A contract the sample never saw (an address with no code) gets no
-    // figure, though a sample's interval still reaches above zero.
-    let idle = token_router(
-        &t,
-        &clients,
-        "0x000000000000000000000000000000000000dead",
-        &["devnet"],
-    );
-    get(&idle, &format!("/v1/mica/bwt?from={day1}&to={day2}"))
-        .await
-        .problem_saying(404, "no-data", "bwt's contract made no transaction");
+    // Nor one the node's sample never saw, though a sample's interval
+    // still reaches above zero.
+    an_idle_contract_has_no_disclosure(&t, &clients, day1, day2).await;
 }
 
 /// The app with `token` (devnet) listed as the crypto-asset `bwt`, its
 /// transactions counted at the nodes of `clients`.
+/// A contract that logged nothing from `from` to `to` (an address with no
+/// code) gets no MiCA figure, not a disclosure of zero.
+async fn an_idle_contract_has_no_disclosure(
+    t: &TestApp,
+    clients: &blockwatt_ingest::ChainClients,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) {
+    let idle = token_router(
+        t,
+        clients,
+        "0x000000000000000000000000000000000000dead",
+        &["devnet"],
+    );
+    get(&idle, &format!("/v1/mica/bwt?from={from}&to={to}"))
+        .await
+        .problem_saying(
+            404,
+            "no-data",
+            "bwt's contract made no transaction on devnet",
+        );
+}
+
 fn token_router(
     t: &TestApp,
     clients: &blockwatt_ingest::ChainClients,
